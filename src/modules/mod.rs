@@ -1,0 +1,73 @@
+//! Built-in modules: the registry (`BUILTINS`, the only place a module is registered), the
+//! `Module` trait every controller half implements, and the context a module plans in.
+
+pub mod args;
+pub mod quote;
+pub mod script;
+
+use std::path::PathBuf;
+
+use crate::result::TaskResult;
+use crate::template::Templar;
+use crate::transport::Stdin;
+
+pub use args::{Arg, Args, FreeForm, Kind, ModuleSpec};
+pub use script::ScriptOutput;
+
+/// What a module may consult while planning one task on one host.
+pub struct Ctx<'a> {
+    pub check: bool,
+    pub diff: bool,
+    /// Base directories for relative `src` lookups, most specific first (a role's directory,
+    /// then the playbook's). `copy` looks in `<base>/files/` then `<base>/`; `template` in
+    /// `<base>/templates/` then `<base>/`.
+    pub search_dirs: &'a [PathBuf],
+    pub templar: &'a Templar,
+    /// Every variable visible to the task on this host.
+    pub vars: &'a minijinja::Value,
+    /// The host's inventory name (for messages and per-host paths).
+    pub host: &'a str,
+    /// Random per-run token that separates a script's payload from its JSON result.
+    pub marker: &'a str,
+}
+
+/// How a task gets done.
+pub enum Action {
+    /// Finished on the controller: `debug`, `set_fact`, or a controller-side failure such as
+    /// a missing `src` file.
+    Done(TaskResult),
+    /// Exactly one remote command on the host's open connection.
+    Remote(RemoteCall),
+}
+
+pub struct RemoteCall {
+    /// The full POSIX sh script (lib.sh + argument assignments + module body).
+    pub script: Vec<u8>,
+    pub stdin: Stdin,
+}
+
+pub trait Module: Sync {
+    fn spec(&self) -> &'static ModuleSpec;
+
+    /// Plans the task from rendered, validated arguments.
+    fn plan(&self, args: &Args, ctx: &Ctx) -> Action;
+
+    /// Turns the script's output into the task's result. The default takes the JSON object
+    /// as is and adds nothing.
+    fn finish(&self, _args: &Args, out: ScriptOutput) -> TaskResult {
+        out.into_result()
+    }
+}
+
+/// Every built-in module. Names are matched with and without the `ansible.builtin.` prefix.
+pub static BUILTINS: &[&dyn Module] = &[];
+
+/// Finds a module by the name a task uses (`copy`, `ansible.builtin.copy`,
+/// `ansible.legacy.copy`).
+pub fn find(name: &str) -> Option<&'static dyn Module> {
+    let short = name
+        .strip_prefix("ansible.builtin.")
+        .or_else(|| name.strip_prefix("ansible.legacy."))
+        .unwrap_or(name);
+    BUILTINS.iter().copied().find(|m| m.spec().name == short || m.spec().aliases.contains(&short))
+}

@@ -1,0 +1,1 @@
+//! The one function that quotes a value for a POSIX shell. STUB.
