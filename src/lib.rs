@@ -6,3 +6,8 @@ pub mod modules;
 pub mod result;
 pub mod template;
 pub mod transport;
+pub mod playbook;
+pub mod vars;
+pub mod report;
+pub mod run;
+pub mod cli;

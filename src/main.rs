@@ -1,1 +1,34 @@
-fn main() {}
+//! The `rconf` binary: parse the command line, run, map the outcome to an exit code.
+
+use clap::Parser;
+use rconf::cli::{Cli, Command};
+use rconf::run::exit;
+
+fn main() {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { exit::BAD_INPUT } else { exit::OK };
+            let _ = e.print();
+            std::process::exit(code);
+        }
+    };
+    let filter = std::env::var("RCONF_LOG").unwrap_or_else(|_| "warn".into());
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            std::process::exit(exit::ERROR);
+        }
+    };
+    let code = runtime.block_on(async {
+        match cli.command {
+            Command::Run(args) => args.execute().await,
+        }
+    });
+    std::process::exit(code);
+}

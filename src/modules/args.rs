@@ -50,3 +50,22 @@ pub struct ModuleSpec {
 /// Validated arguments, aliases resolved to canonical names.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Args(pub IndexMap<String, Value>);
+
+/// One problem found in a task's arguments at load time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArgProblem {
+    pub arg: Option<String>,
+    pub message: String,
+}
+
+impl ModuleSpec {
+    pub fn normalize(&self, _raw: &Value) -> Result<IndexMap<String, Value>, String> {
+        todo!()
+    }
+    pub fn check(&self, _args: &IndexMap<String, Value>) -> Vec<ArgProblem> {
+        todo!()
+    }
+    pub fn validate(&self, _rendered: IndexMap<String, Value>) -> Result<Args, String> {
+        todo!()
+    }
+}

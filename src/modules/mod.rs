@@ -11,7 +11,7 @@ use crate::result::TaskResult;
 use crate::template::Templar;
 use crate::transport::Stdin;
 
-pub use args::{Arg, Args, FreeForm, Kind, ModuleSpec};
+pub use args::{Arg, ArgProblem, Args, FreeForm, Kind, ModuleSpec};
 pub use script::ScriptOutput;
 
 /// What a module may consult while planning one task on one host.

@@ -11,3 +11,9 @@ impl ScriptOutput {
         todo!()
     }
 }
+
+impl ScriptOutput {
+    pub fn parse(_out: crate::transport::Output, _marker: &str) -> ScriptOutput {
+        todo!()
+    }
+}

@@ -4,6 +4,7 @@
 use minijinja::Value as JValue;
 use serde_json::Value;
 
+#[derive(Clone)]
 pub struct Templar {}
 
 impl Default for Templar {
@@ -38,3 +39,12 @@ impl Templar {
         todo!()
     }
 }
+
+pub fn to_jinja(_v: &Value) -> JValue {
+    todo!()
+}
+
+pub fn from_jinja(_v: &JValue) -> Result<Value, String> {
+    todo!()
+}
+

@@ -1,0 +1,46 @@
+//! The command line (clap): `rconf run` and the options shared between subcommands.
+
+mod extra_vars;
+pub mod run;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+pub use extra_vars::parse_extra_vars;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "rconf",
+    version,
+    about = "Agentless configuration management over SSH that runs Ansible playbooks",
+    long_about = "rconf applies Ansible-syntax playbooks to the hosts of an Ansible inventory over SSH. \
+                  Targets need only sshd and a POSIX sh: no Python, no agent.",
+    after_help = "Exit codes: 0 success, 2 a host failed, 4 a host was unreachable, 5 bad input or usage \
+                  (nothing was contacted), 1 internal error."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Apply a playbook to the hosts of an inventory.
+    Run(run::RunArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum HostKeyChecking {
+    /// Refuse unknown and changed host keys (OpenSSH's StrictHostKeyChecking=yes).
+    Yes,
+    /// Record unknown host keys in ~/.ssh/known_hosts; refuse changed ones.
+    AcceptNew,
+    /// Accept any host key. Only for throwaway hosts.
+    No,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}

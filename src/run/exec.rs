@@ -1,0 +1,90 @@
+//! One module invocation on one host: render the arguments, validate them, let the module
+//! plan, and make at most one remote call on the host's connection (opened on first use).
+
+use std::sync::Arc;
+
+use minijinja::value::Value as JValue;
+use serde_json::Value;
+
+use super::connect;
+use super::host::{with_var_error, HostState, TaskShared};
+use crate::modules::{quote, Action, Ctx, ScriptOutput};
+use crate::playbook::Task;
+use crate::result::TaskResult;
+use crate::template::from_jinja;
+use crate::transport::Connection;
+
+pub async fn call(state: &mut HostState, task: &Task, cx: &TaskShared, scope: &JValue) -> TaskResult {
+    let shared = &cx.shared;
+    let spec = task.module.spec();
+    let raw = Value::Object(task.args.clone().into_iter().collect());
+    let rendered = match shared.templar.render_value(&raw, scope) {
+        Ok(Value::Object(m)) => m,
+        Ok(_) => return TaskResult::failed("module arguments did not render to a mapping"),
+        Err(e) => return TaskResult::failed(with_var_error(e)),
+    };
+    let omit = &shared.omit;
+    let args = rendered
+        .into_iter()
+        .filter(|(_, v)| v.as_str() != Some(omit.as_str()))
+        .collect();
+    let args = match spec.validate(args) {
+        Ok(a) => a,
+        Err(e) => return TaskResult::failed(format!("module `{}`: {e}", spec.name)),
+    };
+    let ctx = Ctx {
+        check: task.check_mode.unwrap_or(shared.check),
+        diff: task.diff.unwrap_or(shared.diff),
+        search_dirs: &shared.search_dirs,
+        templar: &shared.templar,
+        vars: scope,
+        host: &state.name,
+        marker: &shared.marker,
+    };
+    let call = match task.module.plan(&args, &ctx) {
+        Action::Done(result) => return result,
+        Action::Remote(call) => call,
+    };
+    let conn = match connection(state, scope, shared).await {
+        Ok(c) => c,
+        Err(result) => return result,
+    };
+    let command = match shell_command(&call.script) {
+        Ok(c) => c,
+        Err(e) => return TaskResult::failed(e),
+    };
+    match conn.exec(&command, call.stdin, shared.task_timeout).await {
+        Ok(out) => task.module.finish(&args, ScriptOutput::parse(out, &shared.marker)),
+        Err(e) if e.is_unreachable() => {
+            state.conn = None;
+            TaskResult::unreachable(format!("{e}"))
+        }
+        Err(e) => TaskResult::failed(e.to_string()),
+    }
+}
+
+/// `sh -c '<script>'`: sshd hands the command to the user's login shell, which may not be
+/// POSIX; the script itself always runs under `sh`.
+fn shell_command(script: &[u8]) -> Result<Vec<u8>, String> {
+    let mut cmd = b"sh -c ".to_vec();
+    cmd.extend(quote::quote(script).map_err(|e| e.to_string())?);
+    Ok(cmd)
+}
+
+/// The host's connection, opened on first use and kept for the rest of the run.
+async fn connection(state: &mut HostState, scope: &JValue, shared: &super::Shared) -> Result<Arc<Connection>, TaskResult> {
+    if let Some(c) = &state.conn {
+        return Ok(c.clone());
+    }
+    let get = |key: &str| scope.get_attr(key).ok().filter(|v| !v.is_undefined()).and_then(|v| from_jinja(&v).ok());
+    let plan = connect::plan(&state.name, &get, &shared.connect).map_err(TaskResult::failed)?;
+    match connect::open(plan).await {
+        Ok((conn, took)) => {
+            let conn = Arc::new(conn);
+            state.conn = Some(conn.clone());
+            state.connect_time = Some(took);
+            Ok(conn)
+        }
+        Err(e) => Err(TaskResult::unreachable(format!("{e}"))),
+    }
+}

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Runs rconf's whole test suite. Integration tests start real OpenSSH sshd processes, so this
+# installs openssh-server (and the client tools) when they are missing, then runs cargo test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+missing=()
+[ -x /usr/sbin/sshd ] || missing+=(openssh-server)
+command -v ssh-keygen >/dev/null || missing+=(openssh-client)
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "tests/run.sh: the tests need ${missing[*]}; install them as root (apt-get install ${missing[*]})" >&2
+    exit 1
+  fi
+  echo "tests/run.sh: installing ${missing[*]}"
+  apt-get update -qq
+  # Keep the package's own sshd service from starting: the tests start their own.
+  policy=/usr/sbin/policy-rc.d
+  had_policy=0; [ -e "$policy" ] && had_policy=1
+  [ "$had_policy" = 1 ] || { printf '#!/bin/sh\nexit 101\n' > "$policy"; chmod +x "$policy"; }
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  [ "$had_policy" = 1 ] || rm -f "$policy"
+fi
+
+cargo test --locked "$@"
