@@ -5,6 +5,15 @@ use minijinja::{Error, ErrorKind};
 /// A one-line description: the failure (naming the undefined expression when known), the
 /// line, and the causes.
 pub fn describe(e: &Error) -> String {
+    describe_with(e, true)
+}
+
+/// As `describe`, without the line: for one-line expressions it says nothing.
+pub fn describe_expr(e: &Error) -> String {
+    describe_with(e, false)
+}
+
+fn describe_with(e: &Error, with_line: bool) -> String {
     let mut msg = match e.detail() {
         Some(detail) => clean_detail(detail),
         None if e.kind() == ErrorKind::UndefinedError => "a value is undefined".to_string(),
@@ -13,7 +22,7 @@ pub fn describe(e: &Error) -> String {
     if e.kind() == ErrorKind::SyntaxError {
         msg = format!("syntax error: {msg}");
     }
-    if let Some(line) = e.line() {
+    if let Some(line) = e.line().filter(|_| with_line) {
         msg.push_str(&format!(" (line {line})"));
     }
     let mut source = std::error::Error::source(e);

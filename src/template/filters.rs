@@ -59,8 +59,21 @@ fn to_bool(v: &Value) -> Result<bool, Error> {
 }
 
 /// Like Jinja2: text that is not a number converts to the default (0).
-fn to_int(v: &Value, default: Option<i64>, base: Option<u32>) -> Result<Value, Error> {
-    let default = default.unwrap_or(0);
+fn to_int(
+    v: &Value,
+    default: Option<i64>,
+    base: Option<u32>,
+    kwargs: Kwargs,
+) -> Result<Value, Error> {
+    let default = match default {
+        Some(d) => d,
+        None => kwargs.get::<Option<i64>>("default")?.unwrap_or(0),
+    };
+    let base = match base {
+        Some(b) => Some(b),
+        None => kwargs.get("base")?,
+    };
+    kwargs.assert_all_used()?;
     Ok(Value::from(match v.kind() {
         ValueKind::Undefined => return v.call_undefined(),
         ValueKind::Bool => i64::from(v.is_true()),

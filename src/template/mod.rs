@@ -20,7 +20,7 @@ use std::sync::Arc;
 use minijinja::{Environment, ErrorKind, Value as JValue};
 use serde_json::Value;
 
-use error::describe;
+use error::{describe, describe_expr};
 
 /// Renders templates with Ansible's semantics. Cheap to clone; holds no lock while rendering,
 /// so variable objects may call back into it.
@@ -110,7 +110,7 @@ impl Templar {
                 Ok(v) => return from_jinja(&v),
                 // Not one expression after all, e.g. `{{ a }} and {{ b }}`.
                 Err(e) if e.kind() == ErrorKind::SyntaxError => {}
-                Err(e) => return Err(describe(&e)),
+                Err(e) => return Err(describe_expr(&e)),
             }
         }
         self.render_template("<string>", s, vars)
@@ -131,7 +131,7 @@ impl Templar {
         }
         let value = self
             .eval_expr(inner, vars)
-            .map_err(|e| fail(describe(&e)))?;
+            .map_err(|e| fail(describe_expr(&e)))?;
         if value.is_undefined() {
             return Err(fail(format!("`{}` is undefined", inner.trim())));
         }
@@ -209,5 +209,7 @@ fn handles_undefined(source: &str) -> bool {
 fn describe_in(e: &minijinja::Error, source: &str) -> String {
     format!("{} in `{}`", describe(e), source.trim())
 }
+#[cfg(test)]
+mod filter_tests;
 #[cfg(test)]
 mod templar_tests;

@@ -120,7 +120,7 @@ fn undefined_in_condition_is_an_error() {
     );
     assert_eq!(
         cond("nope == 'x'").unwrap_err(),
-        "the conditional check `nope == 'x'` failed: `nope` is undefined (line 1)"
+        "the conditional check `nope == 'x'` failed: `nope` is undefined"
     );
 }
 
