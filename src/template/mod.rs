@@ -59,6 +59,18 @@ impl Templar {
         }
     }
 
+    /// A Templar whose environments get extra functions, filters or globals (lookups,
+    /// `omit`, ...) from `setup`, which is applied to each environment.
+    pub fn with_setup(setup: impl Fn(&mut Environment<'static>)) -> Self {
+        let mut strict = env::build(env::Mode::Strict);
+        let mut chainable = env::build(env::Mode::Chainable);
+        setup(&mut strict);
+        setup(&mut chainable);
+        Templar {
+            envs: Arc::new(Envs { strict, chainable }),
+        }
+    }
+
     /// True when `s` contains template syntax (`{{`, `{%` or `{#`).
     pub fn is_template(s: &str) -> bool {
         s.contains("{{") || s.contains("{%") || s.contains("{#")

@@ -229,3 +229,28 @@ fn trailing_newlines_follow_the_source_count() {
         "yes\n"
     );
 }
+
+#[test]
+fn templar_is_shareable_across_tasks() {
+    fn assert_send_sync<T: Send + Sync + Clone>() {}
+    assert_send_sync::<Templar>();
+}
+
+#[test]
+fn setup_adds_functions_to_both_modes() {
+    let t = Templar::with_setup(|env| {
+        env.add_function("lookup", |kind: &str, arg: &str| format!("{kind}:{arg}"));
+    });
+    assert_eq!(
+        t.render_str("{{ lookup('env', 'HOME') }}", &vars())
+            .unwrap(),
+        json!("env:HOME")
+    );
+    let v = t.render_str("{{ nope.x | default(lookup('env', 'X')) }}", &vars());
+    assert_eq!(v.unwrap(), json!("env:X"));
+}
+
+#[test]
+fn if_without_else_prints_nothing() {
+    assert_eq!(text("a{{ 'x' if False }}b"), "ab");
+}
