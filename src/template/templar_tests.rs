@@ -254,3 +254,33 @@ fn setup_adds_functions_to_both_modes() {
 fn if_without_else_prints_nothing() {
     assert_eq!(text("a{{ 'x' if False }}b"), "ab");
 }
+
+#[test]
+fn using_undefined_values_is_an_error() {
+    assert_eq!(
+        r("x{{ nope ~ 'x' }}").unwrap_err(),
+        "`nope` is undefined (line 1) in `x{{ nope ~ 'x' }}`"
+    );
+    let err = Templar::new()
+        .render_file("t.j2", "{% for x in nope %}{{ x }}{% endfor %}", &vars())
+        .unwrap_err();
+    assert_eq!(
+        err,
+        "template error in `t.j2`: `nope` is undefined (line 1)"
+    );
+}
+
+#[test]
+fn raw_blocks_and_nested_loops_render_like_jinja() {
+    assert_eq!(file("{% raw %}{{ x }}{% endraw %}\n"), "{{ x }}\n");
+    assert_eq!(
+        file("{% for k, v in cfg.items() %}\n{{ k }}={{ v }}\n{% endfor %}"),
+        "a=1\nnested={'k': 'v'}\n"
+    );
+    assert_eq!(
+        file(
+            "{% for u in users %}\n  {% if not loop.last %}\n{{ u }},\n  {% endif %}\n{% endfor %}\n"
+        ),
+        "  alice,\n    \n"
+    );
+}
