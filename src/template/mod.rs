@@ -1,11 +1,47 @@
 //! Templating: the minijinja environment with Ansible's undefined rules, filters and tests.
-//! STUB: replaced by the template implementation.
+//! `Templar` renders template files, single strings (native types) and `when` conditions.
 
-use minijinja::Value as JValue;
+mod convert;
+mod data;
+mod env;
+mod error;
+mod filters;
+mod jinja_tests;
+mod lists;
+mod md5;
+mod regex;
+mod version;
+mod yaml;
+
+pub use convert::{from_jinja, py_repr, to_jinja};
+
+use std::sync::Arc;
+
+use minijinja::{Environment, ErrorKind, Value as JValue};
 use serde_json::Value;
 
+use error::{describe, describe_expr};
+
+/// Renders templates with Ansible's semantics. Cheap to clone; holds no lock while rendering,
+/// so variable objects may call back into it.
 #[derive(Clone)]
-pub struct Templar {}
+pub struct Templar {
+    envs: Arc<Envs>,
+}
+
+struct Envs {
+    /// Undefined values are errors as soon as they are used: Ansible's behaviour in most cases.
+    strict: Environment<'static>,
+    /// Undefined values chain (`a.b.c | default(x)`) and only error when printed; used when the
+    /// strict pass failed and the source explicitly deals with undefined values.
+    chainable: Environment<'static>,
+}
+
+impl std::fmt::Debug for Templar {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Templar")
+    }
+}
 
 impl Default for Templar {
     fn default() -> Self {
@@ -15,7 +51,24 @@ impl Default for Templar {
 
 impl Templar {
     pub fn new() -> Self {
-        Templar {}
+        Templar {
+            envs: Arc::new(Envs {
+                strict: env::build(env::Mode::Strict),
+                chainable: env::build(env::Mode::Chainable),
+            }),
+        }
+    }
+
+    /// A Templar whose environments get extra functions, filters or globals (lookups,
+    /// `omit`, ...) from `setup`, which is applied to each environment.
+    pub fn with_setup(setup: impl Fn(&mut Environment<'static>)) -> Self {
+        let mut strict = env::build(env::Mode::Strict);
+        let mut chainable = env::build(env::Mode::Chainable);
+        setup(&mut strict);
+        setup(&mut chainable);
+        Templar {
+            envs: Arc::new(Envs { strict, chainable }),
+        }
     }
 
     /// True when `s` contains template syntax (`{{`, `{%` or `{#`).
@@ -24,27 +77,151 @@ impl Templar {
     }
 
     /// Renders a whole template file (the `template` module): trim_blocks, trailing newline kept.
-    pub fn render_file(&self, _name: &str, _source: &str, _vars: &JValue) -> Result<String, String> {
-        todo!()
+    pub fn render_file(&self, name: &str, source: &str, vars: &JValue) -> Result<String, String> {
+        self.render_template(name, source, vars)
+            .map_err(|e| format!("template error in `{name}`: {}", describe(&e)))
     }
 
-    /// Renders every string inside `value`. A string that is exactly one `{{ expr }}` keeps the
-    /// expression's type.
-    pub fn render_value(&self, _value: &Value, _vars: &JValue) -> Result<Value, String> {
-        todo!()
+    /// Renders every string inside `value`, map keys included. A string that is exactly one
+    /// `{{ expr }}` keeps the expression's type.
+    pub fn render_value(&self, value: &Value, vars: &JValue) -> Result<Value, String> {
+        Ok(match value {
+            Value::String(s) => self.render_str(s, vars)?,
+            Value::Array(items) => Value::Array(
+                items
+                    .iter()
+                    .map(|v| self.render_value(v, vars))
+                    .collect::<Result<_, _>>()?,
+            ),
+            Value::Object(map) => {
+                let mut out = serde_json::Map::with_capacity(map.len());
+                for (k, v) in map {
+                    let key = match self.render_str(k, vars)? {
+                        Value::String(s) => s,
+                        other => other.to_string(),
+                    };
+                    out.insert(key, self.render_value(v, vars)?);
+                }
+                Value::Object(out)
+            }
+            other => other.clone(),
+        })
+    }
+
+    /// Renders one string: the expression's own value when the string is a single
+    /// `{{ expr }}`, otherwise the rendered text. Text without template syntax is returned as is.
+    pub fn render_str(&self, s: &str, vars: &JValue) -> Result<Value, String> {
+        if !Self::is_template(s) {
+            return Ok(Value::String(s.to_string()));
+        }
+        if let Some(expr) = single_expression(s) {
+            match self.eval_expr(expr, vars) {
+                Ok(v) if v.is_undefined() => {
+                    return Err(format!("`{}` is undefined", expr.trim()));
+                }
+                Ok(v) => return from_jinja(&v),
+                // Not one expression after all, e.g. `{{ a }} and {{ b }}`.
+                Err(e) if e.kind() == ErrorKind::SyntaxError => {}
+                Err(e) => return Err(describe_expr(&e)),
+            }
+        }
+        self.render_template("<string>", s, vars)
+            .map(Value::String)
+            .map_err(|e| describe_in(&e, s))
     }
 
     /// Evaluates a bare Jinja expression as a condition (`when`, `changed_when`, `failed_when`).
-    pub fn eval_condition(&self, _expr: &str, _vars: &JValue) -> Result<bool, String> {
-        todo!()
+    pub fn eval_condition(&self, expr: &str, vars: &JValue) -> Result<bool, String> {
+        let trimmed = expr.trim();
+        let fail = |msg: String| format!("the conditional check `{trimmed}` failed: {msg}");
+        let inner = single_expression(trimmed).unwrap_or(trimmed);
+        match inner.trim() {
+            "" => return Err(fail("the condition is empty".to_string())),
+            "True" | "true" => return Ok(true),
+            "False" | "false" => return Ok(false),
+            _ => {}
+        }
+        let value = self
+            .eval_expr(inner, vars)
+            .map_err(|e| fail(describe_expr(&e)))?;
+        if value.is_undefined() {
+            return Err(fail(format!("`{}` is undefined", inner.trim())));
+        }
+        Ok(truthy(&value))
+    }
+
+    fn eval_expr(&self, expr: &str, vars: &JValue) -> Result<JValue, minijinja::Error> {
+        let strict = self
+            .envs
+            .strict
+            .compile_expression(expr)?
+            .eval(vars.clone());
+        match strict {
+            Err(e) if e.kind() == ErrorKind::UndefinedError && handles_undefined(expr) => self
+                .envs
+                .chainable
+                .compile_expression(expr)?
+                .eval(vars.clone()),
+            other => other,
+        }
+    }
+
+    fn render_template(
+        &self,
+        name: &str,
+        source: &str,
+        vars: &JValue,
+    ) -> Result<String, minijinja::Error> {
+        let strict = self
+            .envs
+            .strict
+            .render_named_str(name, source, vars.clone());
+        let mut out = match strict {
+            Err(e) if e.kind() == ErrorKind::UndefinedError && handles_undefined(source) => self
+                .envs
+                .chainable
+                .render_named_str(name, source, vars.clone()),
+            other => other,
+        }?;
+        // Jinja drops the source's final newline; Ansible puts back as many trailing newlines
+        // as the source had and the output lacks.
+        let missing = trailing_newlines(source).saturating_sub(trailing_newlines(&out));
+        out.push_str(&"\n".repeat(missing));
+        Ok(out)
     }
 }
 
-pub fn to_jinja(_v: &Value) -> JValue {
-    todo!()
+fn trailing_newlines(s: &str) -> usize {
+    s.len() - s.trim_end_matches('\n').len()
 }
 
-pub fn from_jinja(_v: &JValue) -> Result<Value, String> {
-    todo!()
+/// Python truthiness, which Jinja conditions follow.
+fn truthy(v: &JValue) -> bool {
+    v.is_true()
 }
 
+/// The inner expression when `s` is exactly one `{{ ... }}` (whitespace around allowed).
+fn single_expression(s: &str) -> Option<&str> {
+    let t = s.trim();
+    let inner = t.strip_prefix("{{")?.strip_suffix("}}")?;
+    let inner = inner.strip_prefix('-').unwrap_or(inner);
+    let inner = inner.strip_suffix('-').unwrap_or(inner);
+    (!inner.contains("{{") && !inner.contains("{%") && !inner.contains("{#")).then_some(inner)
+}
+
+/// True when the template text copes with undefined values itself (`default`, `is defined`,
+/// `mandatory`), so a chained undefined such as `a.b.c | default(1)` must not be an error.
+fn handles_undefined(source: &str) -> bool {
+    source.contains("default")
+        || source.contains("defined")
+        || source.contains("mandatory")
+        || source.contains("d(")
+}
+
+fn describe_in(e: &minijinja::Error, source: &str) -> String {
+    format!("{} in `{}`", describe(e), source.trim())
+}
+#[cfg(test)]
+mod filter_tests;
+#[cfg(test)]
+mod templar_tests;

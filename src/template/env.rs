@@ -1,0 +1,62 @@
+//! Builds the minijinja environments: Ansible's whitespace rules, undefined handling, output
+//! formatting (Python repr for collections, `None` printed as empty) and the filter set.
+
+use minijinja::syntax::SyntaxConfig;
+use minijinja::value::ValueKind;
+use minijinja::{Environment, Error, Output, State, UndefinedBehavior, Value};
+
+use super::convert::py_repr;
+use super::filters::CallUndefined;
+
+#[derive(Clone, Copy, PartialEq)]
+pub enum Mode {
+    Strict,
+    Chainable,
+}
+
+pub fn build(mode: Mode) -> Environment<'static> {
+    let mut env = Environment::new();
+    // Debug mode lets errors name the undefined expression (`foo.bar` is undefined).
+    env.set_debug(true);
+    env.set_undefined_behavior(match mode {
+        Mode::Strict => UndefinedBehavior::Strict,
+        Mode::Chainable => UndefinedBehavior::Chainable,
+    });
+    // Ansible renders with trim_blocks; trailing newlines are restored after rendering.
+    let syntax = SyntaxConfig::builder()
+        .trim_blocks(true)
+        .lstrip_blocks(false)
+        .keep_trailing_newline(false)
+        .build()
+        .expect("default delimiters are valid");
+    env.set_syntax(syntax);
+    env.set_formatter(move |out, state, value| format_value(mode, out, state, value));
+    env.set_unknown_method_callback(minijinja_contrib::pycompat::unknown_method_callback);
+    super::filters::register(&mut env);
+    super::data::register(&mut env);
+    super::lists::register(&mut env);
+    super::jinja_tests::register(&mut env);
+    env
+}
+
+fn format_value(
+    mode: Mode,
+    out: &mut Output,
+    _state: &mut State,
+    value: &Value,
+) -> Result<(), Error> {
+    let text = match value.kind() {
+        ValueKind::Undefined => {
+            if mode == Mode::Strict {
+                // Only the "silent" undefined of `{{ x if cond }}` gets here: Jinja prints "".
+                return Ok(());
+            }
+            return value.call_undefined();
+        }
+        // Ansible's finalize prints None as an empty string.
+        ValueKind::None => return Ok(()),
+        ValueKind::Seq | ValueKind::Map | ValueKind::Iterable => py_repr(value),
+        _ => value.to_string(),
+    };
+    out.write_str(&text).map_err(Error::from)
+}

@@ -1,0 +1,61 @@
+//! Jinja tests Ansible adds: task results (`succeeded`, `failed`, `changed`, `skipped`),
+//! set relations (`subset`, `superset`, `contains`) and controller-side paths.
+
+use std::path::Path;
+
+use minijinja::{Environment, Error, Value};
+
+use super::lists::items;
+
+pub fn register(env: &mut Environment<'static>) {
+    for name in ["succeeded", "success", "successful"] {
+        env.add_test(name, |r: &Value| Ok::<_, Error>(!flag(r, "failed")?));
+    }
+    for name in ["failed", "failure"] {
+        env.add_test(name, |r: &Value| flag(r, "failed"));
+    }
+    for name in ["changed", "change"] {
+        env.add_test(name, |r: &Value| flag(r, "changed"));
+    }
+    for name in ["skipped", "skip"] {
+        env.add_test(name, |r: &Value| flag(r, "skipped"));
+    }
+    env.add_test("subset", |a: Value, b: Value| -> Result<bool, Error> {
+        let b = items(&b)?;
+        Ok(items(&a)?.iter().all(|x| b.contains(x)))
+    });
+    env.add_test("superset", |a: Value, b: Value| -> Result<bool, Error> {
+        let a = items(&a)?;
+        Ok(items(&b)?.iter().all(|x| a.contains(x)))
+    });
+    env.add_test("contains", |a: Value, x: Value| -> Result<bool, Error> {
+        Ok(items(&a)?.contains(&x))
+    });
+    env.add_test("file", |p: &str| Path::new(p).is_file());
+    env.add_test("directory", |p: &str| Path::new(p).is_dir());
+    env.add_test("exists", |p: &str| Path::new(p).exists());
+    env.add_test("link", |p: &str| Path::new(p).is_symlink());
+    env.add_test("abs", |p: &str| Path::new(p).is_absolute());
+}
+
+/// A boolean key of a registered result; for a loop's result, true when any item has it
+/// (Ansible's rule when the key is absent at the top).
+fn flag(result: &Value, key: &str) -> Result<bool, Error> {
+    if result.is_undefined() {
+        return super::filters::CallUndefined::call_undefined(result);
+    }
+    let own = result.get_attr(key)?;
+    if !own.is_undefined() {
+        return Ok(super::filters::ansible_bool(&own) || own.is_true() && own.as_str().is_none());
+    }
+    let results = result.get_attr("results")?;
+    if results.is_undefined() || key == "skipped" {
+        return Ok(false);
+    }
+    for item in results.try_iter()? {
+        if flag(&item, key)? {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
