@@ -41,7 +41,7 @@ mod tests {
     fn formats_known_instants() {
         assert_eq!(rfc3339(UNIX_EPOCH), "1970-01-01T00:00:00.000Z");
         let t = UNIX_EPOCH + Duration::from_millis(1_795_680_000_250);
-        assert_eq!(rfc3339(t), "2026-11-26T06:40:00.250Z");
+        assert_eq!(rfc3339(t), "2026-11-26T08:00:00.250Z");
         let leap = UNIX_EPOCH + Duration::from_secs(951_782_400);
         assert_eq!(rfc3339(leap), "2000-02-29T00:00:00.000Z");
     }
