@@ -28,6 +28,8 @@ fn main() {
     let code = runtime.block_on(async {
         match cli.command {
             Command::Run(args) => args.execute().await,
+            Command::Exec(args) => args.execute().await,
+            Command::Sh(args) => args.execute().await,
         }
     });
     std::process::exit(code);

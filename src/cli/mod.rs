@@ -1,5 +1,6 @@
 //! The command line (clap): `rconf run` and the options shared between subcommands.
 
+pub mod exec;
 mod extra_vars;
 pub mod run;
 
@@ -26,6 +27,10 @@ pub struct Cli {
 pub enum Command {
     /// Apply a playbook to the hosts of an inventory.
     Run(run::RunArgs),
+    /// Run one module on the hosts matching a pattern (Ansible's `ansible PATTERN -m M -a A`).
+    Exec(exec::ExecArgs),
+    /// Run a shell command on the hosts matching a pattern: `rconf sh web -- uptime`.
+    Sh(exec::ShArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

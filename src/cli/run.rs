@@ -19,11 +19,21 @@ use crate::transport::HostKeyPolicy;
 pub struct RunArgs {
     /// The playbook to apply (Ansible syntax).
     pub playbook: PathBuf,
+    /// Write the run's JSON report (schema `rconf.report/1`) to this file.
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+/// Options shared by every command that contacts hosts.
+#[derive(Debug, Args)]
+pub struct CommonArgs {
     /// Inventory: an INI or YAML file, a directory, or a comma list `h1,h2,`. Repeatable.
     /// Without it only the implicit `localhost` exists.
     #[arg(short, long = "inventory", value_name = "INVENTORY")]
     pub inventory: Vec<String>,
-    /// Further limit the play's hosts to this pattern.
+    /// Further limit the selected hosts to this pattern.
     #[arg(short, long, value_name = "PATTERN")]
     pub limit: Option<String>,
     /// Hosts worked on at once. rconf holds one SSH connection per host and no process per
@@ -39,9 +49,6 @@ pub struct RunArgs {
     /// Show the differences of changed files.
     #[arg(short = 'D', long)]
     pub diff: bool,
-    /// Write the run's JSON report (schema `rconf.report/1`) to this file.
-    #[arg(long, value_name = "FILE")]
-    pub report: Option<PathBuf>,
     /// Connect as this user when the inventory does not say (`ansible_user`).
     #[arg(short, long, value_name = "USER")]
     pub user: Option<String>,
@@ -65,15 +72,16 @@ pub struct RunArgs {
     pub verbose: u8,
 }
 
-impl RunArgs {
-    pub fn options(&self) -> Result<RunOptions, Error> {
+impl CommonArgs {
+    /// Run options for `playbook` from these flags.
+    pub fn options(&self, playbook: PathBuf) -> Result<RunOptions, Error> {
         let host_key_policy = match self.host_key_checking {
             HostKeyChecking::Yes => HostKeyPolicy::Strict,
             HostKeyChecking::AcceptNew => HostKeyPolicy::AcceptNew,
             HostKeyChecking::No => HostKeyPolicy::Off,
         };
         Ok(RunOptions {
-            playbook: self.playbook.clone(),
+            playbook,
             inventory: self.inventory.clone(),
             limit: self.limit.clone(),
             forks: self.forks,
@@ -90,9 +98,23 @@ impl RunArgs {
         })
     }
 
+    /// Whether human output gets colour.
+    pub fn color(&self) -> bool {
+        match self.color {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => {
+                std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+            }
+        }
+    }
+}
+
+impl RunArgs {
     /// Runs the playbook and returns the process exit code.
     pub async fn execute(&self) -> i32 {
-        let result = self.options().and_then(|o| run::prepare(&o).map(|(p, i)| (o, p, i)));
+        let c = &self.common;
+        let result = c.options(self.playbook.clone()).and_then(|o| run::prepare(&o).map(|(p, i)| (o, p, i)));
         let (opts, playbook, inventory) = match result {
             Ok(x) => x,
             Err(e) => {
@@ -100,20 +122,15 @@ impl RunArgs {
                 return exit::BAD_INPUT;
             }
         };
-        let stdout = std::io::stdout();
-        let color = match self.color {
-            ColorChoice::Always => true,
-            ColorChoice::Never => false,
-            ColorChoice::Auto => stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
-        };
-        let mut reporters: Vec<Box<dyn Reporter>> = vec![Box::new(Human::new(Box::new(stdout), color, self.verbose))];
+        let human = Human::new(Box::new(std::io::stdout()), c.color(), c.verbose);
+        let mut reporters: Vec<Box<dyn Reporter>> = vec![Box::new(human)];
         if let Some(path) = &self.report {
             let meta = json!({
                 "command": "run",
                 "playbook": self.playbook.display().to_string(),
-                "inventory": self.inventory,
-                "check": self.check,
-                "diff": self.diff,
+                "inventory": c.inventory,
+                "check": c.check,
+                "diff": c.diff,
             });
             let meta = meta.as_object().cloned().unwrap_or_default();
             reporters.push(Box::new(JsonReport::new(path.clone(), meta)));

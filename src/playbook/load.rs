@@ -356,3 +356,72 @@ impl Loader {
 fn key_node<'a>(map: &'a Node, key: &str) -> Option<&'a Node> {
     map.as_map()?.iter().find(|(k, _)| k.key_text() == key).map(|(k, _)| k)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load_text(text: &str) -> Result<Playbook, String> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("site.yml");
+        std::fs::write(&path, text).unwrap();
+        load(&path).map_err(|e| e.to_string().replace(&format!("{}/", dir.path().display()), ""))
+    }
+
+    #[test]
+    fn reads_plays_tasks_and_both_module_forms() {
+        let pb = load_text(
+            "- name: web\n  hosts: web\n  become_not_used: 1\n",
+        );
+        assert_eq!(pb.unwrap_err(), "site.yml:3:3: unknown play keyword `become_not_used` (expected one of: name, hosts, vars, gather_facts, pre_tasks, tasks, post_tasks, handlers, tags)");
+        let pb = load_text(
+            "- hosts: all\n  gather_facts: no\n  tasks:\n    - name: a\n      ansible.builtin.command: uname -a\n      changed_when: false\n    - copy: {content: x, dest: /tmp/x}\n      when: [a, b]\n      loop: \"{{ items }}\"\n",
+        )
+        .unwrap();
+        let play = &pb.plays[0];
+        assert!(!play.gather_facts);
+        assert_eq!(play.tasks[0].display_name(), "a");
+        assert_eq!(play.tasks[0].args["_raw_params"], "uname -a");
+        assert_eq!(play.tasks[0].changed_when.as_deref(), Some(&["False".to_string()][..]));
+        assert_eq!(play.tasks[1].display_name(), "copy");
+        assert_eq!(play.tasks[1].when, vec!["a", "b"]);
+        assert_eq!(play.tasks[1].location.line, 7);
+    }
+
+    #[test]
+    fn reports_every_problem_at_once_with_its_place() {
+        let e = load_text(
+            "- hosts: all\n  tasks:\n    - regster: x\n      command: ls\n    - file: {path: /x, stat: touch}\n    - become: yes\n      command: ls\n    - {}\n",
+        )
+        .unwrap_err();
+        let lines: Vec<&str> = e.split("\nerror: ").collect();
+        assert_eq!(lines[0], "site.yml:3:7: unknown module or task keyword `regster`; did you mean `register`?");
+        assert!(lines[1].starts_with("site.yml:5:25: module `file`: "), "{e}");
+        assert_eq!(lines[2], "site.yml:6:7: task keyword `become` is not supported by rconf yet");
+        assert!(lines[3].starts_with("site.yml:8:7: task has no module"), "{e}");
+        assert_eq!(lines.len(), 4, "{e}");
+    }
+
+    #[test]
+    fn a_task_runs_one_module_and_one_loop() {
+        let e = load_text("- hosts: all\n  tasks:\n    - command: ls\n      shell: ls\n").unwrap_err();
+        assert_eq!(e, "site.yml:4:7: a task runs one module, found `command` and `shell`");
+        let e = load_text("- hosts: all\n  tasks:\n    - command: ls\n      loop: [1]\n      with_items: [2]\n").unwrap_err();
+        assert_eq!(e, "site.yml:3:7: a task has one loop: use only one of `loop`, `with_items`, `with_list`");
+    }
+
+    #[test]
+    fn yaml_1_1_booleans_where_booleans_are_expected() {
+        let pb = load_text("- hosts: all\n  gather_facts: off\n  tasks:\n    - command: ls\n      ignore_errors: yes\n      no_log: True\n").unwrap();
+        let t = &pb.plays[0].tasks[0];
+        assert_eq!(t.ignore_errors, Value::Bool(true));
+        assert!(t.no_log);
+        let e = load_text("- hosts: all\n  gather_facts: maybe\n").unwrap_err();
+        assert_eq!(e, "site.yml:2:17: `gather_facts` must be a boolean (yes/no, true/false), found `maybe`");
+    }
+
+    #[test]
+    fn not_a_playbook() {
+        assert_eq!(load_text("hosts: all\n").unwrap_err(), "site.yml:1:1: a playbook is a list of plays, found a mapping");
+    }
+}

@@ -83,6 +83,37 @@ pub enum LoopSource {
 }
 
 impl Task {
+    /// A task rconf makes itself (fact gathering, ad hoc commands): no keywords, just a module.
+    pub fn synthetic(
+        name: Option<String>,
+        action: &str,
+        module: &'static dyn Module,
+        args: IndexMap<String, Value>,
+        location: Location,
+    ) -> Task {
+        Task {
+            name,
+            action: action.to_string(),
+            module,
+            args,
+            when: Vec::new(),
+            register: None,
+            loop_items: None,
+            loop_control: LoopControl::default(),
+            changed_when: None,
+            failed_when: None,
+            ignore_errors: Value::Bool(false),
+            notify: Vec::new(),
+            listen: Vec::new(),
+            tags: Vec::new(),
+            vars: IndexMap::new(),
+            no_log: false,
+            check_mode: None,
+            diff: None,
+            location,
+        }
+    }
+
     /// The name shown in `TASK [...]` lines: the task's name, else the module as written.
     pub fn display_name(&self) -> &str {
         self.name.as_deref().unwrap_or(&self.action)

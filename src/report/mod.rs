@@ -1,6 +1,7 @@
 //! What happened: events from the runner, per-host statistics counted as Ansible counts them,
 //! and the reporters that turn events into human output and the JSON report.
 
+pub mod adhoc;
 pub mod human;
 pub mod json;
 mod time;

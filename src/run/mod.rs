@@ -21,7 +21,7 @@ use host::{HostState, Outcome, TaskShared};
 
 use crate::error::Error;
 use crate::inventory::Inventory;
-use crate::playbook::{self, LoopControl, Play, Playbook, Task};
+use crate::playbook::{self, Play, Playbook, Task};
 use crate::report::{Event, Reporter, Stats};
 use crate::template::{to_jinja, Templar};
 use crate::vars::{layer_from_json, Layer};
@@ -339,27 +339,10 @@ fn report(reporter: &mut dyn Reporter, host: &str, task: &Task, outcome: &Outcom
 }
 
 fn gather_task(setup: &'static dyn crate::modules::Module, play: &Play) -> Task {
-    Task {
-        name: Some("Gathering Facts".into()),
-        action: "gather_facts".into(),
-        module: setup,
-        args: IndexMap::new(),
-        when: Vec::new(),
-        register: None,
-        loop_items: None,
-        loop_control: LoopControl::default(),
-        changed_when: None,
-        failed_when: None,
-        ignore_errors: Value::Bool(false),
-        notify: Vec::new(),
-        listen: Vec::new(),
-        tags: Vec::new(),
-        vars: IndexMap::new(),
-        no_log: false,
-        check_mode: Some(false),
-        diff: None,
-        location: play.location.clone(),
-    }
+    let mut t = Task::synthetic(Some("Gathering Facts".into()), "gather_facts", setup, IndexMap::new(), play.location.clone());
+    // Facts describe the host as it is, also in check mode.
+    t.check_mode = Some(false);
+    t
 }
 
 fn absolute(p: &std::path::Path) -> String {
