@@ -19,7 +19,7 @@ const MAX_CHANNELS: usize = 6;
 const CONNECT_ATTEMPTS: u32 = 3;
 
 pub struct SshConnection {
-    handle: Handle<ClientHandler>,
+    handle: Arc<Handle<ClientHandler>>,
     state: Arc<SessionState>,
     channels: Semaphore,
     setup_time: Duration,
@@ -119,7 +119,7 @@ impl SshConnection {
         spec: &ConnectSpec,
     ) -> SshConnection {
         SshConnection {
-            handle,
+            handle: Arc::new(handle),
             state,
             channels: Semaphore::new(MAX_CHANNELS),
             setup_time,
