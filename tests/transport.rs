@@ -211,7 +211,11 @@ async fn exec_timeout_is_bounded_and_the_connection_survives() {
     for _ in 0..12 {
         let started = Instant::now();
         let err = conn
-            .exec(b"sleep 30", Stdin::Empty, Some(Duration::from_millis(200)))
+            .exec(
+                b"sleep 37.25",
+                Stdin::Empty,
+                Some(Duration::from_millis(200)),
+            )
             .await
             .unwrap_err();
         assert!(matches!(err, TransportError::Timeout(_)), "{err}");
@@ -231,6 +235,21 @@ async fn exec_timeout_is_bounded_and_the_connection_survives() {
         .await
         .unwrap_or_else(|e| panic!("{e}\n{}", fleet.hosts[0].log_text()));
     assert_eq!(out.stdout, b"still here\n");
+    // The abandoned commands were killed, not left running until they finish.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while running_sleeps("37.25") > 0 {
+        assert!(Instant::now() < deadline, "timed-out commands still run");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+fn running_sleeps(arg: &str) -> usize {
+    let wanted = format!("sleep\0{arg}\0");
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter(|e| std::fs::read(e.path().join("cmdline")).is_ok_and(|c| c == wanted.as_bytes()))
+        .count()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
