@@ -1,24 +1,245 @@
-//! SSH transport over russh. STUB: replaced by the transport implementation.
+//! SSH transport over russh: one authenticated connection per host, many exec channels on it,
+//! every wait bounded (connect timeout, per-command timeout, keepalive).
 
-use std::time::Duration;
+mod auth;
+mod channel;
+mod handler;
 
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use russh::client::{self, Handle};
+use tokio::sync::Semaphore;
+
+use self::handler::{ClientHandler, SessionState};
 use super::{ConnectSpec, Output, Stdin, TransportError};
 
-pub struct SshConnection {}
+/// Below OpenSSH's default `MaxSessions 10`, which also counts channels still closing.
+const MAX_CHANNELS: usize = 6;
+const CONNECT_ATTEMPTS: u32 = 3;
+
+pub struct SshConnection {
+    handle: Arc<Handle<ClientHandler>>,
+    state: Arc<SessionState>,
+    channels: Semaphore,
+    setup_time: Duration,
+    label: String,
+}
+
+fn config() -> Arc<client::Config> {
+    Arc::new(client::Config {
+        // Without it Nagle's algorithm adds ~40 ms to every small request.
+        nodelay: true,
+        keepalive_interval: Some(Duration::from_secs(15)),
+        keepalive_max: 3,
+        ..Default::default()
+    })
+}
+
+/// Why one connection attempt failed, and whether another attempt could help.
+enum Attempt {
+    Retry(String),
+    Fatal(TransportError),
+}
 
 impl SshConnection {
-    pub async fn connect(_spec: &ConnectSpec) -> Result<SshConnection, TransportError> {
-        todo!()
+    /// Connects, verifies the host key and authenticates, all within `spec.connect_timeout`.
+    pub async fn connect(spec: &ConnectSpec) -> Result<SshConnection, TransportError> {
+        let started = Instant::now();
+        let deadline = tokio::time::Instant::now() + spec.connect_timeout;
+        let where_ = format!("connect to {} port {}", spec.address, spec.port);
+        let mut last = String::from("timed out");
+        for attempt in 1..=CONNECT_ATTEMPTS {
+            let state = Arc::new(SessionState::default());
+            let once = Self::attempt(spec, state.clone());
+            match tokio::time::timeout_at(deadline, once).await {
+                Ok(Ok(handle)) => {
+                    return Ok(Self::new(handle, state, started.elapsed(), spec));
+                }
+                Ok(Err(Attempt::Fatal(e))) => return Err(e),
+                Ok(Err(Attempt::Retry(reason))) => {
+                    last = reason;
+                    if attempt < CONNECT_ATTEMPTS {
+                        let pause = Duration::from_millis(100 * u64::from(attempt));
+                        if tokio::time::Instant::now() + pause >= deadline {
+                            break;
+                        }
+                        tokio::time::sleep(pause).await;
+                    }
+                }
+                Err(_) => {
+                    return Err(TransportError::Connect(format!(
+                        "{where_}: timed out after {:?}",
+                        spec.connect_timeout
+                    )));
+                }
+            }
+        }
+        Err(TransportError::Connect(format!("{where_}: {last}")))
     }
 
+    /// Connects to `spec`'s host through a direct-tcpip tunnel of `jump` (ProxyJump). `jump`
+    /// must stay open for as long as the returned connection is used.
+    pub async fn connect_via(
+        jump: &SshConnection,
+        spec: &ConnectSpec,
+    ) -> Result<SshConnection, TransportError> {
+        let started = Instant::now();
+        let where_ = format!(
+            "connect to {} port {} via {}",
+            spec.address, spec.port, jump.label
+        );
+        let state = Arc::new(SessionState::default());
+        let once = async {
+            let tunnel = jump
+                .handle
+                .channel_open_direct_tcpip(spec.address.clone(), spec.port.into(), "127.0.0.1", 0)
+                .await
+                .map_err(|e| TransportError::Connect(format!("{where_}: {e}")))?;
+            let handler = ClientHandler::new(spec, state.clone());
+            let handle = client::connect_stream(config(), tunnel.into_stream(), handler)
+                .await
+                .map_err(|e| handshake_error(&state, &where_, e))?;
+            Self::finish(handle, spec).await
+        };
+        match tokio::time::timeout(spec.connect_timeout, once).await {
+            Ok(Ok(handle)) => Ok(Self::new(handle, state, started.elapsed(), spec)),
+            Ok(Err(e)) => Err(e),
+            Err(_) => Err(TransportError::Connect(format!(
+                "{where_}: timed out after {:?}",
+                spec.connect_timeout
+            ))),
+        }
+    }
+
+    fn new(
+        handle: Handle<ClientHandler>,
+        state: Arc<SessionState>,
+        setup_time: Duration,
+        spec: &ConnectSpec,
+    ) -> SshConnection {
+        SshConnection {
+            handle: Arc::new(handle),
+            state,
+            channels: Semaphore::new(MAX_CHANNELS),
+            setup_time,
+            label: format!("{}@{}:{}", spec.user, spec.address, spec.port),
+        }
+    }
+
+    async fn attempt(
+        spec: &ConnectSpec,
+        state: Arc<SessionState>,
+    ) -> Result<Handle<ClientHandler>, Attempt> {
+        let where_ = format!("connect to {} port {}", spec.address, spec.port);
+        let addrs = tokio::net::lookup_host((spec.address.as_str(), spec.port))
+            .await
+            .map_err(|e| {
+                Attempt::Fatal(TransportError::Connect(format!(
+                    "{where_}: cannot resolve `{}`: {e}",
+                    spec.address
+                )))
+            })?;
+        let mut socket = None;
+        let mut refused = String::from("no address found");
+        for addr in addrs {
+            match tokio::net::TcpStream::connect(addr).await {
+                Ok(s) => {
+                    socket = Some(s);
+                    break;
+                }
+                Err(e) => refused = e.to_string(),
+            }
+        }
+        let socket = socket.ok_or_else(|| {
+            Attempt::Fatal(TransportError::Connect(format!("{where_}: {refused}")))
+        })?;
+        let _ = socket.set_nodelay(true);
+        let handler = ClientHandler::new(spec, state.clone());
+        let handle = match client::connect_stream(config(), socket, handler).await {
+            Ok(handle) => handle,
+            Err(e) => {
+                return Err(match handshake_error(&state, &where_, e) {
+                    // sshd drops connections over `MaxStartups` during key exchange.
+                    TransportError::Connect(reason) => Attempt::Retry(
+                        reason
+                            .strip_prefix(&format!("{where_}: "))
+                            .unwrap_or(&reason)
+                            .to_string(),
+                    ),
+                    other => Attempt::Fatal(other),
+                });
+            }
+        };
+        Self::finish(handle, spec).await.map_err(Attempt::Fatal)
+    }
+
+    async fn finish(
+        mut handle: Handle<ClientHandler>,
+        spec: &ConnectSpec,
+    ) -> Result<Handle<ClientHandler>, TransportError> {
+        auth::authenticate(&mut handle, spec).await?;
+        Ok(handle)
+    }
+
+    /// How long connecting, key exchange and authentication took.
+    pub fn setup_time(&self) -> Duration {
+        self.setup_time
+    }
+
+    /// Runs `command` on its own channel. Safe to call from many tasks at once: channels beyond
+    /// what the server allows wait their turn. `timeout` bounds the whole call, including that
+    /// wait; on expiry the command is sent TERM and its channel closed.
     pub async fn exec(
         &self,
-        _command: &[u8],
-        _stdin: Stdin,
-        _timeout: Option<Duration>,
+        command: &[u8],
+        stdin: Stdin,
+        timeout: Option<Duration>,
     ) -> Result<Output, TransportError> {
-        todo!()
+        let lost = |reason: String| {
+            TransportError::Disconnected(match self.state.disconnect_reason() {
+                Some(why) => format!("{}: {why}", self.label),
+                None => format!("{}: {reason}", self.label),
+            })
+        };
+        let work = async {
+            let _permit = self
+                .channels
+                .acquire()
+                .await
+                .map_err(|_| lost("connection closed".to_string()))?;
+            if self.handle.is_closed() {
+                return Err(lost("the connection is closed".to_string()));
+            }
+            channel::run(&self.handle, command, stdin, &lost).await
+        };
+        match timeout {
+            None => work.await,
+            Some(limit) => tokio::time::timeout(limit, work)
+                .await
+                .unwrap_or(Err(TransportError::Timeout(limit))),
+        }
     }
 
-    pub async fn close(self) {}
+    /// Says goodbye to the server; errors are moot at this point.
+    pub async fn close(self) {
+        let _ = self
+            .handle
+            .disconnect(russh::Disconnect::ByApplication, "", "en")
+            .await;
+    }
+}
+
+/// Classifies a failure of the SSH handshake (before authentication).
+fn handshake_error(state: &SessionState, where_: &str, e: russh::Error) -> TransportError {
+    if let Some(message) = state.host_key_error() {
+        return TransportError::HostKey(message);
+    }
+    let reason = state.disconnect_reason().unwrap_or_else(|| match e {
+        russh::Error::HUP | russh::Error::Disconnect => {
+            "the connection was closed during key exchange".to_string()
+        }
+        other => other.to_string(),
+    });
+    TransportError::Connect(format!("{where_}: {reason}"))
 }
