@@ -41,6 +41,9 @@ pub struct Group {
 pub struct Inventory {
     pub hosts: IndexMap<String, Host>,
     pub groups: IndexMap<String, Group>,
+    /// Group variables from `group_vars/` files, by group. Ansible ranks every one of them
+    /// above every group variable written in an inventory file, so they are kept apart.
+    pub group_file_vars: IndexMap<String, IndexMap<String, Value>>,
 }
 
 impl Default for Inventory {
@@ -49,6 +52,7 @@ impl Default for Inventory {
         let mut inv = Inventory {
             hosts: IndexMap::new(),
             groups: IndexMap::new(),
+            group_file_vars: IndexMap::new(),
         };
         inv.add_group("all");
         inv.add_group("ungrouped");
@@ -292,9 +296,9 @@ impl Inventory {
     }
 
     fn priority(&self, group: &str) -> i64 {
-        self.groups[group]
-            .vars
-            .get("ansible_group_priority")
+        let file = self.group_file_vars.get(group);
+        file.and_then(|v| v.get("ansible_group_priority"))
+            .or_else(|| self.groups[group].vars.get("ansible_group_priority"))
             .and_then(|v| match v {
                 Value::Number(n) => n.as_i64(),
                 Value::String(s) => s.trim().parse().ok(),
@@ -310,12 +314,16 @@ impl Inventory {
     }
 
     /// The host's variables merged as Ansible does: groups by (depth, `ansible_group_priority`,
-    /// name), so `all` < parents < children, then the host's own vars.
+    /// name), so `all` < parents < children, first inventory-file vars then `group_vars/`
+    /// files, then the host's own vars (inline, then `host_vars/` files).
     pub fn host_vars(&self, host: &str) -> IndexMap<String, Value> {
         let mut out = IndexMap::new();
         if self.is_implicit_localhost(host) {
             if let Some(all) = self.groups.get("all") {
                 out.extend(all.vars.clone());
+            }
+            if let Some(all) = self.group_file_vars.get("all") {
+                out.extend(all.clone());
             }
             out.insert(
                 "ansible_connection".to_string(),
@@ -325,9 +333,12 @@ impl Inventory {
         }
         let mut groups = self.groups_of(host);
         groups.sort_by_key(|g| (self.depth(g), self.priority(g), g.to_string()));
-        for g in groups {
-            for (k, v) in &self.groups[g].vars {
-                out.insert(k.clone(), v.clone());
+        for g in &groups {
+            out.extend(self.groups[*g].vars.clone());
+        }
+        for g in &groups {
+            if let Some(vars) = self.group_file_vars.get(*g) {
+                out.extend(vars.clone());
             }
         }
         if let Some(h) = self.hosts.get(host) {
@@ -367,3 +378,5 @@ impl Inventory {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_sources;

@@ -1,5 +1,5 @@
 //! `group_vars/` and `host_vars/` beside an inventory or playbook: files `NAME`, `NAME.yml`,
-//! `NAME.yaml`, `NAME.json`, or a directory `NAME/` of such files, merged over inline vars.
+//! `NAME.yaml`, `NAME.json`, or a directory `NAME/` of such files, ranked above inline vars.
 
 use std::path::{Path, PathBuf};
 
@@ -17,7 +17,9 @@ pub fn load(inv: &mut Inventory, dir: &Path) -> Result<()> {
     let groups: Vec<String> = inv.groups.keys().cloned().collect();
     for g in groups {
         let vars = read_entity(&dir.join("group_vars"), &g)?;
-        inv.groups[g.as_str()].vars.extend(vars);
+        if !vars.is_empty() {
+            inv.group_file_vars.entry(g).or_default().extend(vars);
+        }
     }
     let hosts: Vec<String> = inv.hosts.keys().cloned().collect();
     for h in hosts {
