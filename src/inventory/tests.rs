@@ -206,3 +206,21 @@ fn cycles_are_refused() {
     let e = Inventory::from_ini("[a:children]\nb\n[b:children]\na\n", "c.ini").unwrap_err();
     assert!(e.to_string().contains("own descendant"), "{e}");
 }
+
+#[test]
+fn list_and_graph_views_match_ansible_for_ini() {
+    let inv = sample();
+    let list = inv.to_ansible_list_json();
+    assert_eq!(list["all"], json!({"children": ["ungrouped", "prod"]}));
+    assert_eq!(
+        list["prod"],
+        json!({"children": ["web", "db"], "hosts": ["pr1"]})
+    );
+    assert_eq!(list["_meta"]["hostvars"]["d1"], json!({"gv": 6}));
+    let inv = Inventory::from_ini("[a]\nh1\n[b]\nh2\n[c]\nh3\nh1\n", "g.ini").unwrap();
+    let list = inv.to_ansible_list_json();
+    assert_eq!(list["_meta"]["hostvars"], json!({}));
+    assert!(list.get("ungrouped").is_none(), "empty groups are left out");
+    let graph = "@all:\n  |--@ungrouped:\n  |--@a:\n  |  |--h1\n  |--@b:\n  |  |--h2\n  |--@c:\n  |  |--h3\n  |  |--h1\n";
+    assert_eq!(inv.graph("all"), graph);
+}
