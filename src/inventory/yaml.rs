@@ -1,0 +1,121 @@
+//! The Ansible YAML inventory format (`all: {hosts, vars, children}` nested to any depth), and
+//! reading YAML/JSON variable files as Ansible's YAML 1.1 loader would.
+
+use std::path::Path;
+
+use serde_json::{Map, Value};
+
+use super::Inventory;
+use super::address::{expand_ranges, split_port};
+use crate::error::{Error, Location, Result};
+
+/// Whether text plausibly is a YAML (or JSON) inventory: it parses to a mapping.
+pub fn looks_like_yaml(text: &str) -> bool {
+    matches!(load_value(text, Path::new("")), Ok(Value::Object(_)))
+}
+
+/// Parses YAML 1.1 text (JSON included) to a value; errors name the file, line and column.
+pub fn load_value(text: &str, file: &Path) -> Result<Value> {
+    let opts = serde_saphyr::options! {
+        legacy_octal_numbers: true,
+        duplicate_keys: serde_saphyr::options::DuplicateKeyPolicy::LastWins,
+    };
+    let v: Option<Value> = serde_saphyr::from_str_with_options(text, opts).map_err(|e| {
+        let msg = format!(
+            "invalid YAML: {}",
+            e.to_string().lines().next().unwrap_or("")
+        );
+        match e.location() {
+            Some(l) => Error::at(
+                Location::new(file, l.line() as usize, l.column() as usize),
+                msg,
+            ),
+            None => Error::msg(format!("{}: {msg}", file.display())),
+        }
+    })?;
+    Ok(v.unwrap_or(Value::Null))
+}
+
+pub fn parse(inv: &mut Inventory, text: &str, file: &Path) -> Result<()> {
+    let doc = load_value(text, file)?;
+    let err = |m: String| Error::msg(format!("{}: {m}", file.display()));
+    let top = match doc {
+        Value::Null => return Ok(()),
+        Value::Object(m) => m,
+        _ => {
+            return Err(err(
+                "expected a mapping of group names at the top of a YAML inventory".into(),
+            ));
+        }
+    };
+    for (name, body) in top {
+        group(inv, &name, body, None).map_err(err)?;
+    }
+    Ok(())
+}
+
+fn group(inv: &mut Inventory, name: &str, body: Value, parent: Option<&str>) -> Result<(), String> {
+    inv.add_group(name);
+    if let Some(p) = parent {
+        inv.add_child(p, name);
+    }
+    let body = match body {
+        Value::Null => return Ok(()),
+        Value::Object(m) => m,
+        other => {
+            return Err(format!(
+                "group `{name}` must be a mapping with `hosts`, `vars` or `children`, got `{other}`"
+            ));
+        }
+    };
+    for (key, val) in body {
+        match key.as_str() {
+            "vars" => {
+                for (k, v) in mapping(val, name, "vars")? {
+                    inv.groups[name].vars.insert(k, v);
+                }
+            }
+            "hosts" => {
+                for (pattern, vars) in mapping(val, name, "hosts")? {
+                    let (base, port) = split_port(&pattern)?;
+                    let vars = match vars {
+                        Value::Null => Map::new(),
+                        Value::Object(m) => m,
+                        other => {
+                            return Err(format!(
+                                "host `{pattern}` in group `{name}` must have a mapping of variables, got `{other}`"
+                            ));
+                        }
+                    };
+                    for h in expand_ranges(&base)? {
+                        inv.add_host(&h, Some(name));
+                        let host = &mut inv.hosts[h.as_str()];
+                        if let Some(p) = port {
+                            host.vars.insert("ansible_port".into(), p.into());
+                        }
+                        host.vars.extend(vars.clone());
+                    }
+                }
+            }
+            "children" => {
+                for (child, cbody) in mapping(val, name, "children")? {
+                    group(inv, &child, cbody, Some(name))?;
+                }
+            }
+            other => tracing::warn!(
+                "skipping unexpected key `{other}` in group `{name}`: only `vars`, `children` and `hosts` are valid"
+            ),
+        }
+    }
+    Ok(())
+}
+
+fn mapping(v: Value, group: &str, key: &str) -> Result<Map<String, Value>, String> {
+    match v {
+        Value::Null => Ok(Map::new()),
+        Value::Object(m) => Ok(m),
+        other => Err(format!(
+            "`{key}` of group `{group}` must be a mapping, got `{other}`"
+        )),
+    }
+}
