@@ -2,8 +2,12 @@
 //! `Module` trait every controller half implements, and the context a module plans in.
 
 pub mod args;
+pub mod command;
+pub mod kv;
 pub mod quote;
 pub mod script;
+#[cfg(test)]
+pub(crate) mod testutil;
 
 use std::path::PathBuf;
 
@@ -11,7 +15,7 @@ use crate::result::TaskResult;
 use crate::template::Templar;
 use crate::transport::Stdin;
 
-pub use args::{Arg, Args, FreeForm, Kind, ModuleSpec};
+pub use args::{Arg, ArgProblem, Args, FreeForm, Kind, ModuleSpec};
 pub use script::ScriptOutput;
 
 /// What a module may consult while planning one task on one host.
@@ -53,14 +57,15 @@ pub trait Module: Sync {
     fn plan(&self, args: &Args, ctx: &Ctx) -> Action;
 
     /// Turns the script's output into the task's result. The default takes the JSON object
-    /// as is and adds nothing.
+    /// as is and adds nothing
+    /// (a missing or malformed result is a failed result naming the module).
     fn finish(&self, _args: &Args, out: ScriptOutput) -> TaskResult {
-        out.into_result()
+        out.into_result_for(self.spec().name)
     }
 }
 
 /// Every built-in module. Names are matched with and without the `ansible.builtin.` prefix.
-pub static BUILTINS: &[&dyn Module] = &[];
+pub static BUILTINS: &[&dyn Module] = &[&command::Command, &command::Shell];
 
 /// Finds a module by the name a task uses (`copy`, `ansible.builtin.copy`,
 /// `ansible.legacy.copy`).
@@ -69,5 +74,8 @@ pub fn find(name: &str) -> Option<&'static dyn Module> {
         .strip_prefix("ansible.builtin.")
         .or_else(|| name.strip_prefix("ansible.legacy."))
         .unwrap_or(name);
-    BUILTINS.iter().copied().find(|m| m.spec().name == short || m.spec().aliases.contains(&short))
+    BUILTINS
+        .iter()
+        .copied()
+        .find(|m| m.spec().name == short || m.spec().aliases.contains(&short))
 }
