@@ -21,15 +21,15 @@ rc_fail() {
   rc_out "{\"failed\":true,\"msg\":$J${2-}}"
   exit 0
 }
-# Reads attributes of $1 into S_mode S_uid S_gid S_user S_group S_size S_ino S_dev;
+# Reads attributes of $1 into S_mode S_uid S_gid S_user S_group S_size S_ino S_dev S_nlink;
 # returns 1 when the path does not exist. $2=L follows a symlink.
 rc_stat() {
   if [ "${2-}" = L ]; then
-    RC_ST=$(stat -L -c '%a %u %g %s %i %d %U %G' -- "$1" 2>/dev/null) || return 1
+    RC_ST=$(stat -L -c '%a %u %g %s %i %d %h %U %G' -- "$1" 2>/dev/null) || return 1
   else
-    RC_ST=$(stat -c '%a %u %g %s %i %d %U %G' -- "$1" 2>/dev/null) || return 1
+    RC_ST=$(stat -c '%a %u %g %s %i %d %h %U %G' -- "$1" 2>/dev/null) || return 1
   fi
-  read -r S_mode S_uid S_gid S_size S_ino S_dev S_user S_group <<RC_EOF
+  read -r S_mode S_uid S_gid S_size S_ino S_dev S_nlink S_user S_group <<RC_EOF
 $RC_ST
 RC_EOF
 }
@@ -55,7 +55,7 @@ rc_default_mode() {
 # change it, and applies them unless in check mode. $5=h acts on a symlink itself.
 rc_attrs() {
   RC_CH=0
-  rc_stat "$1" "$( [ "${5-}" = h ] || echo L)" || return 0
+  if [ "${5-}" = h ]; then rc_stat "$1" || return 0; else rc_stat "$1" L || return 0; fi
   if [ -n "$3" ]; then
     case $3 in *[!0-9]*) [ "$3" = "$S_user" ] ;; *) [ "$3" = "$S_uid" ] ;; esac || {
       RC_CH=1

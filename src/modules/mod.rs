@@ -3,6 +3,7 @@
 
 pub mod args;
 pub mod command;
+pub mod file;
 pub mod kv;
 pub mod quote;
 pub mod script;
@@ -65,7 +66,7 @@ pub trait Module: Sync {
 }
 
 /// Every built-in module. Names are matched with and without the `ansible.builtin.` prefix.
-pub static BUILTINS: &[&dyn Module] = &[&command::Command, &command::Shell];
+pub static BUILTINS: &[&dyn Module] = &[&command::Command, &command::Shell, &file::File];
 
 /// Finds a module by the name a task uses (`copy`, `ansible.builtin.copy`,
 /// `ansible.legacy.copy`).
