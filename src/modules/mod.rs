@@ -3,6 +3,8 @@
 
 pub mod args;
 pub mod command;
+pub mod copy;
+pub mod diff;
 pub mod file;
 pub mod kv;
 pub mod quote;
@@ -66,7 +68,8 @@ pub trait Module: Sync {
 }
 
 /// Every built-in module. Names are matched with and without the `ansible.builtin.` prefix.
-pub static BUILTINS: &[&dyn Module] = &[&command::Command, &command::Shell, &file::File];
+pub static BUILTINS: &[&dyn Module] =
+    &[&command::Command, &command::Shell, &file::File, &copy::Copy];
 
 /// Finds a module by the name a task uses (`copy`, `ansible.builtin.copy`,
 /// `ansible.legacy.copy`).
