@@ -9,6 +9,7 @@ pub mod file;
 pub mod kv;
 pub mod quote;
 pub mod script;
+pub mod template;
 #[cfg(test)]
 pub(crate) mod testutil;
 
@@ -68,8 +69,13 @@ pub trait Module: Sync {
 }
 
 /// Every built-in module. Names are matched with and without the `ansible.builtin.` prefix.
-pub static BUILTINS: &[&dyn Module] =
-    &[&command::Command, &command::Shell, &file::File, &copy::Copy];
+pub static BUILTINS: &[&dyn Module] = &[
+    &command::Command,
+    &command::Shell,
+    &file::File,
+    &copy::Copy,
+    &template::Template,
+];
 
 /// Finds a module by the name a task uses (`copy`, `ansible.builtin.copy`,
 /// `ansible.legacy.copy`).
