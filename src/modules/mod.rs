@@ -4,11 +4,13 @@
 pub mod args;
 pub mod command;
 pub mod copy;
+pub mod debug;
 pub mod diff;
 pub mod file;
 pub mod kv;
 pub mod quote;
 pub mod script;
+pub mod set_fact;
 pub mod template;
 #[cfg(test)]
 pub(crate) mod testutil;
@@ -88,4 +90,41 @@ pub fn find(name: &str) -> Option<&'static dyn Module> {
         .iter()
         .copied()
         .find(|m| m.spec().name == short || m.spec().aliases.contains(&short))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn modules_are_found_by_short_and_qualified_names() {
+        for name in [
+            "command",
+            "ansible.builtin.shell",
+            "ansible.legacy.copy",
+            "file",
+            "template",
+            "debug",
+            "set_fact",
+        ] {
+            assert!(find(name).is_some(), "{name}");
+        }
+        assert!(find("ansible.builtin.nope").is_none());
+    }
+
+    #[test]
+    fn every_module_spec_is_consistent() {
+        for m in BUILTINS {
+            let spec = m.spec();
+            let mut names: Vec<&str> = spec
+                .args
+                .iter()
+                .flat_map(|a| std::iter::once(a.name).chain(a.aliases.iter().copied()))
+                .collect();
+            let n = names.len();
+            names.sort_unstable();
+            names.dedup();
+            assert_eq!(names.len(), n, "duplicate argument name in `{}`", spec.name);
+        }
+    }
 }
