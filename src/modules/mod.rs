@@ -77,6 +77,8 @@ pub static BUILTINS: &[&dyn Module] = &[
     &file::File,
     &copy::Copy,
     &template::Template,
+    &debug::Debug,
+    &set_fact::SetFact,
 ];
 
 /// Finds a module by the name a task uses (`copy`, `ansible.builtin.copy`,
