@@ -8,6 +8,8 @@ pub mod debug;
 pub mod diff;
 pub mod file;
 pub mod kv;
+pub mod lineinfile;
+pub mod pyregex;
 pub mod quote;
 pub mod script;
 pub mod set_fact;
@@ -79,6 +81,7 @@ pub static BUILTINS: &[&dyn Module] = &[
     &template::Template,
     &debug::Debug,
     &set_fact::SetFact,
+    &lineinfile::LineInFile,
 ];
 
 /// Finds a module by the name a task uses (`copy`, `ansible.builtin.copy`,
