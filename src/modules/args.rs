@@ -1,7 +1,10 @@
-//! Module argument specifications and validated arguments. STUB: replaced by the modules work.
+//! Module argument specifications: free-form splitting (before templating), load-time checks,
+//! and validation of rendered arguments into typed `Args`.
 
 use indexmap::IndexMap;
 use serde_json::Value;
+
+use super::kv::split_args;
 
 /// How a module reads a plain string instead of a mapping (`command: uname -a`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,6 +39,31 @@ pub struct Arg {
     pub choices: &'static [&'static str],
 }
 
+impl Arg {
+    /// An optional argument of `kind` with no aliases or choices (for terse spec tables).
+    pub const fn new(name: &'static str, kind: Kind) -> Arg {
+        Arg {
+            name,
+            aliases: &[],
+            kind,
+            required: false,
+            choices: &[],
+        }
+    }
+    pub const fn aliases(mut self, aliases: &'static [&'static str]) -> Arg {
+        self.aliases = aliases;
+        self
+    }
+    pub const fn required(mut self) -> Arg {
+        self.required = true;
+        self
+    }
+    pub const fn choices(mut self, choices: &'static [&'static str]) -> Arg {
+        self.choices = choices;
+        self
+    }
+}
+
 #[derive(Debug)]
 pub struct ModuleSpec {
     pub name: &'static str,
@@ -45,27 +73,541 @@ pub struct ModuleSpec {
     pub args: &'static [Arg],
     /// Accept any argument name (`set_fact`).
     pub any_args: bool,
+    /// Groups of which at least one argument must be set (`command`: `_raw_params`, `cmd`, `argv`).
+    pub required_one_of: &'static [&'static [&'static str]],
+    /// Groups of which at most one argument may be set.
+    pub mutually_exclusive: &'static [&'static [&'static str]],
+}
+
+/// One problem found in a task's arguments at load time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArgProblem {
+    /// The argument the problem is about, when there is one.
+    pub arg: Option<String>,
+    pub message: String,
 }
 
 /// Validated arguments, aliases resolved to canonical names.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Args(pub IndexMap<String, Value>);
 
-/// One problem found in a task's arguments at load time.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ArgProblem {
-    pub arg: Option<String>,
-    pub message: String,
+/// Options `command`/`shell` take out of a free-form string.
+const COMMAND_OPTIONS: &[&str] = &[
+    "creates",
+    "removes",
+    "chdir",
+    "executable",
+    "stdin",
+    "stdin_add_newline",
+    "strip_empty_ends",
+];
+
+fn has_template(v: &Value) -> bool {
+    match v {
+        Value::String(s) => s.contains("{{") || s.contains("{%") || s.contains("{#"),
+        Value::Array(a) => a.iter().any(has_template),
+        Value::Object(o) => o.values().any(has_template),
+        _ => false,
+    }
+}
+
+/// Ansible's boolean spellings.
+pub fn parse_bool(v: &Value) -> Option<bool> {
+    match v {
+        Value::Bool(b) => Some(*b),
+        Value::Number(n) => match n.as_i64() {
+            Some(1) => Some(true),
+            Some(0) => Some(false),
+            _ => None,
+        },
+        Value::String(s) => match s.trim().to_ascii_lowercase().as_str() {
+            "yes" | "on" | "true" | "1" | "y" | "t" => Some(true),
+            "no" | "off" | "false" | "0" | "n" | "f" | "" => Some(false),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+fn parse_int(v: &Value) -> Option<i64> {
+    match v {
+        Value::Number(n) => n
+            .as_i64()
+            .or_else(|| n.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64)),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let sub = prev[j] + usize::from(ca != *cb);
+            cur.push(sub.min(prev[j + 1] + 1).min(cur[j] + 1));
+        }
+        prev = cur;
+    }
+    prev[b.len()]
 }
 
 impl ModuleSpec {
-    pub fn normalize(&self, _raw: &Value) -> Result<IndexMap<String, Value>, String> {
-        todo!()
+    fn arg(&self, name: &str) -> Option<&'static Arg> {
+        self.args
+            .iter()
+            .find(|a| a.name == name || a.aliases.contains(&name))
     }
-    pub fn check(&self, _args: &IndexMap<String, Value>) -> Vec<ArgProblem> {
-        todo!()
+
+    fn accepts_raw(&self) -> bool {
+        self.free_form == FreeForm::Command || self.arg("_raw_params").is_some()
     }
-    pub fn validate(&self, _rendered: IndexMap<String, Value>) -> Result<Args, String> {
-        todo!()
+
+    /// Free-form string or mapping -> argument map, BEFORE templating. Strings are split like
+    /// Ansible does (quotes and `{{ }}` keep spaces together); for `command`/`shell` only the
+    /// known options are taken out and the rest stays the command in `_raw_params`.
+    pub fn normalize(&self, raw: &Value) -> Result<IndexMap<String, Value>, String> {
+        match raw {
+            Value::Null => Ok(IndexMap::new()),
+            Value::Object(map) => Ok(map.iter().map(|(k, v)| (k.clone(), v.clone())).collect()),
+            Value::String(s) => self.normalize_str(s),
+            Value::Number(_) | Value::Bool(_) if self.free_form == FreeForm::Command => {
+                self.normalize_str(&raw.to_string())
+            }
+            other => Err(format!(
+                "module `{}` expects a mapping of arguments{}, got `{}`",
+                self.name,
+                if self.free_form == FreeForm::No {
+                    ""
+                } else {
+                    " or a `key=value` string"
+                },
+                other
+            )),
+        }
+    }
+
+    fn normalize_str(&self, s: &str) -> Result<IndexMap<String, Value>, String> {
+        if self.free_form == FreeForm::No {
+            return Err(format!(
+                "module `{}` expects a mapping of arguments, got the string `{s}`",
+                self.name
+            ));
+        }
+        let tokens = split_args(s).map_err(|e| format!("module `{}`: {e}", self.name))?;
+        let mut out = IndexMap::new();
+        let mut raw: Vec<String> = Vec::new();
+        for tok in tokens {
+            match key_value(&tok) {
+                Some((k, v))
+                    if self.free_form == FreeForm::KeyValue
+                        || COMMAND_OPTIONS.contains(&k.as_str()) =>
+                {
+                    out.insert(k, Value::String(v));
+                }
+                _ => raw.push(tok),
+            }
+        }
+        if !raw.is_empty() {
+            out.insert("_raw_params".to_string(), Value::String(raw.join(" ")));
+        }
+        Ok(out)
+    }
+
+    /// Load-time checks on the normalized map, before templating. Values holding template
+    /// syntax are checked after rendering by `validate`.
+    pub fn check(&self, args: &IndexMap<String, Value>) -> Vec<ArgProblem> {
+        let mut problems = Vec::new();
+        let problem = |arg: &str, message: String| ArgProblem {
+            arg: Some(arg.to_string()),
+            message,
+        };
+        let mut seen: IndexMap<&'static str, &str> = IndexMap::new();
+        for (name, value) in args {
+            if name == "_raw_params" && self.accepts_raw() {
+                continue;
+            }
+            let Some(spec) = self.arg(name) else {
+                if self.any_args {
+                    continue;
+                }
+                if name == "_raw_params" {
+                    problems.push(problem(
+                        name,
+                        format!(
+                            "module `{}` does not take a free-form value; expected `key=value` arguments, got `{}`",
+                            self.name,
+                            value.as_str().unwrap_or_default()
+                        ),
+                    ));
+                } else {
+                    problems.push(problem(name, self.unknown_message(name)));
+                }
+                continue;
+            };
+            if let Some(first) = seen.insert(spec.name, name) {
+                problems.push(problem(
+                    name,
+                    format!(
+                        "argument `{name}` given twice for module `{}` (also as `{first}`)",
+                        self.name
+                    ),
+                ));
+            }
+            if has_template(value) || value.is_null() {
+                continue;
+            }
+            if let Err(m) = convert(spec, value.clone(), self.name) {
+                problems.push(problem(spec.name, m));
+            }
+        }
+        for a in self.args.iter().filter(|a| a.required) {
+            if !seen.contains_key(a.name) {
+                problems.push(problem(
+                    a.name,
+                    format!(
+                        "missing required argument `{}` for module `{}`",
+                        a.name, self.name
+                    ),
+                ));
+            }
+        }
+        let present = |n: &str| {
+            args.keys()
+                .any(|k| k == n || self.arg(k).is_some_and(|a| a.name == n))
+        };
+        for group in self.required_one_of {
+            if !group.iter().any(|n| present(n)) {
+                problems.push(ArgProblem {
+                    arg: None,
+                    message: format!(
+                        "module `{}` needs one of: {}",
+                        self.name,
+                        group
+                            .iter()
+                            .map(|n| format!("`{n}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                });
+            }
+        }
+        for group in self.mutually_exclusive {
+            let set: Vec<_> = group.iter().filter(|n| present(n)).collect();
+            if set.len() > 1 {
+                problems.push(ArgProblem {
+                    arg: Some(set[1].to_string()),
+                    message: format!(
+                        "arguments {} are mutually exclusive for module `{}`",
+                        set.iter()
+                            .map(|n| format!("`{n}`"))
+                            .collect::<Vec<_>>()
+                            .join(" and "),
+                        self.name
+                    ),
+                });
+            }
+        }
+        problems
+    }
+
+    fn unknown_message(&self, name: &str) -> String {
+        let mut names: Vec<&str> = self
+            .args
+            .iter()
+            .flat_map(|a| std::iter::once(a.name).chain(a.aliases.iter().copied()))
+            .collect();
+        names.retain(|n| !n.starts_with('_'));
+        let close = names
+            .iter()
+            .map(|n| (edit_distance(name, n), *n))
+            .filter(|(d, n)| *d <= 2.max(n.len() / 4))
+            .min_by_key(|(d, _)| *d);
+        match close {
+            Some((_, n)) => format!(
+                "unsupported parameter `{name}` for module `{}`; did you mean `{n}`?",
+                self.name
+            ),
+            None => {
+                names.sort_unstable();
+                format!(
+                    "unsupported parameter `{name}` for module `{}`; expected one of: {}",
+                    self.name,
+                    names.join(", ")
+                )
+            }
+        }
+    }
+
+    /// After templating: full validation into `Args` (aliases resolved, yes/no booleans, ints
+    /// from strings, int modes to octal strings).
+    pub fn validate(&self, rendered: IndexMap<String, Value>) -> Result<Args, String> {
+        let problems = self.check(&rendered);
+        if let Some(p) = problems.first() {
+            return Err(p.message.clone());
+        }
+        let mut out = IndexMap::new();
+        for (name, value) in rendered {
+            let Some(spec) = self.arg(&name) else {
+                out.insert(name, value);
+                continue;
+            };
+            if value.is_null() {
+                continue;
+            }
+            out.insert(spec.name.to_string(), convert(spec, value, self.name)?);
+        }
+        Ok(Args(out))
+    }
+}
+
+/// Splits `key=value` (the key is a plain identifier; the value loses one level of quotes).
+fn key_value(tok: &str) -> Option<(String, String)> {
+    let eq = tok.find('=')?;
+    let key = &tok[..eq];
+    if key.is_empty() || !key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        return None;
+    }
+    Some((key.to_string(), unquote(&tok[eq + 1..])))
+}
+
+fn unquote(s: &str) -> String {
+    let b = s.as_bytes();
+    if b.len() >= 2 && b[0] == b'"' && b[b.len() - 1] == b'"' {
+        s[1..s.len() - 1].replace("\\\"", "\"")
+    } else if b.len() >= 2 && b[0] == b'\'' && b[b.len() - 1] == b'\'' {
+        s[1..s.len() - 1].to_string()
+    } else {
+        s.to_string()
+    }
+}
+
+fn convert(spec: &Arg, value: Value, module: &str) -> Result<Value, String> {
+    let name = spec.name;
+    let v = match spec.kind {
+        Kind::Any => value,
+        Kind::Str => match value {
+            Value::String(_) => value,
+            Value::Number(n) => Value::String(n.to_string()),
+            Value::Bool(b) => Value::String(if b { "True" } else { "False" }.into()),
+            other => return Err(format!("argument `{name}` of module `{module}` must be a string, got `{other}`")),
+        },
+        Kind::Bool => Value::Bool(parse_bool(&value).ok_or_else(|| {
+            format!("argument `{name}` of module `{module}` must be a boolean (yes/no, true/false), got `{}`", text(&value))
+        })?),
+        Kind::Int => Value::from(parse_int(&value).ok_or_else(|| {
+            format!("argument `{name}` of module `{module}` must be an integer, got `{}`", text(&value))
+        })?),
+        Kind::Mode => match value {
+            // YAML `0644` arrives as 420: its octal digits are the mode, as in Ansible.
+            Value::Number(n) if n.as_u64().is_some() => Value::String(format!("{:04o}", n.as_u64().unwrap())),
+            Value::String(s) => Value::String(s.trim().to_string()),
+            other => return Err(format!("argument `{name}` of module `{module}` must be a mode like `0644` or `u+rw`, got `{other}`")),
+        },
+        Kind::List => match value {
+            Value::Array(_) => value,
+            Value::String(s) if s.is_empty() => Value::Array(vec![]),
+            Value::String(s) => Value::Array(s.split(',').map(|p| Value::String(p.trim().into())).collect()),
+            other => Value::Array(vec![other]),
+        },
+    };
+    if !spec.choices.is_empty() {
+        let t = text(&v);
+        if !spec.choices.contains(&t.as_str()) {
+            return Err(format!(
+                "argument `{name}` of module `{module}` must be one of: {}; got `{t}`",
+                spec.choices.join(", ")
+            ));
+        }
+    }
+    Ok(v)
+}
+
+fn text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+impl Args {
+    pub fn get(&self, name: &str) -> Option<&Value> {
+        self.0.get(name).filter(|v| !v.is_null())
+    }
+    pub fn has(&self, name: &str) -> bool {
+        self.get(name).is_some()
+    }
+    pub fn str(&self, name: &str) -> Option<&str> {
+        self.get(name).and_then(Value::as_str)
+    }
+    /// The value as text whatever its JSON type (numbers and bools spelled out).
+    pub fn string(&self, name: &str) -> Option<String> {
+        self.get(name).map(text)
+    }
+    pub fn bool(&self, name: &str, default: bool) -> bool {
+        self.get(name).and_then(parse_bool).unwrap_or(default)
+    }
+    pub fn int(&self, name: &str) -> Option<i64> {
+        self.get(name).and_then(parse_int)
+    }
+    pub fn list(&self, name: &str) -> Option<Vec<String>> {
+        match self.get(name)? {
+            Value::Array(a) => Some(a.iter().map(text).collect()),
+            other => Some(vec![text(other)]),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    static FILE: ModuleSpec = ModuleSpec {
+        name: "file",
+        aliases: &[],
+        free_form: FreeForm::KeyValue,
+        args: &[
+            Arg::new("path", Kind::Str)
+                .aliases(&["dest", "name"])
+                .required(),
+            Arg::new("state", Kind::Str).choices(&["file", "absent", "touch"]),
+            Arg::new("mode", Kind::Mode),
+            Arg::new("force", Kind::Bool),
+            Arg::new("count", Kind::Int),
+        ],
+        any_args: false,
+        required_one_of: &[],
+        mutually_exclusive: &[],
+    };
+
+    static COMMAND: ModuleSpec = ModuleSpec {
+        name: "command",
+        aliases: &[],
+        free_form: FreeForm::Command,
+        args: &[
+            Arg::new("cmd", Kind::Str),
+            Arg::new("creates", Kind::Str),
+            Arg::new("chdir", Kind::Str),
+        ],
+        any_args: false,
+        required_one_of: &[&["_raw_params", "cmd"]],
+        mutually_exclusive: &[],
+    };
+
+    #[test]
+    fn key_value_strings_split_with_quotes_and_templates() {
+        let m = FILE
+            .normalize(&json!(
+                "path=\"/tmp/a b\" state=touch mode={{ m | default('0644') }}"
+            ))
+            .unwrap();
+        assert_eq!(m["path"], "/tmp/a b");
+        assert_eq!(m["state"], "touch");
+        assert_eq!(m["mode"], "{{ m | default('0644') }}");
+    }
+
+    #[test]
+    fn command_strings_keep_the_command_and_take_out_options() {
+        let m = COMMAND
+            .normalize(&json!("echo a=b 'x y' creates=/tmp/x chdir=/srv"))
+            .unwrap();
+        assert_eq!(m["_raw_params"], "echo a=b 'x y'");
+        assert_eq!(m["creates"], "/tmp/x");
+        assert_eq!(m["chdir"], "/srv");
+    }
+
+    #[test]
+    fn unknown_argument_suggests_a_close_match() {
+        let m = FILE
+            .normalize(&json!({"path": "/x", "stat": "file"}))
+            .unwrap();
+        let p = FILE.check(&m);
+        assert_eq!(p.len(), 1);
+        assert_eq!(p[0].arg.as_deref(), Some("stat"));
+        assert_eq!(
+            p[0].message,
+            "unsupported parameter `stat` for module `file`; did you mean `state`?"
+        );
+    }
+
+    #[test]
+    fn unknown_argument_far_from_all_lists_valid_ones() {
+        let p = FILE.check(
+            &FILE
+                .normalize(&json!({"path": "/x", "zzzzzzzz": 1}))
+                .unwrap(),
+        );
+        assert!(
+            p[0].message
+                .contains("expected one of: count, dest, force, mode, name, path, state"),
+            "{}",
+            p[0].message
+        );
+    }
+
+    #[test]
+    fn missing_required_bad_choice_and_bad_bool_are_reported_by_name() {
+        let p = FILE.check(
+            &FILE
+                .normalize(&json!({"state": "nope", "force": "maybe"}))
+                .unwrap(),
+        );
+        let args: Vec<_> = p.iter().map(|p| p.arg.clone().unwrap()).collect();
+        assert!(
+            args.contains(&"state".into())
+                && args.contains(&"force".into())
+                && args.contains(&"path".into()),
+            "{p:?}"
+        );
+    }
+
+    #[test]
+    fn templated_values_are_not_checked_before_rendering() {
+        let p = FILE.check(
+            &FILE
+                .normalize(&json!({"path": "/x", "state": "{{ s }}", "force": "{{ f }}"}))
+                .unwrap(),
+        );
+        assert!(p.is_empty(), "{p:?}");
+    }
+
+    #[test]
+    fn command_needs_a_command() {
+        let p = COMMAND.check(&COMMAND.normalize(&json!({"chdir": "/"})).unwrap());
+        assert!(p[0].message.contains("needs one of"), "{p:?}");
+    }
+
+    #[test]
+    fn validate_resolves_aliases_and_types() {
+        let a = FILE
+            .validate(
+                FILE.normalize(&json!({"dest": "/x", "mode": 420, "force": "yes", "count": "3"}))
+                    .unwrap(),
+            )
+            .unwrap();
+        assert_eq!(a.str("path"), Some("/x"));
+        assert_eq!(a.str("mode"), Some("0644"));
+        assert!(a.bool("force", false));
+        assert_eq!(a.int("count"), Some(3));
+        assert!(
+            FILE.validate(
+                FILE.normalize(&json!({"path": "/x", "state": "bogus"}))
+                    .unwrap()
+            )
+            .unwrap_err()
+            .contains("one of: file, absent, touch")
+        );
+    }
+
+    #[test]
+    fn alias_and_name_together_is_an_error() {
+        let p = FILE.check(
+            &FILE
+                .normalize(&json!({"path": "/x", "dest": "/y"}))
+                .unwrap(),
+        );
+        assert!(p[0].message.contains("given twice"), "{p:?}");
     }
 }

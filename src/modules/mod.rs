@@ -2,8 +2,20 @@
 //! `Module` trait every controller half implements, and the context a module plans in.
 
 pub mod args;
+pub mod command;
+pub mod copy;
+pub mod debug;
+pub mod diff;
+pub mod file;
+pub mod kv;
+pub mod lineinfile;
+pub mod pyregex;
 pub mod quote;
 pub mod script;
+pub mod set_fact;
+pub mod template;
+#[cfg(test)]
+pub(crate) mod testutil;
 
 use std::path::PathBuf;
 
@@ -53,14 +65,24 @@ pub trait Module: Sync {
     fn plan(&self, args: &Args, ctx: &Ctx) -> Action;
 
     /// Turns the script's output into the task's result. The default takes the JSON object
-    /// as is and adds nothing.
+    /// as is and adds nothing
+    /// (a missing or malformed result is a failed result naming the module).
     fn finish(&self, _args: &Args, out: ScriptOutput) -> TaskResult {
-        out.into_result()
+        out.into_result_for(self.spec().name)
     }
 }
 
 /// Every built-in module. Names are matched with and without the `ansible.builtin.` prefix.
-pub static BUILTINS: &[&dyn Module] = &[];
+pub static BUILTINS: &[&dyn Module] = &[
+    &command::Command,
+    &command::Shell,
+    &file::File,
+    &copy::Copy,
+    &template::Template,
+    &debug::Debug,
+    &set_fact::SetFact,
+    &lineinfile::LineInFile,
+];
 
 /// Finds a module by the name a task uses (`copy`, `ansible.builtin.copy`,
 /// `ansible.legacy.copy`).
@@ -69,5 +91,45 @@ pub fn find(name: &str) -> Option<&'static dyn Module> {
         .strip_prefix("ansible.builtin.")
         .or_else(|| name.strip_prefix("ansible.legacy."))
         .unwrap_or(name);
-    BUILTINS.iter().copied().find(|m| m.spec().name == short || m.spec().aliases.contains(&short))
+    BUILTINS
+        .iter()
+        .copied()
+        .find(|m| m.spec().name == short || m.spec().aliases.contains(&short))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn modules_are_found_by_short_and_qualified_names() {
+        for name in [
+            "command",
+            "ansible.builtin.shell",
+            "ansible.legacy.copy",
+            "file",
+            "template",
+            "debug",
+            "set_fact",
+        ] {
+            assert!(find(name).is_some(), "{name}");
+        }
+        assert!(find("ansible.builtin.nope").is_none());
+    }
+
+    #[test]
+    fn every_module_spec_is_consistent() {
+        for m in BUILTINS {
+            let spec = m.spec();
+            let mut names: Vec<&str> = spec
+                .args
+                .iter()
+                .flat_map(|a| std::iter::once(a.name).chain(a.aliases.iter().copied()))
+                .collect();
+            let n = names.len();
+            names.sort_unstable();
+            names.dedup();
+            assert_eq!(names.len(), n, "duplicate argument name in `{}`", spec.name);
+        }
+    }
 }

@@ -1,0 +1,67 @@
+# copy / template: makes A_dest hold the bytes on stdin (sha1 A_checksum), atomically, then sets
+# mode/owner/group. Payload: the old content when diffing. The controller adds src and checksum.
+D=$A_dest
+MODE=${A_mode-}; OWN=${A_owner-}; GRP=${A_group-}
+rc_drain() { cat > /dev/null; }
+if [ -d "$D" ]; then
+  [ -n "${A_basename-}" ] || { rc_drain; rc_fail "can not use content with a dir as dest"; }
+  D="${D%/}/$A_basename"
+  [ -d "$D" ] && { rc_drain; rc_fail "cannot overwrite the directory $D with a file"; }
+fi
+if [ "${A_follow-0}" = 1 ] && [ -L "$D" ]; then D=$(readlink -f -- "$D"); fi
+rc_json_str "$D"; J_DEST=$J
+DIR=${D%/*}; [ "$DIR" = "$D" ] && DIR=.; [ -n "$DIR" ] || DIR=/
+[ -d "$DIR" ] || { rc_drain; rc_fail "Destination directory $DIR does not exist"; }
+EXISTS=0; SAME=0; KNOWN=0; CH=0; EXTRA=
+if [ -e "$D" ]; then
+  EXISTS=1
+  if [ "${A_force-1}" = 0 ]; then
+    rc_drain; rc_attr_json "$D"
+    rc_out "{\"changed\":false,\"dest\":$J_DEST,\"state\":\"file\",$RC_AJ,\"msg\":\"file already exists\"}"; exit 0
+  fi
+  if command -v sha1sum > /dev/null 2>&1; then
+    RC_SUM=$(sha1sum < "$D") || { rc_drain; rc_fail "cannot read $D"; }
+    KNOWN=1
+    [ "${RC_SUM%% *}" = "$A_checksum" ] && SAME=1
+  elif [ "$RC_CHECK" = 1 ]; then
+    KNOWN=1
+    cmp -s - "$D" && SAME=1
+  fi
+fi
+if [ "$SAME" = 0 ] && [ "$RC_DIFF" = 1 ] && [ "$EXISTS" = 1 ]; then
+  rc_stat "$D" L
+  if [ "$S_size" -le 104448 ]; then cat -- "$D"; EXTRA=",\"before_shown\":true"; else EXTRA=",\"dst_larger\":true"; fi
+fi
+if [ "$SAME" = 0 ] && [ "$RC_CHECK" = 0 ]; then
+  TMP=$(mktemp "$DIR/.rconf.XXXXXX") || { rc_drain; rc_fail "cannot create a temporary file in $DIR"; }
+  trap 'rm -f -- "$TMP"' EXIT
+  cat > "$TMP" || rc_fail "cannot write the new content of $D"
+  if [ "$KNOWN" = 0 ] && [ "$EXISTS" = 1 ] && cmp -s "$TMP" "$D"; then
+    SAME=1; rm -f -- "$TMP"
+  fi
+fi
+[ "$SAME" = 1 ] || [ "$RC_CHECK" = 0 ] || rc_drain
+if [ "$SAME" = 1 ]; then
+  [ "$KNOWN" = 0 ] || rc_drain
+  rc_attrs "$D" "$MODE" "$OWN" "$GRP"; CH=$RC_CH
+elif [ "$RC_CHECK" = 1 ]; then
+  CH=1
+else
+  CH=1
+  if [ "$EXISTS" = 1 ]; then
+    rc_stat "$D" L
+    # An existing file keeps its mode and ownership unless told otherwise.
+    chmod "$S_mode" "$TMP"
+    RC_OU=$S_uid; RC_OG=$S_gid
+    rc_stat "$TMP"
+    [ "$RC_OU:$RC_OG" = "$S_uid:$S_gid" ] || chown "$RC_OU:$RC_OG" "$TMP" 2>/dev/null || :
+    if [ "${A_backup-0}" = 1 ]; then rc_backup "$D"; rc_json_str "$RC_BK"; EXTRA="$EXTRA,\"backup_file\":$J"; fi
+  else
+    rc_default_mode; chmod "$M" "$TMP"
+  fi
+  rc_attrs "$TMP" "$MODE" "$OWN" "$GRP"
+  mv -f -- "$TMP" "$D" || rc_fail "cannot move the new content into place at $D"
+fi
+RC_AJ=
+rc_attr_json "$D"; [ -z "$RC_AJ" ] || RC_AJ=",$RC_AJ"
+rc_out "{\"changed\":$( [ "$CH" = 1 ] && echo true || echo false),\"dest\":$J_DEST,\"state\":\"file\",\"checksum\":\"$A_checksum\"$RC_AJ$EXTRA}"

@@ -1,0 +1,160 @@
+# file: makes A_path a file/directory/link/hard link, touches or removes it, and sets its
+# mode/owner/group/times. The controller adds `path` and the diff to the result.
+P=$A_path
+while :; do case $P in ?*/) P=${P%/} ;; *) break ;; esac; done
+MODE=${A_mode-}; OWN=${A_owner-}; GRP=${A_group-}; FORCE=${A_force-0}
+rc_type "$P"; PREV=$T
+if [ "$PREV" = file ] && rc_stat "$P" && [ "${S_nlink:-1}" != 1 ]; then PREV=hard; fi
+STATE=${A_state-}
+if [ -z "$STATE" ]; then
+  if [ "${A_recurse-0}" = 1 ]; then STATE=directory
+  elif [ "$PREV" = absent ] || [ "$PREV" = hard ]; then STATE=file
+  else STATE=$PREV; fi
+fi
+rc_json_str "$PREV"; J_PREV=$J
+CH=0
+# Follow a symlink to its target for the states that manage the target.
+case $STATE in file|directory|touch)
+  if [ "$PREV" = link ] && [ "${A_follow-1}" = 1 ] && [ -e "$P" ]; then
+    P=$(readlink -f -- "$P") || rc_fail "cannot resolve symlink $A_path"
+    rc_type "$P"; PREV=$T
+  fi ;;
+esac
+rc_done() {
+  RC_AJ=
+  if [ "$STATE" != absent ]; then
+    if [ "$STATE" = link ]; then rc_attr_json "$P" h; else rc_attr_json "$P" L; fi
+    [ -z "$RC_AJ" ] || RC_AJ=",$RC_AJ"
+  fi
+  rc_out "{\"changed\":$( [ "$CH" = 1 ] && echo true || echo false),\"state\":\"$STATE\",\"prev_state\":$J_PREV$RC_AJ${1-}}"
+  exit 0
+}
+# Applies modification/access times; touch defaults to now, other states to preserve.
+rc_times() {
+  if [ "$STATE" = touch ]; then RC_DT=now; else RC_DT=preserve; fi
+  RC_MT=${A_modification_time:-$RC_DT}; RC_AT=${A_access_time:-$RC_DT}
+  for RC_W in m:$RC_MT a:$RC_AT; do
+    RC_V=${RC_W#?:}
+    [ "$RC_V" = preserve ] && continue
+    CH=1
+    [ "$RC_CHECK" = 1 ] && continue
+    if [ "$RC_V" = now ]; then touch -c -"${RC_W%%:*}" -- "$P"
+    else touch -c -"${RC_W%%:*}" -t "$RC_V" -- "$P"; fi || rc_fail "cannot set times on $P (time \`$RC_V\`)"
+  done
+}
+rc_set_attrs() {
+  rc_attrs "$P" "$MODE" "$OWN" "$GRP" "${1-}"
+  [ "$RC_CH" = 0 ] || CH=1
+}
+# Replaces P atomically with a link made by `ln $1`.
+rc_link() {
+  RC_D=${P%/*}; [ "$RC_D" = "$P" ] && RC_D=.; [ -n "$RC_D" ] || RC_D=/
+  RC_TMP="$RC_D/.rconf.$$.link"
+  rm -f -- "$RC_TMP"
+  ln $1 -- "$A_src" "$RC_TMP" 2>/dev/null || rc_fail "Error while linking: cannot create link $P to $A_src"
+  mv -fT -- "$RC_TMP" "$P" 2>/dev/null || mv -f -- "$RC_TMP" "$P" || { rm -f -- "$RC_TMP"; rc_fail "Error while linking: cannot replace $P"; }
+}
+case $STATE in
+absent)
+  if [ "$PREV" != absent ]; then
+    CH=1
+    [ "$RC_CHECK" = 1 ] || rm -rf -- "$P" || rc_fail "rmtree failed: cannot remove $P"
+  fi
+  rc_done ;;
+file)
+  case $PREV in
+    file|hard) ;;
+    absent) rc_fail "file ($P) is absent, cannot continue" ;;
+    *) rc_fail "file ($P) is $PREV, cannot continue" ;;
+  esac
+  rc_set_attrs; rc_times; rc_done ;;
+touch)
+  if [ "$PREV" = absent ]; then
+    CH=1
+    if [ "$RC_CHECK" = 1 ]; then rc_done; fi
+    : > "$P" || rc_fail "Error, could not touch target: $P"
+  fi
+  rc_set_attrs; rc_times; rc_done ;;
+directory)
+  case $PREV in
+    directory) ;;
+    absent)
+      CH=1
+      [ "$RC_CHECK" = 1 ] && rc_done
+      # Create each missing component so each one gets the requested attributes, as Ansible does.
+      RC_NEW=; RC_Q=$P
+      while [ -n "$RC_Q" ] && [ ! -e "$RC_Q" ] && [ ! -L "$RC_Q" ]; do
+        RC_NEW="$RC_Q
+$RC_NEW"
+        case $RC_Q in */*) RC_Q=${RC_Q%/*} ;; *) RC_Q= ;; esac
+      done
+      mkdir -p -- "$P" || rc_fail "There was an issue creating $P as requested"
+      RC_IFS=$IFS; IFS='
+'
+      for RC_Q in $RC_NEW; do IFS=$RC_IFS; rc_attrs "$RC_Q" "$MODE" "$OWN" "$GRP"; done
+      IFS=$RC_IFS ;;
+    *) rc_fail "$P already exists as a $PREV" ;;
+  esac
+  rc_set_attrs
+  if [ "${A_recurse-0}" = 1 ]; then
+    set --
+    [ -n "$OWN" ] && case $OWN in *[!0-9]*) set -- "$@" -o ! -user "$OWN" ;; *) set -- "$@" -o ! -uid "$OWN" ;; esac
+    [ -n "$GRP" ] && case $GRP in *[!0-9]*) set -- "$@" -o ! -group "$GRP" ;; *) set -- "$@" -o ! -gid "$GRP" ;; esac
+    RC_SYM=0
+    case $MODE in '') ;; *[!0-7]*) RC_SYM=1 ;; *) rc_mode_norm "$MODE"; set -- "$@" -o ! -perm "$M" ;; esac
+    if [ $# -gt 0 ] || [ "$RC_SYM" = 1 ]; then
+      RC_DIFFS=1
+      if [ $# -gt 0 ] && [ "$RC_SYM" = 0 ]; then
+        shift
+        [ -n "$(find "$P" \( "$@" \) -print 2>/dev/null | head -n 1)" ] || RC_DIFFS=0
+      fi
+      if [ "$RC_DIFFS" = 1 ]; then
+        CH=1
+        if [ "$RC_CHECK" = 0 ]; then
+          [ -z "$OWN" ] || chown -R -- "$OWN" "$P" || rc_fail "chown failed on $P"
+          [ -z "$GRP" ] || chgrp -R -- "$GRP" "$P" || rc_fail "chgrp failed on $P"
+          [ -z "$MODE" ] || chmod -R -- "$MODE" "$P" || rc_fail "chmod failed on $P"
+        fi
+      fi
+    fi
+  fi
+  rc_times; rc_done ;;
+link)
+  RC_SRC=$A_src
+  case $RC_SRC in /*) ;; *) RC_SRC="${P%/*}/$RC_SRC"; [ "${P%/*}" = "$P" ] && RC_SRC=$A_src ;; esac
+  if [ "$FORCE" != 1 ] && [ ! -e "$RC_SRC" ] && [ ! -L "$RC_SRC" ]; then
+    rc_fail "src file does not exist, use \"force=yes\" if you really want to create the link: $RC_SRC"
+  fi
+  case $PREV in
+    link) [ "$(readlink -- "$P")" = "$A_src" ] || CH=1 ;;
+    absent) CH=1 ;;
+    directory)
+      if [ "$FORCE" = 1 ] && [ -z "$(ls -A -- "$P")" ]; then CH=1
+      else rc_fail "refusing to convert from directory to symlink for $P"; fi ;;
+    *) [ "$FORCE" = 1 ] || rc_fail "refusing to convert from $PREV to symlink for $P"; CH=1 ;;
+  esac
+  if [ "$CH" = 1 ]; then
+    [ "$RC_CHECK" = 1 ] && rc_done
+    [ "$PREV" = directory ] && { rmdir -- "$P" || rc_fail "cannot remove empty directory $P"; }
+    rc_link -s
+  fi
+  rc_attrs "$P" "" "$OWN" "$GRP" h; [ "$RC_CH" = 0 ] || CH=1
+  rc_done ;;
+hard)
+  rc_stat "$A_src" || rc_fail "src does not exist: $A_src"
+  RC_SI="$S_dev:$S_ino"
+  case $PREV in
+    absent) CH=1 ;;
+    directory) rc_fail "$P already exists as a directory" ;;
+    *) rc_stat "$P"
+       if [ "$S_dev:$S_ino" != "$RC_SI" ]; then
+         CH=1; [ "$FORCE" = 1 ] || rc_fail "Cannot link, $PREV exists at destination"
+       fi ;;
+  esac
+  if [ "$CH" = 1 ]; then
+    [ "$RC_CHECK" = 1 ] && rc_done
+    rc_link ""
+  fi
+  rc_set_attrs; rc_done ;;
+*) rc_fail "unsupported state $STATE for $P" ;;
+esac

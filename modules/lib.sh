@@ -1,0 +1,109 @@
+# rconf remote library: sourced at the top of every module script. POSIX sh only.
+set -u
+# Prints the result object after the marker; everything printed before it is payload.
+rc_out() { printf '%s%s\n' "$RC_MARK" "$1"; }
+# Sets J to $1 as a JSON string literal. Plain printable text takes the fork-free path.
+rc_json_str() {
+  case $1 in
+    *[\"\\]*|*[![:print:]]*)
+      J=$(RC_S=$1 awk 'BEGIN {
+        for (i = 1; i < 32; i++) t[sprintf("%c", i)] = sprintf("\\u%04x", i)
+        t["\n"] = "\\n"; t["\t"] = "\\t"; t["\r"] = "\\r"; t["\""] = "\\\""; t["\\"] = "\\\\"
+        s = ENVIRON["RC_S"]; o = ""
+        for (i = 1; i <= length(s); i++) { c = substr(s, i, 1); o = o ((c in t) ? t[c] : c) }
+        printf "\"%s\"", o }') ;;
+    *) J="\"$1\"" ;;
+  esac
+}
+# Fails the task with message $1 (and optional extra JSON members in $2, starting with a comma).
+rc_fail() {
+  rc_json_str "$1"
+  rc_out "{\"failed\":true,\"msg\":$J${2-}}"
+  exit 0
+}
+# Reads attributes of $1 into S_mode S_uid S_gid S_user S_group S_size S_ino S_dev S_nlink;
+# returns 1 when the path does not exist. $2=L follows a symlink.
+rc_stat() {
+  if [ "${2-}" = L ]; then
+    RC_ST=$(stat -L -c '%a %u %g %s %i %d %h %U %G' -- "$1" 2>/dev/null) || return 1
+  else
+    RC_ST=$(stat -c '%a %u %g %s %i %d %h %U %G' -- "$1" 2>/dev/null) || return 1
+  fi
+  read -r S_mode S_uid S_gid S_size S_ino S_dev S_nlink S_user S_group <<RC_EOF
+$RC_ST
+RC_EOF
+}
+# The type of $1: absent, link, directory, file or other.
+rc_type() {
+  if [ -L "$1" ]; then T=link
+  elif [ -d "$1" ]; then T=directory
+  elif [ -f "$1" ]; then T=file
+  elif [ -e "$1" ]; then T=other
+  else T=absent; fi
+}
+# Strips leading zeros from an octal mode so `0644` and `644` compare equal.
+rc_mode_norm() {
+  M=$1
+  while :; do case $M in 0?*) M=${M#0} ;; *) break ;; esac; done
+}
+# The mode a new file gets from the umask (what Ansible gives a new file with no `mode`).
+rc_default_mode() {
+  RC_U=$(umask)
+  M=$(printf '%o' $(( 0666 & ~0$RC_U )))
+}
+# Sets RC_CH=1 when applying mode $2 / owner $3 / group $4 (each may be empty) to $1 would
+# change it, and applies them unless in check mode. $5=h acts on a symlink itself.
+rc_attrs() {
+  RC_CH=0
+  if [ "${5-}" = h ]; then rc_stat "$1" || return 0; else rc_stat "$1" L || return 0; fi
+  if [ -n "$3" ]; then
+    case $3 in *[!0-9]*) [ "$3" = "$S_user" ] ;; *) [ "$3" = "$S_uid" ] ;; esac || {
+      RC_CH=1
+      if [ "$RC_CHECK" = 0 ]; then
+        if [ "${5-}" = h ]; then chown -h -- "$3" "$1"; else chown -- "$3" "$1"; fi || rc_fail "chown failed: failed to set owner \`$3\` on $1"
+      fi
+    }
+  fi
+  if [ -n "$4" ]; then
+    case $4 in *[!0-9]*) [ "$4" = "$S_group" ] ;; *) [ "$4" = "$S_gid" ] ;; esac || {
+      RC_CH=1
+      if [ "$RC_CHECK" = 0 ]; then
+        if [ "${5-}" = h ]; then chgrp -h -- "$4" "$1"; else chgrp -- "$4" "$1"; fi || rc_fail "chgrp failed: failed to set group \`$4\` on $1"
+      fi
+    }
+  fi
+  if [ -n "$2" ] && [ "${5-}" != h ]; then
+    case $2 in
+      *[!0-7]*)
+        # Symbolic: the outcome depends on the current mode, so try it on a scratch copy.
+        if [ -d "$1" ]; then RC_T=$(mktemp -d) ; else RC_T=$(mktemp); fi || rc_fail "cannot create a temporary file to evaluate mode \`$2\`"
+        chmod "$S_mode" "$RC_T" && chmod -- "$2" "$RC_T" 2>/dev/null || { rm -rf "$RC_T"; rc_fail "mode must be in octal or symbolic form: invalid mode \`$2\`"; }
+        RC_NM=$(stat -c %a "$RC_T"); rm -rf "$RC_T"
+        [ "$RC_NM" = "$S_mode" ] || {
+          RC_CH=1
+          [ "$RC_CHECK" = 1 ] || chmod -- "$2" "$1" || rc_fail "chmod failed on $1"
+        } ;;
+      *)
+        rc_mode_norm "$2"; RC_WM=$M; rc_mode_norm "$S_mode"
+        [ "$RC_WM" = "$M" ] || {
+          RC_CH=1
+          [ "$RC_CHECK" = 1 ] || chmod "$2" "$1" || rc_fail "chmod failed on $1"
+        } ;;
+    esac
+  fi
+  return 0
+}
+# The attributes of $1 as JSON members (mode, owner, group, uid, gid, size), in RC_AJ.
+rc_attr_json() {
+  RC_AJ=
+  rc_stat "$1" "${2-L}" || return 0
+  rc_json_str "$S_user"; RC_AJ="\"owner\":$J"
+  rc_json_str "$S_group"; RC_AJ="$RC_AJ,\"group\":$J"
+  rc_mode_norm "$S_mode"
+  RC_AJ="$RC_AJ,\"mode\":\"$(printf '%04o' "0$M")\",\"uid\":$S_uid,\"gid\":$S_gid,\"size\":$S_size"
+}
+# Copies $1 aside as Ansible names backups (`path.PID.YYYY-MM-DD@HH:MM:SS~`); sets RC_BK.
+rc_backup() {
+  RC_BK="$1.$$.$(date +%Y-%m-%d@%H:%M:%S)~"
+  cp -p -- "$1" "$RC_BK" || rc_fail "could not make a backup of $1"
+}

@@ -1,0 +1,108 @@
+# lineinfile: the edit is one awk pass over the file (patterns arrive as POSIX EREs, translated
+# from Python syntax on the controller, and reach awk through the environment, unescaped).
+RC_AWK='
+function ins(p, s,    j) { for (j = m; j >= p; j--) { O[j + 1] = O[j]; E[j + 1] = E[j] } O[p] = s; E[p] = 1; m++ }
+function hit(s) { return hasrx ? (s ~ rx) : (index(s, ss) > 0) }
+{ O[NR] = $0; E[NR] = 1 }
+END {
+  m = NR; if (m > 0 && ENVIRON["NOEOL"] == "1") E[m] = 0
+  rx = ENVIRON["RX"]; ss = ENVIRON["SS"]; line = ENVIRON["LINE"]
+  hasrx = ENVIRON["HASRX"] == "1"; hasss = ENVIRON["HASSS"] == "1"; fm = ENVIRON["FM"] == "1"
+  ia = ENVIRON["IA"]; ib = ENVIRON["IB"]; br = ENVIRON["BR"] == "1"
+  iare = ia != "" && ia != "EOF" && ia != "BOF"; ibre = ib != "" && ib != "BOF"
+  ch = 0; msg = ""; found = 0
+  if (ENVIRON["ST"] == "absent") {
+    k = 0
+    for (i = 1; i <= m; i++) {
+      s = O[i]; sub(/\r$/, "", s)
+      if ((hasrx || hasss) ? hit(O[i]) : (s == line)) { found++; continue }
+      k++; O[k] = O[i]; E[k] = E[i]
+    }
+    m = k
+    if (found > 0) { ch = 1; msg = found " line(s) removed" }
+  } else {
+    mi = 0; exact = 0; ii = 0
+    if (hasrx || hasss) for (i = 1; i <= m; i++) if (hit(O[i])) { mi = i; if (fm) break }
+    for (i = 1; i <= m; i++) {
+      s = O[i]; sub(/\r$/, "", s)
+      if (s == line) exact = i
+      else if (iare && O[i] ~ ia) { if (!fm || !ii) ii = i + 1 }
+      else if (ibre && O[i] ~ ib) { if (!fm || !ii) ii = i }
+    }
+    if (mi) {
+      nl = br ? ENVIRON["NEWL"] : line
+      if (O[mi] != nl || !E[mi]) { O[mi] = nl; E[mi] = 1; ch = 1; msg = "line replaced" }
+    } else if (exact || br) {
+    } else if (ia == "BOF" || ib == "BOF") { ins(1, line); ch = 1; msg = "line added"
+    } else if (ia == "EOF" || !ii || ii > m) { if (m > 0) E[m] = 1; ins(m + 1, line); ch = 1; msg = "line added"
+    } else { ins(ii, line); ch = 1; msg = "line added" }
+  }
+  out = ENVIRON["OUT"]
+  if (ch && out != "") {
+    for (i = 1; i <= m; i++) printf "%s%s", O[i], (E[i] ? "\n" : "") > out
+    close(out)
+  }
+  printf "%d %d %s", ch, found, msg
+}'
+P=$A_path
+if [ -L "$P" ]; then P=$(readlink -f -- "$P") || rc_fail "cannot resolve the symlink $A_path"; fi
+[ -d "$P" ] && rc_fail "Path $P is a directory !" ',"rc":256'
+DIR=${P%/*}; [ "$DIR" = "$P" ] && DIR=.; [ -n "$DIR" ] || DIR=/
+ST=${A_state-present}; EXTRA=
+if [ -e "$P" ]; then EXISTS=1; IN=$P; else EXISTS=0; IN=/dev/null; fi
+if [ "$EXISTS" = 0 ]; then
+  [ "$ST" = absent ] && { rc_out '{"changed":false,"found":0,"msg":"file not present"}'; exit 0; }
+  [ "${A_create-0}" = 1 ] || rc_fail "Destination $P does not exist !" ',"rc":257'
+  if [ ! -d "$DIR" ] && [ "$RC_CHECK" = 0 ]; then mkdir -p -- "$DIR" || rc_fail "cannot create the directory $DIR"; fi
+fi
+NOEOL=0
+[ "$EXISTS" = 1 ] && [ -n "$(tail -c 1 -- "$P")" ] && NOEOL=1
+NEWL=
+if [ "${A_backrefs-0}" = 1 ] && [ "$ST" = present ] && [ "$EXISTS" = 1 ]; then
+  # awk has no capture groups: sed expands the template on the line awk will pick.
+  if [ "${A_firstmatch-0}" = 1 ]; then
+    ML=$(LC_ALL=C grep -E -e "$A_regexp" -- "$P" | head -n 1)
+  else
+    ML=$(LC_ALL=C grep -E -e "$A_regexp" -- "$P" | tail -n 1)
+  fi
+  if [ -n "$ML" ]; then
+    C1=$(printf '\001'); D=$(printf '\002')
+    NEWL=$(printf '%s\n' "$ML" | LC_ALL=C sed -E -e "s$D$A_regexp$D$C1$A_line$C1$D" -e "s$D^[^$C1]*$C1$D$D" -e "s$D$C1[^$C1]*\$$D$D")
+  fi
+fi
+OUT=
+if [ "$RC_CHECK" = 0 ]; then
+  [ -d "$DIR" ] || rc_fail "Destination directory $DIR does not exist"
+  OUT=$(mktemp "$DIR/.rconf.XXXXXX") || rc_fail "cannot create a temporary file in $DIR"
+  trap 'rm -f -- "$OUT"' EXIT
+fi
+RES=$(LC_ALL=C NOEOL=$NOEOL RX="${A_regexp-}" SS="${A_search_string-}" LINE="${A_line-}" \
+  HASRX=${A_regexp+1} HASSS=${A_search_string+1} FM="${A_firstmatch-0}" IA="${A_insertafter-}" \
+  IB="${A_insertbefore-}" BR="${A_backrefs-0}" NEWL=$NEWL ST=$ST OUT=$OUT awk "$RC_AWK" "$IN") \
+  || rc_fail "awk failed to edit $P"
+CH=${RES%% *}; RES=${RES#* }; FOUND=${RES%% *}; MSG=${RES#* }
+if [ "$ST" = absent ]; then EXTRA=",\"found\":$FOUND"; fi
+if [ "$CH" = 1 ] && [ "$RC_CHECK" = 0 ]; then
+  if [ "$EXISTS" = 1 ]; then
+    rc_stat "$P" L
+    chmod "$S_mode" "$OUT"
+    RC_OU=$S_uid; RC_OG=$S_gid
+    rc_stat "$OUT"
+    [ "$RC_OU:$RC_OG" = "$S_uid:$S_gid" ] || chown "$RC_OU:$RC_OG" "$OUT" 2>/dev/null || :
+    if [ "${A_backup-0}" = 1 ]; then rc_backup "$P"; rc_json_str "$RC_BK"; EXTRA="$EXTRA,\"backup\":$J,\"backup_file\":$J"; fi
+  else
+    rc_default_mode; chmod "$M" "$OUT"
+  fi
+  rc_attrs "$OUT" "${A_mode-}" "${A_owner-}" "${A_group-}"
+  mv -f -- "$OUT" "$P" || rc_fail "cannot move the edited file into place at $P"
+  RC_CH=0
+else
+  [ "$RC_CHECK" = 1 ] || rm -f -- "$OUT"
+  if [ "$EXISTS" = 1 ]; then rc_attrs "$P" "${A_mode-}" "${A_owner-}" "${A_group-}"; else RC_CH=0; fi
+fi
+if [ "$RC_CH" = 1 ]; then
+  if [ "$CH" = 1 ]; then MSG="$MSG and ownership, perms or SE linux context changed"
+  else MSG="ownership, perms or SE linux context changed"; CH=1; fi
+fi
+rc_json_str "$MSG"
+rc_out "{\"changed\":$( [ "$CH" = 1 ] && echo true || echo false),\"msg\":$J$EXTRA}"

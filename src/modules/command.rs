@@ -1,0 +1,301 @@
+//! `command` (an argv, no shell) and `shell` (a string through `/bin/sh -c`): controller halves.
+
+use serde_json::Value;
+
+use super::args::{Arg, Args, FreeForm, Kind, ModuleSpec};
+use super::script::{Script, ScriptOutput};
+use super::{Action, Ctx, Module, RemoteCall};
+use crate::result::TaskResult;
+use crate::transport::Stdin;
+
+const BODY: &str = include_str!("../../modules/command.sh");
+
+pub struct Command;
+pub struct Shell;
+
+static COMMAND_SPEC: ModuleSpec = ModuleSpec {
+    name: "command",
+    aliases: &[],
+    free_form: FreeForm::Command,
+    args: &[
+        Arg::new("_raw_params", Kind::Str),
+        Arg::new("cmd", Kind::Str),
+        Arg::new("argv", Kind::List),
+        Arg::new("chdir", Kind::Str),
+        Arg::new("creates", Kind::Str),
+        Arg::new("removes", Kind::Str),
+        Arg::new("stdin", Kind::Str),
+        Arg::new("stdin_add_newline", Kind::Bool),
+        Arg::new("strip_empty_ends", Kind::Bool),
+    ],
+    any_args: false,
+    required_one_of: &[&["_raw_params", "cmd", "argv"]],
+    mutually_exclusive: &[&["_raw_params", "cmd", "argv"]],
+};
+
+static SHELL_SPEC: ModuleSpec = ModuleSpec {
+    name: "shell",
+    aliases: &[],
+    free_form: FreeForm::Command,
+    args: &[
+        Arg::new("_raw_params", Kind::Str),
+        Arg::new("cmd", Kind::Str),
+        Arg::new("chdir", Kind::Str),
+        Arg::new("creates", Kind::Str),
+        Arg::new("removes", Kind::Str),
+        Arg::new("executable", Kind::Str),
+        Arg::new("stdin", Kind::Str),
+        Arg::new("stdin_add_newline", Kind::Bool),
+        Arg::new("strip_empty_ends", Kind::Bool),
+    ],
+    any_args: false,
+    required_one_of: &[&["_raw_params", "cmd"]],
+    mutually_exclusive: &[&["_raw_params", "cmd"]],
+};
+
+/// What the command is: an argv for `command`, a string for `shell`.
+fn command_line(args: &Args, shell: bool) -> Result<Value, String> {
+    if let Some(argv) = args.list("argv") {
+        return Ok(Value::from(argv));
+    }
+    let text = args
+        .str("_raw_params")
+        .or_else(|| args.str("cmd"))
+        .unwrap_or_default();
+    if text.trim().is_empty() {
+        return Err("no command given".into());
+    }
+    if shell {
+        return Ok(Value::from(text));
+    }
+    let argv = shlex::split(text).ok_or_else(|| {
+        format!("cannot split command `{text}`: unbalanced quotes or a trailing backslash")
+    })?;
+    Ok(Value::from(argv))
+}
+
+fn plan(args: &Args, ctx: &Ctx, shell: bool) -> Action {
+    let cmd = match command_line(args, shell) {
+        Ok(c) => c,
+        Err(e) => return Action::Done(TaskResult::failed(e).with("rc", 256)),
+    };
+    if ctx.check && !args.has("creates") && !args.has("removes") {
+        return Action::Done(TaskResult::skipped(
+            "Command would have run if not in check mode",
+        ));
+    }
+    let built = (|| {
+        let mut s = Script::new(ctx)?;
+        s.args(args, &["chdir", "creates", "removes", "executable"])?;
+        match &cmd {
+            Value::String(text) => {
+                s.var("A_shell", b"1")?.var("A_cmd", text.as_bytes())?;
+            }
+            Value::Array(items) => {
+                let items: Vec<String> = items
+                    .iter()
+                    .map(|v| v.as_str().unwrap_or_default().to_string())
+                    .collect();
+                s.argv(&items)?;
+            }
+            _ => unreachable!("command_line returns a string or a list"),
+        }
+        Ok::<_, String>(s.finish(BODY))
+    })();
+    let script = match built {
+        Ok(s) => s,
+        Err(e) => return Action::Done(TaskResult::failed(e)),
+    };
+    let stdin = match args.str("stdin") {
+        Some(data) => {
+            let mut bytes = data.as_bytes().to_vec();
+            if args.bool("stdin_add_newline", true) {
+                bytes.push(b'\n');
+            }
+            Stdin::Bytes(bytes)
+        }
+        None => Stdin::Empty,
+    };
+    Action::Remote(RemoteCall { script, stdin })
+}
+
+fn strip_ends(b: &[u8], strip: bool) -> String {
+    let text = String::from_utf8_lossy(b);
+    if strip {
+        text.trim_end_matches(['\r', '\n']).to_string()
+    } else {
+        text.into_owned()
+    }
+}
+
+fn lines(s: &str) -> Value {
+    Value::from(s.lines().map(str::to_string).collect::<Vec<_>>())
+}
+
+fn finish(args: &Args, out: ScriptOutput, name: &str, shell: bool) -> TaskResult {
+    let strip = args.bool("strip_empty_ends", true);
+    let payload = strip_ends(&out.payload, strip);
+    let stderr = strip_ends(&out.stderr, strip);
+    let mut r = out.into_result_for(name);
+    if r.failed && r.data.contains_key("module_stdout") {
+        return r;
+    }
+    let skip = r.data.remove("skip").is_some();
+    if !skip && !r.failed {
+        r.changed = true;
+        r.data.insert("stdout".into(), payload.into());
+    }
+    let stdout = r
+        .data
+        .get("stdout")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    r.data.insert("stdout".into(), Value::from(stdout.as_str()));
+    r.data.insert("stdout_lines".into(), lines(&stdout));
+    r.data.insert("stderr".into(), Value::from(stderr.as_str()));
+    r.data.insert("stderr_lines".into(), lines(&stderr));
+    if let Ok(cmd) = command_line(args, shell) {
+        r.data.insert("cmd".into(), cmd);
+    }
+    let rc = r.data.get("rc").and_then(Value::as_i64).unwrap_or(0);
+    if rc != 0 && !r.failed {
+        r.failed = true;
+        r.msg = Some("non-zero return code".into());
+    }
+    if r.msg.is_none() {
+        r.msg = Some(String::new());
+    }
+    r
+}
+
+impl Module for Command {
+    fn spec(&self) -> &'static ModuleSpec {
+        &COMMAND_SPEC
+    }
+    fn plan(&self, args: &Args, ctx: &Ctx) -> Action {
+        plan(args, ctx, false)
+    }
+    fn finish(&self, args: &Args, out: ScriptOutput) -> TaskResult {
+        finish(args, out, "command", false)
+    }
+}
+
+impl Module for Shell {
+    fn spec(&self) -> &'static ModuleSpec {
+        &SHELL_SPEC
+    }
+    fn plan(&self, args: &Args, ctx: &Ctx) -> Action {
+        plan(args, ctx, true)
+    }
+    fn finish(&self, args: &Args, out: ScriptOutput) -> TaskResult {
+        finish(args, out, "shell", true)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::modules::testutil::{TestCtx, run};
+    use serde_json::json;
+
+    #[test]
+    fn command_runs_argv_without_a_shell_and_reports_output() {
+        let t = TestCtx::new();
+        let r = run(
+            &Command,
+            json!("printf '%s|%s' 'a b' '$(id)'"),
+            &t.ctx(false),
+        );
+        assert!(r.changed && !r.failed, "{r:?}");
+        assert_eq!(r.data["stdout"], "a b|$(id)");
+        assert_eq!(r.data["rc"], 0);
+        assert_eq!(r.data["cmd"], json!(["printf", "%s|%s", "a b", "$(id)"]));
+    }
+
+    #[test]
+    fn shell_runs_through_sh_and_strips_trailing_newlines() {
+        let t = TestCtx::new();
+        let r = run(
+            &Shell,
+            json!("echo one; echo two >&2; echo three"),
+            &t.ctx(false),
+        );
+        assert_eq!(r.data["stdout"], "one\nthree");
+        assert_eq!(r.data["stdout_lines"], json!(["one", "three"]));
+        assert_eq!(r.data["stderr"], "two");
+    }
+
+    #[test]
+    fn non_zero_rc_fails() {
+        let t = TestCtx::new();
+        let r = run(&Shell, json!("exit 3"), &t.ctx(false));
+        assert!(r.failed);
+        assert_eq!(r.data["rc"], 3);
+        assert_eq!(r.msg.as_deref(), Some("non-zero return code"));
+    }
+
+    #[test]
+    fn output_cannot_forge_a_result() {
+        let t = TestCtx::new();
+        let cmd = format!(
+            "printf '{}{{\"changed\":false,\"rc\":0}}\\n'; exit 1",
+            t.marker
+        );
+        let r = run(&Shell, json!(cmd), &t.ctx(false));
+        assert!(r.failed && r.changed);
+        assert_eq!(r.data["rc"], 1);
+    }
+
+    #[test]
+    fn creates_and_removes_skip_with_ansible_messages() {
+        let t = TestCtx::new();
+        let p = t.path("made");
+        let args = json!({"cmd": format!("touch '{p}'"), "creates": p});
+        let first = run(&Shell, args.clone(), &t.ctx(false));
+        assert!(first.changed, "{first:?}");
+        let second = run(&Shell, args, &t.ctx(false));
+        assert!(!second.changed && !second.failed);
+        assert_eq!(
+            second.msg.unwrap(),
+            format!("Did not run command since '{p}' exists")
+        );
+        let gone = run(
+            &Command,
+            json!({"cmd": "false", "removes": t.path("nothing*")}),
+            &t.ctx(false),
+        );
+        assert!(!gone.failed && !gone.changed, "{gone:?}");
+        assert!(gone.msg.unwrap().ends_with("does not exist"));
+    }
+
+    #[test]
+    fn check_mode_skips_unless_creates_decides() {
+        let t = TestCtx::new();
+        let r = run(
+            &Shell,
+            json!({"cmd": format!("touch {}", t.path("x"))}),
+            &t.ctx(true),
+        );
+        assert!(r.skipped);
+        let r = run(
+            &Shell,
+            json!({"cmd": format!("touch {}", t.path("x")), "creates": t.path("x")}),
+            &t.ctx(true),
+        );
+        assert!(r.changed && !r.skipped);
+        assert!(!std::path::Path::new(&t.path("x")).exists());
+    }
+
+    #[test]
+    fn chdir_and_stdin_are_used() {
+        let t = TestCtx::new();
+        let r = run(
+            &Command,
+            json!({"argv": ["sh", "-c", "pwd; cat"], "chdir": t.dir(), "stdin": "in put"}),
+            &t.ctx(false),
+        );
+        let real = std::fs::canonicalize(t.dir()).unwrap();
+        assert_eq!(r.data["stdout"], format!("{}\nin put", real.display()));
+    }
+}

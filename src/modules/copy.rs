@@ -1,0 +1,457 @@
+//! `copy`: finds `src` on the controller (or takes `content`), and sends the bytes on stdin to
+//! copy.sh. `write_file` is shared with `template`.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+use sha1::{Digest, Sha1};
+
+use super::args::{Arg, Args, FreeForm, Kind, ModuleSpec};
+use super::diff;
+use super::script::{Script, ScriptOutput};
+use super::{Action, Ctx, Module, RemoteCall};
+use crate::result::TaskResult;
+use crate::transport::Stdin;
+
+const BODY: &str = include_str!("../../modules/copy.sh");
+
+pub struct Copy;
+
+/// Arguments `copy` and `template` share (both end in copy.sh).
+pub const WRITE_ARGS: &[&str] = &["mode", "owner", "group", "force", "backup", "follow"];
+
+static SPEC: ModuleSpec = ModuleSpec {
+    name: "copy",
+    aliases: &[],
+    free_form: FreeForm::KeyValue,
+    args: &[
+        Arg::new("src", Kind::Str),
+        Arg::new("content", Kind::Str),
+        Arg::new("dest", Kind::Str).required(),
+        Arg::new("mode", Kind::Mode),
+        Arg::new("owner", Kind::Str),
+        Arg::new("group", Kind::Str),
+        Arg::new("force", Kind::Bool).aliases(&["thirsty"]),
+        Arg::new("backup", Kind::Bool),
+        Arg::new("follow", Kind::Bool),
+        Arg::new("remote_src", Kind::Bool),
+        Arg::new("unsafe_writes", Kind::Bool),
+    ],
+    any_args: false,
+    required_one_of: &[&["src", "content"]],
+    mutually_exclusive: &[&["src", "content"]],
+};
+
+/// New file content: bytes in memory or a controller file streamed on stdin.
+pub enum Content {
+    Bytes(Vec<u8>),
+    File(PathBuf),
+}
+
+/// Finds `name` in `<base>/<sub>/` then `<base>/` for each search dir; absolute paths as is.
+pub fn find_source(name: &str, sub: &str, ctx: &Ctx) -> Result<PathBuf, String> {
+    let p = Path::new(name);
+    if p.is_absolute() {
+        return if p.exists() {
+            Ok(p.to_path_buf())
+        } else {
+            Err(format!(
+                "Could not find or access `{name}` on the controller"
+            ))
+        };
+    }
+    let mut tried = Vec::new();
+    for base in ctx.search_dirs {
+        for cand in [base.join(sub).join(p), base.join(p)] {
+            if cand.exists() {
+                return Ok(cand);
+            }
+            tried.push(cand.display().to_string());
+        }
+    }
+    Err(format!(
+        "Could not find or access `{name}`; searched in: {}",
+        tried.join(", ")
+    ))
+}
+
+fn sha1_hex(content: &Content) -> Result<String, String> {
+    let mut h = Sha1::new();
+    match content {
+        Content::Bytes(b) => h.update(b),
+        Content::File(p) => {
+            let mut f = std::fs::File::open(p)
+                .map_err(|e| format!("cannot read `{}`: {e}", p.display()))?;
+            let mut buf = vec![0u8; 64 * 1024];
+            loop {
+                let n = f
+                    .read(&mut buf)
+                    .map_err(|e| format!("cannot read `{}`: {e}", p.display()))?;
+                if n == 0 {
+                    break;
+                }
+                h.update(&buf[..n]);
+            }
+        }
+    }
+    Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// Plans writing `content` to `dest` with copy's semantics. `basename` names the file inside
+/// a directory dest; `after_header` labels the new content in diffs.
+pub fn write_file(
+    args: &Args,
+    ctx: &Ctx,
+    dest: &str,
+    basename: Option<&str>,
+    content: Content,
+    after_header: &str,
+) -> Action {
+    let built = (|| {
+        let checksum = sha1_hex(&content)?;
+        if ctx.diff {
+            let after = match &content {
+                Content::Bytes(b) => Some(b.clone()),
+                Content::File(p) => std::fs::metadata(p)
+                    .ok()
+                    .filter(|m| m.len() <= diff::MAX_DIFF_SIZE as u64)
+                    .and_then(|_| std::fs::read(p).ok()),
+            };
+            if let Some(after) = after {
+                diff::remember_after(&checksum, after_header, after);
+            }
+        }
+        let mut s = Script::new(ctx)?;
+        s.var("A_dest", dest.as_bytes())?;
+        if let Some(b) = basename {
+            s.var("A_basename", b.as_bytes())?;
+        }
+        s.var("A_checksum", checksum.as_bytes())?;
+        s.args(args, WRITE_ARGS)?;
+        let stdin = match content {
+            Content::Bytes(b) => Stdin::Bytes(b),
+            Content::File(p) => Stdin::File(p),
+        };
+        Ok::<_, String>((s.finish(BODY), stdin))
+    })();
+    match built {
+        Ok((script, stdin)) => Action::Remote(RemoteCall { script, stdin }),
+        Err(e) => Action::Done(TaskResult::failed(e)),
+    }
+}
+
+/// Turns copy.sh's output into copy's result: checksum, src and the content diff.
+pub fn finish_write(
+    module: &str,
+    args: &Args,
+    out: ScriptOutput,
+    src: Option<String>,
+) -> TaskResult {
+    let before = out.payload.clone();
+    let mut r = out.into_result_for(module);
+    if r.data.contains_key("module_stdout") {
+        return r;
+    }
+    let shown = r.data.remove("before_shown").is_some();
+    if let Some(src) = src {
+        r.data.insert("src".into(), Value::from(src));
+    }
+    let larger = r.data.remove("dst_larger").is_some();
+    let checksum = r
+        .data
+        .get("checksum")
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    if let Some(c) = checksum.filter(|_| r.changed && !r.failed) {
+        let dest = r
+            .data
+            .get("dest")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        let before = if shown {
+            diff::Before::Shown(&before)
+        } else if larger {
+            diff::Before::TooLarge
+        } else {
+            diff::Before::Absent
+        };
+        if let Some(d) = diff::content_diff(&c, &dest, before) {
+            r.data.insert("diff".into(), d);
+        }
+    }
+    let _ = args;
+    r
+}
+
+/// `mode: preserve` means the source file's mode.
+pub fn preserve_mode(args: &Args, src: &Path) -> Result<Args, String> {
+    use std::os::unix::fs::PermissionsExt;
+    let mut args = args.clone();
+    if args.str("mode") == Some("preserve") {
+        let meta =
+            std::fs::metadata(src).map_err(|e| format!("cannot read `{}`: {e}", src.display()))?;
+        args.0.insert(
+            "mode".into(),
+            Value::from(format!("{:04o}", meta.permissions().mode() & 0o7777)),
+        );
+    }
+    Ok(args)
+}
+
+impl Module for Copy {
+    fn spec(&self) -> &'static ModuleSpec {
+        &SPEC
+    }
+
+    fn plan(&self, args: &Args, ctx: &Ctx) -> Action {
+        if args.bool("remote_src", false) {
+            return Action::Done(TaskResult::failed(
+                "`remote_src: true` is not supported yet",
+            ));
+        }
+        let dest = args.str("dest").unwrap_or_default();
+        if let Some(content) = args.get("content") {
+            if dest.ends_with('/') {
+                return Action::Done(TaskResult::failed("can not use content with a dir as dest"));
+            }
+            let bytes = match content {
+                Value::String(s) => s.clone().into_bytes(),
+                other => other.to_string().into_bytes(),
+            };
+            return write_file(
+                args,
+                ctx,
+                dest,
+                None,
+                Content::Bytes(bytes),
+                "dynamically generated",
+            );
+        }
+        let src = args.str("src").unwrap_or_default();
+        let path = match find_source(src, "files", ctx) {
+            Ok(p) => p,
+            Err(e) => return Action::Done(TaskResult::failed(e)),
+        };
+        if path.is_dir() {
+            return Action::Done(TaskResult::failed(format!(
+                "copying the directory `{src}` is not supported yet; expected a file"
+            )));
+        }
+        let base = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let full_dest = if dest.ends_with('/') {
+            format!("{dest}{base}")
+        } else {
+            dest.to_string()
+        };
+        let label = path.display().to_string();
+        let args = match preserve_mode(args, &path) {
+            Ok(a) => a,
+            Err(e) => return Action::Done(TaskResult::failed(e)),
+        };
+        write_file(
+            &args,
+            ctx,
+            &full_dest,
+            Some(&base),
+            Content::File(path),
+            &label,
+        )
+    }
+
+    fn finish(&self, args: &Args, out: ScriptOutput) -> TaskResult {
+        finish_write("copy", args, out, args.string("src"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::modules::testutil::{TestCtx, run};
+    use serde_json::json;
+    use std::os::unix::fs::PermissionsExt;
+
+    fn mode_of(p: &str) -> u32 {
+        std::fs::metadata(p).unwrap().permissions().mode() & 0o7777
+    }
+
+    const HOSTILE: &str = "it's \"quoted\" $(rm -rf /) `id` ; * ~\nline two\\n\n";
+
+    #[test]
+    fn content_is_written_byte_exact_then_unchanged() {
+        let t = TestCtx::new();
+        let dest = t.path("dir with 'quote' $(x)");
+        std::fs::create_dir(&dest).unwrap();
+        let dest = format!("{dest}/out\nfile");
+        let args = json!({"content": HOSTILE, "dest": dest});
+        let check = run(&Copy, args.clone(), &t.ctx(true));
+        assert!(
+            check.changed && !std::path::Path::new(&dest).exists(),
+            "{check:?}"
+        );
+        let first = run(&Copy, args.clone(), &t.ctx(false));
+        assert!(first.changed && !first.failed, "{first:?}");
+        assert_eq!(std::fs::read_to_string(&dest).unwrap(), HOSTILE);
+        assert_eq!(first.data["dest"], dest);
+        assert_eq!(first.data["checksum"].as_str().unwrap().len(), 40);
+        assert_eq!(first.data["size"], HOSTILE.len());
+        let second = run(&Copy, args.clone(), &t.ctx(false));
+        assert!(!second.changed, "{second:?}");
+        assert!(!run(&Copy, args, &t.ctx(true)).changed);
+    }
+
+    #[test]
+    fn new_file_gets_umask_mode_not_mktemp_mode() {
+        let t = TestCtx::new();
+        let dest = t.path("new");
+        run(&Copy, json!({"content": "x", "dest": dest}), &t.ctx(false));
+        let umask = unsafe {
+            let u = libc::umask(0o022);
+            libc::umask(u);
+            u
+        };
+        assert_eq!(mode_of(&dest), 0o666 & !(umask as u32));
+    }
+
+    #[test]
+    fn existing_file_keeps_mode_unless_given() {
+        let t = TestCtx::new();
+        let dest = t.path("f");
+        std::fs::write(&dest, "old").unwrap();
+        std::fs::set_permissions(&dest, std::fs::Permissions::from_mode(0o640)).unwrap();
+        assert!(
+            run(
+                &Copy,
+                json!({"content": "new", "dest": dest}),
+                &t.ctx(false)
+            )
+            .changed
+        );
+        assert_eq!(mode_of(&dest), 0o640);
+        let r = run(
+            &Copy,
+            json!({"content": "new", "dest": dest, "mode": 0o600}),
+            &t.ctx(false),
+        );
+        assert!(r.changed, "an attribute change is a change");
+        assert_eq!(mode_of(&dest), 0o600);
+        assert_eq!(r.data["mode"], "0600");
+    }
+
+    #[test]
+    fn src_is_found_in_files_and_streamed() {
+        let t = TestCtx::new();
+        let files = t.search[0].join("files");
+        std::fs::create_dir_all(&files).unwrap();
+        let big: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
+        std::fs::write(files.join("blob.bin"), &big).unwrap();
+        let dir = t.path("d");
+        std::fs::create_dir(&dir).unwrap();
+        let r = run(
+            &Copy,
+            json!({"src": "blob.bin", "dest": dir}),
+            &t.ctx(false),
+        );
+        assert!(r.changed && !r.failed, "{r:?}");
+        assert_eq!(std::fs::read(format!("{dir}/blob.bin")).unwrap(), big);
+        assert_eq!(r.data["dest"], format!("{dir}/blob.bin"));
+        assert!(
+            !run(
+                &Copy,
+                json!({"src": "blob.bin", "dest": format!("{dir}/")}),
+                &t.ctx(false)
+            )
+            .changed
+        );
+    }
+
+    #[test]
+    fn missing_src_fails_on_the_controller() {
+        let t = TestCtx::new();
+        let r = run(
+            &Copy,
+            json!({"src": "nope.txt", "dest": t.path("x")}),
+            &t.ctx(false),
+        );
+        assert!(
+            r.failed
+                && r.msg
+                    .unwrap()
+                    .contains("Could not find or access `nope.txt`")
+        );
+    }
+
+    #[test]
+    fn force_no_leaves_existing_file_and_backup_keeps_old() {
+        let t = TestCtx::new();
+        let dest = t.path("f");
+        std::fs::write(&dest, "old").unwrap();
+        let r = run(
+            &Copy,
+            json!({"content": "new", "dest": dest, "force": false}),
+            &t.ctx(false),
+        );
+        assert!(!r.changed);
+        assert_eq!(std::fs::read_to_string(&dest).unwrap(), "old");
+        let r = run(
+            &Copy,
+            json!({"content": "new", "dest": dest, "backup": true}),
+            &t.ctx(false),
+        );
+        let backup = r.data["backup_file"].as_str().unwrap().to_string();
+        assert_eq!(std::fs::read_to_string(backup).unwrap(), "old");
+        let leftovers: Vec<_> = std::fs::read_dir(t.dir())
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_name().to_string_lossy().starts_with(".rconf"))
+            .collect();
+        assert!(leftovers.is_empty(), "no temp files left behind");
+    }
+
+    #[test]
+    fn diff_mode_returns_before_and_after() {
+        let mut t = TestCtx::new();
+        t.diff = true;
+        let dest = t.path("f");
+        std::fs::write(&dest, "one\n").unwrap();
+        let r = run(
+            &Copy,
+            json!({"content": "two\n", "dest": dest}),
+            &t.ctx(false),
+        );
+        assert_eq!(r.data["diff"]["before"], "one\n");
+        assert_eq!(r.data["diff"]["after"], "two\n");
+        assert_eq!(r.data["diff"]["before_header"], dest);
+        assert_eq!(r.data["diff"]["after_header"], "dynamically generated");
+    }
+}
+
+#[cfg(test)]
+mod failure_tests {
+    use super::*;
+    use crate::modules::testutil::{TestCtx, run};
+    use serde_json::json;
+
+    #[test]
+    fn a_failed_write_leaves_the_old_file_and_no_temp_file() {
+        let t = TestCtx::new();
+        let dest = t.path("f");
+        std::fs::write(&dest, "old").unwrap();
+        let r = run(
+            &Copy,
+            json!({"content": "new", "dest": dest, "owner": "no-such-user-rconf"}),
+            &t.ctx(false),
+        );
+        assert!(r.failed, "{r:?}");
+        assert_eq!(std::fs::read_to_string(&dest).unwrap(), "old");
+        let names: Vec<String> = std::fs::read_dir(t.dir())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names, vec!["f".to_string()]);
+    }
+}

@@ -1,0 +1,307 @@
+//! `file`: the controller half (argument rules, result keys, diff); the work is in file.sh.
+
+use serde_json::{Value, json};
+
+use super::args::{Arg, Args, FreeForm, Kind, ModuleSpec};
+use super::script::{Script, ScriptOutput};
+use super::{Action, Ctx, Module, RemoteCall};
+use crate::result::TaskResult;
+use crate::transport::Stdin;
+
+const BODY: &str = include_str!("../../modules/file.sh");
+
+/// `touch -t` reads exactly Ansible's default time format, so only that one is supported.
+const TIME_FORMAT: &str = "%Y%m%d%H%M.%S";
+
+pub struct File;
+
+static SPEC: ModuleSpec = ModuleSpec {
+    name: "file",
+    aliases: &[],
+    free_form: FreeForm::KeyValue,
+    args: &[
+        Arg::new("path", Kind::Str)
+            .aliases(&["dest", "name"])
+            .required(),
+        Arg::new("state", Kind::Str).choices(&[
+            "absent",
+            "directory",
+            "file",
+            "hard",
+            "link",
+            "touch",
+        ]),
+        Arg::new("src", Kind::Str),
+        Arg::new("mode", Kind::Mode),
+        Arg::new("owner", Kind::Str),
+        Arg::new("group", Kind::Str),
+        Arg::new("recurse", Kind::Bool),
+        Arg::new("force", Kind::Bool),
+        Arg::new("follow", Kind::Bool),
+        Arg::new("modification_time", Kind::Str),
+        Arg::new("modification_time_format", Kind::Str),
+        Arg::new("access_time", Kind::Str),
+        Arg::new("access_time_format", Kind::Str),
+        Arg::new("unsafe_writes", Kind::Bool),
+    ],
+    any_args: false,
+    required_one_of: &[],
+    mutually_exclusive: &[],
+};
+
+fn check_args(args: &Args) -> Result<(), String> {
+    let state = args.str("state");
+    if matches!(state, Some("link" | "hard")) && !args.has("src") {
+        return Err(format!(
+            "src is required for state `{}`",
+            state.unwrap_or_default()
+        ));
+    }
+    if args.bool("recurse", false) && state.is_some_and(|s| s != "directory") {
+        return Err("recurse option requires state to be `directory`".into());
+    }
+    for (time, format) in [
+        ("modification_time", "modification_time_format"),
+        ("access_time", "access_time_format"),
+    ] {
+        let fmt = args.str(format).unwrap_or(TIME_FORMAT);
+        let special = matches!(args.str(time), None | Some("now" | "preserve"));
+        if fmt != TIME_FORMAT && !special {
+            return Err(format!(
+                "`{format}` other than `{TIME_FORMAT}` is not supported; got `{fmt}`"
+            ));
+        }
+    }
+    Ok(())
+}
+
+impl Module for File {
+    fn spec(&self) -> &'static ModuleSpec {
+        &SPEC
+    }
+
+    fn plan(&self, args: &Args, ctx: &Ctx) -> Action {
+        if let Err(e) = check_args(args) {
+            return Action::Done(TaskResult::failed(e).with("path", args.string("path")));
+        }
+        let built = (|| {
+            let mut s = Script::new(ctx)?;
+            s.args(
+                args,
+                &[
+                    "path",
+                    "state",
+                    "src",
+                    "mode",
+                    "owner",
+                    "group",
+                    "recurse",
+                    "force",
+                    "follow",
+                    "modification_time",
+                    "access_time",
+                ],
+            )?;
+            Ok::<_, String>(s.finish(BODY))
+        })();
+        match built {
+            Ok(script) => Action::Remote(RemoteCall {
+                script,
+                stdin: Stdin::Empty,
+            }),
+            Err(e) => Action::Done(TaskResult::failed(e)),
+        }
+    }
+
+    fn finish(&self, args: &Args, out: ScriptOutput) -> TaskResult {
+        let mut r = out.into_result_for("file");
+        let path = args.string("path").unwrap_or_default();
+        let prev = r.data.remove("prev_state");
+        if r.data.contains_key("module_stdout") {
+            return r;
+        }
+        r.data.insert("path".into(), Value::from(path.clone()));
+        if let Some(src) = args.str("src") {
+            r.data.insert("src".into(), Value::from(src));
+        }
+        if r.changed {
+            let state = r.data.get("state").cloned().unwrap_or(Value::Null);
+            r.data.insert(
+                "diff".into(),
+                json!({"before": {"path": path, "state": prev}, "after": {"path": path, "state": state}}),
+            );
+        }
+        r
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::modules::testutil::{TestCtx, run};
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    use std::path::Path;
+
+    fn mode_of(p: &str) -> u32 {
+        std::fs::symlink_metadata(p).unwrap().permissions().mode() & 0o7777
+    }
+
+    #[test]
+    fn directory_is_created_with_parents_then_unchanged() {
+        let t = TestCtx::new();
+        let p = t.path("a/b 'c'/$(d)");
+        let args = json!({"path": p, "state": "directory", "mode": 0o750});
+        let check = run(&File, args.clone(), &t.ctx(true));
+        assert!(check.changed && !Path::new(&p).exists(), "{check:?}");
+        let first = run(&File, args.clone(), &t.ctx(false));
+        assert!(first.changed && !first.failed, "{first:?}");
+        assert_eq!(mode_of(&p), 0o750);
+        assert_eq!(
+            mode_of(&t.path("a")),
+            0o750,
+            "created parents get the mode too"
+        );
+        assert_eq!(first.data["mode"], "0750");
+        assert_eq!(first.data["path"], p);
+        let second = run(&File, args, &t.ctx(false));
+        assert!(!second.changed, "{second:?}");
+    }
+
+    #[test]
+    fn state_file_on_missing_path_fails_like_ansible() {
+        let t = TestCtx::new();
+        let p = t.path("nope");
+        let r = run(&File, json!(format!("path={p} state=file")), &t.ctx(false));
+        assert!(r.failed);
+        assert_eq!(
+            r.msg.unwrap(),
+            format!("file ({p}) is absent, cannot continue")
+        );
+    }
+
+    #[test]
+    fn touch_always_changes_unless_times_preserved() {
+        let t = TestCtx::new();
+        let p = t.path("new file\nwith newline");
+        let args = json!({"path": p, "state": "touch", "mode": "0600"});
+        assert!(run(&File, args.clone(), &t.ctx(false)).changed);
+        assert_eq!(mode_of(&p), 0o600);
+        assert!(run(&File, args, &t.ctx(false)).changed);
+        let keep = json!({"path": p, "state": "touch", "modification_time": "preserve", "access_time": "preserve"});
+        assert!(!run(&File, keep, &t.ctx(false)).changed);
+        let at = json!({"path": p, "state": "touch", "modification_time": "202001020304.05", "access_time": "preserve"});
+        assert!(run(&File, at, &t.ctx(false)).changed);
+        let meta = std::fs::metadata(&p).unwrap();
+        assert_eq!(meta.mtime() - meta.mtime() % 1, {
+            // 2020-01-02 03:04:05 in the local zone; compare via `date` to avoid a tz library.
+            let o = std::process::Command::new("date")
+                .args(["-d", "2020-01-02 03:04:05", "+%s"])
+                .output()
+                .unwrap();
+            String::from_utf8(o.stdout)
+                .unwrap()
+                .trim()
+                .parse::<i64>()
+                .unwrap()
+        });
+    }
+
+    #[test]
+    fn mode_changes_are_detected_and_check_mode_changes_nothing() {
+        let t = TestCtx::new();
+        let p = t.path("f");
+        std::fs::write(&p, "x").unwrap();
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let args = json!({"path": p, "mode": "u=rw,go="});
+        let check = run(&File, args.clone(), &t.ctx(true));
+        assert!(check.changed && mode_of(&p) == 0o644, "{check:?}");
+        assert!(run(&File, args.clone(), &t.ctx(false)).changed);
+        assert_eq!(mode_of(&p), 0o600);
+        assert!(!run(&File, args, &t.ctx(false)).changed);
+    }
+
+    #[test]
+    fn absent_removes_recursively() {
+        let t = TestCtx::new();
+        std::fs::create_dir_all(t.path("d/e")).unwrap();
+        std::fs::write(t.path("d/e/f"), "x").unwrap();
+        let args = json!({"path": t.path("d"), "state": "absent"});
+        assert!(run(&File, args.clone(), &t.ctx(true)).changed);
+        assert!(Path::new(&t.path("d/e/f")).exists());
+        assert!(run(&File, args.clone(), &t.ctx(false)).changed);
+        assert!(!Path::new(&t.path("d")).exists());
+        assert!(!run(&File, args, &t.ctx(false)).changed);
+    }
+
+    #[test]
+    fn symlinks_are_created_retargeted_and_refuse_files() {
+        let t = TestCtx::new();
+        std::fs::write(t.path("target one"), "1").unwrap();
+        std::fs::write(t.path("two"), "2").unwrap();
+        let link = t.path("ln");
+        let args = json!({"path": link, "src": t.path("target one"), "state": "link"});
+        assert!(run(&File, args.clone(), &t.ctx(false)).changed);
+        assert_eq!(
+            std::fs::read_link(&link).unwrap(),
+            Path::new(&t.path("target one"))
+        );
+        assert!(!run(&File, args, &t.ctx(false)).changed);
+        let retarget = json!({"path": link, "src": "two", "state": "link"});
+        assert!(run(&File, retarget, &t.ctx(false)).changed);
+        assert_eq!(std::fs::read_to_string(&link).unwrap(), "2");
+        let onto_file = run(
+            &File,
+            json!({"path": t.path("two"), "src": link, "state": "link"}),
+            &t.ctx(false),
+        );
+        assert!(
+            onto_file.failed
+                && onto_file
+                    .msg
+                    .unwrap()
+                    .contains("refusing to convert from file to symlink")
+        );
+        let missing = run(
+            &File,
+            json!({"path": t.path("l2"), "src": t.path("none"), "state": "link"}),
+            &t.ctx(false),
+        );
+        assert!(missing.failed, "{missing:?}");
+    }
+
+    #[test]
+    fn hard_links_share_the_inode() {
+        let t = TestCtx::new();
+        std::fs::write(t.path("a"), "1").unwrap();
+        let args = json!({"path": t.path("b"), "src": t.path("a"), "state": "hard"});
+        assert!(run(&File, args.clone(), &t.ctx(false)).changed);
+        assert_eq!(
+            std::fs::metadata(t.path("a")).unwrap().ino(),
+            std::fs::metadata(t.path("b")).unwrap().ino()
+        );
+        assert!(!run(&File, args, &t.ctx(false)).changed);
+    }
+
+    #[test]
+    fn recurse_sets_mode_on_children() {
+        let t = TestCtx::new();
+        std::fs::create_dir_all(t.path("r/s")).unwrap();
+        std::fs::write(t.path("r/s/f"), "x").unwrap();
+        let args =
+            json!({"path": t.path("r"), "state": "directory", "recurse": true, "mode": "0700"});
+        assert!(run(&File, args.clone(), &t.ctx(false)).changed);
+        assert_eq!(mode_of(&t.path("r/s/f")), 0o700);
+        assert!(!run(&File, args, &t.ctx(false)).changed);
+    }
+
+    #[test]
+    fn link_without_src_is_refused_on_the_controller() {
+        let t = TestCtx::new();
+        let r = run(
+            &File,
+            json!({"path": t.path("x"), "state": "link"}),
+            &t.ctx(false),
+        );
+        assert!(r.failed && r.msg.unwrap().contains("src is required"));
+    }
+}

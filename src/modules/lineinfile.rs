@@ -1,0 +1,285 @@
+//! `lineinfile`: argument rules and Python-to-POSIX regex translation on the controller; the
+//! edit itself is one awk pass in lineinfile.sh.
+
+use serde_json::Value;
+
+use super::args::{Arg, Args, FreeForm, Kind, ModuleSpec};
+use super::pyregex::{to_ere, to_sed_replacement};
+use super::script::{Script, ScriptOutput};
+use super::{Action, Ctx, Module, RemoteCall};
+use crate::result::TaskResult;
+use crate::transport::Stdin;
+
+const BODY: &str = include_str!("../../modules/lineinfile.sh");
+
+pub struct LineInFile;
+
+static SPEC: ModuleSpec = ModuleSpec {
+    name: "lineinfile",
+    aliases: &[],
+    free_form: FreeForm::KeyValue,
+    args: &[
+        Arg::new("path", Kind::Str)
+            .aliases(&["dest", "destfile", "name"])
+            .required(),
+        Arg::new("line", Kind::Str).aliases(&["value"]),
+        Arg::new("regexp", Kind::Str).aliases(&["regex"]),
+        Arg::new("search_string", Kind::Str),
+        Arg::new("state", Kind::Str).choices(&["present", "absent"]),
+        Arg::new("insertafter", Kind::Str),
+        Arg::new("insertbefore", Kind::Str),
+        Arg::new("create", Kind::Bool),
+        Arg::new("backup", Kind::Bool),
+        Arg::new("backrefs", Kind::Bool),
+        Arg::new("firstmatch", Kind::Bool),
+        Arg::new("mode", Kind::Mode),
+        Arg::new("owner", Kind::Str),
+        Arg::new("group", Kind::Str),
+        Arg::new("unsafe_writes", Kind::Bool),
+    ],
+    any_args: false,
+    required_one_of: &[],
+    mutually_exclusive: &[
+        &["insertbefore", "insertafter"],
+        &["regexp", "search_string"],
+        &["backrefs", "search_string"],
+    ],
+};
+
+/// Checks Ansible's argument rules and builds the script.
+fn build(args: &Args, ctx: &Ctx) -> Result<Vec<u8>, String> {
+    let present = args.str("state").unwrap_or("present") == "present";
+    let backrefs = args.bool("backrefs", false);
+    if present && !args.has("line") {
+        return Err("line is required with state=present".into());
+    }
+    if !present && !args.has("line") && !args.has("regexp") && !args.has("search_string") {
+        return Err("one of line, search_string, or regexp is required with state=absent".into());
+    }
+    if backrefs && !args.has("regexp") {
+        return Err("regexp is required with backrefs=true".into());
+    }
+    let mut s = Script::new(ctx)?;
+    s.args(
+        args,
+        &[
+            "path",
+            "search_string",
+            "state",
+            "create",
+            "backup",
+            "backrefs",
+            "firstmatch",
+            "mode",
+            "owner",
+            "group",
+        ],
+    )?;
+    if let Some(re) = args.str("regexp") {
+        s.var("A_regexp", to_ere(re, backrefs)?.as_bytes())?;
+    }
+    for key in ["insertafter", "insertbefore"] {
+        if let Some(v) = args.str(key) {
+            let v = if v == "EOF" || v == "BOF" {
+                v.to_string()
+            } else {
+                to_ere(v, false)?
+            };
+            s.var(&format!("A_{key}"), v.as_bytes())?;
+        }
+    }
+    if let Some(line) = args.get("line") {
+        let line = match line {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        let line = if backrefs && present {
+            to_sed_replacement(&line)?
+        } else {
+            line
+        };
+        s.var("A_line", line.as_bytes())?;
+    }
+    Ok(s.finish(BODY))
+}
+
+impl Module for LineInFile {
+    fn spec(&self) -> &'static ModuleSpec {
+        &SPEC
+    }
+
+    fn plan(&self, args: &Args, ctx: &Ctx) -> Action {
+        match build(args, ctx) {
+            Ok(script) => Action::Remote(RemoteCall {
+                script,
+                stdin: Stdin::Empty,
+            }),
+            Err(e) => Action::Done(TaskResult::failed(e)),
+        }
+    }
+
+    fn finish(&self, _args: &Args, out: ScriptOutput) -> TaskResult {
+        let mut r = out.into_result_for("lineinfile");
+        if !r.data.contains_key("module_stdout") && r.msg.is_none() {
+            r.msg = Some(String::new());
+        }
+        r
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::modules::testutil::{TestCtx, run};
+    use serde_json::json;
+
+    fn case(initial: Option<&str>, args: Value) -> (TaskResult, Option<String>, TaskResult) {
+        let t = TestCtx::new();
+        let p = t.path("conf 'x' $(y)");
+        if let Some(init) = initial {
+            std::fs::write(&p, init).unwrap();
+        }
+        let mut args = args;
+        args["path"] = json!(p);
+        let check = run(&LineInFile, args.clone(), &t.ctx(true));
+        assert_eq!(
+            std::fs::read_to_string(&p).ok().as_deref(),
+            initial,
+            "check mode changed nothing"
+        );
+        let r = run(&LineInFile, args.clone(), &t.ctx(false));
+        assert_eq!(
+            check.changed, r.changed,
+            "check mode predicts: {check:?} vs {r:?}"
+        );
+        let again = run(&LineInFile, args, &t.ctx(false));
+        (r, std::fs::read_to_string(&p).ok(), again)
+    }
+
+    #[test]
+    fn regexp_replaces_the_last_match() {
+        let (r, c, again) = case(
+            Some("a=1\nb=2\na=3\n"),
+            json!({"regexp": "^a=", "line": "a=9"}),
+        );
+        assert_eq!(c.unwrap(), "a=1\nb=2\na=9\n");
+        assert_eq!(r.msg.unwrap(), "line replaced");
+        assert!(!again.changed);
+    }
+
+    #[test]
+    fn firstmatch_replaces_the_first() {
+        let (_, c, _) = case(
+            Some("a=1\na=3\n"),
+            json!({"regexp": r"^a=\d", "line": "a=9", "firstmatch": true}),
+        );
+        assert_eq!(c.unwrap(), "a=9\na=3\n");
+    }
+
+    #[test]
+    fn no_match_appends_and_adds_missing_final_newline() {
+        let (r, c, again) = case(Some("x\ny"), json!({"regexp": "^z", "line": "z=1"}));
+        assert_eq!(c.unwrap(), "x\ny\nz=1\n");
+        assert_eq!(r.msg.unwrap(), "line added");
+        assert!(!again.changed, "{again:?}");
+    }
+
+    #[test]
+    fn existing_identical_line_is_no_change() {
+        let (r, c, _) = case(Some("keep\nhello world\n"), json!({"line": "hello world"}));
+        assert!(!r.changed);
+        assert_eq!(c.unwrap(), "keep\nhello world\n");
+    }
+
+    #[test]
+    fn insertafter_uses_the_last_match_and_insertbefore_bof() {
+        let (_, c, _) = case(
+            Some("[a]\nx\n[a]\ny\n"),
+            json!({"line": "new", "insertafter": r"^\[a\]"}),
+        );
+        assert_eq!(c.unwrap(), "[a]\nx\n[a]\nnew\ny\n");
+        let (_, c, _) = case(
+            Some("x\n"),
+            json!({"line": "#!/bin/sh", "insertbefore": "BOF"}),
+        );
+        assert_eq!(c.unwrap(), "#!/bin/sh\nx\n");
+        let (_, c, _) = case(
+            Some("a\nListen 80\nb\n"),
+            json!({"line": "Listen 8080", "insertbefore": r"^Listen\s"}),
+        );
+        assert_eq!(c.unwrap(), "a\nListen 8080\nListen 80\nb\n");
+    }
+
+    #[test]
+    fn absent_removes_every_match_and_counts() {
+        let (r, c, again) = case(
+            Some("x\n#c1\ny\n#c2\n"),
+            json!({"regexp": "^#", "state": "absent"}),
+        );
+        assert_eq!(c.unwrap(), "x\ny\n");
+        assert_eq!(r.msg.unwrap(), "2 line(s) removed");
+        assert_eq!(r.data["found"], 2);
+        assert!(!again.changed);
+    }
+
+    #[test]
+    fn search_string_matches_literally() {
+        let (_, c, _) = case(
+            Some("a.b=1\naxb=2\n"),
+            json!({"search_string": "a.b", "line": "a.b=3"}),
+        );
+        assert_eq!(c.unwrap(), "a.b=3\naxb=2\n");
+    }
+
+    #[test]
+    fn backrefs_expand_groups_and_do_nothing_without_match() {
+        let (r, c, again) = case(
+            Some("port = 80\n"),
+            json!({"regexp": r"^port\s*=\s*(\d+)$", "line": r"port = \1 # was \1 & more", "backrefs": true}),
+        );
+        assert_eq!(c.unwrap(), "port = 80 # was 80 & more\n", "{r:?}");
+        assert!(!again.changed);
+        let (r, c, _) = case(
+            Some("x\n"),
+            json!({"regexp": "^nomatch(.*)", "line": r"\1", "backrefs": true}),
+        );
+        assert!(!r.changed);
+        assert_eq!(c.unwrap(), "x\n");
+    }
+
+    #[test]
+    fn missing_file_fails_unless_create() {
+        let (r, c, _) = case(None, json!({"line": "x"}));
+        assert!(r.failed && r.msg.unwrap().contains("does not exist !"));
+        assert_eq!(r.data["rc"], 257);
+        assert!(c.is_none());
+        let (r, c, again) = case(
+            None,
+            json!({"line": "hostile 'q' $(x) `y`", "create": true}),
+        );
+        assert!(r.changed);
+        assert_eq!(c.unwrap(), "hostile 'q' $(x) `y`\n");
+        assert!(!again.changed);
+    }
+
+    #[test]
+    fn untranslatable_regex_is_a_clear_error() {
+        let t = TestCtx::new();
+        let r = run(
+            &LineInFile,
+            json!({"path": t.path("f"), "regexp": "a(?=b)", "line": "x"}),
+            &t.ctx(false),
+        );
+        assert!(r.failed && r.msg.unwrap().contains("lookaround"));
+    }
+
+    #[test]
+    fn mode_change_alone_is_reported() {
+        let (r, _, _) = case(Some("x\n"), json!({"line": "x", "mode": "0600"}));
+        assert!(r.changed);
+        assert_eq!(
+            r.msg.unwrap(),
+            "ownership, perms or SE linux context changed"
+        );
+    }
+}
