@@ -323,9 +323,3 @@ mod tests {
         assert_eq!(o.payload, b"it's `x` $(y)\n|1|a b|-c");
     }
 }
-
-impl ScriptOutput {
-    pub fn parse(_out: crate::transport::Output, _marker: &str) -> ScriptOutput {
-        todo!()
-    }
-}
