@@ -14,7 +14,11 @@ pub struct Location {
 
 impl Location {
     pub fn new(file: impl AsRef<Path>, line: usize, col: usize) -> Self {
-        Location { file: file.as_ref().to_path_buf(), line, col }
+        Location {
+            file: file.as_ref().to_path_buf(),
+            line,
+            col,
+        }
     }
 }
 
@@ -33,11 +37,17 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     pub fn at(location: Location, message: impl Into<String>) -> Self {
-        Diagnostic { location: Some(location), message: message.into() }
+        Diagnostic {
+            location: Some(location),
+            message: message.into(),
+        }
     }
 
     pub fn new(message: impl Into<String>) -> Self {
-        Diagnostic { location: None, message: message.into() }
+        Diagnostic {
+            location: None,
+            message: message.into(),
+        }
     }
 }
 
@@ -75,7 +85,10 @@ impl Error {
 }
 
 fn render(ds: &[Diagnostic]) -> String {
-    ds.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("\nerror: ")
+    ds.iter()
+        .map(|d| d.to_string())
+        .collect::<Vec<_>>()
+        .join("\nerror: ")
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

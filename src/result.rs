@@ -20,19 +20,34 @@ impl TaskResult {
     }
 
     pub fn changed() -> Self {
-        TaskResult { changed: true, ..Default::default() }
+        TaskResult {
+            changed: true,
+            ..Default::default()
+        }
     }
 
     pub fn failed(msg: impl Into<String>) -> Self {
-        TaskResult { failed: true, msg: Some(msg.into()), ..Default::default() }
+        TaskResult {
+            failed: true,
+            msg: Some(msg.into()),
+            ..Default::default()
+        }
     }
 
     pub fn skipped(msg: impl Into<String>) -> Self {
-        TaskResult { skipped: true, msg: Some(msg.into()), ..Default::default() }
+        TaskResult {
+            skipped: true,
+            msg: Some(msg.into()),
+            ..Default::default()
+        }
     }
 
     pub fn unreachable(msg: impl Into<String>) -> Self {
-        TaskResult { unreachable: true, msg: Some(msg.into()), ..Default::default() }
+        TaskResult {
+            unreachable: true,
+            msg: Some(msg.into()),
+            ..Default::default()
+        }
     }
 
     pub fn with(mut self, key: &str, value: impl Into<Value>) -> Self {
@@ -80,7 +95,14 @@ impl TaskResult {
             Value::String(s) => s,
             other => other.to_string(),
         });
-        TaskResult { changed, failed, skipped, unreachable, msg, data: obj }
+        TaskResult {
+            changed,
+            failed,
+            skipped,
+            unreachable,
+            msg,
+            data: obj,
+        }
     }
 }
 

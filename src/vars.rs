@@ -10,13 +10,15 @@ use indexmap::IndexMap;
 use minijinja::value::{Enumerator, Object, Value as JValue};
 use serde_json::Value;
 
-use crate::template::{from_jinja, to_jinja, Templar};
+use crate::template::{Templar, from_jinja, to_jinja};
 
 /// One layer of variables, already converted for the template engine.
 pub type Layer = IndexMap<String, JValue>;
 
 pub fn layer_from_json<'a>(vars: impl IntoIterator<Item = (&'a String, &'a Value)>) -> Layer {
-    vars.into_iter().map(|(k, v)| (k.clone(), to_jinja(v))).collect()
+    vars.into_iter()
+        .map(|(k, v)| (k.clone(), to_jinja(v)))
+        .collect()
 }
 
 /// The merged variables of one task on one host. Cheap to build: values are reference counted.
@@ -48,7 +50,10 @@ impl Scope {
                 vars.insert(k.clone(), v.clone());
             }
         }
-        Scope { vars, templar: templar.clone() }
+        Scope {
+            vars,
+            templar: templar.clone(),
+        }
     }
 
     pub fn into_value(self) -> JValue {
@@ -71,7 +76,8 @@ fn needs_render(v: &JValue) -> bool {
             .try_iter()
             .map(|it| {
                 it.into_iter().any(|item| {
-                    needs_render(&item) || v.get_item(&item).map(|x| needs_render(&x)).unwrap_or(false)
+                    needs_render(&item)
+                        || v.get_item(&item).map(|x| needs_render(&x)).unwrap_or(false)
                 })
             })
             .unwrap_or(false),
@@ -89,7 +95,9 @@ impl Object for Scope {
         let depth = DEPTH.with(|d| d.get());
         if depth >= MAX_DEPTH {
             LAST_ERROR.with(|e| {
-                *e.borrow_mut() = Some(format!("variable `{name}` refers to itself (recursive loop)"))
+                *e.borrow_mut() = Some(format!(
+                    "variable `{name}` refers to itself (recursive loop)"
+                ))
             });
             return None;
         }
@@ -101,7 +109,8 @@ impl Object for Scope {
             Ok(r) => Some(to_jinja(&r)),
             Err(e) => {
                 LAST_ERROR.with(|slot| {
-                    slot.borrow_mut().get_or_insert_with(|| format!("while templating variable `{name}`: {e}"));
+                    slot.borrow_mut()
+                        .get_or_insert_with(|| format!("while templating variable `{name}`: {e}"));
                 });
                 None
             }
@@ -119,7 +128,10 @@ pub fn truthy_json(v: &Value) -> bool {
     match v {
         Value::Bool(b) => *b,
         Value::Number(n) => n.as_f64().is_some_and(|f| f != 0.0),
-        Value::String(s) => matches!(s.trim().to_ascii_lowercase().as_str(), "yes" | "on" | "1" | "true" | "y" | "t"),
+        Value::String(s) => matches!(
+            s.trim().to_ascii_lowercase().as_str(),
+            "yes" | "on" | "1" | "true" | "y" | "t"
+        ),
         _ => false,
     }
 }

@@ -26,13 +26,20 @@ fn copy_tree(from: &Path, to: &Path) {
 }
 
 fn text(out: &Output) -> String {
-    format!("--- stdout\n{}\n--- stderr\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+    format!(
+        "--- stdout\n{}\n--- stderr\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
 }
 
 /// `PLAY RECAP` lines as host -> {ok: n, changed: n, ...}.
 fn recap(out: &Output) -> BTreeMap<String, BTreeMap<String, u64>> {
     let stdout = String::from_utf8_lossy(&out.stdout);
-    let body = stdout.split("PLAY RECAP").nth(1).unwrap_or_else(|| panic!("no recap in output:\n{}", text(out)));
+    let body = stdout
+        .split("PLAY RECAP")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no recap in output:\n{}", text(out)));
     body.lines()
         .filter_map(|l| l.split_once(" : "))
         .map(|(host, counts)| {
@@ -58,7 +65,10 @@ fn manifest(root: &Path) -> Vec<String> {
             if meta.file_type().is_symlink() {
                 let target = std::fs::read_link(&path).unwrap();
                 let host_dir = base.join(rel.split('/').next().unwrap());
-                out.push(format!("{rel} -> {}", target.strip_prefix(&host_dir).unwrap_or(&target).display()));
+                out.push(format!(
+                    "{rel} -> {}",
+                    target.strip_prefix(&host_dir).unwrap_or(&target).display()
+                ));
             } else if meta.is_dir() {
                 out.push(format!("{rel} {mode:o} dir"));
                 walk(base, &path, out);
@@ -84,13 +94,21 @@ fn project(hosts: usize, fixture: &str) -> Project {
     let dir = fleet.dir.path().join("project");
     copy_tree(&Path::new(FIXTURES).join(fixture), &dir);
     let inventory = fleet.write_inventory();
-    Project { fleet, dir, inventory }
+    Project {
+        fleet,
+        dir,
+        inventory,
+    }
 }
 
 impl Project {
     fn run(&self, playbook: &str, extra: &[&str]) -> Output {
         let mut cmd = self.fleet.rconf();
-        cmd.arg("run").arg(self.dir.join(playbook)).arg("-i").arg(&self.inventory).args(extra);
+        cmd.arg("run")
+            .arg(self.dir.join(playbook))
+            .arg("-i")
+            .arg(&self.inventory)
+            .args(extra);
         cmd.output().unwrap()
     }
 
@@ -105,13 +123,21 @@ fn acceptance_playbook_converges_and_matches_ansible() {
     let root = p.root();
     let root_arg = format!("test_root={}", root.display());
     let report = p.fleet.dir.path().join("first.json");
-    let first = p.run("site.yml", &["-e", &root_arg, "--report", report.to_str().unwrap()]);
+    let first = p.run(
+        "site.yml",
+        &["-e", &root_arg, "--report", report.to_str().unwrap()],
+    );
     assert_eq!(first.status.code(), Some(0), "{}", text(&first));
     let stats = recap(&first);
     assert_eq!(stats.len(), 5, "{}", text(&first));
     for (host, s) in &stats {
         // Every task but the `changed_when: false` command changes something on a fresh host.
-        assert_eq!((s["ok"], s["changed"], s["failed"], s["unreachable"]), (10, 9, 0, 0), "{host}: {}", text(&first));
+        assert_eq!(
+            (s["ok"], s["changed"], s["failed"], s["unreachable"]),
+            (10, 9, 0, 0),
+            "{host}: {}",
+            text(&first)
+        );
     }
 
     // The JSON report parses and its stats are the recap's.
@@ -119,7 +145,11 @@ fn acceptance_playbook_converges_and_matches_ansible() {
     assert_eq!(doc["schema"], "rconf.report/1");
     for (host, s) in &stats {
         for (k, v) in s {
-            assert_eq!(doc["stats"][host][k].as_u64(), Some(*v), "report stats for {host}.{k}");
+            assert_eq!(
+                doc["stats"][host][k].as_u64(),
+                Some(*v),
+                "report stats for {host}.{k}"
+            );
         }
     }
     assert_eq!(doc["plays"][0]["tasks"].as_array().unwrap().len(), 10);
@@ -128,18 +158,31 @@ fn acceptance_playbook_converges_and_matches_ansible() {
     // (recorded by tests/fixtures/acceptance/make-expected.sh).
     let expected_dir = Path::new(FIXTURES).join("acceptance/expected");
     let expected = std::fs::read_to_string(expected_dir.join("manifest.txt")).unwrap();
-    assert_eq!(manifest(&root).join("\n"), expected.trim_end(), "paths, modes and link targets");
+    assert_eq!(
+        manifest(&root).join("\n"),
+        expected.trim_end(),
+        "paths, modes and link targets"
+    );
     for line in expected.lines().filter(|l| l.ends_with(" file")) {
         let path = line.split(' ').next().unwrap();
         let want = std::fs::read(expected_dir.join(path)).unwrap();
         let got = std::fs::read(root.join(path)).unwrap();
-        assert_eq!(String::from_utf8_lossy(&got), String::from_utf8_lossy(&want), "content of {path}");
+        assert_eq!(
+            String::from_utf8_lossy(&got),
+            String::from_utf8_lossy(&want),
+            "content of {path}"
+        );
     }
 
     let second = p.run("site.yml", &["-e", &root_arg]);
     assert_eq!(second.status.code(), Some(0), "{}", text(&second));
     for (host, s) in recap(&second) {
-        assert_eq!((s["ok"], s["changed"]), (10, 0), "second run on {host}: {}", text(&second));
+        assert_eq!(
+            (s["ok"], s["changed"]),
+            (10, 0),
+            "second run on {host}: {}",
+            text(&second)
+        );
     }
 }
 
@@ -151,11 +194,25 @@ fn an_unreachable_host_does_not_stop_the_others() {
     let out = p.run("site.yml", &["-e", &root_arg, "--connect-timeout", "5"]);
     assert_eq!(out.status.code(), Some(4), "{}", text(&out));
     let stats = recap(&out);
-    assert_eq!((stats["h2"]["unreachable"], stats["h2"]["ok"]), (1, 0), "{}", text(&out));
+    assert_eq!(
+        (stats["h2"]["unreachable"], stats["h2"]["ok"]),
+        (1, 0),
+        "{}",
+        text(&out)
+    );
     for h in ["h1", "h3"] {
-        assert_eq!((stats[h]["ok"], stats[h]["failed"], stats[h]["unreachable"]), (10, 0, 0), "{}", text(&out));
+        assert_eq!(
+            (stats[h]["ok"], stats[h]["failed"], stats[h]["unreachable"]),
+            (10, 0, 0),
+            "{}",
+            text(&out)
+        );
     }
-    assert!(String::from_utf8_lossy(&out.stdout).contains("fatal: [h2]: UNREACHABLE!"), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("fatal: [h2]: UNREACHABLE!"),
+        "{}",
+        text(&out)
+    );
     assert!(p.root().join("h3/etc/app.conf").exists());
     assert!(!p.root().join("h2").exists());
 }
@@ -173,11 +230,19 @@ fn a_typo_is_reported_with_its_place_before_any_host_is_contacted() {
     assert_eq!(out.status.code(), Some(5), "{}", text(&out));
     let stderr = String::from_utf8_lossy(&out.stderr);
     let file = playbook.display();
-    assert!(stderr.contains(&format!("{file}:4:7: unknown module or task keyword `copyy`; did you mean `copy`?")), "{stderr}");
-    assert!(stderr.contains(&format!("{file}:6:30: module `file`: ")), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "{file}:4:7: unknown module or task keyword `copyy`; did you mean `copy`?"
+        )),
+        "{stderr}"
+    );
+    assert!(stderr.contains(&format!("{file}:6:28: module `file`: unsupported parameter `stat` for module `file`; did you mean `state`?")), "{stderr}");
     assert!(stderr.contains("`stat`"), "{stderr}");
     assert!(out.stdout.is_empty(), "{}", text(&out));
-    assert!(!p.fleet.hosts[0].log_text().contains("Accepted"), "a host was contacted");
+    assert!(
+        !p.fleet.hosts[0].log_text().contains("Accepted"),
+        "a host was contacted"
+    );
 }
 
 #[test]
@@ -215,9 +280,19 @@ fn hostile_values_reach_the_host_byte_exact() {
     .unwrap();
     let out = p.run("hostile.yml", &["-e", &format!("@{}", vars_file.display())]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    assert_eq!(std::fs::read_to_string(root.join(nasty_name)).unwrap(), content);
-    assert_eq!(std::fs::read_to_string(root.join("echoed")).unwrap(), nasty_name);
+    assert_eq!(
+        std::fs::read_to_string(root.join(nasty_name)).unwrap(),
+        content
+    );
+    assert_eq!(
+        std::fs::read_to_string(root.join("echoed")).unwrap(),
+        nasty_name
+    );
     for bad in ["pwned", "pwned2"] {
-        assert!(!p.dir.join(bad).exists() && !root.join(bad).exists() && !Path::new("/root").join(bad).exists());
+        assert!(
+            !p.dir.join(bad).exists()
+                && !root.join(bad).exists()
+                && !Path::new("/root").join(bad).exists()
+        );
     }
 }

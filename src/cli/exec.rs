@@ -42,7 +42,13 @@ pub struct ShArgs {
 
 impl ShArgs {
     pub async fn execute(&self) -> i32 {
-        adhoc(&self.pattern, "shell", &self.command.join(" "), &self.common).await
+        adhoc(
+            &self.pattern,
+            "shell",
+            &self.command.join(" "),
+            &self.common,
+        )
+        .await
     }
 }
 
@@ -66,21 +72,35 @@ async fn adhoc(pattern: &str, module: &str, args: &str, common: &CommonArgs) -> 
         }
     };
     let mut reporter = Adhoc::new(Box::new(std::io::stdout()), common.color());
-    run::run(&opts, playbook, inventory, &mut reporter).await.exit_code()
+    run::run(&opts, playbook, inventory, &mut reporter)
+        .await
+        .exit_code()
 }
 
 /// One play with one task, checked exactly like a playbook task.
 fn adhoc_playbook(pattern: &str, module_name: &str, args: &str) -> Result<Playbook, Error> {
     let here = Location::new("<command line>", 1, 1);
-    let module = modules::find(module_name)
-        .ok_or_else(|| Error::Usage(format!("unknown module `{module_name}` (see the README's module table)")))?;
+    let module = modules::find(module_name).ok_or_else(|| {
+        Error::Usage(format!(
+            "unknown module `{module_name}` (see the README's module table)"
+        ))
+    })?;
     let spec = module.spec();
-    let raw = if args.trim().is_empty() { Value::Object(Default::default()) } else { Value::String(args.to_string()) };
-    let parsed: IndexMap<String, Value> =
-        spec.normalize(&raw).map_err(|e| Error::Usage(format!("-a: module `{}`: {e}", spec.name)))?;
+    let raw = if args.trim().is_empty() {
+        Value::Object(Default::default())
+    } else {
+        Value::String(args.to_string())
+    };
+    let parsed: IndexMap<String, Value> = spec
+        .normalize(&raw)
+        .map_err(|e| Error::Usage(format!("-a: module `{}`: {e}", spec.name)))?;
     let problems: Vec<String> = spec.check(&parsed).into_iter().map(|p| p.message).collect();
     if !problems.is_empty() {
-        return Err(Error::Usage(format!("-a: module `{}`: {}", spec.name, problems.join("; "))));
+        return Err(Error::Usage(format!(
+            "-a: module `{}`: {}",
+            spec.name,
+            problems.join("; ")
+        )));
     }
     let task = Task::synthetic(None, module_name, module, parsed, here.clone());
     let play = Play {
@@ -96,5 +116,9 @@ fn adhoc_playbook(pattern: &str, module_name: &str, args: &str) -> Result<Playbo
         location: here,
     };
     let dir = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-    Ok(Playbook { path: PathBuf::from("<ad hoc>"), dir, plays: vec![play] })
+    Ok(Playbook {
+        path: PathBuf::from("<ad hoc>"),
+        dir,
+        plays: vec![play],
+    })
 }

@@ -7,12 +7,12 @@ use std::time::Duration;
 use clap::Args;
 use serde_json::json;
 
-use super::{parse_extra_vars, ColorChoice, HostKeyChecking};
+use super::{ColorChoice, HostKeyChecking, parse_extra_vars};
 use crate::error::Error;
 use crate::report::human::Human;
 use crate::report::json::JsonReport;
 use crate::report::{Fanout, Reporter};
-use crate::run::{self, exit, ConnectDefaults, RunOptions};
+use crate::run::{self, ConnectDefaults, RunOptions, exit};
 use crate::transport::HostKeyPolicy;
 
 #[derive(Debug, Args)]
@@ -104,7 +104,8 @@ impl CommonArgs {
             ColorChoice::Always => true,
             ColorChoice::Never => false,
             ColorChoice::Auto => {
-                std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                std::io::stdout().is_terminal()
+                    && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
             }
         }
     }
@@ -114,7 +115,9 @@ impl RunArgs {
     /// Runs the playbook and returns the process exit code.
     pub async fn execute(&self) -> i32 {
         let c = &self.common;
-        let result = c.options(self.playbook.clone()).and_then(|o| run::prepare(&o).map(|(p, i)| (o, p, i)));
+        let result = c
+            .options(self.playbook.clone())
+            .and_then(|o| run::prepare(&o).map(|(p, i)| (o, p, i)));
         let (opts, playbook, inventory) = match result {
             Ok(x) => x,
             Err(e) => {

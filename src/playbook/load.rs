@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use indexmap::IndexMap;
 use serde_json::Value;
 
-use super::keywords::{did_you_mean, NOT_YET, PLAY_KEYS, TASK_KEYS};
+use super::keywords::{NOT_YET, PLAY_KEYS, TASK_KEYS, did_you_mean};
 use super::node::{self, Node, NodeValue};
 use super::{LoopControl, LoopSource, Play, Playbook, Task};
 use crate::error::{Diagnostic, Error, Location};
@@ -17,11 +17,17 @@ pub fn load(path: &Path) -> Result<Playbook, Error> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| Error::msg(format!("cannot read playbook `{}`: {e}", path.display())))?;
     let root = node::parse(path, &text)?;
-    let mut loader = Loader { file: path.to_path_buf(), diags: Vec::new() };
+    let mut loader = Loader {
+        file: path.to_path_buf(),
+        diags: Vec::new(),
+    };
     let plays = match &root.value {
         NodeValue::Seq(items) => items.iter().filter_map(|p| loader.play(p)).collect(),
         _ => {
-            loader.err(&root, format!("a playbook is a list of plays, found {}", root.kind()));
+            loader.err(
+                &root,
+                format!("a playbook is a list of plays, found {}", root.kind()),
+            );
             Vec::new()
         }
     };
@@ -29,8 +35,16 @@ pub fn load(path: &Path) -> Result<Playbook, Error> {
         return Err(Error::Input(loader.diags));
     }
     let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
-    let dir = if dir.as_os_str().is_empty() { PathBuf::from(".") } else { dir };
-    Ok(Playbook { path: path.to_path_buf(), dir, plays })
+    let dir = if dir.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        dir
+    };
+    Ok(Playbook {
+        path: path.to_path_buf(),
+        dir,
+        plays,
+    })
 }
 
 struct Loader {
@@ -50,7 +64,13 @@ impl Loader {
 
     fn play(&mut self, n: &Node) -> Option<Play> {
         let Some(map) = n.as_map() else {
-            self.err(n, format!("a play is a mapping with `hosts` and `tasks`, found {}", n.kind()));
+            self.err(
+                n,
+                format!(
+                    "a play is a mapping with `hosts` and `tasks`, found {}",
+                    n.kind()
+                ),
+            );
             return None;
         };
         for (k, _) in map {
@@ -59,7 +79,10 @@ impl Loader {
                 continue;
             }
             if NOT_YET.contains(&key.as_str()) {
-                self.err(k, format!("play keyword `{key}` is not supported by rconf yet"));
+                self.err(
+                    k,
+                    format!("play keyword `{key}` is not supported by rconf yet"),
+                );
             } else {
                 let hint = did_you_mean(&key, PLAY_KEYS.iter().copied())
                     .map(|s| format!("; did you mean `{s}`?"))
@@ -70,16 +93,30 @@ impl Loader {
         let hosts = match n.get("hosts") {
             Some(h) => self.pattern(h),
             None => {
-                self.err(n, "play has no `hosts` (expected a host pattern such as `all` or `web`)");
+                self.err(
+                    n,
+                    "play has no `hosts` (expected a host pattern such as `all` or `web`)",
+                );
                 String::new()
             }
         };
-        let name = n.get("name").map(|v| self.string(v, "name")).unwrap_or_else(|| hosts.clone());
+        let name = n
+            .get("name")
+            .map(|v| self.string(v, "name"))
+            .unwrap_or_else(|| hosts.clone());
         let vars = n.get("vars").map(|v| self.vars(v)).unwrap_or_default();
-        let gather_facts = n.get("gather_facts").map(|v| self.boolean(v, "gather_facts")).unwrap_or(true);
-        let tags = n.get("tags").map(|v| self.strings(v, "tags")).unwrap_or_default();
+        let gather_facts = n
+            .get("gather_facts")
+            .map(|v| self.boolean(v, "gather_facts"))
+            .unwrap_or(true);
+        let tags = n
+            .get("tags")
+            .map(|v| self.strings(v, "tags"))
+            .unwrap_or_default();
         let list = |me: &mut Self, key: &str, handler: bool| {
-            n.get(key).map(|v| me.tasks(v, key, handler)).unwrap_or_default()
+            n.get(key)
+                .map(|v| me.tasks(v, key, handler))
+                .unwrap_or_default()
         };
         let pre_tasks = list(self, "pre_tasks", false);
         let tasks = list(self, "tasks", false);
@@ -102,11 +139,19 @@ impl Loader {
     fn pattern(&mut self, n: &Node) -> String {
         match &n.value {
             NodeValue::Str(s) => s.clone(),
-            NodeValue::Seq(items) => {
-                items.iter().map(|i| self.string(i, "hosts")).collect::<Vec<_>>().join(",")
-            }
+            NodeValue::Seq(items) => items
+                .iter()
+                .map(|i| self.string(i, "hosts"))
+                .collect::<Vec<_>>()
+                .join(","),
             _ => {
-                self.err(n, format!("`hosts` must be a host pattern (a string or a list), found {}", n.kind()));
+                self.err(
+                    n,
+                    format!(
+                        "`hosts` must be a host pattern (a string or a list), found {}",
+                        n.kind()
+                    ),
+                );
                 String::new()
             }
         }
@@ -117,7 +162,10 @@ impl Loader {
             NodeValue::Null => Vec::new(),
             NodeValue::Seq(items) => items.iter().filter_map(|t| self.task(t, handler)).collect(),
             _ => {
-                self.err(n, format!("`{key}` must be a list of tasks, found {}", n.kind()));
+                self.err(
+                    n,
+                    format!("`{key}` must be a list of tasks, found {}", n.kind()),
+                );
                 Vec::new()
             }
         }
@@ -125,7 +173,10 @@ impl Loader {
 
     fn task(&mut self, n: &Node, handler: bool) -> Option<Task> {
         let Some(map) = n.as_map() else {
-            self.err(n, format!("a task is a mapping with a module, found {}", n.kind()));
+            self.err(
+                n,
+                format!("a task is a mapping with a module, found {}", n.kind()),
+            );
             return None;
         };
         let mut found: Option<(&Node, &Node, &'static dyn modules::Module)> = None;
@@ -141,16 +192,28 @@ impl Loader {
             }
             if let Some(m) = modules::find(&key) {
                 if let Some((prev, _, _)) = found {
-                    self.err(k, format!("a task runs one module, found `{}` and `{key}`", prev.key_text()));
+                    self.err(
+                        k,
+                        format!(
+                            "a task runs one module, found `{}` and `{key}`",
+                            prev.key_text()
+                        ),
+                    );
                     ok = false;
                 } else {
                     found = Some((k, v, m));
                 }
             } else if NOT_YET.contains(&key.as_str()) || key.starts_with("with_") {
-                self.err(k, format!("task keyword `{key}` is not supported by rconf yet"));
+                self.err(
+                    k,
+                    format!("task keyword `{key}` is not supported by rconf yet"),
+                );
                 ok = false;
             } else {
-                let candidates = TASK_KEYS.iter().copied().chain(BUILTINS.iter().map(|m| m.spec().name));
+                let candidates = TASK_KEYS
+                    .iter()
+                    .copied()
+                    .chain(BUILTINS.iter().map(|m| m.spec().name));
                 let hint = did_you_mean(&key, candidates)
                     .map(|s| format!("; did you mean `{s}`?"))
                     .unwrap_or_default();
@@ -160,7 +223,10 @@ impl Loader {
         }
         let Some((mkey, mval, module)) = found else {
             if ok {
-                self.err(n, "task has no module (expected a module such as `command`, `copy` or `file`)");
+                self.err(
+                    n,
+                    "task has no module (expected a module such as `command`, `copy` or `file`)",
+                );
             }
             return None;
         };
@@ -171,7 +237,10 @@ impl Loader {
             (None, None, Some(l)) => Some(LoopSource::List(l.to_json())),
             (None, None, None) => None,
             _ => {
-                self.err(n, "a task has one loop: use only one of `loop`, `with_items`, `with_list`");
+                self.err(
+                    n,
+                    "a task has one loop: use only one of `loop`, `with_items`, `with_list`",
+                );
                 None
             }
         };
@@ -180,18 +249,43 @@ impl Loader {
             action: mkey.key_text(),
             module,
             args: args.unwrap_or_default(),
-            when: n.get("when").map(|v| self.conditions(v, "when")).unwrap_or_default(),
+            when: n
+                .get("when")
+                .map(|v| self.conditions(v, "when"))
+                .unwrap_or_default(),
             register: n.get("register").map(|v| self.identifier(v, "register")),
             loop_items,
-            loop_control: n.get("loop_control").map(|v| self.loop_control(v)).unwrap_or_default(),
-            changed_when: n.get("changed_when").map(|v| self.conditions(v, "changed_when")),
-            failed_when: n.get("failed_when").map(|v| self.conditions(v, "failed_when")),
-            ignore_errors: n.get("ignore_errors").map(|v| self.bool_or_template(v, "ignore_errors")).unwrap_or(Value::Bool(false)),
-            notify: n.get("notify").map(|v| self.strings(v, "notify")).unwrap_or_default(),
-            listen: n.get("listen").map(|v| self.strings(v, "listen")).unwrap_or_default(),
-            tags: n.get("tags").map(|v| self.strings(v, "tags")).unwrap_or_default(),
+            loop_control: n
+                .get("loop_control")
+                .map(|v| self.loop_control(v))
+                .unwrap_or_default(),
+            changed_when: n
+                .get("changed_when")
+                .map(|v| self.conditions(v, "changed_when")),
+            failed_when: n
+                .get("failed_when")
+                .map(|v| self.conditions(v, "failed_when")),
+            ignore_errors: n
+                .get("ignore_errors")
+                .map(|v| self.bool_or_template(v, "ignore_errors"))
+                .unwrap_or(Value::Bool(false)),
+            notify: n
+                .get("notify")
+                .map(|v| self.strings(v, "notify"))
+                .unwrap_or_default(),
+            listen: n
+                .get("listen")
+                .map(|v| self.strings(v, "listen"))
+                .unwrap_or_default(),
+            tags: n
+                .get("tags")
+                .map(|v| self.strings(v, "tags"))
+                .unwrap_or_default(),
             vars: n.get("vars").map(|v| self.vars(v)).unwrap_or_default(),
-            no_log: n.get("no_log").map(|v| self.boolean(v, "no_log")).unwrap_or(false),
+            no_log: n
+                .get("no_log")
+                .map(|v| self.boolean(v, "no_log"))
+                .unwrap_or(false),
             check_mode: n.get("check_mode").map(|v| self.boolean(v, "check_mode")),
             diff: n.get("diff").map(|v| self.boolean(v, "diff")),
             location: self.loc(n),
@@ -220,11 +314,17 @@ impl Loader {
             match extra.to_json() {
                 Value::Object(m) => args.extend(m),
                 Value::String(s) if crate::template::Templar::is_template(&s) => {
-                    self.err(extra, "`args` as a template is not supported; write a mapping");
+                    self.err(
+                        extra,
+                        "`args` as a template is not supported; write a mapping",
+                    );
                     return None;
                 }
                 _ => {
-                    self.err(extra, format!("`args` must be a mapping, found {}", extra.kind()));
+                    self.err(
+                        extra,
+                        format!("`args` must be a mapping, found {}", extra.kind()),
+                    );
                     return None;
                 }
             }
@@ -247,7 +347,13 @@ impl Loader {
             NodeValue::Bool(b) => Some(if *b { "True" } else { "False" }.to_string()),
             NodeValue::Int(i) => Some(i.to_string()),
             _ => {
-                me.err(n, format!("`{key}` must be a condition (a string or a list of them), found {}", n.kind()));
+                me.err(
+                    n,
+                    format!(
+                        "`{key}` must be a condition (a string or a list of them), found {}",
+                        n.kind()
+                    ),
+                );
                 None
             }
         };
@@ -270,10 +376,16 @@ impl Loader {
 
     fn identifier(&mut self, n: &Node, key: &str) -> String {
         let s = self.string(n, key);
-        let valid = s.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        let valid = s
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
             && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
         if !valid && !s.is_empty() {
-            self.err(n, format!("`{key}` must be a variable name (letters, digits, `_`), found `{s}`"));
+            self.err(
+                n,
+                format!("`{key}` must be a variable name (letters, digits, `_`), found `{s}`"),
+            );
         }
         s
     }
@@ -281,7 +393,9 @@ impl Loader {
     fn strings(&mut self, n: &Node, key: &str) -> Vec<String> {
         match &n.value {
             NodeValue::Seq(items) => items.iter().map(|i| self.string(i, key)).collect(),
-            NodeValue::Str(s) if key == "tags" => s.split(',').map(|t| t.trim().to_string()).collect(),
+            NodeValue::Str(s) if key == "tags" => {
+                s.split(',').map(|t| t.trim().to_string()).collect()
+            }
             _ => vec![self.string(n, key)],
         }
     }
@@ -293,13 +407,22 @@ impl Loader {
                 "yes" | "true" | "on" | "1" | "y" => true,
                 "no" | "false" | "off" | "0" | "n" => false,
                 _ => {
-                    self.err(n, format!("`{key}` must be a boolean (yes/no, true/false), found `{s}`"));
+                    self.err(
+                        n,
+                        format!("`{key}` must be a boolean (yes/no, true/false), found `{s}`"),
+                    );
                     false
                 }
             },
             NodeValue::Int(i) if *i == 0 || *i == 1 => *i == 1,
             _ => {
-                self.err(n, format!("`{key}` must be a boolean (yes/no, true/false), found {}", n.kind()));
+                self.err(
+                    n,
+                    format!(
+                        "`{key}` must be a boolean (yes/no, true/false), found {}",
+                        n.kind()
+                    ),
+                );
                 false
             }
         }
@@ -307,7 +430,9 @@ impl Loader {
 
     fn bool_or_template(&mut self, n: &Node, key: &str) -> Value {
         match &n.value {
-            NodeValue::Str(s) if crate::template::Templar::is_template(s) => Value::String(s.clone()),
+            NodeValue::Str(s) if crate::template::Templar::is_template(s) => {
+                Value::String(s.clone())
+            }
             _ => Value::Bool(self.boolean(n, key)),
         }
     }
@@ -319,7 +444,10 @@ impl Loader {
                 let mut out = IndexMap::new();
                 for (k, v) in pairs {
                     let name = k.key_text();
-                    let valid = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+                    let valid = name
+                        .chars()
+                        .next()
+                        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
                         && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
                     if !valid {
                         self.err(k, format!("invalid variable name `{name}` (letters, digits and `_`, not starting with a digit)"));
@@ -329,7 +457,13 @@ impl Loader {
                 out
             }
             _ => {
-                self.err(n, format!("`vars` must be a mapping of variable names to values, found {}", n.kind()));
+                self.err(
+                    n,
+                    format!(
+                        "`vars` must be a mapping of variable names to values, found {}",
+                        n.kind()
+                    ),
+                );
                 IndexMap::new()
             }
         }
@@ -338,7 +472,10 @@ impl Loader {
     fn loop_control(&mut self, n: &Node) -> LoopControl {
         let mut lc = LoopControl::default();
         let Some(map) = n.as_map() else {
-            self.err(n, format!("`loop_control` must be a mapping, found {}", n.kind()));
+            self.err(
+                n,
+                format!("`loop_control` must be a mapping, found {}", n.kind()),
+            );
             return lc;
         };
         for (k, v) in map {
@@ -354,7 +491,10 @@ impl Loader {
 }
 
 fn key_node<'a>(map: &'a Node, key: &str) -> Option<&'a Node> {
-    map.as_map()?.iter().find(|(k, _)| k.key_text() == key).map(|(k, _)| k)
+    map.as_map()?
+        .iter()
+        .find(|(k, _)| k.key_text() == key)
+        .map(|(k, _)| k)
 }
 
 #[cfg(test)]
@@ -365,15 +505,19 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("site.yml");
         std::fs::write(&path, text).unwrap();
-        load(&path).map_err(|e| e.to_string().replace(&format!("{}/", dir.path().display()), ""))
+        load(&path).map_err(|e| {
+            e.to_string()
+                .replace(&format!("{}/", dir.path().display()), "")
+        })
     }
 
     #[test]
     fn reads_plays_tasks_and_both_module_forms() {
-        let pb = load_text(
-            "- name: web\n  hosts: web\n  become_not_used: 1\n",
+        let pb = load_text("- name: web\n  hosts: web\n  become_not_used: 1\n");
+        assert_eq!(
+            pb.unwrap_err(),
+            "site.yml:3:3: unknown play keyword `become_not_used` (expected one of: name, hosts, vars, gather_facts, pre_tasks, tasks, post_tasks, handlers, tags)"
         );
-        assert_eq!(pb.unwrap_err(), "site.yml:3:3: unknown play keyword `become_not_used` (expected one of: name, hosts, vars, gather_facts, pre_tasks, tasks, post_tasks, handlers, tags)");
         let pb = load_text(
             "- hosts: all\n  gather_facts: no\n  tasks:\n    - name: a\n      ansible.builtin.command: uname -a\n      changed_when: false\n    - copy: {content: x, dest: /tmp/x}\n      when: [a, b]\n      loop: \"{{ items }}\"\n",
         )
@@ -382,7 +526,10 @@ mod tests {
         assert!(!play.gather_facts);
         assert_eq!(play.tasks[0].display_name(), "a");
         assert_eq!(play.tasks[0].args["_raw_params"], "uname -a");
-        assert_eq!(play.tasks[0].changed_when.as_deref(), Some(&["False".to_string()][..]));
+        assert_eq!(
+            play.tasks[0].changed_when.as_deref(),
+            Some(&["False".to_string()][..])
+        );
         assert_eq!(play.tasks[1].display_name(), "copy");
         assert_eq!(play.tasks[1].when, vec!["a", "b"]);
         assert_eq!(play.tasks[1].location.line, 7);
@@ -395,19 +542,41 @@ mod tests {
         )
         .unwrap_err();
         let lines: Vec<&str> = e.split("\nerror: ").collect();
-        assert_eq!(lines[0], "site.yml:3:7: unknown module or task keyword `regster`; did you mean `register`?");
-        assert!(lines[1].starts_with("site.yml:5:25: module `file`: "), "{e}");
-        assert_eq!(lines[2], "site.yml:6:7: task keyword `become` is not supported by rconf yet");
-        assert!(lines[3].starts_with("site.yml:8:7: task has no module"), "{e}");
+        assert_eq!(
+            lines[0],
+            "site.yml:3:7: unknown module or task keyword `regster`; did you mean `register`?"
+        );
+        assert_eq!(
+            lines[1],
+            "site.yml:5:24: module `file`: unsupported parameter `stat` for module `file`; did you mean `state`?"
+        );
+        assert_eq!(
+            lines[2],
+            "site.yml:6:7: task keyword `become` is not supported by rconf yet"
+        );
+        assert!(
+            lines[3].starts_with("site.yml:8:7: task has no module"),
+            "{e}"
+        );
         assert_eq!(lines.len(), 4, "{e}");
     }
 
     #[test]
     fn a_task_runs_one_module_and_one_loop() {
-        let e = load_text("- hosts: all\n  tasks:\n    - command: ls\n      shell: ls\n").unwrap_err();
-        assert_eq!(e, "site.yml:4:7: a task runs one module, found `command` and `shell`");
-        let e = load_text("- hosts: all\n  tasks:\n    - command: ls\n      loop: [1]\n      with_items: [2]\n").unwrap_err();
-        assert_eq!(e, "site.yml:3:7: a task has one loop: use only one of `loop`, `with_items`, `with_list`");
+        let e =
+            load_text("- hosts: all\n  tasks:\n    - command: ls\n      shell: ls\n").unwrap_err();
+        assert_eq!(
+            e,
+            "site.yml:4:7: a task runs one module, found `command` and `shell`"
+        );
+        let e = load_text(
+            "- hosts: all\n  tasks:\n    - command: ls\n      loop: [1]\n      with_items: [2]\n",
+        )
+        .unwrap_err();
+        assert_eq!(
+            e,
+            "site.yml:3:7: a task has one loop: use only one of `loop`, `with_items`, `with_list`"
+        );
     }
 
     #[test]
@@ -417,11 +586,17 @@ mod tests {
         assert_eq!(t.ignore_errors, Value::Bool(true));
         assert!(t.no_log);
         let e = load_text("- hosts: all\n  gather_facts: maybe\n").unwrap_err();
-        assert_eq!(e, "site.yml:2:17: `gather_facts` must be a boolean (yes/no, true/false), found `maybe`");
+        assert_eq!(
+            e,
+            "site.yml:2:17: `gather_facts` must be a boolean (yes/no, true/false), found `maybe`"
+        );
     }
 
     #[test]
     fn not_a_playbook() {
-        assert_eq!(load_text("hosts: all\n").unwrap_err(), "site.yml:1:1: a playbook is a list of plays, found a mapping");
+        assert_eq!(
+            load_text("hosts: all\n").unwrap_err(),
+            "site.yml:1:1: a playbook is a list of plays, found a mapping"
+        );
     }
 }

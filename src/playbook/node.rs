@@ -65,7 +65,10 @@ impl Node {
 
     /// Looks up a key in a mapping node.
     pub fn get(&self, key: &str) -> Option<&Node> {
-        self.as_map()?.iter().find(|(k, _)| k.key_text() == key).map(|(_, v)| v)
+        self.as_map()?
+            .iter()
+            .find(|(k, _)| k.key_text() == key)
+            .map(|(_, v)| v)
     }
 
     /// A mapping key as text (YAML allows `1:` or `yes:` as keys; Ansible reads them as text).
@@ -87,12 +90,17 @@ impl Node {
             NodeValue::Null => Value::Null,
             NodeValue::Bool(b) => Value::Bool(*b),
             NodeValue::Int(i) => Value::from(*i),
-            NodeValue::Float(f) => serde_json::Number::from_f64(*f).map_or(Value::Null, Value::Number),
+            NodeValue::Float(f) => {
+                serde_json::Number::from_f64(*f).map_or(Value::Null, Value::Number)
+            }
             NodeValue::Str(s) => Value::String(s.clone()),
             NodeValue::Seq(items) => Value::Array(items.iter().map(Node::to_json).collect()),
-            NodeValue::Map(pairs) => {
-                Value::Object(pairs.iter().map(|(k, v)| (k.key_text(), v.to_json())).collect())
-            }
+            NodeValue::Map(pairs) => Value::Object(
+                pairs
+                    .iter()
+                    .map(|(k, v)| (k.key_text(), v.to_json()))
+                    .collect(),
+            ),
         }
     }
 }
@@ -107,21 +115,32 @@ fn scalar_text(v: &Value) -> String {
 /// Parses YAML text with Ansible's YAML 1.1 reading (`yes`/`no` booleans, `0644` octal,
 /// `<<` merges) and duplicate keys as errors. An empty document is `Null`.
 pub fn parse(file: &Path, text: &str) -> Result<Node, Error> {
-    if text.trim().is_empty() || text.lines().all(|l| l.trim().is_empty() || l.trim_start().starts_with('#') || l.trim() == "---") {
-        return Ok(Node { value: NodeValue::Null, line: 1, col: 1 });
+    if text.trim().is_empty()
+        || text
+            .lines()
+            .all(|l| l.trim().is_empty() || l.trim_start().starts_with('#') || l.trim() == "---")
+    {
+        return Ok(Node {
+            value: NodeValue::Null,
+            line: 1,
+            col: 1,
+        });
     }
     let options = serde_saphyr::options! {
         legacy_octal_numbers: true,
         duplicate_keys: serde_saphyr::DuplicateKeyPolicy::Error,
         with_snippet: false,
     };
-    let spanned: Spanned<NodeValue> = serde_saphyr::from_str_with_options(text, options)
-        .map_err(|e| {
+    let spanned: Spanned<NodeValue> =
+        serde_saphyr::from_str_with_options(text, options).map_err(|e| {
             let (line, col) = e
                 .location()
                 .map(|l| (l.line() as usize, l.column() as usize))
                 .unwrap_or((1, 1));
-            Error::at(Location::new(file, line.max(1), col.max(1)), format!("YAML syntax error: {}", yaml_message(&e)))
+            Error::at(
+                Location::new(file, line.max(1), col.max(1)),
+                format!("YAML syntax error: {}", yaml_message(&e)),
+            )
         })?;
     Ok(from_spanned(spanned))
 }
@@ -174,7 +193,9 @@ impl<'de> Visitor<'de> for NodeVisitor {
         Ok(NodeValue::Int(v))
     }
     fn visit_u64<E: de::Error>(self, v: u64) -> Result<NodeValue, E> {
-        i64::try_from(v).map(NodeValue::Int).or(Ok(NodeValue::Float(v as f64)))
+        i64::try_from(v)
+            .map(NodeValue::Int)
+            .or(Ok(NodeValue::Float(v as f64)))
     }
     fn visit_f64<E>(self, v: f64) -> Result<NodeValue, E> {
         Ok(NodeValue::Float(v))
@@ -232,20 +253,30 @@ mod tests {
     #[test]
     fn reads_yaml_1_1_like_ansible() {
         let n = p("a: yes\nb: off\nmode: 0644\nc: '0644'\nd: 1.5\n");
-        assert_eq!(n.to_json(), serde_json::json!({"a": true, "b": false, "mode": 420, "c": "0644", "d": 1.5}));
+        assert_eq!(
+            n.to_json(),
+            serde_json::json!({"a": true, "b": false, "mode": 420, "c": "0644", "d": 1.5})
+        );
     }
 
     #[test]
     fn merge_keys_apply() {
         let n = p("base: &b {x: 1}\nother:\n  <<: *b\n  y: 2\n");
-        assert_eq!(n.get("other").unwrap().to_json(), serde_json::json!({"x": 1, "y": 2}));
+        assert_eq!(
+            n.get("other").unwrap().to_json(),
+            serde_json::json!({"x": 1, "y": 2})
+        );
     }
 
     #[test]
     fn duplicate_keys_and_syntax_errors_name_the_place() {
-        let e = parse(Path::new("t.yml"), "a: 1\na: 2\n").unwrap_err().to_string();
+        let e = parse(Path::new("t.yml"), "a: 1\na: 2\n")
+            .unwrap_err()
+            .to_string();
         assert!(e.starts_with("t.yml:2:"), "{e}");
-        let e = parse(Path::new("t.yml"), "a: [1, 2\nb: 3\n").unwrap_err().to_string();
+        let e = parse(Path::new("t.yml"), "a: [1, 2\nb: 3\n")
+            .unwrap_err()
+            .to_string();
         assert!(e.starts_with("t.yml:"), "{e}");
         assert!(e.contains("YAML syntax error"), "{e}");
     }

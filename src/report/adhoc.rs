@@ -4,7 +4,7 @@
 use std::io::Write;
 
 use super::human::py_json;
-use super::{censored, Event, Reporter, Status};
+use super::{Event, Reporter, Status, censored};
 
 pub struct Adhoc {
     out: Box<dyn Write + Send>,
@@ -19,7 +19,14 @@ impl Adhoc {
 
 impl Reporter for Adhoc {
     fn event(&mut self, event: &Event) {
-        let Event::HostResult { host, result, status, no_log, .. } = event else {
+        let Event::HostResult {
+            host,
+            result,
+            status,
+            no_log,
+            ..
+        } = event
+        else {
             if let Event::Warning(w) = event {
                 eprintln!("[WARNING]: {w}");
             }
@@ -34,10 +41,17 @@ impl Reporter for Adhoc {
         };
         let rc = result.data.get("rc").and_then(|v| v.as_i64());
         let text = match (rc, *status, no_log) {
-            (Some(rc), Status::Ok | Status::Changed | Status::Failed, false) if result.data.contains_key("stdout") => {
+            (Some(rc), Status::Ok | Status::Changed | Status::Failed, false)
+                if result.data.contains_key("stdout") =>
+            {
                 let mut body = String::new();
                 for key in ["stdout", "stderr"] {
-                    if let Some(s) = result.data.get(key).and_then(|v| v.as_str()).filter(|s| !s.is_empty()) {
+                    if let Some(s) = result
+                        .data
+                        .get(key)
+                        .and_then(|v| v.as_str())
+                        .filter(|s| !s.is_empty())
+                    {
                         body.push('\n');
                         body.push_str(s);
                     }
@@ -50,12 +64,24 @@ impl Reporter for Adhoc {
                 format!("{host} | {word} | rc={rc} >>{body}")
             }
             _ => {
-                let shown = if *no_log { censored(result) } else { result.to_json() };
-                let word = if matches!(status, Status::Failed | Status::Ignored) { "FAILED!" } else { word };
+                let shown = if *no_log {
+                    censored(result)
+                } else {
+                    result.to_json()
+                };
+                let word = if matches!(status, Status::Failed | Status::Ignored) {
+                    "FAILED!"
+                } else {
+                    word
+                };
                 format!("{host} | {word} => {}", py_json(&shown, Some(4)))
             }
         };
-        let text = if self.color { format!("\x1b[{code}m{text}\x1b[0m") } else { text };
+        let text = if self.color {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text
+        };
         let _ = writeln!(self.out, "{text}");
         let _ = self.out.flush();
     }

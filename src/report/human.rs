@@ -5,24 +5,35 @@ use std::io::Write;
 
 use serde_json::Value;
 
-use super::{censored, Event, Reporter, Status};
+use super::{Event, Reporter, Status, censored};
 use crate::result::TaskResult;
 
 pub struct Human {
     out: Box<dyn Write + Send>,
     color: bool,
     verbosity: u8,
+    /// The running task is `debug`, whose results are its output.
+    debug_task: bool,
 }
 
 const WIDTH: usize = 80;
 
 impl Human {
     pub fn new(out: Box<dyn Write + Send>, color: bool, verbosity: u8) -> Self {
-        Human { out, color, verbosity }
+        Human {
+            out,
+            color,
+            verbosity,
+            debug_task: false,
+        }
     }
 
     fn paint(&self, code: &str, text: &str) -> String {
-        if self.color { format!("\x1b[{code}m{text}\x1b[0m") } else { text.to_string() }
+        if self.color {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
     }
 
     fn banner(&mut self, title: &str) {
@@ -38,12 +49,21 @@ impl Human {
     /// The result shown after `=>`: everything for failures and with `-v`, or `msg`/`var`
     /// output for `debug`.
     fn details(&self, result: &TaskResult, status: Status, no_log: bool) -> Option<String> {
-        let shown = if no_log { censored(result) } else { result.to_json() };
-        let debug_output = result.data.contains_key("_debug");
+        let shown = if no_log {
+            censored(result)
+        } else {
+            result.to_json()
+        };
+        let debug_output = self.debug_task && !result.skipped;
         match status {
-            Status::Failed | Status::Ignored | Status::Unreachable => Some(py_json(&strip_internal(shown), None)),
+            Status::Failed | Status::Ignored | Status::Unreachable => {
+                Some(py_json(&strip_internal(shown), None))
+            }
             _ if debug_output => Some(py_json(&strip_internal(debug_view(result)), Some(4))),
-            _ if self.verbosity > 0 => Some(py_json(&strip_internal(shown), if self.verbosity > 2 { Some(4) } else { None })),
+            _ if self.verbosity > 0 => Some(py_json(
+                &strip_internal(shown),
+                if self.verbosity > 2 { Some(4) } else { None },
+            )),
             _ => None,
         }
     }
@@ -73,9 +93,7 @@ fn head(status: Status, host: &str) -> String {
 fn debug_view(result: &TaskResult) -> Value {
     let mut m = serde_json::Map::new();
     for (k, v) in &result.data {
-        if k != "_debug" {
-            m.insert(k.clone(), v.clone());
-        }
+        m.insert(k.clone(), v.clone());
     }
     if let Some(msg) = &result.msg {
         m.insert("msg".into(), msg.clone().into());
@@ -85,7 +103,9 @@ fn debug_view(result: &TaskResult) -> Value {
 
 fn strip_internal(v: Value) -> Value {
     match v {
-        Value::Object(m) => Value::Object(m.into_iter().filter(|(k, _)| !k.starts_with('_')).collect()),
+        Value::Object(m) => {
+            Value::Object(m.into_iter().filter(|(k, _)| !k.starts_with('_')).collect())
+        }
         other => other,
     }
 }
@@ -94,11 +114,23 @@ impl Reporter for Human {
     fn event(&mut self, event: &Event) {
         match event {
             Event::PlayStart { name, .. } => self.banner(&format!("PLAY [{name}]")),
-            Event::TaskStart { name, handler, .. } => {
+            Event::TaskStart {
+                name,
+                handler,
+                action,
+                ..
+            } => {
+                self.debug_task =
+                    crate::modules::find(action).is_some_and(|m| m.spec().name == "debug");
                 let kind = if *handler { "RUNNING HANDLER" } else { "TASK" };
                 self.banner(&format!("{kind} [{name}]"));
             }
-            Event::ItemResult { host, label, result, no_log } => {
+            Event::ItemResult {
+                host,
+                label,
+                result,
+                no_log,
+            } => {
                 let status = Status::of(result, false);
                 let label = if *no_log { "None" } else { label };
                 let mut text = format!("{} => (item={label})", head(status, host));
@@ -107,7 +139,14 @@ impl Reporter for Human {
                 }
                 self.line(color_of(status), &text);
             }
-            Event::HostResult { host, result, status, no_log, looped, .. } => {
+            Event::HostResult {
+                host,
+                result,
+                status,
+                no_log,
+                looped,
+                ..
+            } => {
                 if *looped {
                     // Items were printed one by one; Ansible adds a line only for failures.
                     if matches!(status, Status::Failed | Status::Ignored) {
@@ -219,7 +258,13 @@ mod tests {
     #[test]
     fn python_style_json() {
         let v = json!({"msg": "x", "changed": false, "list": [1, 2]});
-        assert_eq!(py_json(&v, None), r#"{"changed": false, "list": [1, 2], "msg": "x"}"#);
-        assert_eq!(py_json(&json!({"msg": "hi"}), Some(4)), "{\n    \"msg\": \"hi\"\n}");
+        assert_eq!(
+            py_json(&v, None),
+            r#"{"changed": false, "list": [1, 2], "msg": "x"}"#
+        );
+        assert_eq!(
+            py_json(&json!({"msg": "hi"}), Some(4)),
+            "{\n    \"msg\": \"hi\"\n}"
+        );
     }
 }

@@ -4,9 +4,9 @@
 use std::path::PathBuf;
 use std::time::SystemTime;
 
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value, json};
 
-use super::{censored, rfc3339, Event, Reporter};
+use super::{Event, Reporter, censored, rfc3339};
 
 /// Bumped whenever a key changes meaning or disappears; additions keep the version.
 pub const SCHEMA: &str = "rconf.report/1";
@@ -24,7 +24,14 @@ pub struct JsonReport {
 impl JsonReport {
     /// `meta` holds run-level keys (`playbook`, `inventory`, `check`...).
     pub fn new(path: PathBuf, meta: Map<String, Value>) -> Self {
-        JsonReport { path, meta, started: SystemTime::now(), plays: Vec::new(), warnings: Vec::new(), error: None }
+        JsonReport {
+            path,
+            meta,
+            started: SystemTime::now(),
+            plays: Vec::new(),
+            warnings: Vec::new(),
+            error: None,
+        }
     }
 
     fn current_tasks(&mut self) -> Option<&mut Vec<Value>> {
@@ -41,8 +48,14 @@ impl JsonReport {
         doc.insert("start".into(), rfc3339(self.started).into());
         doc.insert("end".into(), rfc3339(SystemTime::now()).into());
         let secs = self.started.elapsed().unwrap_or_default().as_secs_f64();
-        doc.insert("duration_seconds".into(), json!((secs * 1000.0).round() / 1000.0));
-        doc.insert("plays".into(), Value::Array(std::mem::take(&mut self.plays)));
+        doc.insert(
+            "duration_seconds".into(),
+            json!((secs * 1000.0).round() / 1000.0),
+        );
+        doc.insert(
+            "plays".into(),
+            Value::Array(std::mem::take(&mut self.plays)),
+        );
         doc.insert("warnings".into(), json!(self.warnings));
         doc.insert("stats".into(), stats);
         let text = serde_json::to_string_pretty(&Value::Object(doc)).unwrap_or_default() + "\n";
@@ -61,21 +74,41 @@ impl Reporter for JsonReport {
     fn event(&mut self, event: &Event) {
         match event {
             Event::PlayStart { name, hosts } => {
-                self.plays.push(json!({"name": name, "hosts": hosts, "tasks": []}));
+                self.plays
+                    .push(json!({"name": name, "hosts": hosts, "tasks": []}));
             }
-            Event::TaskStart { name, action, location, handler } => {
+            Event::TaskStart {
+                name,
+                action,
+                location,
+                handler,
+            } => {
                 let task = json!({"name": name, "action": action, "location": location,
                                   "handler": handler, "hosts": {}});
                 if let Some(tasks) = self.current_tasks() {
                     tasks.push(task);
                 }
             }
-            Event::HostResult { host, result, status, duration, no_log, .. } => {
-                let mut shown = if *no_log { censored(result) } else { result.to_json() };
+            Event::HostResult {
+                host,
+                result,
+                status,
+                duration,
+                no_log,
+                ..
+            } => {
+                let mut shown = if *no_log {
+                    censored(result)
+                } else {
+                    result.to_json()
+                };
                 if let Value::Object(m) = &mut shown {
                     m.retain(|k, _| !k.starts_with('_'));
                     m.insert("status".into(), json!(status));
-                    m.insert("duration_seconds".into(), json!((duration.as_secs_f64() * 1000.0).round() / 1000.0));
+                    m.insert(
+                        "duration_seconds".into(),
+                        json!((duration.as_secs_f64() * 1000.0).round() / 1000.0),
+                    );
                 }
                 let slot = self
                     .current_tasks()

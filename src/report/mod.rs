@@ -13,15 +13,28 @@ use serde::Serialize;
 
 use crate::result::TaskResult;
 
-pub use time::{rfc3339, Timestamp};
+pub use time::{Timestamp, rfc3339};
 
 /// One thing that happened during a run, in the order it happened.
 #[derive(Debug)]
 pub enum Event<'a> {
-    PlayStart { name: &'a str, hosts: &'a [String] },
-    TaskStart { name: &'a str, action: &'a str, location: String, handler: bool },
+    PlayStart {
+        name: &'a str,
+        hosts: &'a [String],
+    },
+    TaskStart {
+        name: &'a str,
+        action: &'a str,
+        location: String,
+        handler: bool,
+    },
     /// One loop item's result (printed as it arrives; the task's total follows as `HostResult`).
-    ItemResult { host: &'a str, label: &'a str, result: &'a TaskResult, no_log: bool },
+    ItemResult {
+        host: &'a str,
+        label: &'a str,
+        result: &'a TaskResult,
+        no_log: bool,
+    },
     /// The task's final result on one host.
     HostResult {
         host: &'a str,
@@ -35,7 +48,9 @@ pub enum Event<'a> {
     },
     Warning(&'a str),
     /// The run is over.
-    Recap { stats: &'a IndexMap<String, Stats> },
+    Recap {
+        stats: &'a IndexMap<String, Stats>,
+    },
 }
 
 /// How one task's result counts for a host.
@@ -56,7 +71,11 @@ impl Status {
         if result.unreachable {
             Status::Unreachable
         } else if result.failed {
-            if ignore_errors { Status::Ignored } else { Status::Failed }
+            if ignore_errors {
+                Status::Ignored
+            } else {
+                Status::Failed
+            }
         } else if result.skipped {
             Status::Skipped
         } else if result.changed {

@@ -25,23 +25,43 @@ pub enum Plan {
     Ssh(ConnectSpec),
 }
 
-pub fn plan(name: &str, get: &dyn Fn(&str) -> Option<Value>, defaults: &ConnectDefaults) -> Result<Plan, String> {
-    let text = |key: &str| get(key).and_then(|v| match v {
-        Value::String(s) => Some(s),
-        Value::Null => None,
-        other => Some(other.to_string()),
-    });
+pub fn plan(
+    name: &str,
+    get: &dyn Fn(&str) -> Option<Value>,
+    defaults: &ConnectDefaults,
+) -> Result<Plan, String> {
+    let text = |key: &str| {
+        get(key).and_then(|v| match v {
+            Value::String(s) => Some(s),
+            Value::Null => None,
+            other => Some(other.to_string()),
+        })
+    };
     let connection = text("ansible_connection").unwrap_or_else(|| "ssh".into());
     match connection.as_str() {
         "local" => return Ok(Plan::Local),
         "ssh" | "smart" | "paramiko" | "ansible.builtin.ssh" | "ansible.legacy.ssh" => {}
-        other => return Err(format!("connection type `{other}` is not supported (expected `ssh` or `local`)")),
+        other => {
+            return Err(format!(
+                "connection type `{other}` is not supported (expected `ssh` or `local`)"
+            ));
+        }
     }
     let port = match get("ansible_port").or_else(|| get("ansible_ssh_port")) {
         None | Some(Value::Null) => 22,
-        Some(Value::Number(n)) => n.as_u64().and_then(|p| u16::try_from(p).ok()).ok_or(format!("`ansible_port` must be a port number, found `{n}`"))?,
-        Some(Value::String(s)) => s.trim().parse().map_err(|_| format!("`ansible_port` must be a port number, found `{s}`"))?,
-        Some(other) => return Err(format!("`ansible_port` must be a port number, found `{other}`")),
+        Some(Value::Number(n)) => n
+            .as_u64()
+            .and_then(|p| u16::try_from(p).ok())
+            .ok_or(format!("`ansible_port` must be a port number, found `{n}`"))?,
+        Some(Value::String(s)) => s
+            .trim()
+            .parse()
+            .map_err(|_| format!("`ansible_port` must be a port number, found `{s}`"))?,
+        Some(other) => {
+            return Err(format!(
+                "`ansible_port` must be a port number, found `{other}`"
+            ));
+        }
     };
     let user = text("ansible_user")
         .or_else(|| text("ansible_ssh_user"))
@@ -52,13 +72,16 @@ pub fn plan(name: &str, get: &dyn Fn(&str) -> Option<Value>, defaults: &ConnectD
         .map(|p| vec![expand_home(&p)])
         .or_else(|| defaults.private_key.clone().map(|p| vec![p]))
         .unwrap_or_default();
-    let host_key_policy = match get("ansible_host_key_checking").or_else(|| get("ansible_ssh_host_key_checking")) {
-        Some(v) if !crate::vars::truthy_json(&v) => HostKeyPolicy::Off,
-        _ => defaults.host_key_policy,
-    };
+    let host_key_policy =
+        match get("ansible_host_key_checking").or_else(|| get("ansible_ssh_host_key_checking")) {
+            Some(v) if !crate::vars::truthy_json(&v) => HostKeyPolicy::Off,
+            _ => defaults.host_key_policy,
+        };
     Ok(Plan::Ssh(ConnectSpec {
         name: name.to_string(),
-        address: text("ansible_host").or_else(|| text("ansible_ssh_host")).unwrap_or_else(|| name.to_string()),
+        address: text("ansible_host")
+            .or_else(|| text("ansible_ssh_host"))
+            .unwrap_or_else(|| name.to_string()),
         port,
         user,
         identity_files,

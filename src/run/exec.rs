@@ -7,14 +7,19 @@ use minijinja::value::Value as JValue;
 use serde_json::Value;
 
 use super::connect;
-use super::host::{with_var_error, HostState, TaskShared};
-use crate::modules::{quote, Action, Ctx, ScriptOutput};
+use super::host::{HostState, TaskShared, with_var_error};
+use crate::modules::{Action, Ctx, ScriptOutput, quote};
 use crate::playbook::Task;
 use crate::result::TaskResult;
 use crate::template::from_jinja;
 use crate::transport::Connection;
 
-pub async fn call(state: &mut HostState, task: &Task, cx: &TaskShared, scope: &JValue) -> TaskResult {
+pub async fn call(
+    state: &mut HostState,
+    task: &Task,
+    cx: &TaskShared,
+    scope: &JValue,
+) -> TaskResult {
     let shared = &cx.shared;
     let spec = task.module.spec();
     let raw = Value::Object(task.args.clone().into_iter().collect());
@@ -54,7 +59,9 @@ pub async fn call(state: &mut HostState, task: &Task, cx: &TaskShared, scope: &J
         Err(e) => return TaskResult::failed(e),
     };
     match conn.exec(&command, call.stdin, shared.task_timeout).await {
-        Ok(out) => task.module.finish(&args, ScriptOutput::parse(out, &shared.marker)),
+        Ok(out) => task
+            .module
+            .finish(&args, ScriptOutput::parse(out, &shared.marker)),
         Err(e) if e.is_unreachable() => {
             state.conn = None;
             TaskResult::unreachable(format!("{e}"))
@@ -72,11 +79,21 @@ fn shell_command(script: &[u8]) -> Result<Vec<u8>, String> {
 }
 
 /// The host's connection, opened on first use and kept for the rest of the run.
-async fn connection(state: &mut HostState, scope: &JValue, shared: &super::Shared) -> Result<Arc<Connection>, TaskResult> {
+async fn connection(
+    state: &mut HostState,
+    scope: &JValue,
+    shared: &super::Shared,
+) -> Result<Arc<Connection>, TaskResult> {
     if let Some(c) = &state.conn {
         return Ok(c.clone());
     }
-    let get = |key: &str| scope.get_attr(key).ok().filter(|v| !v.is_undefined()).and_then(|v| from_jinja(&v).ok());
+    let get = |key: &str| {
+        scope
+            .get_attr(key)
+            .ok()
+            .filter(|v| !v.is_undefined())
+            .and_then(|v| from_jinja(&v).ok())
+    };
     let plan = connect::plan(&state.name, &get, &shared.connect).map_err(TaskResult::failed)?;
     match connect::open(plan).await {
         Ok((conn, took)) => {

@@ -9,14 +9,14 @@ use indexmap::{IndexMap, IndexSet};
 use minijinja::value::Value as JValue;
 use serde_json::{Map, Value};
 
-use super::exec;
 use super::Shared;
+use super::exec;
 use crate::playbook::{LoopSource, Task};
 use crate::report::Status;
 use crate::result::TaskResult;
 use crate::template::{from_jinja, to_jinja};
 use crate::transport::Connection;
-use crate::vars::{truthy_json, Layer, Scope};
+use crate::vars::{Layer, Scope, truthy_json};
 
 /// Everything that belongs to one host for the whole run.
 pub struct HostState {
@@ -59,7 +59,10 @@ impl HostState {
                 m.insert(k.clone(), v.clone());
             }
         }
-        m.insert("inventory_hostname".into(), JValue::from(self.name.as_str()));
+        m.insert(
+            "inventory_hostname".into(),
+            JValue::from(self.name.as_str()),
+        );
         JValue::from_iter(m)
     }
 }
@@ -85,16 +88,27 @@ impl TaskShared {
     fn scope(&self, state: &HostState, task: &Task, extra: &[&Layer]) -> (JValue, Layer) {
         let task_vars = vars_layer(&task.vars);
         let mut own = Layer::new();
-        own.insert("inventory_hostname".into(), JValue::from(state.name.as_str()));
+        own.insert(
+            "inventory_hostname".into(),
+            JValue::from(state.name.as_str()),
+        );
         let short = state.name.split('.').next().unwrap_or(&state.name);
         own.insert("inventory_hostname_short".into(), JValue::from(short));
-        let mut layers: Vec<&Layer> =
-            vec![&state.inventory_vars, &state.facts, &self.play_vars, &state.host_scope, &task_vars];
+        let mut layers: Vec<&Layer> = vec![
+            &state.inventory_vars,
+            &state.facts,
+            &self.play_vars,
+            &state.host_scope,
+            &task_vars,
+        ];
         layers.extend_from_slice(extra);
         layers.push(&self.shared.extra_vars);
         layers.push(&self.magic);
         layers.push(&own);
-        (Scope::new(&self.shared.templar, &layers).into_value(), task_vars)
+        (
+            Scope::new(&self.shared.templar, &layers).into_value(),
+            task_vars,
+        )
     }
 }
 
@@ -120,7 +134,9 @@ pub async fn run_task(state: &mut HostState, task: &Task, cx: &TaskShared) -> Ou
     };
     let status = Status::of(&result, !result.unreachable && ignore_errors(&scope));
     if let Some(name) = &task.register {
-        state.host_scope.insert(name.clone(), to_jinja(&result.to_json()));
+        state
+            .host_scope
+            .insert(name.clone(), to_jinja(&result.to_json()));
     }
     if result.changed && !result.failed {
         state.notified.extend(task.notify.iter().cloned());
@@ -130,7 +146,12 @@ pub async fn run_task(state: &mut HostState, task: &Task, cx: &TaskShared) -> Ou
         Status::Unreachable => state.unreachable = true,
         _ => {}
     }
-    Outcome { result, status, items, duration: start.elapsed() }
+    Outcome {
+        result,
+        status,
+        items,
+        duration: start.elapsed(),
+    }
 }
 
 fn loop_items(source: &LoopSource, cx: &TaskShared, scope: &JValue) -> Result<Vec<Value>, String> {
@@ -138,7 +159,11 @@ fn loop_items(source: &LoopSource, cx: &TaskShared, scope: &JValue) -> Result<Ve
         LoopSource::List(v) => (v, false),
         LoopSource::Items(v) => (v, true),
     };
-    let rendered = cx.shared.templar.render_value(raw, scope).map_err(|e| with_var_error(format!("loop: {e}")))?;
+    let rendered = cx
+        .shared
+        .templar
+        .render_value(raw, scope)
+        .map_err(|e| with_var_error(format!("loop: {e}")))?;
     let list = match rendered {
         Value::Array(items) => items,
         Value::Null => Vec::new(),
@@ -146,17 +171,32 @@ fn loop_items(source: &LoopSource, cx: &TaskShared, scope: &JValue) -> Result<Ve
         other => {
             return Err(format!(
                 "Invalid data passed to 'loop', it requires a list, got this instead: {other}. Hint: use `dict2items` for a dictionary"
-            ))
+            ));
         }
     };
     if !flatten {
         return Ok(list);
     }
-    Ok(list.into_iter().flat_map(|i| match i { Value::Array(inner) => inner, other => vec![other] }).collect())
+    Ok(list
+        .into_iter()
+        .flat_map(|i| match i {
+            Value::Array(inner) => inner,
+            other => vec![other],
+        })
+        .collect())
 }
 
-async fn run_loop(state: &mut HostState, task: &Task, cx: &TaskShared, list: Vec<Value>) -> (TaskResult, Vec<(String, TaskResult)>) {
-    let loop_var = task.loop_control.loop_var.clone().unwrap_or_else(|| "item".into());
+async fn run_loop(
+    state: &mut HostState,
+    task: &Task,
+    cx: &TaskShared,
+    list: Vec<Value>,
+) -> (TaskResult, Vec<(String, TaskResult)>) {
+    let loop_var = task
+        .loop_control
+        .loop_var
+        .clone()
+        .unwrap_or_else(|| "item".into());
     let mut items = Vec::new();
     let mut results = Vec::new();
     for (index, item) in list.into_iter().enumerate() {
@@ -169,11 +209,17 @@ async fn run_loop(state: &mut HostState, task: &Task, cx: &TaskShared, list: Vec
         let (scope, _) = cx.scope(state, task, &[&lv]);
         let mut r = run_once(state, task, cx, &scope, &[&lv]).await;
         let label = match &task.loop_control.label {
-            Some(l) => cx.shared.templar.render_value(&Value::String(l.clone()), &scope).map(|v| text(&v)).unwrap_or_else(|_| l.clone()),
+            Some(l) => cx
+                .shared
+                .templar
+                .render_value(&Value::String(l.clone()), &scope)
+                .map(|v| text(&v))
+                .unwrap_or_else(|_| l.clone()),
             None => text(&item),
         };
         r.data.insert(loop_var.clone(), item);
-        r.data.insert("ansible_loop_var".into(), Value::String(loop_var.clone()));
+        r.data
+            .insert("ansible_loop_var".into(), Value::String(loop_var.clone()));
         let unreachable = r.unreachable;
         results.push(r.to_json());
         items.push((label, r));
@@ -186,7 +232,14 @@ async fn run_loop(state: &mut HostState, task: &Task, cx: &TaskShared, list: Vec
     total.failed = items.iter().any(|(_, r)| r.failed);
     total.unreachable = items.iter().any(|(_, r)| r.unreachable);
     total.skipped = !items.is_empty() && items.iter().all(|(_, r)| r.skipped);
-    total.msg = Some(if total.failed { "One or more items failed" } else { "All items completed" }.into());
+    total.msg = Some(
+        if total.failed {
+            "One or more items failed"
+        } else {
+            "All items completed"
+        }
+        .into(),
+    );
     if items.is_empty() {
         total.skipped = true;
         total.msg = Some("No items in the list".into());
@@ -197,7 +250,13 @@ async fn run_loop(state: &mut HostState, task: &Task, cx: &TaskShared, list: Vec
 
 /// One module call (one loop item, or the task itself) with `when`, `changed_when`,
 /// `failed_when` and fact handling.
-async fn run_once(state: &mut HostState, task: &Task, cx: &TaskShared, scope: &JValue, extra: &[&Layer]) -> TaskResult {
+async fn run_once(
+    state: &mut HostState,
+    task: &Task,
+    cx: &TaskShared,
+    scope: &JValue,
+    extra: &[&Layer],
+) -> TaskResult {
     let templar = &cx.shared.templar;
     for cond in &task.when {
         match templar.eval_condition(cond, scope) {
@@ -209,7 +268,9 @@ async fn run_once(state: &mut HostState, task: &Task, cx: &TaskShared, scope: &J
             }
             Err(e) => {
                 let e = with_var_error(e);
-                return TaskResult::failed(format!("The conditional check '{cond}' failed. The error was: {e}"));
+                return TaskResult::failed(format!(
+                    "The conditional check '{cond}' failed. The error was: {e}"
+                ));
             }
         }
     }
@@ -241,13 +302,25 @@ fn absorb_facts(state: &mut HostState, task: &Task, facts: &Map<String, Value>) 
     };
     for (k, v) in facts {
         all.insert(k.clone(), v.clone());
-        let name = if k.starts_with("ansible_") { k.clone() } else { format!("ansible_{k}") };
+        let name = if k.starts_with("ansible_") {
+            k.clone()
+        } else {
+            format!("ansible_{k}")
+        };
         state.facts.insert(name, to_jinja(v));
     }
-    state.facts.insert("ansible_facts".into(), to_jinja(&Value::Object(all)));
+    state
+        .facts
+        .insert("ansible_facts".into(), to_jinja(&Value::Object(all)));
 }
 
-fn override_status(result: &mut TaskResult, state: &HostState, task: &Task, cx: &TaskShared, extra: &[&Layer]) {
+fn override_status(
+    result: &mut TaskResult,
+    state: &HostState,
+    task: &Task,
+    cx: &TaskShared,
+    extra: &[&Layer],
+) {
     let mut reg = Layer::new();
     if let Some(name) = &task.register {
         reg.insert(name.clone(), to_jinja(&result.to_json()));
@@ -257,7 +330,12 @@ fn override_status(result: &mut TaskResult, state: &HostState, task: &Task, cx: 
     let (scope, _) = cx.scope(state, task, &layers);
     let eval_all = |conds: &Vec<String>| -> Result<bool, String> {
         for c in conds {
-            if !cx.shared.templar.eval_condition(c, &scope).map_err(|e| format!("The conditional check '{c}' failed. The error was: {}", with_var_error(e)))? {
+            if !cx.shared.templar.eval_condition(c, &scope).map_err(|e| {
+                format!(
+                    "The conditional check '{c}' failed. The error was: {}",
+                    with_var_error(e)
+                )
+            })? {
                 return Ok(false);
             }
         }
@@ -277,7 +355,9 @@ fn override_status(result: &mut TaskResult, state: &HostState, task: &Task, cx: 
         match eval_all(conds) {
             Ok(v) => {
                 result.failed = v;
-                result.data.insert("failed_when_result".into(), Value::Bool(v));
+                result
+                    .data
+                    .insert("failed_when_result".into(), Value::Bool(v));
             }
             Err(e) => {
                 result.failed = true;

@@ -23,8 +23,8 @@ use crate::error::Error;
 use crate::inventory::Inventory;
 use crate::playbook::{self, Play, Playbook, Task};
 use crate::report::{Event, Reporter, Stats};
-use crate::template::{to_jinja, Templar};
-use crate::vars::{layer_from_json, Layer};
+use crate::template::{Templar, to_jinja};
+use crate::vars::{Layer, layer_from_json};
 
 /// Exit codes, documented in the README. Ansible's numbers where Ansible has one.
 pub mod exit {
@@ -86,8 +86,12 @@ impl RunSummary {
 /// Everything statically checkable, before any host is contacted.
 pub fn prepare(opts: &RunOptions) -> Result<(Playbook, Inventory), Error> {
     let mut errors = Vec::new();
-    let playbook = playbook::load(&opts.playbook).map_err(|e| collect(&mut errors, e)).ok();
-    let inventory = Inventory::load(&opts.inventory).map_err(|e| collect(&mut errors, e)).ok();
+    let playbook = playbook::load(&opts.playbook)
+        .map_err(|e| collect(&mut errors, e))
+        .ok();
+    let inventory = Inventory::load(&opts.inventory)
+        .map_err(|e| collect(&mut errors, e))
+        .ok();
     match (playbook, inventory) {
         (Some(p), Some(i)) if errors.is_empty() => Ok((p, i)),
         _ => Err(Error::Input(errors)),
@@ -102,7 +106,12 @@ fn collect(into: &mut Vec<crate::error::Diagnostic>, e: Error) {
 }
 
 /// Runs a loaded playbook against the inventory, sending every event to `reporter`.
-pub async fn run(opts: &RunOptions, playbook: Playbook, inventory: Inventory, reporter: &mut dyn Reporter) -> RunSummary {
+pub async fn run(
+    opts: &RunOptions,
+    playbook: Playbook,
+    inventory: Inventory,
+    reporter: &mut dyn Reporter,
+) -> RunSummary {
     let marker = random_token();
     let shared = Arc::new(Shared {
         templar: Templar::new(),
@@ -141,14 +150,23 @@ pub async fn run(opts: &RunOptions, playbook: Playbook, inventory: Inventory, re
             .into_iter()
             .filter(|h| limit.as_ref().is_none_or(|l| l.contains(h)))
             .collect();
-        reporter.event(&Event::PlayStart { name: &play.name, hosts: &hosts });
+        reporter.event(&Event::PlayStart {
+            name: &play.name,
+            hosts: &hosts,
+        });
         if hosts.is_empty() {
-            reporter.event(&Event::Warning(&format!("no hosts matched for play `{}` (pattern `{}`)", play.name, play.hosts)));
+            reporter.event(&Event::Warning(&format!(
+                "no hosts matched for play `{}` (pattern `{}`)",
+                play.name, play.hosts
+            )));
             continue;
         }
         for h in &hosts {
             states.entry(h.clone()).or_insert_with(|| {
-                HostState::new(h.clone(), Arc::new(layer_from_json(&inventory.host_vars(h))))
+                HostState::new(
+                    h.clone(),
+                    Arc::new(layer_from_json(&inventory.host_vars(h))),
+                )
             });
             stats.entry(h.clone()).or_default();
         }
@@ -176,14 +194,36 @@ pub async fn run(opts: &RunOptions, playbook: Playbook, inventory: Inventory, re
         if play.gather_facts {
             if let Some(setup) = crate::modules::find("setup") {
                 let gather = Arc::new(gather_task(setup, play));
-                runner.run_step(Step::Synthetic(gather), false, &mut states, &mut stats, reporter).await;
+                runner
+                    .run_step(
+                        Step::Synthetic(gather),
+                        false,
+                        &mut states,
+                        &mut stats,
+                        reporter,
+                    )
+                    .await;
             }
         }
-        for (section, tasks) in [(Section::Pre, &play.pre_tasks), (Section::Main, &play.tasks), (Section::Post, &play.post_tasks)] {
+        for (section, tasks) in [
+            (Section::Pre, &play.pre_tasks),
+            (Section::Main, &play.tasks),
+            (Section::Post, &play.post_tasks),
+        ] {
             for ti in 0..tasks.len() {
-                runner.run_step(Step::Task(section, ti), false, &mut states, &mut stats, reporter).await;
+                runner
+                    .run_step(
+                        Step::Task(section, ti),
+                        false,
+                        &mut states,
+                        &mut stats,
+                        reporter,
+                    )
+                    .await;
             }
-            runner.flush_handlers(&mut states, &mut stats, reporter).await;
+            runner
+                .flush_handlers(&mut states, &mut stats, reporter)
+                .await;
         }
     }
     reporter.event(&Event::Recap { stats: &stats });
@@ -246,7 +286,8 @@ impl PlayRunner {
         stats: &mut IndexMap<String, Stats>,
         reporter: &mut dyn Reporter,
     ) {
-        self.run_step_on(step, handler, None, states, stats, reporter).await
+        self.run_step_on(step, handler, None, states, stats, reporter)
+            .await
     }
 
     async fn run_step_on(
@@ -270,16 +311,36 @@ impl PlayRunner {
         }
         let task = task_of(&self.playbook, self.play_index, &step);
         let location = task.location.to_string();
-        reporter.event(&Event::TaskStart { name: task.display_name(), action: &task.action, location, handler });
+        reporter.event(&Event::TaskStart {
+            name: task.display_name(),
+            action: &task.action,
+            location,
+            handler,
+        });
         let mut magic = self.magic.clone();
-        let hostvars: IndexMap<String, JValue> = states.iter().map(|(k, s)| (k.clone(), s.public_vars())).collect();
+        let hostvars: IndexMap<String, JValue> = states
+            .iter()
+            .map(|(k, s)| (k.clone(), s.public_vars()))
+            .collect();
         magic.insert("hostvars".into(), JValue::from_iter(hostvars));
-        let cx = Arc::new(TaskShared { shared: self.shared.clone(), play_vars: self.play_vars.clone(), magic: Arc::new(magic) });
+        let cx = Arc::new(TaskShared {
+            shared: self.shared.clone(),
+            play_vars: self.play_vars.clone(),
+            magic: Arc::new(magic),
+        });
         let limiter = Arc::new(Semaphore::new(self.forks));
         let mut set = JoinSet::new();
         for name in &active {
-            let Some(mut state) = states.shift_remove(name) else { continue };
-            let (cx, limiter, playbook, step, play) = (cx.clone(), limiter.clone(), self.playbook.clone(), step.clone(), self.play_index);
+            let Some(mut state) = states.shift_remove(name) else {
+                continue;
+            };
+            let (cx, limiter, playbook, step, play) = (
+                cx.clone(),
+                limiter.clone(),
+                self.playbook.clone(),
+                step.clone(),
+                self.play_index,
+            );
             set.spawn(async move {
                 let _permit = limiter.acquire_owned().await;
                 let task = task_of(&playbook, play, &step);
@@ -289,7 +350,9 @@ impl PlayRunner {
         }
         let mut done = Vec::new();
         while let Some(joined) = set.join_next().await {
-            let Ok((state, outcome)) = joined else { continue };
+            let Ok((state, outcome)) = joined else {
+                continue;
+            };
             report(reporter, &state.name, task, &outcome);
             if let Some(s) = stats.get_mut(&state.name) {
                 s.count(outcome.status, outcome.result.changed);
@@ -300,22 +363,44 @@ impl PlayRunner {
             states.insert(s.name.clone(), s);
         }
         // Keep inventory order for the next task and for hostvars.
-        states.sort_by_cached_key(|k, _| self.hosts.iter().position(|h| h == k).unwrap_or(usize::MAX));
+        states.sort_by_cached_key(|k, _| {
+            self.hosts.iter().position(|h| h == k).unwrap_or(usize::MAX)
+        });
     }
 
     /// Runs notified handlers in definition order on the hosts that notified them.
-    async fn flush_handlers(&mut self, states: &mut IndexMap<String, HostState>, stats: &mut IndexMap<String, Stats>, reporter: &mut dyn Reporter) {
+    async fn flush_handlers(
+        &mut self,
+        states: &mut IndexMap<String, HostState>,
+        stats: &mut IndexMap<String, Stats>,
+        reporter: &mut dyn Reporter,
+    ) {
         let handlers = self.playbook.plays[self.play_index].handlers.len();
         for hi in 0..handlers {
             let h = &self.playbook.plays[self.play_index].handlers[hi];
-            let names: Vec<&str> = h.name.iter().map(String::as_str).chain(h.listen.iter().map(String::as_str)).collect();
+            let names: Vec<&str> = h
+                .name
+                .iter()
+                .map(String::as_str)
+                .chain(h.listen.iter().map(String::as_str))
+                .collect();
             let hosts: Vec<String> = states
                 .values()
-                .filter(|s| !s.failed && !s.unreachable && names.iter().any(|n| s.notified.contains(*n)))
+                .filter(|s| {
+                    !s.failed && !s.unreachable && names.iter().any(|n| s.notified.contains(*n))
+                })
                 .map(|s| s.name.clone())
                 .collect();
             if !hosts.is_empty() {
-                self.run_step_on(Step::Task(Section::Handlers, hi), true, Some(&hosts), states, stats, reporter).await;
+                self.run_step_on(
+                    Step::Task(Section::Handlers, hi),
+                    true,
+                    Some(&hosts),
+                    states,
+                    stats,
+                    reporter,
+                )
+                .await;
             }
         }
         for s in states.values_mut() {
@@ -326,7 +411,12 @@ impl PlayRunner {
 
 fn report(reporter: &mut dyn Reporter, host: &str, task: &Task, outcome: &Outcome) {
     for (label, r) in &outcome.items {
-        reporter.event(&Event::ItemResult { host, label, result: r, no_log: task.no_log });
+        reporter.event(&Event::ItemResult {
+            host,
+            label,
+            result: r,
+            no_log: task.no_log,
+        });
     }
     reporter.event(&Event::HostResult {
         host,
@@ -339,19 +429,30 @@ fn report(reporter: &mut dyn Reporter, host: &str, task: &Task, outcome: &Outcom
 }
 
 fn gather_task(setup: &'static dyn crate::modules::Module, play: &Play) -> Task {
-    let mut t = Task::synthetic(Some("Gathering Facts".into()), "gather_facts", setup, IndexMap::new(), play.location.clone());
+    let mut t = Task::synthetic(
+        Some("Gathering Facts".into()),
+        "gather_facts",
+        setup,
+        IndexMap::new(),
+        play.location.clone(),
+    );
     // Facts describe the host as it is, also in check mode.
     t.check_mode = Some(false);
     t
 }
 
 fn absolute(p: &std::path::Path) -> String {
-    std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf()).display().to_string()
+    std::fs::canonicalize(p)
+        .unwrap_or_else(|_| p.to_path_buf())
+        .display()
+        .to_string()
 }
 
 /// A random hex token: separates a script's payload from its result, and names `omit`.
 fn random_token() -> String {
     use rand::Rng;
     let mut rng = rand::rng();
-    (0..16).map(|_| format!("{:x}", rng.random_range(0..16u8))).collect()
+    (0..16)
+        .map(|_| format!("{:x}", rng.random_range(0..16u8)))
+        .collect()
 }
