@@ -56,10 +56,8 @@ impl Reporter for Adhoc {
                         body.push_str(s);
                     }
                 }
-                if *status == Status::Failed && body.is_empty() {
-                    if let Some(msg) = &result.msg {
-                        body = format!("\n{msg}");
-                    }
+                if let (Status::Failed, true, Some(msg)) = (*status, body.is_empty(), &result.msg) {
+                    body = format!("\n{msg}");
                 }
                 format!("{host} | {word} | rc={rc} >>{body}")
             }

@@ -191,19 +191,11 @@ pub async fn run(
             hosts,
             forks: opts.forks.max(1),
         };
-        if play.gather_facts {
-            if let Some(setup) = crate::modules::find("setup") {
-                let gather = Arc::new(gather_task(setup, play));
-                runner
-                    .run_step(
-                        Step::Synthetic(gather),
-                        false,
-                        &mut states,
-                        &mut stats,
-                        reporter,
-                    )
-                    .await;
-            }
+        if let (true, Some(setup)) = (play.gather_facts, crate::modules::find("setup")) {
+            let gather = Step::Synthetic(Arc::new(gather_task(setup, play)));
+            runner
+                .run_step(gather, false, &mut states, &mut stats, reporter)
+                .await;
         }
         for (section, tasks) in [
             (Section::Pre, &play.pre_tasks),
