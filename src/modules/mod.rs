@@ -13,6 +13,7 @@ pub mod pyregex;
 pub mod quote;
 pub mod script;
 pub mod set_fact;
+pub mod setup;
 pub mod template;
 #[cfg(test)]
 pub(crate) mod testutil;
@@ -82,6 +83,7 @@ pub static BUILTINS: &[&dyn Module] = &[
     &debug::Debug,
     &set_fact::SetFact,
     &lineinfile::LineInFile,
+    &setup::Setup,
 ];
 
 /// Finds a module by the name a task uses (`copy`, `ansible.builtin.copy`,
