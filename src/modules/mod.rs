@@ -2,6 +2,7 @@
 //! `Module` trait every controller half implements, and the context a module plans in.
 
 pub mod args;
+pub mod assert;
 pub mod command;
 pub mod copy;
 pub mod debug;
@@ -84,6 +85,8 @@ pub static BUILTINS: &[&dyn Module] = &[
     &set_fact::SetFact,
     &lineinfile::LineInFile,
     &setup::Setup,
+    &assert::Fail,
+    &assert::Assert,
 ];
 
 /// Finds a module by the name a task uses (`copy`, `ansible.builtin.copy`,
