@@ -15,6 +15,7 @@ pub mod quote;
 pub mod script;
 pub mod set_fact;
 pub mod setup;
+pub mod stat;
 pub mod template;
 #[cfg(test)]
 pub(crate) mod testutil;
@@ -87,6 +88,7 @@ pub static BUILTINS: &[&dyn Module] = &[
     &setup::Setup,
     &assert::Fail,
     &assert::Assert,
+    &stat::Stat,
 ];
 
 /// Finds a module by the name a task uses (`copy`, `ansible.builtin.copy`,
