@@ -58,13 +58,13 @@ impl Module for Stat {
 
     fn finish(&self, args: &Args, out: ScriptOutput) -> TaskResult {
         let mut r = out.into_result_for("stat");
-        if let Some(Value::Object(st)) = r.data.get_mut("stat") {
-            if st.get("exists") == Some(&Value::Bool(true)) {
-                st.insert(
-                    "path".into(),
-                    Value::from(args.string("path").unwrap_or_default()),
-                );
-            }
+        if let Some(Value::Object(st)) = r.data.get_mut("stat")
+            && st.get("exists") == Some(&Value::Bool(true))
+        {
+            st.insert(
+                "path".into(),
+                Value::from(args.string("path").unwrap_or_default()),
+            );
         }
         r
     }
