@@ -71,7 +71,11 @@ if [ "${A_backrefs-0}" = 1 ] && [ "$ST" = present ] && [ "$EXISTS" = 1 ]; then
   fi
 fi
 OUT=
-if [ "$RC_CHECK" = 0 ]; then
+if [ "$RC_CHECK" = 1 ] && [ "$RC_DIFF" = 1 ]; then
+  # Check mode changes nothing on the target, so the would-be content goes to a scratch file.
+  OUT=$(mktemp) || rc_fail "cannot create a temporary file"
+  trap 'rm -f -- "$OUT"' EXIT
+elif [ "$RC_CHECK" = 0 ]; then
   [ -d "$DIR" ] || rc_fail "Destination directory $DIR does not exist"
   OUT=$(mktemp "$DIR/.rconf.XXXXXX") || rc_fail "cannot create a temporary file in $DIR"
   trap 'rm -f -- "$OUT"' EXIT
@@ -82,6 +86,15 @@ RES=$(LC_ALL=C NOEOL=$NOEOL RX="${A_regexp-}" SS="${A_search_string-}" LINE="${A
   || rc_fail "awk failed to edit $P"
 CH=${RES%% *}; RES=${RES#* }; FOUND=${RES%% *}; MSG=${RES#* }
 if [ "$ST" = absent ]; then EXTRA=",\"found\":$FOUND"; fi
+if [ "$RC_DIFF" = 1 ] && [ "$CH" = 1 ]; then
+  RC_BL=0
+  if [ "$EXISTS" = 1 ]; then rc_stat "$P" L; RC_BL=$S_size; fi
+  if [ "$RC_BL" -le 104448 ]; then
+    [ "$EXISTS" = 0 ] || cat -- "$P"
+    cat -- "$OUT"
+    EXTRA="$EXTRA,\"diff_before_len\":$RC_BL"
+  fi
+fi
 if [ "$CH" = 1 ] && [ "$RC_CHECK" = 0 ]; then
   if [ "$EXISTS" = 1 ]; then
     rc_stat "$P" L
@@ -97,7 +110,7 @@ if [ "$CH" = 1 ] && [ "$RC_CHECK" = 0 ]; then
   mv -f -- "$OUT" "$P" || rc_fail "cannot move the edited file into place at $P"
   RC_CH=0
 else
-  [ "$RC_CHECK" = 1 ] || rm -f -- "$OUT"
+  [ -z "$OUT" ] || rm -f -- "$OUT"
   if [ "$EXISTS" = 1 ]; then rc_attrs "$P" "${A_mode-}" "${A_owner-}" "${A_group-}"; else RC_CH=0; fi
 fi
 if [ "$RC_CH" = 1 ]; then

@@ -4,7 +4,7 @@
 use indexmap::IndexMap;
 use serde_json::Value;
 
-use super::kv::split_args;
+use super::kv::split_spans;
 
 /// How a module reads a plain string instead of a mapping (`command: uname -a`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -195,22 +195,29 @@ impl ModuleSpec {
                 self.name
             ));
         }
-        let tokens = split_args(s).map_err(|e| format!("module `{}`: {e}", self.name))?;
+        let spans = split_spans(s).map_err(|e| format!("module `{}`: {e}", self.name))?;
         let mut out = IndexMap::new();
-        let mut raw: Vec<String> = Vec::new();
-        for tok in tokens {
-            match key_value(&tok) {
+        // The command keeps its original text (newlines of a `shell: |` block included):
+        // only the option words are cut out of it.
+        let mut raw = String::new();
+        let mut last = 0;
+        for (a, b) in spans {
+            match key_value(&s[a..b]) {
                 Some((k, v))
                     if self.free_form == FreeForm::KeyValue
                         || COMMAND_OPTIONS.contains(&k.as_str()) =>
                 {
+                    raw.push_str(&s[last..a]);
+                    last = b;
                     out.insert(k, Value::String(v));
                 }
-                _ => raw.push(tok),
+                _ => {}
             }
         }
+        raw.push_str(&s[last..]);
+        let raw = raw.trim();
         if !raw.is_empty() {
-            out.insert("_raw_params".to_string(), Value::String(raw.join(" ")));
+            out.insert("_raw_params".to_string(), Value::String(raw.to_string()));
         }
         Ok(out)
     }
@@ -514,6 +521,10 @@ mod tests {
             .normalize(&json!("echo a=b 'x y' creates=/tmp/x chdir=/srv"))
             .unwrap();
         assert_eq!(m["_raw_params"], "echo a=b 'x y'");
+        let block = COMMAND
+            .normalize(&json!("if true; then\n  echo  x\nfi\n"))
+            .unwrap();
+        assert_eq!(block["_raw_params"], "if true; then\n  echo  x\nfi");
         assert_eq!(m["creates"], "/tmp/x");
         assert_eq!(m["chdir"], "/srv");
     }

@@ -1,49 +1,55 @@
 //! Splits a free-form `k=v` string into words the way Ansible does before templating: quotes
 //! and Jinja blocks (`{{ }}`, `{% %}`, `{# #}`) keep their spaces; quotes stay in the words.
 
-/// Splits `s` at whitespace outside quotes and Jinja blocks.
-pub fn split_args(s: &str) -> Result<Vec<String>, String> {
-    let mut words = Vec::new();
-    let mut cur = String::new();
-    let mut quote: Option<char> = None;
+/// Byte ranges of the words of `s`, split at whitespace outside quotes and Jinja blocks. Each
+/// word is exactly `s[start..end]`, so callers can cut words out and keep the rest verbatim.
+pub fn split_spans(s: &str) -> Result<Vec<(usize, usize)>, String> {
+    let b = s.as_bytes();
+    let mut spans = Vec::new();
+    let mut start: Option<usize> = None;
+    let mut quote: Option<u8> = None;
     let mut jinja = 0usize;
-    let mut chars = s.chars().peekable();
-    while let Some(c) = chars.next() {
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        let next = b.get(i + 1).copied();
         if let Some(q) = quote {
-            cur.push(c);
-            if c == '\\' && q == '"' {
-                if let Some(n) = chars.next() {
-                    cur.push(n);
-                }
-            } else if c == q {
+            if c == b'\\' && q == b'"' {
+                i += 2;
+                continue;
+            }
+            if c == q {
                 quote = None;
             }
+            i += 1;
             continue;
         }
+        if c.is_ascii_whitespace() && jinja == 0 {
+            if let Some(st) = start.take() {
+                spans.push((st, i));
+            }
+            i += 1;
+            continue;
+        }
+        start.get_or_insert(i);
         match c {
-            '{' if matches!(chars.peek(), Some('{' | '%' | '#')) => {
-                cur.push(c);
-                cur.push(chars.next().unwrap());
+            b'{' if matches!(next, Some(b'{' | b'%' | b'#')) => {
                 jinja += 1;
+                i += 2;
             }
-            '}' | '%' | '#' if jinja > 0 && chars.peek() == Some(&'}') => {
-                cur.push(c);
-                cur.push(chars.next().unwrap());
+            b'}' | b'%' | b'#' if jinja > 0 && next == Some(b'}') => {
                 jinja -= 1;
+                i += 2;
             }
-            '"' | '\'' if jinja == 0 => {
+            b'"' | b'\'' if jinja == 0 => {
                 quote = Some(c);
-                cur.push(c);
+                i += 1;
             }
-            c if c.is_whitespace() && jinja == 0 => {
-                if !cur.is_empty() {
-                    words.push(std::mem::take(&mut cur));
-                }
-            }
-            c => cur.push(c),
+            _ => i += 1,
         }
     }
     if let Some(q) = quote {
+        let q = q as char;
         return Err(format!(
             "unbalanced quote `{q}` in `{s}`; expected a closing `{q}`"
         ));
@@ -53,10 +59,18 @@ pub fn split_args(s: &str) -> Result<Vec<String>, String> {
             "unbalanced template block in `{s}`; expected a closing `}}}}`"
         ));
     }
-    if !cur.is_empty() {
-        words.push(cur);
+    if let Some(st) = start {
+        spans.push((st, b.len()));
     }
-    Ok(words)
+    Ok(spans)
+}
+
+/// The words of `s` (see `split_spans`).
+pub fn split_args(s: &str) -> Result<Vec<String>, String> {
+    Ok(split_spans(s)?
+        .into_iter()
+        .map(|(a, b)| s[a..b].to_string())
+        .collect())
 }
 
 #[cfg(test)]

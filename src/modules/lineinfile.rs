@@ -118,10 +118,31 @@ impl Module for LineInFile {
         }
     }
 
-    fn finish(&self, _args: &Args, out: ScriptOutput) -> TaskResult {
+    fn finish(&self, args: &Args, out: ScriptOutput) -> TaskResult {
+        let payload = out.payload.clone();
         let mut r = out.into_result_for("lineinfile");
-        if !r.data.contains_key("module_stdout") && r.msg.is_none() {
+        if r.data.contains_key("module_stdout") {
+            return r;
+        }
+        if r.msg.is_none() {
             r.msg = Some(String::new());
+        }
+        // In diff mode the payload is the old content followed by the new one.
+        if let Some(n) = r.data.remove("diff_before_len").and_then(|v| v.as_u64())
+            && let Some((before, after)) = payload.split_at_checked(n as usize)
+            && !before.contains(&0)
+            && !after.contains(&0)
+        {
+            let header = format!("{} (content)", args.string("path").unwrap_or_default());
+            r.data.insert(
+                "diff".into(),
+                serde_json::json!({
+                    "before": String::from_utf8_lossy(before),
+                    "after": String::from_utf8_lossy(after),
+                    "before_header": header,
+                    "after_header": header,
+                }),
+            );
         }
         r
     }
@@ -271,6 +292,32 @@ mod tests {
             &t.ctx(false),
         );
         assert!(r.failed && r.msg.unwrap().contains("lookaround"));
+    }
+
+    #[test]
+    fn diff_mode_shows_before_and_after_even_in_check_mode() {
+        for check in [true, false] {
+            let mut t = TestCtx::new();
+            t.diff = true;
+            let p = t.path("f");
+            std::fs::write(&p, "a\nb\n").unwrap();
+            let r = run(
+                &LineInFile,
+                json!({"path": p, "regexp": "^b", "line": "c"}),
+                &t.ctx(check),
+            );
+            assert_eq!(r.data["diff"]["before"], "a\nb\n", "{r:?}");
+            assert_eq!(r.data["diff"]["after"], "a\nc\n");
+            assert_eq!(
+                std::fs::read_to_string(&p).unwrap(),
+                if check { "a\nb\n" } else { "a\nc\n" }
+            );
+            let names: Vec<String> = std::fs::read_dir(t.dir())
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect();
+            assert_eq!(names, vec!["f".to_string()]);
+        }
     }
 
     #[test]

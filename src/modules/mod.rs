@@ -2,6 +2,7 @@
 //! `Module` trait every controller half implements, and the context a module plans in.
 
 pub mod args;
+pub mod assert;
 pub mod command;
 pub mod copy;
 pub mod debug;
@@ -13,6 +14,8 @@ pub mod pyregex;
 pub mod quote;
 pub mod script;
 pub mod set_fact;
+pub mod setup;
+pub mod stat;
 pub mod template;
 #[cfg(test)]
 pub(crate) mod testutil;
@@ -82,6 +85,10 @@ pub static BUILTINS: &[&dyn Module] = &[
     &debug::Debug,
     &set_fact::SetFact,
     &lineinfile::LineInFile,
+    &setup::Setup,
+    &assert::Fail,
+    &assert::Assert,
+    &stat::Stat,
 ];
 
 /// Finds a module by the name a task uses (`copy`, `ansible.builtin.copy`,

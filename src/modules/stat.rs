@@ -1,0 +1,113 @@
+//! `stat`: reports a path's attributes (stat.sh does one `stat` call); never changes anything.
+
+use serde_json::Value;
+
+use super::args::{Arg, Args, FreeForm, Kind, ModuleSpec};
+use super::script::{Script, ScriptOutput};
+use super::{Action, Ctx, Module, RemoteCall};
+use crate::result::TaskResult;
+use crate::transport::Stdin;
+
+const BODY: &str = include_str!("../../modules/stat.sh");
+
+pub struct Stat;
+
+static SPEC: ModuleSpec = ModuleSpec {
+    name: "stat",
+    aliases: &[],
+    free_form: FreeForm::KeyValue,
+    args: &[
+        Arg::new("path", Kind::Str)
+            .aliases(&["dest", "name"])
+            .required(),
+        Arg::new("follow", Kind::Bool),
+        Arg::new("get_checksum", Kind::Bool),
+        Arg::new("checksum_algorithm", Kind::Str)
+            .aliases(&["checksum", "checksum_algo"])
+            .choices(&["md5", "sha1", "sha224", "sha256", "sha384", "sha512"]),
+        Arg::new("get_mime", Kind::Bool).aliases(&["mime", "mime_type", "mime-type"]),
+        Arg::new("get_attributes", Kind::Bool).aliases(&["attr", "attributes"]),
+    ],
+    any_args: false,
+    required_one_of: &[],
+    mutually_exclusive: &[],
+};
+
+impl Module for Stat {
+    fn spec(&self) -> &'static ModuleSpec {
+        &SPEC
+    }
+
+    fn plan(&self, args: &Args, ctx: &Ctx) -> Action {
+        // Reading changes nothing, so check mode runs it for real.
+        let built = Script::with(ctx.marker, false, false).and_then(|mut s| {
+            s.args(
+                args,
+                &["path", "follow", "get_checksum", "checksum_algorithm"],
+            )?;
+            Ok(s.finish(BODY))
+        });
+        match built {
+            Ok(script) => Action::Remote(RemoteCall {
+                script,
+                stdin: Stdin::Empty,
+            }),
+            Err(e) => Action::Done(TaskResult::failed(e)),
+        }
+    }
+
+    fn finish(&self, args: &Args, out: ScriptOutput) -> TaskResult {
+        let mut r = out.into_result_for("stat");
+        if let Some(Value::Object(st)) = r.data.get_mut("stat")
+            && st.get("exists") == Some(&Value::Bool(true))
+        {
+            st.insert(
+                "path".into(),
+                Value::from(args.string("path").unwrap_or_default()),
+            );
+        }
+        r
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::modules::testutil::{TestCtx, run};
+    use serde_json::json;
+
+    #[test]
+    fn reports_files_links_and_absence() {
+        let t = TestCtx::new();
+        let p = t.path("a file 'q'");
+        std::fs::write(&p, "hello").unwrap();
+        std::os::unix::fs::symlink(&p, t.path("ln")).unwrap();
+        let r = run(&Stat, json!({"path": p}), &t.ctx(true));
+        let st = &r.data["stat"];
+        assert_eq!(st["exists"], true);
+        assert_eq!(st["isreg"], true);
+        assert_eq!(st["size"], 5);
+        assert_eq!(st["checksum"], "aaf4c61ddcc5e8a2dabede0f3b482cd9aea9434d");
+        assert_eq!(st["path"], p);
+        let l = run(&Stat, json!({"path": t.path("ln")}), &t.ctx(false));
+        assert_eq!(l.data["stat"]["islnk"], true);
+        assert_eq!(l.data["stat"]["lnk_target"], p);
+        let f = run(
+            &Stat,
+            json!({"path": t.path("ln"), "follow": true}),
+            &t.ctx(false),
+        );
+        assert_eq!(f.data["stat"]["isreg"], true);
+        let none = run(&Stat, json!({"path": t.path("none")}), &t.ctx(false));
+        assert_eq!(none.data["stat"], json!({"exists": false}));
+        assert!(!none.changed && !none.failed);
+    }
+
+    #[test]
+    fn directories_have_their_mode() {
+        let t = TestCtx::new();
+        let r = run(&Stat, json!({"path": t.dir()}), &t.ctx(false));
+        assert_eq!(r.data["stat"]["isdir"], true);
+        assert_eq!(r.data["stat"]["mode"].as_str().unwrap().len(), 4);
+    }
+}
