@@ -51,7 +51,9 @@ fn apt_get(host: &IsolatedHost, repo_line: &str, args: &str) -> String {
 fn has_apt() -> bool {
     let found = Path::new("/usr/bin/apt-get").exists() && Path::new("/usr/bin/dpkg-deb").exists();
     if !found {
-        eprintln!("!!!!!!!! SKIPPED: no apt-get/dpkg-deb on this machine: package tests did NOT run");
+        eprintln!(
+            "!!!!!!!! SKIPPED: no apt-get/dpkg-deb on this machine: package tests did NOT run"
+        );
     }
     found
 }
@@ -68,7 +70,10 @@ fn a_file_touched_inside_exists_only_inside() {
         host.exec(&format!("test -e {proof}")).status.success(),
         "nsenter does not see the file"
     );
-    assert!(!Path::new(proof).exists(), "{proof} leaked onto the machine");
+    assert!(
+        !Path::new(proof).exists(),
+        "{proof} leaked onto the machine"
+    );
     if let Some(upper) = host.upper_path() {
         assert!(upper.join("etc/rconf-isolated-proof").exists());
     }
@@ -120,21 +125,33 @@ fn apt_get_installs_a_local_package_only_inside() {
             "/usr/bin/rconf-fixture-hello",
             "#!/bin/sh\necho hello from rconf\n",
         )],
-        Some("#!/bin/sh\nset -e\nmkdir -p /var/lib/rconf-fixture-hello\ntouch /var/lib/rconf-fixture-hello/postinst-ran\n"),
+        Some(
+            "#!/bin/sh\nset -e\nmkdir -p /var/lib/rconf-fixture-hello\ntouch /var/lib/rconf-fixture-hello/postinst-ran\n",
+        ),
     );
     let repo = local_repo(&host.share_dir().join("repo"), &[deb]);
     apt_get(&host, &repo, "install -y -q rconf-fixture-hello");
 
-    let query = ssh_ok(&host, "dpkg-query -W -f '${Status} ${Version}' rconf-fixture-hello");
+    let query = ssh_ok(
+        &host,
+        "dpkg-query -W -f '${Status} ${Version}' rconf-fixture-hello",
+    );
     assert_eq!(query, "install ok installed 1.0-1");
     assert_eq!(ssh_ok(&host, "rconf-fixture-hello"), "hello from rconf\n");
-    assert!(host.path("/var/lib/rconf-fixture-hello/postinst-ran").exists());
+    assert!(
+        host.path("/var/lib/rconf-fixture-hello/postinst-ran")
+            .exists()
+    );
 
     let outside = std::process::Command::new("dpkg-query")
         .args(["-W", "rconf-fixture-hello"])
         .output()
         .unwrap();
-    assert!(!outside.status.success(), "installed on the machine: {}", text(&outside));
+    assert!(
+        !outside.status.success(),
+        "installed on the machine: {}",
+        text(&outside)
+    );
     assert!(!Path::new("/usr/bin/rconf-fixture-hello").exists());
 }
 
@@ -146,7 +163,12 @@ fn useradd_adds_the_user_only_inside() {
     ssh_ok(&host, "useradd --create-home rconftest");
     let passwd = std::fs::read_to_string(host.path("/etc/passwd")).unwrap();
     assert!(passwd.lines().any(|l| l.starts_with("rconftest:")));
-    assert!(ssh_ok(&host, "id -u rconftest").trim().parse::<u32>().is_ok());
+    assert!(
+        ssh_ok(&host, "id -u rconftest")
+            .trim()
+            .parse::<u32>()
+            .is_ok()
+    );
     assert!(host.path("/home/rconftest").is_dir());
     let real = std::fs::read_to_string("/etc/passwd").unwrap();
     assert!(!real.lines().any(|l| l.starts_with("rconftest:")));
@@ -198,13 +220,27 @@ fn an_init_script_daemon_runs_inside_and_dies_with_the_host() {
     let repo = local_repo(&host.share_dir().join("repo"), &[deb]);
     apt_get(&host, &repo, "install -y -q rconf-fixture-daemon");
 
-    let status = host.ssh("service rconf-fixture-daemon status").output().unwrap();
-    assert_eq!(status.status.code(), Some(3), "not stopped at first: {}", text(&status));
+    let status = host
+        .ssh("service rconf-fixture-daemon status")
+        .output()
+        .unwrap();
+    assert_eq!(
+        status.status.code(),
+        Some(3),
+        "not stopped at first: {}",
+        text(&status)
+    );
     ssh_ok(&host, "service rconf-fixture-daemon start");
     ssh_ok(&host, "service rconf-fixture-daemon status");
     let pid = ssh_ok(&host, "cat /run/rconf-fixture-daemon.pid");
-    let cmdline = ssh_ok(&host, &format!("tr '\\0' ' ' < /proc/{}/cmdline", pid.trim()));
-    assert!(cmdline.contains("/usr/sbin/rconf-fixture-daemon"), "{cmdline}");
+    let cmdline = ssh_ok(
+        &host,
+        &format!("tr '\\0' ' ' < /proc/{}/cmdline", pid.trim()),
+    );
+    assert!(
+        cmdline.contains("/usr/sbin/rconf-fixture-daemon"),
+        "{cmdline}"
+    );
 
     // The machine has no such pidfile; the daemon is one of the namespace's processes.
     assert!(!Path::new("/run/rconf-fixture-daemon.pid").exists());

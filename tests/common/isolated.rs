@@ -229,8 +229,7 @@ impl IsolatedHost {
                         std::fs::read_to_string(d.join("ovl/upper/rconf-isolated/sshd.log"))
                             .unwrap_or_default();
                     last_error = format!("{} {}", text.trim(), sshd_log.trim());
-                    if status == Some(OVERLAY_REFUSED) || !last_error.contains("Address already")
-                    {
+                    if status == Some(OVERLAY_REFUSED) || !last_error.contains("Address already") {
                         return Err(format!("namespace setup failed: {}", last_error.trim()));
                     }
                 }
@@ -321,7 +320,10 @@ impl IsolatedHost {
             .args(["-t", &self.init_pid.to_string(), "-m", "-p", "-r", "-w"])
             .args(["--", "/bin/sh", "-c", script])
             .env_clear()
-            .env("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")
+            .env(
+                "PATH",
+                "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+            )
             .env("HOME", "/root")
             .env("LANG", "C")
             .stdin(Stdio::null())
@@ -335,7 +337,10 @@ impl IsolatedHost {
         cmd.arg("-F")
             .arg("/dev/null")
             .arg("-o")
-            .arg(format!("UserKnownHostsFile={}", self.known_hosts().display()))
+            .arg(format!(
+                "UserKnownHostsFile={}",
+                self.known_hosts().display()
+            ))
             .args(["-o", "StrictHostKeyChecking=yes", "-o", "BatchMode=yes"])
             .args(["-o", "IdentitiesOnly=yes", "-o", "ConnectTimeout=10"])
             .arg("-i")
@@ -348,7 +353,6 @@ impl IsolatedHost {
             .stdin(Stdio::null());
         cmd
     }
-
 }
 
 /// Waits until sshd accepts connections and returns the namespace init's host PID; on failure,
@@ -432,7 +436,11 @@ pub fn build_deb(
     let write = |path: &Path, content: &str| {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(path, content).unwrap();
-        let mode = if content.starts_with("#!") { 0o755 } else { 0o644 };
+        let mode = if content.starts_with("#!") {
+            0o755
+        } else {
+            0o644
+        };
         std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
     };
     for (path, content) in files {
