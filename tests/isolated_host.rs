@@ -263,3 +263,30 @@ fn an_init_script_daemon_runs_inside_and_dies_with_the_host() {
         );
     }
 }
+
+#[test]
+fn the_tmpfs_fallback_layout_isolates_too() {
+    let Some(host) = IsolatedHost::start_tmpfs() else {
+        return;
+    };
+    assert_eq!(host.layout, "tmpfs");
+    assert_eq!(host.upper_path(), None);
+    ssh_ok(&host, "echo changed > /etc/rconf-isolated-tmpfs-proof");
+    let inside = std::fs::read_to_string(host.path("/etc/rconf-isolated-tmpfs-proof")).unwrap();
+    assert_eq!(inside, "changed\n");
+    assert!(!Path::new("/etc/rconf-isolated-tmpfs-proof").exists());
+}
+
+#[test]
+fn exec_runs_inside_without_ssh() {
+    let Some(host) = IsolatedHost::start() else {
+        return;
+    };
+    let out = host.exec("echo $$; mkdir -p /var/lib/rconf-exec && echo ok > /var/lib/rconf-exec/f");
+    assert!(out.status.success(), "{}", text(&out));
+    // The shell got a PID of the namespace, not of the machine.
+    let ns_pid: u32 = String::from_utf8_lossy(&out.stdout).trim().parse().unwrap();
+    assert!(ns_pid < 1000, "pid {ns_pid} looks like a host pid");
+    assert_eq!(ssh_ok(&host, "cat /var/lib/rconf-exec/f"), "ok\n");
+    assert!(!Path::new("/var/lib/rconf-exec").exists());
+}

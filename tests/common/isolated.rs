@@ -28,6 +28,8 @@ const SEED_INSIDE: &str = "/rconf-isolated";
 const OVERLAY_REFUSED: i32 = 42;
 /// Set to `1` (CI) to turn "isolated hosts unavailable" into a test failure instead of a skip.
 pub const REQUIRE_ENV: &str = "RCONF_REQUIRE_ISOLATED";
+/// Set to `disk` or `tmpfs` to use only that layout.
+pub const LAYOUT_ENV: &str = "RCONF_ISOLATED_LAYOUT";
 
 /// Arguments: $1 temp dir, $2 layout (disk|tmpfs), $3 share dir (same path inside and out).
 const NAMESPACE_SCRIPT: &str = r#"
@@ -138,6 +140,20 @@ impl IsolatedHost {
     /// Starts an isolated host, ready for ssh when this returns; `None` (after saying why on
     /// stderr) when not root or when the kernel refuses the namespace or overlay.
     pub fn start() -> Option<IsolatedHost> {
+        let layouts = match std::env::var(LAYOUT_ENV).as_deref() {
+            Ok("disk") => vec!["disk"],
+            Ok("tmpfs") => vec!["tmpfs"],
+            _ => vec!["disk", "tmpfs"],
+        };
+        IsolatedHost::start_layouts(&layouts)
+    }
+
+    /// Like `start`, with only the `tmpfs` layout (the fallback), so that tests cover it.
+    pub fn start_tmpfs() -> Option<IsolatedHost> {
+        IsolatedHost::start_layouts(&["tmpfs"])
+    }
+
+    fn start_layouts(layouts: &[&'static str]) -> Option<IsolatedHost> {
         // SAFETY: geteuid has no preconditions.
         if unsafe { libc::geteuid() } != 0 {
             return unavailable("not running as root (mount namespaces and overlayfs need root)");
@@ -148,7 +164,7 @@ impl IsolatedHost {
             }
         }
         let mut refusals = Vec::new();
-        for layout in ["disk", "tmpfs"] {
+        for &layout in layouts {
             match IsolatedHost::start_layout(layout) {
                 Ok(host) => return Some(host),
                 Err(why) => refusals.push(format!("layout `{layout}`: {why}")),
