@@ -51,7 +51,9 @@ fn apt_get(host: &IsolatedHost, repo_line: &str, args: &str) -> String {
 fn has_apt() -> bool {
     let found = Path::new("/usr/bin/apt-get").exists() && Path::new("/usr/bin/dpkg-deb").exists();
     if !found {
-        eprintln!(
+        use std::io::Write;
+        let _ = writeln!(
+            std::io::stderr(),
             "!!!!!!!! SKIPPED: no apt-get/dpkg-deb on this machine: package tests did NOT run"
         );
     }

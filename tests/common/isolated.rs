@@ -107,7 +107,10 @@ fn unavailable(why: &str) -> Option<IsolatedHost> {
     if std::env::var(REQUIRE_ENV).is_ok_and(|v| v == "1") {
         panic!("{msg} ({REQUIRE_ENV}=1 makes this an error)");
     }
-    eprintln!(
+    // Straight to fd 2: libtest captures eprintln! of passing tests, and this must be seen.
+    use std::io::Write;
+    let _ = writeln!(
+        std::io::stderr(),
         "\n!!!!!!!! SKIPPED: {msg}\n!!!!!!!! the package/service/user tests did NOT run; \
          run them as root (set {REQUIRE_ENV}=1 to fail instead of skipping)\n"
     );
