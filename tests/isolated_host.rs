@@ -292,3 +292,63 @@ fn exec_runs_inside_without_ssh() {
     assert_eq!(ssh_ok(&host, "cat /var/lib/rconf-exec/f"), "ok\n");
     assert!(!Path::new("/var/lib/rconf-exec").exists());
 }
+
+#[test]
+fn fixture_debs_and_their_repository_index_are_well_formed() {
+    if !has_apt() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let deb = build_deb(
+        dir.path(),
+        "rconf-fixture-form",
+        "0.3",
+        &[
+            ("/usr/bin/form", "#!/bin/sh\n"),
+            ("/etc/form.conf", "x=1\n"),
+        ],
+        Some("#!/bin/sh\nexit 0\n"),
+    );
+    let contents = std::process::Command::new("dpkg-deb")
+        .arg("--contents")
+        .arg(&deb)
+        .output()
+        .unwrap();
+    let listing = String::from_utf8_lossy(&contents.stdout);
+    let mode_of = |path: &str| {
+        listing
+            .lines()
+            .find(|l| l.ends_with(path))
+            .unwrap_or_else(|| panic!("{path} missing from {listing}"))
+            .split_whitespace()
+            .take(2)
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    assert_eq!(mode_of("./usr/bin/form"), "-rwxr-xr-x root/root");
+    assert_eq!(mode_of("./etc/form.conf"), "-rw-r--r-- root/root");
+
+    let repo_dir = dir.path().join("repo");
+    let line = local_repo(&repo_dir, &[deb]);
+    assert_eq!(
+        line,
+        format!("deb [trusted=yes] file:{} ./", repo_dir.display())
+    );
+    let index = std::fs::read_to_string(repo_dir.join("Packages")).unwrap();
+    let sum = std::process::Command::new("sha256sum")
+        .arg(repo_dir.join("rconf-fixture-form_0.3_all.deb"))
+        .output()
+        .unwrap();
+    let sum = String::from_utf8_lossy(&sum.stdout);
+    let field = |name: &str| {
+        index
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("{name}: ")))
+            .unwrap_or_else(|| panic!("no {name} in {index}"))
+            .to_string()
+    };
+    assert_eq!(field("Package"), "rconf-fixture-form");
+    assert_eq!(field("Version"), "0.3");
+    assert_eq!(field("Filename"), "./rconf-fixture-form_0.3_all.deb");
+    assert_eq!(field("SHA256"), sum.split_whitespace().next().unwrap());
+}

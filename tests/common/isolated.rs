@@ -289,6 +289,28 @@ impl IsolatedHost {
         )
     }
 
+    /// Writes `[isolated]` with this host as `name` to `dir/isolated.ini` and returns its path.
+    pub fn write_inventory(&self, name: &str) -> PathBuf {
+        let path = self.dir.path().join("isolated.ini");
+        std::fs::write(
+            &path,
+            format!("[isolated]\n{}\n", self.inventory_line(name)),
+        )
+        .unwrap();
+        path
+    }
+
+    /// The real `rconf` binary with `HOME` set to this host's client home (key and known_hosts
+    /// in `.ssh/`), no agent, run in the temp dir.
+    pub fn rconf(&self) -> Command {
+        self.known_hosts();
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_rconf"));
+        cmd.env("HOME", self.home())
+            .env_remove("SSH_AUTH_SOCK")
+            .current_dir(self.dir.path());
+        cmd
+    }
+
     /// The isolated root as seen from the host (`/proc/PID/root` of the namespace's sshd):
     /// reads and writes through it see and change only the isolated host.
     pub fn root_path(&self) -> PathBuf {
