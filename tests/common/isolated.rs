@@ -13,6 +13,8 @@
 //! test can read changed files there); `tmpfs` puts `upper/` on a tmpfs mounted inside the
 //! namespace, for hosts whose filesystem cannot hold an overlay upper layer (e.g. `/` itself is
 //! overlayfs, as in many containers). If neither mounts, `start` returns `None` and says why.
+//! The lower layer is the root filesystem alone: a machine with /usr or /var on separate
+//! mounts would see them empty inside (every test machine so far has one root filesystem).
 
 use std::net::TcpStream;
 use std::os::unix::fs::PermissionsExt;
