@@ -1,14 +1,12 @@
 //! Isolated hosts really isolate: files, packages, users and daemons created over ssh inside
 //! one exist there and never on the machine running the tests. Skipped (loudly) unless root.
 
-#[path = "common/isolated.rs"]
-#[allow(dead_code)]
-mod isolated;
+mod common;
 
 use std::path::Path;
 use std::process::Output;
 
-use isolated::{IsolatedHost, build_deb, local_repo};
+use common::{IsolatedHost, build_deb, local_repo};
 
 fn text(out: &Output) -> String {
     format!(

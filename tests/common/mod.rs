@@ -1,7 +1,10 @@
-//! Shared integration-test helpers: real sshd test hosts (`Fleet`).
+//! Shared integration-test helpers: real sshd test hosts (`Fleet`) and isolated hosts with
+//! their own root filesystem (`IsolatedHost`) for modules that change the system.
 // Each test binary uses a different subset of the helpers.
 #![allow(dead_code, unused_imports)]
 
+pub mod isolated;
 pub mod sshd;
 
+pub use isolated::{IsolatedHost, build_deb, local_repo};
 pub use sshd::{Fleet, FleetOptions, TestHost, keygen};
