@@ -157,9 +157,7 @@ mod tests {
         assert_eq!(r.data["evaluated_to"], false);
     }
 
-    /// Needs the real `Templar::eval_condition` (a stub in this branch).
     #[test]
-    #[ignore]
     fn assert_evaluates_expressions() {
         let t = TestCtx::new();
         assert!(!run(&Assert, json!({"that": ["who == 'world'"]}), &t.ctx(false)).failed);

@@ -139,9 +139,7 @@ mod tests {
         );
     }
 
-    /// Needs the real `Templar::render_file` (a stub in this branch until the template work lands).
     #[test]
-    #[ignore]
     fn renders_then_writes_like_copy() {
         let t = TestCtx::new();
         let dir = t.search[0].join("templates");
