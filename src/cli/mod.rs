@@ -2,6 +2,7 @@
 
 pub mod exec;
 mod extra_vars;
+pub mod inventory;
 pub mod run;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -31,6 +32,8 @@ pub enum Command {
     Exec(exec::ExecArgs),
     /// Run a shell command on the hosts matching a pattern: `rconf sh web -- uptime`.
     Sh(exec::ShArgs),
+    /// Show an inventory (`--list`, `--host`, `--graph`) or the hosts a pattern selects.
+    Inventory(inventory::InventoryArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -89,9 +89,15 @@ pub fn prepare(opts: &RunOptions) -> Result<(Playbook, Inventory), Error> {
     let playbook = playbook::load(&opts.playbook)
         .map_err(|e| collect(&mut errors, e))
         .ok();
-    let inventory = Inventory::load(&opts.inventory)
+    let mut inventory = Inventory::load(&opts.inventory)
         .map_err(|e| collect(&mut errors, e))
         .ok();
+    // group_vars/ and host_vars/ beside the playbook win over those beside the inventory.
+    if let (Some(inv), Some(pb)) = (inventory.as_mut(), playbook.as_ref()) {
+        if let Err(e) = inv.load_vars_dirs(&pb.dir) {
+            collect(&mut errors, e);
+        }
+    }
     match (playbook, inventory) {
         (Some(p), Some(i)) if errors.is_empty() => Ok((p, i)),
         _ => Err(Error::Input(errors)),
