@@ -93,10 +93,10 @@ pub fn prepare(opts: &RunOptions) -> Result<(Playbook, Inventory), Error> {
         .map_err(|e| collect(&mut errors, e))
         .ok();
     // group_vars/ and host_vars/ beside the playbook win over those beside the inventory.
-    if let (Some(inv), Some(pb)) = (inventory.as_mut(), playbook.as_ref()) {
-        if let Err(e) = inv.load_vars_dirs(&pb.dir) {
-            collect(&mut errors, e);
-        }
+    if let (Some(inv), Some(pb)) = (inventory.as_mut(), playbook.as_ref())
+        && let Err(e) = inv.load_vars_dirs(&pb.dir)
+    {
+        collect(&mut errors, e);
     }
     match (playbook, inventory) {
         (Some(p), Some(i)) if errors.is_empty() => Ok((p, i)),
