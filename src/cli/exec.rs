@@ -102,19 +102,8 @@ fn adhoc_playbook(pattern: &str, module_name: &str, args: &str) -> Result<Playbo
             problems.join("; ")
         )));
     }
-    let task = Task::synthetic(None, module_name, module, parsed, here.clone());
-    let play = Play {
-        name: format!("Ad hoc {module_name} on {pattern}"),
-        hosts: pattern.to_string(),
-        vars: IndexMap::new(),
-        gather_facts: false,
-        pre_tasks: Vec::new(),
-        tasks: vec![task],
-        post_tasks: Vec::new(),
-        handlers: Vec::new(),
-        tags: Vec::new(),
-        location: here,
-    };
+    let task = Task::synthetic(None, module_name, module, parsed, here);
+    let play = Play::adhoc(format!("Ad hoc {module_name} on {pattern}"), pattern, task);
     let dir = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
     Ok(Playbook {
         path: PathBuf::from("<ad hoc>"),

@@ -3,6 +3,7 @@
 pub mod exec;
 mod extra_vars;
 pub mod inventory;
+mod listing;
 pub mod run;
 
 use clap::{Parser, Subcommand, ValueEnum};

@@ -7,12 +7,13 @@ use std::time::Duration;
 use clap::Args;
 use serde_json::json;
 
+use super::listing;
 use super::{ColorChoice, HostKeyChecking, parse_extra_vars};
 use crate::error::Error;
 use crate::report::human::Human;
 use crate::report::json::JsonReport;
 use crate::report::{Fanout, Reporter};
-use crate::run::{self, ConnectDefaults, RunOptions, exit};
+use crate::run::{self, ConnectDefaults, RunOptions, TagFilter, exit};
 use crate::transport::HostKeyPolicy;
 
 #[derive(Debug, Args)]
@@ -22,6 +23,33 @@ pub struct RunArgs {
     /// Write the run's JSON report (schema `rconf.report/1`) to this file.
     #[arg(long, value_name = "FILE")]
     pub report: Option<PathBuf>,
+    /// Only run tasks with one of these tags (comma-separated or repeated).
+    #[arg(short, long, value_delimiter = ',', value_name = "TAGS")]
+    pub tags: Vec<String>,
+    /// Skip tasks with one of these tags.
+    #[arg(long, value_delimiter = ',', value_name = "TAGS")]
+    pub skip_tags: Vec<String>,
+    /// Start at the first task with this name.
+    #[arg(long, value_name = "TASK")]
+    pub start_at_task: Option<String>,
+    /// Run notified handlers even on hosts where a later task failed.
+    #[arg(long)]
+    pub force_handlers: bool,
+    /// Extra directories to look for roles in (after `roles/` beside the playbook). Repeatable.
+    #[arg(long = "roles-path", value_name = "DIR")]
+    pub roles_path: Vec<PathBuf>,
+    /// Check the playbook (and inventory) and exit without contacting any host.
+    #[arg(long)]
+    pub syntax_check: bool,
+    /// List the tasks that would run, with their tags, and exit.
+    #[arg(long)]
+    pub list_tasks: bool,
+    /// List each play's hosts and exit.
+    #[arg(long)]
+    pub list_hosts: bool,
+    /// List the tags of each play and exit.
+    #[arg(long)]
+    pub list_tags: bool,
     #[command(flatten)]
     pub common: CommonArgs,
 }
@@ -95,6 +123,10 @@ impl CommonArgs {
                 connect_timeout: Duration::from_secs(self.connect_timeout),
                 host_key_policy,
             },
+            tags: TagFilter::default(),
+            start_at_task: None,
+            force_handlers: false,
+            roles_path: Vec::new(),
         })
     }
 
@@ -115,9 +147,16 @@ impl RunArgs {
     /// Runs the playbook and returns the process exit code.
     pub async fn execute(&self) -> i32 {
         let c = &self.common;
-        let result = c
-            .options(self.playbook.clone())
-            .and_then(|o| run::prepare(&o).map(|(p, i)| (o, p, i)));
+        let result = c.options(self.playbook.clone()).and_then(|mut o| {
+            o.tags = TagFilter {
+                only: self.tags.clone(),
+                skip: self.skip_tags.clone(),
+            };
+            o.start_at_task = self.start_at_task.clone();
+            o.force_handlers = self.force_handlers;
+            o.roles_path = self.roles_path.clone();
+            run::prepare(&o).map(|(p, i)| (o, p, i))
+        });
         let (opts, playbook, inventory) = match result {
             Ok(x) => x,
             Err(e) => {
@@ -125,6 +164,10 @@ impl RunArgs {
                 return exit::BAD_INPUT;
             }
         };
+        if self.syntax_check || self.list_tasks || self.list_hosts || self.list_tags {
+            print!("{}", listing::render(self, &opts, &playbook, &inventory));
+            return exit::OK;
+        }
         let human = Human::new(Box::new(std::io::stdout()), c.color(), c.verbose);
         let mut reporters: Vec<Box<dyn Reporter>> = vec![Box::new(human)];
         if let Some(path) = &self.report {

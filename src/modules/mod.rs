@@ -8,8 +8,11 @@ pub mod copy;
 pub mod debug;
 pub mod diff;
 pub mod file;
+pub mod include_vars;
 pub mod kv;
 pub mod lineinfile;
+pub mod meta;
+pub mod pause;
 pub mod pyregex;
 pub mod quote;
 pub mod script;
@@ -53,6 +56,8 @@ pub enum Action {
     Done(TaskResult),
     /// Exactly one remote command on the host's open connection.
     Remote(RemoteCall),
+    /// Wait, then finish with the result (`pause`); the runner waits without blocking others.
+    Sleep(std::time::Duration, TaskResult),
 }
 
 pub struct RemoteCall {
@@ -89,6 +94,9 @@ pub static BUILTINS: &[&dyn Module] = &[
     &assert::Fail,
     &assert::Assert,
     &stat::Stat,
+    &meta::Meta,
+    &include_vars::IncludeVars,
+    &pause::Pause,
 ];
 
 /// Finds a module by the name a task uses (`copy`, `ansible.builtin.copy`,

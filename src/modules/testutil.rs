@@ -60,7 +60,7 @@ pub fn run(module: &dyn Module, raw: Value, ctx: &Ctx) -> TaskResult {
     let map = spec.normalize(&raw).unwrap();
     let args = spec.validate(map).unwrap();
     match module.plan(&args, ctx) {
-        Action::Done(r) => r,
+        Action::Done(r) | Action::Sleep(_, r) => r,
         Action::Remote(call) => {
             let out = run_local(&call.script, &call.stdin);
             module.finish(&args, ScriptOutput::parse(out, ctx.marker))

@@ -1,45 +1,56 @@
-//! Reads a playbook file into `Playbook`, checking every keyword, module and module argument
-//! up front and reporting every problem at once with its `file:line:col`.
+//! Reads a playbook into `Playbook`: plays, `import_playbook`, `vars_files`, roles and task
+//! lists, checking every keyword, module and module argument up front and reporting every
+//! problem at once with its `file:line:col`.
 
 use std::path::{Path, PathBuf};
 
 use indexmap::IndexMap;
 use serde_json::Value;
 
-use super::keywords::{NOT_YET, PLAY_KEYS, TASK_KEYS, did_you_mean};
+use super::keywords::{NOT_YET, PLAY_KEYS, did_you_mean};
 use super::node::{self, Node, NodeValue};
-use super::{LoopControl, LoopSource, Play, Playbook, Task};
+use super::tasks::Inherit;
+use super::{Play, Playbook, Strategy, TaskList};
 use crate::error::{Diagnostic, Error, Location};
-use crate::modules::{self, BUILTINS};
+use crate::template::Templar;
+
+/// How deep `import_playbook` may nest.
+const MAX_IMPORT_DEPTH: usize = 16;
+
+#[derive(Debug, Clone, Default)]
+pub struct LoadOptions {
+    /// Extra directories searched for roles (after `roles/` beside the playbook).
+    pub roles_path: Vec<PathBuf>,
+}
 
 /// Loads and checks a playbook. Nothing is contacted; the result is inert data.
-pub fn load(path: &Path) -> Result<Playbook, Error> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Error::msg(format!("cannot read playbook `{}`: {e}", path.display())))?;
-    let root = node::parse(path, &text)?;
-    let mut loader = Loader {
-        file: path.to_path_buf(),
-        diags: Vec::new(),
-    };
-    let plays = match &root.value {
-        NodeValue::Seq(items) => items.iter().filter_map(|p| loader.play(p)).collect(),
-        _ => {
-            loader.err(
-                &root,
-                format!("a playbook is a list of plays, found {}", root.kind()),
-            );
-            Vec::new()
-        }
-    };
-    if !loader.diags.is_empty() {
-        return Err(Error::Input(loader.diags));
-    }
+pub fn load(path: &Path, options: &LoadOptions) -> Result<Playbook, Error> {
     let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
     let dir = if dir.as_os_str().is_empty() {
         PathBuf::from(".")
     } else {
         dir
     };
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Error::msg(format!("cannot read playbook `{}`: {e}", path.display())))?;
+    let root = node::parse(path, &text)?;
+    let mut roles_path = options.roles_path.clone();
+    if let Some(env) = std::env::var_os("ANSIBLE_ROLES_PATH") {
+        roles_path.extend(std::env::split_paths(&env));
+    }
+    let mut loader = Loader {
+        file: path.to_path_buf(),
+        diags: Vec::new(),
+        playbook_dir: dir.clone(),
+        roles_path,
+        roles_seen: Vec::new(),
+        role_handlers: TaskList::default(),
+    };
+    let mut plays = Vec::new();
+    loader.plays(&root, 0, &mut plays);
+    if !loader.diags.is_empty() {
+        return Err(Error::Input(loader.diags));
+    }
     Ok(Playbook {
         path: path.to_path_buf(),
         dir,
@@ -47,19 +58,97 @@ pub fn load(path: &Path) -> Result<Playbook, Error> {
     })
 }
 
-struct Loader {
-    file: PathBuf,
-    diags: Vec<Diagnostic>,
+pub(super) struct Loader {
+    /// The file being read (changes while reading included files and roles).
+    pub file: PathBuf,
+    pub diags: Vec<Diagnostic>,
+    pub playbook_dir: PathBuf,
+    pub roles_path: Vec<PathBuf>,
+    /// Roles already added to the current play (a role runs once per play per parameters).
+    pub roles_seen: Vec<String>,
+    /// Handlers of the current play's roles, added after the play's own.
+    pub role_handlers: TaskList,
 }
 
 impl Loader {
-    fn loc(&self, n: &Node) -> Location {
+    pub(super) fn loc(&self, n: &Node) -> Location {
         n.location(&self.file)
     }
 
-    fn err(&mut self, n: &Node, msg: impl Into<String>) {
+    pub(super) fn err(&mut self, n: &Node, msg: impl Into<String>) {
         let loc = self.loc(n);
         self.diags.push(Diagnostic::at(loc, msg));
+    }
+
+    /// Reads and parses another YAML file; problems are reported at `at` (or in the file).
+    pub(super) fn read_yaml(&mut self, path: &Path, at: &Node) -> Option<Node> {
+        match std::fs::read_to_string(path) {
+            Ok(text) => match node::parse(path, &text) {
+                Ok(n) => Some(n),
+                Err(Error::Input(ds)) => {
+                    self.diags.extend(ds);
+                    None
+                }
+                Err(e) => {
+                    self.err(at, e.to_string());
+                    None
+                }
+            },
+            Err(e) => {
+                self.err(at, format!("cannot read `{}`: {e}", path.display()));
+                None
+            }
+        }
+    }
+
+    fn plays(&mut self, root: &Node, depth: usize, out: &mut Vec<Play>) {
+        let NodeValue::Seq(items) = &root.value else {
+            self.err(
+                root,
+                format!("a playbook is a list of plays, found {}", root.kind()),
+            );
+            return;
+        };
+        for item in items {
+            let import = item
+                .get("import_playbook")
+                .or_else(|| item.get("ansible.builtin.import_playbook"));
+            match import {
+                Some(target) => self.import_playbook(target, depth, out),
+                None => {
+                    if let Some(play) = self.play(item) {
+                        out.push(play);
+                    }
+                }
+            }
+        }
+    }
+
+    fn import_playbook(&mut self, target: &Node, depth: usize, out: &mut Vec<Play>) {
+        let name = self.string(target, "import_playbook");
+        if Templar::is_template(&name) {
+            self.err(
+                target,
+                "`import_playbook` with a templated file name is not supported by rconf yet",
+            );
+            return;
+        }
+        if depth >= MAX_IMPORT_DEPTH {
+            self.err(target, format!("`import_playbook` nests more than {MAX_IMPORT_DEPTH} deep (does a playbook import itself?)"));
+            return;
+        }
+        let base = self
+            .file
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
+        let path = base.join(&name);
+        let Some(root) = self.read_yaml(&path, target) else {
+            return;
+        };
+        let saved = std::mem::replace(&mut self.file, path);
+        self.plays(&root, depth + 1, out);
+        self.file = saved;
     }
 
     fn play(&mut self, n: &Node) -> Option<Play> {
@@ -104,34 +193,74 @@ impl Loader {
             .get("name")
             .map(|v| self.string(v, "name"))
             .unwrap_or_else(|| hosts.clone());
-        let vars = n.get("vars").map(|v| self.vars(v)).unwrap_or_default();
-        let gather_facts = n
-            .get("gather_facts")
-            .map(|v| self.boolean(v, "gather_facts"))
-            .unwrap_or(true);
+        let mut vars = n.get("vars").map(|v| self.vars(v)).unwrap_or_default();
+        if let Some(files) = n.get("vars_files") {
+            self.vars_files(files, &mut vars);
+        }
         let tags = n
             .get("tags")
             .map(|v| self.strings(v, "tags"))
             .unwrap_or_default();
-        let list = |me: &mut Self, key: &str, handler: bool| {
-            n.get(key)
-                .map(|v| me.tasks(v, key, handler))
-                .unwrap_or_default()
+        // Play-level keywords reach every task the way block keywords do (vars excepted:
+        // they are the play's own layer).
+        let mut inh = Inherit {
+            base_dir: self.playbook_dir.clone(),
+            ..Inherit::default()
         };
-        let pre_tasks = list(self, "pre_tasks", false);
-        let tasks = list(self, "tasks", false);
-        let post_tasks = list(self, "post_tasks", false);
-        let handlers = list(self, "handlers", true);
+        inh = self.inherit(&strip(n, &["when", "vars"]), &inh);
+        self.roles_seen.clear();
+        self.role_handlers = TaskList::default();
+        let mut pre_tasks = TaskList::default();
+        let mut tasks = TaskList::default();
+        let mut post_tasks = TaskList::default();
+        let mut handlers = TaskList::default();
+        if let Some(v) = n.get("pre_tasks") {
+            self.task_list(v, "pre_tasks", false, &inh, &mut pre_tasks, None);
+        }
+        if let Some(v) = n.get("roles") {
+            self.play_roles(v, &inh, &mut tasks);
+        }
+        if let Some(v) = n.get("tasks") {
+            self.task_list(v, "tasks", false, &inh, &mut tasks, None);
+        }
+        if let Some(v) = n.get("post_tasks") {
+            self.task_list(v, "post_tasks", false, &inh, &mut post_tasks, None);
+        }
+        if let Some(v) = n.get("handlers") {
+            self.task_list(v, "handlers", true, &inh, &mut handlers, None);
+        }
+        append(&mut handlers, std::mem::take(&mut self.role_handlers));
         Some(Play {
             name,
             hosts,
             vars,
-            gather_facts,
+            gather_facts: n
+                .get("gather_facts")
+                .map(|v| self.boolean(v, "gather_facts"))
+                .unwrap_or(true),
             pre_tasks,
             tasks,
             post_tasks,
             handlers,
             tags,
+            serial: n.get("serial").map(|v| self.serial(v)).unwrap_or_default(),
+            max_fail_percentage: n.get("max_fail_percentage").and_then(|v| {
+                self.number_or_template(v, "max_fail_percentage")
+                    .as_f64()
+                    .or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()))
+            }),
+            any_errors_fatal: n
+                .get("any_errors_fatal")
+                .map(|v| self.boolean(v, "any_errors_fatal"))
+                .unwrap_or(false),
+            strategy: n
+                .get("strategy")
+                .map(|v| self.strategy(v))
+                .unwrap_or_default(),
+            force_handlers: n
+                .get("force_handlers")
+                .map(|v| self.boolean(v, "force_handlers"))
+                .unwrap_or(false),
             location: self.loc(n),
         })
     }
@@ -157,203 +286,59 @@ impl Loader {
         }
     }
 
-    fn tasks(&mut self, n: &Node, key: &str, handler: bool) -> Vec<Task> {
-        match &n.value {
-            NodeValue::Null => Vec::new(),
-            NodeValue::Seq(items) => items.iter().filter_map(|t| self.task(t, handler)).collect(),
-            _ => {
-                self.err(
-                    n,
-                    format!("`{key}` must be a list of tasks, found {}", n.kind()),
-                );
-                Vec::new()
-            }
-        }
-    }
-
-    fn task(&mut self, n: &Node, handler: bool) -> Option<Task> {
-        let Some(map) = n.as_map() else {
-            self.err(
-                n,
-                format!("a task is a mapping with a module, found {}", n.kind()),
-            );
-            return None;
+    fn vars_files(&mut self, n: &Node, vars: &mut IndexMap<String, Value>) {
+        let entries: Vec<&Node> = match &n.value {
+            NodeValue::Seq(items) => items.iter().collect(),
+            _ => vec![n],
         };
-        let mut found: Option<(&Node, &Node, &'static dyn modules::Module)> = None;
-        let mut ok = true;
-        for (k, v) in map {
-            let key = k.key_text();
-            if TASK_KEYS.contains(&key.as_str()) {
-                if key == "listen" && !handler {
-                    self.err(k, "`listen` is only valid on handlers");
-                    ok = false;
-                }
+        for entry in entries {
+            // A list entry is a list of alternatives: the first file that exists is used.
+            let candidates: Vec<String> = match &entry.value {
+                NodeValue::Seq(alts) => alts.iter().map(|a| self.string(a, "vars_files")).collect(),
+                _ => vec![self.string(entry, "vars_files")],
+            };
+            if candidates.iter().any(|c| Templar::is_template(c)) {
+                self.err(
+                    entry,
+                    "`vars_files` with templated file names is not supported by rconf yet",
+                );
                 continue;
             }
-            if let Some(m) = modules::find(&key) {
-                if let Some((prev, _, _)) = found {
-                    self.err(
-                        k,
-                        format!(
-                            "a task runs one module, found `{}` and `{key}`",
-                            prev.key_text()
-                        ),
-                    );
-                    ok = false;
-                } else {
-                    found = Some((k, v, m));
-                }
-            } else if NOT_YET.contains(&key.as_str()) || key.starts_with("with_") {
+            let base = self
+                .file
+                .parent()
+                .map(Path::to_path_buf)
+                .unwrap_or_default();
+            let Some(path) = candidates
+                .iter()
+                .map(|c| base.join(c))
+                .find(|p| p.is_file())
+            else {
                 self.err(
-                    k,
-                    format!("task keyword `{key}` is not supported by rconf yet"),
+                    entry,
+                    format!("vars file `{}` not found", candidates.join("` or `")),
                 );
-                ok = false;
-            } else {
-                let candidates = TASK_KEYS
-                    .iter()
-                    .copied()
-                    .chain(BUILTINS.iter().map(|m| m.spec().name));
-                let hint = did_you_mean(&key, candidates)
-                    .map(|s| format!("; did you mean `{s}`?"))
-                    .unwrap_or_default();
-                self.err(k, format!("unknown module or task keyword `{key}`{hint}"));
-                ok = false;
+                continue;
+            };
+            if let Some(root) = self.read_yaml(&path, entry) {
+                let saved = std::mem::replace(&mut self.file, path);
+                vars.extend(self.vars(&root));
+                self.file = saved;
             }
         }
-        let Some((mkey, mval, module)) = found else {
-            if ok {
-                self.err(
-                    n,
-                    "task has no module (expected a module such as `command`, `copy` or `file`)",
-                );
-            }
-            return None;
-        };
-        let args = self.module_args(mkey, mval, n.get("args"), module);
-        let loop_items = match (n.get("loop"), n.get("with_items"), n.get("with_list")) {
-            (Some(l), None, None) => Some(LoopSource::List(l.to_json())),
-            (None, Some(l), None) => Some(LoopSource::Items(l.to_json())),
-            (None, None, Some(l)) => Some(LoopSource::List(l.to_json())),
-            (None, None, None) => None,
-            _ => {
-                self.err(
-                    n,
-                    "a task has one loop: use only one of `loop`, `with_items`, `with_list`",
-                );
-                None
-            }
-        };
-        let task = Task {
-            name: n.get("name").map(|v| self.string(v, "name")),
-            action: mkey.key_text(),
-            module,
-            args: args.unwrap_or_default(),
-            when: n
-                .get("when")
-                .map(|v| self.conditions(v, "when"))
-                .unwrap_or_default(),
-            register: n.get("register").map(|v| self.identifier(v, "register")),
-            loop_items,
-            loop_control: n
-                .get("loop_control")
-                .map(|v| self.loop_control(v))
-                .unwrap_or_default(),
-            changed_when: n
-                .get("changed_when")
-                .map(|v| self.conditions(v, "changed_when")),
-            failed_when: n
-                .get("failed_when")
-                .map(|v| self.conditions(v, "failed_when")),
-            ignore_errors: n
-                .get("ignore_errors")
-                .map(|v| self.bool_or_template(v, "ignore_errors"))
-                .unwrap_or(Value::Bool(false)),
-            notify: n
-                .get("notify")
-                .map(|v| self.strings(v, "notify"))
-                .unwrap_or_default(),
-            listen: n
-                .get("listen")
-                .map(|v| self.strings(v, "listen"))
-                .unwrap_or_default(),
-            tags: n
-                .get("tags")
-                .map(|v| self.strings(v, "tags"))
-                .unwrap_or_default(),
-            vars: n.get("vars").map(|v| self.vars(v)).unwrap_or_default(),
-            no_log: n
-                .get("no_log")
-                .map(|v| self.boolean(v, "no_log"))
-                .unwrap_or(false),
-            check_mode: n.get("check_mode").map(|v| self.boolean(v, "check_mode")),
-            diff: n.get("diff").map(|v| self.boolean(v, "diff")),
-            location: self.loc(n),
-        };
-        Some(task)
     }
 
-    /// Free-form parsing, `args:` merging and load-time argument checks.
-    fn module_args(
-        &mut self,
-        mkey: &Node,
-        mval: &Node,
-        extra: Option<&Node>,
-        module: &'static dyn modules::Module,
-    ) -> Option<IndexMap<String, Value>> {
-        let spec = module.spec();
-        let raw = mval.to_json();
-        let mut args = match spec.normalize(&raw) {
-            Ok(a) => a,
-            Err(e) => {
-                self.err(mval, format!("module `{}`: {e}", spec.name));
-                return None;
+    fn serial(&mut self, n: &Node) -> Vec<Value> {
+        let one = |me: &mut Self, v: &Node| match &v.value {
+            NodeValue::Int(i) if *i >= 0 => Some(Value::from(*i)),
+            NodeValue::Str(s)
+                if s.trim().trim_end_matches('%').trim().parse::<f64>().is_ok()
+                    || Templar::is_template(s) =>
+            {
+                Some(Value::String(s.trim().to_string()))
             }
-        };
-        if let Some(extra) = extra {
-            match extra.to_json() {
-                Value::Object(m) => args.extend(m),
-                Value::String(s) if crate::template::Templar::is_template(&s) => {
-                    self.err(
-                        extra,
-                        "`args` as a template is not supported; write a mapping",
-                    );
-                    return None;
-                }
-                _ => {
-                    self.err(
-                        extra,
-                        format!("`args` must be a mapping, found {}", extra.kind()),
-                    );
-                    return None;
-                }
-            }
-        }
-        for problem in spec.check(&args) {
-            let at = problem
-                .arg
-                .as_deref()
-                .and_then(|a| key_node(mval, a).or_else(|| extra.and_then(|e| key_node(e, a))))
-                .unwrap_or(mkey);
-            let msg = format!("module `{}`: {}", spec.name, problem.message);
-            self.err(at, msg);
-        }
-        Some(args)
-    }
-
-    fn conditions(&mut self, n: &Node, key: &str) -> Vec<String> {
-        let one = |me: &mut Self, n: &Node| match &n.value {
-            NodeValue::Str(s) => Some(s.clone()),
-            NodeValue::Bool(b) => Some(if *b { "True" } else { "False" }.to_string()),
-            NodeValue::Int(i) => Some(i.to_string()),
             _ => {
-                me.err(
-                    n,
-                    format!(
-                        "`{key}` must be a condition (a string or a list of them), found {}",
-                        n.kind()
-                    ),
-                );
+                me.err(v, format!("`serial` must be a number, a percentage like `30%`, or a list of them, found {}", v.kind()));
                 None
             }
         };
@@ -363,138 +348,57 @@ impl Loader {
         }
     }
 
-    fn string(&mut self, n: &Node, key: &str) -> String {
-        match &n.value {
-            NodeValue::Str(s) => s.clone(),
-            NodeValue::Int(_) | NodeValue::Float(_) | NodeValue::Bool(_) => n.key_text(),
-            _ => {
-                self.err(n, format!("`{key}` must be a string, found {}", n.kind()));
-                String::new()
-            }
-        }
-    }
-
-    fn identifier(&mut self, n: &Node, key: &str) -> String {
-        let s = self.string(n, key);
-        let valid = s
-            .chars()
-            .next()
-            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-            && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-        if !valid && !s.is_empty() {
-            self.err(
-                n,
-                format!("`{key}` must be a variable name (letters, digits, `_`), found `{s}`"),
-            );
-        }
-        s
-    }
-
-    fn strings(&mut self, n: &Node, key: &str) -> Vec<String> {
-        match &n.value {
-            NodeValue::Seq(items) => items.iter().map(|i| self.string(i, key)).collect(),
-            NodeValue::Str(s) if key == "tags" => {
-                s.split(',').map(|t| t.trim().to_string()).collect()
-            }
-            _ => vec![self.string(n, key)],
-        }
-    }
-
-    fn boolean(&mut self, n: &Node, key: &str) -> bool {
-        match &n.value {
-            NodeValue::Bool(b) => *b,
-            NodeValue::Str(s) => match s.to_ascii_lowercase().as_str() {
-                "yes" | "true" | "on" | "1" | "y" => true,
-                "no" | "false" | "off" | "0" | "n" => false,
-                _ => {
-                    self.err(
-                        n,
-                        format!("`{key}` must be a boolean (yes/no, true/false), found `{s}`"),
-                    );
-                    false
-                }
-            },
-            NodeValue::Int(i) if *i == 0 || *i == 1 => *i == 1,
+    fn strategy(&mut self, n: &Node) -> Strategy {
+        match n.as_str() {
+            Some("linear") | Some("ansible.builtin.linear") => Strategy::Linear,
+            Some("free") | Some("ansible.builtin.free") => Strategy::Free,
             _ => {
                 self.err(
                     n,
                     format!(
-                        "`{key}` must be a boolean (yes/no, true/false), found {}",
-                        n.kind()
+                        "`strategy` must be `linear` or `free`, found `{}`",
+                        n.key_text()
                     ),
                 );
-                false
+                Strategy::Linear
             }
         }
-    }
-
-    fn bool_or_template(&mut self, n: &Node, key: &str) -> Value {
-        match &n.value {
-            NodeValue::Str(s) if crate::template::Templar::is_template(s) => {
-                Value::String(s.clone())
-            }
-            _ => Value::Bool(self.boolean(n, key)),
-        }
-    }
-
-    fn vars(&mut self, n: &Node) -> IndexMap<String, Value> {
-        match &n.value {
-            NodeValue::Null => IndexMap::new(),
-            NodeValue::Map(pairs) => {
-                let mut out = IndexMap::new();
-                for (k, v) in pairs {
-                    let name = k.key_text();
-                    let valid = name
-                        .chars()
-                        .next()
-                        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-                        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-                    if !valid {
-                        self.err(k, format!("invalid variable name `{name}` (letters, digits and `_`, not starting with a digit)"));
-                    }
-                    out.insert(name, v.to_json());
-                }
-                out
-            }
-            _ => {
-                self.err(
-                    n,
-                    format!(
-                        "`vars` must be a mapping of variable names to values, found {}",
-                        n.kind()
-                    ),
-                );
-                IndexMap::new()
-            }
-        }
-    }
-
-    fn loop_control(&mut self, n: &Node) -> LoopControl {
-        let mut lc = LoopControl::default();
-        let Some(map) = n.as_map() else {
-            self.err(
-                n,
-                format!("`loop_control` must be a mapping, found {}", n.kind()),
-            );
-            return lc;
-        };
-        for (k, v) in map {
-            match k.key_text().as_str() {
-                "loop_var" => lc.loop_var = Some(self.identifier(v, "loop_var")),
-                "index_var" => lc.index_var = Some(self.identifier(v, "index_var")),
-                "label" => lc.label = Some(self.string(v, "label")),
-                other => self.err(k, format!("unknown `loop_control` key `{other}` (expected loop_var, index_var or label)")),
-            }
-        }
-        lc
     }
 }
 
-fn key_node<'a>(map: &'a Node, key: &str) -> Option<&'a Node> {
-    map.as_map()?
-        .iter()
-        .find(|(k, _)| k.key_text() == key)
-        .map(|(k, _)| k)
+/// A copy of a mapping node without some keys.
+fn strip(n: &Node, keys: &[&str]) -> Node {
+    match &n.value {
+        NodeValue::Map(pairs) => Node {
+            value: NodeValue::Map(
+                pairs
+                    .iter()
+                    .filter(|(k, _)| !keys.contains(&k.key_text().as_str()))
+                    .cloned()
+                    .collect(),
+            ),
+            line: n.line,
+            col: n.col,
+        },
+        _ => n.clone(),
+    }
+}
+
+/// Appends `more` to `list`, shifting its block references.
+fn append(list: &mut TaskList, more: TaskList) {
+    let (t0, b0) = (list.tasks.len(), list.blocks.len());
+    let shift = |r: std::ops::Range<usize>| (r.start + t0)..(r.end + t0);
+    for mut b in more.blocks {
+        b.parent = b.parent.map(|(i, p)| (i + b0, p));
+        b.body = shift(b.body);
+        b.rescue = shift(b.rescue);
+        b.always = shift(b.always);
+        list.blocks.push(b);
+    }
+    for mut t in more.tasks {
+        t.block = t.block.map(|(i, p)| (i + b0, p));
+        list.tasks.push(t);
+    }
 }
 
 #[cfg(test)]
@@ -505,7 +409,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("site.yml");
         std::fs::write(&path, text).unwrap();
-        load(&path).map_err(|e| {
+        load(&path, &LoadOptions::default()).map_err(|e| {
             e.to_string()
                 .replace(&format!("{}/", dir.path().display()), "")
         })
@@ -516,7 +420,7 @@ mod tests {
         let pb = load_text("- name: web\n  hosts: web\n  become_not_used: 1\n");
         assert_eq!(
             pb.unwrap_err(),
-            "site.yml:3:3: unknown play keyword `become_not_used` (expected one of: name, hosts, vars, gather_facts, pre_tasks, tasks, post_tasks, handlers, tags)"
+            "site.yml:3:3: unknown play keyword `become_not_used` (expected one of: name, hosts, vars, vars_files, gather_facts, roles, pre_tasks, tasks, post_tasks, handlers, tags, serial, max_fail_percentage, any_errors_fatal, strategy, force_handlers, environment, check_mode, diff, no_log, ignore_errors)"
         );
         let pb = load_text(
             "- hosts: all\n  gather_facts: no\n  tasks:\n    - name: a\n      ansible.builtin.command: uname -a\n      changed_when: false\n    - copy: {content: x, dest: /tmp/x}\n      when: [a, b]\n      loop: \"{{ items }}\"\n",
@@ -524,15 +428,15 @@ mod tests {
         .unwrap();
         let play = &pb.plays[0];
         assert!(!play.gather_facts);
-        assert_eq!(play.tasks[0].display_name(), "a");
-        assert_eq!(play.tasks[0].args["_raw_params"], "uname -a");
+        assert_eq!(play.tasks.tasks[0].display_name(), "a");
+        assert_eq!(play.tasks.tasks[0].args["_raw_params"], "uname -a");
         assert_eq!(
-            play.tasks[0].changed_when.as_deref(),
+            play.tasks.tasks[0].changed_when.as_deref(),
             Some(&["False".to_string()][..])
         );
-        assert_eq!(play.tasks[1].display_name(), "copy");
-        assert_eq!(play.tasks[1].when, vec!["a", "b"]);
-        assert_eq!(play.tasks[1].location.line, 7);
+        assert_eq!(play.tasks.tasks[1].display_name(), "copy");
+        assert_eq!(play.tasks.tasks[1].when, vec!["a", "b"]);
+        assert_eq!(play.tasks.tasks[1].location.line, 7);
     }
 
     #[test]
@@ -575,14 +479,14 @@ mod tests {
         .unwrap_err();
         assert_eq!(
             e,
-            "site.yml:3:7: a task has one loop: use only one of `loop`, `with_items`, `with_list`"
+            "site.yml:3:7: a task has one loop, found `loop` and `with_items`"
         );
     }
 
     #[test]
     fn yaml_1_1_booleans_where_booleans_are_expected() {
         let pb = load_text("- hosts: all\n  gather_facts: off\n  tasks:\n    - command: ls\n      ignore_errors: yes\n      no_log: True\n").unwrap();
-        let t = &pb.plays[0].tasks[0];
+        let t = &pb.plays[0].tasks.tasks[0];
         assert_eq!(t.ignore_errors, Value::Bool(true));
         assert!(t.no_log);
         let e = load_text("- hosts: all\n  gather_facts: maybe\n").unwrap_err();

@@ -1,11 +1,19 @@
-//! What to do, as inert data: plays, tasks and handlers read from Ansible-syntax YAML.
-//! Nothing here is templated; the runner renders at execution time.
+//! What to do, as inert data: plays, blocks, tasks, handlers and roles read from Ansible-syntax
+//! YAML. Static composition (roles, `import_*`, static `include_tasks`) is resolved at load
+//! time; nothing is templated until the runner renders it for a host.
 
 mod keywords;
 mod load;
 pub mod node;
+mod roles;
+mod tasks;
+mod values;
 
+pub use values::is_identifier;
+
+use std::ops::Range;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use indexmap::IndexMap;
 use serde_json::Value;
@@ -13,7 +21,7 @@ use serde_json::Value;
 use crate::error::Location;
 use crate::modules::Module;
 
-pub use load::load;
+pub use load::{LoadOptions, load};
 
 #[derive(Debug)]
 pub struct Playbook {
@@ -23,19 +31,114 @@ pub struct Playbook {
     pub plays: Vec<Play>,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Strategy {
+    /// Every host finishes a task before any host starts the next one.
+    #[default]
+    Linear,
+    /// Each host runs through the tasks as fast as it can.
+    Free,
+}
+
 #[derive(Debug)]
 pub struct Play {
     pub name: String,
     /// The host pattern as written (may contain a template).
     pub hosts: String,
+    /// Play `vars`, then each `vars_files` file in order (later wins).
     pub vars: IndexMap<String, Value>,
     pub gather_facts: bool,
-    pub pre_tasks: Vec<Task>,
-    pub tasks: Vec<Task>,
-    pub post_tasks: Vec<Task>,
-    pub handlers: Vec<Task>,
+    pub pre_tasks: TaskList,
+    /// The roles' tasks, then the play's own `tasks`.
+    pub tasks: TaskList,
+    pub post_tasks: TaskList,
+    pub handlers: TaskList,
     pub tags: Vec<String>,
+    /// Batch sizes (`serial`): numbers or percentages; the last one repeats. Empty: all hosts.
+    pub serial: Vec<Value>,
+    pub max_fail_percentage: Option<f64>,
+    pub any_errors_fatal: bool,
+    pub strategy: Strategy,
+    pub force_handlers: bool,
     pub location: Location,
+}
+
+impl Play {
+    /// A play of one task on `hosts` (ad hoc commands).
+    pub fn adhoc(name: String, hosts: &str, task: Task) -> Play {
+        let location = task.location.clone();
+        Play {
+            name,
+            hosts: hosts.to_string(),
+            vars: IndexMap::new(),
+            gather_facts: false,
+            pre_tasks: TaskList::default(),
+            tasks: TaskList {
+                tasks: vec![task],
+                blocks: Vec::new(),
+            },
+            post_tasks: TaskList::default(),
+            handlers: TaskList::default(),
+            tags: Vec::new(),
+            serial: Vec::new(),
+            max_fail_percentage: None,
+            any_errors_fatal: false,
+            strategy: Strategy::Linear,
+            force_handlers: false,
+            location,
+        }
+    }
+}
+
+/// A list of tasks with blocks flattened: each task knows its innermost block and which part
+/// of it (body, rescue, always) it is in; each block knows the ranges of its parts.
+#[derive(Debug, Default)]
+pub struct TaskList {
+    pub tasks: Vec<Task>,
+    pub blocks: Vec<Block>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Part {
+    Body,
+    Rescue,
+    Always,
+}
+
+#[derive(Debug, Clone)]
+pub struct Block {
+    pub name: Option<String>,
+    /// The enclosing block and the part of it this block sits in.
+    pub parent: Option<(usize, Part)>,
+    pub body: Range<usize>,
+    pub rescue: Range<usize>,
+    pub always: Range<usize>,
+}
+
+impl Block {
+    pub fn part(&self, part: Part) -> &Range<usize> {
+        match part {
+            Part::Body => &self.body,
+            Part::Rescue => &self.rescue,
+            Part::Always => &self.always,
+        }
+    }
+
+    /// The index just after the block's last task.
+    pub fn end(&self) -> usize {
+        self.body.end.max(self.rescue.end).max(self.always.end)
+    }
+}
+
+/// A role as used by a play: where it lives and the variables it brings.
+#[derive(Debug)]
+pub struct Role {
+    pub name: String,
+    pub dir: PathBuf,
+    /// `defaults/main.yml`: the lowest precedence of all variables.
+    pub defaults: IndexMap<String, Value>,
+    /// `vars/main.yml` and the role's parameters from the play (parameters win).
+    pub vars: IndexMap<String, Value>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -43,6 +146,18 @@ pub struct LoopControl {
     pub loop_var: Option<String>,
     pub index_var: Option<String>,
     pub label: Option<String>,
+    /// Seconds to wait between items.
+    pub pause: Option<f64>,
+}
+
+/// `until` / `retries` / `delay`.
+#[derive(Debug, Clone)]
+pub struct Retry {
+    pub until: Vec<String>,
+    /// A number or a template; Ansible's default is 3.
+    pub retries: Value,
+    /// Seconds between attempts; Ansible's default is 5.
+    pub delay: Value,
 }
 
 pub struct Task {
@@ -52,7 +167,8 @@ pub struct Task {
     pub module: &'static dyn Module,
     /// Arguments after free-form parsing, before templating.
     pub args: IndexMap<String, Value>,
-    /// Conditions, all of which must hold (a list `when` is an `and`).
+    /// Conditions, all of which must hold (a list `when` is an `and`); those of enclosing
+    /// blocks, imports and roles come first.
     pub when: Vec<String>,
     pub register: Option<String>,
     /// `loop:` / `with_items:` / `with_list:` value, unrendered.
@@ -65,11 +181,22 @@ pub struct Task {
     pub notify: Vec<String>,
     /// Handler topics (`listen:`), for handlers only.
     pub listen: Vec<String>,
+    /// The task's tags with those of its blocks, imports, role and play.
     pub tags: Vec<String>,
+    /// Block and task `vars` (the task's own win).
     pub vars: IndexMap<String, Value>,
     pub no_log: bool,
     pub check_mode: Option<bool>,
     pub diff: Option<bool>,
+    pub retry: Option<Retry>,
+    /// `environment:`: a mapping (or a template of one) exported for the remote command.
+    pub environment: Option<Value>,
+    pub run_once: bool,
+    /// `delegate_to:` host (may be a template).
+    pub delegate_to: Option<String>,
+    pub delegate_facts: bool,
+    pub block: Option<(usize, Part)>,
+    pub role: Option<Arc<Role>>,
     pub location: Location,
 }
 
@@ -80,6 +207,10 @@ pub enum LoopSource {
     List(Value),
     /// `with_items:`: like `loop`, with one level of nested lists flattened.
     Items(Value),
+    /// `with_dict:`: a mapping turned into `{key, value}` items.
+    Dict(Value),
+    /// `with_fileglob:`: controller paths matching the patterns.
+    Fileglob(Value),
 }
 
 impl Task {
@@ -110,13 +241,25 @@ impl Task {
             no_log: false,
             check_mode: None,
             diff: None,
+            retry: None,
+            environment: None,
+            run_once: false,
+            delegate_to: None,
+            delegate_facts: false,
+            block: None,
+            role: None,
             location,
         }
     }
 
-    /// The name shown in `TASK [...]` lines: the task's name, else the module as written.
-    pub fn display_name(&self) -> &str {
-        self.name.as_deref().unwrap_or(&self.action)
+    /// The name shown in `TASK [...]` lines: the task's name, else the module as written,
+    /// prefixed with the role as Ansible does (`common : Install packages`).
+    pub fn display_name(&self) -> String {
+        let name = self.name.as_deref().unwrap_or(&self.action);
+        match &self.role {
+            Some(r) => format!("{} : {name}", r.name),
+            None => name.to_string(),
+        }
     }
 }
 
@@ -126,6 +269,8 @@ impl std::fmt::Debug for Task {
             .field("name", &self.name)
             .field("action", &self.action)
             .field("args", &self.args)
+            .field("when", &self.when)
+            .field("block", &self.block)
             .field("location", &self.location)
             .finish_non_exhaustive()
     }

@@ -1,6 +1,8 @@
 //! One module invocation on one host: render the arguments, validate them, let the module
-//! plan, and make at most one remote call on the host's connection (opened on first use).
+//! plan, and make at most one remote call on the host's connection (opened on first use), or
+//! on the connection of the host the task is delegated to.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use minijinja::value::Value as JValue;
@@ -37,22 +39,40 @@ pub async fn call(
         Ok(a) => a,
         Err(e) => return TaskResult::failed(format!("module `{}`: {e}", spec.name)),
     };
+    let search_dirs = search_dirs(task, shared);
     let ctx = Ctx {
         check: task.check_mode.unwrap_or(shared.check),
         diff: task.diff.unwrap_or(shared.diff),
-        search_dirs: &shared.search_dirs,
+        search_dirs: &search_dirs,
         templar: &shared.templar,
         vars: scope,
         host: &state.name,
         marker: &shared.marker,
     };
-    let call = match task.module.plan(&args, &ctx) {
+    let mut call = match task.module.plan(&args, &ctx) {
         Action::Done(result) => return result,
+        Action::Sleep(duration, result) => {
+            tokio::time::sleep(duration).await;
+            return result;
+        }
         Action::Remote(call) => call,
     };
-    let conn = match connection(state, scope, shared).await {
-        Ok(c) => c,
-        Err(result) => return result,
+    if let Some(env) = &task.environment {
+        match environment_prefix(env, cx, scope) {
+            Ok(prefix) => call.script.splice(0..0, prefix),
+            Err(e) => return TaskResult::failed(e),
+        };
+    }
+    let conn = match delegate(task, cx, scope, &state.name) {
+        Ok(Some(target)) => match delegated_connection(&target, shared).await {
+            Ok(c) => c,
+            Err(result) => return result,
+        },
+        Ok(None) => match connection(state, scope, shared).await {
+            Ok(c) => c,
+            Err(result) => return result,
+        },
+        Err(e) => return TaskResult::failed(e),
     };
     let command = match shell_command(&call.script) {
         Ok(c) => c,
@@ -67,6 +87,96 @@ pub async fn call(
             TaskResult::unreachable(format!("{e}"))
         }
         Err(e) => TaskResult::failed(e.to_string()),
+    }
+}
+
+/// Where relative `src` files are found: the task's role first, then the playbook.
+fn search_dirs(task: &Task, shared: &super::Shared) -> Vec<PathBuf> {
+    let mut dirs = Vec::with_capacity(2);
+    if let Some(role) = &task.role {
+        dirs.push(role.dir.clone());
+    }
+    dirs.push(shared.playbook_dir.clone());
+    dirs
+}
+
+/// `export NAME='value'` lines for the task's `environment`, every value quoted.
+fn environment_prefix(env: &Value, cx: &TaskShared, scope: &JValue) -> Result<Vec<u8>, String> {
+    let rendered = cx
+        .shared
+        .templar
+        .render_value(env, scope)
+        .map_err(with_var_error)?;
+    let Value::Object(vars) = rendered else {
+        return Err(format!(
+            "`environment` must be a mapping of variable names to values, got {rendered}"
+        ));
+    };
+    let mut out = Vec::new();
+    for (k, v) in vars {
+        if !crate::playbook::is_identifier(&k) {
+            return Err(format!(
+                "`environment`: `{k}` is not a valid environment variable name"
+            ));
+        }
+        let text = match v {
+            Value::String(s) => s,
+            other => other.to_string(),
+        };
+        out.extend_from_slice(format!("export {k}=").as_bytes());
+        out.extend(quote::quote(text.as_bytes())?);
+        out.push(b'\n');
+    }
+    Ok(out)
+}
+
+/// The host a task is delegated to, when it is not the host itself.
+fn delegate(
+    task: &Task,
+    cx: &TaskShared,
+    scope: &JValue,
+    host: &str,
+) -> Result<Option<String>, String> {
+    let Some(raw) = &task.delegate_to else {
+        return Ok(None);
+    };
+    let target = match cx
+        .shared
+        .templar
+        .render_value(&Value::String(raw.clone()), scope)
+        .map_err(with_var_error)?
+    {
+        Value::String(s) => s,
+        other => other.to_string(),
+    };
+    Ok((target != host).then_some(target))
+}
+
+/// A connection to a delegate host, shared by every task delegated to it.
+async fn delegated_connection(
+    target: &str,
+    shared: &super::Shared,
+) -> Result<Arc<Connection>, TaskResult> {
+    let mut pool = shared.delegates.lock().await;
+    if let Some(c) = pool.get(target) {
+        return Ok(c.clone());
+    }
+    let vars = shared.inventory.host_vars(target);
+    let known = shared.inventory.hosts.contains_key(target)
+        || shared.inventory.is_implicit_localhost(target);
+    let plan = if !known && matches!(target, "localhost" | "127.0.0.1" | "::1") {
+        connect::Plan::Local
+    } else {
+        let get = |key: &str| vars.get(key).cloned();
+        connect::plan(target, &get, &shared.connect).map_err(TaskResult::failed)?
+    };
+    match connect::open(plan).await {
+        Ok((conn, _)) => {
+            let conn = Arc::new(conn);
+            pool.insert(target.to_string(), conn.clone());
+            Ok(conn)
+        }
+        Err(e) => Err(TaskResult::failed(format!("delegate_to `{target}`: {e}"))),
     }
 }
 

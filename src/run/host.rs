@@ -32,6 +32,8 @@ pub struct HostState {
     pub failed: bool,
     /// Unreachable: nothing more runs on it for the rest of the run.
     pub unreachable: bool,
+    /// `meta: end_host`: nothing more runs on it in this play.
+    pub ended: bool,
     /// Handler names and topics notified since the last flush.
     pub notified: IndexSet<String>,
 }
@@ -47,11 +49,17 @@ impl HostState {
             connect_time: None,
             failed: false,
             unreachable: false,
+            ended: false,
             notified: IndexSet::new(),
         }
     }
 
     /// What other hosts see as `hostvars[this]`.
+    /// Still taking part in the play.
+    pub fn active(&self) -> bool {
+        !self.failed && !self.unreachable && !self.ended
+    }
+
     pub fn public_vars(&self) -> JValue {
         let mut m: IndexMap<String, JValue> = IndexMap::new();
         for layer in [&*self.inventory_vars, &self.facts, &self.host_scope] {
@@ -82,6 +90,21 @@ pub struct Outcome {
     /// Per-item results with their labels, when the task looped.
     pub items: Vec<(String, TaskResult)>,
     pub duration: Duration,
+    /// Counts in the recap (false for hosts that only received a `run_once` result).
+    pub counted: bool,
+}
+
+impl Outcome {
+    /// Nothing happened and nothing is counted (a `meta` task, for instance).
+    pub fn ok() -> Outcome {
+        Outcome {
+            result: TaskResult::ok(),
+            status: Status::Ok,
+            items: Vec::new(),
+            duration: Duration::ZERO,
+            counted: false,
+        }
+    }
 }
 
 impl TaskShared {
@@ -94,10 +117,23 @@ impl TaskShared {
         );
         let short = state.name.split('.').next().unwrap_or(&state.name);
         own.insert("inventory_hostname_short".into(), JValue::from(short));
+        let (role_defaults, role_vars) = match &task.role {
+            Some(r) => {
+                own.insert("role_name".into(), JValue::from(r.name.as_str()));
+                own.insert(
+                    "role_path".into(),
+                    JValue::from(r.dir.display().to_string()),
+                );
+                (vars_layer(&r.defaults), vars_layer(&r.vars))
+            }
+            None => (Layer::new(), Layer::new()),
+        };
         let mut layers: Vec<&Layer> = vec![
+            &role_defaults,
             &state.inventory_vars,
             &state.facts,
             &self.play_vars,
+            &role_vars,
             &state.host_scope,
             &task_vars,
         ];
@@ -141,49 +177,114 @@ pub async fn run_task(state: &mut HostState, task: &Task, cx: &TaskShared) -> Ou
     if result.changed && !result.failed {
         state.notified.extend(task.notify.iter().cloned());
     }
-    match status {
-        Status::Failed => state.failed = true,
-        Status::Unreachable => state.unreachable = true,
-        _ => {}
+    if status == Status::Unreachable {
+        state.unreachable = true;
     }
     Outcome {
         result,
         status,
         items,
         duration: start.elapsed(),
+        counted: true,
     }
 }
 
 fn loop_items(source: &LoopSource, cx: &TaskShared, scope: &JValue) -> Result<Vec<Value>, String> {
-    let (raw, flatten) = match source {
-        LoopSource::List(v) => (v, false),
-        LoopSource::Items(v) => (v, true),
+    let raw = match source {
+        LoopSource::List(v)
+        | LoopSource::Items(v)
+        | LoopSource::Dict(v)
+        | LoopSource::Fileglob(v) => v,
     };
     let rendered = cx
         .shared
         .templar
         .render_value(raw, scope)
         .map_err(|e| with_var_error(format!("loop: {e}")))?;
-    let list = match rendered {
-        Value::Array(items) => items,
-        Value::Null => Vec::new(),
-        Value::String(s) if flatten => vec![Value::String(s)],
-        other => {
-            return Err(format!(
+    match source {
+        LoopSource::List(_) => match rendered {
+            Value::Array(items) => Ok(items),
+            Value::Null => Ok(Vec::new()),
+            other => Err(format!(
                 "Invalid data passed to 'loop', it requires a list, got this instead: {other}. Hint: use `dict2items` for a dictionary"
-            ));
-        }
-    };
-    if !flatten {
-        return Ok(list);
-    }
-    Ok(list
-        .into_iter()
-        .flat_map(|i| match i {
-            Value::Array(inner) => inner,
+            )),
+        },
+        LoopSource::Items(_) => Ok(match rendered {
+            Value::Array(items) => items
+                .into_iter()
+                .flat_map(|i| match i {
+                    Value::Array(inner) => inner,
+                    other => vec![other],
+                })
+                .collect(),
+            Value::Null => Vec::new(),
             other => vec![other],
-        })
-        .collect())
+        }),
+        LoopSource::Dict(_) => match rendered {
+            Value::Object(m) => Ok(m
+                .into_iter()
+                .map(|(key, value)| serde_json::json!({"key": key, "value": value}))
+                .collect()),
+            other => Err(format!("with_dict expects a dict, got {other}")),
+        },
+        LoopSource::Fileglob(_) => {
+            let patterns = match rendered {
+                Value::Array(items) => items,
+                other => vec![other],
+            };
+            let mut out = Vec::new();
+            for p in patterns {
+                let p = p.as_str().unwrap_or_default().to_string();
+                out.extend(
+                    fileglob(&p, &cx.shared.playbook_dir)
+                        .into_iter()
+                        .map(Value::String),
+                );
+            }
+            Ok(out)
+        }
+    }
+}
+
+/// Controller files matching a glob in its last path component, relative patterns looked up
+/// in the playbook's `files/` then the playbook's directory (as Ansible's fileglob lookup).
+pub fn fileglob(pattern: &str, playbook_dir: &std::path::Path) -> Vec<String> {
+    let path = std::path::Path::new(pattern);
+    let (dir, name) = (
+        path.parent().unwrap_or(std::path::Path::new("")),
+        path.file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+    );
+    let bases = if path.is_absolute() {
+        vec![dir.to_path_buf()]
+    } else {
+        vec![playbook_dir.join("files").join(dir), playbook_dir.join(dir)]
+    };
+    let re = format!(
+        "^{}$",
+        regex::escape(&name)
+            .replace(r"\*", "[^/]*")
+            .replace(r"\?", "[^/]")
+    );
+    let Ok(re) = regex::Regex::new(&re) else {
+        return Vec::new();
+    };
+    for base in bases {
+        let Ok(entries) = std::fs::read_dir(&base) else {
+            continue;
+        };
+        let mut found: Vec<String> = entries
+            .filter_map(Result::ok)
+            .filter(|e| e.path().is_file() && re.is_match(&e.file_name().to_string_lossy()))
+            .map(|e| e.path().display().to_string())
+            .collect();
+        if !found.is_empty() {
+            found.sort();
+            return found;
+        }
+    }
+    Vec::new()
 }
 
 async fn run_loop(
@@ -221,6 +322,9 @@ async fn run_loop(
         r.data
             .insert("ansible_loop_var".into(), Value::String(loop_var.clone()));
         let unreachable = r.unreachable;
+        if let Some(pause) = task.loop_control.pause.filter(|p| *p > 0.0) {
+            tokio::time::sleep(std::time::Duration::from_secs_f64(pause)).await;
+        }
         results.push(r.to_json());
         items.push((label, r));
         if unreachable {
@@ -274,23 +378,99 @@ async fn run_once(
             }
         }
     }
-    let mut result = exec::call(state, task, cx, scope).await;
-    if result.unreachable {
-        return result;
+    let (retries, delay) = match &task.retry {
+        Some(r) => (
+            number(&r.retries, cx, scope)
+                .map(|n| n.max(0.0) as u64)
+                .unwrap_or(3),
+            number(&r.delay, cx, scope)
+                .map(|n| n.max(0.0))
+                .unwrap_or(5.0),
+        ),
+        None => (0, 0.0),
+    };
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let mut result = exec::call(state, task, cx, scope).await;
+        if result.unreachable {
+            return result;
+        }
+        if let Some(facts) = result.data.get("ansible_facts").and_then(Value::as_object) {
+            absorb_facts(state, task, facts);
+        }
+        if task.changed_when.is_some() || task.failed_when.is_some() {
+            override_status(&mut result, state, task, cx, extra);
+        }
+        let Some(retry) = &task.retry else {
+            return result;
+        };
+        // `retries` counts the attempts after the first, as in Ansible ("N retries left").
+        result.data.insert("attempts".into(), Value::from(attempt));
+        match conditions_hold(&retry.until, &result, state, task, cx, extra) {
+            Ok(true) => return result,
+            Ok(false) if attempt > retries => {
+                result.failed = true;
+                if result.msg.is_none() {
+                    result.msg = Some(format!(
+                        "Retried {retries} times; the `until` condition never held"
+                    ));
+                }
+                return result;
+            }
+            Ok(false) => tokio::time::sleep(std::time::Duration::from_secs_f64(delay)).await,
+            Err(e) => {
+                result.failed = true;
+                result.msg = Some(e);
+                return result;
+            }
+        }
     }
-    if let Some(facts) = result.data.get("ansible_facts").and_then(Value::as_object) {
-        absorb_facts(state, task, facts);
+}
+
+fn number(v: &Value, cx: &TaskShared, scope: &JValue) -> Option<f64> {
+    let v = cx.shared.templar.render_value(v, scope).ok()?;
+    match v {
+        Value::Number(n) => n.as_f64(),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
     }
-    if task.changed_when.is_some() || task.failed_when.is_some() {
-        override_status(&mut result, state, task, cx, extra);
+}
+
+/// Evaluates conditions that may use the task's own result under its `register` name.
+fn conditions_hold(
+    conds: &[String],
+    result: &TaskResult,
+    state: &HostState,
+    task: &Task,
+    cx: &TaskShared,
+    extra: &[&Layer],
+) -> Result<bool, String> {
+    let mut reg = Layer::new();
+    if let Some(name) = &task.register {
+        reg.insert(name.clone(), to_jinja(&result.to_json()));
     }
-    result
+    let mut layers: Vec<&Layer> = extra.to_vec();
+    layers.push(&reg);
+    let (scope, _) = cx.scope(state, task, &layers);
+    for c in conds {
+        let ok = cx.shared.templar.eval_condition(c, &scope).map_err(|e| {
+            format!(
+                "The conditional check '{c}' failed. The error was: {}",
+                with_var_error(e)
+            )
+        })?;
+        if !ok {
+            return Ok(false);
+        }
+    }
+    Ok(true)
 }
 
 /// `set_fact` values become host-scoped variables; gathered facts (`setup`) become
 /// `ansible_facts` and `ansible_<name>`.
 fn absorb_facts(state: &mut HostState, task: &Task, facts: &Map<String, Value>) {
-    if task.module.spec().name == "set_fact" {
+    if matches!(task.module.spec().name, "set_fact" | "include_vars") {
         for (k, v) in facts {
             state.host_scope.insert(k.clone(), to_jinja(v));
         }
@@ -321,28 +501,8 @@ fn override_status(
     cx: &TaskShared,
     extra: &[&Layer],
 ) {
-    let mut reg = Layer::new();
-    if let Some(name) = &task.register {
-        reg.insert(name.clone(), to_jinja(&result.to_json()));
-    }
-    let mut layers: Vec<&Layer> = extra.to_vec();
-    layers.push(&reg);
-    let (scope, _) = cx.scope(state, task, &layers);
-    let eval_all = |conds: &Vec<String>| -> Result<bool, String> {
-        for c in conds {
-            if !cx.shared.templar.eval_condition(c, &scope).map_err(|e| {
-                format!(
-                    "The conditional check '{c}' failed. The error was: {}",
-                    with_var_error(e)
-                )
-            })? {
-                return Ok(false);
-            }
-        }
-        Ok(true)
-    };
     if let Some(conds) = &task.changed_when {
-        match eval_all(conds) {
+        match conditions_hold(conds, result, state, task, cx, extra) {
             Ok(v) => result.changed = v,
             Err(e) => {
                 result.failed = true;
@@ -352,7 +512,7 @@ fn override_status(
         }
     }
     if let Some(conds) = &task.failed_when {
-        match eval_all(conds) {
+        match conditions_hold(conds, result, state, task, cx, extra) {
             Ok(v) => {
                 result.failed = v;
                 result

@@ -1,11 +1,15 @@
-//! The runner: for each play, select hosts, then run every task on every host concurrently
-//! (at most `forks` at once), host by host independent, task by task in lockstep (Ansible's
-//! `linear` strategy). A failed or unreachable host stops only itself.
+//! The runner: for each play, select hosts, split them into `serial` batches, and run the
+//! play's task lists on every host concurrently (at most `forks` at once). A failed or
+//! unreachable host stops only itself; blocks, handlers and strategies live in `play`.
 
 mod connect;
 mod exec;
+mod flow;
 mod host;
+mod play;
+mod select;
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,17 +17,18 @@ use std::time::Duration;
 use indexmap::IndexMap;
 use minijinja::value::Value as JValue;
 use serde_json::Value;
-use tokio::sync::Semaphore;
-use tokio::task::JoinSet;
 
 pub use connect::ConnectDefaults;
-use host::{HostState, Outcome, TaskShared};
+use host::HostState;
+use play::PlayRunner;
+pub use select::TagFilter;
 
 use crate::error::Error;
 use crate::inventory::Inventory;
-use crate::playbook::{self, Play, Playbook, Task};
+use crate::playbook::{self, LoadOptions, Playbook};
 use crate::report::{Event, Reporter, Stats};
 use crate::template::{Templar, to_jinja};
+use crate::transport::Connection;
 use crate::vars::{Layer, layer_from_json};
 
 /// Exit codes, documented in the README. Ansible's numbers where Ansible has one.
@@ -50,6 +55,12 @@ pub struct RunOptions {
     pub diff: bool,
     pub task_timeout: Option<Duration>,
     pub connect: ConnectDefaults,
+    pub tags: TagFilter,
+    /// Start at the first task with this name (`--start-at-task`).
+    pub start_at_task: Option<String>,
+    /// Run notified handlers even on hosts that failed (`--force-handlers`).
+    pub force_handlers: bool,
+    pub roles_path: Vec<PathBuf>,
 }
 
 /// Read-only state shared by every host task of a run.
@@ -58,11 +69,15 @@ pub struct Shared {
     pub extra_vars: Layer,
     pub check: bool,
     pub diff: bool,
-    pub search_dirs: Vec<PathBuf>,
+    pub playbook_dir: PathBuf,
     pub marker: String,
     pub omit: String,
     pub task_timeout: Option<Duration>,
     pub connect: ConnectDefaults,
+    pub inventory: Arc<Inventory>,
+    /// Connections to hosts that tasks are delegated to.
+    pub delegates: tokio::sync::Mutex<HashMap<String, Arc<Connection>>>,
+    pub tags: TagFilter,
 }
 
 /// The result of a whole run: per-host stats and the exit code they imply.
@@ -86,7 +101,10 @@ impl RunSummary {
 /// Everything statically checkable, before any host is contacted.
 pub fn prepare(opts: &RunOptions) -> Result<(Playbook, Inventory), Error> {
     let mut errors = Vec::new();
-    let playbook = playbook::load(&opts.playbook)
+    let load_opts = LoadOptions {
+        roles_path: opts.roles_path.clone(),
+    };
+    let playbook = playbook::load(&opts.playbook, &load_opts)
         .map_err(|e| collect(&mut errors, e))
         .ok();
     let mut inventory = Inventory::load(&opts.inventory)
@@ -119,40 +137,32 @@ pub async fn run(
     reporter: &mut dyn Reporter,
 ) -> RunSummary {
     let marker = random_token();
+    let inventory = Arc::new(inventory);
     let shared = Arc::new(Shared {
         templar: Templar::new(),
         extra_vars: layer_from_json(&opts.extra_vars),
         check: opts.check,
         diff: opts.diff,
-        search_dirs: vec![playbook.dir.clone()],
+        playbook_dir: playbook.dir.clone(),
         omit: format!("__omit_place_holder__{marker}"),
         marker: format!("\u{1e}rconf-result-{marker}\u{1e}"),
         task_timeout: opts.task_timeout,
         connect: opts.connect.clone(),
+        inventory: inventory.clone(),
+        delegates: tokio::sync::Mutex::new(HashMap::new()),
+        tags: opts.tags.clone(),
     });
-    let limit = match &opts.limit {
-        Some(pattern) => match inventory.select(pattern) {
-            Ok(hosts) => Some(hosts),
-            Err(e) => {
-                reporter.event(&Event::Warning(&e.to_string()));
-                Some(Vec::new())
-            }
-        },
-        None => None,
-    };
+    let limit = opts
+        .limit
+        .as_ref()
+        .map(|pattern| select_or_warn(&inventory, pattern, reporter));
     let groups = to_jinja(&serde_json::to_value(inventory.groups_map()).unwrap_or_default());
     let mut states: IndexMap<String, HostState> = IndexMap::new();
     let mut stats: IndexMap<String, Stats> = IndexMap::new();
     let playbook = Arc::new(playbook);
+    let mut start_at = opts.start_at_task.clone();
     for (pi, play) in playbook.plays.iter().enumerate() {
-        let selected = match inventory.select(&play.hosts) {
-            Ok(h) => h,
-            Err(e) => {
-                reporter.event(&Event::Warning(&e.to_string()));
-                Vec::new()
-            }
-        };
-        let hosts: Vec<String> = selected
+        let hosts: Vec<String> = select_or_warn(&inventory, &play.hosts, reporter)
             .into_iter()
             .filter(|h| limit.as_ref().is_none_or(|l| l.contains(h)))
             .collect();
@@ -161,10 +171,11 @@ pub async fn run(
             hosts: &hosts,
         });
         if hosts.is_empty() {
-            reporter.event(&Event::Warning(&format!(
+            let msg = format!(
                 "no hosts matched for play `{}` (pattern `{}`)",
                 play.name, play.hosts
-            )));
+            );
+            reporter.event(&Event::Warning(&msg));
             continue;
         }
         for h in &hosts {
@@ -176,52 +187,49 @@ pub async fn run(
             });
             stats.entry(h.clone()).or_default();
         }
+        let batches = match select::batches(&hosts, &play.serial) {
+            Ok(b) => b,
+            Err(e) => {
+                reporter.event(&Event::Warning(&e));
+                vec![hosts.clone()]
+            }
+        };
         let mut magic = Layer::new();
         magic.insert("groups".into(), groups.clone());
-        let play_hosts = JValue::from_iter(hosts.iter().map(|h| JValue::from(h.as_str())));
-        magic.insert("play_hosts".into(), play_hosts.clone());
-        magic.insert("ansible_play_hosts".into(), play_hosts.clone());
-        magic.insert("ansible_play_hosts_all".into(), play_hosts.clone());
-        magic.insert("ansible_play_batch".into(), play_hosts);
+        let all_hosts = JValue::from_iter(hosts.iter().map(|h| JValue::from(h.as_str())));
+        magic.insert("ansible_play_hosts_all".into(), all_hosts);
         magic.insert("ansible_play_name".into(), JValue::from(play.name.as_str()));
         magic.insert("ansible_check_mode".into(), JValue::from(opts.check));
         magic.insert("ansible_diff_mode".into(), JValue::from(opts.diff));
         magic.insert("playbook_dir".into(), JValue::from(absolute(&playbook.dir)));
         magic.insert("omit".into(), JValue::from(shared.omit.as_str()));
-        let mut runner = PlayRunner {
-            shared: shared.clone(),
-            playbook: playbook.clone(),
-            play_index: pi,
-            play_vars: Arc::new(layer_from_json(&play.vars)),
-            magic,
-            hosts,
-            forks: opts.forks.max(1),
-        };
-        if let (true, Some(setup)) = (play.gather_facts, crate::modules::find("setup")) {
-            let gather = Step::Synthetic(Arc::new(gather_task(setup, play)));
-            runner
-                .run_step(gather, false, &mut states, &mut stats, reporter)
-                .await;
-        }
-        for (section, tasks) in [
-            (Section::Pre, &play.pre_tasks),
-            (Section::Main, &play.tasks),
-            (Section::Post, &play.post_tasks),
-        ] {
-            for ti in 0..tasks.len() {
-                runner
-                    .run_step(
-                        Step::Task(section, ti),
-                        false,
-                        &mut states,
-                        &mut stats,
-                        reporter,
-                    )
-                    .await;
+        for batch in batches {
+            let mut batch_magic = magic.clone();
+            let batch_hosts = JValue::from_iter(batch.iter().map(|h| JValue::from(h.as_str())));
+            for key in ["play_hosts", "ansible_play_hosts", "ansible_play_batch"] {
+                batch_magic.insert(key.into(), batch_hosts.clone());
             }
-            runner
-                .flush_handlers(&mut states, &mut stats, reporter)
-                .await;
+            let mut runner = PlayRunner {
+                shared: shared.clone(),
+                playbook: playbook.clone(),
+                play_index: pi,
+                play_vars: Arc::new(layer_from_json(&play.vars)),
+                magic: batch_magic,
+                hosts: batch,
+                forks: opts.forks.max(1),
+                force_handlers: opts.force_handlers || play.force_handlers,
+                start_at: start_at.take(),
+                aborted: false,
+            };
+            runner.run_batch(&mut states, &mut stats, reporter).await;
+            start_at = runner.start_at.take();
+            let all_failed = runner
+                .hosts
+                .iter()
+                .all(|h| states.get(h).is_none_or(|s| s.failed || s.unreachable));
+            if runner.aborted || all_failed {
+                break;
+            }
         }
     }
     reporter.event(&Event::Recap { stats: &stats });
@@ -233,210 +241,18 @@ pub async fn run(
     RunSummary { stats }
 }
 
-#[derive(Debug, Clone, Copy)]
-enum Section {
-    Pre,
-    Main,
-    Post,
-    Handlers,
-}
-
-/// Which task a step runs: one from the playbook, or one rconf made (fact gathering).
-#[derive(Clone)]
-enum Step {
-    Task(Section, usize),
-    Synthetic(Arc<Task>),
-}
-
-struct PlayRunner {
-    shared: Arc<Shared>,
-    playbook: Arc<Playbook>,
-    play_index: usize,
-    play_vars: Arc<Layer>,
-    magic: Layer,
-    hosts: Vec<String>,
-    forks: usize,
-}
-
-fn task_of<'a>(playbook: &'a Playbook, play: usize, step: &'a Step) -> &'a Task {
-    match step {
-        Step::Synthetic(t) => t,
-        Step::Task(section, i) => {
-            let p = &playbook.plays[play];
-            match section {
-                Section::Pre => &p.pre_tasks[*i],
-                Section::Main => &p.tasks[*i],
-                Section::Post => &p.post_tasks[*i],
-                Section::Handlers => &p.handlers[*i],
-            }
+fn select_or_warn(
+    inventory: &Inventory,
+    pattern: &str,
+    reporter: &mut dyn Reporter,
+) -> Vec<String> {
+    match inventory.select(pattern) {
+        Ok(h) => h,
+        Err(e) => {
+            reporter.event(&Event::Warning(&e.to_string()));
+            Vec::new()
         }
     }
-}
-
-impl PlayRunner {
-    /// Runs one task on every active host (or on `only`, for handlers), at most `forks` at once,
-    /// reporting each host's result as it finishes.
-    async fn run_step(
-        &mut self,
-        step: Step,
-        handler: bool,
-        states: &mut IndexMap<String, HostState>,
-        stats: &mut IndexMap<String, Stats>,
-        reporter: &mut dyn Reporter,
-    ) {
-        self.run_step_on(step, handler, None, states, stats, reporter)
-            .await
-    }
-
-    async fn run_step_on(
-        &mut self,
-        step: Step,
-        handler: bool,
-        only: Option<&[String]>,
-        states: &mut IndexMap<String, HostState>,
-        stats: &mut IndexMap<String, Stats>,
-        reporter: &mut dyn Reporter,
-    ) {
-        let active: Vec<String> = self
-            .hosts
-            .iter()
-            .filter(|h| states.get(*h).is_some_and(|s| !s.failed && !s.unreachable))
-            .filter(|h| only.is_none_or(|o| o.contains(h)))
-            .cloned()
-            .collect();
-        if active.is_empty() {
-            return;
-        }
-        let task = task_of(&self.playbook, self.play_index, &step);
-        let location = task.location.to_string();
-        reporter.event(&Event::TaskStart {
-            name: task.display_name(),
-            action: &task.action,
-            location,
-            handler,
-        });
-        let mut magic = self.magic.clone();
-        let hostvars: IndexMap<String, JValue> = states
-            .iter()
-            .map(|(k, s)| (k.clone(), s.public_vars()))
-            .collect();
-        magic.insert("hostvars".into(), JValue::from_iter(hostvars));
-        let cx = Arc::new(TaskShared {
-            shared: self.shared.clone(),
-            play_vars: self.play_vars.clone(),
-            magic: Arc::new(magic),
-        });
-        let limiter = Arc::new(Semaphore::new(self.forks));
-        let mut set = JoinSet::new();
-        for name in &active {
-            let Some(mut state) = states.shift_remove(name) else {
-                continue;
-            };
-            let (cx, limiter, playbook, step, play) = (
-                cx.clone(),
-                limiter.clone(),
-                self.playbook.clone(),
-                step.clone(),
-                self.play_index,
-            );
-            set.spawn(async move {
-                let _permit = limiter.acquire_owned().await;
-                let task = task_of(&playbook, play, &step);
-                let outcome = host::run_task(&mut state, task, &cx).await;
-                (state, outcome)
-            });
-        }
-        let mut done = Vec::new();
-        while let Some(joined) = set.join_next().await {
-            let Ok((state, outcome)) = joined else {
-                continue;
-            };
-            report(reporter, &state.name, task, &outcome);
-            if let Some(s) = stats.get_mut(&state.name) {
-                s.count(outcome.status, outcome.result.changed);
-            }
-            done.push(state);
-        }
-        for s in done {
-            states.insert(s.name.clone(), s);
-        }
-        // Keep inventory order for the next task and for hostvars.
-        states.sort_by_cached_key(|k, _| {
-            self.hosts.iter().position(|h| h == k).unwrap_or(usize::MAX)
-        });
-    }
-
-    /// Runs notified handlers in definition order on the hosts that notified them.
-    async fn flush_handlers(
-        &mut self,
-        states: &mut IndexMap<String, HostState>,
-        stats: &mut IndexMap<String, Stats>,
-        reporter: &mut dyn Reporter,
-    ) {
-        let handlers = self.playbook.plays[self.play_index].handlers.len();
-        for hi in 0..handlers {
-            let h = &self.playbook.plays[self.play_index].handlers[hi];
-            let names: Vec<&str> = h
-                .name
-                .iter()
-                .map(String::as_str)
-                .chain(h.listen.iter().map(String::as_str))
-                .collect();
-            let hosts: Vec<String> = states
-                .values()
-                .filter(|s| {
-                    !s.failed && !s.unreachable && names.iter().any(|n| s.notified.contains(*n))
-                })
-                .map(|s| s.name.clone())
-                .collect();
-            if !hosts.is_empty() {
-                self.run_step_on(
-                    Step::Task(Section::Handlers, hi),
-                    true,
-                    Some(&hosts),
-                    states,
-                    stats,
-                    reporter,
-                )
-                .await;
-            }
-        }
-        for s in states.values_mut() {
-            s.notified.clear();
-        }
-    }
-}
-
-fn report(reporter: &mut dyn Reporter, host: &str, task: &Task, outcome: &Outcome) {
-    for (label, r) in &outcome.items {
-        reporter.event(&Event::ItemResult {
-            host,
-            label,
-            result: r,
-            no_log: task.no_log,
-        });
-    }
-    reporter.event(&Event::HostResult {
-        host,
-        result: &outcome.result,
-        status: outcome.status,
-        duration: outcome.duration,
-        no_log: task.no_log,
-        looped: !outcome.items.is_empty(),
-    });
-}
-
-fn gather_task(setup: &'static dyn crate::modules::Module, play: &Play) -> Task {
-    let mut t = Task::synthetic(
-        Some("Gathering Facts".into()),
-        "gather_facts",
-        setup,
-        IndexMap::new(),
-        play.location.clone(),
-    );
-    // Facts describe the host as it is, also in check mode.
-    t.check_mode = Some(false);
-    t
 }
 
 fn absolute(p: &std::path::Path) -> String {

@@ -1,0 +1,268 @@
+//! Roles: found on the roles path, their defaults, vars, dependencies (`meta/main.yml`),
+//! tasks and handlers read at load time and spliced into the play.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use indexmap::IndexMap;
+use serde_json::Value;
+
+use super::load::Loader;
+use super::node::{Node, NodeValue};
+use super::tasks::Inherit;
+use super::{Part, Role, TaskList};
+
+/// How deep role dependencies may go before rconf calls it a cycle.
+const MAX_ROLE_DEPTH: usize = 16;
+
+impl Loader {
+    /// `roles:` of a play: each entry is a name or a mapping (`role:`/`name:`, parameters,
+    /// `when`, `tags`, `vars`).
+    pub(super) fn play_roles(&mut self, n: &Node, inh: &Inherit, list: &mut TaskList) {
+        let Some(items) = n.as_seq() else {
+            if !matches!(n.value, NodeValue::Null) {
+                self.err(
+                    n,
+                    format!("`roles` must be a list of roles, found {}", n.kind()),
+                );
+            }
+            return;
+        };
+        for item in items {
+            let (name, params, inner) = match &item.value {
+                NodeValue::Str(s) => (s.clone(), IndexMap::new(), inh.clone()),
+                NodeValue::Map(pairs) => {
+                    let Some(name) = item.get("role").or_else(|| item.get("name")) else {
+                        self.err(item, "a role entry needs `role:` (the role's name)");
+                        continue;
+                    };
+                    let name = self.string(name, "role");
+                    let mut params = IndexMap::new();
+                    for (k, v) in pairs {
+                        let key = k.key_text();
+                        if !matches!(
+                            key.as_str(),
+                            "role" | "name" | "when" | "tags" | "vars" | "become" | "become_user"
+                        ) {
+                            params.insert(key, v.to_json());
+                        }
+                    }
+                    if let Some(v) = item.get("vars") {
+                        params.extend(self.vars(v));
+                    }
+                    let mut inner = self.inherit(item, inh);
+                    inner.vars.clear();
+                    inner.vars.extend(inh.vars.clone());
+                    (name, params, inner)
+                }
+                _ => {
+                    self.err(
+                        item,
+                        format!("a role is a name or a mapping, found {}", item.kind()),
+                    );
+                    continue;
+                }
+            };
+            self.role_into(&name, None, params, item, &inner, list, None);
+        }
+    }
+
+    /// Loads role `name` and appends its dependencies' and its own tasks to `list`.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn role_into(
+        &mut self,
+        name: &str,
+        tasks_from: Option<&str>,
+        params: IndexMap<String, Value>,
+        at: &Node,
+        inh: &Inherit,
+        list: &mut TaskList,
+        block: Option<(usize, Part)>,
+    ) {
+        if inh.depth >= MAX_ROLE_DEPTH {
+            self.err(
+                at,
+                format!(
+                    "role `{name}`: dependencies nest more than {MAX_ROLE_DEPTH} deep (a cycle?)"
+                ),
+            );
+            return;
+        }
+        let Some(dir) = self.find_role(name) else {
+            let searched: Vec<String> = self
+                .role_search_dirs()
+                .iter()
+                .map(|d| d.display().to_string())
+                .collect();
+            self.err(
+                at,
+                format!(
+                    "role `{name}` not found (searched: {})",
+                    searched.join(", ")
+                ),
+            );
+            return;
+        };
+        let key = format!(
+            "{}|{}|{}",
+            dir.display(),
+            tasks_from.unwrap_or("main"),
+            serde_json::to_string(&params).unwrap_or_default()
+        );
+        if self.roles_seen.contains(&key) {
+            return;
+        }
+        self.roles_seen.push(key);
+        let defaults = self.role_vars_file(&dir, "defaults", at);
+        let mut vars = self.role_vars_file(&dir, "vars", at);
+        vars.extend(params);
+        let role = Arc::new(Role {
+            name: role_name(name),
+            dir: dir.clone(),
+            defaults,
+            vars,
+        });
+        let mut inner = inh.clone();
+        inner.depth += 1;
+        inner.role = Some(role.clone());
+        inner.base_dir = dir.join("tasks");
+        if let Some(meta) = self.role_file(&dir, "meta", "main", at) {
+            self.role_dependencies(&meta, &dir, &inner, list, block);
+        }
+        if let Some(path) = role_main(&dir, "tasks", tasks_from.unwrap_or("main")) {
+            if let Some(root) = self.read_yaml(&path, at) {
+                let saved = std::mem::replace(&mut self.file, path);
+                self.task_list(&root, "tasks", false, &inner, list, block);
+                self.file = saved;
+            }
+        } else if let Some(from) = tasks_from {
+            self.err(
+                at,
+                format!("role `{name}` has no tasks file `tasks/{from}.yml`"),
+            );
+        }
+        if let Some(path) = role_main(&dir, "handlers", "main")
+            && let Some(root) = self.read_yaml(&path, at)
+        {
+            let saved = std::mem::replace(&mut self.file, path);
+            let mut handlers = std::mem::take(&mut self.role_handlers);
+            self.task_list(&root, "handlers", true, &inner, &mut handlers, None);
+            self.role_handlers = handlers;
+            self.file = saved;
+        }
+    }
+
+    fn role_dependencies(
+        &mut self,
+        meta: &(PathBuf, Node),
+        dir: &Path,
+        inh: &Inherit,
+        list: &mut TaskList,
+        block: Option<(usize, Part)>,
+    ) {
+        let (path, root) = meta;
+        let Some(deps) = root.get("dependencies") else {
+            return;
+        };
+        let saved = std::mem::replace(&mut self.file, path.clone());
+        for dep in deps.as_seq().unwrap_or_default() {
+            let (name, params) = match &dep.value {
+                NodeValue::Str(s) => (s.clone(), IndexMap::new()),
+                NodeValue::Map(pairs) => {
+                    let name = dep
+                        .get("role")
+                        .or_else(|| dep.get("name"))
+                        .map(|v| self.string(v, "role"));
+                    let Some(name) = name else {
+                        self.err(dep, "a dependency needs `role:`");
+                        continue;
+                    };
+                    let params = pairs
+                        .iter()
+                        .filter(|(k, _)| {
+                            !matches!(k.key_text().as_str(), "role" | "name" | "when" | "tags")
+                        })
+                        .map(|(k, v)| (k.key_text(), v.to_json()))
+                        .collect();
+                    (name, params)
+                }
+                _ => {
+                    self.err(
+                        dep,
+                        format!(
+                            "a dependency is a role name or a mapping, found {}",
+                            dep.kind()
+                        ),
+                    );
+                    continue;
+                }
+            };
+            let mut inner = self.inherit(dep, inh);
+            inner.base_dir = dir.to_path_buf();
+            self.role_into(&name, None, params, dep, &inner, list, block);
+        }
+        self.file = saved;
+    }
+
+    fn role_search_dirs(&self) -> Vec<PathBuf> {
+        let mut dirs = vec![self.playbook_dir.join("roles"), self.playbook_dir.clone()];
+        dirs.extend(self.roles_path.iter().cloned());
+        dirs
+    }
+
+    fn find_role(&self, name: &str) -> Option<PathBuf> {
+        let as_path = Path::new(name);
+        if as_path.is_absolute() && as_path.is_dir() {
+            return Some(as_path.to_path_buf());
+        }
+        self.role_search_dirs()
+            .into_iter()
+            .map(|d| d.join(name))
+            .find(|d| d.is_dir())
+    }
+
+    fn role_file(
+        &mut self,
+        dir: &Path,
+        sub: &str,
+        base: &str,
+        at: &Node,
+    ) -> Option<(PathBuf, Node)> {
+        let path = role_main(dir, sub, base)?;
+        let node = self.read_yaml(&path, at)?;
+        Some((path, node))
+    }
+
+    fn role_vars_file(&mut self, dir: &Path, sub: &str, at: &Node) -> IndexMap<String, Value> {
+        match self.role_file(dir, sub, "main", at) {
+            Some((path, node)) => {
+                let saved = std::mem::replace(&mut self.file, path);
+                let vars = self.vars(&node);
+                self.file = saved;
+                vars
+            }
+            None => IndexMap::new(),
+        }
+    }
+}
+
+/// `DIR/SUB/BASE.yml`, `.yaml`, or `DIR/SUB/BASE` (with an extension given).
+fn role_main(dir: &Path, sub: &str, base: &str) -> Option<PathBuf> {
+    let d = dir.join(sub);
+    [
+        format!("{base}.yml"),
+        format!("{base}.yaml"),
+        base.to_string(),
+    ]
+    .iter()
+    .map(|f| d.join(f))
+    .find(|p| p.is_file())
+}
+
+/// A role given by path is named after its directory, as Ansible shows it.
+fn role_name(name: &str) -> String {
+    Path::new(name)
+        .file_name()
+        .map(|f| f.to_string_lossy().into_owned())
+        .unwrap_or_else(|| name.to_string())
+}

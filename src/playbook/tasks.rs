@@ -1,0 +1,492 @@
+//! Task lists: tasks, blocks (`block`/`rescue`/`always`) and static includes
+//! (`import_tasks`, `include_tasks`, `import_role`, `include_role`), flattened into a
+//! `TaskList`, with the keywords of enclosing blocks, includes and roles passed down.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use indexmap::IndexMap;
+use serde_json::Value;
+
+use super::keywords::{BLOCK_KEYS, INCLUDE_KEYS, INHERITED_KEYS, NOT_YET, TASK_KEYS, did_you_mean};
+use super::load::Loader;
+use super::node::{Node, NodeValue};
+use super::{Block, LoopSource, Part, Retry, Role, Task, TaskList};
+use crate::modules::{self, BUILTINS};
+use crate::template::Templar;
+
+type MakeLoop = fn(Value) -> LoopSource;
+
+/// How deep task files may include task files before rconf calls it a loop.
+const MAX_INCLUDE_DEPTH: usize = 32;
+
+/// What enclosing blocks, includes, roles and plays pass down to the tasks inside them.
+#[derive(Clone, Default)]
+pub(super) struct Inherit {
+    pub when: Vec<String>,
+    pub tags: Vec<String>,
+    pub vars: IndexMap<String, Value>,
+    pub ignore_errors: Option<Value>,
+    pub no_log: Option<bool>,
+    pub check_mode: Option<bool>,
+    pub diff: Option<bool>,
+    pub environment: Option<Value>,
+    pub run_once: Option<bool>,
+    pub delegate_to: Option<String>,
+    pub delegate_facts: Option<bool>,
+    pub role: Option<Arc<Role>>,
+    /// Where relative task files are looked up first: the including file's directory.
+    pub base_dir: PathBuf,
+    pub depth: usize,
+}
+
+impl Loader {
+    /// Reads the task list at `n` into `list`, inside `block` (`None` at top level).
+    pub(super) fn task_list(
+        &mut self,
+        n: &Node,
+        key: &str,
+        handler: bool,
+        inh: &Inherit,
+        list: &mut TaskList,
+        block: Option<(usize, Part)>,
+    ) {
+        match &n.value {
+            NodeValue::Null => {}
+            NodeValue::Seq(items) => {
+                for item in items {
+                    self.entry(item, handler, inh, list, block);
+                }
+            }
+            _ => self.err(
+                n,
+                format!("`{key}` must be a list of tasks, found {}", n.kind()),
+            ),
+        }
+    }
+
+    fn entry(
+        &mut self,
+        n: &Node,
+        handler: bool,
+        inh: &Inherit,
+        list: &mut TaskList,
+        block: Option<(usize, Part)>,
+    ) {
+        let Some(map) = n.as_map() else {
+            self.err(
+                n,
+                format!("a task is a mapping with a module, found {}", n.kind()),
+            );
+            return;
+        };
+        if map.iter().any(|(k, _)| k.key_text() == "block") {
+            return self.block(n, handler, inh, list, block);
+        }
+        if let Some((k, v)) = map
+            .iter()
+            .find(|(k, _)| INCLUDE_KEYS.contains(&k.key_text().as_str()))
+        {
+            return self.include(n, k, v, handler, inh, list, block);
+        }
+        if let Some(mut task) = self.task(n, handler, inh) {
+            task.block = block;
+            list.tasks.push(task);
+        }
+    }
+
+    fn block(
+        &mut self,
+        n: &Node,
+        handler: bool,
+        inh: &Inherit,
+        list: &mut TaskList,
+        parent: Option<(usize, Part)>,
+    ) {
+        for (k, _) in n.as_map().unwrap_or_default() {
+            let key = k.key_text();
+            if !BLOCK_KEYS.contains(&key.as_str()) && !INHERITED_KEYS.contains(&key.as_str()) {
+                let hint = did_you_mean(&key, BLOCK_KEYS.iter().chain(INHERITED_KEYS).copied())
+                    .map(|s| format!("; did you mean `{s}`?"))
+                    .unwrap_or_default();
+                let what = if NOT_YET.contains(&key.as_str()) {
+                    "is not supported by rconf yet"
+                } else {
+                    "is not valid on a block"
+                };
+                self.err(k, format!("block keyword `{key}` {what}{hint}"));
+            }
+        }
+        let inner = self.inherit(n, inh);
+        let id = list.blocks.len();
+        let name = n.get("name").map(|v| self.string(v, "name"));
+        list.blocks.push(Block {
+            name,
+            parent,
+            body: 0..0,
+            rescue: 0..0,
+            always: 0..0,
+        });
+        for (key, part) in [
+            ("block", Part::Body),
+            ("rescue", Part::Rescue),
+            ("always", Part::Always),
+        ] {
+            let start = list.tasks.len();
+            if let Some(items) = n.get(key) {
+                self.task_list(items, key, handler, &inner, list, Some((id, part)));
+            }
+            let range = start..list.tasks.len();
+            let b = &mut list.blocks[id];
+            match part {
+                Part::Body => b.body = range,
+                Part::Rescue => b.rescue = range,
+                Part::Always => b.always = range,
+            }
+        }
+    }
+
+    /// `import_tasks`/`include_tasks` read the file now; `import_role`/`include_role` the role.
+    #[allow(clippy::too_many_arguments)]
+    fn include(
+        &mut self,
+        n: &Node,
+        key_node: &Node,
+        value: &Node,
+        handler: bool,
+        inh: &Inherit,
+        list: &mut TaskList,
+        block: Option<(usize, Part)>,
+    ) {
+        let key = key_node.key_text();
+        let key = key.trim_start_matches("ansible.builtin.");
+        for (k, _) in n.as_map().unwrap_or_default() {
+            let name = k.key_text();
+            if name == key
+                || name.ends_with(&format!(".{key}"))
+                || INHERITED_KEYS.contains(&name.as_str())
+            {
+                continue;
+            }
+            if matches!(
+                name.as_str(),
+                "loop" | "with_items" | "with_list" | "loop_control"
+            ) {
+                self.err(k, format!("`{key}` with a loop is not supported by rconf yet; loop inside the included tasks instead"));
+            } else {
+                self.err(k, format!("`{name}` is not valid on `{key}`"));
+            }
+        }
+        if inh.depth >= MAX_INCLUDE_DEPTH {
+            self.err(key_node, format!("`{key}` nests more than {MAX_INCLUDE_DEPTH} levels deep (does a file include itself?)"));
+            return;
+        }
+        let mut inner = self.inherit(n, inh);
+        inner.depth += 1;
+        match key {
+            "import_tasks" | "include_tasks" => {
+                let file = match &value.value {
+                    NodeValue::Str(s) => Some(s.clone()),
+                    NodeValue::Map(_) => value.get("file").map(|f| self.string(f, "file")),
+                    _ => None,
+                };
+                let Some(file) = file else {
+                    self.err(
+                        value,
+                        format!(
+                            "`{key}` takes a file name (or `file:`), found {}",
+                            value.kind()
+                        ),
+                    );
+                    return;
+                };
+                if Templar::is_template(&file) {
+                    self.err(
+                        value,
+                        format!("`{key}` with a templated file name is not supported by rconf yet"),
+                    );
+                    return;
+                }
+                let Some(path) = self.find_task_file(&file, inh) else {
+                    self.err(value, format!("`{key}`: task file `{file}` not found (looked beside the including file and the playbook)"));
+                    return;
+                };
+                let Some(root) = self.read_yaml(&path, value) else {
+                    return;
+                };
+                let saved = std::mem::replace(&mut self.file, path.clone());
+                inner.base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+                self.task_list(&root, key, handler, &inner, list, block);
+                self.file = saved;
+            }
+            _ => {
+                let (name, tasks_from, params) = match &value.value {
+                    NodeValue::Str(s) => (Some(s.clone()), None, IndexMap::new()),
+                    NodeValue::Map(_) => (
+                        value
+                            .get("name")
+                            .or_else(|| value.get("role"))
+                            .map(|v| self.string(v, "name")),
+                        value
+                            .get("tasks_from")
+                            .map(|v| self.string(v, "tasks_from")),
+                        value.get("vars").map(|v| self.vars(v)).unwrap_or_default(),
+                    ),
+                    _ => (None, None, IndexMap::new()),
+                };
+                let Some(name) = name else {
+                    self.err(value, format!("`{key}` needs the role's `name`"));
+                    return;
+                };
+                self.role_into(
+                    &name,
+                    tasks_from.as_deref(),
+                    params,
+                    value,
+                    &inner,
+                    list,
+                    block,
+                );
+            }
+        }
+    }
+
+    fn find_task_file(&self, file: &str, inh: &Inherit) -> Option<PathBuf> {
+        let mut candidates = vec![inh.base_dir.join(file)];
+        if let Some(role) = &inh.role {
+            candidates.push(role.dir.join("tasks").join(file));
+        }
+        candidates.push(self.playbook_dir.join(file));
+        candidates.into_iter().find(|p| p.is_file())
+    }
+
+    /// The keywords of a block or include, layered over what encloses it.
+    pub(super) fn inherit(&mut self, n: &Node, outer: &Inherit) -> Inherit {
+        let mut inh = outer.clone();
+        if let Some(w) = n.get("when") {
+            inh.when.extend(self.conditions(w, "when"));
+        }
+        if let Some(t) = n.get("tags") {
+            for tag in self.strings(t, "tags") {
+                if !inh.tags.contains(&tag) {
+                    inh.tags.push(tag);
+                }
+            }
+        }
+        if let Some(v) = n.get("vars") {
+            inh.vars.extend(self.vars(v));
+        }
+        if let Some(v) = n.get("ignore_errors") {
+            inh.ignore_errors = Some(self.bool_or_template(v, "ignore_errors"));
+        }
+        if let Some(v) = n.get("no_log") {
+            inh.no_log = Some(self.boolean(v, "no_log"));
+        }
+        if let Some(v) = n.get("check_mode") {
+            inh.check_mode = Some(self.boolean(v, "check_mode"));
+        }
+        if let Some(v) = n.get("diff") {
+            inh.diff = Some(self.boolean(v, "diff"));
+        }
+        if let Some(v) = n.get("environment") {
+            inh.environment = self.map_or_template(v, "environment");
+        }
+        if let Some(v) = n.get("run_once") {
+            inh.run_once = Some(self.boolean(v, "run_once"));
+        }
+        if let Some(v) = n.get("delegate_to") {
+            inh.delegate_to = Some(self.string(v, "delegate_to"));
+        }
+        if let Some(v) = n.get("delegate_facts") {
+            inh.delegate_facts = Some(self.boolean(v, "delegate_facts"));
+        }
+        inh
+    }
+
+    fn task(&mut self, n: &Node, handler: bool, inh: &Inherit) -> Option<Task> {
+        let map = n.as_map()?;
+        let mut found: Option<(&Node, &Node, &'static dyn modules::Module)> = None;
+        let mut ok = true;
+        for (k, v) in map {
+            let key = k.key_text();
+            if TASK_KEYS.contains(&key.as_str()) {
+                if key == "listen" && !handler {
+                    self.err(k, "`listen` is only valid on handlers");
+                    ok = false;
+                }
+                continue;
+            }
+            if let Some(m) = modules::find(&key) {
+                if let Some((prev, _, _)) = found {
+                    self.err(
+                        k,
+                        format!(
+                            "a task runs one module, found `{}` and `{key}`",
+                            prev.key_text()
+                        ),
+                    );
+                    ok = false;
+                } else {
+                    found = Some((k, v, m));
+                }
+            } else if NOT_YET.contains(&key.as_str()) || key.starts_with("with_") {
+                self.err(
+                    k,
+                    format!("task keyword `{key}` is not supported by rconf yet"),
+                );
+                ok = false;
+            } else if BLOCK_KEYS.contains(&key.as_str()) {
+                self.err(
+                    k,
+                    format!("`{key}` belongs to a block: a task with `{key}` needs `block` too"),
+                );
+                ok = false;
+            } else {
+                let candidates = TASK_KEYS
+                    .iter()
+                    .copied()
+                    .chain(BUILTINS.iter().map(|m| m.spec().name));
+                let hint = did_you_mean(&key, candidates)
+                    .map(|s| format!("; did you mean `{s}`?"))
+                    .unwrap_or_default();
+                self.err(k, format!("unknown module or task keyword `{key}`{hint}"));
+                ok = false;
+            }
+        }
+        let Some((mkey, mval, module)) = found else {
+            if ok {
+                self.err(
+                    n,
+                    "task has no module (expected a module such as `command`, `copy` or `file`)",
+                );
+            }
+            return None;
+        };
+        let args = self.module_args(mkey, mval, n.get("args"), module);
+        let own = self.inherit(n, inh);
+        let loop_items = self.loop_source(n);
+        let retry = n.get("until").map(|u| Retry {
+            until: self.conditions(u, "until"),
+            retries: n
+                .get("retries")
+                .map(|v| self.number_or_template(v, "retries"))
+                .unwrap_or(Value::from(3)),
+            delay: n
+                .get("delay")
+                .map(|v| self.number_or_template(v, "delay"))
+                .unwrap_or(Value::from(5)),
+        });
+        let mut tags = own.tags.clone();
+        tags.retain(|t| !t.is_empty());
+        Some(Task {
+            name: n.get("name").map(|v| self.string(v, "name")),
+            action: mkey.key_text(),
+            module,
+            args: args.unwrap_or_default(),
+            when: own.when,
+            register: n.get("register").map(|v| self.identifier(v, "register")),
+            loop_items,
+            loop_control: n
+                .get("loop_control")
+                .map(|v| self.loop_control(v))
+                .unwrap_or_default(),
+            changed_when: n
+                .get("changed_when")
+                .map(|v| self.conditions(v, "changed_when")),
+            failed_when: n
+                .get("failed_when")
+                .map(|v| self.conditions(v, "failed_when")),
+            ignore_errors: own.ignore_errors.unwrap_or(Value::Bool(false)),
+            notify: n
+                .get("notify")
+                .map(|v| self.strings(v, "notify"))
+                .unwrap_or_default(),
+            listen: n
+                .get("listen")
+                .map(|v| self.strings(v, "listen"))
+                .unwrap_or_default(),
+            tags,
+            vars: own.vars,
+            no_log: own.no_log.unwrap_or(false),
+            check_mode: own.check_mode,
+            diff: own.diff,
+            retry,
+            environment: own.environment,
+            run_once: own.run_once.unwrap_or(false),
+            delegate_to: own.delegate_to,
+            delegate_facts: own.delegate_facts.unwrap_or(false),
+            block: None,
+            role: own.role,
+            location: self.loc(n),
+        })
+    }
+
+    fn loop_source(&mut self, n: &Node) -> Option<LoopSource> {
+        let kinds: [(&str, MakeLoop); 5] = [
+            ("loop", LoopSource::List),
+            ("with_list", LoopSource::List),
+            ("with_items", LoopSource::Items),
+            ("with_dict", LoopSource::Dict),
+            ("with_fileglob", LoopSource::Fileglob),
+        ];
+        let present: Vec<_> = kinds
+            .iter()
+            .filter_map(|(k, make)| n.get(k).map(|v| (*k, make, v)))
+            .collect();
+        if present.len() > 1 {
+            let names: Vec<&str> = present.iter().map(|(k, _, _)| *k).collect();
+            self.err(
+                n,
+                format!("a task has one loop, found `{}`", names.join("` and `")),
+            );
+            return None;
+        }
+        present.first().map(|(_, make, v)| make(v.to_json()))
+    }
+
+    /// Free-form parsing, `args:` merging and load-time argument checks.
+    fn module_args(
+        &mut self,
+        mkey: &Node,
+        mval: &Node,
+        extra: Option<&Node>,
+        module: &'static dyn modules::Module,
+    ) -> Option<IndexMap<String, Value>> {
+        let spec = module.spec();
+        let mut args = match spec.normalize(&mval.to_json()) {
+            Ok(a) => a,
+            Err(e) => {
+                self.err(mval, format!("module `{}`: {e}", spec.name));
+                return None;
+            }
+        };
+        if let Some(extra) = extra {
+            match extra.to_json() {
+                Value::Object(m) => args.extend(m),
+                _ => {
+                    self.err(
+                        extra,
+                        format!("`args` must be a mapping, found {}", extra.kind()),
+                    );
+                    return None;
+                }
+            }
+        }
+        for problem in spec.check(&args) {
+            let at = problem
+                .arg
+                .as_deref()
+                .and_then(|a| key_node(mval, a).or_else(|| extra.and_then(|e| key_node(e, a))))
+                .unwrap_or(mkey);
+            self.err(at, format!("module `{}`: {}", spec.name, problem.message));
+        }
+        Some(args)
+    }
+}
+
+fn key_node<'a>(map: &'a Node, key: &str) -> Option<&'a Node> {
+    map.as_map()?
+        .iter()
+        .find(|(k, _)| k.key_text() == key)
+        .map(|(k, _)| k)
+}

@@ -1,0 +1,629 @@
+//! One batch of one play: fact gathering, then `pre_tasks`, roles and `tasks`, `post_tasks`,
+//! each followed by a handler flush. Hosts walk the task lists through their blocks
+//! (`flow`); with the `linear` strategy every host finishes a task before any starts the
+//! next, with `free` each host goes at its own pace.
+
+use std::sync::Arc;
+
+use indexmap::IndexMap;
+use minijinja::value::Value as JValue;
+use serde_json::Value;
+use tokio::sync::{Semaphore, mpsc};
+use tokio::task::JoinSet;
+
+use super::flow::{self, Next, Pending};
+use super::host::{self, HostState, Outcome, TaskShared};
+use super::{Shared, TagFilter};
+use crate::playbook::{Play, Playbook, Strategy, Task, TaskList};
+use crate::report::{Event, Reporter, Stats, Status};
+use crate::template::to_jinja;
+use crate::vars::Layer;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Section {
+    Pre,
+    Main,
+    Post,
+    Handlers,
+}
+
+/// Which task a step runs: one from the play, or one rconf made (fact gathering).
+#[derive(Clone)]
+enum StepRef {
+    Task(Section, usize),
+    Synthetic(Arc<Task>),
+}
+
+type States = IndexMap<String, HostState>;
+type StatsMap = IndexMap<String, Stats>;
+
+pub struct PlayRunner {
+    pub shared: Arc<Shared>,
+    pub playbook: Arc<Playbook>,
+    pub play_index: usize,
+    pub play_vars: Arc<Layer>,
+    pub magic: Layer,
+    /// The hosts of this batch, in inventory order.
+    pub hosts: Vec<String>,
+    pub forks: usize,
+    pub force_handlers: bool,
+    /// `--start-at-task` not reached yet.
+    pub start_at: Option<String>,
+    /// `any_errors_fatal` or `max_fail_percentage` stopped the play.
+    pub aborted: bool,
+}
+
+fn list_of(play: &Play, section: Section) -> &TaskList {
+    match section {
+        Section::Pre => &play.pre_tasks,
+        Section::Main => &play.tasks,
+        Section::Post => &play.post_tasks,
+        Section::Handlers => &play.handlers,
+    }
+}
+
+fn task_of<'a>(playbook: &'a Playbook, play: usize, step: &'a StepRef) -> &'a Task {
+    match step {
+        StepRef::Synthetic(t) => t,
+        StepRef::Task(section, i) => &list_of(&playbook.plays[play], *section).tasks[*i],
+    }
+}
+
+/// Tags, and `--start-at-task` until that task is reached.
+fn selected(task: &Task, tags: &TagFilter, start_at: Option<&str>) -> bool {
+    tags.selects(&task.tags) && start_at.is_none_or(|name| task.name.as_deref() == Some(name))
+}
+
+impl PlayRunner {
+    fn play(&self) -> &Play {
+        &self.playbook.plays[self.play_index]
+    }
+
+    pub async fn run_batch(
+        &mut self,
+        states: &mut States,
+        stats: &mut StatsMap,
+        reporter: &mut dyn Reporter,
+    ) {
+        for h in &self.hosts {
+            if let Some(s) = states.get_mut(h) {
+                s.ended = false;
+            }
+        }
+        let play = &self.playbook.plays[self.play_index];
+        if let (true, Some(setup)) = (play.gather_facts, crate::modules::find("setup")) {
+            let mut t = Task::synthetic(
+                Some("Gathering Facts".into()),
+                "gather_facts",
+                setup,
+                IndexMap::new(),
+                play.location.clone(),
+            );
+            // Facts describe the host as it is, also in check mode.
+            t.check_mode = Some(false);
+            let hosts = self.active(states, None);
+            let outcomes = self
+                .run_step(
+                    StepRef::Synthetic(Arc::new(t)),
+                    false,
+                    &hosts,
+                    states,
+                    reporter,
+                )
+                .await;
+            for (host, o) in outcomes {
+                count(stats, &host, &o, false);
+                if o.status == Status::Failed {
+                    mark_failed(states, &host);
+                }
+            }
+        }
+        for section in [Section::Pre, Section::Main, Section::Post] {
+            let ended = match self.play().strategy {
+                Strategy::Linear => self.run_linear(section, states, stats, reporter).await,
+                Strategy::Free => self.run_free(section, states, stats, reporter).await,
+            };
+            if ended || self.aborted {
+                return;
+            }
+            self.flush_handlers(states, stats, reporter).await;
+        }
+    }
+
+    fn active(&self, states: &States, only: Option<&[String]>) -> Vec<String> {
+        self.hosts
+            .iter()
+            .filter(|h| states.get(*h).is_some_and(HostState::active))
+            .filter(|h| only.is_none_or(|o| o.contains(h)))
+            .cloned()
+            .collect()
+    }
+
+    /// Linear strategy: the lowest task any host is at runs next, on every host at it.
+    /// Returns true when `meta: end_play` ended the play.
+    async fn run_linear(
+        &mut self,
+        section: Section,
+        states: &mut States,
+        stats: &mut StatsMap,
+        reporter: &mut dyn Reporter,
+    ) -> bool {
+        let playbook = self.playbook.clone();
+        let list = list_of(&playbook.plays[self.play_index], section);
+        let tags = self.shared.tags.clone();
+        let mut pos: IndexMap<String, (Next, Pending)> = IndexMap::new();
+        for h in self.active(states, None) {
+            let mut pending = Pending::default();
+            let start = self.start_at.clone();
+            let next = flow::first(
+                list,
+                &|i| selected(&list.tasks[i], &tags, start.as_deref()),
+                &mut pending,
+            );
+            pos.insert(h, (next, pending));
+        }
+        loop {
+            let live: Vec<(String, usize)> = pos
+                .iter()
+                .filter(|(h, _)| states.get(*h).is_some_and(HostState::active))
+                .filter_map(|(h, (n, _))| match n {
+                    Next::At(i) => Some((h.clone(), *i)),
+                    _ => None,
+                })
+                .collect();
+            let Some(pc) = live.iter().map(|(_, i)| *i).min() else {
+                return false;
+            };
+            let on: Vec<String> = live
+                .into_iter()
+                .filter(|(_, i)| *i == pc)
+                .map(|(h, _)| h)
+                .collect();
+            let task = &list.tasks[pc];
+            if self
+                .start_at
+                .as_deref()
+                .is_some_and(|n| task.name.as_deref() == Some(n))
+            {
+                self.start_at = None;
+            }
+            let outcomes = if task.module.spec().name == "meta" {
+                match self.meta(task, &on, states, stats, reporter).await {
+                    MetaFlow::EndPlay => return true,
+                    MetaFlow::Continue => on.iter().map(|h| (h.clone(), Outcome::ok())).collect(),
+                }
+            } else {
+                self.run_step(
+                    StepRef::Task(section, pc),
+                    section == Section::Handlers,
+                    &on,
+                    states,
+                    reporter,
+                )
+                .await
+            };
+            let mut any_failed = false;
+            for (host, outcome) in outcomes {
+                let Some((next, pending)) = pos.get_mut(&host) else {
+                    continue;
+                };
+                let failed = outcome.status == Status::Failed;
+                let a = flow::advance(list, pc, failed, pending);
+                *next = flow::skip_unselected(
+                    list,
+                    a.next,
+                    &|i| selected(&list.tasks[i], &tags, None),
+                    pending,
+                );
+                count(stats, &host, &outcome, failed && a.entered_rescue);
+                if a.rescued {
+                    stats.entry(host.clone()).or_default().rescued += 1;
+                }
+                if a.entered_rescue {
+                    remember_failure(states, &host, task, &outcome);
+                }
+                if *next == Next::Failed {
+                    mark_failed(states, &host);
+                    any_failed = true;
+                }
+            }
+            if any_failed && self.failure_stops_play(states) {
+                self.aborted = true;
+                return false;
+            }
+        }
+    }
+
+    /// `any_errors_fatal`, or more failed hosts in the batch than `max_fail_percentage`.
+    fn failure_stops_play(&self, states: &States) -> bool {
+        let play = self.play();
+        if play.any_errors_fatal {
+            return true;
+        }
+        let Some(pct) = play.max_fail_percentage else {
+            return false;
+        };
+        let failed = self
+            .hosts
+            .iter()
+            .filter(|h| states.get(*h).is_some_and(|s| s.failed || s.unreachable))
+            .count();
+        failed as f64 * 100.0 / self.hosts.len().max(1) as f64 > pct
+    }
+
+    /// Free strategy: each host runs through the list on its own; results are reported as
+    /// they come.
+    async fn run_free(
+        &mut self,
+        section: Section,
+        states: &mut States,
+        stats: &mut StatsMap,
+        reporter: &mut dyn Reporter,
+    ) -> bool {
+        let hosts = self.active(states, None);
+        let cx = self.task_shared(states);
+        let limiter = Arc::new(Semaphore::new(self.forks));
+        let (tx, mut rx) = mpsc::unbounded_channel::<(String, usize, Outcome, flow::Advance)>();
+        let mut set = JoinSet::new();
+        for name in hosts {
+            let Some(mut state) = states.shift_remove(&name) else {
+                continue;
+            };
+            let (cx, limiter, playbook, tx, pi, tags) = (
+                cx.clone(),
+                limiter.clone(),
+                self.playbook.clone(),
+                tx.clone(),
+                self.play_index,
+                self.shared.tags.clone(),
+            );
+            set.spawn(async move {
+                let list = list_of(&playbook.plays[pi], section);
+                let mut pending = Pending::default();
+                let sel = |i: usize| selected(&list.tasks[i], &tags, None);
+                let mut next = flow::first(list, &sel, &mut pending);
+                while let Next::At(pc) = next {
+                    let task = &list.tasks[pc];
+                    let outcome = if task.module.spec().name == "meta" {
+                        if matches!(
+                            task.args.get("_raw_params").and_then(Value::as_str),
+                            Some("end_host" | "end_play")
+                        ) {
+                            state.ended = true;
+                            break;
+                        }
+                        Outcome::ok()
+                    } else {
+                        let _permit = limiter.acquire().await;
+                        host::run_task(&mut state, task, &cx).await
+                    };
+                    let failed = outcome.status == Status::Failed;
+                    let a = flow::advance(list, pc, failed, &mut pending);
+                    next = flow::skip_unselected(list, a.next, &sel, &mut pending);
+                    if a.entered_rescue {
+                        remember_failure_in(&mut state, task, &outcome);
+                    }
+                    let unreachable = outcome.status == Status::Unreachable;
+                    let _ = tx.send((state.name.clone(), pc, outcome, a));
+                    if unreachable {
+                        break;
+                    }
+                }
+                if next == Next::Failed {
+                    state.failed = true;
+                }
+                state
+            });
+        }
+        drop(tx);
+        let list = list_of(&self.playbook.plays[self.play_index], section);
+        let mut shown: Option<usize> = None;
+        while let Some((host, pc, outcome, a)) = rx.recv().await {
+            let task = &list.tasks[pc];
+            if shown != Some(pc) && task.module.spec().name != "meta" {
+                let location = task.location.to_string();
+                reporter.event(&Event::TaskStart {
+                    name: &task.display_name(),
+                    action: &task.action,
+                    location,
+                    handler: false,
+                });
+                shown = Some(pc);
+            }
+            if task.module.spec().name != "meta" {
+                report(reporter, &host, task, &outcome);
+            }
+            count(
+                stats,
+                &host,
+                &outcome,
+                outcome.status == Status::Failed && a.entered_rescue,
+            );
+            if a.rescued {
+                stats.entry(host.clone()).or_default().rescued += 1;
+            }
+        }
+        while let Some(joined) = set.join_next().await {
+            if let Ok(state) = joined {
+                states.insert(state.name.clone(), state);
+            }
+        }
+        self.restore_order(states);
+        false
+    }
+
+    async fn meta(
+        &mut self,
+        task: &Task,
+        on: &[String],
+        states: &mut States,
+        stats: &mut StatsMap,
+        reporter: &mut dyn Reporter,
+    ) -> MetaFlow {
+        match task
+            .args
+            .get("_raw_params")
+            .and_then(Value::as_str)
+            .unwrap_or("noop")
+        {
+            "flush_handlers" => {
+                Box::pin(self.flush_handlers(states, stats, reporter)).await;
+                MetaFlow::Continue
+            }
+            "end_play" | "end_batch" => MetaFlow::EndPlay,
+            "end_host" => {
+                for h in on {
+                    if let Some(s) = states.get_mut(h) {
+                        s.ended = true;
+                    }
+                }
+                MetaFlow::Continue
+            }
+            "clear_host_errors" => {
+                for h in &self.hosts {
+                    if let Some(s) = states.get_mut(h) {
+                        s.failed = false;
+                    }
+                }
+                MetaFlow::Continue
+            }
+            "clear_facts" => {
+                for h in on {
+                    if let Some(s) = states.get_mut(h) {
+                        s.facts.clear();
+                    }
+                }
+                MetaFlow::Continue
+            }
+            _ => MetaFlow::Continue,
+        }
+    }
+
+    fn task_shared(&self, states: &States) -> Arc<TaskShared> {
+        let mut magic = self.magic.clone();
+        let hostvars: IndexMap<String, JValue> = states
+            .iter()
+            .map(|(k, s)| (k.clone(), s.public_vars()))
+            .collect();
+        magic.insert("hostvars".into(), JValue::from_iter(hostvars));
+        Arc::new(TaskShared {
+            shared: self.shared.clone(),
+            play_vars: self.play_vars.clone(),
+            magic: Arc::new(magic),
+        })
+    }
+
+    /// Runs one task on `on` (at most `forks` at once), reporting each host's result as it
+    /// finishes. A `run_once` task runs on the first host only; the others get its result.
+    async fn run_step(
+        &mut self,
+        step: StepRef,
+        handler: bool,
+        on: &[String],
+        states: &mut States,
+        reporter: &mut dyn Reporter,
+    ) -> Vec<(String, Outcome)> {
+        if on.is_empty() {
+            return Vec::new();
+        }
+        let task = task_of(&self.playbook, self.play_index, &step);
+        let location = task.location.to_string();
+        reporter.event(&Event::TaskStart {
+            name: &task.display_name(),
+            action: &task.action,
+            location,
+            handler,
+        });
+        let cx = self.task_shared(states);
+        let runners: &[String] = if task.run_once { &on[..1] } else { on };
+        let limiter = Arc::new(Semaphore::new(self.forks));
+        let mut set = JoinSet::new();
+        for name in runners {
+            let Some(mut state) = states.shift_remove(name) else {
+                continue;
+            };
+            let (cx, limiter, playbook, step, play) = (
+                cx.clone(),
+                limiter.clone(),
+                self.playbook.clone(),
+                step.clone(),
+                self.play_index,
+            );
+            set.spawn(async move {
+                let _permit = limiter.acquire_owned().await;
+                let task = task_of(&playbook, play, &step);
+                let outcome = host::run_task(&mut state, task, &cx).await;
+                (state, outcome)
+            });
+        }
+        let mut outcomes = Vec::new();
+        while let Some(joined) = set.join_next().await {
+            let Ok((state, outcome)) = joined else {
+                continue;
+            };
+            report(reporter, &state.name, task, &outcome);
+            outcomes.push((state.name.clone(), outcome));
+            states.insert(state.name.clone(), state);
+        }
+        if task.run_once {
+            self.share_run_once(task, on, &mut outcomes, states);
+        }
+        self.restore_order(states);
+        outcomes
+    }
+
+    /// Gives every host of a `run_once` task the first host's registered result and facts.
+    fn share_run_once(
+        &self,
+        task: &Task,
+        on: &[String],
+        outcomes: &mut Vec<(String, Outcome)>,
+        states: &mut States,
+    ) {
+        let Some((_, first)) = outcomes.first() else {
+            return;
+        };
+        let result = first.result.clone();
+        let status = first.status;
+        for h in &on[1..] {
+            if let Some(s) = states.get_mut(h) {
+                if let Some(name) = &task.register {
+                    s.host_scope
+                        .insert(name.clone(), to_jinja(&result.to_json()));
+                }
+                if let Some(Value::Object(facts)) = result.data.get("ansible_facts")
+                    && matches!(task.module.spec().name, "set_fact" | "include_vars")
+                {
+                    for (k, v) in facts {
+                        s.host_scope.insert(k.clone(), to_jinja(v));
+                    }
+                }
+                if result.changed && !result.failed {
+                    s.notified.extend(task.notify.iter().cloned());
+                }
+            }
+            // Only the host that ran it counts it; the others follow its outcome.
+            let mut o = Outcome::ok();
+            o.status = if status == Status::Failed {
+                Status::Failed
+            } else {
+                Status::Skipped
+            };
+            o.counted = false;
+            outcomes.push((h.clone(), o));
+        }
+    }
+
+    fn restore_order(&self, states: &mut States) {
+        let order: IndexMap<&String, usize> =
+            self.hosts.iter().enumerate().map(|(i, h)| (h, i)).collect();
+        states.sort_by_cached_key(|k, _| order.get(k).copied().unwrap_or(usize::MAX));
+    }
+
+    /// Runs notified handlers in definition order on the hosts that notified them.
+    async fn flush_handlers(
+        &mut self,
+        states: &mut States,
+        stats: &mut StatsMap,
+        reporter: &mut dyn Reporter,
+    ) {
+        let count_handlers = self.play().handlers.tasks.len();
+        for hi in 0..count_handlers {
+            let h = &self.playbook.plays[self.play_index].handlers.tasks[hi];
+            let names: Vec<&str> = h
+                .name
+                .iter()
+                .map(String::as_str)
+                .chain(h.listen.iter().map(String::as_str))
+                .collect();
+            let hosts: Vec<String> = self
+                .hosts
+                .iter()
+                .filter_map(|n| states.get(n))
+                .filter(|s| s.active() || (self.force_handlers && s.failed && !s.unreachable))
+                .filter(|s| names.iter().any(|n| s.notified.contains(*n)))
+                .map(|s| s.name.clone())
+                .collect();
+            if hosts.is_empty() {
+                continue;
+            }
+            let outcomes = self
+                .run_step(
+                    StepRef::Task(Section::Handlers, hi),
+                    true,
+                    &hosts,
+                    states,
+                    reporter,
+                )
+                .await;
+            for (host, o) in outcomes {
+                count(stats, &host, &o, false);
+                if o.status == Status::Failed {
+                    mark_failed(states, &host);
+                }
+            }
+        }
+        for h in &self.hosts {
+            if let Some(s) = states.get_mut(h) {
+                s.notified.clear();
+            }
+        }
+    }
+}
+
+enum MetaFlow {
+    Continue,
+    EndPlay,
+}
+
+fn count(stats: &mut StatsMap, host: &str, o: &Outcome, rescued_failure: bool) {
+    if !o.counted || rescued_failure {
+        return;
+    }
+    stats
+        .entry(host.to_string())
+        .or_default()
+        .count(o.status, o.result.changed);
+}
+
+fn mark_failed(states: &mut States, host: &str) {
+    if let Some(s) = states.get_mut(host) {
+        s.failed = true;
+    }
+}
+
+/// `ansible_failed_task` and `ansible_failed_result`, for the `rescue` section.
+fn remember_failure(states: &mut States, host: &str, task: &Task, outcome: &Outcome) {
+    if let Some(s) = states.get_mut(host) {
+        remember_failure_in(s, task, outcome);
+    }
+}
+
+fn remember_failure_in(s: &mut HostState, task: &Task, outcome: &Outcome) {
+    let failed_task = serde_json::json!({"name": task.display_name(), "action": task.action});
+    s.host_scope
+        .insert("ansible_failed_task".into(), to_jinja(&failed_task));
+    s.host_scope.insert(
+        "ansible_failed_result".into(),
+        to_jinja(&outcome.result.to_json()),
+    );
+}
+
+fn report(reporter: &mut dyn Reporter, host: &str, task: &Task, outcome: &Outcome) {
+    for (label, r) in &outcome.items {
+        reporter.event(&Event::ItemResult {
+            host,
+            label,
+            result: r,
+            no_log: task.no_log,
+        });
+    }
+    reporter.event(&Event::HostResult {
+        host,
+        result: &outcome.result,
+        status: outcome.status,
+        duration: outcome.duration,
+        no_log: task.no_log,
+        looped: !outcome.items.is_empty(),
+    });
+}
