@@ -1,7 +1,9 @@
 //! The command line (clap): `rconf run` and the options shared between subcommands.
 
+pub mod completions;
 pub mod exec;
 mod extra_vars;
+pub mod man;
 pub mod run;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -31,6 +33,22 @@ pub enum Command {
     Exec(exec::ExecArgs),
     /// Run a shell command on the hosts matching a pattern: `rconf sh web -- uptime`.
     Sh(exec::ShArgs),
+    /// Print shell completions: `rconf completions bash|zsh|fish`.
+    Completions(completions::CompletionsArgs),
+    /// Print the rconf(1) man page (roff).
+    Man(man::ManArgs),
+}
+
+impl Command {
+    /// How many `-v` were given, for the log level chosen before the command runs.
+    pub fn verbosity(&self) -> u8 {
+        match self {
+            Command::Run(a) => a.common.verbose,
+            Command::Exec(a) => a.common.verbose,
+            Command::Sh(a) => a.common.verbose,
+            _ => 0,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -48,4 +66,12 @@ pub enum ColorChoice {
     Auto,
     Always,
     Never,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// Ansible-familiar text.
+    Human,
+    /// One JSON object per event, as it happens (schema family `rconf.report/1`).
+    Jsonl,
 }

@@ -60,7 +60,10 @@ impl Adhoc {
         let mut pending = std::mem::take(&mut self.pending);
         pending.sort_by_key(|(h, _, _)| self.order.iter().position(|o| o == h));
         for (host, status, tail) in pending {
-            match groups.iter_mut().find(|(s, t, _)| *s == status && *t == tail) {
+            match groups
+                .iter_mut()
+                .find(|(s, t, _)| *s == status && *t == tail)
+            {
                 Some((_, _, hosts)) => hosts.push(host),
                 None => groups.push((status, tail, vec![host])),
             }
@@ -160,7 +163,9 @@ pub fn one_line(result: &TaskResult, status: Status, no_log: bool) -> String {
     } else if command_like(result, status, no_log).is_some() {
         let mut out = text_of(result, "stdout").map(flat).unwrap_or_default();
         if let Some(err) = text_of(result, "stderr") {
-            out = format!("{out} (stderr) {}", flat(err)).trim_start().to_string();
+            out = format!("{out} (stderr) {}", flat(err))
+                .trim_start()
+                .to_string();
         }
         if out.is_empty() && status == Status::Failed {
             out = result.msg.as_deref().map(flat).unwrap_or_default();
@@ -195,11 +200,10 @@ impl Reporter for Adhoc {
                     let text = format!("{host} {}", one_line(result, *status, *no_log));
                     self.print(*status, &text);
                 }
-                Layout::Grouped => self.pending.push((
-                    host.to_string(),
-                    *status,
-                    tail(result, *status, *no_log),
-                )),
+                Layout::Grouped => {
+                    self.pending
+                        .push((host.to_string(), *status, tail(result, *status, *no_log)))
+                }
             },
             Event::Warning(w) => super::progress::eprintln(&format!("[WARNING]: {w}")),
             Event::Recap { .. } => self.print_groups(),
@@ -276,9 +280,15 @@ mod tests {
     fn per_host_and_one_line_layouts() {
         let results = vec![("h1", cmd(0, "a\nb")), ("h2", cmd(0, "a\nb"))];
         let out = run(Layout::PerHost, &results);
-        assert_eq!(out, "h2 | CHANGED | rc=0 >>\na\nb\nh1 | CHANGED | rc=0 >>\na\nb\n");
+        assert_eq!(
+            out,
+            "h2 | CHANGED | rc=0 >>\na\nb\nh1 | CHANGED | rc=0 >>\na\nb\n"
+        );
         let out = run(Layout::OneLine, &results);
-        assert_eq!(out, "h2 | CHANGED | rc=0 | a\\nb\nh1 | CHANGED | rc=0 | a\\nb\n");
+        assert_eq!(
+            out,
+            "h2 | CHANGED | rc=0 | a\\nb\nh1 | CHANGED | rc=0 | a\\nb\n"
+        );
     }
 
     #[test]

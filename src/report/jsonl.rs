@@ -126,7 +126,8 @@ impl super::Reporter for JsonLines {
             }
             Event::Warning(w) => self.emit("warning", json!({"message": w})),
             Event::Recap { stats } => {
-                let body = json!({"stats": stats, "duration_seconds": seconds(self.started.elapsed())});
+                let body =
+                    json!({"stats": stats, "duration_seconds": seconds(self.started.elapsed())});
                 self.emit("recap", body);
             }
         }
@@ -192,7 +193,13 @@ mod tests {
         let kinds: Vec<&str> = lines.iter().map(|l| l["event"].as_str().unwrap()).collect();
         assert_eq!(
             kinds,
-            ["run_start", "play_start", "task_start", "host_result", "recap"]
+            [
+                "run_start",
+                "play_start",
+                "task_start",
+                "host_result",
+                "recap"
+            ]
         );
         assert_eq!(lines[0]["schema"], SCHEMA);
         assert_eq!(lines[0]["command"], "exec");

@@ -247,7 +247,11 @@ mod tests {
         p.event(&task("two"));
         assert_eq!(p.expected.as_deref().unwrap(), ["h1", "h3"]);
         assert_eq!(p.bar.as_ref().unwrap().position(), 0);
-        assert_eq!(*seen.lock().unwrap(), 4, "every event reaches the inner reporter");
+        assert_eq!(
+            *seen.lock().unwrap(),
+            4,
+            "every event reaches the inner reporter"
+        );
     }
 
     #[test]
