@@ -166,6 +166,11 @@ fn truncate(s: &str, max: usize) -> String {
 
 impl Reporter for Progress {
     fn event(&mut self, event: &Event) {
+        // The bar goes away before the recap, and is drawn after a task's banner.
+        if let Event::Recap { .. } = event {
+            self.finish();
+        }
+        self.inner.event(event);
         match event {
             Event::PlayStart { hosts, .. } => {
                 self.finish();
@@ -182,10 +187,8 @@ impl Reporter for Progress {
                 }
                 self.update();
             }
-            Event::Recap { .. } => self.finish(),
-            Event::ItemResult { .. } | Event::Warning(_) => {}
+            Event::Recap { .. } | Event::ItemResult { .. } | Event::Warning(_) => {}
         }
-        self.inner.event(event);
     }
 }
 
