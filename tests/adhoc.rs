@@ -123,13 +123,19 @@ fn an_unreachable_host_exits_4_and_is_listed_apart() {
 #[test]
 fn json_lines_stream_every_event_for_scripts() {
     let fleet = Fleet::start(2);
-    let out = rconf(&fleet, &["sh", "all", "--json", "--", "echo {{ inventory_hostname }}"]);
+    let out = rconf(
+        &fleet,
+        &["sh", "all", "--json", "--", "echo {{ inventory_hostname }}"],
+    );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let events: Vec<Value> = stdout(&out)
         .lines()
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("`{l}`: {e}")))
         .collect();
-    let kinds: Vec<&str> = events.iter().map(|e| e["event"].as_str().unwrap()).collect();
+    let kinds: Vec<&str> = events
+        .iter()
+        .map(|e| e["event"].as_str().unwrap())
+        .collect();
     assert_eq!(
         kinds,
         [
@@ -157,12 +163,24 @@ fn limit_check_mode_and_bad_usage() {
     let fleet = Fleet::start(3);
     let out = rconf(&fleet, &["sh", "all", "-l", "h2", "--", "echo x"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    assert_eq!(stdout(&out), "h2 | CHANGED | rc=0 >>\nx\n", "{}", text(&out));
+    assert_eq!(
+        stdout(&out),
+        "h2 | CHANGED | rc=0 >>\nx\n",
+        "{}",
+        text(&out)
+    );
 
     // Ansible skips command/shell in check mode: nothing runs.
-    let out = rconf(&fleet, &["sh", "all", "--check", "--", "touch /nonexistent/x"]);
+    let out = rconf(
+        &fleet,
+        &["sh", "all", "--check", "--", "touch /nonexistent/x"],
+    );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    assert!(stdout(&out).starts_with("h[1-3] (3) | SKIPPED"), "{}", text(&out));
+    assert!(
+        stdout(&out).starts_with("h[1-3] (3) | SKIPPED"),
+        "{}",
+        text(&out)
+    );
 
     let out = rconf(&fleet, &["exec", "all", "-m", "nosuchmodule"]);
     assert_eq!(out.status.code(), Some(5), "{}", text(&out));

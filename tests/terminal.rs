@@ -66,8 +66,14 @@ fn progress_and_colour_on_a_terminal_only() {
 
     let drawn = on_terminal(&fleet, &args, &[]);
     assert!(drawn.contains("/2 hosts"), "no progress line:\n{drawn:?}");
-    assert!(drawn.contains("running: h[1-2]"), "no host list:\n{drawn:?}");
-    assert!(drawn.contains("h[1-2] (2) | CHANGED | rc=0 >>"), "{drawn:?}");
+    assert!(
+        drawn.contains("running: h[1-2]"),
+        "no host list:\n{drawn:?}"
+    );
+    assert!(
+        drawn.contains("h[1-2] (2) | CHANGED | rc=0 >>"),
+        "{drawn:?}"
+    );
     assert!(has_colour(&drawn), "no colour on a terminal:\n{drawn:?}");
 
     let plain = on_terminal(&fleet, &args, &[("NO_COLOR", "1")]);

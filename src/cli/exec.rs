@@ -131,7 +131,7 @@ async fn adhoc(
         };
         Box::new(Adhoc::with_layout(progress::stdout(), color, layout))
     };
-    let mut reporter = Progress::new(out, progress::wanted(), color);
+    let mut reporter = Progress::wrap(out, progress::wanted(), color);
     run::run(&opts, playbook, inventory, reporter.as_mut())
         .await
         .exit_code()

@@ -148,7 +148,7 @@ impl RunArgs {
             reporters.push(Box::new(JsonReport::new(path.clone(), meta)));
         }
         let mut reporter =
-            Progress::new(Box::new(Fanout(reporters)), progress::wanted(), c.color());
+            Progress::wrap(Box::new(Fanout(reporters)), progress::wanted(), c.color());
         let summary = run::run(&opts, playbook, inventory, reporter.as_mut()).await;
         summary.exit_code()
     }

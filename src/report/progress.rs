@@ -87,7 +87,7 @@ pub struct Progress {
 
 impl Progress {
     /// `enabled` is normally `wanted()`; when false this is a plain pass-through.
-    pub fn new(inner: Box<dyn Reporter>, enabled: bool, color: bool) -> Box<dyn Reporter> {
+    pub fn wrap(inner: Box<dyn Reporter>, enabled: bool, color: bool) -> Box<dyn Reporter> {
         if !enabled {
             return inner;
         }
@@ -260,7 +260,7 @@ mod tests {
     #[test]
     fn disabled_progress_is_the_inner_reporter() {
         let seen = Arc::new(Mutex::new(0));
-        let mut r = Progress::new(Box::new(Count(seen.clone())), false, false);
+        let mut r = Progress::wrap(Box::new(Count(seen.clone())), false, false);
         r.event(&Event::Warning("w"));
         assert_eq!(*seen.lock().unwrap(), 1);
     }
