@@ -190,3 +190,38 @@ fn limit_check_mode_and_bad_usage() {
         text(&out)
     );
 }
+
+#[test]
+fn run_streams_json_lines_with_output_jsonl() {
+    let fleet = Fleet::start(1);
+    let inventory = fleet.write_inventory();
+    let playbook = fleet.dir.path().join("p.yml");
+    std::fs::write(
+        &playbook,
+        "- name: Demo\n  hosts: all\n  gather_facts: false\n  tasks:\n    - name: Say\n      command: echo hi\n",
+    )
+    .unwrap();
+    let out = fleet
+        .rconf()
+        .arg("run")
+        .arg(&playbook)
+        .arg("-i")
+        .arg(&inventory)
+        .args(["--output", "jsonl"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let events: Vec<Value> = stdout(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("`{l}`: {e}")))
+        .collect();
+    assert_eq!(events[0]["command"], "run");
+    let result = events
+        .iter()
+        .find(|e| e["event"] == "host_result")
+        .expect("no host_result");
+    assert_eq!(result["play"], "Demo");
+    assert_eq!(result["task"], "Say");
+    assert_eq!(result["result"]["stdout"], "hi");
+    assert_eq!(events.last().unwrap()["event"], "recap");
+}
