@@ -17,10 +17,20 @@ fn main() {
             std::process::exit(code);
         }
     };
-    let filter = std::env::var("RCONF_LOG").unwrap_or_else(|_| "warn".into());
+    // -vv: rconf's debug logs (remote commands); -vvv: also the SSH library's.
+    let default_filter = match cli.command.verbosity() {
+        0 | 1 => "warn",
+        2 => "warn,rconf=debug",
+        _ => "warn,rconf=trace,russh=debug",
+    };
+    let filter = std::env::var("RCONF_LOG").unwrap_or_else(|_| default_filter.into());
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
-        .with_writer(std::io::stderr)
+        .with_writer(rconf::report::progress::log_writer())
+        .with_ansi(
+            std::io::IsTerminal::is_terminal(&std::io::stderr())
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+        )
         .init();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -38,6 +48,8 @@ fn main() {
             Command::Exec(args) => args.execute().await,
             Command::Sh(args) => args.execute().await,
             Command::Inventory(args) => args.execute(),
+            Command::Completions(args) => args.execute(),
+            Command::Man(args) => args.execute(),
         }
     });
     std::process::exit(code);

@@ -5,14 +5,18 @@ use std::path::PathBuf;
 
 use clap::Args;
 use indexmap::IndexMap;
-use serde_json::Value;
+use serde_json::{Value, json};
 
+use super::OutputFormat;
 use super::run::CommonArgs;
 use crate::error::{Error, Location};
 use crate::inventory::Inventory;
 use crate::modules;
 use crate::playbook::{Play, Playbook, Task};
-use crate::report::adhoc::Adhoc;
+use crate::report::Reporter;
+use crate::report::adhoc::{Adhoc, Layout};
+use crate::report::jsonl::JsonLines;
+use crate::report::progress::{self, Progress};
 use crate::run::{self, exit};
 
 #[derive(Debug, Args)]
@@ -26,13 +30,35 @@ pub struct ExecArgs {
     #[arg(short, long, default_value = "", value_name = "ARGS")]
     pub args: String,
     #[command(flatten)]
+    pub adhoc: AdhocArgs,
+    #[command(flatten)]
     pub common: CommonArgs,
+}
+
+/// Options of the ad hoc commands only.
+#[derive(Debug, Args)]
+pub struct AdhocArgs {
+    /// Print each host's result on its own, as it arrives, instead of grouping hosts whose
+    /// output is identical.
+    #[arg(long, conflicts_with = "one_line")]
+    pub no_group: bool,
+    /// One line per host: `host | STATUS | rc=N | output`, as each host finishes.
+    #[arg(short, long)]
+    pub one_line: bool,
+    /// JSON lines on stdout, for scripts (the same as `--output jsonl`).
+    #[arg(long, conflicts_with_all = ["no_group", "one_line"])]
+    pub json: bool,
+    /// Run the module with privilege escalation (sudo), as Ansible's `-b`.
+    #[arg(short, long = "become")]
+    pub become_: bool,
 }
 
 #[derive(Debug, Args)]
 pub struct ShArgs {
     /// Host pattern.
     pub pattern: String,
+    #[command(flatten)]
+    pub adhoc: AdhocArgs,
     #[command(flatten)]
     pub common: CommonArgs,
     /// The shell command, after `--`.
@@ -42,23 +68,39 @@ pub struct ShArgs {
 
 impl ShArgs {
     pub async fn execute(&self) -> i32 {
+        let command = self.command.join(" ");
+        adhoc(&self.pattern, "shell", &command, &self.adhoc, &self.common).await
+    }
+}
+
+impl ExecArgs {
+    pub async fn execute(&self) -> i32 {
         adhoc(
             &self.pattern,
-            "shell",
-            &self.command.join(" "),
+            &self.module,
+            &self.args,
+            &self.adhoc,
             &self.common,
         )
         .await
     }
 }
 
-impl ExecArgs {
-    pub async fn execute(&self) -> i32 {
-        adhoc(&self.pattern, &self.module, &self.args, &self.common).await
+async fn adhoc(
+    pattern: &str,
+    module: &str,
+    args: &str,
+    flags: &AdhocArgs,
+    common: &CommonArgs,
+) -> i32 {
+    if flags.become_ {
+        // The playbook `Task` has no privilege escalation yet; refusing beats silently running
+        // as the login user.
+        eprintln!(
+            "error: `--become` is not supported yet: connect as the user that may do it (`-u root`)"
+        );
+        return exit::BAD_INPUT;
     }
-}
-
-async fn adhoc(pattern: &str, module: &str, args: &str, common: &CommonArgs) -> i32 {
     let prepared = common.options(PathBuf::from("<ad hoc>")).and_then(|opts| {
         let playbook = adhoc_playbook(pattern, module, args)?;
         let inventory = Inventory::load(&opts.inventory)?;
@@ -71,8 +113,26 @@ async fn adhoc(pattern: &str, module: &str, args: &str, common: &CommonArgs) -> 
             return exit::BAD_INPUT;
         }
     };
-    let mut reporter = Adhoc::new(Box::new(std::io::stdout()), common.color());
-    run::run(&opts, playbook, inventory, &mut reporter)
+    let color = common.color();
+    let out: Box<dyn Reporter> = if flags.json || common.output == OutputFormat::Jsonl {
+        let meta = json!({
+            "command": "exec", "pattern": pattern, "module": module, "args": args,
+            "inventory": common.inventory, "check": common.check, "diff": common.diff,
+        });
+        let meta = meta.as_object().cloned().unwrap_or_default();
+        Box::new(JsonLines::new(progress::stdout(), meta))
+    } else {
+        let layout = if flags.one_line {
+            Layout::OneLine
+        } else if flags.no_group {
+            Layout::PerHost
+        } else {
+            Layout::Grouped
+        };
+        Box::new(Adhoc::with_layout(progress::stdout(), color, layout))
+    };
+    let mut reporter = Progress::wrap(out, progress::wanted(), color);
+    run::run(&opts, playbook, inventory, reporter.as_mut())
         .await
         .exit_code()
 }

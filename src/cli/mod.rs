@@ -1,9 +1,11 @@
 //! The command line (clap): `rconf run` and the options shared between subcommands.
 
+pub mod completions;
 pub mod exec;
 mod extra_vars;
 pub mod inventory;
 mod listing;
+pub mod man;
 pub mod run;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -35,6 +37,22 @@ pub enum Command {
     Sh(exec::ShArgs),
     /// Show an inventory (`--list`, `--host`, `--graph`) or the hosts a pattern selects.
     Inventory(inventory::InventoryArgs),
+    /// Print shell completions: `rconf completions bash|zsh|fish`.
+    Completions(completions::CompletionsArgs),
+    /// Print the rconf(1) man page (roff).
+    Man(man::ManArgs),
+}
+
+impl Command {
+    /// How many `-v` were given, for the log level chosen before the command runs.
+    pub fn verbosity(&self) -> u8 {
+        match self {
+            Command::Run(a) => a.common.verbose,
+            Command::Exec(a) => a.common.verbose,
+            Command::Sh(a) => a.common.verbose,
+            _ => 0,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -52,4 +70,12 @@ pub enum ColorChoice {
     Auto,
     Always,
     Never,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// Ansible-familiar text.
+    Human,
+    /// One JSON object per event, as it happens (schema family `rconf.report/1`).
+    Jsonl,
 }

@@ -8,10 +8,12 @@ use clap::Args;
 use serde_json::json;
 
 use super::listing;
-use super::{ColorChoice, HostKeyChecking, parse_extra_vars};
+use super::{ColorChoice, HostKeyChecking, OutputFormat, parse_extra_vars};
 use crate::error::Error;
 use crate::report::human::Human;
 use crate::report::json::JsonReport;
+use crate::report::jsonl::JsonLines;
+use crate::report::progress::{self, Progress};
 use crate::report::{Fanout, Reporter};
 use crate::run::{self, ConnectDefaults, RunOptions, TagFilter, exit};
 use crate::transport::HostKeyPolicy;
@@ -95,7 +97,11 @@ pub struct CommonArgs {
     /// Colour in human output (auto: on a terminal, unless NO_COLOR is set).
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
     pub color: ColorChoice,
-    /// More output: -v shows every result, -vvv pretty-prints them.
+    /// Output on stdout: `human`, or `jsonl` (one JSON event per line as it happens, for scripts).
+    #[arg(long, value_enum, default_value_t = OutputFormat::Human, value_name = "FORMAT")]
+    pub output: OutputFormat,
+    /// More output: -v every result, -vv also debug logs (remote commands), -vvv pretty results
+    /// and connection traces.
     #[arg(short, long, action = clap::ArgAction::Count)]
     pub verbose: u8,
 }
@@ -168,21 +174,25 @@ impl RunArgs {
             print!("{}", listing::render(self, &opts, &playbook, &inventory));
             return exit::OK;
         }
-        let human = Human::new(Box::new(std::io::stdout()), c.color(), c.verbose);
-        let mut reporters: Vec<Box<dyn Reporter>> = vec![Box::new(human)];
+        let meta = json!({
+            "command": "run",
+            "playbook": self.playbook.display().to_string(),
+            "inventory": c.inventory,
+            "check": c.check,
+            "diff": c.diff,
+        });
+        let meta = meta.as_object().cloned().unwrap_or_default();
+        let main: Box<dyn Reporter> = match c.output {
+            OutputFormat::Human => Box::new(Human::new(progress::stdout(), c.color(), c.verbose)),
+            OutputFormat::Jsonl => Box::new(JsonLines::new(progress::stdout(), meta.clone())),
+        };
+        let mut reporters: Vec<Box<dyn Reporter>> = vec![main];
         if let Some(path) = &self.report {
-            let meta = json!({
-                "command": "run",
-                "playbook": self.playbook.display().to_string(),
-                "inventory": c.inventory,
-                "check": c.check,
-                "diff": c.diff,
-            });
-            let meta = meta.as_object().cloned().unwrap_or_default();
             reporters.push(Box::new(JsonReport::new(path.clone(), meta)));
         }
-        let mut fanout = Fanout(reporters);
-        let summary = run::run(&opts, playbook, inventory, &mut fanout).await;
+        let mut reporter =
+            Progress::wrap(Box::new(Fanout(reporters)), progress::wanted(), c.color());
+        let summary = run::run(&opts, playbook, inventory, reporter.as_mut()).await;
         summary.exit_code()
     }
 }

@@ -2,6 +2,7 @@
 //! PLAY RECAP. Colour only on a terminal and when `NO_COLOR` is unset.
 
 use std::io::Write;
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
@@ -14,7 +15,16 @@ pub struct Human {
     verbosity: u8,
     /// The running task is `debug`, whose results are its output.
     debug_task: bool,
+    started: Instant,
+    /// The running task's name, start, and when its last result arrived.
+    current: Option<(String, Instant, Instant)>,
+    /// Wall time of each finished task, for the slowest-tasks list after the recap.
+    timings: Vec<(String, Duration)>,
 }
+
+/// How many of the slowest tasks the recap lists (as Ansible's `profile_tasks` does by default
+/// it lists 20; a shorter list is read, a long one skipped).
+const SLOWEST: usize = 5;
 
 const WIDTH: usize = 80;
 
@@ -25,6 +35,77 @@ impl Human {
             color,
             verbosity,
             debug_task: false,
+            started: Instant::now(),
+            current: None,
+            timings: Vec::new(),
+        }
+    }
+
+    fn close_task(&mut self) {
+        if let Some((name, start, last)) = self.current.take() {
+            self.timings.push((name, last.duration_since(start)));
+        }
+    }
+
+    fn slowest_tasks(&mut self) {
+        self.close_task();
+        if self.timings.is_empty() {
+            return;
+        }
+        let mut timings = std::mem::take(&mut self.timings);
+        // Stable: equal times keep playbook order.
+        timings.sort_by_key(|t| std::cmp::Reverse(t.1));
+        let total = self.started.elapsed();
+        self.banner(&format!("SLOWEST TASKS (run took {})", clock(total)));
+        for (name, took) in timings.iter().take(SLOWEST) {
+            let name: String = name.chars().take(WIDTH - 12).collect();
+            let dashes = "-".repeat((WIDTH - 10).saturating_sub(name.chars().count() + 1));
+            let _ = writeln!(self.out, "{name} {dashes} {:>7.2}s", took.as_secs_f64());
+        }
+    }
+
+    /// A `diff` result key (one change or a list of them) as a unified diff.
+    fn print_diff(&mut self, diff: &Value) {
+        let items = match diff {
+            Value::Array(a) => a.iter().collect(),
+            other => vec![other],
+        };
+        for d in items {
+            let text = |k: &str| d.get(k).and_then(Value::as_str);
+            let (Some(before), Some(after)) = (text("before"), text("after")) else {
+                if let Some(note) = ["dst_binary", "src_binary", "dst_larger"]
+                    .iter()
+                    .find(|k| d.get(**k).is_some())
+                {
+                    let _ = writeln!(self.out, "diff skipped: {note}");
+                }
+                continue;
+            };
+            let diff = similar::TextDiff::from_lines(before, after);
+            let header = (
+                format!("before: {}", text("before_header").unwrap_or("")),
+                format!("after: {}", text("after_header").unwrap_or("")),
+            );
+            let rendered = diff
+                .unified_diff()
+                .context_radius(3)
+                .header(&header.0, &header.1)
+                .to_string();
+            for line in rendered.lines() {
+                let code = match line.chars().next() {
+                    _ if line.starts_with("+++") || line.starts_with("---") => "1",
+                    Some('+') => "32",
+                    Some('-') => "31",
+                    Some('@') => "36",
+                    _ => "",
+                };
+                let line = if code.is_empty() {
+                    line.to_string()
+                } else {
+                    self.paint(code, line)
+                };
+                let _ = writeln!(self.out, "{line}");
+            }
         }
     }
 
@@ -67,6 +148,18 @@ impl Human {
             _ => None,
         }
     }
+}
+
+/// `0:01:02.345`, as Ansible's timer callbacks write durations.
+fn clock(d: Duration) -> String {
+    let ms = d.as_millis();
+    format!(
+        "{}:{:02}:{:02}.{:03}",
+        ms / 3_600_000,
+        ms / 60_000 % 60,
+        ms / 1000 % 60,
+        ms % 1000
+    )
 }
 
 fn color_of(status: Status) -> &'static str {
@@ -122,6 +215,9 @@ impl Reporter for Human {
             } => {
                 self.debug_task =
                     crate::modules::find(action).is_some_and(|m| m.spec().name == "debug");
+                self.close_task();
+                let now = Instant::now();
+                self.current = Some((name.to_string(), now, now));
                 let kind = if *handler { "RUNNING HANDLER" } else { "TASK" };
                 self.banner(&format!("{kind} [{name}]"));
             }
@@ -163,6 +259,12 @@ impl Reporter for Human {
                 if *status == Status::Ignored {
                     self.line("36", "...ignoring");
                 }
+                if let (false, Some(diff)) = (*no_log, result.data.get("diff")) {
+                    self.print_diff(diff);
+                }
+                if let Some((_, _, last)) = &mut self.current {
+                    *last = Instant::now();
+                }
             }
             Event::Warning(msg) => {
                 let text = self.paint("35", &format!("[WARNING]: {msg}"));
@@ -195,6 +297,7 @@ impl Reporter for Human {
                     );
                     let _ = writeln!(self.out, "{line}");
                 }
+                self.slowest_tasks();
             }
         }
         let _ = self.out.flush();
@@ -253,7 +356,78 @@ fn write_py(v: &Value, indent: Option<usize>, level: usize, out: &mut String) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::report::Stats;
+    use indexmap::IndexMap;
     use serde_json::json;
+    use std::sync::{Arc, Mutex};
+
+    #[derive(Clone, Default)]
+    struct Shared(Arc<Mutex<Vec<u8>>>);
+    impl Write for Shared {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(b);
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    fn task(h: &mut Human, name: &'static str, result: &TaskResult, wait: u64) {
+        h.event(&Event::TaskStart {
+            name,
+            action: "copy",
+            location: String::new(),
+            handler: false,
+        });
+        std::thread::sleep(Duration::from_millis(wait));
+        h.event(&Event::HostResult {
+            host: "h1",
+            result,
+            status: Status::of(result, false),
+            duration: Duration::from_millis(wait),
+            no_log: false,
+            looped: false,
+        });
+    }
+
+    #[test]
+    fn recap_lists_the_slowest_tasks_first_and_diffs_are_shown() {
+        let buf = Shared::default();
+        let mut h = Human::new(Box::new(buf.clone()), false, 0);
+        let diff = json!({"before": "a\nb\n", "after": "a\nc\n",
+                          "before_header": "/etc/x", "after_header": "/etc/x"});
+        task(
+            &mut h,
+            "Quick one",
+            &TaskResult::changed().with("diff", diff),
+            1,
+        );
+        task(&mut h, "Slow one", &TaskResult::ok(), 60);
+        let mut stats = IndexMap::new();
+        stats.insert("h1".to_string(), Stats::default());
+        h.event(&Event::Recap { stats: &stats });
+        let out = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
+        assert!(
+            out.contains("--- before: /etc/x\n+++ after: /etc/x\n@@ -1,2 +1,2 @@\n a\n-b\n+c\n"),
+            "{out}"
+        );
+        let slowest = out.split("SLOWEST TASKS").nth(1).expect("no slowest tasks");
+        let slow = slowest.find("Slow one").unwrap();
+        let quick = slowest.find("Quick one").unwrap();
+        assert!(slow < quick, "{out}");
+        assert!(
+            slowest
+                .lines()
+                .any(|l| l.starts_with("Slow one ---") && l.ends_with('s')),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn clock_reads_like_ansible_timers() {
+        assert_eq!(clock(Duration::from_millis(3_723_045)), "1:02:03.045");
+    }
 
     #[test]
     fn python_style_json() {

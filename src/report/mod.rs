@@ -2,8 +2,11 @@
 //! and the reporters that turn events into human output and the JSON report.
 
 pub mod adhoc;
+pub mod hostlist;
 pub mod human;
 pub mod json;
+pub mod jsonl;
+pub mod progress;
 mod time;
 
 use std::time::Duration;
