@@ -1,6 +1,7 @@
 //! Built-in modules: the registry (`BUILTINS`, the only place a module is registered), the
 //! `Module` trait every controller half implements, and the context a module plans in.
 
+pub mod apt;
 pub mod args;
 pub mod assert;
 pub mod command;
@@ -10,6 +11,7 @@ pub mod diff;
 pub mod file;
 pub mod kv;
 pub mod lineinfile;
+pub mod package;
 pub mod pyregex;
 pub mod quote;
 pub mod script;
@@ -89,6 +91,13 @@ pub static BUILTINS: &[&dyn Module] = &[
     &assert::Fail,
     &assert::Assert,
     &stat::Stat,
+    &apt::Apt,
+    &package::PACKAGE,
+    &package::DNF,
+    &package::YUM,
+    &package::APK,
+    &package::PACMAN,
+    &package::ZYPPER,
 ];
 
 /// Finds a module by the name a task uses (`copy`, `ansible.builtin.copy`,
