@@ -103,3 +103,5 @@ fn dpkg_version(host: &IsolatedHost, name: &str) -> String {
 
 #[path = "system_modules/packages.rs"]
 mod packages;
+#[path = "system_modules/services.rs"]
+mod services;

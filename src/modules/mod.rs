@@ -15,6 +15,7 @@ pub mod package;
 pub mod pyregex;
 pub mod quote;
 pub mod script;
+pub mod service;
 pub mod set_fact;
 pub mod setup;
 pub mod stat;
@@ -98,6 +99,8 @@ pub static BUILTINS: &[&dyn Module] = &[
     &package::APK,
     &package::PACMAN,
     &package::ZYPPER,
+    &service::Service,
+    &service::Systemd,
 ];
 
 /// Finds a module by the name a task uses (`copy`, `ansible.builtin.copy`,
