@@ -101,6 +101,8 @@ fn dpkg_version(host: &IsolatedHost, name: &str) -> String {
     )
 }
 
+#[path = "system_modules/accounts.rs"]
+mod accounts;
 #[path = "system_modules/packages.rs"]
 mod packages;
 #[path = "system_modules/services.rs"]

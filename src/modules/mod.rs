@@ -4,11 +4,13 @@
 pub mod apt;
 pub mod args;
 pub mod assert;
+pub mod authorized_key;
 pub mod command;
 pub mod copy;
 pub mod debug;
 pub mod diff;
 pub mod file;
+pub mod group;
 pub mod kv;
 pub mod lineinfile;
 pub mod package;
@@ -18,10 +20,12 @@ pub mod script;
 pub mod service;
 pub mod set_fact;
 pub mod setup;
+pub mod simple;
 pub mod stat;
 pub mod template;
 #[cfg(test)]
 pub(crate) mod testutil;
+pub mod user;
 
 use std::path::PathBuf;
 
@@ -101,6 +105,9 @@ pub static BUILTINS: &[&dyn Module] = &[
     &package::ZYPPER,
     &service::Service,
     &service::Systemd,
+    &user::User,
+    &group::Group,
+    &authorized_key::AuthorizedKey,
 ];
 
 /// Finds a module by the name a task uses (`copy`, `ansible.builtin.copy`,
