@@ -21,6 +21,7 @@ pub mod service;
 pub mod set_fact;
 pub mod setup;
 pub mod simple;
+pub mod slurp;
 pub mod stat;
 pub mod template;
 #[cfg(test)]
@@ -108,6 +109,8 @@ pub static BUILTINS: &[&dyn Module] = &[
     &user::User,
     &group::Group,
     &authorized_key::AuthorizedKey,
+    &slurp::Slurp,
+    &slurp::Fetch,
 ];
 
 /// Finds a module by the name a task uses (`copy`, `ansible.builtin.copy`,
