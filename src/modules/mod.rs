@@ -5,6 +5,7 @@ pub mod apt;
 pub mod args;
 pub mod assert;
 pub mod authorized_key;
+pub mod blockinfile;
 pub mod command;
 pub mod copy;
 pub mod debug;
@@ -16,6 +17,7 @@ pub mod lineinfile;
 pub mod package;
 pub mod pyregex;
 pub mod quote;
+pub mod raw;
 pub mod script;
 pub mod service;
 pub mod set_fact;
@@ -23,10 +25,12 @@ pub mod setup;
 pub mod simple;
 pub mod slurp;
 pub mod stat;
+pub mod tempfile;
 pub mod template;
 #[cfg(test)]
 pub(crate) mod testutil;
 pub mod user;
+pub mod wait_for;
 
 use std::path::PathBuf;
 
@@ -111,6 +115,10 @@ pub static BUILTINS: &[&dyn Module] = &[
     &authorized_key::AuthorizedKey,
     &slurp::Slurp,
     &slurp::Fetch,
+    &raw::Raw,
+    &tempfile::TempFile,
+    &wait_for::WaitFor,
+    &blockinfile::BlockInFile,
 ];
 
 /// Finds a module by the name a task uses (`copy`, `ansible.builtin.copy`,
