@@ -37,6 +37,7 @@ fn main() {
             Command::Run(args) => args.execute().await,
             Command::Exec(args) => args.execute().await,
             Command::Sh(args) => args.execute().await,
+            Command::Doc(args) => args.execute(),
         }
     });
     std::process::exit(code);

@@ -1,5 +1,6 @@
 //! The command line (clap): `rconf run` and the options shared between subcommands.
 
+pub mod doc;
 pub mod exec;
 mod extra_vars;
 pub mod run;
@@ -31,6 +32,8 @@ pub enum Command {
     Exec(exec::ExecArgs),
     /// Run a shell command on the hosts matching a pattern: `rconf sh web -- uptime`.
     Sh(exec::ShArgs),
+    /// Describe the built-in modules: `rconf doc` lists them, `rconf doc apt` shows one.
+    Doc(doc::DocArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -25,6 +25,7 @@ pub mod setup;
 pub mod simple;
 pub mod slurp;
 pub mod stat;
+pub mod sysctl;
 pub mod tempfile;
 pub mod template;
 #[cfg(test)]
@@ -119,6 +120,7 @@ pub static BUILTINS: &[&dyn Module] = &[
     &tempfile::TempFile,
     &wait_for::WaitFor,
     &blockinfile::BlockInFile,
+    &sysctl::Sysctl,
 ];
 
 /// Finds a module by the name a task uses (`copy`, `ansible.builtin.copy`,
