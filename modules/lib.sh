@@ -107,3 +107,22 @@ rc_backup() {
   RC_BK="$1.$$.$(date +%Y-%m-%d@%H:%M:%S)~"
   cp -p -- "$1" "$RC_BK" || rc_fail "could not make a backup of $1"
 }
+# Runs "$@" with stdout and stderr captured in RC_O and RC_E, the status in RC_RC.
+rc_capture() {
+  RC_TO=$(mktemp) && RC_TE=$(mktemp) || rc_fail "cannot create temporary files for command output"
+  "$@" > "$RC_TO" 2> "$RC_TE"; RC_RC=$?
+  RC_O=$(cat "$RC_TO"); RC_E=$(cat "$RC_TE"); rm -f -- "$RC_TO" "$RC_TE"
+}
+# Sets J to a JSON array of the non-empty lines of $1.
+rc_json_lines() {
+  RC_JL=; RC_SEP=
+  while IFS= read -r RC_LN; do
+    [ -n "$RC_LN" ] || continue
+    rc_json_str "$RC_LN"; RC_JL="$RC_JL$RC_SEP$J"; RC_SEP=,
+  done <<RC_EOF
+$1
+RC_EOF
+  J="[$RC_JL]"
+}
+# Prints true when $1 is 1, else false (for JSON booleans).
+rc_tf() { if [ "$1" = 1 ]; then echo true; else echo false; fi; }

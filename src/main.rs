@@ -50,6 +50,7 @@ fn main() {
             Command::Inventory(args) => args.execute(),
             Command::Completions(args) => args.execute(),
             Command::Man(args) => args.execute(),
+            Command::Doc(args) => args.execute(),
         }
     });
     std::process::exit(code);

@@ -1,6 +1,7 @@
 //! The command line (clap): `rconf run` and the options shared between subcommands.
 
 pub mod completions;
+pub mod doc;
 pub mod exec;
 mod extra_vars;
 pub mod inventory;
@@ -41,6 +42,8 @@ pub enum Command {
     Completions(completions::CompletionsArgs),
     /// Print the rconf(1) man page (roff).
     Man(man::ManArgs),
+    /// Describe the built-in modules: `rconf doc` lists them, `rconf doc apt` shows one.
+    Doc(doc::DocArgs),
 }
 
 impl Command {

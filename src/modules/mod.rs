@@ -1,27 +1,40 @@
 //! Built-in modules: the registry (`BUILTINS`, the only place a module is registered), the
 //! `Module` trait every controller half implements, and the context a module plans in.
 
+pub mod apt;
 pub mod args;
 pub mod assert;
+pub mod authorized_key;
+pub mod blockinfile;
 pub mod command;
 pub mod copy;
 pub mod debug;
 pub mod diff;
 pub mod file;
+pub mod group;
 pub mod include_vars;
 pub mod kv;
 pub mod lineinfile;
 pub mod meta;
+pub mod package;
 pub mod pause;
 pub mod pyregex;
 pub mod quote;
+pub mod raw;
 pub mod script;
+pub mod service;
 pub mod set_fact;
 pub mod setup;
+pub mod simple;
+pub mod slurp;
 pub mod stat;
+pub mod sysctl;
+pub mod tempfile;
 pub mod template;
 #[cfg(test)]
 pub(crate) mod testutil;
+pub mod user;
+pub mod wait_for;
 
 use std::path::PathBuf;
 
@@ -97,6 +110,25 @@ pub static BUILTINS: &[&dyn Module] = &[
     &meta::Meta,
     &include_vars::IncludeVars,
     &pause::Pause,
+    &apt::Apt,
+    &package::PACKAGE,
+    &package::DNF,
+    &package::YUM,
+    &package::APK,
+    &package::PACMAN,
+    &package::ZYPPER,
+    &service::Service,
+    &service::Systemd,
+    &user::User,
+    &group::Group,
+    &authorized_key::AuthorizedKey,
+    &slurp::Slurp,
+    &slurp::Fetch,
+    &raw::Raw,
+    &tempfile::TempFile,
+    &wait_for::WaitFor,
+    &blockinfile::BlockInFile,
+    &sysctl::Sysctl,
 ];
 
 /// Finds a module by the name a task uses (`copy`, `ansible.builtin.copy`,

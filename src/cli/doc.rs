@@ -1,0 +1,355 @@
+//! `rconf doc [MODULE]`: every module, or one module's arguments (aliases, type, choices,
+//! defaults, required) read from the same `ModuleSpec` the validator uses, plus an example.
+
+use clap::Args;
+
+use crate::modules::{self, Kind, ModuleSpec};
+use crate::run::exit;
+
+#[derive(Debug, Args)]
+pub struct DocArgs {
+    /// Module to describe (`apt`, `ansible.builtin.copy`); none lists every module.
+    pub module: Option<String>,
+}
+
+/// One line on what each module does, and a small example task.
+const ABOUT: &[(&str, &str, &str)] = &[
+    (
+        "command",
+        "Runs a command without a shell",
+        "- command: uname -a\n  register: out",
+    ),
+    (
+        "shell",
+        "Runs a command through the target's sh",
+        "- shell: ls /etc | wc -l",
+    ),
+    (
+        "file",
+        "Manages files, directories, links and their attributes",
+        "- file:\n    path: /srv/app\n    state: directory\n    mode: '0755'",
+    ),
+    (
+        "copy",
+        "Copies a controller file or inline content to the target",
+        "- copy:\n    src: motd\n    dest: /etc/motd\n    mode: '0644'",
+    ),
+    (
+        "template",
+        "Renders a Jinja2 template to the target",
+        "- template:\n    src: app.conf.j2\n    dest: /etc/app.conf",
+    ),
+    (
+        "debug",
+        "Prints a message or a variable",
+        "- debug:\n    var: ansible_facts.distribution",
+    ),
+    (
+        "set_fact",
+        "Sets host variables",
+        "- set_fact:\n    port: 8080",
+    ),
+    (
+        "lineinfile",
+        "Ensures a line is in a file, or is not",
+        "- lineinfile:\n    path: /etc/ssh/sshd_config\n    regexp: '^PermitRootLogin'\n    line: PermitRootLogin no",
+    ),
+    ("setup", "Gathers facts about the target", "- setup:"),
+    (
+        "fail",
+        "Fails with a message",
+        "- fail:\n    msg: unsupported platform",
+    ),
+    (
+        "assert",
+        "Fails unless every condition holds",
+        "- assert:\n    that: ansible_facts.os_family == 'Debian'",
+    ),
+    (
+        "stat",
+        "Reports a path's attributes",
+        "- stat:\n    path: /etc/hosts\n  register: st",
+    ),
+    (
+        "apt",
+        "Installs, upgrades and removes Debian packages",
+        "- apt:\n    name: [nginx, git]\n    state: present\n    update_cache: yes\n    cache_valid_time: 3600",
+    ),
+    (
+        "package",
+        "Installs or removes packages with the target's own manager",
+        "- package:\n    name: git\n    state: latest",
+    ),
+    (
+        "dnf",
+        "Installs or removes packages with dnf",
+        "- dnf:\n    name: httpd\n    state: present",
+    ),
+    (
+        "yum",
+        "Installs or removes packages with yum",
+        "- yum:\n    name: httpd",
+    ),
+    (
+        "apk",
+        "Installs or removes Alpine packages",
+        "- apk:\n    name: curl\n    update_cache: yes",
+    ),
+    (
+        "pacman",
+        "Installs or removes Arch packages",
+        "- pacman:\n    name: vim\n    state: latest",
+    ),
+    (
+        "zypper",
+        "Installs or removes SUSE packages",
+        "- zypper:\n    name: nginx",
+    ),
+    (
+        "service",
+        "Starts, stops and enables services (systemd, sysvinit, OpenRC)",
+        "- service:\n    name: nginx\n    state: started\n    enabled: yes",
+    ),
+    (
+        "systemd",
+        "Manages systemd units",
+        "- systemd:\n    name: app\n    state: restarted\n    daemon_reload: yes",
+    ),
+    (
+        "user",
+        "Manages user accounts",
+        "- user:\n    name: deploy\n    groups: [sudo]\n    append: yes\n    shell: /bin/bash",
+    ),
+    (
+        "group",
+        "Manages groups",
+        "- group:\n    name: deploy\n    gid: 2000",
+    ),
+    (
+        "authorized_key",
+        "Adds or removes SSH authorized keys",
+        "- authorized_key:\n    user: deploy\n    key: \"{{ lookup('file', 'id_ed25519.pub') }}\"",
+    ),
+    (
+        "slurp",
+        "Returns a remote file's content, base64 encoded",
+        "- slurp:\n    src: /etc/hostname\n  register: h",
+    ),
+    (
+        "fetch",
+        "Copies a remote file to the controller",
+        "- fetch:\n    src: /var/log/app.log\n    dest: logs/",
+    ),
+    (
+        "raw",
+        "Runs a command through sh with no module machinery",
+        "- raw: uptime",
+    ),
+    (
+        "tempfile",
+        "Creates a temporary file or directory",
+        "- tempfile:\n    state: directory\n  register: tmp",
+    ),
+    (
+        "wait_for",
+        "Waits for a port or a path",
+        "- wait_for:\n    port: 8080\n    timeout: 30",
+    ),
+    (
+        "blockinfile",
+        "Ensures a marked block of lines is in a file",
+        "- blockinfile:\n    path: /etc/hosts\n    block: |\n      10.0.0.5 db",
+    ),
+    (
+        "sysctl",
+        "Manages kernel parameters in sysctl.conf",
+        "- sysctl:\n    name: vm.swappiness\n    value: '10'",
+    ),
+];
+
+/// Defaults worth knowing, as Ansible documents them.
+const DEFAULTS: &[(&str, &str, &str)] = &[
+    ("apt", "state", "present"),
+    ("apt", "cache_valid_time", "0"),
+    ("apt", "dpkg_options", "force-confdef,force-confold"),
+    ("apt", "upgrade", "no"),
+    ("package", "state", "present"),
+    ("package", "use", "auto"),
+    ("service", "use", "auto"),
+    ("systemd", "scope", "system"),
+    ("user", "state", "present"),
+    ("user", "create_home", "true"),
+    ("user", "update_password", "always"),
+    ("group", "state", "present"),
+    ("authorized_key", "state", "present"),
+    ("authorized_key", "manage_dir", "true"),
+    ("fetch", "fail_on_missing", "true"),
+    ("fetch", "validate_checksum", "true"),
+    ("tempfile", "state", "file"),
+    ("tempfile", "prefix", "ansible."),
+    ("wait_for", "host", "127.0.0.1"),
+    ("wait_for", "state", "started"),
+    ("wait_for", "timeout", "300"),
+    ("wait_for", "sleep", "1"),
+    ("blockinfile", "state", "present"),
+    ("blockinfile", "marker", "# {mark} ANSIBLE MANAGED BLOCK"),
+    ("blockinfile", "insertafter", "EOF"),
+    ("file", "follow", "true"),
+    ("copy", "force", "true"),
+    ("lineinfile", "state", "present"),
+    ("stat", "get_checksum", "true"),
+    ("sysctl", "sysctl_file", "/etc/sysctl.conf"),
+    ("sysctl", "reload", "true"),
+];
+
+fn kind_name(k: Kind) -> &'static str {
+    match k {
+        Kind::Str => "str",
+        Kind::Bool => "bool",
+        Kind::Int => "int",
+        Kind::Mode => "mode",
+        Kind::List => "list",
+        Kind::Any => "any",
+    }
+}
+
+/// The listing of every module, one a line.
+pub fn list() -> String {
+    let mut out = String::new();
+    for m in modules::BUILTINS {
+        let name = m.spec().name;
+        let about = ABOUT
+            .iter()
+            .find(|(n, _, _)| *n == name)
+            .map_or("", |(_, a, _)| a);
+        out.push_str(&format!("{name:<16} {about}\n"));
+    }
+    out
+}
+
+/// One module's page.
+pub fn page(spec: &ModuleSpec) -> String {
+    let name = spec.name;
+    let mut out = String::new();
+    let about = ABOUT.iter().find(|(n, _, _)| *n == name);
+    out.push_str(&format!(
+        "{name}{}\n",
+        about.map_or(String::new(), |(_, a, _)| format!(" - {a}"))
+    ));
+    if !spec.aliases.is_empty() {
+        out.push_str(&format!("Also called: {}\n", spec.aliases.join(", ")));
+    }
+    out.push_str("\nArguments:\n");
+    if spec.any_args {
+        out.push_str("  any names (each becomes a variable)\n");
+    }
+    for a in spec.args.iter().filter(|a| a.name != "_raw_params") {
+        let mut line = format!("  {:<22} {:<5}", a.name, kind_name(a.kind));
+        if a.required {
+            line.push_str(" required");
+        }
+        if let Some((_, _, d)) = DEFAULTS.iter().find(|(m, n, _)| *m == name && *n == a.name) {
+            line.push_str(&format!(" default: {d}"));
+        }
+        if !a.choices.is_empty() {
+            line.push_str(&format!(" choices: {}", a.choices.join(", ")));
+        }
+        if !a.aliases.is_empty() {
+            line.push_str(&format!(" aliases: {}", a.aliases.join(", ")));
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    for group in spec.required_one_of {
+        out.push_str(&format!("  needs one of: {}\n", group.join(", ")));
+    }
+    for group in spec.mutually_exclusive {
+        out.push_str(&format!("  mutually exclusive: {}\n", group.join(", ")));
+    }
+    if spec.free_form != modules::FreeForm::No {
+        out.push_str("  also takes a one-line `key=value` string\n");
+    }
+    if let Some((_, _, example)) = about {
+        out.push_str("\nExample:\n");
+        for l in example.lines() {
+            out.push_str(&format!("  {l}\n"));
+        }
+    }
+    out
+}
+
+impl DocArgs {
+    pub fn execute(&self) -> i32 {
+        match &self.module {
+            None => {
+                print!("{}", list());
+                exit::OK
+            }
+            Some(name) => match modules::find(name) {
+                Some(m) => {
+                    print!("{}", page(m.spec()));
+                    exit::OK
+                }
+                None => {
+                    eprintln!(
+                        "error: unknown module `{name}`; `rconf doc` lists the {} modules",
+                        modules::BUILTINS.len()
+                    );
+                    exit::BAD_INPUT
+                }
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_module_is_listed_with_a_description_and_an_example() {
+        let l = list();
+        for m in modules::BUILTINS {
+            let name = m.spec().name;
+            assert!(l.lines().any(|x| x.starts_with(name)), "{name} not listed");
+            assert!(
+                ABOUT.iter().any(|(n, _, _)| *n == name),
+                "no description/example for `{name}`"
+            );
+        }
+    }
+
+    #[test]
+    fn a_page_shows_aliases_choices_defaults_and_required() {
+        let p = page(modules::find("apt").unwrap().spec());
+        assert!(p.starts_with("apt - Installs"), "{p}");
+        assert!(p.contains("aliases: package, pkg"), "{p}");
+        assert!(
+            p.contains("default: present choices: absent, build-dep"),
+            "{p}"
+        );
+        assert!(p.contains("mutually exclusive: deb, name"), "{p}");
+        assert!(p.contains("Example:\n  - apt:"), "{p}");
+        let p = page(modules::find("systemd_service").unwrap().spec());
+        assert!(p.contains("Also called: systemd_service"));
+        let p = page(modules::find("user").unwrap().spec());
+        assert!(
+            p.contains("name                   str   required aliases: user"),
+            "{p}"
+        );
+    }
+
+    #[test]
+    fn defaults_and_examples_name_real_modules_and_arguments() {
+        for (m, a, _) in DEFAULTS {
+            let spec = modules::find(m).unwrap_or_else(|| panic!("{m}")).spec();
+            assert!(spec.args.iter().any(|x| x.name == *a), "{m}.{a}");
+        }
+        for (m, _, _) in ABOUT {
+            assert!(
+                modules::find(m).is_some(),
+                "`{m}` is documented but not registered"
+            );
+        }
+    }
+}

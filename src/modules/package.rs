@@ -1,0 +1,323 @@
+//! `package` (and `dnf`, `yum`, `apk`, `pacman`, `zypper`): the manager comes from the facts
+//! (`ansible_facts.pkg_mgr`), from `use`, or is detected by the script on the target. apt
+//! targets run apt.sh; the others run package.sh with the commands of `MANAGERS`.
+
+use super::args::{Arg, Args, FreeForm, Kind, ModuleSpec};
+use super::script::Script;
+use super::{Action, Ctx, Module, RemoteCall, apt};
+use crate::result::TaskResult;
+use crate::transport::Stdin;
+
+const BODY: &str = include_str!("../../modules/package.sh");
+
+/// How one package manager is driven: sh snippets taking a package name as `$1`, and command
+/// prefixes that take the package names as further arguments.
+#[derive(Debug)]
+pub struct Manager {
+    pub name: &'static str,
+    /// Exits 0 when `$1` is installed.
+    pub installed: &'static str,
+    /// Exits 0 when the installed `$1` has a newer version available.
+    pub outdated: &'static str,
+    pub install: &'static str,
+    pub upgrade: &'static str,
+    pub remove: &'static str,
+    pub refresh: &'static str,
+}
+
+pub static MANAGERS: &[Manager] = &[
+    Manager {
+        name: "dnf",
+        installed: r#"rpm -q --quiet --whatprovides -- "$1""#,
+        outdated: r#"dnf -q check-update -- "$1"; [ $? = 100 ]"#,
+        install: "dnf install -y",
+        upgrade: "dnf upgrade -y",
+        remove: "dnf remove -y",
+        refresh: "dnf makecache -y",
+    },
+    Manager {
+        name: "yum",
+        installed: r#"rpm -q --quiet --whatprovides -- "$1""#,
+        outdated: r#"yum -q check-update -- "$1"; [ $? = 100 ]"#,
+        install: "yum install -y",
+        upgrade: "yum update -y",
+        remove: "yum remove -y",
+        refresh: "yum makecache -y",
+    },
+    Manager {
+        name: "apk",
+        installed: r#"apk info -e -- "$1""#,
+        outdated: r#"apk version -l '<' -- "$1" | grep -q "^$1-""#,
+        install: "apk add --no-progress",
+        upgrade: "apk add --upgrade --no-progress",
+        remove: "apk del --no-progress",
+        refresh: "apk update",
+    },
+    Manager {
+        name: "pacman",
+        installed: r#"pacman -Q -- "$1""#,
+        outdated: r#"pacman -Qu -- "$1""#,
+        install: "pacman -S --noconfirm --noprogressbar --needed",
+        upgrade: "pacman -S --noconfirm --noprogressbar",
+        remove: "pacman -R --noconfirm --noprogressbar",
+        refresh: "pacman -Sy",
+    },
+    Manager {
+        name: "zypper",
+        installed: r#"rpm -q --quiet --whatprovides -- "$1""#,
+        outdated: r#"zypper --quiet --non-interactive list-updates | grep -q "| $1 ""#,
+        install: "zypper --quiet --non-interactive install --auto-agree-with-licenses",
+        upgrade: "zypper --quiet --non-interactive update --auto-agree-with-licenses",
+        remove: "zypper --quiet --non-interactive remove",
+        refresh: "zypper --quiet --non-interactive refresh",
+    },
+];
+
+/// What a package task does to a set of names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op {
+    Install,
+    Upgrade,
+    Remove,
+    Refresh,
+}
+
+impl Manager {
+    /// The command line this manager runs for `op` on `names` (what the script executes).
+    pub fn command(&self, op: Op, names: &[&str]) -> String {
+        let prefix = match op {
+            Op::Install => self.install,
+            Op::Upgrade => self.upgrade,
+            Op::Remove => self.remove,
+            Op::Refresh => return self.refresh.to_string(),
+        };
+        std::iter::once(prefix)
+            .chain(names.iter().copied())
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
+pub fn manager(name: &str) -> Option<&'static Manager> {
+    let name = match name {
+        "dnf5" => "dnf",
+        other => other,
+    };
+    MANAGERS.iter().find(|m| m.name == name)
+}
+
+/// A fact by its short name: `ansible_facts.NAME`, else the injected `ansible_NAME`.
+pub fn fact(ctx: &Ctx, name: &str) -> Option<String> {
+    let from_facts = ctx
+        .vars
+        .get_attr("ansible_facts")
+        .ok()
+        .and_then(|f| f.get_attr(name).ok());
+    let value = from_facts
+        .filter(|v| !v.is_undefined() && !v.is_none())
+        .or_else(|| {
+            ctx.vars
+                .get_attr(&format!("ansible_{name}"))
+                .ok()
+                .filter(|v| !v.is_undefined() && !v.is_none())
+        })?;
+    let s = value.to_string();
+    (!s.is_empty()).then_some(s)
+}
+
+fn define(s: &mut Script, m: &Manager) -> Result<(), String> {
+    s.var("PM", m.name.as_bytes())?;
+    s.var("PM_INSTALL", m.install.as_bytes())?;
+    s.var("PM_UPGRADE", m.upgrade.as_bytes())?;
+    s.var("PM_REMOVE", m.remove.as_bytes())?;
+    s.var("PM_REFRESH", m.refresh.as_bytes())?;
+    Ok(())
+}
+
+fn functions(m: &Manager) -> String {
+    format!(
+        "pm_installed() {{ {}; }}\npm_outdated() {{ {}; }}\n",
+        m.installed, m.outdated
+    )
+}
+
+/// The script for a known non-apt manager.
+pub fn script_for(m: &Manager, args: &Args, ctx: &Ctx) -> Result<Vec<u8>, String> {
+    let mut s = Script::new(ctx)?;
+    define(&mut s, m)?;
+    common_args(&mut s, args)?;
+    Ok(s.finish(&format!("{}{BODY}", functions(m))))
+}
+
+fn common_args(s: &mut Script, args: &Args) -> Result<(), String> {
+    let names = args.list("name").unwrap_or_default();
+    if let Some(bad) = names
+        .iter()
+        .find(|n| n.trim().is_empty() || n.contains('\n'))
+    {
+        return Err(format!("package name `{bad}` is not valid"));
+    }
+    if !names.is_empty() {
+        s.var("A_name", names.join("\n").as_bytes())?;
+    }
+    s.args(args, &["state", "update_cache"])?;
+    Ok(())
+}
+
+/// The script that finds the manager on the target, then runs apt.sh or package.sh.
+pub fn detecting_script(args: &Args, ctx: &Ctx) -> Result<Vec<u8>, String> {
+    let mut s = Script::new(ctx)?;
+    common_args(&mut s, args)?;
+    s.var(
+        "A_dpkg_opts",
+        apt::dpkg_option_words("force-confdef,force-confold")?.as_bytes(),
+    )?;
+    let mut body = String::from(
+        "PM=\nfor RC_C in apt-get:apt dnf:dnf yum:yum apk:apk pacman:pacman zypper:zypper; do\n  \
+         if command -v \"${RC_C%%:*}\" > /dev/null 2>&1; then PM=${RC_C#*:}; break; fi\ndone\n\
+         if [ \"$PM\" = apt ]; then\n",
+    );
+    body.push_str(apt::BODY);
+    body.push_str("exit 0\nfi\ncase $PM in\n");
+    for m in MANAGERS {
+        body.push_str(&format!(
+            "  {}) PM_INSTALL='{}'; PM_UPGRADE='{}'; PM_REMOVE='{}'; PM_REFRESH='{}'\n{}  ;;\n",
+            m.name,
+            m.install,
+            m.upgrade,
+            m.remove,
+            m.refresh,
+            functions(m)
+        ));
+    }
+    body.push_str(
+        "  *) rc_fail \"no supported package manager (apt, dnf, yum, apk, pacman, zypper) found on the target\" ;;\nesac\n",
+    );
+    body.push_str(BODY);
+    Ok(s.finish(&body))
+}
+
+/// One package module: `package` (any manager) or a manager's own module name.
+pub struct Package {
+    spec: &'static ModuleSpec,
+    /// The manager a native module drives; `None` for `package`.
+    native: Option<&'static str>,
+}
+
+const STATES: &[&str] = &["absent", "present", "latest", "installed", "removed"];
+
+static PACKAGE_SPEC: ModuleSpec = ModuleSpec {
+    name: "package",
+    aliases: &[],
+    free_form: FreeForm::KeyValue,
+    args: &[
+        Arg::new("name", Kind::List).required(),
+        Arg::new("state", Kind::Str).choices(STATES),
+        Arg::new("use", Kind::Str).choices(&[
+            "auto", "apt", "dnf", "dnf5", "yum", "apk", "pacman", "zypper",
+        ]),
+        Arg::new("update_cache", Kind::Bool),
+    ],
+    any_args: false,
+    required_one_of: &[],
+    mutually_exclusive: &[],
+};
+
+macro_rules! native_spec {
+    ($id:ident, $name:literal, $name_aliases:expr, $cache_aliases:expr) => {
+        static $id: ModuleSpec = ModuleSpec {
+            name: $name,
+            aliases: &[],
+            free_form: FreeForm::KeyValue,
+            args: &[
+                Arg::new("name", Kind::List)
+                    .aliases($name_aliases)
+                    .required(),
+                Arg::new("state", Kind::Str).choices(STATES),
+                Arg::new("update_cache", Kind::Bool).aliases($cache_aliases),
+            ],
+            any_args: false,
+            required_one_of: &[],
+            mutually_exclusive: &[],
+        };
+    };
+}
+
+native_spec!(DNF_SPEC, "dnf", &["pkg"], &["expire-cache"]);
+native_spec!(YUM_SPEC, "yum", &["pkg"], &["expire-cache"]);
+native_spec!(APK_SPEC, "apk", &[], &[]);
+native_spec!(
+    PACMAN_SPEC,
+    "pacman",
+    &["package", "pkg"],
+    &["update-cache"]
+);
+native_spec!(ZYPPER_SPEC, "zypper", &["package", "pkg"], &["refresh"]);
+
+pub static PACKAGE: Package = Package {
+    spec: &PACKAGE_SPEC,
+    native: None,
+};
+pub static DNF: Package = Package {
+    spec: &DNF_SPEC,
+    native: Some("dnf"),
+};
+pub static YUM: Package = Package {
+    spec: &YUM_SPEC,
+    native: Some("yum"),
+};
+pub static APK: Package = Package {
+    spec: &APK_SPEC,
+    native: Some("apk"),
+};
+pub static PACMAN: Package = Package {
+    spec: &PACMAN_SPEC,
+    native: Some("pacman"),
+};
+pub static ZYPPER: Package = Package {
+    spec: &ZYPPER_SPEC,
+    native: Some("zypper"),
+};
+
+/// The script `package` runs for these arguments on this host.
+pub fn plan_script(args: &Args, ctx: &Ctx, native: Option<&str>) -> Result<Vec<u8>, String> {
+    let chosen = native
+        .map(str::to_string)
+        .or_else(|| args.str("use").filter(|u| *u != "auto").map(str::to_string))
+        .or_else(|| fact(ctx, "pkg_mgr").filter(|m| m != "unknown"));
+    match chosen.as_deref() {
+        None => detecting_script(args, ctx),
+        Some("apt") => apt::script(args, ctx),
+        Some(other) => match manager(other) {
+            Some(m) => script_for(m, args, ctx),
+            None => Err(format!(
+                "package manager `{other}` is not supported; expected one of: apt, {}",
+                MANAGERS
+                    .iter()
+                    .map(|m| m.name)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+        },
+    }
+}
+
+impl Module for Package {
+    fn spec(&self) -> &'static ModuleSpec {
+        self.spec
+    }
+
+    fn plan(&self, args: &Args, ctx: &Ctx) -> Action {
+        match plan_script(args, ctx, self.native) {
+            Ok(script) => Action::Remote(RemoteCall {
+                script,
+                stdin: Stdin::Empty,
+            }),
+            Err(e) => Action::Done(TaskResult::failed(e)),
+        }
+    }
+}
+
+#[cfg(test)]
+#[path = "package_tests.rs"]
+mod tests;

@@ -1,0 +1,84 @@
+//! `sysctl`: a kernel parameter in a sysctl file, optionally applied (sysctl.sh).
+
+use super::args::{Arg, Args, FreeForm, Kind, ModuleSpec};
+use super::simple::{arg_names, remote};
+use super::{Action, Ctx, Module};
+
+const BODY: &str = include_str!("../../modules/sysctl.sh");
+
+pub struct Sysctl;
+
+static SPEC: ModuleSpec = ModuleSpec {
+    name: "sysctl",
+    aliases: &[],
+    free_form: FreeForm::KeyValue,
+    args: &[
+        Arg::new("name", Kind::Str).aliases(&["key"]).required(),
+        Arg::new("value", Kind::Str).aliases(&["val"]),
+        Arg::new("state", Kind::Str).choices(&["absent", "present"]),
+        Arg::new("sysctl_file", Kind::Str),
+        Arg::new("reload", Kind::Bool),
+        Arg::new("sysctl_set", Kind::Bool),
+        Arg::new("ignoreerrors", Kind::Bool),
+    ],
+    any_args: false,
+    required_one_of: &[],
+    mutually_exclusive: &[],
+};
+
+impl Module for Sysctl {
+    fn spec(&self) -> &'static ModuleSpec {
+        &SPEC
+    }
+
+    fn plan(&self, args: &Args, ctx: &Ctx) -> Action {
+        remote(args, ctx, &arg_names(&SPEC), BODY)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::modules::testutil::{TestCtx, run};
+    use serde_json::json;
+
+    #[test]
+    fn sets_replaces_and_removes_a_key_in_the_file_only() {
+        let t = TestCtx::new();
+        let f = t.path("sysctl.conf");
+        std::fs::write(&f, "# kernel\nvm.swappiness = 60\nnet.ipv4.ip_forward=0\n").unwrap();
+        let set =
+            json!({"name": "vm.swappiness", "value": "10", "sysctl_file": f, "reload": false});
+        let r = run(&Sysctl, set.clone(), &t.ctx(true));
+        assert!(r.changed && !r.failed, "{r:?}");
+        assert!(
+            std::fs::read_to_string(&f)
+                .unwrap()
+                .contains("vm.swappiness = 60")
+        );
+        assert!(run(&Sysctl, set.clone(), &t.ctx(false)).changed);
+        assert_eq!(
+            std::fs::read_to_string(&f).unwrap(),
+            "# kernel\nvm.swappiness=10\nnet.ipv4.ip_forward=0\n"
+        );
+        assert!(!run(&Sysctl, set, &t.ctx(false)).changed);
+        let spaced =
+            json!({"name": "net.ipv4.ip_forward", "value": 0, "sysctl_file": f, "reload": false});
+        assert!(
+            !run(&Sysctl, spaced, &t.ctx(false)).changed,
+            "same value counts as unchanged"
+        );
+        let add = json!({"name": "kernel.panic", "value": "5", "sysctl_file": f, "reload": false});
+        assert!(run(&Sysctl, add, &t.ctx(false)).changed);
+        assert!(
+            std::fs::read_to_string(&f)
+                .unwrap()
+                .ends_with("kernel.panic=5\n")
+        );
+        let gone =
+            json!({"name": "vm.swappiness", "state": "absent", "sysctl_file": f, "reload": false});
+        assert!(run(&Sysctl, gone.clone(), &t.ctx(false)).changed);
+        assert!(!std::fs::read_to_string(&f).unwrap().contains("swappiness"));
+        assert!(!run(&Sysctl, gone, &t.ctx(false)).changed);
+    }
+}

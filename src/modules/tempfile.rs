@@ -1,0 +1,67 @@
+//! `tempfile`: a temporary file or directory on the target (tempfile.sh, mktemp).
+
+use super::args::{Arg, Args, FreeForm, Kind, ModuleSpec};
+use super::simple::{arg_names, remote};
+use super::{Action, Ctx, Module};
+
+const BODY: &str = include_str!("../../modules/tempfile.sh");
+
+pub struct TempFile;
+
+static SPEC: ModuleSpec = ModuleSpec {
+    name: "tempfile",
+    aliases: &[],
+    free_form: FreeForm::KeyValue,
+    args: &[
+        Arg::new("state", Kind::Str).choices(&["directory", "file"]),
+        Arg::new("path", Kind::Str),
+        Arg::new("prefix", Kind::Str),
+        Arg::new("suffix", Kind::Str),
+    ],
+    any_args: false,
+    required_one_of: &[],
+    mutually_exclusive: &[],
+};
+
+impl Module for TempFile {
+    fn spec(&self) -> &'static ModuleSpec {
+        &SPEC
+    }
+
+    fn plan(&self, args: &Args, ctx: &Ctx) -> Action {
+        remote(args, ctx, &arg_names(&SPEC), BODY)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::modules::testutil::{TestCtx, run};
+    use serde_json::json;
+
+    #[test]
+    fn makes_a_directory_or_file_with_prefix_and_suffix() {
+        let t = TestCtx::new();
+        let r = run(
+            &TempFile,
+            json!({"state": "directory", "path": t.dir(), "prefix": "p.", "suffix": ".d"}),
+            &t.ctx(false),
+        );
+        assert!(r.changed && !r.failed, "{r:?}");
+        let p = r.data["path"].as_str().unwrap().to_string();
+        assert!(std::path::Path::new(&p).is_dir());
+        let base = p.rsplit('/').next().unwrap();
+        assert!(base.starts_with("p.") && base.ends_with(".d"), "{base}");
+        let r = run(&TempFile, json!({"path": t.dir()}), &t.ctx(false));
+        let p = r.data["path"].as_str().unwrap();
+        assert!(std::path::Path::new(p).is_file());
+        assert!(p.rsplit('/').next().unwrap().starts_with("ansible."));
+        let before = std::fs::read_dir(t.tmp.path()).unwrap().count();
+        assert!(run(&TempFile, json!({"path": t.dir()}), &t.ctx(true)).changed);
+        assert_eq!(
+            std::fs::read_dir(t.tmp.path()).unwrap().count(),
+            before,
+            "check mode made a file"
+        );
+    }
+}

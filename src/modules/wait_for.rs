@@ -1,0 +1,134 @@
+//! `wait_for`: polls a TCP port or a path on the target (wait_for.sh); `search_regex` is
+//! translated from Python to POSIX ERE on the controller.
+
+use super::args::{Arg, Args, FreeForm, Kind, ModuleSpec};
+use super::pyregex::to_ere;
+use super::simple::remote_with;
+use super::{Action, Ctx, Module};
+use crate::result::TaskResult;
+
+const BODY: &str = include_str!("../../modules/wait_for.sh");
+
+pub struct WaitFor;
+
+static SPEC: ModuleSpec = ModuleSpec {
+    name: "wait_for",
+    aliases: &[],
+    free_form: FreeForm::KeyValue,
+    args: &[
+        Arg::new("host", Kind::Str),
+        Arg::new("port", Kind::Int),
+        Arg::new("path", Kind::Str),
+        Arg::new("state", Kind::Str)
+            .choices(&["absent", "drained", "present", "started", "stopped"]),
+        Arg::new("timeout", Kind::Int),
+        Arg::new("connect_timeout", Kind::Int),
+        Arg::new("delay", Kind::Int),
+        Arg::new("sleep", Kind::Int),
+        Arg::new("search_regex", Kind::Str),
+        Arg::new("msg", Kind::Str),
+        Arg::new("exclude_hosts", Kind::List),
+        Arg::new("active_connection_states", Kind::List),
+    ],
+    any_args: false,
+    required_one_of: &[],
+    mutually_exclusive: &[&["path", "port"]],
+};
+
+impl Module for WaitFor {
+    fn spec(&self) -> &'static ModuleSpec {
+        &SPEC
+    }
+
+    fn plan(&self, args: &Args, ctx: &Ctx) -> Action {
+        let regex = match args
+            .str("search_regex")
+            .map(|r| to_ere(r, false))
+            .transpose()
+        {
+            Ok(r) => r,
+            Err(e) => return Action::Done(TaskResult::failed(e)),
+        };
+        if regex.is_some() && args.has("port") {
+            return Action::Done(TaskResult::failed(
+                "search_regex on a port is not supported; use it with `path`",
+            ));
+        }
+        remote_with(
+            args,
+            ctx,
+            &[
+                "host",
+                "port",
+                "path",
+                "state",
+                "timeout",
+                "connect_timeout",
+                "delay",
+                "sleep",
+                "msg",
+            ],
+            BODY,
+            |s| {
+                if let Some(r) = regex {
+                    s.var("A_search_regex", r.as_bytes())?;
+                }
+                Ok(())
+            },
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::modules::testutil::{TestCtx, run};
+    use serde_json::json;
+
+    #[test]
+    fn waits_for_a_path_and_its_content_and_times_out_with_a_message() {
+        let t = TestCtx::new();
+        let f = t.path("ready");
+        std::fs::write(&f, "state: READY\n").unwrap();
+        let r = run(
+            &WaitFor,
+            json!({"path": f, "search_regex": "state: +READY$", "timeout": 2}),
+            &t.ctx(false),
+        );
+        assert!(!r.failed && !r.changed, "{r:?}");
+        let r = run(
+            &WaitFor,
+            json!({"path": t.path("never"), "timeout": 1}),
+            &t.ctx(false),
+        );
+        assert!(r.failed, "{r:?}");
+        assert_eq!(
+            r.msg.unwrap(),
+            format!("Timeout when waiting for file {}", t.path("never"))
+        );
+        let r = run(
+            &WaitFor,
+            json!({"path": t.path("never"), "state": "absent", "timeout": 1}),
+            &t.ctx(false),
+        );
+        assert!(!r.failed, "{r:?}");
+    }
+
+    #[test]
+    fn waits_for_a_listening_port_and_for_it_to_close() {
+        let t = TestCtx::new();
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let r = run(&WaitFor, json!({"port": port, "timeout": 5}), &t.ctx(false));
+        assert!(!r.failed, "{r:?}");
+        drop(listener);
+        let r = run(
+            &WaitFor,
+            json!({"port": port, "state": "stopped", "timeout": 5}),
+            &t.ctx(false),
+        );
+        assert!(!r.failed, "{r:?}");
+        let r = run(&WaitFor, json!({"port": port, "timeout": 1}), &t.ctx(false));
+        assert!(r.failed && r.msg.unwrap().contains(&format!("127.0.0.1:{port}")));
+    }
+}

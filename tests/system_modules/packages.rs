@@ -1,0 +1,160 @@
+//! apt and package on an isolated host: install, upgrade from a newer repository, remove.
+
+use super::*;
+
+#[test]
+fn apt_installs_upgrades_and_removes_local_packages() {
+    if !has("apt-get") || !has("dpkg-deb") {
+        return;
+    }
+    let Some(host) = IsolatedHost::start() else {
+        return;
+    };
+    let build = tempfile::tempdir().unwrap();
+    let a1 = build_deb(
+        build.path(),
+        "rconf-fix-a",
+        "1.0-1",
+        &[("/usr/share/rconf-fix-a/v", "1\n")],
+        None,
+    );
+    let b1 = build_deb(
+        build.path(),
+        "rconf-fix-b",
+        "1.0-1",
+        &[("/usr/share/rconf-fix-b/v", "1\n")],
+        None,
+    );
+    let repo_dir = host.share_dir().join("repo");
+    let repo = local_repo(&repo_dir, &[a1.clone(), b1.clone()]);
+    only_local_repo(&host, &repo);
+
+    let install =
+        "    - apt:\n        name: [rconf-fix-a, rconf-fix-b]\n        update_cache: yes\n";
+    let r = play(&host, install, &["--check"]);
+    assert!(
+        changed(&r, 0),
+        "check mode must predict the install: {r:#?}"
+    );
+    assert_eq!(
+        dpkg_version(&host, "rconf-fix-a"),
+        "",
+        "check mode installed a package"
+    );
+
+    let r = play(&host, install, &[]);
+    assert!(changed(&r, 0));
+    assert_eq!(r[0]["cache_updated"], true);
+    assert_eq!(dpkg_version(&host, "rconf-fix-a"), "ii 1.0-1");
+    assert_eq!(dpkg_version(&host, "rconf-fix-b"), "ii 1.0-1");
+
+    let again = "    - apt: name=rconf-fix-a,rconf-fix-b state=present cache_valid_time=3600 update_cache=yes\n";
+    let r = play(&host, again, &[]);
+    assert!(!changed(&r, 0), "second install changed: {r:#?}");
+    assert_eq!(
+        r[0]["cache_updated"], false,
+        "a fresh cache was updated again"
+    );
+
+    // A newer version appears in the repository: `latest` upgrades, `present` does not.
+    let a2 = build_deb(
+        build.path(),
+        "rconf-fix-a",
+        "2.0-1",
+        &[("/usr/share/rconf-fix-a/v", "2\n")],
+        None,
+    );
+    local_repo(&repo_dir, &[a2, b1]);
+    // Check mode does not refresh the cache, so refresh it for real first (as Ansible).
+    let r = play(&host, "    - apt: update_cache=yes\n", &[]);
+    assert!(changed(&r, 0) && r[0]["cache_updated"] == true, "{r:#?}");
+    let latest = "    - apt: name=rconf-fix-a\n    - apt: name=rconf-fix-a state=latest\n";
+    let r = play(&host, latest, &["--check"]);
+    assert!(!changed(&r, 0) && changed(&r, 1), "{r:#?}");
+    assert_eq!(
+        dpkg_version(&host, "rconf-fix-a"),
+        "ii 1.0-1",
+        "check mode upgraded"
+    );
+    let r = play(&host, latest, &[]);
+    assert!(!changed(&r, 0) && changed(&r, 1), "{r:#?}");
+    assert_eq!(dpkg_version(&host, "rconf-fix-a"), "ii 2.0-1");
+    assert_eq!(inside(&host, "cat /usr/share/rconf-fix-a/v"), "2");
+    let r = play(&host, "    - apt: name=rconf-fix-a state=latest\n", &[]);
+    assert!(!changed(&r, 0));
+
+    let remove = "    - apt:\n        name: [rconf-fix-a, rconf-fix-b, rconf-never-installed]\n        state: absent\n        purge: yes\n";
+    let r = play(&host, remove, &["--check"]);
+    assert!(changed(&r, 0), "{r:#?}");
+    assert_eq!(
+        dpkg_version(&host, "rconf-fix-b"),
+        "ii 1.0-1",
+        "check mode removed"
+    );
+    let r = play(&host, remove, &[]);
+    assert!(changed(&r, 0));
+    assert_eq!(dpkg_version(&host, "rconf-fix-a"), "");
+    assert_eq!(dpkg_version(&host, "rconf-fix-b"), "");
+    let r = play(&host, remove, &[]);
+    assert!(!changed(&r, 0));
+
+    // A package nobody serves fails the real run with Ansible's message.
+    let r = play(&host, "    - apt: name=rconf-nowhere\n", &[]);
+    assert_eq!(r[0]["failed"], true);
+    assert!(
+        r[0]["msg"]
+            .as_str()
+            .unwrap()
+            .contains("No package matching `rconf-nowhere`")
+    );
+}
+
+#[test]
+fn package_detects_apt_and_installs_a_deb_file() {
+    if !has("apt-get") || !has("dpkg-deb") {
+        return;
+    }
+    let Some(host) = IsolatedHost::start() else {
+        return;
+    };
+    let build = tempfile::tempdir().unwrap();
+    let c = build_deb(
+        build.path(),
+        "rconf-fix-c",
+        "1.0-1",
+        &[("/usr/share/rconf-fix-c/v", "1\n")],
+        None,
+    );
+    let d = build_deb(
+        build.path(),
+        "rconf-fix-d",
+        "3.1-1",
+        &[("/usr/share/rconf-fix-d/v", "1\n")],
+        None,
+    );
+    let repo_dir = host.share_dir().join("repo");
+    let repo = local_repo(&repo_dir, &[c]);
+    only_local_repo(&host, &repo);
+    std::fs::copy(&d, host.share_dir().join("d.deb")).unwrap();
+    let deb = host.share_dir().join("d.deb");
+    let tasks = format!(
+        "    - apt: update_cache=yes\n    - package: name=rconf-fix-c state=present\n    - apt: deb={}\n",
+        deb.display()
+    );
+    let r = play(&host, &tasks, &[]);
+    assert!(changed(&r, 0) && changed(&r, 1) && changed(&r, 2), "{r:#?}");
+    assert_eq!(dpkg_version(&host, "rconf-fix-c"), "ii 1.0-1");
+    assert_eq!(dpkg_version(&host, "rconf-fix-d"), "ii 3.1-1");
+    let r = play(
+        &host,
+        &tasks.replace("update_cache=yes", "update_cache=yes cache_valid_time=600"),
+        &[],
+    );
+    assert!(
+        !changed(&r, 0) && !changed(&r, 1) && !changed(&r, 2),
+        "{r:#?}"
+    );
+    let r = play(&host, "    - package: name=rconf-fix-c state=absent\n", &[]);
+    assert!(changed(&r, 0));
+    assert_eq!(dpkg_version(&host, "rconf-fix-c"), "");
+}
