@@ -56,6 +56,21 @@ const ABOUT: &[(&str, &str, &str)] = &[
     ),
     ("setup", "Gathers facts about the target", "- setup:"),
     (
+        "meta",
+        "Tells the runner what to do next: flush_handlers, end_play, end_host, ...",
+        "- meta: flush_handlers",
+    ),
+    (
+        "include_vars",
+        "Loads variables from a YAML or JSON file on the controller",
+        "- include_vars: vars/{{ ansible_facts.os_family }}.yml",
+    ),
+    (
+        "pause",
+        "Waits a number of seconds or minutes (never for a keypress)",
+        "- pause:\n    seconds: 10",
+    ),
+    (
         "fail",
         "Fails with a message",
         "- fail:\n    msg: unsupported platform",
