@@ -11,6 +11,12 @@ pub const PLAY_KEYS: &[&str] = &[
     "post_tasks",
     "handlers",
     "tags",
+    "become",
+    "become_user",
+    "become_method",
+    "become_flags",
+    "timeout",
+    "remote_user",
 ];
 
 pub const TASK_KEYS: &[&str] = &[
@@ -32,14 +38,16 @@ pub const TASK_KEYS: &[&str] = &[
     "no_log",
     "check_mode",
     "diff",
-];
-
-/// Ansible keywords that a real playbook may use and rconf does not implement yet.
-pub const NOT_YET: &[&str] = &[
     "become",
     "become_user",
     "become_method",
     "become_flags",
+    "timeout",
+    "remote_user",
+];
+
+/// Ansible keywords that a real playbook may use and rconf does not implement yet.
+pub const NOT_YET: &[&str] = &[
     "become_exe",
     "delegate_to",
     "delegate_facts",
@@ -48,7 +56,6 @@ pub const NOT_YET: &[&str] = &[
     "retries",
     "delay",
     "environment",
-    "timeout",
     "async",
     "poll",
     "throttle",
@@ -69,7 +76,6 @@ pub const NOT_YET: &[&str] = &[
     "debugger",
     "collections",
     "module_defaults",
-    "remote_user",
     "connection",
     "port",
     "ignore_unreachable",

@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use super::keywords::{NOT_YET, PLAY_KEYS, TASK_KEYS, did_you_mean};
 use super::node::{self, Node, NodeValue};
-use super::{LoopControl, LoopSource, Play, Playbook, Task};
+use super::{ConnectionKeywords, LoopControl, LoopSource, Play, Playbook, Task};
 use crate::error::{Diagnostic, Error, Location};
 use crate::modules::{self, BUILTINS};
 
@@ -118,10 +118,17 @@ impl Loader {
                 .map(|v| me.tasks(v, key, handler))
                 .unwrap_or_default()
         };
-        let pre_tasks = list(self, "pre_tasks", false);
-        let tasks = list(self, "tasks", false);
-        let post_tasks = list(self, "post_tasks", false);
-        let handlers = list(self, "handlers", true);
+        let connection = self.connection_keywords(n);
+        let mut pre_tasks = list(self, "pre_tasks", false);
+        let mut tasks = list(self, "tasks", false);
+        let mut post_tasks = list(self, "post_tasks", false);
+        let mut handlers = list(self, "handlers", true);
+        for t in [&mut pre_tasks, &mut tasks, &mut post_tasks, &mut handlers]
+            .into_iter()
+            .flatten()
+        {
+            t.connection.inherit(&connection);
+        }
         Some(Play {
             name,
             hosts,
@@ -288,6 +295,7 @@ impl Loader {
                 .unwrap_or(false),
             check_mode: n.get("check_mode").map(|v| self.boolean(v, "check_mode")),
             diff: n.get("diff").map(|v| self.boolean(v, "diff")),
+            connection: self.connection_keywords(n),
             location: self.loc(n),
         };
         Some(task)
@@ -398,6 +406,14 @@ impl Loader {
             }
             _ => vec![self.string(n, key)],
         }
+    }
+
+    fn connection_keywords(&mut self, n: &Node) -> ConnectionKeywords {
+        let (kw, errors) = ConnectionKeywords::read(|k| n.get(k).map(Node::to_json));
+        for e in errors {
+            self.err(n, e);
+        }
+        kw
     }
 
     fn boolean(&mut self, n: &Node, key: &str) -> bool {

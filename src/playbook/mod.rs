@@ -12,6 +12,7 @@ use serde_json::Value;
 
 use crate::error::Location;
 use crate::modules::Module;
+pub use crate::transport::keywords::ConnectionKeywords;
 
 pub use load::load;
 
@@ -70,6 +71,8 @@ pub struct Task {
     pub no_log: bool,
     pub check_mode: Option<bool>,
     pub diff: Option<bool>,
+    /// `become*`, `timeout`, `remote_user`, the play's filled in where the task sets none.
+    pub connection: ConnectionKeywords,
     pub location: Location,
 }
 
@@ -110,6 +113,7 @@ impl Task {
             no_log: false,
             check_mode: None,
             diff: None,
+            connection: ConnectionKeywords::default(),
             location,
         }
     }

@@ -282,17 +282,11 @@ impl Fleet {
     /// strict host key checking, a 10 s connect timeout.
     pub fn spec(&self, i: usize) -> ConnectSpec {
         let h = &self.hosts[i];
-        ConnectSpec {
-            name: h.name.clone(),
-            address: h.address.clone(),
-            port: h.port,
-            user: "root".to_string(),
-            identity_files: vec![self.identity()],
-            password: None,
-            connect_timeout: Duration::from_secs(10),
-            known_hosts_files: vec![self.known_hosts()],
-            host_key_policy: HostKeyPolicy::Strict,
-        }
+        let mut spec = ConnectSpec::new(&h.name, &h.address, h.port, "root");
+        spec.identity_files = vec![self.identity()];
+        spec.known_hosts_files = vec![self.known_hosts()];
+        spec.host_key_policy = HostKeyPolicy::Strict;
+        spec
     }
 
     /// SIGKILLs host `i`'s sshd and every session it spawned, as if the machine died.
