@@ -28,7 +28,8 @@ pub const KEYS: &[&str] = &[
 pub const METHODS: &[&str] = &["sudo", "su"];
 
 fn is_template(v: &Value) -> bool {
-    v.as_str().is_some_and(|s| s.contains("{{") || s.contains("{%"))
+    v.as_str()
+        .is_some_and(|s| s.contains("{{") || s.contains("{%"))
 }
 
 impl ConnectionKeywords {

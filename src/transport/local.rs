@@ -40,14 +40,17 @@ async fn feed(mut pipe: ChildStdin, prefix: &[u8], stdin: Stdin) -> Result<(), T
     let result = match pipe.write_all(prefix).await {
         Err(e) => Err(e),
         Ok(()) => match stdin {
-        Stdin::Empty => Ok(()),
-        Stdin::Bytes(bytes) => pipe.write_all(&bytes).await,
-        Stdin::File(path) => {
-            let mut file = tokio::fs::File::open(&path).await.map_err(|e| {
-                TransportError::Local(format!("cannot open `{}` for stdin: {e}", path.display()))
-            })?;
-            tokio::io::copy(&mut file, &mut pipe).await.map(|_| ())
-        }
+            Stdin::Empty => Ok(()),
+            Stdin::Bytes(bytes) => pipe.write_all(&bytes).await,
+            Stdin::File(path) => {
+                let mut file = tokio::fs::File::open(&path).await.map_err(|e| {
+                    TransportError::Local(format!(
+                        "cannot open `{}` for stdin: {e}",
+                        path.display()
+                    ))
+                })?;
+                tokio::io::copy(&mut file, &mut pipe).await.map(|_| ())
+            }
         },
     };
     match result {

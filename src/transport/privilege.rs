@@ -160,7 +160,10 @@ mod tests {
         assert!(w.stdin_prefix.is_empty());
         let command = String::from_utf8(w.command).unwrap();
         assert!(command.contains("sudo -n -H -u "), "{command}");
-        assert!(command.ends_with("rconf-become 'sh -c '\\''id -u'\\'''"), "{command}");
+        assert!(
+            command.ends_with("rconf-become 'sh -c '\\''id -u'\\'''"),
+            "{command}"
+        );
     }
 
     #[test]
@@ -175,8 +178,9 @@ mod tests {
     fn wrapper_failure_line_becomes_the_message() {
         let out = Output {
             status: Some(1),
-            stderr: b"noise\nrconf-become-failed:sudo to user root refused the become password: Sorry\n"
-                .to_vec(),
+            stderr:
+                b"noise\nrconf-become-failed:sudo to user root refused the become password: Sorry\n"
+                    .to_vec(),
             ..Output::default()
         };
         assert_eq!(

@@ -17,6 +17,8 @@ use super::{ConnectSpec, Output, Stdin, TransportError};
 /// Below OpenSSH's default `MaxSessions 10`, which also counts channels still closing.
 const MAX_CHANNELS: usize = 6;
 const CONNECT_ATTEMPTS: u32 = 3;
+/// How long a host may take to answer a keepalive after a task timed out.
+const PING_BOUND: Duration = Duration::from_secs(3);
 
 pub struct SshConnection {
     handle: Arc<Handle<ClientHandler>>,
@@ -51,10 +53,16 @@ impl SshConnection {
         let Some((first, rest)) = spec.proxy_jump.split_first() else {
             return Self::connect_direct(spec).await;
         };
-        let mut jumps = vec![Self::connect_direct(first).await.map_err(|e| via(first, e))?];
+        let mut jumps = vec![
+            Self::connect_direct(first)
+                .await
+                .map_err(|e| via(first, e))?,
+        ];
         for hop in rest {
             let last = jumps.last().expect("at least one hop");
-            let next = Self::connect_via(last, hop).await.map_err(|e| via(hop, e))?;
+            let next = Self::connect_via(last, hop)
+                .await
+                .map_err(|e| via(hop, e))?;
             jumps.push(next);
         }
         let last = jumps.last().expect("at least one hop");
@@ -247,11 +255,20 @@ impl SshConnection {
             }
             channel::run(&self.handle, command, prefix, stdin, &lost).await
         };
-        match timeout {
-            None => work.await,
-            Some(limit) => tokio::time::timeout(limit, work)
-                .await
-                .unwrap_or(Err(TransportError::Timeout(limit))),
+        let Some(limit) = timeout else {
+            return work.await;
+        };
+        match tokio::time::timeout(limit, work).await {
+            Ok(result) => result,
+            // A slow command on a healthy host is a failed task; a host that does not even
+            // answer a ping is gone, and later tasks should not wait for it again.
+            Err(_) => match tokio::time::timeout(PING_BOUND, self.handle.send_ping()).await {
+                Ok(Ok(())) => Err(TransportError::Timeout(limit)),
+                _ => Err(lost(format!(
+                    "the task timed out after {limit:?} and the host did not answer a keepalive \
+                     within {PING_BOUND:?}"
+                ))),
+            },
         }
     }
 
