@@ -1,6 +1,7 @@
 //! How rconf reaches a host: the `Transport` trait, its SSH and local implementations, and the
 //! connection parameters a host's inventory variables resolve to.
 
+pub mod config;
 pub mod keywords;
 pub mod known_hosts;
 pub mod local;
