@@ -112,6 +112,11 @@ impl CommonArgs {
             HostKeyChecking::AcceptNew => HostKeyPolicy::AcceptNew,
             HostKeyChecking::No => HostKeyPolicy::Off,
         };
+        let ssh_config = crate::transport::config::SshConfig::load(self.ssh_config.as_deref())
+            .map_err(Error::Usage)?;
+        for w in &ssh_config.warnings {
+            eprintln!("warning: {w}");
+        }
         Ok(RunOptions {
             playbook,
             inventory: self.inventory.clone(),
@@ -141,7 +146,7 @@ impl CommonArgs {
                     "BECOME password: ",
                 )?,
                 keepalive: self.keepalive.map(Duration::from_secs),
-                ssh_config: self.ssh_config.clone(),
+                ssh_config: std::sync::Arc::new(ssh_config),
             },
         })
     }

@@ -2,11 +2,14 @@
 //! `ansible_ssh_private_key_file`, `ansible_connection`, ...) into a live connection.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+use crate::transport::config::SshConfig;
 use crate::transport::keywords::ConnectionKeywords;
+use crate::transport::resolve::{Explicit, resolve};
 use crate::transport::local::LocalConnection;
 use crate::transport::privilege::{Become, Method};
 use crate::transport::ssh::SshConnection;
@@ -31,8 +34,8 @@ pub struct ConnectDefaults {
     pub become_password: Option<String>,
     /// Seconds between keepalives when the host is silent (`ServerAliveInterval`).
     pub keepalive: Option<Duration>,
-    /// `-F FILE`: the OpenSSH client config to read instead of `~/.ssh/config`.
-    pub ssh_config: Option<PathBuf>,
+    /// The OpenSSH client config (`-F FILE`, else `~/.ssh/config` and the system one).
+    pub ssh_config: Arc<SshConfig>,
 }
 
 impl Default for ConnectDefaults {
@@ -49,7 +52,7 @@ impl Default for ConnectDefaults {
             become_method: None,
             become_password: None,
             keepalive: None,
-            ssh_config: None,
+            ssh_config: Arc::default(),
         }
     }
 }
@@ -174,15 +177,17 @@ pub fn plan(
         }
     }
     let port = match get("ansible_port").or_else(|| get("ansible_ssh_port")) {
-        None | Some(Value::Null) => 22,
-        Some(Value::Number(n)) => n
-            .as_u64()
-            .and_then(|p| u16::try_from(p).ok())
-            .ok_or(format!("`ansible_port` must be a port number, found `{n}`"))?,
-        Some(Value::String(s)) => s
-            .trim()
-            .parse()
-            .map_err(|_| format!("`ansible_port` must be a port number, found `{s}`"))?,
+        None | Some(Value::Null) => None,
+        Some(Value::Number(n)) => Some(
+            n.as_u64()
+                .and_then(|p| u16::try_from(p).ok())
+                .ok_or(format!("`ansible_port` must be a port number, found `{n}`"))?,
+        ),
+        Some(Value::String(s)) => Some(
+            s.trim()
+                .parse()
+                .map_err(|_| format!("`ansible_port` must be a port number, found `{s}`"))?,
+        ),
         Some(other) => {
             return Err(format!(
                 "`ansible_port` must be a port number, found `{other}`"
@@ -192,38 +197,41 @@ pub fn plan(
     let user = text("ansible_user")
         .or_else(|| text("ansible_ssh_user"))
         .or_else(|| remote_user.map(str::to_string))
-        .or_else(|| defaults.user.clone())
-        .or_else(|| std::env::var("USER").ok())
-        .unwrap_or_else(|| "root".into());
+        .or_else(|| defaults.user.clone());
     let identity_files = text("ansible_ssh_private_key_file")
         .map(|p| vec![expand_home(&p)])
         .or_else(|| defaults.private_key.clone().map(|p| vec![p]))
         .unwrap_or_default();
-    let host_key_policy =
-        match get("ansible_host_key_checking").or_else(|| get("ansible_ssh_host_key_checking")) {
-            Some(v) if !crate::vars::truthy_json(&v) => HostKeyPolicy::Off,
-            _ => defaults.host_key_policy,
-        };
-    Ok(Plan::Ssh(ConnectSpec {
+    let host_key_off = matches!(
+        get("ansible_host_key_checking").or_else(|| get("ansible_ssh_host_key_checking")),
+        Some(v) if !crate::vars::truthy_json(&v)
+    );
+    let ssh_args = ["ansible_ssh_common_args", "ansible_ssh_extra_args"]
+        .iter()
+        .filter_map(|k| text(k))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let explicit = Explicit {
         name: name.to_string(),
-        address: text("ansible_host")
-            .or_else(|| text("ansible_ssh_host"))
-            .unwrap_or_else(|| name.to_string()),
+        host: text("ansible_host").or_else(|| text("ansible_ssh_host")),
         port,
         user,
         identity_files,
         password: text("ansible_password")
             .or_else(|| text("ansible_ssh_pass"))
             .or_else(|| defaults.password.clone()),
-        connect_timeout: defaults.connect_timeout,
-        known_hosts_files: Vec::new(),
-        host_key_policy,
         key_passphrase: defaults.key_passphrase.clone(),
-        identities_only: false,
-        keepalive_interval: defaults.keepalive.unwrap_or(Duration::from_secs(15)),
-        keepalive_max: 3,
-        proxy_jump: Vec::new(),
-    }))
+        connect_timeout: defaults.connect_timeout,
+        keepalive: defaults.keepalive,
+        host_key_off,
+        default_policy: defaults.host_key_policy,
+        ssh_args,
+    };
+    let (spec, warnings) = resolve(&explicit, &defaults.ssh_config);
+    for w in warnings {
+        tracing::warn!("host `{name}`: {w}");
+    }
+    Ok(Plan::Ssh(spec))
 }
 
 fn expand_home(p: &str) -> PathBuf {

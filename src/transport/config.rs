@@ -239,13 +239,18 @@ impl SshConfig {
 
     /// The settings for `host` (the name ssh is given), first value winning.
     pub fn lookup(&self, host: &str) -> HostConfig {
+        self.lookup_from(host, HostConfig::default())
+    }
+
+    /// `lookup`, keeping what `seed` already sets (command-line options come first).
+    pub fn lookup_from(&self, host: &str, seed: HostConfig) -> HostConfig {
         let mut lines = Vec::new();
         for s in &self.sections {
             if s.patterns.as_ref().is_none_or(|p| host_matches(p, host)) {
                 lines.extend(s.lines.iter().cloned());
             }
         }
-        let mut out = HostConfig::default();
+        let mut out = seed;
         for (key, value) in lines {
             out.apply(&key, &value, host);
         }

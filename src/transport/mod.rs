@@ -7,6 +7,7 @@ pub mod known_hosts;
 pub mod local;
 pub mod privilege;
 pub mod prompt;
+pub mod resolve;
 pub mod ssh;
 
 use std::path::PathBuf;
