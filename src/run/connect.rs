@@ -9,9 +9,9 @@ use serde_json::Value;
 
 use crate::transport::config::SshConfig;
 use crate::transport::keywords::ConnectionKeywords;
-use crate::transport::resolve::{Explicit, resolve};
 use crate::transport::local::LocalConnection;
 use crate::transport::privilege::{Become, Method};
+use crate::transport::resolve::{Explicit, resolve};
 use crate::transport::ssh::SshConnection;
 use crate::transport::{ConnectSpec, Connection, HostKeyPolicy, TransportError};
 
@@ -149,7 +149,7 @@ pub fn task_connection(
 /// How to reach one host, decided from its rendered variables.
 pub enum Plan {
     Local,
-    Ssh(ConnectSpec),
+    Ssh(Box<ConnectSpec>),
 }
 
 /// How to reach `name`; `remote_user` is the task's keyword (below `ansible_user`).
@@ -231,7 +231,7 @@ pub fn plan(
     for w in warnings {
         tracing::warn!("host `{name}`: {w}");
     }
-    Ok(Plan::Ssh(spec))
+    Ok(Plan::Ssh(Box::new(spec)))
 }
 
 fn expand_home(p: &str) -> PathBuf {

@@ -58,7 +58,9 @@ fn home() -> PathBuf {
 }
 
 fn expand(path: &str, host: &str) -> PathBuf {
-    let path = path.replace("%h", host).replace("%d", &home().to_string_lossy());
+    let path = path
+        .replace("%h", host)
+        .replace("%d", &home().to_string_lossy());
     match path.strip_prefix("~/") {
         Some(rest) => home().join(rest),
         None => PathBuf::from(path),
@@ -72,7 +74,9 @@ pub fn glob(pattern: &str, text: &str) -> bool {
             None => t.is_empty(),
             Some((b'*', rest)) => (0..=t.len()).any(|i| go(rest, &t[i..])),
             Some((b'?', rest)) => !t.is_empty() && go(rest, &t[1..]),
-            Some((c, rest)) => t.first().is_some_and(|x| x.eq_ignore_ascii_case(c)) && go(rest, &t[1..]),
+            Some((c, rest)) => {
+                t.first().is_some_and(|x| x.eq_ignore_ascii_case(c)) && go(rest, &t[1..])
+            }
         }
     }
     go(pattern.as_bytes(), text.as_bytes())
@@ -119,7 +123,10 @@ impl SshConfig {
                 config.parse(&text, path, 0);
             }
             None => {
-                for path in [home().join(".ssh/config"), PathBuf::from("/etc/ssh/ssh_config")] {
+                for path in [
+                    home().join(".ssh/config"),
+                    PathBuf::from("/etc/ssh/ssh_config"),
+                ] {
                     if let Ok(text) = std::fs::read_to_string(&path) {
                         config.parse(&text, &path, 0);
                     }
@@ -170,12 +177,9 @@ impl SshConfig {
         let lower: Vec<String> = args.iter().map(|a| a.to_ascii_lowercase()).collect();
         let patterns = match lower.as_slice() {
             [all] if all == "all" => Some(vec!["*".to_string()]),
-            [kind, list] if kind == "host" || kind == "originalhost" => Some(
-                args[1]
-                    .split(',')
-                    .map(str::to_string)
-                    .collect::<Vec<_>>(),
-            ),
+            [kind, list] if kind == "host" || kind == "originalhost" => {
+                Some(args[1].split(',').map(str::to_string).collect::<Vec<_>>())
+            }
             _ => None,
         };
         match patterns {
@@ -303,10 +307,8 @@ impl HostConfig {
             }
             "userknownhostsfile" => {
                 if self.user_known_hosts_files.is_empty() {
-                    self.user_known_hosts_files = value
-                        .split_whitespace()
-                        .map(|f| expand(f, host))
-                        .collect();
+                    self.user_known_hosts_files =
+                        value.split_whitespace().map(|f| expand(f, host)).collect();
                 }
             }
             "stricthostkeychecking" => {
@@ -327,7 +329,8 @@ impl HostConfig {
 /// The `-o Key=Value` (and `-oKey=Value`) options of an `ansible_ssh_common_args` or
 /// `ansible_ssh_extra_args` string; the second list warns about everything else in it.
 pub fn ssh_args_options(args: &str) -> (Vec<(String, String)>, Vec<String>) {
-    let words = shlex::split(args).unwrap_or_else(|| args.split_whitespace().map(String::from).collect());
+    let words =
+        shlex::split(args).unwrap_or_else(|| args.split_whitespace().map(String::from).collect());
     let mut options = Vec::new();
     let mut warnings = Vec::new();
     let mut words = words.into_iter();
@@ -336,7 +339,9 @@ pub fn ssh_args_options(args: &str) -> (Vec<(String, String)>, Vec<String>) {
             Some("") => words.next(),
             Some(inline) => Some(inline.to_string()),
             None => {
-                warnings.push(format!("ssh argument `{w}` is ignored (only `-o Key=Value` options are read)"));
+                warnings.push(format!(
+                    "ssh argument `{w}` is ignored (only `-o Key=Value` options are read)"
+                ));
                 continue;
             }
         };

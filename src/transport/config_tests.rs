@@ -34,7 +34,11 @@ fn match_host_applies_and_other_match_sections_are_skipped_with_their_line() {
     assert_eq!(c.lookup("db1").port, Some(5));
     assert_eq!(c.lookup("other").user, None);
     assert_eq!(c.warnings.len(), 1);
-    assert!(c.warnings[0].starts_with("/cfg:3: `Match exec true`"), "{:?}", c.warnings);
+    assert!(
+        c.warnings[0].starts_with("/cfg:3: `Match exec true`"),
+        "{:?}",
+        c.warnings
+    );
 }
 
 #[test]
@@ -48,7 +52,10 @@ fn jump_chain_timeouts_and_host_key_options() {
     assert_eq!(t.connect_timeout, Some(Duration::from_secs(4)));
     assert_eq!(t.server_alive_interval, Some(Duration::from_secs(2)));
     assert_eq!(t.strict_host_key_checking.as_deref(), Some("accept-new"));
-    assert_eq!(t.user_known_hosts_files, vec![PathBuf::from("/x/kh"), PathBuf::from("/y/kh")]);
+    assert_eq!(
+        t.user_known_hosts_files,
+        vec![PathBuf::from("/x/kh"), PathBuf::from("/y/kh")]
+    );
     assert_eq!(t.identities_only, Some(true));
 }
 

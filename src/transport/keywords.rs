@@ -57,7 +57,7 @@ impl ConnectionKeywords {
         }
         if let Some(t) = &kw.timeout
             && !is_template(t)
-            && !t.as_u64().is_some_and(|n| n > 0)
+            && t.as_u64().is_none_or(|n| n == 0)
         {
             errors.push(format!(
                 "`timeout` must be a whole number of seconds above 0, found `{t}`"

@@ -135,7 +135,9 @@ mod tests {
 
     #[test]
     fn inventory_beats_ssh_args_which_beat_the_config() {
-        let c = config("Host web\n  HostName web.internal\n  Port 2200\n  User cfg\n  ServerAliveInterval 7\n");
+        let c = config(
+            "Host web\n  HostName web.internal\n  Port 2200\n  User cfg\n  ServerAliveInterval 7\n",
+        );
         let e = Explicit {
             name: "web".into(),
             user: Some("inv".into()),
@@ -173,6 +175,9 @@ mod tests {
             .map(|j| format!("{}@{}:{}", j.user, j.address, j.port))
             .collect();
         assert_eq!(hops, vec!["ops@b1:2201", "root@10.0.0.2:2202"]);
-        assert_eq!(spec.proxy_jump[1].identity_files, vec![PathBuf::from("/k/main")]);
+        assert_eq!(
+            spec.proxy_jump[1].identity_files,
+            vec![PathBuf::from("/k/main")]
+        );
     }
 }
