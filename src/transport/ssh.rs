@@ -4,6 +4,7 @@
 mod auth;
 mod channel;
 mod handler;
+mod keyfix;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};

@@ -206,6 +206,13 @@ fn load_key(
 ) -> Result<russh::keys::PrivateKey, russh::keys::Error> {
     match russh::keys::load_secret_key(path, None) {
         Err(russh::keys::Error::KeyIsEncrypted) => {}
+        Err(e @ russh::keys::Error::SshKey(_)) => {
+            let text = std::fs::read_to_string(path).unwrap_or_default();
+            return match super::keyfix::pad_short_ecdsa_scalar(&text) {
+                Some(fixed) => russh::keys::decode_secret_key(&fixed, None),
+                None => Err(e),
+            };
+        }
         other => return other,
     }
     if let Some(p) = passphrase {
