@@ -61,7 +61,10 @@ fn copying_200_mb_keeps_controller_memory_flat() {
     );
     assert_eq!(std::fs::metadata(&dest).unwrap().len(), SIZE as u64);
     let peak = children_peak_rss();
-    eprintln!("copied {SIZE} bytes in {took:?}; peak child RSS {} MiB", peak >> 20);
+    eprintln!(
+        "copied {SIZE} bytes in {took:?}; peak child RSS {} MiB",
+        peak >> 20
+    );
     assert!(
         peak < (SIZE as u64) / 4,
         "peak RSS {} MiB for a {} MiB file",

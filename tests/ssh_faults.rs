@@ -123,3 +123,30 @@ fn twenty_hosts_one_hung_ends_within_the_task_timeout() {
     // Timeout 6 s (counted from before the fault) plus a 3 s ping, plus a margin.
     assert!(after < Duration::from_secs(12), "took {after:?}");
 }
+
+#[test]
+fn timeout_keyword_fails_a_slow_task_on_a_healthy_host() {
+    let fleet = Fleet::start(1);
+    let playbook = fleet.dir.path().join("slow.yml");
+    std::fs::write(
+        &playbook,
+        "- hosts: all\n  gather_facts: false\n  timeout: 30\n  tasks:\n\
+         \x20   - command: sleep 20\n      timeout: 1\n",
+    )
+    .unwrap();
+    let started = Instant::now();
+    let out = fleet
+        .rconf()
+        .arg("run")
+        .arg(&playbook)
+        .arg("-i")
+        .arg(fleet.write_inventory())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("timed out after 1s"), "{}", text(&out));
+    assert!(started.elapsed() < Duration::from_secs(8), "{}", text(&out));
+    let recap = recap(&String::from_utf8_lossy(&out.stdout));
+    assert_eq!(recap["h1"]["failed"], 1);
+    assert_eq!(recap["h1"]["unreachable"], 0);
+}

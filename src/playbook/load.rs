@@ -532,7 +532,7 @@ mod tests {
         let pb = load_text("- name: web\n  hosts: web\n  become_not_used: 1\n");
         assert_eq!(
             pb.unwrap_err(),
-            "site.yml:3:3: unknown play keyword `become_not_used` (expected one of: name, hosts, vars, gather_facts, pre_tasks, tasks, post_tasks, handlers, tags)"
+            "site.yml:3:3: unknown play keyword `become_not_used` (expected one of: name, hosts, vars, gather_facts, pre_tasks, tasks, post_tasks, handlers, tags, become, become_user, become_method, become_flags, timeout, remote_user)"
         );
         let pb = load_text(
             "- hosts: all\n  gather_facts: no\n  tasks:\n    - name: a\n      ansible.builtin.command: uname -a\n      changed_when: false\n    - copy: {content: x, dest: /tmp/x}\n      when: [a, b]\n      loop: \"{{ items }}\"\n",
@@ -554,7 +554,7 @@ mod tests {
     #[test]
     fn reports_every_problem_at_once_with_its_place() {
         let e = load_text(
-            "- hosts: all\n  tasks:\n    - regster: x\n      command: ls\n    - file: {path: /x, stat: touch}\n    - become: yes\n      command: ls\n    - {}\n",
+            "- hosts: all\n  tasks:\n    - regster: x\n      command: ls\n    - file: {path: /x, stat: touch}\n    - delegate_to: x\n      command: ls\n    - {}\n",
         )
         .unwrap_err();
         let lines: Vec<&str> = e.split("\nerror: ").collect();
@@ -568,7 +568,7 @@ mod tests {
         );
         assert_eq!(
             lines[2],
-            "site.yml:6:7: task keyword `become` is not supported by rconf yet"
+            "site.yml:6:7: task keyword `delegate_to` is not supported by rconf yet"
         );
         assert!(
             lines[3].starts_with("site.yml:8:7: task has no module"),
