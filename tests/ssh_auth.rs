@@ -90,3 +90,70 @@ fn encrypted_key_opens_with_a_passphrase_file_and_is_explained_without_one() {
     );
     assert!(all.contains("the server accepts: publickey"), "{all}");
 }
+
+/// Password login against a second sshd inside an isolated host (password logins for a user
+/// created there, so this machine's accounts are never involved).
+#[test]
+fn password_login_from_a_variable_or_a_file_and_a_clear_refusal() {
+    let Some(host) = common::IsolatedHost::start() else {
+        return;
+    };
+    let port = std::net::TcpListener::bind((host.address.as_str(), 0))
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let setup = host.exec(&format!(
+        "useradd -m -s /bin/sh rconfbob && printf 'rconfbob:pw-%s\\n' 42 | chpasswd && \
+         ssh-keygen -q -t ed25519 -N '' -f /etc/ssh/pw_host_key && \
+         printf 'ListenAddress {a}\\nPort {port}\\nHostKey /etc/ssh/pw_host_key\\nPidFile none\\n\
+         UsePAM no\\nPasswordAuthentication yes\\nPubkeyAuthentication no\\n\
+         KbdInteractiveAuthentication no\\nSetEnv SHLVL=1\\n' > /etc/ssh/pw_config && \
+         /usr/sbin/sshd -f /etc/ssh/pw_config",
+        a = host.address
+    ));
+    assert!(setup.status.success(), "{}", text(&setup));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while std::net::TcpStream::connect((host.address.as_str(), port)).is_err() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "password sshd did not start"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let playbook = host.dir.path().join("site.yml");
+    std::fs::write(&playbook, PLAYBOOK).unwrap();
+    let run = |vars: &str, extra: &[&str]| {
+        let inventory = host.dir.path().join("pw.ini");
+        std::fs::write(
+            &inventory,
+            format!(
+                "box ansible_host={} ansible_port={port} ansible_user=rconfbob {vars}\n",
+                host.address
+            ),
+        )
+        .unwrap();
+        host.rconf()
+            .arg("run")
+            .arg(&playbook)
+            .arg("-i")
+            .arg(&inventory)
+            .args(["--host-key-checking", "no"])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let out = run("ansible_password=pw-42", &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let file = host.dir.path().join("login-pass");
+    std::fs::write(&file, "pw-42\n").unwrap();
+    let out = run("", &["--connection-password-file", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let out = run("ansible_password=wrong", &[]);
+    assert_eq!(out.status.code(), Some(4), "{}", text(&out));
+    assert!(
+        text(&out).contains(", password; the server accepts: password"),
+        "{}",
+        text(&out)
+    );
+}
