@@ -7,6 +7,8 @@ cd "$(dirname "$0")/.."
 missing=()
 [ -x /usr/sbin/sshd ] || missing+=(openssh-server)
 command -v ssh-keygen >/dev/null || missing+=(openssh-client)
+# become tests run sudo inside isolated hosts, whose root is an overlay of this machine's.
+[ -x /usr/bin/sudo ] || missing+=(sudo)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "tests/run.sh: the tests need ${missing[*]}; install them as root (apt-get install ${missing[*]})" >&2

@@ -94,6 +94,38 @@ pub struct CommonArgs {
     /// Host key verification against ~/.ssh/known_hosts.
     #[arg(long, value_enum, default_value_t = HostKeyChecking::Yes, value_name = "MODE")]
     pub host_key_checking: HostKeyChecking,
+    /// Ask for the SSH login password on the terminal (hosts without `ansible_password`).
+    #[arg(short = 'k', long)]
+    pub ask_pass: bool,
+    /// Read the SSH login password from the first line of FILE.
+    #[arg(long, value_name = "FILE")]
+    pub connection_password_file: Option<PathBuf>,
+    /// Read the passphrase of encrypted key files from the first line of FILE (else it is
+    /// asked on the terminal, once per key).
+    #[arg(long, value_name = "FILE")]
+    pub key_passphrase_file: Option<PathBuf>,
+    /// Run tasks with privilege escalation (`become: true`) unless they say otherwise.
+    #[arg(short = 'b', long = "become")]
+    pub become_: bool,
+    /// Become this user (default `root`).
+    #[arg(long, value_name = "USER")]
+    pub become_user: Option<String>,
+    /// How to become another user: `sudo` (default) or `su`.
+    #[arg(long, value_name = "METHOD")]
+    pub become_method: Option<String>,
+    /// Ask for the become (sudo) password on the terminal.
+    #[arg(short = 'K', long)]
+    pub ask_become_pass: bool,
+    /// Read the become password from the first line of FILE.
+    #[arg(long, value_name = "FILE")]
+    pub become_password_file: Option<PathBuf>,
+    /// OpenSSH client config file to read instead of ~/.ssh/config.
+    #[arg(short = 'F', long = "ssh-config", value_name = "FILE")]
+    pub ssh_config: Option<PathBuf>,
+    /// Seconds of silence after which a host is sent a keepalive; three unanswered ones make
+    /// it unreachable (default: `ServerAliveInterval`, else 15).
+    #[arg(long, value_name = "SECONDS")]
+    pub keepalive: Option<u64>,
     /// Colour in human output (auto: on a terminal, unless NO_COLOR is set).
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
     pub color: ColorChoice,
@@ -114,6 +146,11 @@ impl CommonArgs {
             HostKeyChecking::AcceptNew => HostKeyPolicy::AcceptNew,
             HostKeyChecking::No => HostKeyPolicy::Off,
         };
+        let ssh_config = crate::transport::config::SshConfig::load(self.ssh_config.as_deref())
+            .map_err(Error::Usage)?;
+        for w in &ssh_config.warnings {
+            eprintln!("warning: {w}");
+        }
         Ok(RunOptions {
             playbook,
             inventory: self.inventory.clone(),
@@ -128,6 +165,22 @@ impl CommonArgs {
                 private_key: self.private_key.clone(),
                 connect_timeout: Duration::from_secs(self.connect_timeout),
                 host_key_policy,
+                password: secret(
+                    self.ask_pass,
+                    &self.connection_password_file,
+                    "SSH password: ",
+                )?,
+                key_passphrase: secret(false, &self.key_passphrase_file, "")?,
+                become_: self.become_,
+                become_user: self.become_user.clone(),
+                become_method: self.become_method.clone(),
+                become_password: secret(
+                    self.ask_become_pass,
+                    &self.become_password_file,
+                    "BECOME password: ",
+                )?,
+                keepalive: self.keepalive.map(Duration::from_secs),
+                ssh_config: std::sync::Arc::new(ssh_config),
             },
             tags: TagFilter::default(),
             start_at_task: None,
@@ -147,6 +200,23 @@ impl CommonArgs {
             }
         }
     }
+}
+
+/// A secret from FILE, or asked on the terminal when `ask` is set.
+fn secret(ask: bool, file: &Option<PathBuf>, question: &str) -> Result<Option<String>, Error> {
+    use crate::transport::prompt;
+    if let Some(path) = file {
+        return prompt::first_line_of(path).map(Some).map_err(Error::Usage);
+    }
+    if !ask {
+        return Ok(None);
+    }
+    prompt::secret(question).map(Some).ok_or_else(|| {
+        Error::Usage(format!(
+            "`{}` needs a terminal to ask on; give the secret in a file instead",
+            question.trim_end_matches(": ")
+        ))
+    })
 }
 
 impl RunArgs {

@@ -23,6 +23,12 @@ pub const PLAY_KEYS: &[&str] = &[
     "diff",
     "no_log",
     "ignore_errors",
+    "become",
+    "become_user",
+    "become_method",
+    "become_flags",
+    "timeout",
+    "remote_user",
 ];
 
 /// Keywords a block passes down to every task inside it (also valid on tasks).
@@ -40,6 +46,12 @@ pub const INHERITED_KEYS: &[&str] = &[
     "delegate_to",
     "delegate_facts",
     "any_errors_fatal",
+    "become",
+    "become_user",
+    "become_method",
+    "become_flags",
+    "timeout",
+    "remote_user",
 ];
 
 pub const BLOCK_KEYS: &[&str] = &["block", "rescue", "always"];
@@ -73,6 +85,12 @@ pub const TASK_KEYS: &[&str] = &[
     "delegate_to",
     "delegate_facts",
     "any_errors_fatal",
+    "become",
+    "become_user",
+    "become_method",
+    "become_flags",
+    "timeout",
+    "remote_user",
 ];
 
 /// Task-shaped entries that pull in other task files or roles, resolved at load time.
@@ -89,19 +107,13 @@ pub const INCLUDE_KEYS: &[&str] = &[
 
 /// Ansible keywords that a real playbook may use and rconf does not implement yet.
 pub const NOT_YET: &[&str] = &[
-    "become",
-    "become_user",
-    "become_method",
-    "become_flags",
     "become_exe",
-    "timeout",
     "async",
     "poll",
     "throttle",
     "debugger",
     "collections",
     "module_defaults",
-    "remote_user",
     "connection",
     "port",
     "ignore_unreachable",

@@ -420,7 +420,7 @@ mod tests {
         let pb = load_text("- name: web\n  hosts: web\n  become_not_used: 1\n");
         assert_eq!(
             pb.unwrap_err(),
-            "site.yml:3:3: unknown play keyword `become_not_used` (expected one of: name, hosts, vars, vars_files, gather_facts, roles, pre_tasks, tasks, post_tasks, handlers, tags, serial, max_fail_percentage, any_errors_fatal, strategy, force_handlers, environment, check_mode, diff, no_log, ignore_errors)"
+            "site.yml:3:3: unknown play keyword `become_not_used` (expected one of: name, hosts, vars, vars_files, gather_facts, roles, pre_tasks, tasks, post_tasks, handlers, tags, serial, max_fail_percentage, any_errors_fatal, strategy, force_handlers, environment, check_mode, diff, no_log, ignore_errors, become, become_user, become_method, become_flags, timeout, remote_user)"
         );
         let pb = load_text(
             "- hosts: all\n  gather_facts: no\n  tasks:\n    - name: a\n      ansible.builtin.command: uname -a\n      changed_when: false\n    - copy: {content: x, dest: /tmp/x}\n      when: [a, b]\n      loop: \"{{ items }}\"\n",
@@ -442,7 +442,7 @@ mod tests {
     #[test]
     fn reports_every_problem_at_once_with_its_place() {
         let e = load_text(
-            "- hosts: all\n  tasks:\n    - regster: x\n      command: ls\n    - file: {path: /x, stat: touch}\n    - become: yes\n      command: ls\n    - {}\n",
+            "- hosts: all\n  tasks:\n    - regster: x\n      command: ls\n    - file: {path: /x, stat: touch}\n    - async: 10\n      command: ls\n    - {}\n",
         )
         .unwrap_err();
         let lines: Vec<&str> = e.split("\nerror: ").collect();
@@ -456,7 +456,7 @@ mod tests {
         );
         assert_eq!(
             lines[2],
-            "site.yml:6:7: task keyword `become` is not supported by rconf yet"
+            "site.yml:6:7: task keyword `async` is not supported by rconf yet"
         );
         assert!(
             lines[3].starts_with("site.yml:8:7: task has no module"),

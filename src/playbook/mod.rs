@@ -21,6 +21,7 @@ use serde_json::Value;
 use crate::error::Location;
 use crate::modules::Module;
 
+pub use crate::transport::keywords::ConnectionKeywords;
 pub use load::{LoadOptions, load};
 
 #[derive(Debug)]
@@ -197,6 +198,8 @@ pub struct Task {
     pub delegate_facts: bool,
     pub block: Option<(usize, Part)>,
     pub role: Option<Arc<Role>>,
+    /// `become*`, `timeout`, `remote_user`, with the enclosing blocks' and play's filled in.
+    pub connection: ConnectionKeywords,
     pub location: Location,
 }
 
@@ -248,6 +251,7 @@ impl Task {
             delegate_facts: false,
             block: None,
             role: None,
+            connection: ConnectionKeywords::default(),
             location,
         }
     }

@@ -11,7 +11,7 @@ use serde_json::Value;
 use super::keywords::{BLOCK_KEYS, INCLUDE_KEYS, INHERITED_KEYS, NOT_YET, TASK_KEYS, did_you_mean};
 use super::load::Loader;
 use super::node::{Node, NodeValue};
-use super::{Block, LoopSource, Part, Retry, Role, Task, TaskList};
+use super::{Block, ConnectionKeywords, LoopSource, Part, Retry, Role, Task, TaskList};
 use crate::modules::{self, BUILTINS};
 use crate::template::Templar;
 
@@ -35,6 +35,7 @@ pub(super) struct Inherit {
     pub delegate_to: Option<String>,
     pub delegate_facts: Option<bool>,
     pub role: Option<Arc<Role>>,
+    pub connection: ConnectionKeywords,
     /// Where relative task files are looked up first: the including file's directory.
     pub base_dir: PathBuf,
     pub depth: usize,
@@ -300,6 +301,12 @@ impl Loader {
         if let Some(v) = n.get("delegate_facts") {
             inh.delegate_facts = Some(self.boolean(v, "delegate_facts"));
         }
+        let (mut kw, errors) = ConnectionKeywords::read(|k| n.get(k).map(Node::to_json));
+        for e in errors {
+            self.err(n, e);
+        }
+        kw.inherit(&outer.connection);
+        inh.connection = kw;
         inh
     }
 
@@ -417,6 +424,7 @@ impl Loader {
             delegate_facts: own.delegate_facts.unwrap_or(false),
             block: None,
             role: own.role,
+            connection: own.connection,
             location: self.loc(n),
         })
     }

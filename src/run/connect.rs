@@ -2,11 +2,16 @@
 //! `ansible_ssh_private_key_file`, `ansible_connection`, ...) into a live connection.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+use crate::transport::config::SshConfig;
+use crate::transport::keywords::ConnectionKeywords;
 use crate::transport::local::LocalConnection;
+use crate::transport::privilege::{Become, Method};
+use crate::transport::resolve::{Explicit, resolve};
 use crate::transport::ssh::SshConnection;
 use crate::transport::{ConnectSpec, Connection, HostKeyPolicy, TransportError};
 
@@ -17,18 +22,142 @@ pub struct ConnectDefaults {
     pub private_key: Option<PathBuf>,
     pub connect_timeout: Duration,
     pub host_key_policy: HostKeyPolicy,
+    /// `-k/--ask-pass`: the login password for every host that has none in its variables.
+    pub password: Option<String>,
+    /// `--key-passphrase-file`: the passphrase for encrypted key files.
+    pub key_passphrase: Option<String>,
+    /// `-b/--become`, `--become-user`, `--become-method`: below keywords and variables.
+    pub become_: bool,
+    pub become_user: Option<String>,
+    pub become_method: Option<String>,
+    /// `-K/--ask-become-pass`.
+    pub become_password: Option<String>,
+    /// Seconds between keepalives when the host is silent (`ServerAliveInterval`).
+    pub keepalive: Option<Duration>,
+    /// The OpenSSH client config (`-F FILE`, else `~/.ssh/config` and the system one).
+    pub ssh_config: Arc<SshConfig>,
+}
+
+impl Default for ConnectDefaults {
+    fn default() -> Self {
+        ConnectDefaults {
+            user: None,
+            private_key: None,
+            connect_timeout: Duration::from_secs(10),
+            host_key_policy: HostKeyPolicy::Strict,
+            password: None,
+            key_passphrase: None,
+            become_: false,
+            become_user: None,
+            become_method: None,
+            become_password: None,
+            keepalive: None,
+            ssh_config: Arc::default(),
+        }
+    }
+}
+
+/// How one task uses its host's connection, from keywords, variables and flags.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TaskConnection {
+    pub become_: Option<Become>,
+    pub timeout: Option<Duration>,
+    /// `remote_user`: the login user when no variable names one.
+    pub remote_user: Option<String>,
+}
+
+/// Resolves a task's connection keywords with Ansible's precedence: connection variables
+/// (`ansible_become*`) over keywords over command-line flags. `render` templates a keyword.
+pub fn task_connection(
+    kw: &ConnectionKeywords,
+    get: &dyn Fn(&str) -> Option<Value>,
+    render: &dyn Fn(&Value) -> Result<Value, String>,
+    defaults: &ConnectDefaults,
+) -> Result<TaskConnection, String> {
+    let rendered = |v: &Option<Value>| -> Result<Option<Value>, String> {
+        match v {
+            None | Some(Value::Null) => Ok(None),
+            Some(v) => render(v).map(|v| (!v.is_null()).then_some(v)),
+        }
+    };
+    let text = |v: Value| match v {
+        Value::String(s) => s,
+        other => other.to_string(),
+    };
+    let var = |names: &[&str]| -> Result<Option<Value>, String> {
+        for n in names {
+            if let Some(v) = rendered(&get(n))? {
+                return Ok(Some(v));
+            }
+        }
+        Ok(None)
+    };
+    let enabled = match var(&["ansible_become"])?.or(rendered(&kw.become_)?) {
+        Some(v) => crate::vars::truthy_json(&v),
+        None => defaults.become_,
+    };
+    let become_ = if enabled {
+        let method = var(&["ansible_become_method"])?
+            .or(rendered(&kw.become_method)?)
+            .map(text)
+            .or_else(|| defaults.become_method.clone())
+            .unwrap_or_else(|| "sudo".into());
+        let user = var(&["ansible_become_user"])?
+            .or(rendered(&kw.become_user)?)
+            .map(text)
+            .or_else(|| defaults.become_user.clone())
+            .unwrap_or_else(|| "root".into());
+        Some(Become {
+            method: Method::parse(&method)?,
+            user,
+            flags: var(&["ansible_become_flags"])?
+                .or(rendered(&kw.become_flags)?)
+                .map(text),
+            password: var(&["ansible_become_password", "ansible_become_pass"])?
+                .map(text)
+                .or_else(|| defaults.become_password.clone()),
+        })
+    } else {
+        None
+    };
+    let timeout = match rendered(&kw.timeout)? {
+        None => None,
+        Some(v) => {
+            let secs = match &v {
+                Value::Number(n) => n.as_u64(),
+                Value::String(s) => s.trim().parse().ok(),
+                _ => None,
+            };
+            match secs {
+                Some(s) if s > 0 => Some(Duration::from_secs(s)),
+                _ => {
+                    return Err(format!(
+                        "`timeout` must be a whole number of seconds above 0, found `{}`",
+                        text(v)
+                    ));
+                }
+            }
+        }
+    };
+    Ok(TaskConnection {
+        become_,
+        timeout,
+        remote_user: rendered(&kw.remote_user)?.map(text),
+    })
 }
 
 /// How to reach one host, decided from its rendered variables.
 pub enum Plan {
     Local,
-    Ssh(ConnectSpec),
+    Ssh(Box<ConnectSpec>),
 }
 
+/// How to reach `name`; `remote_user` is the task's keyword (below `ansible_user`).
 pub fn plan(
     name: &str,
     get: &dyn Fn(&str) -> Option<Value>,
     defaults: &ConnectDefaults,
+    remote_user: Option<&str>,
 ) -> Result<Plan, String> {
     let text = |key: &str| {
         get(key).and_then(|v| match v {
@@ -48,15 +177,17 @@ pub fn plan(
         }
     }
     let port = match get("ansible_port").or_else(|| get("ansible_ssh_port")) {
-        None | Some(Value::Null) => 22,
-        Some(Value::Number(n)) => n
-            .as_u64()
-            .and_then(|p| u16::try_from(p).ok())
-            .ok_or(format!("`ansible_port` must be a port number, found `{n}`"))?,
-        Some(Value::String(s)) => s
-            .trim()
-            .parse()
-            .map_err(|_| format!("`ansible_port` must be a port number, found `{s}`"))?,
+        None | Some(Value::Null) => None,
+        Some(Value::Number(n)) => Some(
+            n.as_u64()
+                .and_then(|p| u16::try_from(p).ok())
+                .ok_or(format!("`ansible_port` must be a port number, found `{n}`"))?,
+        ),
+        Some(Value::String(s)) => Some(
+            s.trim()
+                .parse()
+                .map_err(|_| format!("`ansible_port` must be a port number, found `{s}`"))?,
+        ),
         Some(other) => {
             return Err(format!(
                 "`ansible_port` must be a port number, found `{other}`"
@@ -65,31 +196,42 @@ pub fn plan(
     };
     let user = text("ansible_user")
         .or_else(|| text("ansible_ssh_user"))
-        .or_else(|| defaults.user.clone())
-        .or_else(|| std::env::var("USER").ok())
-        .unwrap_or_else(|| "root".into());
+        .or_else(|| remote_user.map(str::to_string))
+        .or_else(|| defaults.user.clone());
     let identity_files = text("ansible_ssh_private_key_file")
         .map(|p| vec![expand_home(&p)])
         .or_else(|| defaults.private_key.clone().map(|p| vec![p]))
         .unwrap_or_default();
-    let host_key_policy =
-        match get("ansible_host_key_checking").or_else(|| get("ansible_ssh_host_key_checking")) {
-            Some(v) if !crate::vars::truthy_json(&v) => HostKeyPolicy::Off,
-            _ => defaults.host_key_policy,
-        };
-    Ok(Plan::Ssh(ConnectSpec {
+    let host_key_off = matches!(
+        get("ansible_host_key_checking").or_else(|| get("ansible_ssh_host_key_checking")),
+        Some(v) if !crate::vars::truthy_json(&v)
+    );
+    let ssh_args = ["ansible_ssh_common_args", "ansible_ssh_extra_args"]
+        .iter()
+        .filter_map(|k| text(k))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let explicit = Explicit {
         name: name.to_string(),
-        address: text("ansible_host")
-            .or_else(|| text("ansible_ssh_host"))
-            .unwrap_or_else(|| name.to_string()),
+        host: text("ansible_host").or_else(|| text("ansible_ssh_host")),
         port,
         user,
         identity_files,
-        password: text("ansible_password").or_else(|| text("ansible_ssh_pass")),
+        password: text("ansible_password")
+            .or_else(|| text("ansible_ssh_pass"))
+            .or_else(|| defaults.password.clone()),
+        key_passphrase: defaults.key_passphrase.clone(),
         connect_timeout: defaults.connect_timeout,
-        known_hosts_files: Vec::new(),
-        host_key_policy,
-    }))
+        keepalive: defaults.keepalive,
+        host_key_off,
+        default_policy: defaults.host_key_policy,
+        ssh_args,
+    };
+    let (spec, warnings) = resolve(&explicit, &defaults.ssh_config);
+    for w in warnings {
+        tracing::warn!("host `{name}`: {w}");
+    }
+    Ok(Plan::Ssh(Box::new(spec)))
 }
 
 fn expand_home(p: &str) -> PathBuf {

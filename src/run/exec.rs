@@ -63,25 +63,48 @@ pub async fn call(
             Err(e) => return TaskResult::failed(e),
         };
     }
+    let get = |key: &str| {
+        scope
+            .get_attr(key)
+            .ok()
+            .filter(|v| !v.is_undefined())
+            .and_then(|v| from_jinja(&v).ok())
+    };
+    let render = |v: &Value| shared.templar.render_value(v, scope);
+    let how = match connect::task_connection(&task.connection, &get, &render, &shared.connect) {
+        Ok(how) => how,
+        Err(e) => return TaskResult::failed(e),
+    };
     let conn = match delegate(task, cx, scope, &state.name) {
         Ok(Some(target)) => match delegated_connection(&target, shared).await {
             Ok(c) => c,
             Err(result) => return result,
         },
-        Ok(None) => match connection(state, scope, shared).await {
+        Ok(None) => match connection(state, scope, shared, how.remote_user.as_deref()).await {
             Ok(c) => c,
             Err(result) => return result,
         },
         Err(e) => return TaskResult::failed(e),
     };
-    let command = match shell_command(&call.script) {
+    let wrapped = shell_command(&call.script).and_then(|c| match &how.become_ {
+        None => Ok((c, Vec::new())),
+        Some(b) => b.wrap(&c).map(|w| (w.command, w.stdin_prefix)),
+    });
+    let (command, prefix) = match wrapped {
         Ok(c) => c,
         Err(e) => return TaskResult::failed(e),
     };
-    match conn.exec(&command, call.stdin, shared.task_timeout).await {
-        Ok(out) => task
-            .module
-            .finish(&args, ScriptOutput::parse(out, &shared.marker)),
+    let timeout = how.timeout.or(shared.task_timeout);
+    match conn
+        .exec_with_prefix(&command, &prefix, call.stdin, timeout)
+        .await
+    {
+        Ok(out) => match crate::transport::privilege::failure(&out) {
+            Some(message) => TaskResult::failed(message),
+            None => task
+                .module
+                .finish(&args, ScriptOutput::parse(out, &shared.marker)),
+        },
         Err(e) if e.is_unreachable() => {
             state.conn = None;
             TaskResult::unreachable(format!("{e}"))
@@ -168,7 +191,7 @@ async fn delegated_connection(
         connect::Plan::Local
     } else {
         let get = |key: &str| vars.get(key).cloned();
-        connect::plan(target, &get, &shared.connect).map_err(TaskResult::failed)?
+        connect::plan(target, &get, &shared.connect, None).map_err(TaskResult::failed)?
     };
     match connect::open(plan).await {
         Ok((conn, _)) => {
@@ -193,6 +216,7 @@ async fn connection(
     state: &mut HostState,
     scope: &JValue,
     shared: &super::Shared,
+    remote_user: Option<&str>,
 ) -> Result<Arc<Connection>, TaskResult> {
     if let Some(c) = &state.conn {
         return Ok(c.clone());
@@ -204,7 +228,8 @@ async fn connection(
             .filter(|v| !v.is_undefined())
             .and_then(|v| from_jinja(&v).ok())
     };
-    let plan = connect::plan(&state.name, &get, &shared.connect).map_err(TaskResult::failed)?;
+    let plan = connect::plan(&state.name, &get, &shared.connect, remote_user)
+        .map_err(TaskResult::failed)?;
     match connect::open(plan).await {
         Ok((conn, took)) => {
             let conn = Arc::new(conn);

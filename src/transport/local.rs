@@ -36,16 +36,22 @@ fn signal_name(signal: i32) -> String {
     name.to_string()
 }
 
-async fn feed(mut pipe: ChildStdin, stdin: Stdin) -> Result<(), TransportError> {
-    let result = match stdin {
-        Stdin::Empty => Ok(()),
-        Stdin::Bytes(bytes) => pipe.write_all(&bytes).await,
-        Stdin::File(path) => {
-            let mut file = tokio::fs::File::open(&path).await.map_err(|e| {
-                TransportError::Local(format!("cannot open `{}` for stdin: {e}", path.display()))
-            })?;
-            tokio::io::copy(&mut file, &mut pipe).await.map(|_| ())
-        }
+async fn feed(mut pipe: ChildStdin, prefix: &[u8], stdin: Stdin) -> Result<(), TransportError> {
+    let result = match pipe.write_all(prefix).await {
+        Err(e) => Err(e),
+        Ok(()) => match stdin {
+            Stdin::Empty => Ok(()),
+            Stdin::Bytes(bytes) => pipe.write_all(&bytes).await,
+            Stdin::File(path) => {
+                let mut file = tokio::fs::File::open(&path).await.map_err(|e| {
+                    TransportError::Local(format!(
+                        "cannot open `{}` for stdin: {e}",
+                        path.display()
+                    ))
+                })?;
+                tokio::io::copy(&mut file, &mut pipe).await.map(|_| ())
+            }
+        },
     };
     match result {
         // The command exited without reading all of its input; its output still counts.
@@ -63,10 +69,10 @@ async fn drain(pipe: Option<impl AsyncRead + Unpin>) -> std::io::Result<Vec<u8>>
     Ok(out)
 }
 
-async fn collect(mut child: Child, stdin: Stdin) -> Result<Output, TransportError> {
+async fn collect(mut child: Child, prefix: &[u8], stdin: Stdin) -> Result<Output, TransportError> {
     let input = child.stdin.take().expect("stdin is piped");
     let (fed, stdout, stderr) = tokio::join!(
-        feed(input, stdin),
+        feed(input, prefix, stdin),
         drain(child.stdout.take()),
         drain(child.stderr.take())
     );
@@ -93,6 +99,17 @@ impl LocalConnection {
         stdin: Stdin,
         timeout: Option<Duration>,
     ) -> Result<Output, TransportError> {
+        self.exec_with_prefix(command, &[], stdin, timeout).await
+    }
+
+    /// `exec` with `prefix` written to stdin first.
+    pub async fn exec_with_prefix(
+        &self,
+        command: &[u8],
+        prefix: &[u8],
+        stdin: Stdin,
+        timeout: Option<Duration>,
+    ) -> Result<Output, TransportError> {
         let child = Command::new("/bin/sh")
             .arg("-c")
             .arg(OsStr::from_bytes(command))
@@ -104,7 +121,7 @@ impl LocalConnection {
             .spawn()
             .map_err(|e| TransportError::Local(format!("cannot start `/bin/sh`: {e}")))?;
         let group = child.id();
-        let run = collect(child, stdin);
+        let run = collect(child, prefix, stdin);
         let Some(limit) = timeout else {
             return run.await;
         };

@@ -1,8 +1,13 @@
 //! How rconf reaches a host: the `Transport` trait, its SSH and local implementations, and the
 //! connection parameters a host's inventory variables resolve to.
 
+pub mod config;
+pub mod keywords;
 pub mod known_hosts;
 pub mod local;
+pub mod privilege;
+pub mod prompt;
+pub mod resolve;
 pub mod ssh;
 
 use std::path::PathBuf;
@@ -82,6 +87,38 @@ pub struct ConnectSpec {
     /// Files checked for the host key, first one is where `accept-new` writes.
     pub known_hosts_files: Vec<PathBuf>,
     pub host_key_policy: HostKeyPolicy,
+    /// Passphrase for encrypted key files.
+    pub key_passphrase: Option<String>,
+    /// Only `identity_files` (and no agent key) are offered (`IdentitiesOnly yes`).
+    pub identities_only: bool,
+    /// A keepalive goes out after this long without hearing from the host; after
+    /// `keepalive_max` unanswered ones the host counts as gone.
+    pub keepalive_interval: Duration,
+    pub keepalive_max: usize,
+    /// `ProxyJump` hops, outermost first; each is verified and authenticated on its own.
+    pub proxy_jump: Vec<ConnectSpec>,
+}
+
+impl ConnectSpec {
+    /// A spec with OpenSSH's defaults for everything but where to connect.
+    pub fn new(name: &str, address: &str, port: u16, user: &str) -> ConnectSpec {
+        ConnectSpec {
+            name: name.to_string(),
+            address: address.to_string(),
+            port,
+            user: user.to_string(),
+            identity_files: Vec::new(),
+            password: None,
+            connect_timeout: Duration::from_secs(10),
+            known_hosts_files: Vec::new(),
+            host_key_policy: HostKeyPolicy::Strict,
+            key_passphrase: None,
+            identities_only: false,
+            keepalive_interval: Duration::from_secs(15),
+            keepalive_max: 3,
+            proxy_jump: Vec::new(),
+        }
+    }
 }
 
 /// A live connection to one host, opened once and used for every task of the run.
@@ -99,9 +136,29 @@ impl Connection {
         stdin: Stdin,
         timeout: Option<Duration>,
     ) -> Result<Output, TransportError> {
+        self.exec_with_prefix(command, &[], stdin, timeout).await
+    }
+
+    /// Like `exec`, with `prefix` sent on stdin before `stdin` (a become password: it must
+    /// reach the remote process without ever being part of a command line).
+    pub async fn exec_with_prefix(
+        &self,
+        command: &[u8],
+        prefix: &[u8],
+        stdin: Stdin,
+        timeout: Option<Duration>,
+    ) -> Result<Output, TransportError> {
         match self {
-            Connection::Ssh(c) => c.exec(command, stdin, timeout).await,
-            Connection::Local(c) => c.exec(command, stdin, timeout).await,
+            Connection::Ssh(c) => c.exec_with_prefix(command, prefix, stdin, timeout).await,
+            Connection::Local(c) => c.exec_with_prefix(command, prefix, stdin, timeout).await,
+        }
+    }
+
+    /// How long opening the connection took (zero for local).
+    pub fn setup_time(&self) -> Duration {
+        match self {
+            Connection::Ssh(c) => c.setup_time(),
+            Connection::Local(_) => Duration::ZERO,
         }
     }
 

@@ -4,6 +4,7 @@
 mod auth;
 mod channel;
 mod handler;
+mod keyfix;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -17,21 +18,25 @@ use super::{ConnectSpec, Output, Stdin, TransportError};
 /// Below OpenSSH's default `MaxSessions 10`, which also counts channels still closing.
 const MAX_CHANNELS: usize = 6;
 const CONNECT_ATTEMPTS: u32 = 3;
+/// How long a host may take to answer a keepalive after a task timed out.
+const PING_BOUND: Duration = Duration::from_secs(3);
 
 pub struct SshConnection {
     handle: Arc<Handle<ClientHandler>>,
+    /// The `ProxyJump` hops this connection is tunnelled through, kept open as long as it is.
+    jumps: Vec<SshConnection>,
     state: Arc<SessionState>,
     channels: Semaphore,
     setup_time: Duration,
     label: String,
 }
 
-fn config() -> Arc<client::Config> {
+fn config(spec: &ConnectSpec) -> Arc<client::Config> {
     Arc::new(client::Config {
         // Without it Nagle's algorithm adds ~40 ms to every small request.
         nodelay: true,
-        keepalive_interval: Some(Duration::from_secs(15)),
-        keepalive_max: 3,
+        keepalive_interval: Some(spec.keepalive_interval),
+        keepalive_max: spec.keepalive_max,
         ..Default::default()
     })
 }
@@ -43,8 +48,34 @@ enum Attempt {
 }
 
 impl SshConnection {
-    /// Connects, verifies the host key and authenticates, all within `spec.connect_timeout`.
+    /// Connects (through `spec.proxy_jump` hops when given), verifies every host key and
+    /// authenticates at every hop, each hop within its `connect_timeout`.
     pub async fn connect(spec: &ConnectSpec) -> Result<SshConnection, TransportError> {
+        let Some((first, rest)) = spec.proxy_jump.split_first() else {
+            return Self::connect_direct(spec).await;
+        };
+        let mut jumps = vec![
+            Self::connect_direct(first)
+                .await
+                .map_err(|e| via(first, e))?,
+        ];
+        for hop in rest {
+            let last = jumps.last().expect("at least one hop");
+            let next = Self::connect_via(last, hop)
+                .await
+                .map_err(|e| via(hop, e))?;
+            jumps.push(next);
+        }
+        let last = jumps.last().expect("at least one hop");
+        let mut conn = Self::connect_via(last, spec).await?;
+        let started = jumps.iter().map(|j| j.setup_time).sum::<Duration>();
+        conn.setup_time += started;
+        conn.jumps = jumps;
+        Ok(conn)
+    }
+
+    /// Connects straight to `spec`'s address, ignoring `proxy_jump`.
+    pub async fn connect_direct(spec: &ConnectSpec) -> Result<SshConnection, TransportError> {
         let started = Instant::now();
         let deadline = tokio::time::Instant::now() + spec.connect_timeout;
         let where_ = format!("connect to {} port {}", spec.address, spec.port);
@@ -97,7 +128,7 @@ impl SshConnection {
                 .await
                 .map_err(|e| TransportError::Connect(format!("{where_}: {e}")))?;
             let handler = ClientHandler::new(spec, state.clone());
-            let handle = client::connect_stream(config(), tunnel.into_stream(), handler)
+            let handle = client::connect_stream(config(spec), tunnel.into_stream(), handler)
                 .await
                 .map_err(|e| handshake_error(&state, &where_, e))?;
             Self::finish(handle, spec).await
@@ -120,6 +151,7 @@ impl SshConnection {
     ) -> SshConnection {
         SshConnection {
             handle: Arc::new(handle),
+            jumps: Vec::new(),
             state,
             channels: Semaphore::new(MAX_CHANNELS),
             setup_time,
@@ -156,7 +188,7 @@ impl SshConnection {
         })?;
         let _ = socket.set_nodelay(true);
         let handler = ClientHandler::new(spec, state.clone());
-        let handle = match client::connect_stream(config(), socket, handler).await {
+        let handle = match client::connect_stream(config(spec), socket, handler).await {
             Ok(handle) => handle,
             Err(e) => {
                 return Err(match handshake_error(&state, &where_, e) {
@@ -196,6 +228,17 @@ impl SshConnection {
         stdin: Stdin,
         timeout: Option<Duration>,
     ) -> Result<Output, TransportError> {
+        self.exec_with_prefix(command, &[], stdin, timeout).await
+    }
+
+    /// `exec` with `prefix` sent on stdin before `stdin`.
+    pub async fn exec_with_prefix(
+        &self,
+        command: &[u8],
+        prefix: &[u8],
+        stdin: Stdin,
+        timeout: Option<Duration>,
+    ) -> Result<Output, TransportError> {
         let lost = |reason: String| {
             TransportError::Disconnected(match self.state.disconnect_reason() {
                 Some(why) => format!("{}: {why}", self.label),
@@ -211,22 +254,46 @@ impl SshConnection {
             if self.handle.is_closed() {
                 return Err(lost("the connection is closed".to_string()));
             }
-            channel::run(&self.handle, command, stdin, &lost).await
+            channel::run(&self.handle, command, prefix, stdin, &lost).await
         };
-        match timeout {
-            None => work.await,
-            Some(limit) => tokio::time::timeout(limit, work)
-                .await
-                .unwrap_or(Err(TransportError::Timeout(limit))),
+        let Some(limit) = timeout else {
+            return work.await;
+        };
+        match tokio::time::timeout(limit, work).await {
+            Ok(result) => result,
+            // A slow command on a healthy host is a failed task; a host that does not even
+            // answer a ping is gone, and later tasks should not wait for it again.
+            Err(_) => match tokio::time::timeout(PING_BOUND, self.handle.send_ping()).await {
+                Ok(Ok(())) => Err(TransportError::Timeout(limit)),
+                _ => Err(lost(format!(
+                    "the task timed out after {limit:?} and the host did not answer a keepalive \
+                     within {PING_BOUND:?}"
+                ))),
+            },
         }
     }
 
-    /// Says goodbye to the server; errors are moot at this point.
+    /// Says goodbye to the server, then to the jump hosts; errors are moot at this point.
     pub async fn close(self) {
         let _ = self
             .handle
             .disconnect(russh::Disconnect::ByApplication, "", "en")
             .await;
+        for jump in self.jumps.into_iter().rev() {
+            Box::pin(jump.close()).await;
+        }
+    }
+}
+
+/// Says which jump host a failure happened at.
+fn via(hop: &ConnectSpec, e: TransportError) -> TransportError {
+    let at = format!("jump host `{}@{}:{}`", hop.user, hop.address, hop.port);
+    match e {
+        TransportError::Connect(m) => TransportError::Connect(format!("{at}: {m}")),
+        TransportError::HostKey(m) => TransportError::HostKey(format!("{at}: {m}")),
+        TransportError::Auth(m) => TransportError::Auth(format!("{at}: {m}")),
+        TransportError::Disconnected(m) => TransportError::Disconnected(format!("{at}: {m}")),
+        other => other,
     }
 }
 

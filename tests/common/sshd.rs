@@ -282,17 +282,11 @@ impl Fleet {
     /// strict host key checking, a 10 s connect timeout.
     pub fn spec(&self, i: usize) -> ConnectSpec {
         let h = &self.hosts[i];
-        ConnectSpec {
-            name: h.name.clone(),
-            address: h.address.clone(),
-            port: h.port,
-            user: "root".to_string(),
-            identity_files: vec![self.identity()],
-            password: None,
-            connect_timeout: Duration::from_secs(10),
-            known_hosts_files: vec![self.known_hosts()],
-            host_key_policy: HostKeyPolicy::Strict,
-        }
+        let mut spec = ConnectSpec::new(&h.name, &h.address, h.port, "root");
+        spec.identity_files = vec![self.identity()];
+        spec.known_hosts_files = vec![self.known_hosts()];
+        spec.host_key_policy = HostKeyPolicy::Strict;
+        spec
     }
 
     /// SIGKILLs host `i`'s sshd and every session it spawned, as if the machine died.
@@ -324,6 +318,35 @@ impl Fleet {
         }
     }
 
+    /// True when a process of host `i` (its sshd's descendants) has `needle` in its command
+    /// line: a task is running there.
+    pub fn running(&self, i: usize, needle: &str) -> bool {
+        let Some(pid) = self.hosts[i].pid() else {
+            return false;
+        };
+        descendants(pid).into_iter().any(|p| {
+            std::fs::read(format!("/proc/{p}/cmdline"))
+                .map(|c| {
+                    String::from_utf8_lossy(&c)
+                        .replace('\0', " ")
+                        .contains(needle)
+                })
+                .unwrap_or(false)
+        })
+    }
+
+    /// Waits (up to 20 s) until `running(i, needle)`.
+    pub fn wait_running(&self, i: usize, needle: &str) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while !self.running(i, needle) {
+            assert!(
+                Instant::now() < deadline,
+                "no `{needle}` started on host {i} within 20 s"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     /// Undoes `pause` or `freeze`.
     pub fn resume(&self, i: usize) {
         if let Some(pid) = self.hosts[i].pid() {
@@ -342,6 +365,27 @@ impl Fleet {
             .current_dir(self.dir.path());
         cmd
     }
+}
+
+/// `PLAY RECAP` lines of rconf's human output as host -> {ok: n, changed: n, ...}.
+pub fn recap(
+    stdout: &str,
+) -> std::collections::BTreeMap<String, std::collections::BTreeMap<String, u64>> {
+    let body = stdout
+        .split("PLAY RECAP")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no recap in output:\n{stdout}"));
+    body.lines()
+        .filter_map(|l| l.split_once(" : "))
+        .map(|(host, counts)| {
+            let counts = counts
+                .split_whitespace()
+                .filter_map(|c| c.split_once('='))
+                .filter_map(|(k, v)| Some((k.to_string(), v.parse().ok()?)))
+                .collect();
+            (host.trim().to_string(), counts)
+        })
+        .collect()
 }
 
 impl Drop for Fleet {

@@ -83,7 +83,7 @@ pub(super) async fn authenticate(
     // Asking costs up to a second when the server sends no EXT_INFO, so only for RSA keys.
     let mut rsa_hash: Option<Option<HashAlg>> = None;
 
-    if std::env::var_os("SSH_AUTH_SOCK").is_some() {
+    if !spec.identities_only && std::env::var_os("SSH_AUTH_SOCK").is_some() {
         match AgentClient::connect_env().await {
             Ok(mut agent) => match agent.request_identities().await {
                 Ok(identities) => {
@@ -124,11 +124,12 @@ pub(super) async fn authenticate(
             break;
         }
         let shown = path.display().to_string();
-        let key = match russh::keys::load_secret_key(&path, None) {
+        let key = match load_key(&path, spec.key_passphrase.as_deref()) {
             Ok(key) => key,
             Err(russh::keys::Error::KeyIsEncrypted) => {
                 attempts.notes.push(format!(
-                    "skipped `{shown}`: it is encrypted and no passphrase was given"
+                    "skipped `{shown}`: it is encrypted and no passphrase was given \
+                     (use --key-passphrase-file FILE, or run rconf on a terminal to be asked)"
                 ));
                 continue;
             }
@@ -195,6 +196,32 @@ pub(super) async fn authenticate(
         }
     }
     Err(attempts.into_error(user))
+}
+
+/// Loads a key file; an encrypted one is opened with `passphrase`, else with one asked on the
+/// terminal (once per file for the whole run).
+fn load_key(
+    path: &Path,
+    passphrase: Option<&str>,
+) -> Result<russh::keys::PrivateKey, russh::keys::Error> {
+    match russh::keys::load_secret_key(path, None) {
+        Err(russh::keys::Error::KeyIsEncrypted) => {}
+        Err(e @ russh::keys::Error::SshKey(_)) => {
+            let text = std::fs::read_to_string(path).unwrap_or_default();
+            return match super::keyfix::pad_short_ecdsa_scalar(&text) {
+                Some(fixed) => russh::keys::decode_secret_key(&fixed, None),
+                None => Err(e),
+            };
+        }
+        other => return other,
+    }
+    if let Some(p) = passphrase {
+        return russh::keys::load_secret_key(path, Some(p));
+    }
+    match crate::transport::prompt::key_passphrase(path) {
+        Some(p) => russh::keys::load_secret_key(path, Some(&p)),
+        None => Err(russh::keys::Error::KeyIsEncrypted),
+    }
 }
 
 async fn rsa_hash_for(

@@ -104,10 +104,14 @@ async fn open(
 
 async fn send_stdin(
     write: &ChannelWriteHalf<Msg>,
+    prefix: Vec<u8>,
     stdin: Stdin,
     file: Option<tokio::fs::File>,
 ) -> Result<(), TransportError> {
     let remote = |e: russh::Error| TransportError::Disconnected(format!("sending stdin: {e}"));
+    if !prefix.is_empty() {
+        write.data_bytes(prefix).await.map_err(remote)?;
+    }
     match stdin {
         Stdin::Empty => {}
         Stdin::Bytes(bytes) => write.data_bytes(bytes).await.map_err(remote)?,
@@ -140,6 +144,7 @@ fn signal_name(sig: &Sig) -> String {
 pub(super) async fn run(
     handle: &Arc<Handle<ClientHandler>>,
     command: &[u8],
+    prefix: &[u8],
     stdin: Stdin,
     lost: &(dyn Fn(String) -> TransportError + Sync),
 ) -> Result<Output, TransportError> {
@@ -170,7 +175,7 @@ pub(super) async fn run(
     let mut closed = false;
     let mut stdin_done = false;
     let mut pid_seen = false;
-    let mut writer = Box::pin(send_stdin(guard.get(), stdin, file));
+    let mut writer = Box::pin(send_stdin(guard.get(), prefix.to_vec(), stdin, file));
     loop {
         tokio::select! {
             // Output is read while stdin is still being sent: an unread channel stalls the

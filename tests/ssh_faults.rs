@@ -1,0 +1,152 @@
+//! Hosts that die or hang mid-play, through the real binary: each becomes `unreachable` within
+//! its bound, every other host finishes normally, and the run exits 4.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+use common::Fleet;
+use common::sshd::recap;
+
+/// Task 2 sleeps, so a fault can be injected while it runs.
+const PLAYBOOK: &str = "- hosts: all\n  gather_facts: false\n  tasks:\n\
+    \x20   - command: 'true'\n\
+    \x20   - command: sleep 4.5\n\
+    \x20   - command: 'true'\n";
+
+fn text(out: &Output) -> String {
+    format!(
+        "--- stdout\n{}\n--- stderr\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+fn command(fleet: &Fleet, extra: &[&str]) -> Command {
+    let playbook = fleet.dir.path().join("site.yml");
+    std::fs::write(&playbook, PLAYBOOK).unwrap();
+    let inventory = fleet.write_inventory();
+    let mut cmd = fleet.rconf();
+    cmd.arg("run")
+        .arg(&playbook)
+        .arg("-i")
+        .arg(&inventory)
+        .args(extra);
+    cmd
+}
+
+/// Runs the playbook, calling `fault` once host `victim` runs the sleep; returns the output and
+/// the time from the fault to the end of the run.
+fn run_with_fault(
+    fleet: &mut Fleet,
+    victim: usize,
+    extra: &[&str],
+    fault: fn(&mut Fleet, usize),
+) -> (Output, Duration) {
+    let child = command(fleet, extra)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    fleet.wait_running(victim, "sleep 4.5");
+    fault(fleet, victim);
+    let faulted = Instant::now();
+    let out = child.wait_with_output().unwrap();
+    (out, faulted.elapsed())
+}
+
+fn counts(pairs: &[(&str, u64)]) -> BTreeMap<String, u64> {
+    pairs.iter().map(|(k, v)| (k.to_string(), *v)).collect()
+}
+
+/// Every host ran the three tasks except `victim`, which ran the first and became unreachable.
+fn assert_outcomes(out: &Output, hosts: usize, victim: usize) {
+    let recap = recap(&String::from_utf8_lossy(&out.stdout));
+    assert_eq!(recap.len(), hosts, "{}", text(out));
+    for i in 0..hosts {
+        let got = &recap[&format!("h{}", i + 1)];
+        let (ok, changed, unreachable) = if i == victim { (1, 1, 1) } else { (3, 3, 0) };
+        for (k, v) in counts(&[
+            ("ok", ok),
+            ("changed", changed),
+            ("unreachable", unreachable),
+            ("failed", 0),
+        ]) {
+            assert_eq!(got.get(&k), Some(&v), "h{} {k}: {}", i + 1, text(out));
+        }
+    }
+    assert_eq!(out.status.code(), Some(4), "{}", text(out));
+}
+
+#[test]
+fn host_killed_mid_play_is_unreachable_and_the_others_finish() {
+    let mut fleet = Fleet::start(3);
+    let (out, after) = run_with_fault(&mut fleet, 1, &[], Fleet::kill);
+    assert_outcomes(&out, 3, 1);
+    assert!(
+        text(&out).contains("connection") || text(&out).contains("closed"),
+        "{}",
+        text(&out)
+    );
+    // The others still had their sleep to finish; the dead host added nothing to it.
+    assert!(after < Duration::from_secs(10), "took {after:?}");
+}
+
+#[test]
+fn host_hung_mid_play_is_found_by_keepalives() {
+    let mut fleet = Fleet::start(3);
+    let (out, after) = run_with_fault(&mut fleet, 1, &["--keepalive", "1"], |f, i| f.freeze(i));
+    fleet.resume(1);
+    assert_outcomes(&out, 3, 1);
+    assert!(
+        text(&out).contains("stopped answering keepalives"),
+        "{}",
+        text(&out)
+    );
+    // Keepalive 1 s, three unanswered: about 4 s, plus the others' remaining work.
+    assert!(after < Duration::from_secs(10), "took {after:?}");
+}
+
+#[test]
+fn twenty_hosts_one_hung_ends_within_the_task_timeout() {
+    let mut fleet = Fleet::start(20);
+    let (out, after) = run_with_fault(&mut fleet, 6, &["--timeout", "6"], |f, i| f.freeze(i));
+    fleet.resume(6);
+    assert_outcomes(&out, 20, 6);
+    assert!(
+        text(&out).contains("did not answer a keepalive"),
+        "{}",
+        text(&out)
+    );
+    // Timeout 6 s (counted from before the fault) plus a 3 s ping, plus a margin.
+    assert!(after < Duration::from_secs(12), "took {after:?}");
+}
+
+#[test]
+fn timeout_keyword_fails_a_slow_task_on_a_healthy_host() {
+    let fleet = Fleet::start(1);
+    let playbook = fleet.dir.path().join("slow.yml");
+    std::fs::write(
+        &playbook,
+        "- hosts: all\n  gather_facts: false\n  timeout: 30\n  tasks:\n\
+         \x20   - command: sleep 20\n      timeout: 1\n",
+    )
+    .unwrap();
+    let started = Instant::now();
+    let out = fleet
+        .rconf()
+        .arg("run")
+        .arg(&playbook)
+        .arg("-i")
+        .arg(fleet.write_inventory())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("timed out after 1s"), "{}", text(&out));
+    assert!(started.elapsed() < Duration::from_secs(8), "{}", text(&out));
+    let recap = recap(&String::from_utf8_lossy(&out.stdout));
+    assert_eq!(recap["h1"]["failed"], 1);
+    assert_eq!(recap["h1"]["unreachable"], 0);
+}
