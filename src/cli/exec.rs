@@ -48,9 +48,6 @@ pub struct AdhocArgs {
     /// JSON lines on stdout, for scripts (the same as `--output jsonl`).
     #[arg(long, conflicts_with_all = ["no_group", "one_line"])]
     pub json: bool,
-    /// Run the module with privilege escalation (sudo), as Ansible's `-b`.
-    #[arg(short, long = "become")]
-    pub become_: bool,
 }
 
 #[derive(Debug, Args)]
@@ -93,14 +90,6 @@ async fn adhoc(
     flags: &AdhocArgs,
     common: &CommonArgs,
 ) -> i32 {
-    if flags.become_ {
-        // The playbook `Task` has no privilege escalation yet; refusing beats silently running
-        // as the login user.
-        eprintln!(
-            "error: `--become` is not supported yet: connect as the user that may do it (`-u root`)"
-        );
-        return exit::BAD_INPUT;
-    }
     let prepared = common.options(PathBuf::from("<ad hoc>")).and_then(|opts| {
         let playbook = adhoc_playbook(pattern, module, args)?;
         let inventory = Inventory::load(&opts.inventory)?;
