@@ -232,7 +232,8 @@ impl ModuleSpec {
         };
         let mut seen: IndexMap<&'static str, &str> = IndexMap::new();
         for (name, value) in args {
-            if name == "_raw_params" && self.accepts_raw() {
+            // A free-form value is checked like any argument when the spec declares it.
+            if name == "_raw_params" && self.accepts_raw() && self.arg(name).is_none() {
                 continue;
             }
             let Some(spec) = self.arg(name) else {

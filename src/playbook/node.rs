@@ -131,17 +131,19 @@ pub fn parse(file: &Path, text: &str) -> Result<Node, Error> {
         duplicate_keys: serde_saphyr::DuplicateKeyPolicy::Error,
         with_snippet: false,
     };
-    let spanned: Spanned<NodeValue> =
-        serde_saphyr::from_str_with_options(text, options).map_err(|e| {
-            let (line, col) = e
-                .location()
-                .map(|l| (l.line() as usize, l.column() as usize))
-                .unwrap_or((1, 1));
-            Error::at(
-                Location::new(file, line.max(1), col.max(1)),
-                format!("YAML syntax error: {}", yaml_message(&e)),
-            )
-        })?;
+    SOURCE.with(|src| *src.borrow_mut() = Some(text.to_string()));
+    let parsed: Result<Spanned<NodeValue>, _> = serde_saphyr::from_str_with_options(text, options);
+    SOURCE.with(|src| *src.borrow_mut() = None);
+    let spanned = parsed.map_err(|e| {
+        let (line, col) = e
+            .location()
+            .map(|l| (l.line() as usize, l.column() as usize))
+            .unwrap_or((1, 1));
+        Error::at(
+            Location::new(file, line.max(1), col.max(1)),
+            format!("YAML syntax error: {}", yaml_message(&e)),
+        )
+    })?;
     Ok(from_spanned(spanned))
 }
 
@@ -155,9 +157,35 @@ fn yaml_message(e: &serde_saphyr::Error) -> String {
     }
 }
 
+thread_local! {
+    /// The text being parsed, so booleans can be checked against how they were written.
+    static SOURCE: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+}
+
+/// PyYAML (and so Ansible) reads `y`, `Y`, `n`, `N` as strings; the YAML 1.1 reader here makes
+/// them booleans. The scalar's source text tells them apart.
+fn pyyaml_bool(value: NodeValue, span: serde_saphyr::Span) -> NodeValue {
+    let NodeValue::Bool(_) = value else {
+        return value;
+    };
+    let (Some(start), Some(len)) = (span.byte_offset(), span.byte_len()) else {
+        return value;
+    };
+    let written = SOURCE.with(|src| {
+        src.borrow().as_ref().and_then(|t| {
+            t.get(start as usize..(start + len) as usize)
+                .map(str::to_string)
+        })
+    });
+    match written.as_deref() {
+        Some(w @ ("y" | "Y" | "n" | "N")) => NodeValue::Str(w.to_string()),
+        _ => value,
+    }
+}
+
 fn from_spanned(s: Spanned<NodeValue>) -> Node {
     Node {
-        value: s.value,
+        value: pyyaml_bool(s.value, s.referenced.span()),
         line: (s.referenced.line() as usize).max(1),
         col: (s.referenced.column() as usize).max(1),
     }
@@ -252,10 +280,11 @@ mod tests {
 
     #[test]
     fn reads_yaml_1_1_like_ansible() {
-        let n = p("a: yes\nb: off\nmode: 0644\nc: '0644'\nd: 1.5\n");
+        let n = p("a: yes\nb: off\nmode: 0644\nc: '0644'\nd: 1.5\ne: [y, n, Y, N, on]\nf: y\n");
         assert_eq!(
             n.to_json(),
-            serde_json::json!({"a": true, "b": false, "mode": 420, "c": "0644", "d": 1.5})
+            serde_json::json!({"a": true, "b": false, "mode": 420, "c": "0644", "d": 1.5,
+                               "e": ["y", "n", "Y", "N", true], "f": "y"})
         );
     }
 

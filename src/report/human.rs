@@ -26,7 +26,8 @@ pub struct Human {
 /// it lists 20; a shorter list is read, a long one skipped).
 const SLOWEST: usize = 5;
 
-const WIDTH: usize = 80;
+/// Ansible pads banners to 79 columns plus the space (when not on a wider terminal).
+const WIDTH: usize = 79;
 
 impl Human {
     pub fn new(out: Box<dyn Write + Send>, color: bool, verbosity: u8) -> Self {

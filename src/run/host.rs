@@ -152,6 +152,14 @@ fn vars_layer(vars: &IndexMap<String, Value>) -> Layer {
     vars.iter().map(|(k, v)| (k.clone(), to_jinja(v))).collect()
 }
 
+/// Whether the task's `when` holds on this host (for `meta`, which the runner acts on itself).
+pub fn conditions_met(state: &HostState, task: &Task, cx: &TaskShared) -> bool {
+    let (scope, _) = cx.scope(state, task, &[]);
+    task.when
+        .iter()
+        .all(|c| cx.shared.templar.eval_condition(c, &scope).unwrap_or(false))
+}
+
 /// Runs `task` on the host and updates the host's state (registered vars, facts, notified
 /// handlers, failed/unreachable).
 pub async fn run_task(state: &mut HostState, task: &Task, cx: &TaskShared) -> Outcome {

@@ -188,7 +188,22 @@ impl PlayRunner {
                 self.start_at = None;
             }
             let outcomes = if task.module.spec().name == "meta" {
-                match self.meta(task, &on, states, stats, reporter).await {
+                let cx = self.task_shared(states);
+                let acting: Vec<String> = on
+                    .iter()
+                    .filter(|h| {
+                        states
+                            .get(*h)
+                            .is_some_and(|s| host::conditions_met(s, task, &cx))
+                    })
+                    .cloned()
+                    .collect();
+                let flow = if acting.is_empty() {
+                    MetaFlow::Continue
+                } else {
+                    self.meta(task, &acting, states, stats, reporter).await
+                };
+                match flow {
                     MetaFlow::EndPlay => return true,
                     MetaFlow::Continue => on.iter().map(|h| (h.clone(), Outcome::ok())).collect(),
                 }

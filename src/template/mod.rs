@@ -17,6 +17,7 @@ pub use convert::{from_jinja, py_repr, to_jinja};
 
 use std::sync::Arc;
 
+use minijinja::value::ValueKind;
 use minijinja::{Environment, ErrorKind, Value as JValue};
 use serde_json::Value;
 
@@ -119,7 +120,12 @@ impl Templar {
                 Ok(v) if v.is_undefined() => {
                     return Err(format!("`{}` is undefined", expr.trim()));
                 }
-                Ok(v) => return from_jinja(&v),
+                // Text around the expression (`"{{ name }}\n"`) makes a string, except that a
+                // list or mapping ignores surrounding whitespace, so a list stays a list.
+                Ok(v) if s.trim() == s || matches!(v.kind(), ValueKind::Seq | ValueKind::Map) => {
+                    return from_jinja(&v);
+                }
+                Ok(_) => {}
                 // Not one expression after all, e.g. `{{ a }} and {{ b }}`.
                 Err(e) if e.kind() == ErrorKind::SyntaxError => {}
                 Err(e) => return Err(describe_expr(&e)),

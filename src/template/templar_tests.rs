@@ -53,6 +53,9 @@ fn single_expression_keeps_native_type() {
     assert_eq!(r("{{ True }}").unwrap(), json!(true));
     assert_eq!(r("{{ nothing }}").unwrap(), json!(null));
     assert_eq!(r("{{ port + 1 }}").unwrap(), json!(8081));
+    // Text around a string-valued expression is kept.
+    assert_eq!(r("{{ name }}\n").unwrap(), json!("web\n"));
+    assert_eq!(r(" {{ name }}").unwrap(), json!(" web"));
 }
 
 #[test]

@@ -1,0 +1,500 @@
+//! The playbook language against real sshd hosts: blocks, handlers, tags, roles, loops,
+//! `serial` with `max_fail_percentage`, `run_once`, `delegate_to`, `until`, `environment`,
+//! includes and variable precedence. Each test asserts what ran where, `changed` counts and
+//! registered values.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use common::Fleet;
+
+fn text(out: &Output) -> String {
+    format!(
+        "--- stdout\n{}\n--- stderr\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+fn recap(out: &Output) -> BTreeMap<String, BTreeMap<String, u64>> {
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let body = stdout
+        .split("PLAY RECAP")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no recap:\n{}", text(out)));
+    body.lines()
+        .take_while(|l| !l.starts_with("SLOWEST"))
+        .filter_map(|l| l.split_once(" : "))
+        .map(|(h, c)| {
+            let counts = c
+                .split_whitespace()
+                .filter_map(|x| x.split_once('='))
+                .map(|(k, v)| (k.to_string(), v.parse().unwrap()))
+                .collect();
+            (h.trim().to_string(), counts)
+        })
+        .collect()
+}
+
+/// `(ok, changed, failed, skipped, rescued, unreachable)` of a host.
+fn counts(out: &Output, host: &str) -> (u64, u64, u64, u64, u64, u64) {
+    let r = recap(out);
+    let s = r
+        .get(host)
+        .unwrap_or_else(|| panic!("{host} not in recap:\n{}", text(out)));
+    (
+        s["ok"],
+        s["changed"],
+        s["failed"],
+        s["skipped"],
+        s["rescued"],
+        s["unreachable"],
+    )
+}
+
+struct Lab {
+    fleet: Fleet,
+    inventory: PathBuf,
+}
+
+impl Lab {
+    fn new(hosts: usize) -> Lab {
+        let fleet = Fleet::start(hosts);
+        let inventory = fleet.write_inventory();
+        Lab { fleet, inventory }
+    }
+
+    fn dir(&self) -> &Path {
+        self.fleet.dir.path()
+    }
+
+    fn write(&self, rel: &str, content: &str) {
+        let path = self.dir().join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, content).unwrap();
+    }
+
+    fn run(&self, playbook: &str, args: &[&str]) -> Output {
+        self.write("site.yml", playbook);
+        let out_dir = format!("out={}", self.dir().join("out").display());
+        let mut cmd = self.fleet.rconf();
+        cmd.arg("run")
+            .arg("site.yml")
+            .arg("-i")
+            .arg(&self.inventory)
+            .args(["-e", &out_dir])
+            .args(args);
+        cmd.output().unwrap()
+    }
+
+    fn read(&self, rel: &str) -> String {
+        std::fs::read_to_string(self.dir().join("out").join(rel))
+            .unwrap_or_else(|e| format!("<missing: {e}>"))
+    }
+
+    fn exists(&self, rel: &str) -> bool {
+        self.dir().join("out").join(rel).exists()
+    }
+}
+
+#[test]
+fn blocks_rescue_and_always_per_host() {
+    let lab = Lab::new(2);
+    let out = lab.run(
+        r#"
+- hosts: all_hosts
+  gather_facts: no
+  tasks:
+    - file: {path: "{{ out }}", state: directory}
+      run_once: true
+    - name: guarded work
+      block:
+        - name: fails on h1 only
+          command: "false"
+          when: inventory_hostname == 'h1'
+        - name: after the failure
+          copy: {content: "body\n", dest: "{{ out }}/{{ inventory_hostname }}.body"}
+      rescue:
+        - name: note the failure
+          copy:
+            content: "{{ ansible_failed_task.name }}|{{ ansible_failed_result.rc }}\n"
+            dest: "{{ out }}/{{ inventory_hostname }}.rescue"
+      always:
+        - name: always runs
+          copy: {content: "always\n", dest: "{{ out }}/{{ inventory_hostname }}.always"}
+    - name: the play goes on
+      copy: {content: "end\n", dest: "{{ out }}/{{ inventory_hostname }}.end"}
+"#,
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(lab.read("h1.rescue"), "fails on h1 only|1\n");
+    assert!(!lab.exists("h1.body") && !lab.exists("h2.rescue"));
+    for h in ["h1", "h2"] {
+        assert_eq!(lab.read(&format!("{h}.always")), "always\n");
+        assert_eq!(lab.read(&format!("{h}.end")), "end\n");
+    }
+    // h1: the failure is rescued (not counted as failed); h2 skips the `when` task.
+    assert_eq!(counts(&out, "h1"), (4, 4, 0, 0, 1, 0), "{}", text(&out));
+    assert_eq!(counts(&out, "h2"), (3, 3, 0, 1, 0, 0), "{}", text(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("fatal: [h1]: FAILED!"));
+}
+
+#[test]
+fn an_unrescued_failure_runs_always_then_stops_the_host() {
+    let lab = Lab::new(2);
+    let out = lab.run(
+        r#"
+- hosts: all_hosts
+  gather_facts: no
+  tasks:
+    - file: {path: "{{ out }}", state: directory}
+      run_once: true
+    - block:
+        - command: "{{ 'false' if inventory_hostname == 'h2' else 'true' }}"
+      always:
+        - file: {path: "{{ out }}/{{ inventory_hostname }}.always", state: touch}
+    - file: {path: "{{ out }}/{{ inventory_hostname }}.after", state: touch}
+"#,
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(lab.exists("h1.always") && lab.exists("h2.always"));
+    assert!(lab.exists("h1.after") && !lab.exists("h2.after"));
+    assert_eq!(counts(&out, "h2").2, 1);
+}
+
+#[test]
+fn handlers_run_once_in_definition_order_on_notifying_hosts() {
+    let lab = Lab::new(2);
+    let out = lab.run(
+        r#"
+- hosts: all_hosts
+  gather_facts: no
+  handlers:
+    - name: first
+      shell: echo first >> {{ out }}/{{ inventory_hostname }}.handlers
+    - name: second
+      listen: topic
+      shell: echo second >> {{ out }}/{{ inventory_hostname }}.handlers
+    - name: never notified
+      shell: echo never >> {{ out }}/{{ inventory_hostname }}.handlers
+  tasks:
+    - file: {path: "{{ out }}", state: directory}
+      run_once: true
+    - name: changes on h1 only, notifies in reverse order
+      command: echo hi
+      changed_when: inventory_hostname == 'h1'
+      notify: [topic, first]
+    - name: notifies first again
+      command: echo hi
+      changed_when: inventory_hostname == 'h1'
+      notify: first
+"#,
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(lab.read("h1.handlers"), "first\nsecond\n");
+    assert!(!lab.exists("h2.handlers"));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.find("RUNNING HANDLER [first]").unwrap()
+            < stdout.find("RUNNING HANDLER [second]").unwrap()
+    );
+}
+
+#[test]
+fn tags_select_tasks_with_always_and_never() {
+    let lab = Lab::new(1);
+    let playbook = r#"
+- hosts: all_hosts
+  gather_facts: no
+  tasks:
+    - file: {path: "{{ out }}", state: directory}
+      tags: always
+    - file: {path: "{{ out }}/web", state: touch}
+      tags: [web]
+    - file: {path: "{{ out }}/db", state: touch}
+      tags: db
+    - file: {path: "{{ out }}/debug", state: touch}
+      tags: [never, debug]
+    - block:
+        - file: {path: "{{ out }}/blocktag", state: touch}
+      tags: web
+"#;
+    let out = lab.run(playbook, &["--tags", "web"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(lab.exists("web") && lab.exists("blocktag"));
+    assert!(!lab.exists("db") && !lab.exists("debug"));
+    let out = lab.run(playbook, &["--skip-tags", "web,db"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(!lab.exists("db") && !lab.exists("debug"));
+    let out = lab.run(playbook, &["--tags", "debug"]);
+    assert!(lab.exists("debug"), "{}", text(&out));
+    let list = lab.run(playbook, &["--list-tasks", "--tags", "web"]);
+    let listed = String::from_utf8_lossy(&list.stdout);
+    assert!(
+        listed.contains("TAGS: [web]") && !listed.contains("TAGS: [db]"),
+        "{listed}"
+    );
+}
+
+#[test]
+fn roles_bring_defaults_vars_dependencies_templates_and_handlers() {
+    let lab = Lab::new(1);
+    lab.write(
+        "roles/base/defaults/main.yml",
+        "base_name: base-default\nshared: from-base-defaults\n",
+    );
+    lab.write(
+        "roles/base/tasks/main.yml",
+        "- copy: {content: \"{{ base_name }}\\n\", dest: \"{{ out }}/base\"}\n",
+    );
+    lab.write(
+        "roles/app/meta/main.yml",
+        "dependencies:\n  - role: base\n    base_name: from-app-meta\n",
+    );
+    lab.write(
+        "roles/app/defaults/main.yml",
+        "port: 80\nshared: from-app-defaults\n",
+    );
+    lab.write("roles/app/vars/main.yml", "app_dir: \"{{ out }}/app\"\n");
+    lab.write(
+        "roles/app/tasks/main.yml",
+        "- file: {path: \"{{ app_dir }}\", state: directory}\n- template: {src: app.j2, dest: \"{{ app_dir }}/app.conf\"}\n  notify: reload app\n- import_tasks: extra.yml\n  when: port | int > 1000\n",
+    );
+    lab.write(
+        "roles/app/tasks/extra.yml",
+        "- copy: {content: \"high port\\n\", dest: \"{{ app_dir }}/extra\"}\n",
+    );
+    lab.write(
+        "roles/app/templates/app.j2",
+        "port={{ port }} shared={{ shared }} role={{ role_name }}\n",
+    );
+    lab.write(
+        "roles/app/handlers/main.yml",
+        "- name: reload app\n  copy: {content: reloaded, dest: \"{{ app_dir }}/reloaded\"}\n",
+    );
+    let playbook = "- hosts: all_hosts\n  gather_facts: no\n  pre_tasks:\n    - file: {path: \"{{ out }}\", state: directory}\n  roles:\n    - role: app\n      port: 8080\n";
+    let out = lab.run(playbook, &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(lab.read("base"), "from-app-meta\n");
+    assert_eq!(
+        lab.read("app/app.conf"),
+        "port=8080 shared=from-app-defaults role=app\n"
+    );
+    assert_eq!(lab.read("app/extra"), "high port\n");
+    assert_eq!(lab.read("app/reloaded"), "reloaded");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("TASK [base : copy]")
+            && stdout.contains("RUNNING HANDLER [app : reload app]"),
+        "{stdout}"
+    );
+    let again = lab.run(playbook, &[]);
+    assert_eq!(counts(&again, "h1").1, 0, "{}", text(&again));
+}
+
+#[test]
+fn loops_register_per_item_results_and_loop_control() {
+    let lab = Lab::new(1);
+    let out = lab.run(
+        r#"
+- hosts: all_hosts
+  gather_facts: no
+  vars:
+    users: {alice: 1, bob: 2}
+  tasks:
+    - file: {path: "{{ out }}", state: directory}
+    - command: echo {{ person }}-{{ idx }}
+      loop: [ann, ben]
+      loop_control: {loop_var: person, index_var: idx, label: "{{ person | upper }}"}
+      register: echoes
+    - copy:
+        content: "{{ echoes.results | map(attribute='stdout') | join(',') }} {{ echoes.changed }}\n"
+        dest: "{{ out }}/echoes"
+    - copy: {content: "{{ item.key }}={{ item.value }}\n", dest: "{{ out }}/{{ item.key }}"}
+      with_dict: "{{ users }}"
+    - copy: {content: "{{ item }}\n", dest: "{{ out }}/flat-{{ item }}"}
+      with_items: [[x, y], z]
+"#,
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(lab.read("echoes"), "ann-0,ben-1 True\n");
+    assert_eq!(lab.read("alice"), "alice=1\n");
+    assert_eq!(lab.read("bob"), "bob=2\n");
+    assert!(lab.exists("flat-x") && lab.exists("flat-y") && lab.exists("flat-z"));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("changed: [h1] => (item=ANN)"),
+        "{}",
+        text(&out)
+    );
+}
+
+#[test]
+fn serial_batches_stop_at_max_fail_percentage() {
+    let lab = Lab::new(5);
+    let playbook = r#"
+- hosts: all_hosts
+  gather_facts: no
+  serial: [1, 2, "100%"]
+  max_fail_percentage: 0
+  tasks:
+    - file: {path: "{{ out }}", state: directory}
+    - command: "{{ 'false' if inventory_hostname == fail_on else 'true' }}"
+    - file: {path: "{{ out }}/{{ inventory_hostname }}", state: touch}
+"#;
+    // h2 (second batch: h2, h3) fails: its batch finishes, later batches never start.
+    let out = lab.run(playbook, &["-e", "fail_on=h2"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(lab.exists("h1"));
+    assert!(!lab.exists("h2") && !lab.exists("h4") && !lab.exists("h5"));
+    let r = recap(&out);
+    assert!(
+        !r.contains_key("h4") || r["h4"]["ok"] == 0,
+        "{}",
+        text(&out)
+    );
+    // Nobody fails: every batch runs.
+    let out = lab.run(playbook, &["-e", "fail_on=none"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    for h in ["h1", "h2", "h3", "h4", "h5"] {
+        assert!(lab.exists(h), "{h}: {}", text(&out));
+    }
+}
+
+#[test]
+fn run_once_delegate_to_until_and_environment() {
+    let lab = Lab::new(3);
+    let counter = lab.dir().join("counter");
+    let out = lab.run(
+        &format!(
+            r#"
+- hosts: all_hosts
+  gather_facts: no
+  tasks:
+    - file: {{path: "{{{{ out }}}}", state: directory}}
+      run_once: true
+    - shell: echo "$GREETING from {{{{ inventory_hostname }}}}" >> {{{{ out }}}}/once
+      environment: {{GREETING: "hello there"}}
+      run_once: true
+      register: once
+    - copy: {{content: "{{{{ once.changed }}}}\n", dest: "{{{{ out }}}}/{{{{ inventory_hostname }}}}.once"}}
+    - shell: echo x >> {counter}; test $(wc -l < {counter}) -ge 3
+      register: attempts
+      until: attempts.rc == 0
+      retries: 5
+      delay: 0
+      run_once: true
+    - command: hostname
+      delegate_to: localhost
+      register: delegated
+    - copy: {{content: "{{{{ attempts.attempts }}}}\n", dest: "{{{{ out }}}}/attempts"}}
+      run_once: true
+"#,
+            counter = counter.display()
+        ),
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(lab.read("once"), "hello there from h1\n");
+    for h in ["h1", "h2", "h3"] {
+        assert_eq!(lab.read(&format!("{h}.once")), "True\n", "{h}");
+    }
+    assert_eq!(lab.read("attempts"), "3\n");
+}
+
+#[test]
+fn variable_precedence_and_includes() {
+    let lab = Lab::new(2);
+    lab.write("group_vars/all_hosts.yml", "level: group\nonly_group: g\n");
+    lab.write("host_vars/h2.yml", "level: host\n");
+    lab.write("vars/common.yml", "from_file: vf\n");
+    lab.write("tasks/write.yml", "- copy: {content: \"{{ what }}\\n\", dest: \"{{ out }}/{{ inventory_hostname }}.{{ name }}\"}\n");
+    lab.write("extra.yml", "name: level-included\n");
+    let out = lab.run(
+        r#"
+- hosts: all_hosts
+  gather_facts: no
+  vars_files: [vars/common.yml]
+  tasks:
+    - file: {path: "{{ out }}", state: directory}
+      run_once: true
+    - include_tasks: tasks/write.yml
+      vars: {name: level, what: "{{ level }}"}
+    - include_tasks: tasks/write.yml
+      vars: {name: play, what: "{{ only_group }}-{{ from_file }}-{{ cli }}"}
+      when: inventory_hostname == 'h1'
+    - set_fact: {level: fact}
+      when: inventory_hostname == 'h1'
+    - include_vars: extra.yml
+    - import_tasks: tasks/write.yml
+      vars: {what: "{{ level }}"}
+"#,
+        &["-e", "cli=extra"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(lab.read("h1.level"), "group\n");
+    assert_eq!(lab.read("h2.level"), "host\n");
+    assert_eq!(lab.read("h1.play"), "g-vf-extra\n");
+    assert!(!lab.exists("h2.play"));
+    // include_vars (like set_fact) beats task vars? No: task vars lose to set_fact in Ansible,
+    // and `name` came from include_vars while `what` came from the task.
+    assert_eq!(lab.read("h1.level-included"), "fact\n");
+    assert_eq!(lab.read("h2.level-included"), "host\n");
+}
+
+#[test]
+fn meta_end_host_and_flush_handlers() {
+    let lab = Lab::new(2);
+    let out = lab.run(
+        r#"
+- hosts: all_hosts
+  gather_facts: no
+  handlers:
+    - name: h
+      shell: echo handled >> {{ out }}/{{ inventory_hostname }}.log
+  tasks:
+    - file: {path: "{{ out }}", state: directory}
+      run_once: true
+    - command: "true"
+      changed_when: true
+      notify: h
+    - meta: flush_handlers
+    - shell: echo after-flush >> {{ out }}/{{ inventory_hostname }}.log
+    - meta: end_host
+      when: inventory_hostname == 'h2'
+    - shell: echo last >> {{ out }}/{{ inventory_hostname }}.log
+"#,
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(lab.read("h1.log"), "handled\nafter-flush\nlast\n");
+    assert_eq!(lab.read("h2.log"), "handled\nafter-flush\n");
+}
+
+#[test]
+fn strategy_free_runs_every_host_through() {
+    let lab = Lab::new(3);
+    let out = lab.run(
+        r#"
+- hosts: all_hosts
+  gather_facts: no
+  strategy: free
+  tasks:
+    - file: {path: "{{ out }}", state: directory}
+    - command: sleep {{ '1' if inventory_hostname == 'h1' else '0' }}
+    - file: {path: "{{ out }}/{{ inventory_hostname }}", state: touch}
+"#,
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    for h in ["h1", "h2", "h3"] {
+        assert!(lab.exists(h));
+        assert_eq!(counts(&out, h).0, 3, "{}", text(&out));
+    }
+}
