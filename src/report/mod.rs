@@ -2,8 +2,10 @@
 //! and the reporters that turn events into human output and the JSON report.
 
 pub mod adhoc;
+pub mod drift;
 pub mod human;
 pub mod json;
+pub mod junit;
 mod time;
 
 use std::time::Duration;
