@@ -37,6 +37,8 @@ fn main() {
             Command::Run(args) => args.execute().await,
             Command::Exec(args) => args.execute().await,
             Command::Sh(args) => args.execute().await,
+            Command::Check(args) => args.execute().await,
+            Command::History(args) => args.execute(),
         }
     });
     std::process::exit(code);

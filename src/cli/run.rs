@@ -22,6 +22,11 @@ pub struct RunArgs {
     /// Write the run's JSON report (schema `rconf.report/1`) to this file.
     #[arg(long, value_name = "FILE")]
     pub report: Option<PathBuf>,
+    /// Print only failures (no task lines, no recap).
+    #[arg(short, long)]
+    pub quiet: bool,
+    #[command(flatten)]
+    pub history: super::history::HistoryArgs,
     #[command(flatten)]
     pub common: CommonArgs,
 }
@@ -125,21 +130,49 @@ impl RunArgs {
                 return exit::BAD_INPUT;
             }
         };
+        let _lock = match super::lock::guard(&self.playbook, &c.inventory) {
+            Ok(l) => l,
+            Err(code) => return code,
+        };
         let human = Human::new(Box::new(std::io::stdout()), c.color(), c.verbose);
-        let mut reporters: Vec<Box<dyn Reporter>> = vec![Box::new(human)];
+        let mut reporters: Vec<Box<dyn Reporter>> = vec![if self.quiet {
+            Box::new(super::quiet::Quiet::new(human))
+        } else {
+            Box::new(human)
+        }];
+        let meta = json!({
+            "command": "run",
+            "playbook": self.playbook.display().to_string(),
+            "inventory": c.inventory,
+            "check": c.check,
+            "diff": c.diff,
+        });
+        let meta = meta.as_object().cloned().unwrap_or_default();
         if let Some(path) = &self.report {
-            let meta = json!({
-                "command": "run",
-                "playbook": self.playbook.display().to_string(),
-                "inventory": c.inventory,
-                "check": c.check,
-                "diff": c.diff,
-            });
-            let meta = meta.as_object().cloned().unwrap_or_default();
-            reporters.push(Box::new(JsonReport::new(path.clone(), meta)));
+            reporters.push(Box::new(JsonReport::new(path.clone(), meta.clone())));
+        }
+        let capture = self.history.path().map(|_| super::history::Capture::new());
+        if let Some(capture) = &capture {
+            reporters.push(capture.reporter(meta));
         }
         let mut fanout = Fanout(reporters);
         let summary = run::run(&opts, playbook, inventory, &mut fanout).await;
-        summary.exit_code()
+        drop(fanout);
+        let code = summary.exit_code();
+        if let Some(doc) = capture.and_then(|c| c.take()) {
+            self.history.record(&crate::history::RunRecord {
+                command: "run",
+                check_mode: c.check,
+                playbook: super::history::absolute(&self.playbook),
+                inventory: c
+                    .inventory
+                    .iter()
+                    .map(|i| super::history::absolute(i.as_ref()))
+                    .collect(),
+                exit_code: code,
+                report: &doc,
+            });
+        }
+        code
     }
 }
