@@ -69,8 +69,21 @@ fn short_module(action: &str) -> String {
         .unwrap_or_else(|| action.rsplit('.').next().unwrap_or(action).to_string())
 }
 
-/// The managed resource a result names, if any.
+/// The managed resource a result names, if any: its `path`, `dest` or `name`, else the file a
+/// content diff is about (`lineinfile` returns no path, but labels its diff `PATH (content)`).
 pub fn resource_of(result: &Value) -> Option<String> {
+    named(result).or_else(|| {
+        let header = result.get("diff")?.get("before_header")?.as_str()?;
+        Some(
+            header
+                .strip_suffix(" (content)")
+                .unwrap_or(header)
+                .to_string(),
+        )
+    })
+}
+
+fn named(result: &Value) -> Option<String> {
     ["path", "dest", "name"]
         .iter()
         .find_map(|k| match result.get(*k)? {
@@ -480,5 +493,7 @@ mod tests {
         let u = unified(&d);
         assert!(u.contains("-state: absent\n+state: directory\n"), "{u}");
         assert_eq!(unified(&json!({"before": "a", "after": "a"})), "");
+        let lineinfile = json!({"diff": {"before_header": "/e/s (content)", "before": ""}});
+        assert_eq!(resource_of(&lineinfile).as_deref(), Some("/e/s"));
     }
 }
