@@ -2,6 +2,7 @@
 
 pub mod cli;
 pub mod error;
+pub mod history;
 pub mod inventory;
 pub mod modules;
 pub mod playbook;

@@ -51,6 +51,8 @@ fn main() {
             Command::Completions(args) => args.execute(),
             Command::Man(args) => args.execute(),
             Command::Doc(args) => args.execute(),
+            Command::Check(args) => args.execute().await,
+            Command::History(args) => args.execute(),
         }
     });
     std::process::exit(code);

@@ -1,12 +1,16 @@
 //! The command line (clap): `rconf run` and the options shared between subcommands.
 
+pub mod check;
 pub mod completions;
 pub mod doc;
 pub mod exec;
 mod extra_vars;
+pub mod history;
 pub mod inventory;
 mod listing;
+pub mod lock;
 pub mod man;
+mod quiet;
 pub mod run;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -21,7 +25,8 @@ pub use extra_vars::parse_extra_vars;
     long_about = "rconf applies Ansible-syntax playbooks to the hosts of an Ansible inventory over SSH. \
                   Targets need only sshd and a POSIX sh: no Python, no agent.",
     after_help = "Exit codes: 0 success, 2 a host failed, 4 a host was unreachable, 5 bad input or usage \
-                  (nothing was contacted), 1 internal error."
+                  (nothing was contacted), 1 internal error, 3 drift found (`check` only), \
+                  6 another run of the same playbook and inventory holds the lock."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -44,6 +49,10 @@ pub enum Command {
     Man(man::ManArgs),
     /// Describe the built-in modules: `rconf doc` lists them, `rconf doc apt` shows one.
     Doc(doc::DocArgs),
+    /// Check for drift: a check-mode run with diffs; exit 3 when a host would change.
+    Check(check::CheckArgs),
+    /// Show recorded runs, a host's drift timeline, or a stored report.
+    History(history::HistoryCmd),
 }
 
 impl Command {

@@ -52,6 +52,11 @@ pub struct RunArgs {
     /// List the tags of each play and exit.
     #[arg(long)]
     pub list_tags: bool,
+    /// Print only failures (no task lines, no recap).
+    #[arg(short, long)]
+    pub quiet: bool,
+    #[command(flatten)]
+    pub history: super::history::HistoryArgs,
     #[command(flatten)]
     pub common: CommonArgs,
 }
@@ -244,6 +249,10 @@ impl RunArgs {
             print!("{}", listing::render(self, &opts, &playbook, &inventory));
             return exit::OK;
         }
+        let _lock = match super::lock::guard(&self.playbook, &c.inventory) {
+            Ok(l) => l,
+            Err(code) => return code,
+        };
         let meta = json!({
             "command": "run",
             "playbook": self.playbook.display().to_string(),
@@ -253,16 +262,43 @@ impl RunArgs {
         });
         let meta = meta.as_object().cloned().unwrap_or_default();
         let main: Box<dyn Reporter> = match c.output {
-            OutputFormat::Human => Box::new(Human::new(progress::stdout(), c.color(), c.verbose)),
+            OutputFormat::Human => {
+                let human = Human::new(progress::stdout(), c.color(), c.verbose);
+                if self.quiet {
+                    Box::new(super::quiet::Quiet::new(human))
+                } else {
+                    Box::new(human)
+                }
+            }
             OutputFormat::Jsonl => Box::new(JsonLines::new(progress::stdout(), meta.clone())),
         };
         let mut reporters: Vec<Box<dyn Reporter>> = vec![main];
         if let Some(path) = &self.report {
-            reporters.push(Box::new(JsonReport::new(path.clone(), meta)));
+            reporters.push(Box::new(JsonReport::new(path.clone(), meta.clone())));
         }
-        let mut reporter =
-            Progress::wrap(Box::new(Fanout(reporters)), progress::wanted(), c.color());
+        let capture = self.history.path().map(|_| super::history::Capture::new());
+        if let Some(capture) = &capture {
+            reporters.push(capture.reporter(meta));
+        }
+        let wanted = progress::wanted() && !self.quiet;
+        let mut reporter = Progress::wrap(Box::new(Fanout(reporters)), wanted, c.color());
         let summary = run::run(&opts, playbook, inventory, reporter.as_mut()).await;
-        summary.exit_code()
+        drop(reporter);
+        let code = summary.exit_code();
+        if let Some(doc) = capture.and_then(|c| c.take()) {
+            self.history.record(&crate::history::RunRecord {
+                command: "run",
+                check_mode: c.check,
+                playbook: super::history::absolute(&self.playbook),
+                inventory: c
+                    .inventory
+                    .iter()
+                    .map(|i| super::history::absolute(i.as_ref()))
+                    .collect(),
+                exit_code: code,
+                report: &doc,
+            });
+        }
+        code
     }
 }

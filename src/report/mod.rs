@@ -2,10 +2,12 @@
 //! and the reporters that turn events into human output and the JSON report.
 
 pub mod adhoc;
+pub mod drift;
 pub mod hostlist;
 pub mod human;
 pub mod json;
 pub mod jsonl;
+pub mod junit;
 pub mod progress;
 mod time;
 

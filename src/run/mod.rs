@@ -42,6 +42,11 @@ pub mod exit {
     pub const UNREACHABLE: i32 = 4;
     /// Bad input (playbook, inventory, variables) or bad usage: nothing was contacted.
     pub const BAD_INPUT: i32 = 5;
+    /// `rconf check` only: every host answered, none failed, and at least one has drifted
+    /// (a task would change it). UNREACHABLE and FAILED take precedence over it.
+    pub const DRIFT: i32 = 3;
+    /// Another rconf run of the same playbook and inventory holds the lock: nothing was done.
+    pub const LOCKED: i32 = 6;
 }
 
 #[derive(Debug, Clone)]
@@ -94,6 +99,23 @@ impl RunSummary {
             exit::FAILED
         } else {
             exit::OK
+        }
+    }
+
+    /// Hosts on which some task reported `changed`: in check mode, the hosts that drifted.
+    pub fn changed_hosts(&self) -> Vec<&str> {
+        self.stats
+            .iter()
+            .filter(|(_, s)| s.changed > 0)
+            .map(|(h, _)| h.as_str())
+            .collect()
+    }
+
+    /// The exit code of a drift check: UNREACHABLE, then FAILED, then DRIFT, then OK.
+    pub fn check_exit_code(&self) -> i32 {
+        match self.exit_code() {
+            exit::OK if !self.changed_hosts().is_empty() => exit::DRIFT,
+            code => code,
         }
     }
 }

@@ -1,0 +1,163 @@
+//! `rconf check PLAYBOOK -i INVENTORY`: a drift check for cron and CI. A check-mode run with
+//! diffs whose exit code says whether every host is in sync, with a drift report as text, JSON
+//! and JUnit XML, recorded in the history, and an `--on-drift` hook.
+
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+use serde_json::{Value, json};
+
+use super::history::{Capture, HistoryArgs, absolute};
+use super::lock;
+use super::quiet::Quiet;
+use super::run::CommonArgs;
+use crate::history::RunRecord;
+use crate::report::drift::{self, Drift};
+use crate::report::human::Human;
+use crate::report::{Fanout, Reporter, junit};
+use crate::run::{self, exit};
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Exit codes: 0 every host in sync, 3 drift found, 2 a host failed, \
+                        4 a host was unreachable (4 wins over 2, 2 over 3), 6 another run of \
+                        this playbook and inventory holds the lock, 5 bad input, 1 internal error."
+)]
+pub struct CheckArgs {
+    /// The playbook that describes the wanted state (Ansible syntax).
+    pub playbook: PathBuf,
+    /// Write the JSON report (schema `rconf.report/1` with a `drift` section) to this file.
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
+    /// Write a JUnit XML report (one test case per host and task; drift is a failure).
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+    /// Print only drift and failures (nothing at all when every host is in sync).
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// Run this command (`sh -c`) when drift is found; `RCONF_REPORT` holds the JSON report's
+    /// path, `RCONF_DRIFTED_HOSTS` the drifted hosts.
+    #[arg(long, value_name = "CMD")]
+    pub on_drift: Option<String>,
+    #[command(flatten)]
+    pub history: HistoryArgs,
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+impl CheckArgs {
+    pub async fn execute(&self) -> i32 {
+        let c = &self.common;
+        let prepared = c.options(self.playbook.clone()).and_then(|mut o| {
+            o.check = true;
+            o.diff = true;
+            run::prepare(&o).map(|(p, i)| (o, p, i))
+        });
+        let (opts, playbook, inventory) = match prepared {
+            Ok(x) => x,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return exit::BAD_INPUT;
+            }
+        };
+        let _lock = match lock::guard(&self.playbook, &c.inventory) {
+            Ok(l) => l,
+            Err(code) => return code,
+        };
+        let color = c.color();
+        let human = Human::new(Box::new(std::io::stdout()), color, c.verbose);
+        let human: Box<dyn Reporter> = if self.quiet {
+            Box::new(Quiet::new(human))
+        } else {
+            Box::new(human)
+        };
+        let capture = Capture::new();
+        let meta = json!({
+            "command": "check",
+            "playbook": self.playbook.display().to_string(),
+            "inventory": c.inventory,
+            "check": true,
+            "diff": true,
+        });
+        let meta = meta.as_object().cloned().unwrap_or_default();
+        let mut fanout = Fanout(vec![human, capture.reporter(meta)]);
+        let summary = run::run(&opts, playbook, inventory, &mut fanout).await;
+        drop(fanout);
+        let code = summary.check_exit_code();
+        let Some(mut doc) = capture.take() else {
+            eprintln!("error: the run's report could not be read back: no drift report");
+            return code;
+        };
+        let drift = drift::analyze(&doc);
+        let run_id = self.history.record(&RunRecord {
+            command: "check",
+            check_mode: true,
+            playbook: absolute(&self.playbook),
+            inventory: c.inventory.iter().map(|i| absolute(Path::new(i))).collect(),
+            exit_code: code,
+            report: &doc,
+        });
+        if let Value::Object(m) = &mut doc {
+            m.insert("drift".into(), drift.to_json());
+            m.insert("exit_code".into(), code.into());
+            m.insert("history_run_id".into(), run_id.into());
+        }
+        let nothing_to_say = drift.drifted().is_empty() && code == exit::OK;
+        if !(self.quiet && nothing_to_say) {
+            print!("{}", drift.text(self.quiet, color));
+        }
+        if let Some(path) = &self.report {
+            write_file(
+                path,
+                &(serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n"),
+            );
+        }
+        if let Some(path) = &self.junit {
+            let title = format!("rconf check {}", self.playbook.display());
+            write_file(path, &junit::render(&doc, &title));
+        }
+        if let (Some(cmd), false) = (&self.on_drift, drift.drifted().is_empty()) {
+            self.on_drift(cmd, &doc, &drift, code);
+        }
+        code
+    }
+
+    /// Runs the `--on-drift` command with the report's path in `RCONF_REPORT`. Its failure is a
+    /// warning: the check's exit code stays the check's.
+    fn on_drift(&self, cmd: &str, doc: &Value, drift: &Drift, code: i32) {
+        let temp = Capture::new();
+        let report = match &self.report {
+            Some(p) => p.clone(),
+            None => {
+                let p = temp.path().to_path_buf();
+                write_file(
+                    &p,
+                    &(serde_json::to_string_pretty(doc).unwrap_or_default() + "\n"),
+                );
+                p
+            }
+        };
+        let status = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(cmd)
+            .env("RCONF_REPORT", &report)
+            .env("RCONF_DRIFTED_HOSTS", drift.drifted().join(" "))
+            .env("RCONF_EXIT_CODE", code.to_string())
+            .status();
+        match status {
+            Ok(s) if s.success() => {}
+            Ok(s) => eprintln!("[WARNING]: the --on-drift command `{cmd}` exited with {s}"),
+            Err(e) => eprintln!("[WARNING]: cannot run the --on-drift command `{cmd}`: {e}"),
+        }
+    }
+}
+
+/// Writes a report file atomically; a failure is reported, not fatal.
+fn write_file(path: &Path, text: &str) {
+    let tmp = path.with_extension("rconf-tmp");
+    let result = std::fs::write(&tmp, text).and_then(|()| std::fs::rename(&tmp, path));
+    if let Err(e) = result {
+        let _ = std::fs::remove_file(&tmp);
+        eprintln!("error: cannot write `{}`: {e}", path.display());
+    }
+}

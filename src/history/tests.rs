@@ -1,0 +1,187 @@
+use serde_json::{Value, json};
+
+use super::*;
+
+fn report(changes: &[(&str, &str)], hosts: &[&str]) -> Value {
+    let results: serde_json::Map<String, Value> = hosts
+        .iter()
+        .map(|h| {
+            let changed = changes.iter().find(|(c, _)| c == h);
+            let r = match changed {
+                Some((_, path)) => json!({"status": "changed", "changed": true, "path": path,
+                                          "diff": {"before": "a\n", "after": "b\n"}}),
+                None => json!({"status": "ok", "changed": false}),
+            };
+            (h.to_string(), r)
+        })
+        .collect();
+    let stats: serde_json::Map<String, Value> = hosts
+        .iter()
+        .map(|h| (h.to_string(), json!({"ok": 1, "changed": 0})))
+        .collect();
+    json!({
+        "schema": "rconf.report/1", "start": "2026-01-01T00:00:00.000Z",
+        "end": "2026-01-01T00:00:01.000Z", "duration_seconds": 1.0,
+        "plays": [{"name": "p", "tasks": [{"name": "settings", "action": "lineinfile",
+                   "location": "site.yml:4:7", "handler": false, "hosts": results}]}],
+        "stats": stats,
+    })
+}
+
+fn record(store: &mut Store, command: &str, check: bool, doc: &Value) -> i64 {
+    store
+        .record(&RunRecord {
+            command,
+            check_mode: check,
+            playbook: "/srv/site.yml".into(),
+            inventory: vec!["/srv/hosts".into()],
+            exit_code: 0,
+            report: doc,
+        })
+        .unwrap()
+}
+
+#[test]
+fn host_timeline_shows_drift_appearing_and_being_fixed() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("state/history.db")).unwrap();
+    let hosts = ["h1", "h2"];
+    record(
+        &mut store,
+        "run",
+        false,
+        &report(&[("h1", "/e/s"), ("h2", "/e/s")], &hosts),
+    );
+    record(&mut store, "check", true, &report(&[], &hosts));
+    let drift = record(
+        &mut store,
+        "check",
+        true,
+        &report(&[("h1", "/e/s")], &hosts),
+    );
+    record(
+        &mut store,
+        "check",
+        true,
+        &report(&[("h1", "/e/s")], &hosts),
+    );
+    let fix = record(&mut store, "run", false, &report(&[("h1", "/e/s")], &hosts));
+    record(&mut store, "check", true, &report(&[], &hosts));
+
+    let rows = store.host_rows("h1").unwrap();
+    assert_eq!(rows.len(), 6);
+    assert_eq!(rows[2].state, "drifted");
+    assert_eq!(rows[2].resources, ["/e/s"]);
+    let events: Vec<(i64, HostEvent)> = timeline(&rows)
+        .into_iter()
+        .zip(&rows)
+        .filter_map(|(e, r)| e.map(|e| (r.run_id, e)))
+        .collect();
+    assert_eq!(
+        events,
+        [(drift, HostEvent::Appeared), (fix, HostEvent::Fixed)]
+    );
+    // h2 never drifted after the first apply.
+    let h2 = store.host_rows("h2").unwrap();
+    assert!(timeline(&h2).iter().all(Option::is_none));
+
+    let runs = store.runs(10).unwrap();
+    assert_eq!(runs.len(), 6);
+    assert_eq!(runs[0].id, 6);
+    assert_eq!((runs[3].drifted, runs[3].hosts), (1, 2));
+    let stored: Value = serde_json::from_str(&store.report(drift).unwrap().unwrap()).unwrap();
+    assert_eq!(
+        stored["plays"][0]["tasks"][0]["hosts"]["h1"]["path"],
+        "/e/s"
+    );
+    assert_eq!(store.report(99).unwrap(), None);
+}
+
+#[test]
+fn prune_keeps_the_newest_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open(&dir.path().join("h.db")).unwrap();
+    for _ in 0..5 {
+        record(&mut store, "check", true, &report(&[], &["h1"]));
+    }
+    assert_eq!(store.prune(Keep::Runs(2)).unwrap(), 3);
+    let ids: Vec<i64> = store.runs(10).unwrap().iter().map(|r| r.id).collect();
+    assert_eq!(ids, [5, 4]);
+    assert_eq!(store.host_rows("h1").unwrap().len(), 2);
+    assert_eq!(store.prune(Keep::Days(1)).unwrap(), 0);
+    assert_eq!("30d".parse::<Keep>(), Ok(Keep::Days(30)));
+    assert_eq!("7".parse::<Keep>(), Ok(Keep::Runs(7)));
+    assert!("x".parse::<Keep>().unwrap_err().contains("`x`"));
+}
+
+#[test]
+fn schema_version_is_recorded_and_reopening_keeps_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("h.db");
+    let mut store = Store::open(&path).unwrap();
+    record(&mut store, "run", false, &report(&[], &["h1"]));
+    drop(store);
+    let store = Store::open(&path).unwrap();
+    let v: i64 = store
+        .conn
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .unwrap();
+    assert_eq!(v, VERSION);
+    assert_eq!(store.runs(10).unwrap().len(), 1);
+}
+
+#[test]
+fn a_newer_schema_is_refused_with_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("h.db");
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.pragma_update(None, "user_version", VERSION + 1)
+        .unwrap();
+    drop(conn);
+    let e = Store::open(&path).err().unwrap();
+    assert!(
+        e.to_string().contains("newer than this rconf understands"),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_corrupted_file_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("h.db");
+    std::fs::write(&path, vec![0x42u8; 4096]).unwrap();
+    let e = Store::open(&path).err().unwrap();
+    assert_eq!(e.path, path);
+    assert!(e.msg.contains("not an SQLite database"), "{e}");
+    let missing = Store::open_existing(&dir.path().join("none.db"))
+        .err()
+        .unwrap();
+    assert!(
+        missing.msg.contains("no run has been recorded yet"),
+        "{missing}"
+    );
+}
+
+#[test]
+fn a_locked_database_is_reported_as_locked() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("h.db");
+    drop(Store::open(&path).unwrap());
+    let holder = rusqlite::Connection::open(&path).unwrap();
+    holder.execute_batch("BEGIN EXCLUSIVE").unwrap();
+    let mut store = Store::open_with_timeout(&path, std::time::Duration::from_millis(50));
+    let e = match store.as_mut() {
+        Ok(s) => s
+            .record(&RunRecord {
+                command: "run",
+                check_mode: false,
+                playbook: "p".into(),
+                inventory: vec![],
+                exit_code: 0,
+                report: &report(&[], &["h1"]),
+            })
+            .unwrap_err(),
+        Err(e) => e.clone(),
+    };
+    assert!(e.msg.contains("is locked by another process"), "{e}");
+}
