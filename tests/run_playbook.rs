@@ -153,6 +153,15 @@ fn acceptance_playbook_converges_and_matches_ansible() {
         }
     }
     assert_eq!(doc["plays"][0]["tasks"].as_array().unwrap().len(), 10);
+    // Connection setup is measured once per host (one connection for the whole run).
+    for host in stats.keys() {
+        let secs = doc["connect_seconds"][host].as_f64();
+        assert!(
+            secs.is_some_and(|s| s > 0.0 && s < 10.0),
+            "connect_seconds of {host}: {:?}",
+            secs
+        );
+    }
 
     // Files are byte-identical, with the same modes, to what ansible-playbook 2.19 left
     // (recorded by tests/fixtures/acceptance/make-expected.sh).

@@ -207,7 +207,7 @@ impl Reporter for Adhoc {
             },
             Event::Warning(w) => super::progress::eprintln(&format!("[WARNING]: {w}")),
             Event::Recap { .. } => self.print_groups(),
-            Event::TaskStart { .. } | Event::ItemResult { .. } => {}
+            Event::TaskStart { .. } | Event::ItemResult { .. } | Event::Connected { .. } => {}
         }
         let _ = self.out.flush();
     }

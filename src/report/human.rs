@@ -267,6 +267,11 @@ impl Reporter for Human {
                     *last = Instant::now();
                 }
             }
+            Event::Connected { host, seconds } => {
+                if self.verbosity > 0 {
+                    let _ = writeln!(self.out, "<{host}> connected in {seconds:.3}s");
+                }
+            }
             Event::Warning(msg) => {
                 let text = self.paint("35", &format!("[WARNING]: {msg}"));
                 let _ = writeln!(self.out, "{text}");

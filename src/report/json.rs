@@ -17,6 +17,8 @@ pub struct JsonReport {
     started: SystemTime,
     plays: Vec<Value>,
     warnings: Vec<String>,
+    /// Seconds each host's connection took to open (connect + authenticate).
+    connections: Map<String, Value>,
     /// Set when the file could not be written, for the caller to report.
     pub error: Option<String>,
 }
@@ -30,6 +32,7 @@ impl JsonReport {
             started: SystemTime::now(),
             plays: Vec::new(),
             warnings: Vec::new(),
+            connections: Map::new(),
             error: None,
         }
     }
@@ -57,6 +60,10 @@ impl JsonReport {
             Value::Array(std::mem::take(&mut self.plays)),
         );
         doc.insert("warnings".into(), json!(self.warnings));
+        doc.insert(
+            "connect_seconds".into(),
+            Value::Object(std::mem::take(&mut self.connections)),
+        );
         doc.insert("stats".into(), stats);
         let text = serde_json::to_string_pretty(&Value::Object(doc)).unwrap_or_default() + "\n";
         let tmp = self.path.with_extension("rconf-tmp");
@@ -121,6 +128,10 @@ impl Reporter for JsonReport {
             }
             Event::ItemResult { .. } => {}
             Event::Warning(w) => self.warnings.push(w.to_string()),
+            Event::Connected { host, seconds } => {
+                self.connections
+                    .insert(host.to_string(), json!((seconds * 1000.0).round() / 1000.0));
+            }
             Event::Recap { stats } => {
                 let stats = serde_json::to_value(stats).unwrap_or_default();
                 self.write(stats);

@@ -125,6 +125,10 @@ impl super::Reporter for JsonLines {
                 self.emit("host_result", body);
             }
             Event::Warning(w) => self.emit("warning", json!({"message": w})),
+            Event::Connected { host, seconds } => self.emit(
+                "connected",
+                json!({"host": host, "connect_seconds": seconds}),
+            ),
             Event::Recap { stats } => {
                 let body =
                     json!({"stats": stats, "duration_seconds": seconds(self.started.elapsed())});

@@ -52,6 +52,11 @@ pub enum Event<'a> {
         looped: bool,
     },
     Warning(&'a str),
+    /// A host's connection is open; `seconds` is what connecting and authenticating took.
+    Connected {
+        host: &'a str,
+        seconds: f64,
+    },
     /// The run is over.
     Recap {
         stats: &'a IndexMap<String, Stats>,

@@ -187,7 +187,10 @@ impl Reporter for Progress {
                 }
                 self.update();
             }
-            Event::Recap { .. } | Event::ItemResult { .. } | Event::Warning(_) => {}
+            Event::Recap { .. }
+            | Event::ItemResult { .. }
+            | Event::Warning(_)
+            | Event::Connected { .. } => {}
         }
     }
 }

@@ -27,6 +27,7 @@ pub struct HostState {
     /// `set_fact` values and registered results.
     pub host_scope: Layer,
     pub conn: Option<Arc<Connection>>,
+    /// How long opening the connection took; taken (and reported) once.
     pub connect_time: Option<Duration>,
     /// Failed in this play: no more tasks run on it (handlers neither).
     pub failed: bool,

@@ -359,7 +359,8 @@ impl PlayRunner {
             }
         }
         while let Some(joined) = set.join_next().await {
-            if let Ok(state) = joined {
+            if let Ok(mut state) = joined {
+                report_connection(reporter, &mut state);
                 states.insert(state.name.clone(), state);
             }
         }
@@ -473,9 +474,10 @@ impl PlayRunner {
         }
         let mut outcomes = Vec::new();
         while let Some(joined) = set.join_next().await {
-            let Ok((state, outcome)) = joined else {
+            let Ok((mut state, outcome)) = joined else {
                 continue;
             };
+            report_connection(reporter, &mut state);
             report(reporter, &state.name, task, &outcome);
             outcomes.push((state.name.clone(), outcome));
             states.insert(state.name.clone(), state);
@@ -622,6 +624,16 @@ fn remember_failure_in(s: &mut HostState, task: &Task, outcome: &Outcome) {
         "ansible_failed_result".into(),
         to_jinja(&outcome.result.to_json()),
     );
+}
+
+/// Reports a host's connection setup time once, after the task that opened it.
+fn report_connection(reporter: &mut dyn Reporter, state: &mut HostState) {
+    if let Some(took) = state.connect_time.take() {
+        reporter.event(&Event::Connected {
+            host: &state.name,
+            seconds: took.as_secs_f64(),
+        });
+    }
 }
 
 fn report(reporter: &mut dyn Reporter, host: &str, task: &Task, outcome: &Outcome) {
