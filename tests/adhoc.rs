@@ -142,20 +142,28 @@ fn json_lines_stream_every_event_for_scripts() {
             "run_start",
             "play_start",
             "task_start",
+            "connected",
             "host_result",
+            "connected",
             "host_result",
             "recap"
         ]
     );
     assert_eq!(events[0]["schema"], "rconf.report/1");
     assert_eq!(events[0]["command"], "exec");
-    for e in &events[3..5] {
+    for e in events.iter().filter(|e| e["event"] == "host_result") {
         let host = e["host"].as_str().unwrap();
         assert_eq!(e["status"], "changed");
         assert_eq!(e["result"]["stdout"], host);
         assert_eq!(e["result"]["rc"], 0);
     }
-    assert_eq!(events[5]["stats"]["h1"]["changed"], 1);
+    for e in events.iter().filter(|e| e["event"] == "connected") {
+        assert!(
+            e["connect_seconds"].as_f64().is_some_and(|s| s > 0.0),
+            "{e}"
+        );
+    }
+    assert_eq!(events.last().unwrap()["stats"]["h1"]["changed"], 1);
 }
 
 #[test]

@@ -305,3 +305,44 @@ fn hostile_values_reach_the_host_byte_exact() {
         );
     }
 }
+
+#[test]
+fn diffs_show_with_diff_mode_only() {
+    let p = project(1, "acceptance");
+    let root = p.root();
+    std::fs::create_dir_all(&root).unwrap();
+    std::fs::write(root.join("conf"), "a=1\nb=2\n").unwrap();
+    std::fs::write(
+        p.dir.join("diff.yml"),
+        "- hosts: all_hosts\n  gather_facts: no\n  tasks:\n    - copy: {content: \"a=1\\nb=3\\n\", dest: \"{{ root }}/conf\"}\n    - file: {path: \"{{ root }}/d\", state: directory}\n",
+    )
+    .unwrap();
+    let root_arg = format!("root={}", root.display());
+    let plain = p.run("diff.yml", &["-e", &root_arg, "--check"]);
+    assert_eq!(plain.status.code(), Some(0), "{}", text(&plain));
+    assert!(
+        !String::from_utf8_lossy(&plain.stdout).contains("+++"),
+        "{}",
+        text(&plain)
+    );
+    let diff = p.run("diff.yml", &["-e", &root_arg, "--check", "--diff"]);
+    let out = String::from_utf8_lossy(&diff.stdout);
+    let conf = root.join("conf").display().to_string();
+    assert!(
+        out.contains(&format!(
+            "--- before: {conf}\n+++ after: dynamically generated\n"
+        )),
+        "{out}"
+    );
+    assert!(out.contains("-b=2\n+b=3\n"), "{out}");
+    assert!(
+        out.contains("-    \"state\": \"absent\"\n+    \"state\": \"directory\"\n"),
+        "{out}"
+    );
+    // Check mode changed nothing.
+    assert_eq!(
+        std::fs::read_to_string(root.join("conf")).unwrap(),
+        "a=1\nb=2\n"
+    );
+    assert!(!root.join("d").exists());
+}

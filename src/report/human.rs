@@ -73,7 +73,13 @@ impl Human {
         };
         for d in items {
             let text = |k: &str| d.get(k).and_then(Value::as_str);
-            let (Some(before), Some(after)) = (text("before"), text("after")) else {
+            // Attribute diffs (file, user, ...) are mappings: shown as sorted JSON, as Ansible does.
+            let side = |k: &str| match d.get(k) {
+                Some(Value::String(s)) => Some(s.clone()),
+                Some(v @ Value::Object(_)) => Some(py_json(v, Some(4)) + "\n"),
+                _ => None,
+            };
+            let (Some(before), Some(after)) = (side("before"), side("after")) else {
                 if let Some(note) = ["dst_binary", "src_binary", "dst_larger"]
                     .iter()
                     .find(|k| d.get(**k).is_some())
@@ -82,7 +88,7 @@ impl Human {
                 }
                 continue;
             };
-            let diff = similar::TextDiff::from_lines(before, after);
+            let diff = similar::TextDiff::from_lines(&before, &after);
             let header = (
                 format!("before: {}", text("before_header").unwrap_or("")),
                 format!("after: {}", text("after_header").unwrap_or("")),
@@ -230,6 +236,9 @@ impl Reporter for Human {
             } => {
                 let status = Status::of(result, false);
                 let label = if *no_log { "None" } else { label };
+                if let (false, Some(diff)) = (*no_log, result.data.get("diff")) {
+                    self.print_diff(diff);
+                }
                 let mut text = format!("{} => (item={label})", head(status, host));
                 if let Some(d) = self.details(result, status, *no_log) {
                     text = format!("{text} => {d}");
@@ -251,6 +260,10 @@ impl Reporter for Human {
                         self.line("31", &format!("{} => {d}", head(*status, host)));
                     }
                 } else {
+                    // As Ansible, the diff comes before the host's status line.
+                    if let (false, Some(diff)) = (*no_log, result.data.get("diff")) {
+                        self.print_diff(diff);
+                    }
                     let mut text = head(*status, host);
                     if let Some(d) = self.details(result, *status, *no_log) {
                         text = format!("{text} => {d}");
@@ -259,9 +272,6 @@ impl Reporter for Human {
                 }
                 if *status == Status::Ignored {
                     self.line("36", "...ignoring");
-                }
-                if let (false, Some(diff)) = (*no_log, result.data.get("diff")) {
-                    self.print_diff(diff);
                 }
                 if let Some((_, _, last)) = &mut self.current {
                     *last = Instant::now();

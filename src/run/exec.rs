@@ -40,9 +40,10 @@ pub async fn call(
         Err(e) => return TaskResult::failed(format!("module `{}`: {e}", spec.name)),
     };
     let search_dirs = search_dirs(task, shared);
+    let diff_mode = task.diff.unwrap_or(shared.diff);
     let ctx = Ctx {
         check: task.check_mode.unwrap_or(shared.check),
-        diff: task.diff.unwrap_or(shared.diff),
+        diff: diff_mode,
         search_dirs: &search_dirs,
         templar: &shared.templar,
         vars: scope,
@@ -101,9 +102,16 @@ pub async fn call(
     {
         Ok(out) => match crate::transport::privilege::failure(&out) {
             Some(message) => TaskResult::failed(message),
-            None => task
-                .module
-                .finish(&args, ScriptOutput::parse(out, &shared.marker)),
+            None => {
+                let mut result = task
+                    .module
+                    .finish(&args, ScriptOutput::parse(out, &shared.marker));
+                // Modules may describe a change anyway; Ansible shows it only in diff mode.
+                if !diff_mode {
+                    result.data.shift_remove("diff");
+                }
+                result
+            }
         },
         Err(e) if e.is_unreachable() => {
             state.conn = None;
