@@ -498,3 +498,35 @@ fn strategy_free_runs_every_host_through() {
         assert_eq!(counts(&out, h).0, 3, "{}", text(&out));
     }
 }
+
+#[test]
+fn vars_prompt_takes_extra_vars_or_defaults_and_never_prompts() {
+    let lab = Lab::new(1);
+    let playbook = r#"
+- hosts: all_hosts
+  gather_facts: no
+  vars_prompt:
+    - name: release
+      prompt: Which release?
+    - name: colour
+      prompt: Colour?
+      default: blue
+  tasks:
+    - file: {path: "{{ out }}", state: directory}
+    - copy: {content: "{{ release }} {{ colour }}\n", dest: "{{ out }}/answers"}
+"#;
+    let out = lab.run(playbook, &[]);
+    assert_eq!(out.status.code(), Some(5), "{}", text(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("site.yml:5:7: `vars_prompt` `release` has no value: rconf does not prompt; pass it with `-e release=...`"),
+        "{stderr}"
+    );
+    assert!(
+        !lab.fleet.hosts[0].log_text().contains("Accepted"),
+        "a host was contacted"
+    );
+    let out = lab.run(playbook, &["-e", "release=7"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(lab.read("answers"), "7 blue\n");
+}

@@ -197,6 +197,10 @@ impl Loader {
         if let Some(files) = n.get("vars_files") {
             self.vars_files(files, &mut vars);
         }
+        let prompts = n
+            .get("vars_prompt")
+            .map(|v| self.vars_prompt(v, &mut vars))
+            .unwrap_or_default();
         let tags = n
             .get("tags")
             .map(|v| self.strings(v, "tags"))
@@ -257,6 +261,7 @@ impl Loader {
                 .get("strategy")
                 .map(|v| self.strategy(v))
                 .unwrap_or_default(),
+            prompts,
             force_handlers: n
                 .get("force_handlers")
                 .map(|v| self.boolean(v, "force_handlers"))
@@ -326,6 +331,31 @@ impl Loader {
                 self.file = saved;
             }
         }
+    }
+
+    /// `vars_prompt`: rconf runs unattended, so a prompt's value comes from `-e`, else its
+    /// `default` (put in the play's vars); those with neither are returned for the runner to
+    /// check against the extra vars.
+    fn vars_prompt(
+        &mut self,
+        n: &Node,
+        vars: &mut IndexMap<String, Value>,
+    ) -> Vec<(String, Location)> {
+        let mut required = Vec::new();
+        for item in n.as_seq().unwrap_or_default() {
+            let Some(name) = item.get("name") else {
+                self.err(item, "a `vars_prompt` entry needs `name`");
+                continue;
+            };
+            let name = self.identifier(name, "name");
+            match item.get("default") {
+                Some(d) => {
+                    vars.insert(name, d.to_json());
+                }
+                None => required.push((name, self.loc(item))),
+            }
+        }
+        required
     }
 
     fn serial(&mut self, n: &Node) -> Vec<Value> {

@@ -61,6 +61,8 @@ pub struct Play {
     pub any_errors_fatal: bool,
     pub strategy: Strategy,
     pub force_handlers: bool,
+    /// `vars_prompt` entries without a default: rconf never prompts, so each needs `-e`.
+    pub prompts: Vec<(String, Location)>,
     pub location: Location,
 }
 
@@ -86,6 +88,7 @@ impl Play {
             any_errors_fatal: false,
             strategy: Strategy::Linear,
             force_handlers: false,
+            prompts: Vec::new(),
             location,
         }
     }

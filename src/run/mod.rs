@@ -138,6 +138,18 @@ pub fn prepare(opts: &RunOptions) -> Result<(Playbook, Inventory), Error> {
     {
         collect(&mut errors, e);
     }
+    for (name, at) in playbook
+        .iter()
+        .flat_map(|p| p.plays.iter())
+        .flat_map(|p| p.prompts.iter())
+    {
+        if !opts.extra_vars.contains_key(name) {
+            let msg = format!(
+                "`vars_prompt` `{name}` has no value: rconf does not prompt; pass it with `-e {name}=...`"
+            );
+            errors.push(crate::error::Diagnostic::at(at.clone(), msg));
+        }
+    }
     match (playbook, inventory) {
         (Some(p), Some(i)) if errors.is_empty() => Ok((p, i)),
         _ => Err(Error::Input(errors)),
