@@ -157,3 +157,81 @@ fn password_login_from_a_variable_or_a_file_and_a_clear_refusal() {
         text(&out)
     );
 }
+
+/// An `ssh-agent` of this test's own, ended by PID when dropped.
+struct Agent {
+    child: std::process::Child,
+    socket: PathBuf,
+}
+
+impl Agent {
+    fn start(dir: &Path) -> Agent {
+        let socket = dir.join("agent.sock");
+        let child = Command::new("ssh-agent")
+            .arg("-D")
+            .arg("-a")
+            .arg(&socket)
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("ssh-agent");
+        for _ in 0..100 {
+            if socket.exists() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        Agent { child, socket }
+    }
+}
+
+impl Drop for Agent {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn a_key_held_only_by_the_agent_logs_in() {
+    let fleet = Fleet::start(2);
+    let key = authorized_key(&fleet, "ed25519", "");
+    let agent = Agent::start(fleet.dir.path());
+    let added = Command::new("ssh-add")
+        .arg(&key)
+        .env("SSH_AUTH_SOCK", &agent.socket)
+        .output()
+        .unwrap();
+    assert!(added.status.success(), "ssh-add: {}", text(&added));
+    // The key now exists only in the agent: not on disk, not in the fleet's ~/.ssh.
+    std::fs::remove_file(&key).unwrap();
+    std::fs::remove_file(fleet.identity()).unwrap();
+    let playbook = fleet.dir.path().join("site.yml");
+    std::fs::write(&playbook, PLAYBOOK).unwrap();
+    let out = fleet
+        .rconf()
+        .env("SSH_AUTH_SOCK", &agent.socket)
+        .arg("run")
+        .arg(&playbook)
+        .arg("-i")
+        .arg(fleet.write_inventory())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    for h in &fleet.hosts {
+        assert!(
+            h.log_text().contains("Accepted publickey"),
+            "{}",
+            h.log_text()
+        );
+    }
+    // Without the agent the same run cannot log in, and says what it tried.
+    let out = fleet
+        .rconf()
+        .arg("run")
+        .arg(&playbook)
+        .arg("-i")
+        .arg(fleet.write_inventory())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(4), "{}", text(&out));
+}

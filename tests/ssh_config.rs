@@ -129,3 +129,40 @@ fn a_missing_config_file_is_bad_input() {
         text(&out)
     );
 }
+
+#[test]
+fn a_proxy_jump_chain_goes_through_every_hop() {
+    let fleet = Fleet::start(3);
+    let (hop1, hop2, target) = (&fleet.hosts[0], &fleet.hosts[1], &fleet.hosts[2]);
+    let config = write(
+        &fleet,
+        "ssh_config",
+        &format!(
+            "Host target\n  HostName {}\n  Port {}\n  User root\n  ProxyJump root@{}:{},root@{}:{}\nHost *\n  IdentityFile {}\n",
+            target.address,
+            target.port,
+            hop1.address,
+            hop1.port,
+            hop2.address,
+            hop2.port,
+            fleet.identity().display()
+        ),
+    );
+    let out = run(&fleet, "[web]\ntarget\n", &["-F", config.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    // hop1 forwarded to hop2, hop2 forwarded to the target, and the target accepted one login.
+    let target_of = |i: usize| -> Vec<String> {
+        let log = fleet.hosts[i].log_text();
+        log.lines()
+            .filter_map(|l| {
+                l.split_once("server_request_direct_tcpip: ")
+                    .map(|(_, t)| t)
+            })
+            .filter_map(|t| t.split_once(", target ").map(|(_, t)| t.to_string()))
+            .collect()
+    };
+    let at = |i: usize| format!("{} port {}", fleet.hosts[i].address, fleet.hosts[i].port);
+    assert_eq!(target_of(0), [at(1)], "hop1 forwards only to hop2");
+    assert_eq!(target_of(1), [at(2)], "hop2 forwards to the target");
+    assert_eq!(accepted(&fleet, 2), 1, "{}", fleet.hosts[2].log_text());
+}
