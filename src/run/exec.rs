@@ -87,19 +87,24 @@ pub async fn call(
         },
         Err(e) => return TaskResult::failed(e),
     };
-    let wrapped = shell_command(&call.script).and_then(|c| match &how.become_ {
-        None => Ok((c, Vec::new())),
-        Some(b) => b.wrap(&c).map(|w| (w.command, w.stdin_prefix)),
-    });
-    let (command, prefix) = match wrapped {
-        Ok(c) => c,
-        Err(e) => return TaskResult::failed(e),
-    };
     let timeout = how.timeout.or(shared.task_timeout);
-    match conn
-        .exec_with_prefix(&command, &prefix, call.stdin, timeout)
-        .await
-    {
+    let ran = match &how.become_ {
+        // The connection's persistent shell runs the task in one round trip.
+        None if shared.persistent_shell => conn.run_script(&call.script, call.stdin, timeout).await,
+        become_ => {
+            let wrapped = shell_command(&call.script).and_then(|c| match become_ {
+                None => Ok((c, Vec::new())),
+                Some(b) => b.wrap(&c).map(|w| (w.command, w.stdin_prefix)),
+            });
+            let (command, prefix) = match wrapped {
+                Ok(c) => c,
+                Err(e) => return TaskResult::failed(e),
+            };
+            conn.exec_with_prefix(&command, &prefix, call.stdin, timeout)
+                .await
+        }
+    };
+    match ran {
         Ok(out) => match crate::transport::privilege::failure(&out) {
             Some(message) => TaskResult::failed(message),
             None => {

@@ -83,6 +83,9 @@ pub struct Shared {
     /// Connections to hosts that tasks are delegated to.
     pub delegates: tokio::sync::Mutex<HashMap<String, Arc<Connection>>>,
     pub tags: TagFilter,
+    /// Tasks run on one persistent remote shell per connection (the default), not one SSH
+    /// exec each; `RCONF_PERSISTENT_SHELL=0` turns it off.
+    pub persistent_shell: bool,
 }
 
 /// The result of a whole run: per-host stats and the exit code they imply.
@@ -185,6 +188,7 @@ pub async fn run(
         inventory: inventory.clone(),
         delegates: tokio::sync::Mutex::new(HashMap::new()),
         tags: opts.tags.clone(),
+        persistent_shell: std::env::var("RCONF_PERSISTENT_SHELL").map_or(true, |v| v != "0"),
     });
     let limit = opts
         .limit

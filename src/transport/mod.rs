@@ -50,12 +50,18 @@ pub enum TransportError {
     /// A controller-side problem (e.g. a local file to stream could not be read).
     #[error("{0}")]
     Local(String),
+    /// The persistent remote shell ended while the connection is fine (a task killed it).
+    #[error("{0}")]
+    Shell(String),
 }
 
 impl TransportError {
     /// True when the host should be marked unreachable.
     pub fn is_unreachable(&self) -> bool {
-        !matches!(self, TransportError::Timeout(_) | TransportError::Local(_))
+        !matches!(
+            self,
+            TransportError::Timeout(_) | TransportError::Local(_) | TransportError::Shell(_)
+        )
     }
 }
 
@@ -151,6 +157,25 @@ impl Connection {
         match self {
             Connection::Ssh(c) => c.exec_with_prefix(command, prefix, stdin, timeout).await,
             Connection::Local(c) => c.exec_with_prefix(command, prefix, stdin, timeout).await,
+        }
+    }
+
+    /// Runs a task's POSIX sh script: over SSH on the connection's persistent shell (one round
+    /// trip per task), locally as `sh -c`.
+    pub async fn run_script(
+        &self,
+        script: &[u8],
+        stdin: Stdin,
+        timeout: Option<Duration>,
+    ) -> Result<Output, TransportError> {
+        match self {
+            Connection::Ssh(c) => c.run_script(script, stdin, timeout).await,
+            Connection::Local(c) => {
+                let mut command = b"sh -c ".to_vec();
+                command
+                    .extend(crate::modules::quote::quote(script).map_err(TransportError::Local)?);
+                c.exec_with_prefix(&command, &[], stdin, timeout).await
+            }
         }
     }
 

@@ -5,6 +5,7 @@ mod auth;
 mod channel;
 mod handler;
 mod keyfix;
+mod worker;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -27,6 +28,8 @@ pub struct SshConnection {
     jumps: Vec<SshConnection>,
     state: Arc<SessionState>,
     channels: Semaphore,
+    /// The persistent remote shell that runs tasks (started on first use).
+    worker: tokio::sync::Mutex<Option<worker::Worker>>,
     setup_time: Duration,
     label: String,
 }
@@ -154,6 +157,7 @@ impl SshConnection {
             jumps: Vec::new(),
             state,
             channels: Semaphore::new(MAX_CHANNELS),
+            worker: tokio::sync::Mutex::new(None),
             setup_time,
             label: format!("{}@{}:{}", spec.user, spec.address, spec.port),
         }
@@ -263,13 +267,71 @@ impl SshConnection {
             Ok(result) => result,
             // A slow command on a healthy host is a failed task; a host that does not even
             // answer a ping is gone, and later tasks should not wait for it again.
-            Err(_) => match tokio::time::timeout(PING_BOUND, self.handle.send_ping()).await {
-                Ok(Ok(())) => Err(TransportError::Timeout(limit)),
-                _ => Err(lost(format!(
-                    "the task timed out after {limit:?} and the host did not answer a keepalive \
-                     within {PING_BOUND:?}"
-                ))),
+            Err(_) => Err(self.timed_out(limit, &lost).await),
+        }
+    }
+
+    /// Runs a task's POSIX sh `script` on the connection's persistent shell (one round trip, no
+    /// new session). If that shell is busy (a task delegated here from another host), the
+    /// script runs on a channel of its own instead. `timeout` ends the shell; the next task
+    /// starts a new one.
+    pub async fn run_script(
+        &self,
+        script: &[u8],
+        stdin: Stdin,
+        timeout: Option<Duration>,
+    ) -> Result<Output, TransportError> {
+        let Ok(mut slot) = self.worker.try_lock() else {
+            let mut command = b"sh -c ".to_vec();
+            command.extend(crate::modules::quote::quote(script).map_err(TransportError::Local)?);
+            return self.exec(&command, stdin, timeout).await;
+        };
+        let lost = |reason: String| {
+            TransportError::Disconnected(match self.state.disconnect_reason() {
+                Some(why) => format!("{}: {why}", self.label),
+                None => format!("{}: {reason}", self.label),
+            })
+        };
+        let work = async {
+            if self.handle.is_closed() {
+                return Err(lost("the connection is closed".to_string()));
+            }
+            if slot.is_none() {
+                *slot = Some(worker::Worker::start(&self.handle, &lost).await?);
+            }
+            let shell = slot.as_mut().expect("started above");
+            let result = shell.run(script, stdin, &lost).await;
+            if result.is_err() {
+                *slot = None;
+            }
+            result
+        };
+        let result = match timeout {
+            None => work.await,
+            Some(limit) => match tokio::time::timeout(limit, work).await {
+                Ok(r) => r,
+                Err(_) => Err(self.timed_out(limit, &lost).await),
             },
+        };
+        if result.is_err() {
+            // Dropping the shell ends it (TERM, CLOSE, and its process group is killed).
+            *slot = None;
+        }
+        result
+    }
+
+    /// A task ran out of time: a healthy host makes it a timeout; a host that does not answer
+    /// a keepalive either is gone.
+    async fn timed_out(
+        &self,
+        limit: Duration,
+        lost: &(dyn Fn(String) -> TransportError + Sync),
+    ) -> TransportError {
+        match tokio::time::timeout(PING_BOUND, self.handle.send_ping()).await {
+            Ok(Ok(())) => TransportError::Timeout(limit),
+            _ => lost(format!(
+                "the task timed out after {limit:?} and the host did not answer a keepalive within {PING_BOUND:?}"
+            )),
         }
     }
 

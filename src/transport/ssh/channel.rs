@@ -19,18 +19,30 @@ const STDIN_CHUNK: usize = 64 * 1024;
 /// without privilege separation (root logins), and a session whose command still runs keeps its
 /// `MaxSessions` slot after CLOSE, so an abandoned command is killed through its PID instead.
 const PID_PREFIX: &[u8] = b"rconf-pid:";
-const PID_ANNOUNCE: &[u8] = b"printf 'rconf-pid:%d\\n' $$ >&2; ";
+pub(super) const PID_ANNOUNCE: &[u8] = b"printf 'rconf-pid:%d\\n' $$ >&2; ";
 
 /// Ends the remote command if dropped while armed (timeout, caller gave up, error): sends TERM,
 /// CLOSE (russh's `Channel` sends nothing on drop) and kills the command's process group.
-struct CloseGuard {
+pub(super) struct CloseGuard {
     write: Option<ChannelWriteHalf<Msg>>,
     handle: Arc<Handle<ClientHandler>>,
-    pid: Arc<AtomicU32>,
+    pub(super) pid: Arc<AtomicU32>,
 }
 
 impl CloseGuard {
-    fn get(&self) -> &ChannelWriteHalf<Msg> {
+    pub(super) fn new(
+        write: ChannelWriteHalf<Msg>,
+        handle: Arc<Handle<ClientHandler>>,
+        pid: Arc<AtomicU32>,
+    ) -> Self {
+        CloseGuard {
+            write: Some(write),
+            handle,
+            pid,
+        }
+    }
+
+    pub(super) fn get(&self) -> &ChannelWriteHalf<Msg> {
         self.write
             .as_ref()
             .expect("channel guard used after disarm")
@@ -66,7 +78,7 @@ impl Drop for CloseGuard {
 }
 
 /// Takes the PID line off the front of stderr once it is complete.
-fn take_pid_line(stderr: &mut Vec<u8>) -> Option<u32> {
+pub(super) fn take_pid_line(stderr: &mut Vec<u8>) -> Option<u32> {
     let newline = stderr.iter().position(|&b| b == b'\n')?;
     let pid = stderr[..newline]
         .strip_prefix(PID_PREFIX)
@@ -79,7 +91,7 @@ fn take_pid_line(stderr: &mut Vec<u8>) -> Option<u32> {
 }
 
 /// Opens a session channel, retrying while the server refuses because too many are open.
-async fn open(
+pub(super) async fn open(
     handle: &Handle<ClientHandler>,
     lost: &(dyn Fn(String) -> TransportError + Sync),
 ) -> Result<russh::Channel<Msg>, TransportError> {
