@@ -29,7 +29,7 @@ pub struct SshConnection {
     state: Arc<SessionState>,
     channels: Semaphore,
     /// The persistent remote shell that runs tasks (started on first use).
-    worker: tokio::sync::Mutex<Option<worker::Worker>>,
+    worker: tokio::sync::Mutex<Option<Box<worker::Worker>>>,
     setup_time: Duration,
     label: String,
 }
@@ -297,7 +297,7 @@ impl SshConnection {
                 return Err(lost("the connection is closed".to_string()));
             }
             if slot.is_none() {
-                *slot = Some(worker::Worker::start(&self.handle, &lost).await?);
+                *slot = Some(Box::new(worker::Worker::start(&self.handle, &lost).await?));
             }
             let shell = slot.as_mut().expect("started above");
             let result = shell.run(script, stdin, &lost).await;
