@@ -44,10 +44,7 @@ pub fn dict(call: &mut Call) -> Result<Vec<Value>, String> {
         }
         for key in t.try_iter().map_err(|e| e.to_string())? {
             let value = t.get_item(&key).map_err(|e| e.to_string())?;
-            out.push(Value::from_iter([
-                ("key", key),
-                ("value", value),
-            ]));
+            out.push(Value::from_pairs([("key", key), ("value", value)]));
         }
     }
     Ok(out)

@@ -4,21 +4,21 @@
 use std::path::{Path, PathBuf};
 
 use indexmap::IndexMap;
-use minijinja::value::{Rest, ValueKind};
+use minijinja::value::{Kwargs, Rest, ValueKind, ValueOrKwargs, from_args};
 use minijinja::{Environment, Error, State, Value};
 
 use super::filters::invalid;
 use super::{lookup_files, lookup_lists, lookup_password, lookup_text};
 
 pub fn register(env: &mut Environment<'static>) {
-    env.add_function("lookup", |state: &State, args: Rest<Value>| {
-        call(state, args.0, false)
+    env.add_function("lookup", |state: &State, args: Rest<ValueOrKwargs>| {
+        call(state, args, false)
     });
-    env.add_function("query", |state: &State, args: Rest<Value>| {
-        call(state, args.0, true)
+    env.add_function("query", |state: &State, args: Rest<ValueOrKwargs>| {
+        call(state, args, true)
     });
-    env.add_function("q", |state: &State, args: Rest<Value>| {
-        call(state, args.0, true)
+    env.add_function("q", |state: &State, args: Rest<ValueOrKwargs>| {
+        call(state, args, true)
     });
 }
 
@@ -90,14 +90,19 @@ enum OnError {
     Ignore,
 }
 
-fn call(state: &State, mut args: Vec<Value>, mut wantlist: bool) -> Result<Value, Error> {
+fn call(
+    state: &State,
+    args: Rest<ValueOrKwargs>,
+    mut wantlist: bool,
+) -> Result<Value, Error> {
+    let values = args.into_values();
+    let (args, kwargs) = from_args::<(&[Value], Kwargs)>(&values)?;
+    let mut args = args.to_vec();
     let mut opts = IndexMap::new();
-    if args.last().is_some_and(Value::is_kwargs) {
-        let kwargs = args.pop().unwrap_or_default();
-        for key in kwargs.try_iter()? {
-            let value = kwargs.get_item(&key)?;
-            opts.insert(key.to_string(), value);
-        }
+    let keys: Vec<String> = kwargs.args().map(String::from).collect();
+    for key in keys {
+        let value: Value = kwargs.get(&key)?;
+        opts.insert(key, value);
     }
     if args.is_empty() {
         return Err(invalid("lookup: expected the lookup's name as first argument"));

@@ -150,7 +150,7 @@ fn urlsplit(url: &str, query: Option<String>) -> Result<Value, Error> {
         ("username", username),
     ];
     match query.filter(|q| !q.is_empty()) {
-        None => Ok(Value::from_iter(parts)),
+        None => Ok(Value::from_pairs(parts)),
         Some(q) => parts
             .into_iter()
             .find(|(k, _)| *k == q)
