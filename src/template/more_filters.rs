@@ -24,6 +24,17 @@ pub fn register(env: &mut Environment<'static>) {
     env.add_filter("subelements", subelements);
 }
 
+/// A filter argument given by position or by name.
+fn pick<T>(positional: Option<T>, kwargs: &Kwargs, name: &str) -> Result<Option<T>, Error>
+where
+    T: for<'a> minijinja::value::ArgType<'a, Output = T>,
+{
+    match positional {
+        Some(v) => Ok(Some(v)),
+        None => kwargs.get::<Option<T>>(name),
+    }
+}
+
 fn password_hash(
     v: &Value,
     hashtype: Option<String>,
@@ -63,7 +74,9 @@ fn password_hash(
 }
 
 /// A name-based (version 5) UUID in Ansible's namespace, or in the one given.
-fn to_uuid(v: &Value, namespace: Option<String>) -> Result<String, Error> {
+fn to_uuid(v: &Value, namespace: Option<String>, kwargs: Kwargs) -> Result<String, Error> {
+    let namespace = pick(namespace, &kwargs, "namespace")?;
+    kwargs.assert_all_used()?;
     let ns = namespace.unwrap_or_else(|| "361E6D51-FAEC-444A-9079-341386DA8E2E".into());
     let hex: String = ns.chars().filter(|c| *c != '-').collect();
     if hex.len() != 32 || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
@@ -247,7 +260,9 @@ fn realpath(path: &str) -> String {
 }
 
 /// Python's `relpath`: `path` relative to `start` (the current directory by default).
-fn relpath(path: &str, start: Option<String>) -> Result<String, Error> {
+fn relpath(path: &str, start: Option<String>, kwargs: Kwargs) -> Result<String, Error> {
+    let start = pick(start, &kwargs, "start")?;
+    kwargs.assert_all_used()?;
     if path.is_empty() {
         return Err(invalid("relpath: the path is empty"));
     }
@@ -291,7 +306,15 @@ fn number(v: &Value, filter: &str) -> Result<f64, Error> {
 }
 
 /// Ansible's `bytes_to_human`: two decimals and the largest unit not above the size.
-fn human_readable(v: &Value, isbits: Option<bool>, unit: Option<String>) -> Result<String, Error> {
+fn human_readable(
+    v: &Value,
+    isbits: Option<bool>,
+    unit: Option<String>,
+    kwargs: Kwargs,
+) -> Result<String, Error> {
+    let isbits = pick(isbits, &kwargs, "isbits")?;
+    let unit = pick(unit, &kwargs, "unit")?;
+    kwargs.assert_all_used()?;
     let size = number(v, "human_readable")?;
     let isbits = isbits.unwrap_or(false);
     let wanted = unit.as_deref().and_then(|u| u.chars().next()).map(|c| c.to_ascii_uppercase());
@@ -318,7 +341,11 @@ fn human_to_bytes(
     v: &Value,
     default_unit: Option<String>,
     isbits: Option<bool>,
+    kwargs: Kwargs,
 ) -> Result<i64, Error> {
+    let default_unit = pick(default_unit, &kwargs, "default_unit")?;
+    let isbits = pick(isbits, &kwargs, "isbits")?;
+    kwargs.assert_all_used()?;
     let text = to_string(v)?;
     let re = regex::Regex::new(r"^\s*([0-9]*\.?[0-9]+)(?:\s*([A-Za-z]+))?\s*$")
         .map_err(|e| invalid(e.to_string()))?;
@@ -358,7 +385,14 @@ fn human_to_bytes(
 }
 
 /// `[item, subitem]` pairs for each element of each item's list at `key` (dotted for nested).
-fn subelements(v: &Value, key: &str, skip_missing: Option<Value>) -> Result<Value, Error> {
+fn subelements(
+    v: &Value,
+    key: &str,
+    skip_missing: Option<Value>,
+    kwargs: Kwargs,
+) -> Result<Value, Error> {
+    let skip_missing = pick(skip_missing, &kwargs, "skip_missing")?;
+    kwargs.assert_all_used()?;
     let skip = match &skip_missing {
         None => false,
         Some(s) if s.kind() == ValueKind::Map => s
