@@ -31,7 +31,11 @@ fn lookups_render_controller_data_into_host_files() {
     write(dir, "files/motd.txt", "message of the day\n");
     write(dir, "files/a.conf", "a");
     write(dir, "files/b.conf", "b");
-    write(dir, "templates/greet.j2", "hello {{ who }} from {{ inventory_hostname }}\n");
+    write(
+        dir,
+        "templates/greet.j2",
+        "hello {{ who }} from {{ inventory_hostname }}\n",
+    );
     write(dir, "roles/web/files/motd.txt", "role motd\n");
     write(
         dir,

@@ -114,13 +114,10 @@ fn cycle(digest: &[u8], len: usize) -> Vec<u8> {
 fn encode(scheme: Scheme, c: &[u8]) -> String {
     let (groups, tail): (Vec<[usize; 3]>, ([usize; 3], usize)) = match scheme {
         Scheme::Sha512 => (
-            (0..21).map(|i| order512(i)).collect(),
+            (0..21).map(order512).collect(),
             ([usize::MAX, usize::MAX, 63], 2),
         ),
-        Scheme::Sha256 => (
-            (0..10).map(|i| order256(i)).collect(),
-            ([usize::MAX, 31, 30], 3),
-        ),
+        Scheme::Sha256 => ((0..10).map(order256).collect(), ([usize::MAX, 31, 30], 3)),
     };
     let byte = |i: usize| if i == usize::MAX { 0 } else { u32::from(c[i]) };
     let mut out = String::new();
@@ -153,7 +150,7 @@ fn order256(i: usize) -> [usize; 3] {
     let base = [i, i + 10, i + 20];
     match i % 3 {
         0 => base,
-        1 => [base[2] , base[0], base[1]],
+        1 => [base[2], base[0], base[1]],
         _ => [base[1], base[2], base[0]],
     }
 }
@@ -169,7 +166,12 @@ mod tests {
             "$6$saltstring$svn8UoSVapNtMuq1ukKS4tPQd8iKwSMHWjl/O817G3uBnIFNjnQJuesI68u4OTLiBFdcbYEdFCoEOfaS35inz1"
         );
         assert_eq!(
-            hash(Scheme::Sha512, b"Hello world!", "saltstringsaltstring", Some(10000)),
+            hash(
+                Scheme::Sha512,
+                b"Hello world!",
+                "saltstringsaltstring",
+                Some(10000)
+            ),
             "$6$rounds=10000$saltstringsaltst$OW1/O6BYHV6BcXZu8QVeXbDWra3Oeqh0sbHbbMCVNSnCM/UrjmM0Dp8vOuZeHBy/YTBmSK6H9qs/y3RnOaw5v."
         );
     }
@@ -181,7 +183,12 @@ mod tests {
             "$5$saltstring$5B8vYYiY.CVt1RlTTf8KbXBH3hsxY/GNooZaBBGWEc5"
         );
         assert_eq!(
-            hash(Scheme::Sha256, b"Hello world!", "saltstringsaltstring", Some(10000)),
+            hash(
+                Scheme::Sha256,
+                b"Hello world!",
+                "saltstringsaltstring",
+                Some(10000)
+            ),
             "$5$rounds=10000$saltstringsaltst$3xv.VbSHBb41AL9AvLeujZkZRBAwqFMz2.opqey6IcA"
         );
     }

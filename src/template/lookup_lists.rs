@@ -65,7 +65,8 @@ pub fn sequence(call: &mut Call) -> Result<Vec<Value>, String> {
         let int = |k: &str| -> Result<Option<i64>, String> {
             text(k)
                 .map(|s| {
-                    parse_int(s.trim()).ok_or_else(|| format!("`{k}` must be an integer, got `{s}`"))
+                    parse_int(s.trim())
+                        .ok_or_else(|| format!("`{k}` must be an integer, got `{s}`"))
                 })
                 .transpose()
         };
@@ -134,7 +135,8 @@ fn shortcut(
         num(caps.get(1), "start")?.unwrap_or(start),
         num(caps.get(2), "end")?,
         num(caps.get(3), "stride")?.unwrap_or(stride),
-        caps.get(4).map_or(format.to_string(), |m| m.as_str().to_string()),
+        caps.get(4)
+            .map_or(format.to_string(), |m| m.as_str().to_string()),
     ))
 }
 
@@ -163,7 +165,9 @@ pub fn printf(format: &str, n: i64) -> Result<String, String> {
             width.push(d);
             chars.next();
         }
-        let conv = chars.next().ok_or_else(|| format!("bad format `{format}`"))?;
+        let conv = chars
+            .next()
+            .ok_or_else(|| format!("bad format `{format}`"))?;
         if used {
             return Err(format!("format `{format}` has more than one conversion"));
         }

@@ -83,7 +83,12 @@ fn stored_or_new(
         return Ok(match line.split_once(" salt=") {
             Some((pw, rest)) => (
                 pw.to_string(),
-                Some(rest.split_whitespace().next().unwrap_or_default().to_string()),
+                Some(
+                    rest.split_whitespace()
+                        .next()
+                        .unwrap_or_default()
+                        .to_string(),
+                ),
             ),
             None => (line.to_string(), salt),
         });
@@ -99,7 +104,8 @@ fn stored_or_new(
         _ => format!("{pw}\n"),
     };
     if let Some(dir) = file.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| format!("cannot create `{}`: {e}", dir.display()))?;
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create `{}`: {e}", dir.display()))?;
     }
     write_private(file, &content).map_err(|e| format!("cannot write `{shown}`: {e}"))?;
     Ok((pw, salt))

@@ -17,9 +17,15 @@ impl Dir {
         d.write("files/b.conf", "b");
         d.write("files/.hidden.conf", "h");
         d.write("top.txt", "  top  \n");
-        d.write("templates/greet.j2", "hi {{ who }}{{ extra | default('') }}\n");
+        d.write(
+            "templates/greet.j2",
+            "hi {{ who }}{{ extra | default('') }}\n",
+        );
         d.write("roles/web/files/motd.txt", "from role");
-        d.write("data.ini", "[db]\nuser = admin\nPort: 5432\n[global]\nname=x\n");
+        d.write(
+            "data.ini",
+            "[db]\nuser = admin\nPort: 5432\n[global]\nname=x\n",
+        );
         d.write("users.csv", "alice\t1001\tadmin\nbob\t1002\t\"a, b\"\n");
         d
     }
@@ -97,18 +103,21 @@ fn file_prefers_the_role_files() {
 fn missing_file_names_the_file_and_the_search() {
     let d = Dir::new();
     let msg = d.err("lookup('file', 'nope.txt')");
-    assert!(msg.contains("lookup `file`: could not find `nope.txt`"), "{msg}");
+    assert!(
+        msg.contains("lookup `file`: could not find `nope.txt`"),
+        "{msg}"
+    );
     assert!(msg.contains(&d.path("files")), "{msg}");
     assert_eq!(
         d.e("lookup('file', 'nope.txt', errors='ignore') is none"),
         json!(true)
     );
-    assert_eq!(
-        d.e("query('file', 'nope.txt', errors='warn')"),
-        json!([])
-    );
+    assert_eq!(d.e("query('file', 'nope.txt', errors='warn')"), json!([]));
     let msg = d.err("lookup('file', 'a.conf', errors='loud')");
-    assert!(msg.contains("`errors` must be strict, warn or ignore"), "{msg}");
+    assert!(
+        msg.contains("`errors` must be strict, warn or ignore"),
+        "{msg}"
+    );
 }
 
 #[test]
@@ -195,10 +204,7 @@ fn vars_reads_templated_variables() {
     let d = Dir::new();
     assert_eq!(d.e("lookup('vars', 'greeting')"), json!("hey world"));
     assert_eq!(d.e("lookup('vars', 'n')"), json!(3));
-    assert_eq!(
-        d.e("lookup('vars', 'nope', default='d')"),
-        json!("d")
-    );
+    assert_eq!(d.e("lookup('vars', 'nope', default='d')"), json!("d"));
     let msg = d.err("lookup('vars', 'nope')");
     assert!(msg.contains("no variable named `nope`"), "{msg}");
 }
@@ -206,7 +212,10 @@ fn vars_reads_templated_variables() {
 #[test]
 fn pipe_and_lines_run_commands_on_the_controller() {
     let d = Dir::new();
-    assert_eq!(d.e("lookup('pipe', 'echo hi; echo there')"), json!("hi\nthere"));
+    assert_eq!(
+        d.e("lookup('pipe', 'echo hi; echo there')"),
+        json!("hi\nthere")
+    );
     assert_eq!(d.e("lookup('pipe', 'cat top.txt')"), json!("  top"));
     assert_eq!(
         d.e("query('lines', 'printf \"a\\nb\\n\"')"),
@@ -223,7 +232,10 @@ fn pipe_and_lines_run_commands_on_the_controller() {
 fn list_shaping_lookups() {
     let d = Dir::new();
     assert_eq!(d.e("query('items', [1, [2, 3]], 4)"), json!([1, [2, 3], 4]));
-    assert_eq!(d.e("query('items', 'a', ['b', 'c'])"), json!(["a", "b", "c"]));
+    assert_eq!(
+        d.e("query('items', 'a', ['b', 'c'])"),
+        json!(["a", "b", "c"])
+    );
     assert_eq!(d.e("query('list', 'a', 'b')"), json!(["a", "b"]));
     assert_eq!(d.e("lookup('list', 'a', 'b')"), json!("a,b"));
     assert_eq!(
@@ -272,7 +284,10 @@ fn sequence_forms() {
         d.err("query('sequence', 'end=3 count=2')")
             .contains("give `count` or `end`, not both")
     );
-    assert!(d.err("query('sequence', 'start=1')").contains("give `count` or `end`"));
+    assert!(
+        d.err("query('sequence', 'start=1')")
+            .contains("give `count` or `end`")
+    );
 }
 
 #[test]
@@ -295,7 +310,10 @@ fn ini_and_csvfile_read_values() {
         d.e("lookup('csvfile', 'bob file=users.csv col=2')"),
         json!("a, b")
     );
-    assert_eq!(d.e("lookup('csvfile', 'alice file=users.csv')"), json!("1001"));
+    assert_eq!(
+        d.e("lookup('csvfile', 'alice file=users.csv')"),
+        json!("1001")
+    );
     assert_eq!(
         d.e("lookup('csvfile', 'carol file=users.csv default=none')"),
         json!("none")
@@ -324,7 +342,12 @@ fn password_is_generated_once_and_stored() {
     let (pw, salt) = stored.trim_end().split_once(" salt=").unwrap();
     assert_eq!(
         hashed,
-        json!(crypt::hash(crypt::Scheme::Sha512, pw.as_bytes(), salt, None))
+        json!(crypt::hash(
+            crypt::Scheme::Sha512,
+            pw.as_bytes(),
+            salt,
+            None
+        ))
     );
     let a = d.e("lookup('password', '/dev/null seed=x')");
     assert_eq!(a, d.e("lookup('password', '/dev/null seed=x')"));

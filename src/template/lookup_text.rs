@@ -145,7 +145,7 @@ pub fn ini(call: &mut Call) -> Result<Vec<Value>, String> {
         let text = std::fs::read_to_string(call.find("files", &file)?)
             .map_err(|e| format!("cannot read `{file}`: {e}"))?;
         let entries = parse_ini(&text, properties.then_some("java_properties"));
-        let in_section = entries.iter().filter(|(s, _, _)| *s == section);
+        let mut in_section = entries.iter().filter(|(s, _, _)| *s == section);
         if o.re {
             let re = regex::Regex::new(&format!("^(?:{key})$"))
                 .map_err(|e| format!("bad regular expression `{key}`: {e}"))?;
@@ -156,7 +156,7 @@ pub fn ini(call: &mut Call) -> Result<Vec<Value>, String> {
             );
             continue;
         }
-        match in_section.filter(|(_, k, _)| *k == key).last() {
+        match in_section.rfind(|(_, k, _)| *k == key) {
             Some((_, _, v)) => out.push(Value::from(v.as_str())),
             None => out.push(o.default.clone().unwrap_or_else(|| Value::from(""))),
         }

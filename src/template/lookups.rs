@@ -90,11 +90,7 @@ enum OnError {
     Ignore,
 }
 
-fn call(
-    state: &State,
-    args: Rest<ValueOrKwargs>,
-    mut wantlist: bool,
-) -> Result<Value, Error> {
+fn call(state: &State, args: Rest<ValueOrKwargs>, mut wantlist: bool) -> Result<Value, Error> {
     let values = args.into_values();
     let (args, kwargs) = from_args::<(&[Value], Kwargs)>(&values)?;
     let mut args = args.to_vec();
@@ -105,7 +101,9 @@ fn call(
         opts.insert(key, value);
     }
     if args.is_empty() {
-        return Err(invalid("lookup: expected the lookup's name as first argument"));
+        return Err(invalid(
+            "lookup: expected the lookup's name as first argument",
+        ));
     }
     let name = args.remove(0);
     let Some(name) = name.as_str() else {
@@ -241,8 +239,7 @@ impl Call<'_> {
     }
 
     pub fn opt_bool(&self, name: &str, default: bool) -> bool {
-        self.opt(name)
-            .map_or(default, super::filters::ansible_bool)
+        self.opt(name).map_or(default, super::filters::ansible_bool)
     }
 
     /// The directories a relative file is looked up in, in order: the role's `subdir` and the

@@ -39,12 +39,17 @@ fn password_hash_makes_shadow_hashes() {
         json!("$5$saltstring$5B8vYYiY.CVt1RlTTf8KbXBH3hsxY/GNooZaBBGWEc5")
     );
     assert_eq!(
-        e("'Hello world!' | password_hash('sha256_crypt', salt='saltstringsaltstring', rounds=10000)"),
+        e(
+            "'Hello world!' | password_hash('sha256_crypt', salt='saltstringsaltstring', rounds=10000)"
+        ),
         json!("$5$rounds=10000$saltstringsaltst$3xv.VbSHBb41AL9AvLeujZkZRBAwqFMz2.opqey6IcA")
     );
     let random = e("'pw' | password_hash('sha512')");
     let random = random.as_str().unwrap();
-    assert!(random.starts_with("$6$") && random.len() == 3 + 16 + 1 + 86, "{random}");
+    assert!(
+        random.starts_with("$6$") && random.len() == 3 + 16 + 1 + 86,
+        "{random}"
+    );
     assert!(err("'pw' | password_hash('md5')").contains("unsupported hash type `md5`"));
     assert!(err("'pw' | password_hash('sha512', 'bad salt')").contains("salt `bad salt`"));
 }
@@ -72,9 +77,15 @@ fn urlsplit_gives_pythons_parts() {
             "port": 8080, "query": "x=1", "scheme": "https", "username": "user",
         })
     );
-    assert_eq!(e(&format!("{url} | urlsplit('hostname')")), json!("www.example.com"));
+    assert_eq!(
+        e(&format!("{url} | urlsplit('hostname')")),
+        json!("www.example.com")
+    );
     assert_eq!(e("'http://h/' | urlsplit('port')"), json!(null));
-    assert_eq!(e("'/just/a/path' | urlsplit('path')"), json!("/just/a/path"));
+    assert_eq!(
+        e("'/just/a/path' | urlsplit('path')"),
+        json!("/just/a/path")
+    );
     assert!(err(&format!("{url} | urlsplit('host')")).contains("unknown URL component `host`"));
 }
 
@@ -88,7 +99,10 @@ fn path_filters() {
     assert_eq!(e("'~root/x' | expanduser"), json!("/root/x"));
     assert_eq!(e("'/etc/x' | expanduser"), json!("/etc/x"));
     assert_eq!(e("'/etc/../etc/./nope/x' | realpath"), json!("/etc/nope/x"));
-    assert_eq!(e("'/etc/ssh/sshd_config' | relpath('/etc/apt')"), json!("../ssh/sshd_config"));
+    assert_eq!(
+        e("'/etc/ssh/sshd_config' | relpath('/etc/apt')"),
+        json!("../ssh/sshd_config")
+    );
     assert_eq!(e("'/etc' | relpath('/etc')"), json!("."));
 }
 
@@ -101,7 +115,10 @@ fn sizes_in_ansibles_format() {
     assert_eq!(e("2048 | human_readable(isbits=true)"), json!("2.00 Kb"));
     assert_eq!(e("'10 MB' | human_to_bytes"), json!(10_485_760));
     assert_eq!(e("'1.5K' | human_to_bytes"), json!(1536));
-    assert_eq!(e("'2' | human_to_bytes(default_unit='G')"), json!(2_147_483_648_i64));
+    assert_eq!(
+        e("'2' | human_to_bytes(default_unit='G')"),
+        json!(2_147_483_648_i64)
+    );
     assert_eq!(e("'512' | human_to_bytes"), json!(512));
     assert_eq!(e("'1 Mb' | human_to_bytes(isbits=true)"), json!(1_048_576));
     assert!(err("'10 MX' | human_to_bytes").contains("expected `MB` or `M`"));

@@ -108,7 +108,8 @@ fn urlsplit(url: &str, query: Option<String>) -> Result<Value, Error> {
         let s = &rest[..i];
         if !s.is_empty()
             && s.starts_with(|c: char| c.is_ascii_alphabetic())
-            && s.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
         {
             scheme = s;
             rest = &rest[i + 1..];
@@ -143,7 +144,9 @@ fn urlsplit(url: &str, query: Option<String>) -> Result<Value, Error> {
     let port = match port.filter(|p| !p.is_empty()) {
         None => Value::from(()),
         Some(p) => Value::from(p.parse::<u16>().map_err(|_| {
-            invalid(format!("urlsplit: port `{p}` in `{url}` is not a number in 0..65535"))
+            invalid(format!(
+                "urlsplit: port `{p}` in `{url}` is not a number in 0..65535"
+            ))
         })?),
     };
     let hostname = if host.is_empty() {
@@ -317,7 +320,10 @@ fn human_readable(
     kwargs.assert_all_used()?;
     let size = number(v, "human_readable")?;
     let isbits = isbits.unwrap_or(false);
-    let wanted = unit.as_deref().and_then(|u| u.chars().next()).map(|c| c.to_ascii_uppercase());
+    let wanted = unit
+        .as_deref()
+        .and_then(|u| u.chars().next())
+        .map(|c| c.to_ascii_uppercase());
     let (suffix, shift) = SIZES
         .iter()
         .find(|(s, shift)| match wanted {
