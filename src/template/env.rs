@@ -36,6 +36,8 @@ pub fn build(mode: Mode) -> Environment<'static> {
     super::data::register(&mut env);
     super::lists::register(&mut env);
     super::jinja_tests::register(&mut env);
+    super::more_filters::register(&mut env);
+    super::lookups::register(&mut env);
     env
 }
 

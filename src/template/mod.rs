@@ -1,14 +1,22 @@
 //! Templating: the minijinja environment with Ansible's undefined rules, filters and tests.
 //! `Templar` renders template files, single strings (native types) and `when` conditions.
 
+mod context;
 mod convert;
+mod crypt;
 mod data;
 mod env;
 mod error;
 mod filters;
 mod jinja_tests;
 mod lists;
+mod lookup_files;
+mod lookup_lists;
+mod lookup_password;
+mod lookup_text;
+mod lookups;
 mod md5;
+mod more_filters;
 mod regex;
 mod version;
 mod yaml;
@@ -157,6 +165,7 @@ impl Templar {
     }
 
     fn eval_expr(&self, expr: &str, vars: &JValue) -> Result<JValue, minijinja::Error> {
+        let _current = context::enter(self, vars);
         let strict = self
             .envs
             .strict
@@ -178,6 +187,7 @@ impl Templar {
         source: &str,
         vars: &JValue,
     ) -> Result<String, minijinja::Error> {
+        let _current = context::enter(self, vars);
         let strict = self
             .envs
             .strict
@@ -229,5 +239,9 @@ fn describe_in(e: &minijinja::Error, source: &str) -> String {
 }
 #[cfg(test)]
 mod filter_tests;
+#[cfg(test)]
+mod lookup_tests;
+#[cfg(test)]
+mod more_filter_tests;
 #[cfg(test)]
 mod templar_tests;
