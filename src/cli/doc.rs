@@ -180,6 +180,11 @@ const ABOUT: &[(&str, &str, &str)] = &[
         "Manages kernel parameters in sysctl.conf",
         "- sysctl:\n    name: vm.swappiness\n    value: '10'",
     ),
+    (
+        "replace",
+        "Replaces every match of a regular expression in a file",
+        "- replace:\n    path: /etc/hosts\n    regexp: '(\\s+)old\\.example(\\s+.*)?$'\n    replace: '\\1new.example\\2'",
+    ),
 ];
 
 /// Defaults worth knowing, as Ansible documents them.

@@ -21,6 +21,7 @@ pub mod pause;
 pub mod pyregex;
 pub mod quote;
 pub mod raw;
+pub mod replace;
 pub mod script;
 pub mod service;
 pub mod set_fact;
@@ -129,6 +130,7 @@ pub static BUILTINS: &[&dyn Module] = &[
     &wait_for::WaitFor,
     &blockinfile::BlockInFile,
     &sysctl::Sysctl,
+    &replace::Replace,
 ];
 
 /// Finds a module by the name a task uses (`copy`, `ansible.builtin.copy`,
