@@ -185,6 +185,11 @@ const ABOUT: &[(&str, &str, &str)] = &[
         "Replaces every match of a regular expression in a file",
         "- replace:\n    path: /etc/hosts\n    regexp: '(\\s+)old\\.example(\\s+.*)?$'\n    replace: '\\1new.example\\2'",
     ),
+    (
+        "find",
+        "Lists files by name, type, age, size or content",
+        "- find:\n    paths: /var/log\n    patterns: '*.gz'\n    age: 4w\n    recurse: true\n  register: old_logs",
+    ),
 ];
 
 /// Defaults worth knowing, as Ansible documents them.
@@ -220,6 +225,9 @@ const DEFAULTS: &[(&str, &str, &str)] = &[
     ("stat", "get_checksum", "true"),
     ("sysctl", "sysctl_file", "/etc/sysctl.conf"),
     ("sysctl", "reload", "true"),
+    ("find", "file_type", "file"),
+    ("find", "patterns", "*"),
+    ("find", "age_stamp", "mtime"),
 ];
 
 fn kind_name(k: Kind) -> &'static str {

@@ -11,6 +11,7 @@ pub mod copy;
 pub mod debug;
 pub mod diff;
 pub mod file;
+pub mod find;
 pub mod group;
 pub mod include_vars;
 pub mod kv;
@@ -131,6 +132,7 @@ pub static BUILTINS: &[&dyn Module] = &[
     &blockinfile::BlockInFile,
     &sysctl::Sysctl,
     &replace::Replace,
+    &find::Find,
 ];
 
 /// Finds a module by the name a task uses (`copy`, `ansible.builtin.copy`,
