@@ -190,6 +190,11 @@ const ABOUT: &[(&str, &str, &str)] = &[
         "Lists files by name, type, age, size or content",
         "- find:\n    paths: /var/log\n    patterns: '*.gz'\n    age: 4w\n    recurse: true\n  register: old_logs",
     ),
+    (
+        "script",
+        "Runs a controller-side script on the target",
+        "- script: scripts/setup.sh --fast\n  args:\n    creates: /etc/app/.done",
+    ),
 ];
 
 /// Defaults worth knowing, as Ansible documents them.

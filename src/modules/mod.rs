@@ -24,6 +24,7 @@ pub mod quote;
 pub mod raw;
 pub mod replace;
 pub mod script;
+pub mod script_module;
 pub mod service;
 pub mod set_fact;
 pub mod setup;
@@ -133,6 +134,7 @@ pub static BUILTINS: &[&dyn Module] = &[
     &sysctl::Sysctl,
     &replace::Replace,
     &find::Find,
+    &script_module::ScriptModule,
 ];
 
 /// Finds a module by the name a task uses (`copy`, `ansible.builtin.copy`,
