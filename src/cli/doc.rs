@@ -195,6 +195,11 @@ const ABOUT: &[(&str, &str, &str)] = &[
         "Runs a controller-side script on the target",
         "- script: scripts/setup.sh --fast\n  args:\n    creates: /etc/app/.done",
     ),
+    (
+        "cron",
+        "Manages cron jobs and variables marked `#Ansible: NAME`",
+        "- cron:\n    name: nightly backup\n    minute: '0'\n    hour: '2'\n    job: /usr/local/bin/backup",
+    ),
 ];
 
 /// Defaults worth knowing, as Ansible documents them.
@@ -231,6 +236,12 @@ const DEFAULTS: &[(&str, &str, &str)] = &[
     ("sysctl", "sysctl_file", "/etc/sysctl.conf"),
     ("sysctl", "reload", "true"),
     ("find", "file_type", "file"),
+    ("cron", "state", "present"),
+    ("cron", "minute", "*"),
+    ("cron", "hour", "*"),
+    ("cron", "day", "*"),
+    ("cron", "month", "*"),
+    ("cron", "weekday", "*"),
     ("find", "patterns", "*"),
     ("find", "age_stamp", "mtime"),
 ];

@@ -8,6 +8,7 @@ pub mod authorized_key;
 pub mod blockinfile;
 pub mod command;
 pub mod copy;
+pub mod cron;
 pub mod debug;
 pub mod diff;
 pub mod file;
@@ -135,6 +136,7 @@ pub static BUILTINS: &[&dyn Module] = &[
     &replace::Replace,
     &find::Find,
     &script_module::ScriptModule,
+    &cron::Cron,
 ];
 
 /// Finds a module by the name a task uses (`copy`, `ansible.builtin.copy`,
