@@ -200,6 +200,11 @@ const ABOUT: &[(&str, &str, &str)] = &[
         "Manages cron jobs and variables marked `#Ansible: NAME`",
         "- cron:\n    name: nightly backup\n    minute: '0'\n    hour: '2'\n    job: /usr/local/bin/backup",
     ),
+    (
+        "hostname",
+        "Sets the host name (running and in /etc/hostname)",
+        "- hostname:\n    name: web1.example.org",
+    ),
 ];
 
 /// Defaults worth knowing, as Ansible documents them.

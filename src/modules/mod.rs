@@ -14,6 +14,7 @@ pub mod diff;
 pub mod file;
 pub mod find;
 pub mod group;
+pub mod hostname;
 pub mod include_vars;
 pub mod kv;
 pub mod lineinfile;
@@ -137,6 +138,7 @@ pub static BUILTINS: &[&dyn Module] = &[
     &find::Find,
     &script_module::ScriptModule,
     &cron::Cron,
+    &hostname::Hostname,
 ];
 
 /// Finds a module by the name a task uses (`copy`, `ansible.builtin.copy`,
