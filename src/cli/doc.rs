@@ -205,6 +205,11 @@ const ABOUT: &[(&str, &str, &str)] = &[
         "Sets the host name (running and in /etc/hostname)",
         "- hostname:\n    name: web1.example.org",
     ),
+    (
+        "get_url",
+        "Downloads a URL to a file on the target (curl or wget)",
+        "- get_url:\n    url: https://example.org/app.tar.gz\n    dest: /opt/app.tar.gz\n    checksum: sha256:0123...",
+    ),
 ];
 
 /// Defaults worth knowing, as Ansible documents them.
@@ -241,6 +246,9 @@ const DEFAULTS: &[(&str, &str, &str)] = &[
     ("sysctl", "sysctl_file", "/etc/sysctl.conf"),
     ("sysctl", "reload", "true"),
     ("find", "file_type", "file"),
+    ("get_url", "force", "false"),
+    ("get_url", "timeout", "10"),
+    ("get_url", "validate_certs", "true"),
     ("cron", "state", "present"),
     ("cron", "minute", "*"),
     ("cron", "hour", "*"),

@@ -13,8 +13,12 @@ pub mod debug;
 pub mod diff;
 pub mod file;
 pub mod find;
+pub mod get_url;
 pub mod group;
 pub mod hostname;
+pub mod http;
+#[cfg(test)]
+pub(crate) mod http_test_server;
 pub mod include_vars;
 pub mod kv;
 pub mod lineinfile;
@@ -139,6 +143,7 @@ pub static BUILTINS: &[&dyn Module] = &[
     &script_module::ScriptModule,
     &cron::Cron,
     &hostname::Hostname,
+    &get_url::GetUrl,
 ];
 
 /// Finds a module by the name a task uses (`copy`, `ansible.builtin.copy`,
