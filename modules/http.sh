@@ -1,5 +1,6 @@
 # HTTP helpers for get_url and uri: requests go through the target's curl, else wget. Secrets
-# and headers arrive on stdin (lines `H header`, `U user`, `P password`) and reach the tool
+# and headers arrive on stdin (lines `H header`, `U user`, `P password`, then `B` and the raw
+# request body) and reach the tool
 # through a private config file, never its argv. Needs W (a private temp dir) and A_timeout.
 rc_http_init() {
   RC_TOOL=
@@ -7,13 +8,14 @@ rc_http_init() {
   elif command -v wget > /dev/null 2>&1; then RC_TOOL=wget
   else rc_fail "neither curl nor wget is installed on the target"; fi
   ( umask 077; : > "$W/curlrc"; : > "$W/wgetrc" )
-  RC_HU=; RC_HP=
+  RC_HU=; RC_HP=; RC_HBODY=
   while IFS= read -r RC_L; do
     case $RC_L in
       "H "*) RC_V=$(printf '%s' "${RC_L#H }" | sed 's/[\\"]/\\&/g')
         printf 'header = "%s"\n' "$RC_V" >> "$W/curlrc"; printf 'header = %s\n' "${RC_L#H }" >> "$W/wgetrc" ;;
       "U "*) RC_HU=${RC_L#U } ;;
       "P "*) RC_HP=${RC_L#P } ;;
+      B) cat > "$W/body"; RC_HBODY=$W/body; break ;;
     esac
   done
   if [ -n "$RC_HU" ]; then
@@ -52,7 +54,7 @@ rc_http_headers_json() {
   while IFS= read -r RC_L; do
     case $RC_L in *:*) ;; *) continue ;; esac
     RC_K=$(printf '%s' "${RC_L%%:*}" | tr 'A-Z-' 'a-z_'); RC_V=${RC_L#*:}; RC_V=${RC_V# }
-    case $RC_K in *[!a-z0-9_]*|'') continue ;; esac
+    case $RC_K in *[!a-z0-9_]*|''|changed|failed|skipped|unreachable|msg|status|status_ok|url|elapsed|path|content|json) continue ;; esac
     rc_json_str "$RC_V"; RC_HJ="$RC_HJ,\"$RC_K\":$J"
   done < "$W/hdrs"
 }

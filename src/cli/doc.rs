@@ -210,6 +210,11 @@ const ABOUT: &[(&str, &str, &str)] = &[
         "Downloads a URL to a file on the target (curl or wget)",
         "- get_url:\n    url: https://example.org/app.tar.gz\n    dest: /opt/app.tar.gz\n    checksum: sha256:0123...",
     ),
+    (
+        "uri",
+        "Sends an HTTP request from the target and returns the response",
+        "- uri:\n    url: http://localhost:8080/health\n    return_content: true\n  register: health",
+    ),
 ];
 
 /// Defaults worth knowing, as Ansible documents them.
@@ -246,6 +251,10 @@ const DEFAULTS: &[(&str, &str, &str)] = &[
     ("sysctl", "sysctl_file", "/etc/sysctl.conf"),
     ("sysctl", "reload", "true"),
     ("find", "file_type", "file"),
+    ("uri", "method", "GET"),
+    ("uri", "status_code", "200"),
+    ("uri", "body_format", "raw"),
+    ("uri", "timeout", "30"),
     ("get_url", "force", "false"),
     ("get_url", "timeout", "10"),
     ("get_url", "validate_certs", "true"),

@@ -42,6 +42,7 @@ pub mod tempfile;
 pub mod template;
 #[cfg(test)]
 pub(crate) mod testutil;
+pub mod uri;
 pub mod user;
 pub mod wait_for;
 
@@ -144,6 +145,7 @@ pub static BUILTINS: &[&dyn Module] = &[
     &cron::Cron,
     &hostname::Hostname,
     &get_url::GetUrl,
+    &uri::Uri,
 ];
 
 /// Finds a module by the name a task uses (`copy`, `ansible.builtin.copy`,
