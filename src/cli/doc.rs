@@ -215,6 +215,11 @@ const ABOUT: &[(&str, &str, &str)] = &[
         "Sends an HTTP request from the target and returns the response",
         "- uri:\n    url: http://localhost:8080/health\n    return_content: true\n  register: health",
     ),
+    (
+        "unarchive",
+        "Unpacks a tar or zip archive (from the controller or the target) into a directory",
+        "- unarchive:\n    src: app.tar.gz\n    dest: /opt/app",
+    ),
 ];
 
 /// Defaults worth knowing, as Ansible documents them.

@@ -42,6 +42,7 @@ pub mod tempfile;
 pub mod template;
 #[cfg(test)]
 pub(crate) mod testutil;
+pub mod unarchive;
 pub mod uri;
 pub mod user;
 pub mod wait_for;
@@ -146,6 +147,7 @@ pub static BUILTINS: &[&dyn Module] = &[
     &hostname::Hostname,
     &get_url::GetUrl,
     &uri::Uri,
+    &unarchive::Unarchive,
 ];
 
 /// Finds a module by the name a task uses (`copy`, `ansible.builtin.copy`,
