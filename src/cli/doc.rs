@@ -220,6 +220,11 @@ const ABOUT: &[(&str, &str, &str)] = &[
         "Unpacks a tar or zip archive (from the controller or the target) into a directory",
         "- unarchive:\n    src: app.tar.gz\n    dest: /opt/app",
     ),
+    (
+        "git",
+        "Clones a git repository or brings a checkout to a version",
+        "- git:\n    repo: https://example.org/app.git\n    dest: /srv/app\n    version: v1.2.0",
+    ),
 ];
 
 /// Defaults worth knowing, as Ansible documents them.
@@ -256,6 +261,10 @@ const DEFAULTS: &[(&str, &str, &str)] = &[
     ("sysctl", "sysctl_file", "/etc/sysctl.conf"),
     ("sysctl", "reload", "true"),
     ("find", "file_type", "file"),
+    ("git", "version", "HEAD"),
+    ("git", "remote", "origin"),
+    ("git", "update", "true"),
+    ("git", "clone", "true"),
     ("uri", "method", "GET"),
     ("uri", "status_code", "200"),
     ("uri", "body_format", "raw"),

@@ -14,6 +14,7 @@ pub mod diff;
 pub mod file;
 pub mod find;
 pub mod get_url;
+pub mod git;
 pub mod group;
 pub mod hostname;
 pub mod http;
@@ -148,6 +149,7 @@ pub static BUILTINS: &[&dyn Module] = &[
     &get_url::GetUrl,
     &uri::Uri,
     &unarchive::Unarchive,
+    &git::Git,
 ];
 
 /// Finds a module by the name a task uses (`copy`, `ansible.builtin.copy`,
