@@ -86,7 +86,9 @@ impl Module for Cron {
     fn plan(&self, args: &Args, ctx: &Ctx) -> Action {
         let present = args.str("state").unwrap_or("present") == "present";
         let env = args.bool("env", false);
-        if !args.has("name") && !(args.has("cron_file") && !present) {
+        // Only removing a whole cron_file needs no name.
+        let whole_file = args.has("cron_file") && !present;
+        if !args.has("name") && !whole_file {
             return Action::Done(TaskResult::failed(
                 "missing argument `name`: cron needs a name to find its job or variable",
             ));

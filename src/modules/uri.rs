@@ -71,8 +71,11 @@ fn text(v: &Value) -> String {
     }
 }
 
-/// The request body and the Content-Type it implies.
-fn encode_body(args: &Args) -> Result<Option<(Vec<u8>, Option<&'static str>)>, String> {
+/// A request body and the Content-Type it implies.
+type Body = (Vec<u8>, Option<&'static str>);
+
+/// The request body, encoded as `body_format` says.
+fn encode_body(args: &Args) -> Result<Option<Body>, String> {
     let Some(body) = args.get("body") else {
         return Ok(None);
     };
@@ -264,7 +267,7 @@ mod tests {
         assert_eq!(r.data["content_type"], "application/json");
         assert_eq!(r.data["x_failed"], "true");
         let req = srv.requests().pop().unwrap();
-        assert_eq!(req.method, "POST");
+        assert_eq!((req.method.as_str(), req.path.as_str()), ("POST", "/api"));
         assert_eq!(req.body, br#"{"name":"x 'y' $(z)"}"#);
         assert_eq!(req.headers["content-type"], "application/json");
         assert_eq!(req.headers["authorization"], "Bearer s3cret");
