@@ -8,6 +8,7 @@ pub mod authorized_key;
 pub mod blockinfile;
 pub mod command;
 pub mod copy;
+pub mod copy_tree;
 pub mod cron;
 pub mod debug;
 pub mod diff;
@@ -46,6 +47,7 @@ pub(crate) mod testutil;
 pub mod unarchive;
 pub mod uri;
 pub mod user;
+pub mod ustar;
 pub mod wait_for;
 
 use std::path::PathBuf;
