@@ -112,6 +112,13 @@ fn file_modules_change_once_and_predict_in_check_mode() {
     - unarchive:
         src: pkg.tgz
         dest: {t}/out
+    - copy:
+        src: pkg/
+        dest: {t}/tree-copy
+    - copy:
+        src: {t}/tree/
+        dest: {t}/tree-mirror
+        remote_src: true
 "#
     );
     std::fs::write(d.join("play.yml"), play).unwrap();
@@ -123,6 +130,8 @@ fn file_modules_change_once_and_predict_in_check_mode() {
         "check mode changed a file"
     );
     assert!(!Path::new(&format!("{t}/cron.d-tick")).exists());
+    assert!(!Path::new(&format!("{t}/tree-copy")).exists());
+    assert!(!Path::new(&format!("{t}/tree-mirror")).exists());
     assert!(
         check[3]["skipped"] == true,
         "script is skipped in check mode: {:#}",
@@ -131,7 +140,7 @@ fn file_modules_change_once_and_predict_in_check_mode() {
     let first = run(fleet.rconf(), d, &inv, "h1", &[]);
     assert_eq!(
         changed(&first),
-        vec![true, false, false, true, true, true],
+        vec![true, false, false, true, true, true, true, true],
         "{first:#?}"
     );
     assert_eq!(changed(&check)[..3], changed(&first)[..3]);
@@ -149,8 +158,16 @@ fn file_modules_change_once_and_predict_in_check_mode() {
         std::fs::read_to_string(format!("{t}/out/readme 'x'.txt")).unwrap(),
         "hello\n"
     );
+    assert_eq!(
+        std::fs::read_to_string(format!("{t}/tree-copy/readme 'x'.txt")).unwrap(),
+        "hello\n"
+    );
     let second = run(fleet.rconf(), d, &inv, "h1", &[]);
-    assert_eq!(changed(&second), vec![false; 6], "{second:#?}");
+    assert_eq!(
+        std::fs::read_to_string(format!("{t}/tree-mirror/sub/b.log")).unwrap(),
+        "y"
+    );
+    assert_eq!(changed(&second), vec![false; 8], "{second:#?}");
 }
 
 #[test]

@@ -216,6 +216,12 @@ impl Module for Replace {
         if r.failed {
             r.data.remove("path");
         }
+        // Ansible's replace labels both sides with the bare path.
+        if let Some(d) = r.data.get_mut("diff").and_then(|d| d.as_object_mut()) {
+            let path = serde_json::Value::from(args.string("path").unwrap_or_default());
+            d.insert("before_header".into(), path.clone());
+            d.insert("after_header".into(), path);
+        }
         r
     }
 }
@@ -330,6 +336,7 @@ mod tests {
         );
         assert_eq!(r.data["diff"]["before"], "a\nb\n", "{r:?}");
         assert_eq!(r.data["diff"]["after"], "a\nc\n");
+        assert_eq!(r.data["diff"]["before_header"], json!(p));
         let bk = r.data["backup_file"].as_str().unwrap();
         assert_eq!(std::fs::read_to_string(bk).unwrap(), "a\nb\n");
         use std::os::unix::fs::PermissionsExt;
