@@ -52,17 +52,31 @@ mkdir "$W/x" && extract "$W/x" "$@" > "$W/out" 2> "$W/err" || {
   rc_json_str "$(cat "$W/err")"
   rc_fail "Failed to find handler for \"$A_src\". Make sure the required command to extract the file is installed." ",\"dest\":$J_D,\"src\":$J_S,\"stderr\":$J"
 }
-# Differences between the scratch tree and dest: a count in DIFF.
-DIFF=$(cd "$W/x" && find . ! -name . -exec sh -c '
+# Differences between the scratch tree and dest: a count in DIFF. Modes are compared only
+# when `mode` does not set them.
+CMPMODE=1; [ -n "${A_mode-}" ] && CMPMODE=0
+DIFF=$(cd "$W/x" && CMPMODE=$CMPMODE find . ! -name . -exec sh -c '
   d=$1; shift; n=0
   for f in "$@"; do
     t=$d/${f#./}
     if [ -L "$f" ]; then [ -L "$t" ] && [ "$(readlink -- "$f")" = "$(readlink -- "$t")" ] || n=$((n + 1))
     elif [ -d "$f" ]; then [ -d "$t" ] && [ ! -L "$t" ] || n=$((n + 1))
-    elif [ -L "$t" ] || [ ! -f "$t" ] || ! cmp -s -- "$f" "$t" \
-      || [ "$(stat -c %a -- "$f")" != "$(stat -c %a -- "$t")" ]; then n=$((n + 1)); fi
+    elif [ -L "$t" ] || [ ! -f "$t" ] || ! cmp -s -- "$f" "$t"; then n=$((n + 1))
+    elif [ "$CMPMODE" = 1 ] && [ "$(stat -c %a -- "$f")" != "$(stat -c %a -- "$t")" ]; then n=$((n + 1)); fi
   done
   echo $n' sh "$D" {} + | awk '{ s += $1 } END { print s + 0 }')
+# Applies mode/owner/group to every archive entry under dest (the recursive call comes last).
+attrs_walk() {
+  for RC_F in "$1"/* "$1"/.[!.]* "$1"/..?*; do
+    [ -e "$RC_F" ] || [ -L "$RC_F" ] || continue
+    RC_T=$2/${RC_F##*/}
+    [ -e "$RC_T" ] || [ -L "$RC_T" ] || continue
+    if [ -L "$RC_T" ]; then rc_attrs "$RC_T" "" "${A_owner-}" "${A_group-}" h
+    else rc_attrs "$RC_T" "${A_mode-}" "${A_owner-}" "${A_group-}"; fi
+    [ "$RC_CH" = 1 ] && CH=1
+    [ -d "$RC_F" ] && [ ! -L "$RC_F" ] && attrs_walk "$RC_F" "$RC_T"
+  done
+}
 CH=0; EXTRA=
 if [ "$DIFF" -gt 0 ]; then
   CH=1
@@ -74,6 +88,6 @@ if [ "${A_list_files-0}" = 1 ]; then
   RC_L=$(cd "$W/x" && find . ! -name . | sed 's|^\./||' | sort)
   rc_json_lines "$RC_L"; EXTRA=",\"files\":$J"
 fi
-rc_attrs "$D" "${A_mode-}" "${A_owner-}" "${A_group-}"; [ "$RC_CH" = 1 ] && CH=1
+[ -z "${A_mode-}${A_owner-}${A_group-}" ] || attrs_walk "$W/x" "$D"
 rc_attr_json "$D"
 rc_out "{\"changed\":$(rc_tf $CH),\"dest\":$J_D,\"src\":$J_S,\"handler\":\"$H\",$RC_AJ$EXTRA}"
