@@ -96,4 +96,8 @@ fi
 [ "${A_recursive-1}" = 1 ] && [ "${A_bare-0}" = 0 ] && [ -f .gitmodules ] && git submodule -q update --init --recursive 2>/dev/null
 AFTER=$(git rev-parse HEAD)
 [ "$AFTER" = "$BEFORE" ] || CH=true
+# In diff mode the payload is `git diff BEFORE AFTER` (the controller makes it diff.prepared).
+if [ "$RC_DIFF" = 1 ] && [ -n "$BEFORE" ] && [ "$AFTER" != "$BEFORE" ]; then
+  git diff "$BEFORE" "$AFTER" 2>/dev/null && EXTRA="$EXTRA,\"diff_prepared\":true"
+fi
 emit "$CH" "$BEFORE" "$AFTER" "$EXTRA"

@@ -2,6 +2,7 @@
 //! commit ids, and check mode asks the remote what `after` would be.
 
 use super::args::{Arg, Args, FreeForm, Kind, ModuleSpec};
+use super::script::ScriptOutput;
 use super::simple::remote;
 use super::{Action, Ctx, Module};
 use crate::result::TaskResult;
@@ -82,6 +83,16 @@ impl Module for Git {
             ],
             BODY,
         )
+    }
+
+    fn finish(&self, _args: &Args, out: ScriptOutput) -> TaskResult {
+        let payload = out.payload_text();
+        let mut r = out.into_result_for("git");
+        if r.data.remove("diff_prepared").is_some() {
+            r.data
+                .insert("diff".into(), serde_json::json!({ "prepared": payload }));
+        }
+        r
     }
 }
 
@@ -179,7 +190,11 @@ mod tests {
         let third = git(&work, &["rev-parse", "HEAD"]);
         git(&work, &["push", "-q", &url, "HEAD:main"]);
         let main = json!({"repo": url, "dest": dest, "version": "main"});
+        let mut t = t;
+        t.diff = true;
         let r = run(&Git, main.clone(), &t.ctx(false));
+        let prepared = r.data["diff"]["prepared"].as_str().unwrap_or_default();
+        assert!(prepared.contains("-2\n+3"), "{r:?}");
         assert!(
             r.changed && r.data["before"] == json!(second) && r.data["after"] == json!(third),
             "{r:?}"
