@@ -41,11 +41,12 @@ impl Module for Hostname {
             && name.split('.').all(|l| {
                 !l.is_empty()
                     && !l.starts_with('-')
-                    && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+                    && l.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
             });
         if !valid {
             return Action::Done(TaskResult::failed(format!(
-                "invalid host name `{name}`; expected letters, digits and `-` in dot-separated labels"
+                "invalid host name `{name}`; expected letters, digits, `-` and `_` in dot-separated labels"
             )));
         }
         let strategy = match args.str("use") {
