@@ -60,6 +60,11 @@ else
     rc_default_mode; chmod "$M" "$TMP"
   fi
   rc_attrs "$TMP" "$MODE" "$OWN" "$GRP"
+  if [ -n "${A_validate-}" ]; then
+    RC_V=$(printf '%s' "$A_validate" | sed "s|%s|'$TMP'|g")
+    rc_capture sh -c "$RC_V"
+    [ "$RC_RC" = 0 ] || { rc_json_str "$RC_E"; RC_JE=$J; rc_json_str "$RC_O"; rc_fail "failed to validate" ",\"exit_status\":$RC_RC,\"stdout\":$J,\"stderr\":$RC_JE"; }
+  fi
   mv -f -- "$TMP" "$D" || rc_fail "cannot move the new content into place at $D"
 fi
 RC_AJ=

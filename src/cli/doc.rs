@@ -180,6 +180,51 @@ const ABOUT: &[(&str, &str, &str)] = &[
         "Manages kernel parameters in sysctl.conf",
         "- sysctl:\n    name: vm.swappiness\n    value: '10'",
     ),
+    (
+        "replace",
+        "Replaces every match of a regular expression in a file",
+        "- replace:\n    path: /etc/hosts\n    regexp: '(\\s+)old\\.example(\\s+.*)?$'\n    replace: '\\1new.example\\2'",
+    ),
+    (
+        "find",
+        "Lists files by name, type, age, size or content",
+        "- find:\n    paths: /var/log\n    patterns: '*.gz'\n    age: 4w\n    recurse: true\n  register: old_logs",
+    ),
+    (
+        "script",
+        "Runs a controller-side script on the target",
+        "- script: scripts/setup.sh --fast\n  args:\n    creates: /etc/app/.done",
+    ),
+    (
+        "cron",
+        "Manages cron jobs and variables marked `#Ansible: NAME`",
+        "- cron:\n    name: nightly backup\n    minute: '0'\n    hour: '2'\n    job: /usr/local/bin/backup",
+    ),
+    (
+        "hostname",
+        "Sets the host name (running and in /etc/hostname)",
+        "- hostname:\n    name: web1.example.org",
+    ),
+    (
+        "get_url",
+        "Downloads a URL to a file on the target (curl or wget)",
+        "- get_url:\n    url: https://example.org/app.tar.gz\n    dest: /opt/app.tar.gz\n    checksum: sha256:0123...",
+    ),
+    (
+        "uri",
+        "Sends an HTTP request from the target and returns the response",
+        "- uri:\n    url: http://localhost:8080/health\n    return_content: true\n  register: health",
+    ),
+    (
+        "unarchive",
+        "Unpacks a tar or zip archive (from the controller or the target) into a directory",
+        "- unarchive:\n    src: app.tar.gz\n    dest: /opt/app",
+    ),
+    (
+        "git",
+        "Clones a git repository or brings a checkout to a version",
+        "- git:\n    repo: https://example.org/app.git\n    dest: /srv/app\n    version: v1.2.0",
+    ),
 ];
 
 /// Defaults worth knowing, as Ansible documents them.
@@ -215,6 +260,26 @@ const DEFAULTS: &[(&str, &str, &str)] = &[
     ("stat", "get_checksum", "true"),
     ("sysctl", "sysctl_file", "/etc/sysctl.conf"),
     ("sysctl", "reload", "true"),
+    ("find", "file_type", "file"),
+    ("git", "version", "HEAD"),
+    ("git", "remote", "origin"),
+    ("git", "update", "true"),
+    ("git", "clone", "true"),
+    ("uri", "method", "GET"),
+    ("uri", "status_code", "200"),
+    ("uri", "body_format", "raw"),
+    ("uri", "timeout", "30"),
+    ("get_url", "force", "false"),
+    ("get_url", "timeout", "10"),
+    ("get_url", "validate_certs", "true"),
+    ("cron", "state", "present"),
+    ("cron", "minute", "*"),
+    ("cron", "hour", "*"),
+    ("cron", "day", "*"),
+    ("cron", "month", "*"),
+    ("cron", "weekday", "*"),
+    ("find", "patterns", "*"),
+    ("find", "age_stamp", "mtime"),
 ];
 
 fn kind_name(k: Kind) -> &'static str {

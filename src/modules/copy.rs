@@ -8,6 +8,7 @@ use serde_json::Value;
 use sha1::{Digest, Sha1};
 
 use super::args::{Arg, Args, FreeForm, Kind, ModuleSpec};
+use super::copy_tree;
 use super::diff;
 use super::script::{Script, ScriptOutput};
 use super::{Action, Ctx, Module, RemoteCall};
@@ -19,7 +20,9 @@ const BODY: &str = include_str!("../../modules/copy.sh");
 pub struct Copy;
 
 /// Arguments `copy` and `template` share (both end in copy.sh).
-pub const WRITE_ARGS: &[&str] = &["mode", "owner", "group", "force", "backup", "follow"];
+pub const WRITE_ARGS: &[&str] = &[
+    "mode", "owner", "group", "force", "backup", "follow", "validate",
+];
 
 static SPEC: ModuleSpec = ModuleSpec {
     name: "copy",
@@ -37,6 +40,9 @@ static SPEC: ModuleSpec = ModuleSpec {
         Arg::new("follow", Kind::Bool),
         Arg::new("remote_src", Kind::Bool),
         Arg::new("unsafe_writes", Kind::Bool),
+        Arg::new("validate", Kind::Str),
+        Arg::new("directory_mode", Kind::Mode),
+        Arg::new("local_follow", Kind::Bool),
     ],
     any_args: false,
     required_one_of: &[&["src", "content"]],
@@ -206,10 +212,15 @@ impl Module for Copy {
     }
 
     fn plan(&self, args: &Args, ctx: &Ctx) -> Action {
+        if let Some(v) = args.str("validate")
+            && !v.contains("%s")
+        {
+            return Action::Done(TaskResult::failed(format!(
+                "validate must contain %s: `{v}`"
+            )));
+        }
         if args.bool("remote_src", false) {
-            return Action::Done(TaskResult::failed(
-                "`remote_src: true` is not supported yet",
-            ));
+            return copy_tree::plan_remote(args, ctx);
         }
         let dest = args.str("dest").unwrap_or_default();
         if let Some(content) = args.get("content") {
@@ -235,9 +246,7 @@ impl Module for Copy {
             Err(e) => return Action::Done(TaskResult::failed(e)),
         };
         if path.is_dir() {
-            return Action::Done(TaskResult::failed(format!(
-                "copying the directory `{src}` is not supported yet; expected a file"
-            )));
+            return copy_tree::plan_tree(args, ctx, &path);
         }
         let base = path
             .file_name()

@@ -8,10 +8,19 @@ pub mod authorized_key;
 pub mod blockinfile;
 pub mod command;
 pub mod copy;
+pub mod copy_tree;
+pub mod cron;
 pub mod debug;
 pub mod diff;
 pub mod file;
+pub mod find;
+pub mod get_url;
+pub mod git;
 pub mod group;
+pub mod hostname;
+pub mod http;
+#[cfg(test)]
+pub(crate) mod http_test_server;
 pub mod include_vars;
 pub mod kv;
 pub mod lineinfile;
@@ -21,7 +30,9 @@ pub mod pause;
 pub mod pyregex;
 pub mod quote;
 pub mod raw;
+pub mod replace;
 pub mod script;
+pub mod script_module;
 pub mod service;
 pub mod set_fact;
 pub mod setup;
@@ -33,7 +44,10 @@ pub mod tempfile;
 pub mod template;
 #[cfg(test)]
 pub(crate) mod testutil;
+pub mod unarchive;
+pub mod uri;
 pub mod user;
+pub mod ustar;
 pub mod wait_for;
 
 use std::path::PathBuf;
@@ -129,6 +143,15 @@ pub static BUILTINS: &[&dyn Module] = &[
     &wait_for::WaitFor,
     &blockinfile::BlockInFile,
     &sysctl::Sysctl,
+    &replace::Replace,
+    &find::Find,
+    &script_module::ScriptModule,
+    &cron::Cron,
+    &hostname::Hostname,
+    &get_url::GetUrl,
+    &uri::Uri,
+    &unarchive::Unarchive,
+    &git::Git,
 ];
 
 /// Finds a module by the name a task uses (`copy`, `ansible.builtin.copy`,

@@ -1,0 +1,223 @@
+//! `unarchive`: a controller archive streamed on stdin (or one already on the target with
+//! `remote_src`) unpacked into `dest` by the target's tar or unzip; unarchive.sh compares a
+//! scratch extraction with `dest` so a second run changes nothing.
+
+use super::args::{Arg, Args, FreeForm, Kind, ModuleSpec};
+use super::copy::find_source;
+use super::script::Script;
+use super::{Action, Ctx, Module, RemoteCall};
+use crate::result::TaskResult;
+use crate::transport::Stdin;
+
+const BODY: &str = include_str!("../../modules/unarchive.sh");
+
+pub struct Unarchive;
+
+static SPEC: ModuleSpec = ModuleSpec {
+    name: "unarchive",
+    aliases: &[],
+    free_form: FreeForm::KeyValue,
+    args: &[
+        Arg::new("src", Kind::Str).required(),
+        Arg::new("dest", Kind::Str).required(),
+        Arg::new("remote_src", Kind::Bool),
+        Arg::new("copy", Kind::Bool),
+        Arg::new("creates", Kind::Str),
+        Arg::new("extra_opts", Kind::List),
+        Arg::new("exclude", Kind::List),
+        Arg::new("include", Kind::List),
+        Arg::new("list_files", Kind::Bool),
+        Arg::new("keep_newer", Kind::Bool),
+        Arg::new("mode", Kind::Mode),
+        Arg::new("owner", Kind::Str),
+        Arg::new("group", Kind::Str),
+        Arg::new("validate_certs", Kind::Bool),
+        Arg::new("decrypt", Kind::Bool),
+        Arg::new("io_buffer_size", Kind::Int),
+        Arg::new("unsafe_writes", Kind::Bool),
+    ],
+    any_args: false,
+    required_one_of: &[],
+    mutually_exclusive: &[&["copy", "remote_src"]],
+};
+
+fn build(args: &Args, ctx: &Ctx) -> Result<RemoteCall, String> {
+    let src = args.str("src").unwrap_or_default();
+    let remote = args.bool("remote_src", false) || !args.bool("copy", true);
+    if args.has("include") {
+        return Err("unarchive `include` is not supported yet".into());
+    }
+    if src.contains("://") {
+        return Err(format!(
+            "unarchive cannot download `{src}`; fetch it with get_url first, then use `remote_src: true`"
+        ));
+    }
+    let mut s = Script::new(ctx)?;
+    s.args(
+        args,
+        &[
+            "src",
+            "dest",
+            "creates",
+            "extra_opts",
+            "exclude",
+            "list_files",
+            "mode",
+            "owner",
+            "group",
+        ],
+    )?;
+    let stdin = if remote {
+        s.var("A_remote_src", b"1")?;
+        Stdin::Empty
+    } else {
+        let path = find_source(src, "files", ctx)?;
+        if !path.is_file() {
+            return Err(format!("Source `{src}` is not a file on the controller"));
+        }
+        Stdin::File(path)
+    };
+    Ok(RemoteCall {
+        script: s.finish(BODY),
+        stdin,
+    })
+}
+
+impl Module for Unarchive {
+    fn spec(&self) -> &'static ModuleSpec {
+        &SPEC
+    }
+
+    fn plan(&self, args: &Args, ctx: &Ctx) -> Action {
+        match build(args, ctx) {
+            Ok(call) => Action::Remote(call),
+            Err(e) => Action::Done(TaskResult::failed(e)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::modules::testutil::{TestCtx, run};
+    use serde_json::json;
+    use std::path::Path;
+    use std::process::Command;
+
+    /// A source tree with a hostile name, packed as `name` by `cmd` run inside `tree/`.
+    fn archive(t: &TestCtx, name: &str, cmd: &[&str]) -> String {
+        let tree = t.tmp.path().join("tree");
+        std::fs::create_dir_all(tree.join("app/sub")).unwrap();
+        std::fs::write(tree.join("app/a 'q' $(x).txt"), "one\n").unwrap();
+        std::fs::write(tree.join("app/sub/b.txt"), "two\n").unwrap();
+        let files = t.tmp.path().join("play/files");
+        std::fs::create_dir_all(&files).unwrap();
+        let out = files.join(name);
+        let st = Command::new(cmd[0])
+            .args(&cmd[1..])
+            .arg(&out)
+            .arg("app")
+            .current_dir(&tree)
+            .status()
+            .unwrap();
+        assert!(st.success());
+        name.to_string()
+    }
+
+    fn check_cycle(t: &TestCtx, src: &str, handler: &str) {
+        let dest = t.path(&format!("dest-{handler}"));
+        std::fs::create_dir_all(&dest).unwrap();
+        let args = json!({"src": src, "dest": dest, "list_files": true});
+        let r = run(&Unarchive, args.clone(), &t.ctx(true));
+        assert!(r.changed && !r.failed, "{r:?}");
+        assert!(
+            !Path::new(&dest).join("app").exists(),
+            "check mode extracted"
+        );
+        let r = run(&Unarchive, args.clone(), &t.ctx(false));
+        assert!(r.changed, "{r:?}");
+        assert_eq!(r.data["handler"], handler);
+        assert!(
+            r.data["files"]
+                .as_array()
+                .unwrap()
+                .contains(&json!("app/sub/b.txt")),
+            "{r:?}"
+        );
+        assert_eq!(
+            std::fs::read_to_string(Path::new(&dest).join("app/a 'q' $(x).txt")).unwrap(),
+            "one\n"
+        );
+        let r = run(&Unarchive, args.clone(), &t.ctx(false));
+        assert!(!r.changed, "second run: {r:?}");
+        std::fs::write(Path::new(&dest).join("app/sub/b.txt"), "edited\n").unwrap();
+        assert!(run(&Unarchive, args, &t.ctx(false)).changed);
+        assert_eq!(
+            std::fs::read_to_string(Path::new(&dest).join("app/sub/b.txt")).unwrap(),
+            "two\n"
+        );
+    }
+
+    #[test]
+    fn tar_gz_plain_tar_and_zip_round_trip() {
+        let t = TestCtx::new();
+        let tgz = archive(&t, "app.tar.gz", &["tar", "-czf"]);
+        check_cycle(&t, &tgz, "TgzArchive");
+        let tar = archive(&t, "app.tar", &["tar", "-cf"]);
+        check_cycle(&t, &tar, "TarArchive");
+        if Path::new("/usr/bin/zip").exists() {
+            let zip = archive(&t, "app.zip", &["zip", "-qr"]);
+            check_cycle(&t, &zip, "ZipArchive");
+        } else {
+            eprintln!("zip not installed: zip archives not tested");
+        }
+    }
+
+    #[test]
+    fn remote_src_creates_extra_opts_and_errors() {
+        let t = TestCtx::new();
+        let tgz = archive(&t, "app.tgz", &["tar", "-czf"]);
+        let on_target = t.tmp.path().join("play/files").join(&tgz);
+        let dest = t.path("d");
+        std::fs::create_dir_all(&dest).unwrap();
+        let r = run(
+            &Unarchive,
+            json!({"src": on_target, "dest": dest, "remote_src": true,
+                   "extra_opts": ["--strip-components=1"], "exclude": ["sub/*", "app/sub/*"]}),
+            &t.ctx(false),
+        );
+        assert!(r.changed, "{r:?}");
+        assert!(Path::new(&dest).join("a 'q' $(x).txt").exists());
+        assert!(
+            !Path::new(&dest).join("sub/b.txt").exists(),
+            "exclude ignored"
+        );
+        let r = run(
+            &Unarchive,
+            json!({"src": tgz, "dest": dest, "creates": Path::new(&dest).join("a 'q' $(x).txt")}),
+            &t.ctx(false),
+        );
+        assert!(
+            !r.changed && r.msg.as_deref().unwrap().contains("skipped"),
+            "{r:?}"
+        );
+        let r = run(
+            &Unarchive,
+            json!({"src": tgz, "dest": t.path("nope")}),
+            &t.ctx(false),
+        );
+        assert!(
+            r.failed
+                && r.msg
+                    .as_deref()
+                    .unwrap()
+                    .contains("must be an existing dir")
+        );
+        let r = run(
+            &Unarchive,
+            json!({"src": "missing.tgz", "dest": dest}),
+            &t.ctx(false),
+        );
+        assert!(r.failed && r.msg.unwrap().contains("missing.tgz"));
+    }
+}
