@@ -9,6 +9,11 @@ missing=()
 command -v ssh-keygen >/dev/null || missing+=(openssh-client)
 # become tests run sudo inside isolated hosts, whose root is an overlay of this machine's.
 [ -x /usr/bin/sudo ] || missing+=(sudo)
+# Module tests drive the targets' own tools: downloads, git checkouts, archives.
+command -v curl >/dev/null || missing+=(curl)
+command -v git >/dev/null || missing+=(git)
+command -v zip >/dev/null || missing+=(zip)
+command -v unzip >/dev/null || missing+=(unzip)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "tests/run.sh: the tests need ${missing[*]}; install them as root (apt-get install ${missing[*]})" >&2
