@@ -317,7 +317,23 @@ impl SshConnection {
             // Dropping the shell ends it (TERM, CLOSE, and its process group is killed).
             *slot = None;
         }
-        result
+        match result {
+            // The shell's channel ended: a host that is gone makes the task unreachable, a
+            // healthy one that merely lost its shell makes it failed.
+            Err(TransportError::Shell(why)) => {
+                let alive = !self.handle.is_closed()
+                    && matches!(
+                        tokio::time::timeout(PING_BOUND, self.handle.send_ping()).await,
+                        Ok(Ok(()))
+                    );
+                Err(if alive {
+                    TransportError::Shell(why)
+                } else {
+                    lost(why)
+                })
+            }
+            other => other,
+        }
     }
 
     /// A task ran out of time: a healthy host makes it a timeout; a host that does not answer
