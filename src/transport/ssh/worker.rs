@@ -15,15 +15,19 @@ use tokio::io::AsyncReadExt;
 
 use super::channel::{CloseGuard, PID_ANNOUNCE, open, take_pid_line};
 use super::handler::ClientHandler;
+use crate::modules::script::LIB_SH;
 use crate::transport::{Output, Stdin, TransportError};
 
 const STDIN_CHUNK: usize = 64 * 1024;
 
-/// The shell loop. `head -c` never reads past its count, so frames stay aligned; a task that
-/// leaves part of its stdin unread has the rest drained before the marker.
+/// The shell loop, after the modules' shared library (`lib.sh`, only functions and `set -u`),
+/// loaded once so that task scripts arrive without it. `head -c` never reads past its count,
+/// so frames stay aligned; a task that leaves part of its stdin unread has the rest drained
+/// before the marker.
 fn bootstrap(nonce: &str) -> String {
     format!(
-        r#"rc_done='rconf-done-{nonce}'
+        r#"{lib}
+rc_done='rconf-done-{nonce}'
 while IFS= read -r rc_h; do
   case $rc_h in ''|*[!0-9\ ]*) exit 3;; esac
   set -- $rc_h
@@ -38,7 +42,8 @@ while IFS= read -r rc_h; do
   printf '\036%s %s\036' "$rc_done" "$rc_st"
   printf '\036%s %s\036' "$rc_done" "$rc_st" >&2
 done
-"#
+"#,
+        lib = LIB_SH
     )
 }
 
@@ -118,6 +123,8 @@ impl Worker {
                 (len, Some(f))
             }
         };
+        // The shell already has lib.sh.
+        let script = script.strip_prefix(LIB_SH.as_bytes()).unwrap_or(script);
         let mut frame = format!("{} {}\n", script.len(), stdin_len).into_bytes();
         frame.extend_from_slice(script);
         let write = self.guard.get();
