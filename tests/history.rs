@@ -6,15 +6,7 @@ mod common;
 use std::path::Path;
 use std::process::Output;
 
-use common::Fleet;
-
-fn text(out: &Output) -> String {
-    format!(
-        "--- stdout\n{}\n--- stderr\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
+use common::{Fleet, text};
 
 /// One play: write a file per host, then fail on `fail_host` (if any).
 fn playbook(dir: &Path, fail_host: &str) -> std::path::PathBuf {

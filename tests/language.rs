@@ -5,39 +5,10 @@
 
 mod common;
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use common::Fleet;
-
-fn text(out: &Output) -> String {
-    format!(
-        "--- stdout\n{}\n--- stderr\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
-
-fn recap(out: &Output) -> BTreeMap<String, BTreeMap<String, u64>> {
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let body = stdout
-        .split("PLAY RECAP")
-        .nth(1)
-        .unwrap_or_else(|| panic!("no recap:\n{}", text(out)));
-    body.lines()
-        .take_while(|l| !l.starts_with("SLOWEST"))
-        .filter_map(|l| l.split_once(" : "))
-        .map(|(h, c)| {
-            let counts = c
-                .split_whitespace()
-                .filter_map(|x| x.split_once('='))
-                .map(|(k, v)| (k.to_string(), v.parse().unwrap()))
-                .collect();
-            (h.trim().to_string(), counts)
-        })
-        .collect()
-}
+use common::{Fleet, recap, text};
 
 /// `(ok, changed, failed, skipped, rescued, unreachable)` of a host.
 fn counts(out: &Output, host: &str) -> (u64, u64, u64, u64, u64, u64) {

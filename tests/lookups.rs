@@ -4,17 +4,8 @@
 mod common;
 
 use std::path::Path;
-use std::process::Output;
 
-use common::Fleet;
-
-fn text(out: &Output) -> String {
-    format!(
-        "--- stdout\n{}\n--- stderr\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
+use common::{Fleet, text};
 
 fn write(dir: &Path, rel: &str, content: &str) {
     let path = dir.join(rel);

@@ -2,12 +2,11 @@
 
 mod common;
 
-use std::collections::BTreeMap;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use common::Fleet;
+use common::{Fleet, recap, text};
 use serde_json::Value;
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
@@ -23,34 +22,6 @@ fn copy_tree(from: &Path, to: &Path) {
             std::fs::copy(entry.path(), dest).unwrap();
         }
     }
-}
-
-fn text(out: &Output) -> String {
-    format!(
-        "--- stdout\n{}\n--- stderr\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
-
-/// `PLAY RECAP` lines as host -> {ok: n, changed: n, ...}.
-fn recap(out: &Output) -> BTreeMap<String, BTreeMap<String, u64>> {
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let body = stdout
-        .split("PLAY RECAP")
-        .nth(1)
-        .unwrap_or_else(|| panic!("no recap in output:\n{}", text(out)));
-    body.lines()
-        .filter_map(|l| l.split_once(" : "))
-        .map(|(host, counts)| {
-            let counts = counts
-                .split_whitespace()
-                .filter_map(|c| c.split_once('='))
-                .map(|(k, v)| (k.to_string(), v.parse().unwrap()))
-                .collect();
-            (host.trim().to_string(), counts)
-        })
-        .collect()
 }
 
 /// The manifest of `root` in the format of `fixtures/acceptance/expected/manifest.txt`:

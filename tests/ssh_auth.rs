@@ -7,17 +7,9 @@ use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use common::Fleet;
+use common::{Fleet, text};
 
 const PLAYBOOK: &str = "- hosts: all\n  gather_facts: false\n  tasks:\n    - command: 'true'\n";
-
-fn text(out: &Output) -> String {
-    format!(
-        "--- stdout\n{}\n--- stderr\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
 
 /// A new key of `kind` with `passphrase`, authorized on every host of `fleet`.
 fn authorized_key(fleet: &Fleet, kind: &str, passphrase: &str) -> PathBuf {

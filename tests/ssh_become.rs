@@ -7,18 +7,10 @@ use std::path::PathBuf;
 use std::process::Output;
 use std::time::{Duration, Instant};
 
-use common::IsolatedHost;
+use common::{IsolatedHost, text};
 
 const USER: &str = "rconfalice";
 const PASSWORD: &str = "s3cret pass'word";
-
-fn text(out: &Output) -> String {
-    format!(
-        "--- stdout\n{}\n--- stderr\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
 
 /// An isolated host with `USER`, who has `PASSWORD` and may sudo to anyone with it.
 fn host() -> Option<IsolatedHost> {

@@ -6,18 +6,10 @@ mod common;
 use std::path::PathBuf;
 use std::process::Output;
 
-use common::Fleet;
+use common::{Fleet, text};
 
 const PLAYBOOK: &str =
     "- hosts: all\n  gather_facts: false\n  tasks:\n    - command: echo via-jump\n";
-
-fn text(out: &Output) -> String {
-    format!(
-        "--- stdout\n{}\n--- stderr\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
 
 fn write(fleet: &Fleet, name: &str, body: &str) -> PathBuf {
     let path = fleet.dir.path().join(name);

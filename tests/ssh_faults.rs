@@ -7,22 +7,14 @@ use std::collections::BTreeMap;
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
-use common::Fleet;
 use common::sshd::recap;
+use common::{Fleet, text};
 
 /// Task 2 sleeps, so a fault can be injected while it runs.
 const PLAYBOOK: &str = "- hosts: all\n  gather_facts: false\n  tasks:\n\
     \x20   - command: 'true'\n\
     \x20   - command: sleep 4.5\n\
     \x20   - command: 'true'\n";
-
-fn text(out: &Output) -> String {
-    format!(
-        "--- stdout\n{}\n--- stderr\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
 
 fn command(fleet: &Fleet, extra: &[&str]) -> Command {
     let playbook = fleet.dir.path().join("site.yml");

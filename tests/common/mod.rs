@@ -4,7 +4,9 @@
 #![allow(dead_code, unused_imports)]
 
 pub mod isolated;
+pub mod output;
 pub mod sshd;
 
 pub use isolated::{IsolatedHost, build_deb, local_repo};
+pub use output::{recap, text};
 pub use sshd::{Fleet, FleetOptions, TestHost, keygen};
