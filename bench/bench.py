@@ -87,12 +87,17 @@ def floor(fl, commands):
                     raise RuntimeError(f"floor: no ControlMaster connection to {host}")
                 time.sleep(0.002)
             for cmd, stdin in commands[host]:
+                t = time.monotonic()
                 subprocess.run(
                     base + ["-o", "ControlMaster=no", host, cmd],
                     input=stdin,
                     stdout=subprocess.DEVNULL,
                     stderr=subprocess.DEVNULL,
+                    timeout=120,
                 )
+                if time.monotonic() - t > 5:
+                    print(f"bench: a floor exec on {host} took {time.monotonic() - t:.1f} s",
+                          file=sys.stderr)
         finally:
             master.terminate()
             master.wait()

@@ -74,6 +74,10 @@ class Fleet:
         with open(self.recorder, "w") as f:
             f.write(RECORDER.format(rec=self.rec))
         os.chmod(self.recorder, 0o755)
+        self.inventory = os.path.join(workdir, "hosts.ini")
+        self.pyinfra_inventory = os.path.join(workdir, "pyinfra_inventory.py")
+        self.ssh_config = os.path.join(workdir, "ssh_config")
+        self.control_dir = os.path.join(workdir, "cm")
         os.makedirs("/run/sshd", exist_ok=True)
         for i in range(n):
             name = f"h{i + 1}"
@@ -153,7 +157,6 @@ class Fleet:
             self._kill(h)
 
     def _write_inventory(self):
-        self.inventory = os.path.join(self.dir, "hosts.ini")
         with open(self.inventory, "w") as f:
             f.write("[all_hosts]\n")
             for h in self.hosts:
@@ -162,7 +165,6 @@ class Fleet:
                     "ansible_user=root\n"
                 )
         # The same hosts for pyinfra: a Python inventory of (name, data) pairs.
-        self.pyinfra_inventory = os.path.join(self.dir, "pyinfra_inventory.py")
         with open(self.pyinfra_inventory, "w") as f:
             f.write("all_hosts = [\n")
             for h in self.hosts:
@@ -176,8 +178,6 @@ class Fleet:
 
     def _write_ssh_config(self):
         """An OpenSSH client config naming every host, for the ControlMaster floor."""
-        self.ssh_config = os.path.join(self.dir, "ssh_config")
-        self.control_dir = os.path.join(self.dir, "cm")
         os.makedirs(self.control_dir, exist_ok=True)
         with open(self.ssh_config, "w") as f:
             for h in self.hosts:
