@@ -156,6 +156,11 @@ def tool_env(fl, args):
     env["ANSIBLE_PYTHON_INTERPRETER"] = "/usr/bin/python3"
     env["ANSIBLE_LOCAL_TEMP"] = os.path.join(fl.dir, "ansible-tmp")
     env["ANSIBLE_NOCOLOR"] = "1"
+    # OpenSSH finds ~/.ssh through the password database, not HOME.
+    env["ANSIBLE_SSH_COMMON_ARGS"] = (
+        f"-o UserKnownHostsFile={fl.home}/.ssh/known_hosts -o IdentityFile={fl.identity} "
+        "-o IdentitiesOnly=yes"
+    )
     return env
 
 
@@ -179,8 +184,11 @@ def bench_size(n, args, workdir):
         fl.start()
         for w in ws:
             for tool in args.tools:
+                compared = tool in ("ansible", "pyinfra")
+                if compared and w.name not in args.compare_workloads:
+                    continue
                 samples = {1: [], 2: []}
-                for _ in range(args.reps):
+                for _ in range(args.compare_reps if compared else args.reps):
                     w.reset()
                     for run in (1, 2):
                         rec = os.path.join(fl.rec, w.name, str(run))
@@ -243,11 +251,14 @@ def main():
     p.add_argument("--reps", type=int, default=3, help="repetitions (median is reported)")
     p.add_argument("--workloads", default="W1,W2,W3")
     p.add_argument("--compare", action="store_true", help="also ansible-core and pyinfra")
+    p.add_argument("--compare-reps", type=int, default=1, help="repetitions for those")
+    p.add_argument("--compare-workloads", default="W1,W3", help="workloads for those")
     p.add_argument("--venv", help="a venv whose bin/ has ansible-playbook and pyinfra")
     p.add_argument("--json", help="also write the rows as JSON to this file")
     p.add_argument("--keep", action="store_true", help="keep the work directory")
     args = p.parse_args()
     args.workloads = args.workloads.split(",")
+    args.compare_workloads = args.compare_workloads.split(",")
     args.tools = ["rconf", "floor", "limit"]
     if args.compare:
         path = os.path.join(args.venv, "bin") + ":" + os.environ["PATH"] if args.venv else None

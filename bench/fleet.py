@@ -117,7 +117,7 @@ class Fleet:
                     f"AuthorizedKeysFile {self.authorized}\nPidFile none\nStrictModes no\n"
                     "UsePAM no\nPasswordAuthentication no\nKbdInteractiveAuthentication no\n"
                     "PermitRootLogin yes\nMaxStartups 1000\nMaxSessions 100\n"
-                    f"SetEnv SHLVL=1\nLogLevel ERROR\n{extra}"
+                    f"SetEnv SHLVL=1\nLogLevel ERROR\nSubsystem sftp internal-sftp\n{extra}"
                 )
             proc = subprocess.Popen(
                 [SSHD, "-D", "-e", "-f", config, "-E", os.path.join(h["dir"], "sshd.log")],
