@@ -37,18 +37,29 @@ class Sample:
         self.rc, self.out = rc, out
 
 
+TIME = "/usr/bin/time"
+
+
 def measure(argv, env, cwd):
-    """Runs `argv` and measures it: wall time, peak RSS and CPU of it and its descendants."""
+    """Runs `argv` and measures it: wall time, peak RSS and CPU of it and its descendants.
+
+    Linux carries a parent's resident size into a forked child's `ru_maxrss`, so a child of
+    this Python process would report at least Python's size: when GNU time is installed, it
+    (a small process) starts the command and reports the peak instead.
+    """
     m0, t0 = machine_cpu(), time.monotonic()
-    with tempfile.TemporaryFile() as out:
-        proc = subprocess.Popen(argv, env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT)
+    with tempfile.TemporaryFile() as out, tempfile.NamedTemporaryFile("r") as peak:
+        wrapped = [TIME, "-f", "%M", "-o", peak.name] + argv if os.path.exists(TIME) else argv
+        proc = subprocess.Popen(wrapped, env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT)
         _, status, ru = os.wait4(proc.pid, 0)
         proc.returncode = os.waitstatus_to_exitcode(status)
         wall = time.monotonic() - t0
         machine = machine_cpu() - m0
         out.seek(0)
         text = out.read().decode(errors="replace")
-    return Sample(wall, ru.ru_maxrss, ru.ru_utime + ru.ru_stime, machine, proc.returncode, text)
+        reported = peak.read().split()
+        rss = int(reported[-1]) if wrapped is not argv and reported else ru.ru_maxrss
+    return Sample(wall, rss, ru.ru_utime + ru.ru_stime, machine, proc.returncode, text)
 
 
 def recorded(path, host):
@@ -129,6 +140,8 @@ def run_tool(tool, w, run, fl, args, env, rec):
     if tool == "limit":
         count = len(recorded(rec, fl.hosts[0]["name"]))
         return measure([args.limit, fl.inventory, str(count)], env, fl.dir)
+    if tool == "replay":
+        return measure([args.limit, fl.inventory, "0", rec], env, fl.dir)
     if tool == "rconf":
         argv = [args.rconf] + w.rconf + ["-f", str(len(fl.hosts))]
     elif tool == "ansible":
@@ -254,12 +267,17 @@ def main():
     p.add_argument("--compare-reps", type=int, default=1, help="repetitions for those")
     p.add_argument("--compare-workloads", default="W1,W3", help="workloads for those")
     p.add_argument("--venv", help="a venv whose bin/ has ansible-playbook and pyinfra")
+    p.add_argument(
+        "--replay",
+        action="store_true",
+        help="also replay rconf's recorded commands over russh (rconf without its runner)",
+    )
     p.add_argument("--json", help="also write the rows as JSON to this file")
     p.add_argument("--keep", action="store_true", help="keep the work directory")
     args = p.parse_args()
     args.workloads = args.workloads.split(",")
     args.compare_workloads = args.compare_workloads.split(",")
-    args.tools = ["rconf", "floor", "limit"]
+    args.tools = ["rconf", "floor", "limit"] + (["replay"] if args.replay else [])
     if args.compare:
         path = os.path.join(args.venv, "bin") + ":" + os.environ["PATH"] if args.venv else None
         for tool, exe in [("ansible", "ansible-playbook"), ("pyinfra", "pyinfra")]:

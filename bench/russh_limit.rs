@@ -2,10 +2,13 @@
 //! transport) and `COUNT` sequential `sh -c true` execs on each, all hosts at once. Whatever rconf
 //! spends beyond this is the runner's, not SSH's or the targets'.
 //!
-//! Usage: `russh_limit INVENTORY_INI COUNT` with `HOME` holding `.ssh/id_ed25519` and
-//! `.ssh/known_hosts`; hosts are the lines with `ansible_host=` and `ansible_port=`.
+//! Usage: `russh_limit INVENTORY_INI COUNT [RECORDED_DIR]` with `HOME` holding
+//! `.ssh/id_ed25519` and `.ssh/known_hosts`; hosts are the lines with `ansible_host=` and
+//! `ansible_port=`. With `RECORDED_DIR` (the harness's recording of what rconf sent, as
+//! `DIR/HOST/N.cmd` and `N.in`), those very commands and stdin are replayed instead of
+//! `sh -c true`: rconf's remote work without rconf's runner.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use rconf::transport::ssh::SshConnection;
@@ -36,17 +39,37 @@ fn hosts(inventory: &str) -> Vec<ConnectSpec> {
         .collect()
 }
 
-async fn one_host(spec: ConnectSpec, count: usize) -> Result<(), String> {
+/// The commands to run on one host: `count` times `sh -c true`, or what was recorded.
+fn commands(host: &str, count: usize, recorded: Option<&Path>) -> Vec<(Vec<u8>, Stdin)> {
+    let Some(dir) = recorded else {
+        return (0..count)
+            .map(|_| (b"sh -c true".to_vec(), Stdin::Empty))
+            .collect();
+    };
+    let dir = dir.join(host);
+    let n: usize = std::fs::read_to_string(dir.join(".n"))
+        .map(|n| n.trim().parse().expect("a count in .n"))
+        .unwrap_or(0);
+    (1..=n)
+        .map(|i| {
+            let cmd = std::fs::read(dir.join(format!("{i}.cmd"))).expect("a recorded command");
+            let input = std::fs::read(dir.join(format!("{i}.in"))).unwrap_or_default();
+            (cmd, Stdin::Bytes(input))
+        })
+        .collect()
+}
+
+async fn one_host(spec: ConnectSpec, work: Vec<(Vec<u8>, Stdin)>) -> Result<(), String> {
     let conn = SshConnection::connect(&spec)
         .await
         .map_err(|e| format!("{}: {e}", spec.name))?;
-    for _ in 0..count {
+    for (cmd, stdin) in work {
         let out = conn
-            .exec(b"sh -c true", Stdin::Empty, None)
+            .exec(&cmd, stdin, None)
             .await
             .map_err(|e| format!("{}: {e}", spec.name))?;
         if out.status != Some(0) {
-            return Err(format!("{}: `sh -c true` exited {:?}", spec.name, out.status));
+            return Err(format!("{}: a command exited {:?}", spec.name, out.status));
         }
     }
     conn.close().await;
@@ -57,15 +80,23 @@ async fn one_host(spec: ConnectSpec, count: usize) -> Result<(), String> {
 async fn main() {
     let args: Vec<String> = std::env::args().collect();
     let (Some(inventory), Some(count)) = (args.get(1), args.get(2)) else {
-        eprintln!("usage: russh_limit INVENTORY_INI COUNT");
+        eprintln!("usage: russh_limit INVENTORY_INI COUNT [RECORDED_DIR]");
         std::process::exit(2);
     };
     let inventory = std::fs::read_to_string(inventory).expect("cannot read the inventory");
     let count: usize = count.parse().expect("COUNT must be a number");
-    let started = Instant::now();
-    let tasks: Vec<_> = hosts(&inventory)
+    let recorded = args.get(3).map(Path::new);
+    let work: Vec<_> = hosts(&inventory)
         .into_iter()
-        .map(|spec| tokio::spawn(one_host(spec, count)))
+        .map(|spec| {
+            let cmds = commands(&spec.name, count, recorded);
+            (spec, cmds)
+        })
+        .collect();
+    let started = Instant::now();
+    let tasks: Vec<_> = work
+        .into_iter()
+        .map(|(spec, cmds)| tokio::spawn(one_host(spec, cmds)))
         .collect();
     let mut failed = 0;
     for t in tasks {
