@@ -110,8 +110,14 @@ def floor(fl, commands):
                     print(f"bench: a floor exec on {host} took {time.monotonic() - t:.1f} s",
                           file=sys.stderr)
         finally:
-            master.terminate()
-            master.wait()
+            # A SIGTERM that reaches the master while it starts can be lost: ask it to exit
+            # over its socket, and only then insist.
+            subprocess.run(base + ["-O", "exit", host], capture_output=True, timeout=20)
+            try:
+                master.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                master.kill()
+                master.wait()
 
     with ThreadPoolExecutor(max_workers=len(commands)) as pool:
         list(pool.map(one, commands))
