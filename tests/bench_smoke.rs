@@ -30,7 +30,14 @@ fn quick_benchmark_prints_a_table_for_every_workload_and_tool() {
     let json = tempfile::NamedTempFile::new().unwrap();
     let out = Command::new("python3")
         .arg(Path::new(REPO).join("bench/bench.py"))
-        .args(["--hosts", "3", "--reps", "1", "--rconf", env!("CARGO_BIN_EXE_rconf")])
+        .args([
+            "--hosts",
+            "3",
+            "--reps",
+            "1",
+            "--rconf",
+            env!("CARGO_BIN_EXE_rconf"),
+        ])
         .arg("--limit")
         .arg(limit_binary())
         .arg("--json")
@@ -42,7 +49,10 @@ fn quick_benchmark_prints_a_table_for_every_workload_and_tool() {
     assert!(out.status.success(), "bench failed:\n{stdout}\n{stderr}");
 
     let lines: Vec<&str> = stdout.lines().filter(|l| l.starts_with('|')).collect();
-    assert!(lines[0].contains("| wall s |"), "no table header:\n{stdout}");
+    assert!(
+        lines[0].contains("| wall s |"),
+        "no table header:\n{stdout}"
+    );
     let rows: Vec<Vec<&str>> = lines[2..]
         .iter()
         .map(|l| l.trim_matches('|').split('|').map(str::trim).collect())
@@ -55,7 +65,10 @@ fn quick_benchmark_prints_a_table_for_every_workload_and_tool() {
         let wall: f64 = row[5].parse().unwrap_or_else(|_| panic!("wall in {row:?}"));
         assert!(wall > 0.0, "wall time in {row:?}");
         let execs: u32 = row[4].parse().unwrap();
-        assert!(execs >= 1, "every workload runs something remotely: {row:?}");
+        assert!(
+            execs >= 1,
+            "every workload runs something remotely: {row:?}"
+        );
         if row[3] == "rconf" {
             let rss: f64 = row[8].parse().unwrap_or_else(|_| panic!("rss in {row:?}"));
             assert!(rss > 1.0, "controller RSS in {row:?}");
@@ -64,7 +77,8 @@ fn quick_benchmark_prints_a_table_for_every_workload_and_tool() {
     for w in ["W1", "W2", "W3"] {
         for tool in ["rconf", "floor", "limit"] {
             assert!(
-                rows.iter().any(|r| r[1] == w && r[3] == tool && r[2] == "second"),
+                rows.iter()
+                    .any(|r| r[1] == w && r[3] == tool && r[2] == "second"),
                 "no second-run row for {w} {tool}:\n{stdout}"
             );
         }
