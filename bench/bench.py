@@ -7,6 +7,7 @@ and prints a Markdown table of medians. See bench/README.md.
 import argparse
 import json
 import os
+import shlex
 import shutil
 import signal
 import statistics
@@ -76,6 +77,35 @@ def recorded(path, host):
     return out
 
 
+def frames(stream):
+    """The (script, stdin) tasks framed in a persistent shell's stdin (`LEN LEN\\n` + script +
+    stdin, as src/transport/ssh/worker.rs sends them), or None when `stream` is not that."""
+    out, i = [], 0
+    while i < len(stream):
+        end = stream.find(b"\n", i)
+        head = stream[i:end].split() if end >= 0 else []
+        if len(head) != 2 or not all(h.isdigit() for h in head):
+            return None
+        s, n = int(head[0]), int(head[1])
+        script, i = stream[end + 1 : end + 1 + s], end + 1 + s
+        out.append((script.decode(errors="replace"), stream[i : i + n]))
+        i += n
+    return out
+
+
+def tasks(path, host):
+    """What rconf asked `host` to run, one (command, stdin) per task: a recorded exec is one
+    task, unless it is rconf's persistent shell, whose framed stdin holds one task each."""
+    out = []
+    for cmd, stdin in recorded(path, host):
+        framed = frames(stdin) if "rconf-done-" in cmd else None
+        if framed is None:
+            out.append((cmd, stdin))
+        else:
+            out += [("sh -c " + shlex.quote(script), data) for script, data in framed]
+    return out
+
+
 def floor(fl, commands):
     """The OpenSSH floor: per host one ControlMaster connection, then every recorded command
     as a plain `ssh` exec over it, hosts in parallel. Measured like `measure`, summing the CPU
@@ -142,9 +172,9 @@ def recap_changed(text):
 
 def run_tool(tool, w, run, fl, args, env, rec):
     if tool == "floor":
-        return floor(fl, {h["name"]: recorded(rec, h["name"]) for h in fl.hosts})
+        return floor(fl, {h["name"]: tasks(rec, h["name"]) for h in fl.hosts})
     if tool == "limit":
-        count = len(recorded(rec, fl.hosts[0]["name"]))
+        count = len(tasks(rec, fl.hosts[0]["name"]))
         return measure([args.limit, fl.inventory, str(count)], env, fl.dir)
     if tool == "replay":
         return measure([args.limit, fl.inventory, "0", rec], env, fl.dir)
@@ -213,7 +243,7 @@ def bench_size(n, args, workdir):
                         rec = os.path.join(fl.rec, w.name, str(run))
                         samples[run].append(run_tool(tool, w, run, fl, args, env, rec))
                 for run in (1, 2):
-                    execs = len(recorded(os.path.join(fl.rec, w.name, str(run)), "h1"))
+                    execs = len(tasks(os.path.join(fl.rec, w.name, str(run)), "h1"))
                     rows.append(summary(n, w.name, run, tool, execs, samples[run]))
                     print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
             w.reset()
@@ -244,7 +274,7 @@ def table(rows):
     the limit's of the same hosts, workload and run."""
     base = {(r["hosts"], r["workload"], r["run"], r["tool"]): r["wall_s"] for r in rows}
     head = (
-        "| hosts | workload | run | tool | execs/host | wall s | x floor | x limit "
+        "| hosts | workload | run | tool | tasks/host | wall s | x floor | x limit "
         "| ctrl peak RSS MiB | ctrl CPU s | machine CPU s |"
     )
     lines = [head, "|" + "---|" * 11]
