@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Builds rconf and the russh limit in release mode, then runs the benchmark harness.
+#   bench/run.sh                       # N=10,50; W1-W3; median of 3
+#   bench/run.sh --hosts 200 --reps 1  # any option of bench/bench.py
+#   bench/run.sh --compare             # also ansible-core and pyinfra (venv from PyPI, once)
+#   bench/run.sh --quick               # N=3, one repetition (what tests/bench_smoke.rs runs)
+# Needs root and OpenSSH's sshd and ssh (tests/run.sh installs them).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+target=${CARGO_TARGET_DIR:-target}
+venv=${RCONF_BENCH_VENV:-$HOME/.cache/rconf-bench-venv}
+
+args=()
+compare=0
+for a in "$@"; do
+  case "$a" in
+    --quick) args+=(--hosts 3 --reps 1) ;;
+    --compare) compare=1; args+=(--compare --venv "$venv") ;;
+    *) args+=("$a") ;;
+  esac
+done
+
+if [ "$compare" = 1 ] && [ ! -x "$venv/bin/ansible-playbook" ]; then
+  echo "bench: creating $venv with ansible-core and pyinfra from PyPI" >&2
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q ansible-core pyinfra
+fi
+
+cargo build --release --locked --bin rconf --example russh_limit >&2
+exec python3 bench/bench.py --rconf "$target/release/rconf" \
+  --limit "$target/release/examples/russh_limit" "${args[@]}"
