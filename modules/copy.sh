@@ -2,25 +2,24 @@
 # mode/owner/group. Payload: the old content when diffing. The controller adds src and checksum.
 D=$A_dest
 MODE=${A_mode-}; OWN=${A_owner-}; GRP=${A_group-}
-rc_drain() { cat > /dev/null; }
 if [ -d "$D" ]; then
-  [ -n "${A_basename-}" ] || { rc_drain; rc_fail "can not use content with a dir as dest"; }
+  [ -n "${A_basename-}" ] || { rc_fail "can not use content with a dir as dest"; }
   D="${D%/}/$A_basename"
-  [ -d "$D" ] && { rc_drain; rc_fail "cannot overwrite the directory $D with a file"; }
+  [ -d "$D" ] && { rc_fail "cannot overwrite the directory $D with a file"; }
 fi
 if [ "${A_follow-0}" = 1 ] && [ -L "$D" ]; then D=$(readlink -f -- "$D"); fi
 rc_json_str "$D"; J_DEST=$J
 DIR=${D%/*}; [ "$DIR" = "$D" ] && DIR=.; [ -n "$DIR" ] || DIR=/
-[ -d "$DIR" ] || { rc_drain; rc_fail "Destination directory $DIR does not exist"; }
+[ -d "$DIR" ] || { rc_fail "Destination directory $DIR does not exist"; }
 EXISTS=0; SAME=0; KNOWN=0; CH=0; EXTRA=
 if [ -e "$D" ]; then
   EXISTS=1
   if [ "${A_force-1}" = 0 ]; then
-    rc_drain; rc_attr_json "$D"
+    rc_attr_json "$D"
     rc_out "{\"changed\":false,\"dest\":$J_DEST,\"state\":\"file\",$RC_AJ,\"msg\":\"file already exists\"}"; exit 0
   fi
   if command -v sha1sum > /dev/null 2>&1; then
-    RC_SUM=$(sha1sum < "$D") || { rc_drain; rc_fail "cannot read $D"; }
+    RC_SUM=$(sha1sum < "$D") || { rc_fail "cannot read $D"; }
     KNOWN=1
     [ "${RC_SUM%% *}" = "$A_checksum" ] && SAME=1
   elif [ "$RC_CHECK" = 1 ]; then
@@ -33,17 +32,18 @@ if [ "$SAME" = 0 ] && [ "$RC_DIFF" = 1 ] && [ "$EXISTS" = 1 ]; then
   if [ "$S_size" -le 104448 ]; then cat -- "$D"; EXTRA=",\"before_shown\":true"; else EXTRA=",\"dst_larger\":true"; fi
 fi
 if [ "$SAME" = 0 ] && [ "$RC_CHECK" = 0 ]; then
-  TMP=$(mktemp "$DIR/.rconf.XXXXXX") || { rc_drain; rc_fail "cannot create a temporary file in $DIR"; }
+  TMP=$(mktemp "$DIR/.rconf.XXXXXX") || { rc_fail "cannot create a temporary file in $DIR"; }
   trap 'rm -f -- "$TMP"' EXIT
   cat > "$TMP" || rc_fail "cannot write the new content of $D"
   if [ "$KNOWN" = 0 ] && [ "$EXISTS" = 1 ] && cmp -s "$TMP" "$D"; then
     SAME=1; rm -f -- "$TMP"
   fi
 fi
-[ "$SAME" = 1 ] || [ "$RC_CHECK" = 0 ] || rc_drain
+STATED=0
 if [ "$SAME" = 1 ]; then
-  [ "$KNOWN" = 0 ] || rc_drain
   rc_attrs "$D" "$MODE" "$OWN" "$GRP"; CH=$RC_CH
+  # Nothing applied: the attributes rc_attrs read are still the file's.
+  [ "$CH" = 1 ] || STATED=1
 elif [ "$RC_CHECK" = 1 ]; then
   CH=1
 else
@@ -68,5 +68,7 @@ else
   mv -f -- "$TMP" "$D" || rc_fail "cannot move the new content into place at $D"
 fi
 RC_AJ=
-rc_attr_json "$D"; [ -z "$RC_AJ" ] || RC_AJ=",$RC_AJ"
-rc_out "{\"changed\":$( [ "$CH" = 1 ] && echo true || echo false),\"dest\":$J_DEST,\"state\":\"file\",\"checksum\":\"$A_checksum\"$RC_AJ$EXTRA}"
+if [ "$STATED" = 1 ]; then rc_attr_json_stated; else rc_attr_json "$D"; fi
+[ -z "$RC_AJ" ] || RC_AJ=",$RC_AJ"
+rc_tf_set "$CH"
+rc_out "{\"changed\":$TF,\"dest\":$J_DEST,\"state\":\"file\",\"checksum\":\"$A_checksum\"$RC_AJ$EXTRA}"

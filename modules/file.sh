@@ -26,7 +26,8 @@ rc_done() {
     if [ "$STATE" = link ]; then rc_attr_json "$P" h; else rc_attr_json "$P" L; fi
     [ -z "$RC_AJ" ] || RC_AJ=",$RC_AJ"
   fi
-  rc_out "{\"changed\":$( [ "$CH" = 1 ] && echo true || echo false),\"state\":\"$STATE\",\"prev_state\":$J_PREV$RC_AJ${1-}}"
+  rc_tf_set "$CH"
+  rc_out "{\"changed\":$TF,\"state\":\"$STATE\",\"prev_state\":$J_PREV$RC_AJ${1-}}"
   exit 0
 }
 # Applies modification/access times; touch defaults to now, other states to preserve.

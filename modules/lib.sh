@@ -97,10 +97,16 @@ rc_attrs() {
 rc_attr_json() {
   RC_AJ=
   rc_stat "$1" "${2-L}" || return 0
+  rc_attr_json_stated
+}
+# As rc_attr_json, from the S_* values the last rc_stat left (when nothing changed since).
+rc_attr_json_stated() {
   rc_json_str "$S_user"; RC_AJ="\"owner\":$J"
   rc_json_str "$S_group"; RC_AJ="$RC_AJ,\"group\":$J"
   rc_mode_norm "$S_mode"
-  RC_AJ="$RC_AJ,\"mode\":\"$(printf '%04o' "0$M")\",\"uid\":$S_uid,\"gid\":$S_gid,\"size\":$S_size"
+  # Zero-padded to four digits without a subshell.
+  case ${#M} in 1) M=000$M ;; 2) M=00$M ;; 3) M=0$M ;; esac
+  RC_AJ="$RC_AJ,\"mode\":\"$M\",\"uid\":$S_uid,\"gid\":$S_gid,\"size\":$S_size"
 }
 # Copies $1 aside as Ansible names backups (`path.PID.YYYY-MM-DD@HH:MM:SS~`); sets RC_BK.
 rc_backup() {
@@ -126,3 +132,5 @@ RC_EOF
 }
 # Prints true when $1 is 1, else false (for JSON booleans).
 rc_tf() { if [ "$1" = 1 ]; then echo true; else echo false; fi; }
+# Sets TF to true when $1 is 1, else false: rc_tf without a subshell.
+rc_tf_set() { if [ "$1" = 1 ]; then TF=true; else TF=false; fi; }

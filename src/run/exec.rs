@@ -92,7 +92,7 @@ pub async fn call(
         // The connection's persistent shell runs the task in one round trip.
         None if shared.persistent_shell => conn.run_script(&call.script, call.stdin, timeout).await,
         become_ => {
-            let wrapped = shell_command(&call.script).and_then(|c| match become_ {
+            let wrapped = crate::transport::sh_command(&call.script).and_then(|c| match become_ {
                 None => Ok((c, Vec::new())),
                 Some(b) => b.wrap(&c).map(|w| (w.command, w.stdin_prefix)),
             });
@@ -214,14 +214,6 @@ async fn delegated_connection(
         }
         Err(e) => Err(TaskResult::failed(format!("delegate_to `{target}`: {e}"))),
     }
-}
-
-/// `sh -c '<script>'`: sshd hands the command to the user's login shell, which may not be
-/// POSIX; the script itself always runs under `sh`.
-fn shell_command(script: &[u8]) -> Result<Vec<u8>, String> {
-    let mut cmd = b"sh -c ".to_vec();
-    cmd.extend(quote::quote(script).map_err(|e| e.to_string())?);
-    Ok(cmd)
 }
 
 /// The host's connection, opened on first use and kept for the rest of the run.

@@ -13,6 +13,14 @@ pub mod ssh;
 use std::path::PathBuf;
 use std::time::Duration;
 
+/// `exec sh -c '<script>'`: the command a login shell (which may not be POSIX) is given to run
+/// a POSIX sh script; `exec` saves it a fork. The one place a script becomes a command line.
+pub fn sh_command(script: &[u8]) -> Result<Vec<u8>, String> {
+    let mut command = b"exec sh -c ".to_vec();
+    command.extend(crate::modules::quote::quote(script)?);
+    Ok(command)
+}
+
 /// What one remote command produced.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Output {

@@ -81,7 +81,7 @@ impl Become {
             }
         };
         // The inner command travels as "$1" so it is quoted exactly once, by the caller.
-        let mut command = b"sh -c ".to_vec();
+        let mut command = b"exec sh -c ".to_vec();
         command.extend_from_slice(sh_quote(&script).as_bytes());
         command.extend_from_slice(b" rconf-become ");
         command.extend_from_slice(&crate::modules::quote::quote(inner)?);

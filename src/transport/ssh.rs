@@ -282,8 +282,7 @@ impl SshConnection {
         timeout: Option<Duration>,
     ) -> Result<Output, TransportError> {
         let Ok(mut slot) = self.worker.try_lock() else {
-            let mut command = b"sh -c ".to_vec();
-            command.extend(crate::modules::quote::quote(script).map_err(TransportError::Local)?);
+            let command = super::sh_command(script).map_err(TransportError::Local)?;
             return self.exec(&command, stdin, timeout).await;
         };
         let lost = |reason: String| {

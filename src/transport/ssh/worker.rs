@@ -79,9 +79,8 @@ impl Worker {
         let (read, write) = channel.split();
         let guard = CloseGuard::new(write, handle.clone(), Arc::new(AtomicU32::new(0)));
         let mut command = PID_ANNOUNCE.to_vec();
-        command.extend_from_slice(b"sh -c ");
         command.extend(
-            crate::modules::quote::quote(bootstrap(&nonce).as_bytes())
+            crate::transport::sh_command(bootstrap(&nonce).as_bytes())
                 .map_err(TransportError::Local)?,
         );
         guard
