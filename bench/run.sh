@@ -8,6 +8,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 target=${CARGO_TARGET_DIR:-target}
+# The harness runs the binaries from other directories: make the path absolute.
+case $target in /*) ;; *) target="$PWD/$target" ;; esac
 venv=${RCONF_BENCH_VENV:-$HOME/.cache/rconf-bench-venv}
 
 args=()

@@ -66,6 +66,11 @@ const ABOUT: &[(&str, &str, &str)] = &[
         "- include_vars: vars/{{ ansible_facts.os_family }}.yml",
     ),
     (
+        "wait_for_connection",
+        "Waits until the host answers again, reconnecting as needed",
+        "- wait_for_connection:\n    timeout: 300",
+    ),
+    (
         "pause",
         "Waits a number of seconds or minutes (never for a keypress)",
         "- pause:\n    seconds: 10",

@@ -40,6 +40,13 @@ pub struct RunArgs {
     /// Extra directories to look for roles in (after `roles/` beside the playbook). Repeatable.
     #[arg(long = "roles-path", value_name = "DIR")]
     pub roles_path: Vec<PathBuf>,
+    /// Keep gathered facts in DIR (one JSON file per host) and read them back next time, so
+    /// `hostvars` knows hosts this run does not gather.
+    #[arg(long, value_name = "DIR")]
+    pub fact_cache: Option<PathBuf>,
+    /// Ask before each task: (y)es, (n)o to skip it, (c)ontinue without asking. Needs a terminal.
+    #[arg(long)]
+    pub step: bool,
     /// Check the playbook (and inventory) and exit without contacting any host.
     #[arg(long)]
     pub syntax_check: bool,
@@ -191,6 +198,8 @@ impl CommonArgs {
             start_at_task: None,
             force_handlers: false,
             roles_path: Vec::new(),
+            fact_cache: None,
+            step: false,
         })
     }
 
@@ -236,6 +245,8 @@ impl RunArgs {
             o.start_at_task = self.start_at_task.clone();
             o.force_handlers = self.force_handlers;
             o.roles_path = self.roles_path.clone();
+            o.fact_cache = self.fact_cache.clone();
+            o.step = self.step;
             run::prepare(&o).map(|(p, i)| (o, p, i))
         });
         let (opts, playbook, inventory) = match result {
@@ -245,6 +256,10 @@ impl RunArgs {
                 return exit::BAD_INPUT;
             }
         };
+        if self.step && std::fs::File::open("/dev/tty").is_err() {
+            eprintln!("error: --step asks before each task and needs a terminal");
+            return exit::BAD_INPUT;
+        }
         if self.syntax_check || self.list_tasks || self.list_hosts || self.list_tags {
             print!("{}", listing::render(self, &opts, &playbook, &inventory));
             return exit::OK;

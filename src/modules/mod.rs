@@ -49,6 +49,7 @@ pub mod uri;
 pub mod user;
 pub mod ustar;
 pub mod wait_for;
+pub mod wait_for_connection;
 
 use std::path::PathBuf;
 
@@ -85,6 +86,8 @@ pub enum Action {
     Remote(RemoteCall),
     /// Wait, then finish with the result (`pause`); the runner waits without blocking others.
     Sleep(std::time::Duration, TaskResult),
+    /// Reconnect until the host answers (`wait_for_connection`).
+    WaitForConnection(wait_for_connection::Wait),
 }
 
 pub struct RemoteCall {
@@ -141,6 +144,7 @@ pub static BUILTINS: &[&dyn Module] = &[
     &raw::Raw,
     &tempfile::TempFile,
     &wait_for::WaitFor,
+    &wait_for_connection::WaitForConnection,
     &blockinfile::BlockInFile,
     &sysctl::Sysctl,
     &replace::Replace,

@@ -238,6 +238,10 @@ impl Loader {
             name,
             hosts,
             vars,
+            gather_args: ["gather_subset", "gather_timeout", "fact_path"]
+                .iter()
+                .filter_map(|k| n.get(k).map(|v| (k.to_string(), v.to_json())))
+                .collect(),
             gather_facts: n
                 .get("gather_facts")
                 .map(|v| self.boolean(v, "gather_facts"))
@@ -450,7 +454,7 @@ mod tests {
         let pb = load_text("- name: web\n  hosts: web\n  become_not_used: 1\n");
         assert_eq!(
             pb.unwrap_err(),
-            "site.yml:3:3: unknown play keyword `become_not_used` (expected one of: name, hosts, vars, vars_files, vars_prompt, gather_facts, roles, pre_tasks, tasks, post_tasks, handlers, tags, serial, max_fail_percentage, any_errors_fatal, strategy, force_handlers, environment, check_mode, diff, no_log, ignore_errors, become, become_user, become_method, become_flags, timeout, remote_user)"
+            "site.yml:3:3: unknown play keyword `become_not_used` (expected one of: name, hosts, vars, vars_files, vars_prompt, gather_facts, gather_subset, gather_timeout, fact_path, roles, pre_tasks, tasks, post_tasks, handlers, tags, serial, max_fail_percentage, any_errors_fatal, strategy, force_handlers, environment, check_mode, diff, no_log, ignore_errors, become, become_user, become_method, become_flags, timeout, remote_user)"
         );
         let pb = load_text(
             "- hosts: all\n  gather_facts: no\n  tasks:\n    - name: a\n      ansible.builtin.command: uname -a\n      changed_when: false\n    - copy: {content: x, dest: /tmp/x}\n      when: [a, b]\n      loop: \"{{ items }}\"\n",

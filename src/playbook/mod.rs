@@ -49,6 +49,8 @@ pub struct Play {
     /// Play `vars`, then each `vars_files` file in order (later wins).
     pub vars: IndexMap<String, Value>,
     pub gather_facts: bool,
+    /// `gather_subset`, `gather_timeout`, `fact_path`: arguments for fact gathering.
+    pub gather_args: IndexMap<String, Value>,
     pub pre_tasks: TaskList,
     /// The roles' tasks, then the play's own `tasks`.
     pub tasks: TaskList,
@@ -75,6 +77,7 @@ impl Play {
             hosts: hosts.to_string(),
             vars: IndexMap::new(),
             gather_facts: false,
+            gather_args: IndexMap::new(),
             pre_tasks: TaskList::default(),
             tasks: TaskList {
                 tasks: vec![task],
@@ -217,6 +220,8 @@ pub enum LoopSource {
     Dict(Value),
     /// `with_fileglob:`: controller paths matching the patterns.
     Fileglob(Value),
+    /// `with_first_found:`: the first file that exists (the `first_found` lookup), one item.
+    FirstFound(Value),
 }
 
 impl Task {

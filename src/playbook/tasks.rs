@@ -430,12 +430,13 @@ impl Loader {
     }
 
     fn loop_source(&mut self, n: &Node) -> Option<LoopSource> {
-        let kinds: [(&str, MakeLoop); 5] = [
+        let kinds: [(&str, MakeLoop); 6] = [
             ("loop", LoopSource::List),
             ("with_list", LoopSource::List),
             ("with_items", LoopSource::Items),
             ("with_dict", LoopSource::Dict),
             ("with_fileglob", LoopSource::Fileglob),
+            ("with_first_found", LoopSource::FirstFound),
         ];
         let present: Vec<_> = kinds
             .iter()

@@ -56,6 +56,9 @@ pub async fn call(
             tokio::time::sleep(duration).await;
             return result;
         }
+        Action::WaitForConnection(wait) => {
+            return wait_for_connection(state, scope, shared, wait).await;
+        }
         Action::Remote(call) => call,
     };
     if let Some(env) = &task.environment {
@@ -76,9 +79,13 @@ pub async fn call(
         Ok(how) => how,
         Err(e) => return TaskResult::failed(e),
     };
+    let mut delegated_to = None;
     let conn = match delegate(task, cx, scope, &state.name) {
         Ok(Some(target)) => match delegated_connection(&target, shared).await {
-            Ok(c) => c,
+            Ok(c) => {
+                delegated_to = Some(target);
+                c
+            }
             Err(result) => return result,
         },
         Ok(None) => match connection(state, scope, shared, how.remote_user.as_deref()).await {
@@ -115,6 +122,12 @@ pub async fn call(
                 if !diff_mode {
                     result.data.shift_remove("diff");
                 }
+                if let Some(target) = delegated_to {
+                    // For `delegate_facts`: the facts belong to that host (internal key).
+                    result
+                        .data
+                        .insert("_delegated_to".into(), Value::String(target));
+                }
                 result
             }
         },
@@ -124,6 +137,46 @@ pub async fn call(
         }
         Err(e) => TaskResult::failed(e.to_string()),
     }
+}
+
+/// Reconnects until a trivial command runs, or `wait.timeout` passes.
+async fn wait_for_connection(
+    state: &mut HostState,
+    scope: &JValue,
+    shared: &super::Shared,
+    wait: crate::modules::wait_for_connection::Wait,
+) -> TaskResult {
+    tokio::time::sleep(wait.delay).await;
+    let start = std::time::Instant::now();
+    let mut last = String::new();
+    while start.elapsed() < wait.timeout {
+        // A fresh connection each time: the host may have rebooted under the old one.
+        state.conn = None;
+        let tried = async {
+            let conn = connection(state, scope, shared, None)
+                .await
+                .map_err(|r| r.msg.unwrap_or_default())?;
+            conn.run_script(
+                b"true\n",
+                crate::transport::Stdin::Empty,
+                Some(wait.connect_timeout),
+            )
+            .await
+            .map_err(|e| e.to_string())
+        };
+        match tokio::time::timeout(wait.connect_timeout, tried).await {
+            Ok(Ok(out)) if out.status == Some(0) => {
+                return TaskResult::ok().with("elapsed", start.elapsed().as_secs());
+            }
+            Ok(Ok(out)) => last = format!("the test command exited with {:?}", out.status),
+            Ok(Err(e)) => last = e,
+            Err(_) => last = format!("no answer within {:?}", wait.connect_timeout),
+        }
+        tokio::time::sleep(wait.sleep).await;
+    }
+    state.conn = None;
+    TaskResult::failed(format!("timed out waiting for connection: {last}"))
+        .with("elapsed", start.elapsed().as_secs())
 }
 
 /// Where relative `src` files are found: the task's role first, then the playbook.

@@ -56,6 +56,12 @@ impl HostState {
     }
 
     /// What other hosts see as `hostvars[this]`.
+    /// Replaces the host's gathered facts (from a fact cache) with `facts`.
+    pub fn set_facts(&mut self, facts: &Map<String, Value>) {
+        self.facts.clear();
+        store_facts(self, facts);
+    }
+
     /// Still taking part in the play.
     pub fn active(&self) -> bool {
         !self.failed && !self.unreachable && !self.ended
@@ -172,7 +178,7 @@ pub async fn run_task(state: &mut HostState, task: &Task, cx: &TaskShared) -> Ou
     let (scope, _) = cx.scope(state, task, &[]);
     let (result, items) = match &task.loop_items {
         None => (run_once(state, task, cx, &scope, &[]).await, Vec::new()),
-        Some(source) => match loop_items(source, cx, &scope) {
+        Some(source) => match loop_items(source, cx, &scope, state, task) {
             Ok(list) => run_loop(state, task, cx, list).await,
             Err(e) => (TaskResult::failed(e), Vec::new()),
         },
@@ -198,12 +204,19 @@ pub async fn run_task(state: &mut HostState, task: &Task, cx: &TaskShared) -> Ou
     }
 }
 
-fn loop_items(source: &LoopSource, cx: &TaskShared, scope: &JValue) -> Result<Vec<Value>, String> {
+fn loop_items(
+    source: &LoopSource,
+    cx: &TaskShared,
+    scope: &JValue,
+    state: &HostState,
+    task: &Task,
+) -> Result<Vec<Value>, String> {
     let raw = match source {
         LoopSource::List(v)
         | LoopSource::Items(v)
         | LoopSource::Dict(v)
-        | LoopSource::Fileglob(v) => v,
+        | LoopSource::Fileglob(v)
+        | LoopSource::FirstFound(v) => v,
     };
     let rendered = cx
         .shared
@@ -236,64 +249,29 @@ fn loop_items(source: &LoopSource, cx: &TaskShared, scope: &JValue) -> Result<Ve
                 .collect()),
             other => Err(format!("with_dict expects a dict, got {other}")),
         },
-        LoopSource::Fileglob(_) => {
-            let patterns = match rendered {
-                Value::Array(items) => items,
-                other => vec![other],
-            };
-            let mut out = Vec::new();
-            for p in patterns {
-                let p = p.as_str().unwrap_or_default().to_string();
-                out.extend(
-                    fileglob(&p, &cx.shared.playbook_dir)
-                        .into_iter()
-                        .map(Value::String),
-                );
-            }
-            Ok(out)
-        }
+        // Lookups that search the controller's files (role first, then the playbook).
+        LoopSource::Fileglob(_) => lookup_items("fileglob", rendered, cx, state, task),
+        LoopSource::FirstFound(_) => lookup_items("first_found", rendered, cx, state, task),
     }
 }
 
-/// Controller files matching a glob in its last path component, relative patterns looked up
-/// in the playbook's `files/` then the playbook's directory (as Ansible's fileglob lookup).
-pub fn fileglob(pattern: &str, playbook_dir: &std::path::Path) -> Vec<String> {
-    let path = std::path::Path::new(pattern);
-    let (dir, name) = (
-        path.parent().unwrap_or(std::path::Path::new("")),
-        path.file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default(),
-    );
-    let bases = if path.is_absolute() {
-        vec![dir.to_path_buf()]
-    } else {
-        vec![playbook_dir.join("files").join(dir), playbook_dir.join(dir)]
-    };
-    let re = format!(
-        "^{}$",
-        regex::escape(&name)
-            .replace(r"\*", "[^/]*")
-            .replace(r"\?", "[^/]")
-    );
-    let Ok(re) = regex::Regex::new(&re) else {
-        return Vec::new();
-    };
-    for base in bases {
-        let Ok(entries) = std::fs::read_dir(&base) else {
-            continue;
-        };
-        let mut found: Vec<String> = entries
-            .filter_map(Result::ok)
-            .filter(|e| e.path().is_file() && re.is_match(&e.file_name().to_string_lossy()))
-            .map(|e| e.path().display().to_string())
-            .collect();
-        if !found.is_empty() {
-            found.sort();
-            return found;
-        }
+/// The items of a `with_<lookup>` loop: `query(lookup, terms)` with the task's variables.
+fn lookup_items(
+    lookup: &str,
+    terms: Value,
+    cx: &TaskShared,
+    state: &HostState,
+    task: &Task,
+) -> Result<Vec<Value>, String> {
+    let mut layer = Layer::new();
+    layer.insert("__rconf_loop_terms".into(), to_jinja(&terms));
+    let (scope, _) = cx.scope(state, task, &[&layer]);
+    let expr = format!("{{{{ query('{lookup}', __rconf_loop_terms) }}}}");
+    match cx.shared.templar.render_value(&Value::String(expr), &scope) {
+        Ok(Value::Array(items)) => Ok(items),
+        Ok(other) => Ok(vec![other]),
+        Err(e) => Err(format!("with_{lookup}: {e}")),
     }
-    Vec::new()
 }
 
 async fn run_loop(
@@ -405,7 +383,12 @@ async fn run_once(
         if result.unreachable {
             return result;
         }
-        if let Some(facts) = result.data.get("ansible_facts").and_then(Value::as_object) {
+        // With `delegate_facts`, facts go to the delegated host (the play runner does that).
+        let elsewhere = task.delegate_facts && result.data.contains_key("_delegated_to");
+        if let (false, Some(facts)) = (
+            elsewhere,
+            result.data.get("ansible_facts").and_then(Value::as_object),
+        ) {
             absorb_facts(state, task, facts);
         }
         if task.changed_when.is_some() || task.failed_when.is_some() {
@@ -478,13 +461,18 @@ fn conditions_hold(
 
 /// `set_fact` values become host-scoped variables; gathered facts (`setup`) become
 /// `ansible_facts` and `ansible_<name>`.
-fn absorb_facts(state: &mut HostState, task: &Task, facts: &Map<String, Value>) {
+pub fn absorb_facts(state: &mut HostState, task: &Task, facts: &Map<String, Value>) {
     if matches!(task.module.spec().name, "set_fact" | "include_vars") {
         for (k, v) in facts {
             state.host_scope.insert(k.clone(), to_jinja(v));
         }
         return;
     }
+    store_facts(state, facts);
+}
+
+/// Merges gathered facts into `ansible_facts` and the `ansible_<name>` variables.
+fn store_facts(state: &mut HostState, facts: &Map<String, Value>) {
     let mut all: Map<String, Value> = match state.facts.get("ansible_facts").map(from_jinja) {
         Some(Ok(Value::Object(m))) => m,
         _ => Map::new(),

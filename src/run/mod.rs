@@ -4,6 +4,7 @@
 
 mod connect;
 mod exec;
+mod facts_cache;
 mod flow;
 mod host;
 mod play;
@@ -66,6 +67,10 @@ pub struct RunOptions {
     /// Run notified handlers even on hosts that failed (`--force-handlers`).
     pub force_handlers: bool,
     pub roles_path: Vec<PathBuf>,
+    /// Facts are read from and written to `DIR/<host>` (JSON), as Ansible's jsonfile cache.
+    pub fact_cache: Option<PathBuf>,
+    /// Ask on the terminal before each task (`--step`).
+    pub step: bool,
 }
 
 /// Read-only state shared by every host task of a run.
@@ -86,6 +91,8 @@ pub struct Shared {
     /// Tasks run on one persistent remote shell per connection (the default), not one SSH
     /// exec each; `RCONF_PERSISTENT_SHELL=0` turns it off.
     pub persistent_shell: bool,
+    /// `--step`: still asking before each task (false once answered `c`).
+    pub step: std::sync::atomic::AtomicBool,
 }
 
 /// The result of a whole run: per-host stats and the exit code they imply.
@@ -189,6 +196,7 @@ pub async fn run(
         delegates: tokio::sync::Mutex::new(HashMap::new()),
         tags: opts.tags.clone(),
         persistent_shell: std::env::var("RCONF_PERSISTENT_SHELL").map_or(true, |v| v != "0"),
+        step: std::sync::atomic::AtomicBool::new(opts.step),
     });
     let limit = opts
         .limit
@@ -218,10 +226,16 @@ pub async fn run(
         }
         for h in &hosts {
             states.entry(h.clone()).or_insert_with(|| {
-                HostState::new(
-                    h.clone(),
-                    Arc::new(layer_from_json(&inventory.host_vars(h))),
-                )
+                let vars = Arc::new(layer_from_json(&inventory.host_vars(h)));
+                let mut state = HostState::new(h.clone(), vars);
+                if let Some(facts) = opts
+                    .fact_cache
+                    .as_deref()
+                    .and_then(|d| facts_cache::read(d, h))
+                {
+                    state.set_facts(&facts);
+                }
+                state
             });
             stats.entry(h.clone()).or_default();
         }
@@ -267,6 +281,13 @@ pub async fn run(
                 .all(|h| states.get(h).is_none_or(|s| s.failed || s.unreachable));
             if runner.aborted || all_failed {
                 break;
+            }
+        }
+    }
+    if let Some(dir) = &opts.fact_cache {
+        for (name, state) in &states {
+            if let Err(e) = facts_cache::write(dir, name, state) {
+                reporter.event(&Event::Warning(&e));
             }
         }
     }

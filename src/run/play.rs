@@ -96,7 +96,7 @@ impl PlayRunner {
                 Some("Gathering Facts".into()),
                 "gather_facts",
                 setup,
-                IndexMap::new(),
+                play.gather_args.clone(),
                 play.location.clone(),
             );
             // Facts describe the host as it is, also in check mode.
@@ -207,6 +207,8 @@ impl PlayRunner {
                     MetaFlow::EndPlay => return true,
                     MetaFlow::Continue => on.iter().map(|h| (h.clone(), Outcome::ok())).collect(),
                 }
+            } else if !self.confirm(task).await {
+                on.iter().map(|h| (h.clone(), Outcome::ok())).collect()
             } else {
                 self.run_step(
                     StepRef::Task(section, pc),
@@ -246,6 +248,30 @@ impl PlayRunner {
                 self.aborted = true;
                 return false;
             }
+        }
+    }
+
+    /// `--step`: asks on the terminal whether to run `task`; `c` stops asking.
+    async fn confirm(&self, task: &Task) -> bool {
+        use std::sync::atomic::Ordering;
+        if !self.shared.step.load(Ordering::Relaxed) {
+            return true;
+        }
+        let name = task.display_name();
+        let answer = tokio::task::spawn_blocking(move || {
+            ask(&format!(
+                "Perform task: TASK: {name} (N)o/(y)es/(c)ontinue: "
+            ))
+        })
+        .await
+        .unwrap_or_default();
+        match answer.trim().to_ascii_lowercase().as_str() {
+            "y" | "yes" => true,
+            "c" | "continue" => {
+                self.shared.step.store(false, Ordering::Relaxed);
+                true
+            }
+            _ => false,
         }
     }
 
@@ -485,6 +511,9 @@ impl PlayRunner {
         if task.run_once {
             self.share_run_once(task, on, &mut outcomes, states);
         }
+        if task.delegate_facts {
+            deliver_facts(task, &outcomes, states);
+        }
         self.restore_order(states);
         outcomes
     }
@@ -624,6 +653,39 @@ fn remember_failure_in(s: &mut HostState, task: &Task, outcome: &Outcome) {
         "ansible_failed_result".into(),
         to_jinja(&outcome.result.to_json()),
     );
+}
+
+/// One line typed on the terminal after `prompt` (empty when there is no terminal).
+fn ask(prompt: &str) -> String {
+    use std::io::{BufRead, Write};
+    let Ok(tty) = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/tty")
+    else {
+        return String::new();
+    };
+    let mut out = &tty;
+    let _ = write!(out, "{prompt}");
+    let _ = out.flush();
+    let mut line = String::new();
+    let _ = std::io::BufReader::new(&tty).read_line(&mut line);
+    line
+}
+
+/// `delegate_facts`: facts a delegated task gathered or set go to the host it ran on.
+fn deliver_facts(task: &Task, outcomes: &[(String, Outcome)], states: &mut States) {
+    for (_, o) in outcomes {
+        let (Some(Value::String(target)), Some(Value::Object(facts))) = (
+            o.result.data.get("_delegated_to"),
+            o.result.data.get("ansible_facts"),
+        ) else {
+            continue;
+        };
+        if let Some(s) = states.get_mut(target) {
+            host::absorb_facts(s, task, facts);
+        }
+    }
 }
 
 /// Reports a host's connection setup time once, after the task that opened it.
