@@ -21,6 +21,15 @@ pub fn layer_from_json<'a>(vars: impl IntoIterator<Item = (&'a String, &'a Value
         .collect()
 }
 
+/// A mapping for the template engine (`from_iter` over pairs would make a list of pairs).
+pub fn map_value(m: IndexMap<String, JValue>) -> JValue {
+    JValue::from(
+        m.into_iter()
+            .map(|(k, v)| (JValue::from(k), v))
+            .collect::<IndexMap<JValue, JValue>>(),
+    )
+}
+
 /// The merged variables of one task on one host. Cheap to build: values are reference counted.
 pub struct Scope {
     vars: Layer,

@@ -400,6 +400,8 @@ fn variable_precedence_and_includes() {
     - include_tasks: tasks/write.yml
       vars: {name: play, what: "{{ only_group }}-{{ from_file }}-{{ cli }}"}
       when: inventory_hostname == 'h1'
+    - copy: {content: "{{ hostvars['h2'].level }}\n", dest: "{{ out }}/h1.peer"}
+      when: inventory_hostname == 'h1'
     - set_fact: {level: fact}
       when: inventory_hostname == 'h1'
     - include_vars: extra.yml
@@ -412,6 +414,7 @@ fn variable_precedence_and_includes() {
     assert_eq!(lab.read("h1.level"), "group\n");
     assert_eq!(lab.read("h2.level"), "host\n");
     assert_eq!(lab.read("h1.play"), "g-vf-extra\n");
+    assert_eq!(lab.read("h1.peer"), "host\n");
     assert!(!lab.exists("h2.play"));
     // include_vars (like set_fact) beats task vars? No: task vars lose to set_fact in Ansible,
     // and `name` came from include_vars while `what` came from the task.
@@ -500,4 +503,110 @@ fn vars_prompt_takes_extra_vars_or_defaults_and_never_prompts() {
     let out = lab.run(playbook, &["-e", "release=7"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert_eq!(lab.read("answers"), "7 blue\n");
+}
+
+#[test]
+fn delegate_facts_first_found_and_the_fact_cache() {
+    let lab = Lab::new(2);
+    lab.write("files/second.conf", "second\n");
+    let cache = lab.dir().join("facts");
+    let cache_arg = cache.to_str().unwrap();
+    let playbook = r#"
+- hosts: all_hosts
+  gather_facts: yes
+  gather_subset: [min]
+  tasks:
+    - file: {path: "{{ out }}", state: directory}
+      run_once: true
+    - set_fact: {given_by: "{{ inventory_hostname }}"}
+      delegate_to: h2
+      delegate_facts: true
+      when: inventory_hostname == 'h1'
+    - copy: {content: "{{ given_by | default('none') }}\n", dest: "{{ out }}/{{ inventory_hostname }}.given"}
+    - copy: {content: "{{ lookup('file', item) }}\n", dest: "{{ out }}/{{ inventory_hostname }}.found"}
+      with_first_found: [missing.conf, second.conf]
+"#;
+    let out = lab.run(playbook, &["--fact-cache", cache_arg]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(lab.read("h1.given"), "none\n");
+    assert_eq!(lab.read("h2.given"), "h1\n");
+    assert_eq!(lab.read("h1.found"), "second\n");
+    // The cache holds each host's facts; a later run that gathers nothing still sees them.
+    let cached: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(cache.join("h1")).unwrap()).unwrap();
+    assert!(cached["hostname"].is_string(), "{cached}");
+    let later = r#"
+- hosts: h1
+  gather_facts: no
+  tasks:
+    - copy: {content: "{{ hostvars['h2'].ansible_facts.hostname == ansible_facts.hostname }}\n", dest: "{{ out }}/cached"}
+"#;
+    let out = lab.run(later, &["--fact-cache", cache_arg]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(lab.read("cached"), "True\n");
+    let out = lab.run(later, &[]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "without the cache there are no facts: {}",
+        text(&out)
+    );
+}
+
+#[test]
+fn step_needs_a_terminal() {
+    let lab = Lab::new(1);
+    let out = lab.run(
+        "- hosts: all_hosts\n  tasks:\n    - command: 'true'\n",
+        &["--step"],
+    );
+    assert_eq!(out.status.code(), Some(5), "{}", text(&out));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "error: --step asks before each task and needs a terminal\n"
+    );
+}
+
+#[test]
+fn wait_for_connection_rides_out_a_host_that_stops_answering() {
+    let lab = Lab::new(1);
+    let pid = lab.fleet.hosts[0].pid().unwrap();
+    let marker = lab.dir().join("frozen");
+    let playbook = format!(
+        r#"
+- hosts: all_hosts
+  gather_facts: no
+  tasks:
+    - file: {{path: "{{{{ out }}}}", state: directory}}
+    - file: {{path: "{marker}", state: touch}}
+    - wait_for_connection: {{delay: 1, sleep: 1, timeout: 30, connect_timeout: 2}}
+    - copy: {{content: "back\n", dest: "{{{{ out }}}}/back"}}
+"#,
+        marker = marker.display()
+    );
+    // Freeze the host (listener and sessions) as soon as the marker appears, for 3 seconds.
+    let watcher = std::thread::spawn(move || {
+        for _ in 0..300 {
+            if marker.exists() {
+                let tree = |sig: &str| {
+                    let _ = std::process::Command::new("pkill")
+                        .args([sig, "-P", &pid.to_string()])
+                        .status();
+                    let _ = std::process::Command::new("kill")
+                        .args([sig, &pid.to_string()])
+                        .status();
+                };
+                tree("-STOP");
+                std::thread::sleep(std::time::Duration::from_secs(3));
+                tree("-CONT");
+                return true;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        false
+    });
+    let out = lab.run(&playbook, &["--connect-timeout", "2"]);
+    assert!(watcher.join().unwrap(), "the host was never frozen");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(lab.read("back"), "back\n");
 }

@@ -50,8 +50,19 @@ pub async fn call(
         host: &state.name,
         marker: &shared.marker,
     };
+    let target = match delegate(task, cx, scope, &state.name) {
+        Ok(t) => t,
+        Err(e) => return TaskResult::failed(e),
+    };
     let mut call = match task.module.plan(&args, &ctx) {
-        Action::Done(result) => return result,
+        Action::Done(mut result) => {
+            // A controller-side task (set_fact, include_vars) delegated elsewhere sets that
+            // host's variables when `delegate_facts` asks for it.
+            if let Some(t) = target {
+                result.data.insert("_delegated_to".into(), Value::String(t));
+            }
+            return result;
+        }
         Action::Sleep(duration, result) => {
             tokio::time::sleep(duration).await;
             return result;
@@ -79,20 +90,15 @@ pub async fn call(
         Ok(how) => how,
         Err(e) => return TaskResult::failed(e),
     };
-    let mut delegated_to = None;
-    let conn = match delegate(task, cx, scope, &state.name) {
-        Ok(Some(target)) => match delegated_connection(&target, shared).await {
-            Ok(c) => {
-                delegated_to = Some(target);
-                c
-            }
-            Err(result) => return result,
-        },
-        Ok(None) => match connection(state, scope, shared, how.remote_user.as_deref()).await {
+    let conn = match &target {
+        Some(t) => match delegated_connection(t, shared).await {
             Ok(c) => c,
             Err(result) => return result,
         },
-        Err(e) => return TaskResult::failed(e),
+        None => match connection(state, scope, shared, how.remote_user.as_deref()).await {
+            Ok(c) => c,
+            Err(result) => return result,
+        },
     };
     let timeout = how.timeout.or(shared.task_timeout);
     let ran = match &how.become_ {
@@ -122,7 +128,7 @@ pub async fn call(
                 if !diff_mode {
                     result.data.shift_remove("diff");
                 }
-                if let Some(target) = delegated_to {
+                if let Some(target) = target {
                     // For `delegate_facts`: the facts belong to that host (internal key).
                     result
                         .data

@@ -78,7 +78,7 @@ impl HostState {
             "inventory_hostname".into(),
             JValue::from(self.name.as_str()),
         );
-        JValue::from_iter(m)
+        crate::vars::map_value(m)
     }
 }
 

@@ -203,7 +203,25 @@ pub async fn run(
         .as_ref()
         .map(|pattern| select_or_warn(&inventory, pattern, reporter));
     let groups = to_jinja(&serde_json::to_value(inventory.groups_map()).unwrap_or_default());
-    let mut states: IndexMap<String, HostState> = IndexMap::new();
+    // Every inventory host has a state from the start, so `hostvars` knows hosts no play has
+    // reached yet (their inventory variables, and their facts from the fact cache).
+    let new_state = |h: &String| {
+        let vars = Arc::new(layer_from_json(&inventory.host_vars(h)));
+        let mut state = HostState::new(h.clone(), vars);
+        if let Some(facts) = opts
+            .fact_cache
+            .as_deref()
+            .and_then(|d| facts_cache::read(d, h))
+        {
+            state.set_facts(&facts);
+        }
+        state
+    };
+    let mut states: IndexMap<String, HostState> = inventory
+        .hosts
+        .keys()
+        .map(|h| (h.clone(), new_state(h)))
+        .collect();
     let mut stats: IndexMap<String, Stats> = IndexMap::new();
     let playbook = Arc::new(playbook);
     let mut start_at = opts.start_at_task.clone();
@@ -225,18 +243,7 @@ pub async fn run(
             continue;
         }
         for h in &hosts {
-            states.entry(h.clone()).or_insert_with(|| {
-                let vars = Arc::new(layer_from_json(&inventory.host_vars(h)));
-                let mut state = HostState::new(h.clone(), vars);
-                if let Some(facts) = opts
-                    .fact_cache
-                    .as_deref()
-                    .and_then(|d| facts_cache::read(d, h))
-                {
-                    state.set_facts(&facts);
-                }
-                state
-            });
+            states.entry(h.clone()).or_insert_with(|| new_state(h));
             stats.entry(h.clone()).or_default();
         }
         let batches = match select::batches(&hosts, &play.serial) {

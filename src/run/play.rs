@@ -447,7 +447,7 @@ impl PlayRunner {
             .iter()
             .map(|(k, s)| (k.clone(), s.public_vars()))
             .collect();
-        magic.insert("hostvars".into(), JValue::from_iter(hostvars));
+        magic.insert("hostvars".into(), crate::vars::map_value(hostvars));
         Arc::new(TaskShared {
             shared: self.shared.clone(),
             play_vars: self.play_vars.clone(),
