@@ -37,22 +37,22 @@ pub struct Cli {
 pub enum Command {
     /// Apply a playbook to the hosts of an inventory.
     Run(run::RunArgs),
+    /// Check for drift: a check-mode run with diffs; exit 3 when a host would change.
+    Check(check::CheckArgs),
     /// Run one module on the hosts matching a pattern (Ansible's `ansible PATTERN -m M -a A`).
     Exec(exec::ExecArgs),
     /// Run a shell command on the hosts matching a pattern: `rconf sh web -- uptime`.
     Sh(exec::ShArgs),
     /// Show an inventory (`--list`, `--host`, `--graph`) or the hosts a pattern selects.
     Inventory(inventory::InventoryArgs),
+    /// Show recorded runs, a host's drift timeline, or a stored report.
+    History(history::HistoryCmd),
+    /// Describe the built-in modules: `rconf doc` lists them, `rconf doc apt` shows one.
+    Doc(doc::DocArgs),
     /// Print shell completions: `rconf completions bash|zsh|fish`.
     Completions(completions::CompletionsArgs),
     /// Print the rconf(1) man page (roff).
     Man(man::ManArgs),
-    /// Describe the built-in modules: `rconf doc` lists them, `rconf doc apt` shows one.
-    Doc(doc::DocArgs),
-    /// Check for drift: a check-mode run with diffs; exit 3 when a host would change.
-    Check(check::CheckArgs),
-    /// Show recorded runs, a host's drift timeline, or a stored report.
-    History(history::HistoryCmd),
 }
 
 impl Command {
