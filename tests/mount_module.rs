@@ -101,6 +101,23 @@ fn tmpfs_is_mounted_unmounted_and_removed_inside_the_isolated_host() {
     let r = task(&host, &mounted_args, &[]);
     assert_eq!(r["changed"], false, "second run: {r:#}");
 
+    // A changed entry is applied to the live mount by a remount.
+    let bigger = mounted_args.replace("size=1m", "size=2m");
+    assert_eq!(task(&host, &bigger, &[])["changed"], true);
+    assert!(
+        host.exec(&format!("grep -q ' {MP} tmpfs .*size=2048k' /proc/mounts"))
+            .status
+            .success(),
+        "not remounted: {}",
+        inside(&host, "cat /proc/mounts")
+    );
+    let r = task(
+        &host,
+        "        path: /mnt/rconf-test\n        state: remounted\n",
+        &[],
+    );
+    assert_eq!(r["changed"], true, "remounted always changes: {r:#}");
+
     let unmounted = format!("        path: {MP}\n        state: unmounted\n");
     let r = task(&host, &unmounted, &[]);
     assert_eq!(r["changed"], true, "{r:#}");
