@@ -230,6 +230,11 @@ const ABOUT: &[(&str, &str, &str)] = &[
         "Clones a git repository or brings a checkout to a version",
         "- git:\n    repo: https://example.org/app.git\n    dest: /srv/app\n    version: v1.2.0",
     ),
+    (
+        "mount",
+        "Manages a mount point's fstab entry and whether it is mounted",
+        "- mount:\n    path: /srv/data\n    src: UUID=0a1b2c3d-...\n    fstype: ext4\n    opts: noatime\n    state: mounted",
+    ),
 ];
 
 /// Defaults worth knowing, as Ansible documents them.
@@ -285,6 +290,11 @@ const DEFAULTS: &[(&str, &str, &str)] = &[
     ("cron", "weekday", "*"),
     ("find", "patterns", "*"),
     ("find", "age_stamp", "mtime"),
+    ("mount", "opts", "defaults"),
+    ("mount", "dump", "0"),
+    ("mount", "passno", "0"),
+    ("mount", "fstab", "/etc/fstab"),
+    ("mount", "boot", "true"),
 ];
 
 fn kind_name(k: Kind) -> &'static str {

@@ -25,6 +25,7 @@ pub mod include_vars;
 pub mod kv;
 pub mod lineinfile;
 pub mod meta;
+pub mod mount;
 pub mod package;
 pub mod pause;
 pub mod pyregex;
@@ -156,6 +157,7 @@ pub static BUILTINS: &[&dyn Module] = &[
     &uri::Uri,
     &unarchive::Unarchive,
     &git::Git,
+    &mount::Mount,
 ];
 
 /// Finds a module by the name a task uses (`copy`, `ansible.builtin.copy`,

@@ -1,0 +1,172 @@
+//! The `mount` module through the real `rconf` binary against an isolated host: a tmpfs is
+//! mounted, unmounted and removed inside the host's own mount namespace, its fstab living on
+//! the host's overlay. Nothing here touches this machine's mounts or /etc/fstab. Skipped
+//! (loudly) unless root.
+
+mod common;
+
+use std::process::Output;
+
+use common::IsolatedHost;
+use serde_json::Value;
+
+const MP: &str = "/mnt/rconf-test";
+
+fn text(out: &Output) -> String {
+    format!(
+        "status {:?}\n--- stdout\n{}\n--- stderr\n{}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+/// Runs one `mount` task with `args` (YAML mapping lines, indented by 8) and returns its result.
+fn task(host: &IsolatedHost, args: &str, extra: &[&str]) -> Value {
+    let dir = host.dir.path();
+    std::fs::write(
+        dir.join("play.yml"),
+        format!(
+            "- hosts: isolated\n  gather_facts: false\n  tasks:\n    - ansible.posix.mount:\n{args}"
+        ),
+    )
+    .unwrap();
+    let inventory = host.write_inventory("iso");
+    let report = dir.join("report.json");
+    let _ = std::fs::remove_file(&report);
+    let out = host
+        .rconf()
+        .arg("run")
+        .arg(dir.join("play.yml"))
+        .arg("-i")
+        .arg(&inventory)
+        .arg("--report")
+        .arg(&report)
+        .args(extra)
+        .output()
+        .unwrap();
+    let doc: Value = serde_json::from_str(
+        &std::fs::read_to_string(&report).unwrap_or_else(|_| panic!("no report:\n{}", text(&out))),
+    )
+    .unwrap();
+    let r = doc["plays"][0]["tasks"][0]["hosts"]["iso"].clone();
+    assert!(r.is_object(), "no result:\n{}", text(&out));
+    assert_ne!(r["failed"], true, "task failed: {r:#}");
+    r
+}
+
+/// `sh -c script` inside the isolated host: stdout, trimmed.
+fn inside(host: &IsolatedHost, script: &str) -> String {
+    String::from_utf8_lossy(&host.exec(script).stdout)
+        .trim()
+        .to_string()
+}
+
+fn mounted(host: &IsolatedHost) -> bool {
+    host.exec(&format!("grep -q ' {MP} tmpfs ' /proc/mounts"))
+        .status
+        .success()
+}
+
+fn fstab_entry(host: &IsolatedHost) -> String {
+    inside(host, &format!("grep ' {MP} ' /etc/fstab"))
+}
+
+#[test]
+fn tmpfs_is_mounted_unmounted_and_removed_inside_the_isolated_host() {
+    let Some(host) = IsolatedHost::start() else {
+        return;
+    };
+    let outside_fstab = std::fs::read("/etc/fstab").ok();
+    let mounted_args = format!(
+        "        path: {MP}\n        src: rconf-tmpfs\n        fstype: tmpfs\n        opts: size=1m,mode=0755\n        state: mounted\n"
+    );
+
+    let r = task(&host, &mounted_args, &["--check"]);
+    assert_eq!(r["changed"], true, "{r:#}");
+    assert!(!mounted(&host), "check mode mounted");
+    assert_eq!(fstab_entry(&host), "", "check mode wrote fstab");
+
+    let r = task(&host, &mounted_args, &[]);
+    assert_eq!(r["changed"], true, "{r:#}");
+    assert!(
+        mounted(&host),
+        "not mounted: {}",
+        inside(&host, "cat /proc/mounts")
+    );
+    assert_eq!(
+        fstab_entry(&host),
+        format!("rconf-tmpfs {MP} tmpfs size=1m,mode=0755 0 0")
+    );
+    let r = task(&host, &mounted_args, &[]);
+    assert_eq!(r["changed"], false, "second run: {r:#}");
+
+    // A changed entry is applied to the live mount by a remount.
+    let bigger = mounted_args.replace("size=1m", "size=2m");
+    assert_eq!(task(&host, &bigger, &[])["changed"], true);
+    assert!(
+        host.exec(&format!("grep -q ' {MP} tmpfs .*size=2048k' /proc/mounts"))
+            .status
+            .success(),
+        "not remounted: {}",
+        inside(&host, "cat /proc/mounts")
+    );
+    let r = task(
+        &host,
+        "        path: /mnt/rconf-test\n        state: remounted\n",
+        &[],
+    );
+    assert_eq!(r["changed"], true, "remounted always changes: {r:#}");
+
+    let unmounted = format!("        path: {MP}\n        state: unmounted\n");
+    let r = task(&host, &unmounted, &[]);
+    assert_eq!(r["changed"], true, "{r:#}");
+    assert!(!mounted(&host));
+    assert!(!fstab_entry(&host).is_empty(), "unmounted must keep fstab");
+    assert_eq!(task(&host, &unmounted, &[])["changed"], false);
+
+    // mounted again from the fstab entry, then absent unmounts, removes the entry and the dir.
+    assert_eq!(task(&host, &mounted_args, &[])["changed"], true);
+    assert!(mounted(&host));
+    let absent = format!("        path: {MP}\n        state: absent\n");
+    let r = task(&host, &absent, &[]);
+    assert_eq!(r["changed"], true, "{r:#}");
+    assert!(!mounted(&host));
+    assert_eq!(fstab_entry(&host), "");
+    assert_eq!(inside(&host, &format!("test -e {MP} && echo exists")), "");
+    assert_eq!(task(&host, &absent, &[])["changed"], false);
+
+    assert_eq!(std::fs::read("/etc/fstab").ok(), outside_fstab);
+    assert!(
+        !std::fs::read_to_string("/proc/mounts")
+            .unwrap()
+            .contains(MP),
+        "the machine's own mounts changed"
+    );
+}
+
+#[test]
+fn ephemeral_mount_at_a_path_with_a_space_leaves_fstab_alone() {
+    let Some(host) = IsolatedHost::start() else {
+        return;
+    };
+    let fstab_before = inside(&host, "cat /etc/fstab");
+    let args = "        path: '/mnt/rconf test'\n        src: rconf-eph\n        fstype: tmpfs\n        state: ephemeral\n";
+    let r = task(&host, args, &[]);
+    assert_eq!(r["changed"], true, "{r:#}");
+    let in_proc = || {
+        host.exec(r"grep -q ' /mnt/rconf\\040test tmpfs ' /proc/mounts")
+            .status
+            .success()
+    };
+    assert!(in_proc(), "{}", inside(&host, "cat /proc/mounts"));
+    assert_eq!(task(&host, args, &[])["changed"], false);
+    assert_eq!(inside(&host, "cat /etc/fstab"), fstab_before);
+    let r = task(
+        &host,
+        "        path: '/mnt/rconf test'\n        state: unmounted\n",
+        &[],
+    );
+    assert_eq!(r["changed"], true, "{r:#}");
+    assert!(!in_proc());
+}
