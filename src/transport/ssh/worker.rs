@@ -275,11 +275,12 @@ impl Worker {
 mod tests {
     use super::*;
 
+    /// What each task printed on stdout, and its exit status.
+    type Ran = Vec<(Vec<u8>, u32)>;
+
     /// Runs `calls` through one local `sh` running the shell loop, and through one `sh -c` per
     /// script; returns both outputs (stdout, status) per call and the definition count.
-    fn through_both(
-        calls: &[(Vec<u8>, Vec<u8>)],
-    ) -> (Vec<(Vec<u8>, u32)>, Vec<(Vec<u8>, u32)>, usize) {
+    fn through_both(calls: &[(Vec<u8>, Vec<u8>)]) -> (Ran, Ran, usize) {
         use crate::modules::script::run_local;
         use std::io::Write;
         use std::process::{Command, Stdio};
