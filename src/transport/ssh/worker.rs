@@ -5,7 +5,8 @@
 //! `D LEN 0` + LEN bytes defines a module body as a shell function, once per shell; `L LINES
 //! STDIN_LEN` + that many lines (a task's assignments and the call of its body's function, read
 //! by the shell itself, no program started) or `S LEN STDIN_LEN` + LEN bytes (a whole script, or
-//! assignments too long for `read`) is a task, followed by its stdin. The shell runs a task in a
+//! assignments too long for `read`) is a task, followed by its stdin; `I LINES IN_LINES` is an
+//! `L` task whose small, newline-terminated stdin follows as lines too (fed as a here-document). The shell runs a task in a
 //! subshell whose stdin is exactly those bytes, then prints a done marker with the exit status
 //! on stdout and on stderr. The marker carries a random nonce the tasks never see, so no output
 //! can forge it.
@@ -28,37 +29,49 @@ const STDIN_CHUNK: usize = 64 * 1024;
 
 /// Assignments longer than this go through `head -c`: `read` costs a system call per byte.
 const LINE_FRAME_MAX: usize = 4096;
+/// Stdin up to this size, ending in a newline, travels inside the frame: dash writes a
+/// here-document this small straight into a pipe, with no `head` and no pipeline.
+const INLINE_STDIN_MAX: usize = 4000;
 
 /// The shell loop, after the modules' shared library (`lib.sh`, only functions and `set -u`),
 /// loaded once so that task scripts arrive without it. `head -c` never reads past its count,
 /// so frames stay aligned; a task that leaves part of its stdin unread has the rest drained
-/// before the marker (by `read` when it is small, which starts no program).
+/// before the marker (by `read` when it is small, which starts no program). A task starts with
+/// no positional parameters, as under `sh -c`.
 fn bootstrap(nonce: &str) -> String {
     format!(
         r#"{lib}
 rc_done='rconf-done-{nonce}'
 rc_nl='
 '
+rc_lines() {{
+  rc_r=; rc_n=$1
+  while [ "$rc_n" -gt 0 ]; do
+    IFS= read -r rc_l || exit 3
+    rc_r=$rc_r$rc_l$rc_nl
+    rc_n=$((rc_n - 1))
+  done
+}}
 while IFS= read -r rc_h; do
-  case $rc_h in [DLS]\ *) ;; *) exit 3;; esac
-  case $rc_h in *[!0-9DLS\ ]*) exit 3;; esac
+  case $rc_h in [DILS]\ *) ;; *) exit 3;; esac
+  case $rc_h in *[!0-9DILS\ ]*) exit 3;; esac
   set -- $rc_h
   case $1 in
     D) rc_s=$(head -c "$2"; echo x); eval "${{rc_s%x}}"; continue;;
     S) rc_s=$(head -c "$2"; echo x); rc_s=${{rc_s%x}};;
-    L) rc_s=; rc_n=$2
-      while [ "$rc_n" -gt 0 ]; do
-        IFS= read -r rc_l || exit 3
-        rc_s=$rc_s$rc_l$rc_nl
-        rc_n=$((rc_n - 1))
-      done;;
+    L) rc_lines "$2"; rc_s=$rc_r;;
+    I) rc_lines "$2"; rc_s=$rc_r; rc_lines "$3"; rc_r=${{rc_r%?}};;
   esac
-  if [ "$3" -gt 1024 ]; then
-    head -c "$3" | {{ (eval "$rc_s"); rc_st=$?; cat >/dev/null; exit $rc_st; }}
+  if [ "$1" = I ]; then
+    (set --; eval "$rc_s") <<rc_EOF
+$rc_r
+rc_EOF
+  elif [ "$3" -gt 1024 ]; then
+    head -c "$3" | {{ (set --; eval "$rc_s"); rc_st=$?; cat >/dev/null; exit $rc_st; }}
   elif [ "$3" -gt 0 ]; then
-    head -c "$3" | {{ (eval "$rc_s"); rc_st=$?; while IFS= read -r rc_l; do :; done; exit $rc_st; }}
+    head -c "$3" | {{ (set --; eval "$rc_s"); rc_st=$?; while IFS= read -r rc_l; do :; done; exit $rc_st; }}
   else
-    (eval "$rc_s") </dev/null
+    (set --; eval "$rc_s") </dev/null
   fi
   rc_st=$?
   printf '\036%s %s\036' "$rc_done" "$rc_st"
@@ -79,13 +92,14 @@ struct Frames {
 }
 
 impl Frames {
-    fn task(&mut self, script: &[u8], stdin_len: u64) -> Vec<u8> {
+    /// The frame for a task, and whether it carries `stdin` (given when small) itself.
+    fn task(&mut self, script: &[u8], stdin_len: u64, stdin: Option<&[u8]>) -> (Vec<u8>, bool) {
         let Some(rest) = script.strip_prefix(LIB_SH.as_bytes()) else {
-            return whole(script, stdin_len);
+            return (whole(script, stdin_len), false);
         };
         let (vars, body) = split_assignments(rest);
         if body.is_empty() {
-            return whole(rest, stdin_len);
+            return (whole(rest, stdin_len), false);
         }
         let id = {
             let mut h = DefaultHasher::new();
@@ -106,12 +120,23 @@ impl Frames {
         text.extend(format!("rc_m_{id:016x} \"$@\"\n").into_bytes());
         if text.len() > LINE_FRAME_MAX || text.contains(&0) {
             frame.extend(whole(&text, stdin_len));
-        } else {
-            let lines = text.iter().filter(|&&b| b == b'\n').count();
-            frame.extend(format!("L {lines} {stdin_len}\n").into_bytes());
-            frame.extend(text);
+            return (frame, false);
         }
-        frame
+        let lines = |b: &[u8]| b.iter().filter(|&&b| b == b'\n').count();
+        let inline =
+            stdin.filter(|b| b.len() <= INLINE_STDIN_MAX && b.ends_with(b"\n") && !b.contains(&0));
+        match inline {
+            Some(data) => {
+                frame.extend(format!("I {} {}\n", lines(&text), lines(data)).into_bytes());
+                frame.extend(text);
+                frame.extend_from_slice(data);
+            }
+            None => {
+                frame.extend(format!("L {} {stdin_len}\n", lines(&text)).into_bytes());
+                frame.extend(text);
+            }
+        }
+        (frame, inline.is_some())
     }
 }
 
@@ -181,7 +206,7 @@ impl Worker {
         stdin: Stdin,
         lost: &(dyn Fn(String) -> TransportError + Sync),
     ) -> Result<Output, TransportError> {
-        let (stdin_len, file) = match &stdin {
+        let (mut stdin_len, mut file) = match &stdin {
             Stdin::Empty => (0, None),
             Stdin::Bytes(b) => (b.len() as u64, None),
             Stdin::File(path) => {
@@ -199,7 +224,26 @@ impl Worker {
                 (len, Some(f))
             }
         };
-        let frame = self.frames.task(script, stdin_len);
+        let mut stdin = stdin;
+        if let Some(f) = file
+            .as_mut()
+            .filter(|_| stdin_len as usize <= INLINE_STDIN_MAX)
+        {
+            let mut data = Vec::with_capacity(stdin_len as usize);
+            f.read_to_end(&mut data)
+                .await
+                .map_err(|e| TransportError::Local(format!("cannot read stdin: {e}")))?;
+            stdin_len = data.len() as u64;
+            (stdin, file) = (Stdin::Bytes(data), None);
+        }
+        let small = match &stdin {
+            Stdin::Bytes(b) => Some(&b[..]),
+            _ => None,
+        };
+        let (frame, inlined) = self.frames.task(script, stdin_len, small);
+        if inlined {
+            stdin = Stdin::Empty;
+        }
         let write = self.guard.get();
         let send = async {
             let remote =
@@ -287,8 +331,11 @@ mod tests {
         let mut frames = Frames::default();
         let mut input = Vec::new();
         for (script, stdin) in calls {
-            input.extend(frames.task(script, stdin.len() as u64));
-            input.extend_from_slice(stdin);
+            let (frame, inlined) = frames.task(script, stdin.len() as u64, Some(stdin));
+            input.extend(frame);
+            if !inlined {
+                input.extend_from_slice(stdin);
+            }
         }
         let mut child = Command::new("/bin/sh")
             .arg("-c")
@@ -351,15 +398,27 @@ mod tests {
             (script(first, &long, &["'"]), Vec::new()),
             (script(second, "again", &[]), b"unread".to_vec()),
             (b"echo no library\n".to_vec(), Vec::new()),
+            (
+                script(first, "in", &[]),
+                b"a\\b $(no) `no`\nrc_EOF\n\n".to_vec(),
+            ),
+            (script(first, "in", &[]), b"\n".to_vec()),
+            (script(second, "in", &[]), b"no newline at the end".to_vec()),
         ];
         let (framed, single, definitions) = through_both(&calls);
-        assert!(framed == single, "{framed:?}\n{single:?}");
+        assert_eq!(framed.len(), single.len());
+        for (i, (f, s)) in framed.iter().zip(&single).enumerate() {
+            let show =
+                |o: &(Vec<u8>, u32)| format!("{} {:.300}", o.1, String::from_utf8_lossy(&o.0));
+            assert!(f == s, "task {i}: {} != {}", show(f), show(s));
+        }
         assert_eq!(definitions, 2);
         assert_eq!(
             String::from_utf8_lossy(&framed[0].0),
             format!("[{hostile}][2][a b]abc")
         );
         assert_eq!(framed[0].1, 7);
+        assert_eq!(framed[6].0, b"[in][0][]a\\b");
         assert!(framed[3].0 == format!("[{long}][1][']").into_bytes());
     }
 
