@@ -6,10 +6,10 @@
 //! STDIN_LEN` + that many lines (a task's assignments and the call of its body's function, read
 //! by the shell itself, no program started) or `S LEN STDIN_LEN` + LEN bytes (a whole script, or
 //! assignments too long for `read`) is a task, followed by its stdin; `I LINES IN_LINES` is an
-//! `L` task whose small, newline-terminated stdin follows as lines too (fed as a here-document). The shell runs a task in a
-//! subshell whose stdin is exactly those bytes, then prints a done marker with the exit status
-//! on stdout and on stderr. The marker carries a random nonce the tasks never see, so no output
-//! can forge it.
+//! `L` task whose small, newline-terminated stdin follows as lines too (a here-document). The
+//! shell runs a task in a subshell whose stdin is exactly those bytes, then prints a done marker
+//! with the exit status on stdout and on stderr. The marker carries a random nonce the tasks
+//! never see, so no output can forge it.
 
 use std::collections::HashSet;
 use std::hash::{DefaultHasher, Hash, Hasher};
