@@ -189,3 +189,90 @@ fn unread_stdin_and_odd_output_never_reach_the_next_task() {
         "0123456789\n"
     );
 }
+
+/// The body functions `sent` defines (`rc_m_<hex>() {`) and calls (`rc_m_<hex> "$@"`).
+fn body_functions(sent: &[u8]) -> (Vec<&[u8]>, Vec<&[u8]>) {
+    let (mut defined, mut called) = (Vec::new(), Vec::new());
+    for (i, _) in sent.windows(5).enumerate().filter(|(_, w)| *w == b"rc_m_") {
+        let name = &sent[i..(i + 21).min(sent.len())];
+        let rest = &sent[i + name.len()..];
+        if rest.starts_with(b"() {\n") {
+            defined.push(name);
+        } else if rest.starts_with(b" \"$@\"\n") {
+            called.push(name);
+        }
+    }
+    (defined, called)
+}
+
+#[test]
+fn a_module_body_is_sent_once_per_shell_and_hostile_values_arrive_byte_exact() {
+    let dir = tempfile::tempdir().unwrap();
+    let recording = dir.path().join("stdin");
+    let recorder = dir.path().join("record.sh");
+    // The shell's stdin as sshd hands it over, appended to `recording`.
+    std::fs::write(
+        &recorder,
+        format!(
+            "#!/bin/sh\ntee -a '{}' | /bin/sh -c \"$SSH_ORIGINAL_COMMAND\"\n",
+            recording.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(
+        &recorder,
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    let fleet = common::Fleet::start_with(
+        1,
+        common::FleetOptions {
+            extra_config: format!("ForceCommand {}", recorder.display()),
+            ..Default::default()
+        },
+    );
+    let out_dir = fleet.dir.path().join("out");
+    std::fs::create_dir_all(&out_dir).unwrap();
+    let hostile = "it's \"q\"\n\n  $(touch pwned) `touch pwned2` \\ \\n '' x='y'\nset -- 'z' ;";
+    let quoted = serde_json::to_string(hostile).unwrap();
+    let playbook = fleet.dir.path().join("hostile.yml");
+    std::fs::write(
+        &playbook,
+        format!(
+            "- hosts: all_hosts\n  gather_facts: no\n  tasks:\n\
+             \x20   - command: {{argv: [printf, '%s', {quoted}], chdir: {d}}}\n      register: a\n\
+             \x20   - file: {{path: {d}/one, state: directory}}\n\
+             \x20   - file: {{path: {d}/two, state: directory}}\n\
+             \x20   - file: {{path: {d}/three, state: directory}}\n\
+             \x20   - copy: {{content: \"{{{{ a.stdout }}}}\", dest: {d}/a}}\n\
+             \x20   - copy: {{content: {quoted}, dest: {d}/b}}\n\
+             \x20   - copy: {{content: \"x\", dest: \"{d}/it's $(touch pwned3) \\\"q\\\"\"}}\n",
+            d = out_dir.display()
+        ),
+    )
+    .unwrap();
+    let out = run(&fleet, &playbook, true, &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(std::fs::read_to_string(out_dir.join("a")).unwrap(), hostile);
+    assert_eq!(std::fs::read_to_string(out_dir.join("b")).unwrap(), hostile);
+    assert_eq!(
+        std::fs::read_to_string(out_dir.join("it's $(touch pwned3) \"q\"")).unwrap(),
+        "x"
+    );
+    for name in ["pwned", "pwned2", "pwned3"] {
+        assert!(!out_dir.join(name).exists(), "{name} was created");
+    }
+    // Three modules, seven tasks: each body is defined once, every task only calls it.
+    let sent = std::fs::read(&recording).unwrap();
+    let (mut defined, called) = body_functions(&sent);
+    assert_eq!(
+        (defined.len(), called.len()),
+        (3, 7),
+        "{}",
+        String::from_utf8_lossy(&sent)
+    );
+    defined.sort();
+    defined.dedup();
+    assert_eq!(defined.len(), 3);
+    assert!(called.iter().all(|c| defined.contains(c)));
+}

@@ -87,6 +87,52 @@ impl Script {
     }
 }
 
+/// Splits a finished script (without `lib.sh`) into its leading assignment lines, exactly as
+/// `Script` writes them (`NAME='...'` and `set -- '...'`), and the module body after them, so a
+/// persistent shell can define the body once and get only the assignments per task.
+pub fn split_assignments(script: &[u8]) -> (&[u8], &[u8]) {
+    let mut at = 0;
+    while let Some(end) = assignment_line(&script[at..]) {
+        at += end;
+    }
+    script.split_at(at)
+}
+
+/// The length of the assignment line `s` starts with (newline included), if it is one.
+fn assignment_line(s: &[u8]) -> Option<usize> {
+    let end = if let Some(rest) = s.strip_prefix(b"set --") {
+        let mut i = s.len() - rest.len();
+        while s.get(i) == Some(&b' ') {
+            i = quoted_word(s, i + 1)?;
+        }
+        i
+    } else {
+        let name = s
+            .iter()
+            .position(|&b| !(b.is_ascii_alphanumeric() || b == b'_'))?;
+        if name == 0 || s[0].is_ascii_digit() || s[name] != b'=' {
+            return None;
+        }
+        quoted_word(s, name + 1)?
+    };
+    (s.get(end) == Some(&b'\n')).then_some(end + 1)
+}
+
+/// Where the word `quote::quote` wrote at `s[start..]` ends: `'...'` pieces joined by `\'`.
+fn quoted_word(s: &[u8], start: usize) -> Option<usize> {
+    let mut i = start;
+    loop {
+        if s.get(i) != Some(&b'\'') {
+            return None;
+        }
+        i += 1 + s[i + 1..].iter().position(|&b| b == b'\'')? + 1;
+        if !s[i..].starts_with(b"\\''") {
+            return Some(i);
+        }
+        i += 2;
+    }
+}
+
 fn scalar_text(v: &Value) -> String {
     match v {
         Value::String(s) => s.clone(),
@@ -321,5 +367,22 @@ mod tests {
             s.finish("printf '%s|%s|%s|%s' \"$A_x\" \"$A_b\" \"$1\" \"$2\"; rc_out '{}'\n");
         let o = ScriptOutput::parse(run_local(&script, &crate::transport::Stdin::Empty), "@M@");
         assert_eq!(o.payload, b"it's `x` $(y)\n|1|a b|-c");
+    }
+
+    #[test]
+    fn assignments_split_from_the_body_exactly_where_script_wrote_them() {
+        let mut s = Script::with("@M@", false, false).unwrap();
+        s.var("A_x", b"a'b\nX='y'\nset -- 'z'\n").unwrap();
+        s.argv(&["it's".into(), String::new()]).unwrap();
+        let body = "A_y=\"$A_x\"\nset -- \"$@\"\nrc_out '{}'\n";
+        let script = s.finish(body);
+        let rest = script.strip_prefix(LIB_SH.as_bytes()).unwrap();
+        let (vars, rest_body) = split_assignments(rest);
+        assert_eq!(rest_body, body.as_bytes());
+        assert!(vars.ends_with(b"set -- 'it'\\''s' ''\n"));
+        assert_eq!(
+            split_assignments(b"echo hi\n"),
+            (&b""[..], &b"echo hi\n"[..])
+        );
     }
 }

@@ -1,11 +1,18 @@
 //! A persistent remote shell on one exec channel that runs task scripts one after another.
 //! A task then costs one round trip: no new SSH session, no login shell, no `exec` request.
 //!
-//! Protocol (controller -> shell, on stdin): a header line `SCRIPT_LEN STDIN_LEN`, the script,
-//! then the task's stdin. The shell runs the script in a subshell whose stdin is exactly those
-//! bytes, then prints a done marker with the exit status on stdout and on stderr. The marker
-//! carries a random nonce the tasks never see, so no output can forge it.
+//! Protocol (controller -> shell, on stdin), frames with a header line `KIND N STDIN_LEN`:
+//! `D LEN 0` + LEN bytes defines a module body as a shell function, once per shell; `L LINES
+//! STDIN_LEN` + that many lines (a task's assignments and the call of its body's function, read
+//! by the shell itself, no program started) or `S LEN STDIN_LEN` + LEN bytes (a whole script, or
+//! assignments too long for `read`) is a task, followed by its stdin; `I LINES IN_LINES` is an
+//! `L` task whose small, newline-terminated stdin follows as lines too (a here-document). The
+//! shell runs a task in a subshell whose stdin is exactly those bytes, then prints a done marker
+//! with the exit status on stdout and on stderr. The marker carries a random nonce the tasks
+//! never see, so no output can forge it.
 
+use std::collections::HashSet;
+use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 
@@ -15,28 +22,56 @@ use tokio::io::AsyncReadExt;
 
 use super::channel::{CloseGuard, PID_ANNOUNCE, open, take_pid_line};
 use super::handler::ClientHandler;
-use crate::modules::script::LIB_SH;
+use crate::modules::script::{LIB_SH, split_assignments};
 use crate::transport::{Output, Stdin, TransportError};
 
 const STDIN_CHUNK: usize = 64 * 1024;
 
+/// Assignments longer than this go through `head -c`: `read` costs a system call per byte.
+const LINE_FRAME_MAX: usize = 4096;
+/// Stdin up to this size, ending in a newline, travels inside the frame: dash writes a
+/// here-document this small straight into a pipe, with no `head` and no pipeline.
+const INLINE_STDIN_MAX: usize = 4000;
+
 /// The shell loop, after the modules' shared library (`lib.sh`, only functions and `set -u`),
 /// loaded once so that task scripts arrive without it. `head -c` never reads past its count,
 /// so frames stay aligned; a task that leaves part of its stdin unread has the rest drained
-/// before the marker.
+/// before the marker (by `read` when it is small, which starts no program). A task starts with
+/// no positional parameters, as under `sh -c`.
 fn bootstrap(nonce: &str) -> String {
     format!(
         r#"{lib}
 rc_done='rconf-done-{nonce}'
+rc_nl='
+'
+rc_lines() {{
+  rc_r=; rc_n=$1
+  while [ "$rc_n" -gt 0 ]; do
+    IFS= read -r rc_l || exit 3
+    rc_r=$rc_r$rc_l$rc_nl
+    rc_n=$((rc_n - 1))
+  done
+}}
 while IFS= read -r rc_h; do
-  case $rc_h in ''|*[!0-9\ ]*) exit 3;; esac
+  case $rc_h in [DILS]\ *) ;; *) exit 3;; esac
+  case $rc_h in *[!0-9DILS\ ]*) exit 3;; esac
   set -- $rc_h
-  rc_s=$(head -c "$1"; echo x)
-  rc_s=${{rc_s%x}}
-  if [ "$2" -gt 0 ]; then
-    head -c "$2" | {{ (eval "$rc_s"); rc_st=$?; cat >/dev/null; exit $rc_st; }}
+  case $1 in
+    D) rc_s=$(head -c "$2"; echo x); eval "${{rc_s%x}}"; continue;;
+    S) rc_s=$(head -c "$2"; echo x); rc_s=${{rc_s%x}};;
+    L) rc_lines "$2"; rc_s=$rc_r;;
+    I) rc_lines "$2"; rc_s=$rc_r; rc_lines "$3"; rc_r=${{rc_r%?}};;
+  esac
+  if [ "$1" = I ]; then
+    (set --; eval "$rc_s") <<rc_EOF
+$rc_r
+rc_EOF
+  elif [ "$3" -gt 1024 ]; then
+    head -c "$3" | {{ (set --; eval "$rc_s"); rc_st=$?; cat >/dev/null; exit $rc_st; }}
+  elif [ "$3" -gt 0 ]; then
+    head -c "$3" | {{ (set --; eval "$rc_s"); rc_st=$?; while IFS= read -r rc_l; do :; done; exit $rc_st; }}
   else
-    (eval "$rc_s") </dev/null
+    (set --; eval "$rc_s") </dev/null
   fi
   rc_st=$?
   printf '\036%s %s\036' "$rc_done" "$rc_st"
@@ -47,11 +82,77 @@ done
     )
 }
 
+/// Turns task scripts into frames, defining each module body once per shell.
+#[derive(Default)]
+struct Frames {
+    /// Hashes of the bodies this shell has as functions.
+    defined: HashSet<u64>,
+    /// How many definition frames were built (for tests).
+    definitions: usize,
+}
+
+impl Frames {
+    /// The frame for a task, and whether it carries `stdin` (given when small) itself.
+    fn task(&mut self, script: &[u8], stdin_len: u64, stdin: Option<&[u8]>) -> (Vec<u8>, bool) {
+        let Some(rest) = script.strip_prefix(LIB_SH.as_bytes()) else {
+            return (whole(script, stdin_len), false);
+        };
+        let (vars, body) = split_assignments(rest);
+        if body.is_empty() {
+            return (whole(rest, stdin_len), false);
+        }
+        let id = {
+            let mut h = DefaultHasher::new();
+            body.hash(&mut h);
+            h.finish()
+        };
+        let mut frame = Vec::new();
+        if self.defined.insert(id) {
+            let mut def = format!("rc_m_{id:016x}() {{\n").into_bytes();
+            def.extend_from_slice(body);
+            def.extend_from_slice(b"\n}\n");
+            frame.extend(format!("D {} 0\n", def.len()).into_bytes());
+            frame.extend(def);
+            self.definitions += 1;
+        }
+        // Bodies run `"$@"` as an argv: the function gets the positional parameters.
+        let mut text = vars.to_vec();
+        text.extend(format!("rc_m_{id:016x} \"$@\"\n").into_bytes());
+        if text.len() > LINE_FRAME_MAX || text.contains(&0) {
+            frame.extend(whole(&text, stdin_len));
+            return (frame, false);
+        }
+        let lines = |b: &[u8]| b.iter().filter(|&&b| b == b'\n').count();
+        let inline =
+            stdin.filter(|b| b.len() <= INLINE_STDIN_MAX && b.ends_with(b"\n") && !b.contains(&0));
+        match inline {
+            Some(data) => {
+                frame.extend(format!("I {} {}\n", lines(&text), lines(data)).into_bytes());
+                frame.extend(text);
+                frame.extend_from_slice(data);
+            }
+            None => {
+                frame.extend(format!("L {} {stdin_len}\n", lines(&text)).into_bytes());
+                frame.extend(text);
+            }
+        }
+        (frame, inline.is_some())
+    }
+}
+
+/// A task frame carrying `script` whole.
+fn whole(script: &[u8], stdin_len: u64) -> Vec<u8> {
+    let mut frame = format!("S {} {}\n", script.len(), stdin_len).into_bytes();
+    frame.extend_from_slice(script);
+    frame
+}
+
 pub(super) struct Worker {
     read: ChannelReadHalf,
     guard: CloseGuard,
     done: Vec<u8>,
     pid_seen: bool,
+    frames: Frames,
 }
 
 /// Where a stream's done marker ends it: the stream without the marker, and the status.
@@ -93,6 +194,7 @@ impl Worker {
             guard,
             done: format!("rconf-done-{nonce}").into_bytes(),
             pid_seen: false,
+            frames: Frames::default(),
         })
     }
 
@@ -104,7 +206,7 @@ impl Worker {
         stdin: Stdin,
         lost: &(dyn Fn(String) -> TransportError + Sync),
     ) -> Result<Output, TransportError> {
-        let (stdin_len, file) = match &stdin {
+        let (mut stdin_len, mut file) = match &stdin {
             Stdin::Empty => (0, None),
             Stdin::Bytes(b) => (b.len() as u64, None),
             Stdin::File(path) => {
@@ -122,10 +224,26 @@ impl Worker {
                 (len, Some(f))
             }
         };
-        // The shell already has lib.sh.
-        let script = script.strip_prefix(LIB_SH.as_bytes()).unwrap_or(script);
-        let mut frame = format!("{} {}\n", script.len(), stdin_len).into_bytes();
-        frame.extend_from_slice(script);
+        let mut stdin = stdin;
+        if let Some(f) = file
+            .as_mut()
+            .filter(|_| stdin_len as usize <= INLINE_STDIN_MAX)
+        {
+            let mut data = Vec::with_capacity(stdin_len as usize);
+            f.read_to_end(&mut data)
+                .await
+                .map_err(|e| TransportError::Local(format!("cannot read stdin: {e}")))?;
+            stdin_len = data.len() as u64;
+            (stdin, file) = (Stdin::Bytes(data), None);
+        }
+        let small = match &stdin {
+            Stdin::Bytes(b) => Some(&b[..]),
+            _ => None,
+        };
+        let (frame, inlined) = self.frames.task(script, stdin_len, small);
+        if inlined {
+            stdin = Stdin::Empty;
+        }
         let write = self.guard.get();
         let send = async {
             let remote =
@@ -200,6 +318,109 @@ impl Worker {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// What each task printed on stdout, and its exit status.
+    type Ran = Vec<(Vec<u8>, u32)>;
+
+    /// Runs `calls` through one local `sh` running the shell loop, and through one `sh -c` per
+    /// script; returns both outputs (stdout, status) per call and the definition count.
+    fn through_both(calls: &[(Vec<u8>, Vec<u8>)]) -> (Ran, Ran, usize) {
+        use crate::modules::script::run_local;
+        use std::io::Write;
+        use std::process::{Command, Stdio};
+        let mut frames = Frames::default();
+        let mut input = Vec::new();
+        for (script, stdin) in calls {
+            let (frame, inlined) = frames.task(script, stdin.len() as u64, Some(stdin));
+            input.extend(frame);
+            if !inlined {
+                input.extend_from_slice(stdin);
+            }
+        }
+        let mut child = Command::new("/bin/sh")
+            .arg("-c")
+            .arg(bootstrap("n0"))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut pipe = child.stdin.take().unwrap();
+        let writer = std::thread::spawn(move || pipe.write_all(&input).unwrap());
+        let out = child.wait_with_output().unwrap();
+        writer.join().unwrap();
+        let mut framed = Vec::new();
+        let mut rest = &out.stdout[..];
+        while let Some(end) = rest.iter().skip(1).position(|&b| b == 0x1e).and_then(|p| {
+            let p = p + 1;
+            rest[p + 1..]
+                .iter()
+                .position(|&b| b == 0x1e)
+                .map(|q| p + 1 + q + 1)
+        }) {
+            let (at, status) = split_done(&rest[..end], b"rconf-done-n0").unwrap();
+            framed.push((rest[..at].to_vec(), status));
+            rest = &rest[end..];
+        }
+        let single = calls
+            .iter()
+            .map(|(script, stdin)| {
+                let o = run_local(script, &Stdin::Bytes(stdin.clone()));
+                (o.stdout, o.status.unwrap())
+            })
+            .collect();
+        (framed, single, frames.definitions)
+    }
+
+    #[test]
+    fn frames_run_like_whole_scripts_and_define_each_body_once() {
+        use crate::modules::script::Script;
+        let hostile = "it's \"q\" $(echo no) `echo no` \\ \n\nline\n'\n";
+        let first = "printf '[%s][%s][%s]' \"$A_x\" \"$#\" \"${1-}\"; head -c 3; exit 7\n";
+        let second = "printf 'two:%s' \"$A_x\"\n";
+        let script = |body: &str, x: &str, argv: &[&str]| {
+            let mut s = Script::with("@M@", false, false).unwrap();
+            s.var("A_x", x.as_bytes()).unwrap();
+            if !argv.is_empty() {
+                s.argv(&argv.iter().map(|a| a.to_string()).collect::<Vec<_>>())
+                    .unwrap();
+            }
+            s.finish(body)
+        };
+        let long = "y".repeat(LINE_FRAME_MAX + 1);
+        let calls = vec![
+            (script(first, hostile, &["a b", "$(c)"]), b"abcdef".to_vec()),
+            (script(second, hostile, &[]), Vec::new()),
+            (
+                script(first, "plain", &["1"]),
+                "z".repeat(5000).into_bytes(),
+            ),
+            (script(first, &long, &["'"]), Vec::new()),
+            (script(second, "again", &[]), b"unread".to_vec()),
+            (b"echo no library\n".to_vec(), Vec::new()),
+            (
+                script(first, "in", &[]),
+                b"a\\b $(no) `no`\nrc_EOF\n\n".to_vec(),
+            ),
+            (script(first, "in", &[]), b"\n".to_vec()),
+            (script(second, "in", &[]), b"no newline at the end".to_vec()),
+        ];
+        let (framed, single, definitions) = through_both(&calls);
+        assert_eq!(framed.len(), single.len());
+        for (i, (f, s)) in framed.iter().zip(&single).enumerate() {
+            let show =
+                |o: &(Vec<u8>, u32)| format!("{} {:.300}", o.1, String::from_utf8_lossy(&o.0));
+            assert!(f == s, "task {i}: {} != {}", show(f), show(s));
+        }
+        assert_eq!(definitions, 2);
+        assert_eq!(
+            String::from_utf8_lossy(&framed[0].0),
+            format!("[{hostile}][2][a b]abc")
+        );
+        assert_eq!(framed[0].1, 7);
+        assert_eq!(framed[6].0, b"[in][0][]a\\b");
+        assert!(framed[3].0 == format!("[{long}][1][']").into_bytes());
+    }
 
     #[test]
     fn done_markers_are_found_only_whole_and_at_the_end() {
