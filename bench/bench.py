@@ -78,18 +78,39 @@ def recorded(path, host):
 
 
 def frames(stream):
-    """The (script, stdin) tasks framed in a persistent shell's stdin (`LEN LEN\\n` + script +
-    stdin, as src/transport/ssh/worker.rs sends them), or None when `stream` is not that."""
-    out, i = [], 0
+    """The (script, stdin) tasks framed in a persistent shell's stdin, or None when `stream`
+    is not that. Frames (src/transport/ssh/worker.rs): `D LEN 0` defines a module body as a
+    function; `L LINES STDIN_LEN` (lines), `S LEN STDIN_LEN` (bytes) and `I LINES IN_LINES`
+    (lines, then stdin as lines) are tasks. A task's script gets the definitions it calls."""
+    out, defs, i = [], {}, 0
+
+    def lines(i, n):
+        j = i
+        for _ in range(n):
+            j = stream.index(b"\n", j) + 1
+        return stream[i:j], j
+
     while i < len(stream):
         end = stream.find(b"\n", i)
         head = stream[i:end].split() if end >= 0 else []
-        if len(head) != 2 or not all(h.isdigit() for h in head):
+        if (len(head) != 3 or head[0] not in (b"D", b"L", b"S", b"I")
+                or not all(h.isdigit() for h in head[1:])):
             return None
-        s, n = int(head[0]), int(head[1])
-        script, i = stream[end + 1 : end + 1 + s], end + 1 + s
-        out.append((script.decode(errors="replace"), stream[i : i + n]))
-        i += n
+        kind, a, b = head[0], int(head[1]), int(head[2])
+        i = end + 1
+        if kind in (b"D", b"S"):
+            text, i = stream[i : i + a], i + a
+        else:
+            text, i = lines(i, a)
+        if kind == b"D":
+            defs[text.split(b"(", 1)[0]] = text
+            continue
+        if kind == b"I":
+            data, i = lines(i, b)
+        else:
+            data, i = stream[i : i + b], i + b
+        used = b"".join(d for name, d in defs.items() if name + b' "$@"\n' in text)
+        out.append(((used + text).decode(errors="replace"), data))
     return out
 
 
