@@ -2,7 +2,6 @@
 //! managers (sh scripts on PATH that log their argv) through install, upgrade and removal.
 
 use super::*;
-use crate::modules::script::ScriptOutput;
 use crate::modules::testutil::TestCtx;
 use serde_json::json;
 use std::os::unix::ffi::OsStrExt;
@@ -95,34 +94,8 @@ fn run_fake(
     args: serde_json::Value,
     check: bool,
 ) -> (crate::result::TaskResult, String) {
-    let spec = PACKAGE.spec();
-    let args = spec.validate(spec.normalize(&args).unwrap()).unwrap();
-    let vars = minijinja::context! { ansible_facts => minijinja::context! { pkg_mgr => "dnf" } };
-    let base = t.ctx(check);
-    let ctx = Ctx {
-        vars: &vars,
-        ..base
-    };
-    let Action::Remote(call) = PACKAGE.plan(&args, &ctx) else {
-        panic!("package did not plan a remote call");
-    };
-    let out = std::process::Command::new("/bin/sh")
-        .arg("-c")
-        .arg(std::ffi::OsStr::from_bytes(&call.script))
-        .env("PATH", format!("{}/bin:/usr/bin:/bin", t.dir()))
-        .env("FAKE", t.dir())
-        .output()
-        .unwrap();
-    let out = crate::transport::Output {
-        status: out.status.code().map(|c| c as u32),
-        signal: None,
-        stdout: out.stdout,
-        stderr: out.stderr,
-    };
-    let r = PACKAGE.finish(&args, ScriptOutput::parse(out, &t.marker));
-    let log = std::fs::read_to_string(t.path("log")).unwrap();
-    std::fs::write(t.path("log"), "").unwrap();
-    (r, log)
+    let facts = minijinja::context! { pkg_mgr => "dnf" };
+    crate::modules::testutil::run_with_fakes(t, &PACKAGE, args, facts, check)
 }
 
 #[test]

@@ -151,10 +151,8 @@ impl Module for Systemd {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::modules::script::ScriptOutput;
     use crate::modules::testutil::TestCtx;
     use serde_json::json;
-    use std::os::unix::ffi::OsStrExt;
     use std::os::unix::fs::PermissionsExt;
 
     /// A fake `systemctl` keeping unit state in `$FAKE/units/NAME.{active,enabled}` and
@@ -190,33 +188,8 @@ esac
         args: serde_json::Value,
         check: bool,
     ) -> (TaskResult, String) {
-        let spec = m.spec();
-        let args = spec.validate(spec.normalize(&args).unwrap()).unwrap();
-        let vars = minijinja::context! { ansible_facts => minijinja::context! { service_mgr => "systemd" } };
-        let ctx = Ctx {
-            vars: &vars,
-            ..t.ctx(check)
-        };
-        let Action::Remote(call) = m.plan(&args, &ctx) else {
-            panic!("no remote call planned");
-        };
-        let out = std::process::Command::new("/bin/sh")
-            .arg("-c")
-            .arg(std::ffi::OsStr::from_bytes(&call.script))
-            .env("PATH", format!("{}/bin:/usr/bin:/bin", t.dir()))
-            .env("FAKE", t.dir())
-            .output()
-            .unwrap();
-        let out = crate::transport::Output {
-            status: out.status.code().map(|c| c as u32),
-            signal: None,
-            stdout: out.stdout,
-            stderr: out.stderr,
-        };
-        let r = m.finish(&args, ScriptOutput::parse(out, &t.marker));
-        let log = std::fs::read_to_string(t.path("log")).unwrap();
-        std::fs::write(t.path("log"), "").unwrap();
-        (r, log)
+        let facts = minijinja::context! { service_mgr => "systemd" };
+        crate::modules::testutil::run_with_fakes(t, m, args, facts, check)
     }
 
     #[test]

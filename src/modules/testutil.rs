@@ -68,3 +68,43 @@ pub fn run(module: &dyn Module, raw: Value, ctx: &Ctx) -> TaskResult {
         }
     }
 }
+
+/// Plans `raw` with `module` under the given facts and runs the script with the fake tools in
+/// `<dir>/bin` first on PATH (they log to `<dir>/log`); returns the result and the log, which
+/// is emptied for the next call.
+pub fn run_with_fakes(
+    t: &TestCtx,
+    module: &dyn Module,
+    raw: Value,
+    facts: minijinja::Value,
+    check: bool,
+) -> (TaskResult, String) {
+    use std::os::unix::ffi::OsStrExt;
+    let spec = module.spec();
+    let args = spec.validate(spec.normalize(&raw).unwrap()).unwrap();
+    let vars = minijinja::context! { ansible_facts => facts };
+    let ctx = Ctx {
+        vars: &vars,
+        ..t.ctx(check)
+    };
+    let Action::Remote(call) = module.plan(&args, &ctx) else {
+        panic!("`{}` did not plan a remote call", spec.name);
+    };
+    let out = std::process::Command::new("/bin/sh")
+        .arg("-c")
+        .arg(std::ffi::OsStr::from_bytes(&call.script))
+        .env("PATH", format!("{}/bin:/usr/bin:/bin", t.dir()))
+        .env("FAKE", t.dir())
+        .output()
+        .unwrap();
+    let out = crate::transport::Output {
+        status: out.status.code().map(|c| c as u32),
+        signal: None,
+        stdout: out.stdout,
+        stderr: out.stderr,
+    };
+    let r = module.finish(&args, ScriptOutput::parse(out, &t.marker));
+    let log = std::fs::read_to_string(t.path("log")).unwrap();
+    std::fs::write(t.path("log"), "").unwrap();
+    (r, log)
+}
