@@ -5,61 +5,18 @@
 
 mod common;
 
-use std::process::Output;
-
 use common::IsolatedHost;
 use serde_json::Value;
 
 const MP: &str = "/mnt/rconf-test";
 
-fn text(out: &Output) -> String {
-    format!(
-        "status {:?}\n--- stdout\n{}\n--- stderr\n{}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
-
 /// Runs one `mount` task with `args` (YAML mapping lines, indented by 8) and returns its result.
 fn task(host: &IsolatedHost, args: &str, extra: &[&str]) -> Value {
-    let dir = host.dir.path();
-    std::fs::write(
-        dir.join("play.yml"),
-        format!(
-            "- hosts: isolated\n  gather_facts: false\n  tasks:\n    - ansible.posix.mount:\n{args}"
-        ),
-    )
-    .unwrap();
-    let inventory = host.write_inventory("iso");
-    let report = dir.join("report.json");
-    let _ = std::fs::remove_file(&report);
-    let out = host
-        .rconf()
-        .arg("run")
-        .arg(dir.join("play.yml"))
-        .arg("-i")
-        .arg(&inventory)
-        .arg("--report")
-        .arg(&report)
-        .args(extra)
-        .output()
-        .unwrap();
-    let doc: Value = serde_json::from_str(
-        &std::fs::read_to_string(&report).unwrap_or_else(|_| panic!("no report:\n{}", text(&out))),
-    )
-    .unwrap();
-    let r = doc["plays"][0]["tasks"][0]["hosts"]["iso"].clone();
-    assert!(r.is_object(), "no result:\n{}", text(&out));
+    let results = host.play(&format!("    - ansible.posix.mount:\n{args}"), extra);
+    let r = results.first().cloned().unwrap_or_default();
+    assert!(r.is_object(), "no result: {results:?}");
     assert_ne!(r["failed"], true, "task failed: {r:#}");
     r
-}
-
-/// `sh -c script` inside the isolated host: stdout, trimmed.
-fn inside(host: &IsolatedHost, script: &str) -> String {
-    String::from_utf8_lossy(&host.exec(script).stdout)
-        .trim()
-        .to_string()
 }
 
 fn mounted(host: &IsolatedHost) -> bool {
@@ -69,7 +26,7 @@ fn mounted(host: &IsolatedHost) -> bool {
 }
 
 fn fstab_entry(host: &IsolatedHost) -> String {
-    inside(host, &format!("grep ' {MP} ' /etc/fstab"))
+    host.stdout(&format!("grep ' {MP} ' /etc/fstab"))
 }
 
 #[test]
@@ -92,7 +49,7 @@ fn tmpfs_is_mounted_unmounted_and_removed_inside_the_isolated_host() {
     assert!(
         mounted(&host),
         "not mounted: {}",
-        inside(&host, "cat /proc/mounts")
+        host.stdout("cat /proc/mounts")
     );
     assert_eq!(
         fstab_entry(&host),
@@ -109,7 +66,7 @@ fn tmpfs_is_mounted_unmounted_and_removed_inside_the_isolated_host() {
             .status
             .success(),
         "not remounted: {}",
-        inside(&host, "cat /proc/mounts")
+        host.stdout("cat /proc/mounts")
     );
     let r = task(
         &host,
@@ -133,7 +90,7 @@ fn tmpfs_is_mounted_unmounted_and_removed_inside_the_isolated_host() {
     assert_eq!(r["changed"], true, "{r:#}");
     assert!(!mounted(&host));
     assert_eq!(fstab_entry(&host), "");
-    assert_eq!(inside(&host, &format!("test -e {MP} && echo exists")), "");
+    assert_eq!(host.stdout(&format!("test -e {MP} && echo exists")), "");
     assert_eq!(task(&host, &absent, &[])["changed"], false);
 
     assert_eq!(std::fs::read("/etc/fstab").ok(), outside_fstab);
@@ -150,7 +107,7 @@ fn ephemeral_mount_at_a_path_with_a_space_leaves_fstab_alone() {
     let Some(host) = IsolatedHost::start() else {
         return;
     };
-    let fstab_before = inside(&host, "cat /etc/fstab");
+    let fstab_before = host.stdout("cat /etc/fstab");
     let args = "        path: '/mnt/rconf test'\n        src: rconf-eph\n        fstype: tmpfs\n        state: ephemeral\n";
     let r = task(&host, args, &[]);
     assert_eq!(r["changed"], true, "{r:#}");
@@ -159,9 +116,9 @@ fn ephemeral_mount_at_a_path_with_a_space_leaves_fstab_alone() {
             .status
             .success()
     };
-    assert!(in_proc(), "{}", inside(&host, "cat /proc/mounts"));
+    assert!(in_proc(), "{}", host.stdout("cat /proc/mounts"));
     assert_eq!(task(&host, args, &[])["changed"], false);
-    assert_eq!(inside(&host, "cat /etc/fstab"), fstab_before);
+    assert_eq!(host.stdout("cat /etc/fstab"), fstab_before);
     let r = task(
         &host,
         "        path: '/mnt/rconf test'\n        state: unmounted\n",

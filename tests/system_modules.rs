@@ -19,41 +19,6 @@ fn text(out: &Output) -> String {
     )
 }
 
-/// Runs `tasks` (YAML list items, indented by 4) as one play on `host` and returns each task's
-/// result for it, from the JSON report.
-fn play(host: &IsolatedHost, tasks: &str, extra: &[&str]) -> Vec<Value> {
-    let dir = host.dir.path();
-    std::fs::write(
-        dir.join("play.yml"),
-        format!("- hosts: isolated\n  gather_facts: false\n  tasks:\n{tasks}"),
-    )
-    .unwrap();
-    let inventory = host.write_inventory("iso");
-    let report = dir.join("report.json");
-    let _ = std::fs::remove_file(&report);
-    let out = host
-        .rconf()
-        .arg("run")
-        .arg(dir.join("play.yml"))
-        .arg("-i")
-        .arg(&inventory)
-        .arg("--report")
-        .arg(&report)
-        .args(extra)
-        .output()
-        .unwrap();
-    let doc: Value = serde_json::from_str(
-        &std::fs::read_to_string(&report).unwrap_or_else(|_| panic!("no report:\n{}", text(&out))),
-    )
-    .unwrap();
-    doc["plays"][0]["tasks"]
-        .as_array()
-        .unwrap_or_else(|| panic!("no tasks in the report:\n{}", text(&out)))
-        .iter()
-        .map(|t| t["hosts"]["iso"].clone())
-        .collect()
-}
-
 /// One task's result, insisting that it did not fail.
 fn ok(results: &[Value], i: usize) -> &Value {
     let r = &results[i];
@@ -64,12 +29,6 @@ fn ok(results: &[Value], i: usize) -> &Value {
 
 fn changed(results: &[Value], i: usize) -> bool {
     ok(results, i)["changed"] == true
-}
-
-/// `sh -c script` inside the isolated host: stdout, trimmed.
-fn inside(host: &IsolatedHost, script: &str) -> String {
-    let out = host.exec(script);
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
 fn has(tool: &str) -> bool {
@@ -95,10 +54,9 @@ fn only_local_repo(host: &IsolatedHost, repo_line: &str) {
 }
 
 fn dpkg_version(host: &IsolatedHost, name: &str) -> String {
-    inside(
-        host,
-        &format!("dpkg-query -W -f '${{db:Status-Abbrev}}${{Version}}' {name} 2>/dev/null"),
-    )
+    host.stdout(&format!(
+        "dpkg-query -W -f '${{db:Status-Abbrev}}${{Version}}' {name} 2>/dev/null"
+    ))
 }
 
 #[path = "system_modules/accounts.rs"]

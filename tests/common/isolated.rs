@@ -361,6 +361,49 @@ impl IsolatedHost {
             .collect()
     }
 
+    /// Runs `tasks` (YAML list items, indented by 4) as one play on this host through the
+    /// real binary and returns each task's result for it, from the JSON report.
+    pub fn play(&self, tasks: &str, extra: &[&str]) -> Vec<serde_json::Value> {
+        let dir = self.dir.path();
+        std::fs::write(
+            dir.join("play.yml"),
+            format!("- hosts: isolated\n  gather_facts: false\n  tasks:\n{tasks}"),
+        )
+        .unwrap();
+        let inventory = self.write_inventory("iso");
+        let report = dir.join("report.json");
+        let _ = std::fs::remove_file(&report);
+        let out = self
+            .rconf()
+            .arg("run")
+            .arg(dir.join("play.yml"))
+            .arg("-i")
+            .arg(&inventory)
+            .arg("--report")
+            .arg(&report)
+            .args(extra)
+            .output()
+            .unwrap();
+        let text = super::output::text(&out);
+        let doc: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(&report).unwrap_or_else(|_| panic!("no report:\n{text}")),
+        )
+        .unwrap();
+        doc["plays"][0]["tasks"]
+            .as_array()
+            .unwrap_or_else(|| panic!("no tasks in the report:\n{text}"))
+            .iter()
+            .map(|t| t["hosts"]["iso"].clone())
+            .collect()
+    }
+
+    /// `sh -c script` inside the host: its stdout, trimmed.
+    pub fn stdout(&self, script: &str) -> String {
+        String::from_utf8_lossy(&self.exec(script).stdout)
+            .trim()
+            .to_string()
+    }
+
     /// Runs `script` with `sh -c` inside the isolated host, without ssh (root, cwd `/`).
     pub fn exec(&self, script: &str) -> Output {
         Command::new("nsenter")

@@ -31,7 +31,7 @@ fn apt_installs_upgrades_and_removes_local_packages() {
 
     let install =
         "    - apt:\n        name: [rconf-fix-a, rconf-fix-b]\n        update_cache: yes\n";
-    let r = play(&host, install, &["--check"]);
+    let r = host.play(&install, &["--check"]);
     assert!(
         changed(&r, 0),
         "check mode must predict the install: {r:#?}"
@@ -42,14 +42,14 @@ fn apt_installs_upgrades_and_removes_local_packages() {
         "check mode installed a package"
     );
 
-    let r = play(&host, install, &[]);
+    let r = host.play(&install, &[]);
     assert!(changed(&r, 0));
     assert_eq!(r[0]["cache_updated"], true);
     assert_eq!(dpkg_version(&host, "rconf-fix-a"), "ii 1.0-1");
     assert_eq!(dpkg_version(&host, "rconf-fix-b"), "ii 1.0-1");
 
     let again = "    - apt: name=rconf-fix-a,rconf-fix-b state=present cache_valid_time=3600 update_cache=yes\n";
-    let r = play(&host, again, &[]);
+    let r = host.play(&again, &[]);
     assert!(!changed(&r, 0), "second install changed: {r:#?}");
     assert_eq!(
         r[0]["cache_updated"], false,
@@ -66,40 +66,40 @@ fn apt_installs_upgrades_and_removes_local_packages() {
     );
     local_repo(&repo_dir, &[a2, b1]);
     // Check mode does not refresh the cache, so refresh it for real first (as Ansible).
-    let r = play(&host, "    - apt: update_cache=yes\n", &[]);
+    let r = host.play("    - apt: update_cache=yes\n", &[]);
     assert!(changed(&r, 0) && r[0]["cache_updated"] == true, "{r:#?}");
     let latest = "    - apt: name=rconf-fix-a\n    - apt: name=rconf-fix-a state=latest\n";
-    let r = play(&host, latest, &["--check"]);
+    let r = host.play(&latest, &["--check"]);
     assert!(!changed(&r, 0) && changed(&r, 1), "{r:#?}");
     assert_eq!(
         dpkg_version(&host, "rconf-fix-a"),
         "ii 1.0-1",
         "check mode upgraded"
     );
-    let r = play(&host, latest, &[]);
+    let r = host.play(&latest, &[]);
     assert!(!changed(&r, 0) && changed(&r, 1), "{r:#?}");
     assert_eq!(dpkg_version(&host, "rconf-fix-a"), "ii 2.0-1");
-    assert_eq!(inside(&host, "cat /usr/share/rconf-fix-a/v"), "2");
-    let r = play(&host, "    - apt: name=rconf-fix-a state=latest\n", &[]);
+    assert_eq!(host.stdout("cat /usr/share/rconf-fix-a/v"), "2");
+    let r = host.play("    - apt: name=rconf-fix-a state=latest\n", &[]);
     assert!(!changed(&r, 0));
 
     let remove = "    - apt:\n        name: [rconf-fix-a, rconf-fix-b, rconf-never-installed]\n        state: absent\n        purge: yes\n";
-    let r = play(&host, remove, &["--check"]);
+    let r = host.play(&remove, &["--check"]);
     assert!(changed(&r, 0), "{r:#?}");
     assert_eq!(
         dpkg_version(&host, "rconf-fix-b"),
         "ii 1.0-1",
         "check mode removed"
     );
-    let r = play(&host, remove, &[]);
+    let r = host.play(&remove, &[]);
     assert!(changed(&r, 0));
     assert_eq!(dpkg_version(&host, "rconf-fix-a"), "");
     assert_eq!(dpkg_version(&host, "rconf-fix-b"), "");
-    let r = play(&host, remove, &[]);
+    let r = host.play(&remove, &[]);
     assert!(!changed(&r, 0));
 
     // A package nobody serves fails the real run with Ansible's message.
-    let r = play(&host, "    - apt: name=rconf-nowhere\n", &[]);
+    let r = host.play("    - apt: name=rconf-nowhere\n", &[]);
     assert_eq!(r[0]["failed"], true);
     assert!(
         r[0]["msg"]
@@ -141,12 +141,11 @@ fn package_detects_apt_and_installs_a_deb_file() {
         "    - apt: update_cache=yes\n    - package: name=rconf-fix-c state=present\n    - apt: deb={}\n",
         deb.display()
     );
-    let r = play(&host, &tasks, &[]);
+    let r = host.play(&tasks, &[]);
     assert!(changed(&r, 0) && changed(&r, 1) && changed(&r, 2), "{r:#?}");
     assert_eq!(dpkg_version(&host, "rconf-fix-c"), "ii 1.0-1");
     assert_eq!(dpkg_version(&host, "rconf-fix-d"), "ii 3.1-1");
-    let r = play(
-        &host,
+    let r = host.play(
         &tasks.replace("update_cache=yes", "update_cache=yes cache_valid_time=600"),
         &[],
     );
@@ -154,7 +153,7 @@ fn package_detects_apt_and_installs_a_deb_file() {
         !changed(&r, 0) && !changed(&r, 1) && !changed(&r, 2),
         "{r:#?}"
     );
-    let r = play(&host, "    - package: name=rconf-fix-c state=absent\n", &[]);
+    let r = host.play("    - package: name=rconf-fix-c state=absent\n", &[]);
     assert!(changed(&r, 0));
     assert_eq!(dpkg_version(&host, "rconf-fix-c"), "");
 }

@@ -52,33 +52,25 @@ fn service_drives_an_init_script_daemon_and_its_rc_links() {
     std::fs::copy(&deb, &remote_deb).unwrap();
     let out = host.exec(&format!("dpkg -i {}", remote_deb.display()));
     assert!(out.status.success(), "{}", text(&out));
-    let log = || {
-        inside(
-            &host,
-            "cat /var/log/rconf-fix-daemon.log 2>/dev/null | tr '\\n' ' '",
-        )
-    };
+    let log = || host.stdout("cat /var/log/rconf-fix-daemon.log 2>/dev/null | tr '\\n' ' '");
     let running = || {
         host.exec("/etc/init.d/rconf-fix-daemon status")
             .status
             .success()
     };
     let links = || {
-        inside(
-            &host,
-            "ls /etc/rc2.d /etc/rc3.d /etc/rc0.d | grep rconf-fix-daemon | tr '\\n' ' '",
-        )
+        host.stdout("ls /etc/rc2.d /etc/rc3.d /etc/rc0.d | grep rconf-fix-daemon | tr '\\n' ' '")
     };
 
     let start = "    - service: name=rconf-fix-daemon state=started enabled=yes\n";
-    let r = play(&host, start, &["--check"]);
+    let r = host.play(&start, &["--check"]);
     assert!(changed(&r, 0), "{r:#?}");
     assert!(
         !running() && links().is_empty(),
         "check mode changed the host"
     );
 
-    let r = play(&host, start, &[]);
+    let r = host.play(&start, &[]);
     assert!(changed(&r, 0), "{r:#?}");
     assert_eq!(r[0]["state"], "started");
     assert_eq!(r[0]["enabled"], true);
@@ -87,12 +79,10 @@ fn service_drives_an_init_script_daemon_and_its_rc_links() {
         links(),
         "K01rconf-fix-daemon S01rconf-fix-daemon S01rconf-fix-daemon"
     );
-    let r = play(&host, start, &[]);
+    let r = host.play(&start, &[]);
     assert!(!changed(&r, 0), "second start changed: {r:#?}");
 
-    let r = play(
-        &host,
-        "    - service: name=rconf-fix-daemon state=restarted\n    - service: name=rconf-fix-daemon state=reloaded\n",
+    let r = host.play("    - service: name=rconf-fix-daemon state=restarted\n    - service: name=rconf-fix-daemon state=reloaded\n",
         &[],
     );
     assert!(
@@ -102,18 +92,17 @@ fn service_drives_an_init_script_daemon_and_its_rc_links() {
     assert_eq!(log(), "start stop start reload");
 
     let stop = "    - service: name=rconf-fix-daemon state=stopped enabled=no\n";
-    let r = play(&host, stop, &[]);
+    let r = host.play(&stop, &[]);
     assert!(changed(&r, 0), "{r:#?}");
     assert!(!running());
     assert_eq!(
         links(),
         "K01rconf-fix-daemon K01rconf-fix-daemon K01rconf-fix-daemon"
     );
-    let r = play(&host, stop, &[]);
+    let r = host.play(&stop, &[]);
     assert!(!changed(&r, 0));
 
-    let r = play(
-        &host,
+    let r = host.play(
         "    - service: name=rconf-no-such state=started\n",
         &["--check"],
     );
@@ -121,10 +110,6 @@ fn service_drives_an_init_script_daemon_and_its_rc_links() {
         !r[0]["failed"].as_bool().unwrap_or(false),
         "check mode with a missing service: {r:#?}"
     );
-    let r = play(
-        &host,
-        "    - service: name=rconf-no-such state=started\n",
-        &[],
-    );
+    let r = host.play("    - service: name=rconf-no-such state=started\n", &[]);
     assert_eq!(r[0]["failed"], true);
 }
