@@ -49,13 +49,13 @@ fn users_groups_and_keys_converge_and_are_removed() {
 
     // append adds without dropping; without append the list is exact.
     let modify = "    - user: name=rconf-alice groups=rconf-ops append=yes shell=/bin/bash\n";
-    let r = host.play(&modify, &[]);
+    let r = host.play(modify, &[]);
     assert!(changed(&r, 0));
     assert_eq!(groups("rconf-alice"), "rconf-alice rconf-devs rconf-ops");
     assert!(passwd("rconf-alice").ends_with(":/bin/bash"));
-    assert!(!changed(&host.play(&modify, &[]), 0));
+    assert!(!changed(&host.play(modify, &[]), 0));
     let exact = "    - user: name=rconf-alice groups=rconf-ops\n";
-    assert!(changed(&host.play(&exact, &[]), 0));
+    assert!(changed(&host.play(exact, &[]), 0));
     assert_eq!(groups("rconf-alice"), "rconf-alice rconf-ops");
 
     let key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAlice alice@laptop";
@@ -77,7 +77,7 @@ fn users_groups_and_keys_converge_and_are_removed() {
     assert!(!changed(&host.play(&ak, &[]), 0));
 
     let remove = "    - user: name=rconf-alice state=absent remove=yes\n    - group: name=rconf-devs state=absent\n";
-    let r = host.play(&remove, &[]);
+    let r = host.play(remove, &[]);
     assert!(changed(&r, 0) && changed(&r, 1), "{r:#?}");
     assert_eq!(passwd("rconf-alice"), "");
     assert!(
@@ -85,6 +85,6 @@ fn users_groups_and_keys_converge_and_are_removed() {
         "remove=yes kept the home"
     );
     assert_eq!(host.stdout("getent group rconf-devs"), "");
-    let r = host.play(&remove, &[]);
+    let r = host.play(remove, &[]);
     assert!(!changed(&r, 0) && !changed(&r, 1));
 }

@@ -31,7 +31,7 @@ fn apt_installs_upgrades_and_removes_local_packages() {
 
     let install =
         "    - apt:\n        name: [rconf-fix-a, rconf-fix-b]\n        update_cache: yes\n";
-    let r = host.play(&install, &["--check"]);
+    let r = host.play(install, &["--check"]);
     assert!(
         changed(&r, 0),
         "check mode must predict the install: {r:#?}"
@@ -42,14 +42,14 @@ fn apt_installs_upgrades_and_removes_local_packages() {
         "check mode installed a package"
     );
 
-    let r = host.play(&install, &[]);
+    let r = host.play(install, &[]);
     assert!(changed(&r, 0));
     assert_eq!(r[0]["cache_updated"], true);
     assert_eq!(dpkg_version(&host, "rconf-fix-a"), "ii 1.0-1");
     assert_eq!(dpkg_version(&host, "rconf-fix-b"), "ii 1.0-1");
 
     let again = "    - apt: name=rconf-fix-a,rconf-fix-b state=present cache_valid_time=3600 update_cache=yes\n";
-    let r = host.play(&again, &[]);
+    let r = host.play(again, &[]);
     assert!(!changed(&r, 0), "second install changed: {r:#?}");
     assert_eq!(
         r[0]["cache_updated"], false,
@@ -69,14 +69,14 @@ fn apt_installs_upgrades_and_removes_local_packages() {
     let r = host.play("    - apt: update_cache=yes\n", &[]);
     assert!(changed(&r, 0) && r[0]["cache_updated"] == true, "{r:#?}");
     let latest = "    - apt: name=rconf-fix-a\n    - apt: name=rconf-fix-a state=latest\n";
-    let r = host.play(&latest, &["--check"]);
+    let r = host.play(latest, &["--check"]);
     assert!(!changed(&r, 0) && changed(&r, 1), "{r:#?}");
     assert_eq!(
         dpkg_version(&host, "rconf-fix-a"),
         "ii 1.0-1",
         "check mode upgraded"
     );
-    let r = host.play(&latest, &[]);
+    let r = host.play(latest, &[]);
     assert!(!changed(&r, 0) && changed(&r, 1), "{r:#?}");
     assert_eq!(dpkg_version(&host, "rconf-fix-a"), "ii 2.0-1");
     assert_eq!(host.stdout("cat /usr/share/rconf-fix-a/v"), "2");
@@ -84,18 +84,18 @@ fn apt_installs_upgrades_and_removes_local_packages() {
     assert!(!changed(&r, 0));
 
     let remove = "    - apt:\n        name: [rconf-fix-a, rconf-fix-b, rconf-never-installed]\n        state: absent\n        purge: yes\n";
-    let r = host.play(&remove, &["--check"]);
+    let r = host.play(remove, &["--check"]);
     assert!(changed(&r, 0), "{r:#?}");
     assert_eq!(
         dpkg_version(&host, "rconf-fix-b"),
         "ii 1.0-1",
         "check mode removed"
     );
-    let r = host.play(&remove, &[]);
+    let r = host.play(remove, &[]);
     assert!(changed(&r, 0));
     assert_eq!(dpkg_version(&host, "rconf-fix-a"), "");
     assert_eq!(dpkg_version(&host, "rconf-fix-b"), "");
-    let r = host.play(&remove, &[]);
+    let r = host.play(remove, &[]);
     assert!(!changed(&r, 0));
 
     // A package nobody serves fails the real run with Ansible's message.

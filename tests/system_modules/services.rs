@@ -63,14 +63,14 @@ fn service_drives_an_init_script_daemon_and_its_rc_links() {
     };
 
     let start = "    - service: name=rconf-fix-daemon state=started enabled=yes\n";
-    let r = host.play(&start, &["--check"]);
+    let r = host.play(start, &["--check"]);
     assert!(changed(&r, 0), "{r:#?}");
     assert!(
         !running() && links().is_empty(),
         "check mode changed the host"
     );
 
-    let r = host.play(&start, &[]);
+    let r = host.play(start, &[]);
     assert!(changed(&r, 0), "{r:#?}");
     assert_eq!(r[0]["state"], "started");
     assert_eq!(r[0]["enabled"], true);
@@ -79,7 +79,7 @@ fn service_drives_an_init_script_daemon_and_its_rc_links() {
         links(),
         "K01rconf-fix-daemon S01rconf-fix-daemon S01rconf-fix-daemon"
     );
-    let r = host.play(&start, &[]);
+    let r = host.play(start, &[]);
     assert!(!changed(&r, 0), "second start changed: {r:#?}");
 
     let r = host.play("    - service: name=rconf-fix-daemon state=restarted\n    - service: name=rconf-fix-daemon state=reloaded\n",
@@ -92,14 +92,14 @@ fn service_drives_an_init_script_daemon_and_its_rc_links() {
     assert_eq!(log(), "start stop start reload");
 
     let stop = "    - service: name=rconf-fix-daemon state=stopped enabled=no\n";
-    let r = host.play(&stop, &[]);
+    let r = host.play(stop, &[]);
     assert!(changed(&r, 0), "{r:#?}");
     assert!(!running());
     assert_eq!(
         links(),
         "K01rconf-fix-daemon K01rconf-fix-daemon K01rconf-fix-daemon"
     );
-    let r = host.play(&stop, &[]);
+    let r = host.play(stop, &[]);
     assert!(!changed(&r, 0));
 
     let r = host.play(
