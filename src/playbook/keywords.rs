@@ -1,7 +1,23 @@
 //! Ansible's play, block and task keywords: which ones rconf reads, and which ones it knows
 //! but does not support yet (reported as such, rather than as typos).
 
-pub const PLAY_KEYS: &[&str] = &[
+use crate::transport::keywords::KEYS as CONNECTION_KEYS;
+
+/// The keywords valid on a play, a task, or a block (and passed down): each list below plus the
+/// connection keywords (`become*`, `timeout`, `remote_user`), which the transport owns.
+pub fn play_keys() -> impl Iterator<Item = &'static str> + Clone {
+    PLAY_KEYS.iter().chain(CONNECTION_KEYS).copied()
+}
+
+pub fn task_keys() -> impl Iterator<Item = &'static str> + Clone {
+    TASK_KEYS.iter().chain(CONNECTION_KEYS).copied()
+}
+
+pub fn inherited_keys() -> impl Iterator<Item = &'static str> + Clone {
+    INHERITED_KEYS.iter().chain(CONNECTION_KEYS).copied()
+}
+
+const PLAY_KEYS: &[&str] = &[
     "name",
     "hosts",
     "vars",
@@ -27,16 +43,10 @@ pub const PLAY_KEYS: &[&str] = &[
     "diff",
     "no_log",
     "ignore_errors",
-    "become",
-    "become_user",
-    "become_method",
-    "become_flags",
-    "timeout",
-    "remote_user",
 ];
 
 /// Keywords a block passes down to every task inside it (also valid on tasks).
-pub const INHERITED_KEYS: &[&str] = &[
+const INHERITED_KEYS: &[&str] = &[
     "name",
     "when",
     "tags",
@@ -50,17 +60,11 @@ pub const INHERITED_KEYS: &[&str] = &[
     "delegate_to",
     "delegate_facts",
     "any_errors_fatal",
-    "become",
-    "become_user",
-    "become_method",
-    "become_flags",
-    "timeout",
-    "remote_user",
 ];
 
 pub const BLOCK_KEYS: &[&str] = &["block", "rescue", "always"];
 
-pub const TASK_KEYS: &[&str] = &[
+const TASK_KEYS: &[&str] = &[
     "name",
     "when",
     "register",
@@ -90,12 +94,6 @@ pub const TASK_KEYS: &[&str] = &[
     "delegate_to",
     "delegate_facts",
     "any_errors_fatal",
-    "become",
-    "become_user",
-    "become_method",
-    "become_flags",
-    "timeout",
-    "remote_user",
 ];
 
 /// Task-shaped entries that pull in other task files or roles, resolved at load time.

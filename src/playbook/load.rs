@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use indexmap::IndexMap;
 use serde_json::Value;
 
-use super::keywords::{NOT_YET, PLAY_KEYS, did_you_mean};
+use super::keywords::{NOT_YET, did_you_mean, play_keys};
 use super::node::{self, Node, NodeValue};
 use super::tasks::Inherit;
 use super::{Play, Playbook, Strategy, TaskList};
@@ -164,7 +164,7 @@ impl Loader {
         };
         for (k, _) in map {
             let key = k.key_text();
-            if PLAY_KEYS.contains(&key.as_str()) {
+            if play_keys().any(|k| k == key) {
                 continue;
             }
             if NOT_YET.contains(&key.as_str()) {
@@ -173,9 +173,14 @@ impl Loader {
                     format!("play keyword `{key}` is not supported by rconf yet"),
                 );
             } else {
-                let hint = did_you_mean(&key, PLAY_KEYS.iter().copied())
+                let hint = did_you_mean(&key, play_keys())
                     .map(|s| format!("; did you mean `{s}`?"))
-                    .unwrap_or_else(|| format!(" (expected one of: {})", PLAY_KEYS.join(", ")));
+                    .unwrap_or_else(|| {
+                        format!(
+                            " (expected one of: {})",
+                            play_keys().collect::<Vec<_>>().join(", ")
+                        )
+                    });
                 self.err(k, format!("unknown play keyword `{key}`{hint}"));
             }
         }

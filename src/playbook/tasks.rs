@@ -8,7 +8,7 @@ use std::sync::Arc;
 use indexmap::IndexMap;
 use serde_json::Value;
 
-use super::keywords::{BLOCK_KEYS, INCLUDE_KEYS, INHERITED_KEYS, NOT_YET, TASK_KEYS, did_you_mean};
+use super::keywords::{BLOCK_KEYS, INCLUDE_KEYS, NOT_YET, did_you_mean, inherited_keys, task_keys};
 use super::load::Loader;
 use super::node::{Node, NodeValue};
 use super::{Block, ConnectionKeywords, LoopSource, Part, Retry, Role, Task, TaskList};
@@ -106,8 +106,8 @@ impl Loader {
     ) {
         for (k, _) in n.as_map().unwrap_or_default() {
             let key = k.key_text();
-            if !BLOCK_KEYS.contains(&key.as_str()) && !INHERITED_KEYS.contains(&key.as_str()) {
-                let hint = did_you_mean(&key, BLOCK_KEYS.iter().chain(INHERITED_KEYS).copied())
+            if !BLOCK_KEYS.contains(&key.as_str()) && !inherited_keys().any(|k| k == key) {
+                let hint = did_you_mean(&key, BLOCK_KEYS.iter().copied().chain(inherited_keys()))
                     .map(|s| format!("; did you mean `{s}`?"))
                     .unwrap_or_default();
                 let what = if NOT_YET.contains(&key.as_str()) {
@@ -165,7 +165,7 @@ impl Loader {
             let name = k.key_text();
             if name == key
                 || name.ends_with(&format!(".{key}"))
-                || INHERITED_KEYS.contains(&name.as_str())
+                || inherited_keys().any(|k| k == name)
             {
                 continue;
             }
@@ -316,7 +316,7 @@ impl Loader {
         let mut ok = true;
         for (k, v) in map {
             let key = k.key_text();
-            if TASK_KEYS.contains(&key.as_str()) {
+            if task_keys().any(|k| k == key) {
                 if key == "listen" && !handler {
                     self.err(k, "`listen` is only valid on handlers");
                     ok = false;
@@ -349,10 +349,7 @@ impl Loader {
                 );
                 ok = false;
             } else {
-                let candidates = TASK_KEYS
-                    .iter()
-                    .copied()
-                    .chain(BUILTINS.iter().map(|m| m.spec().name));
+                let candidates = task_keys().chain(BUILTINS.iter().map(|m| m.spec().name));
                 let hint = did_you_mean(&key, candidates)
                     .map(|s| format!("; did you mean `{s}`?"))
                     .unwrap_or_default();
