@@ -329,6 +329,11 @@ def main():
         action="store_true",
         help="also replay rconf's recorded commands over russh (rconf without its runner)",
     )
+    p.add_argument(
+        "--only",
+        help="measure only these tools (comma list of rconf, floor, limit, replay, ansible, "
+        "pyinfra), e.g. `--compare --only rconf,pyinfra` for a quick ratio",
+    )
     p.add_argument("--json", help="also write the rows as JSON to this file")
     p.add_argument("--keep", action="store_true", help="keep the work directory")
     args = p.parse_args()
@@ -342,6 +347,8 @@ def main():
                 args.tools.append(tool)
             else:
                 print(f"bench: `{exe}` not found: {tool} is left out", file=sys.stderr)
+    if args.only:
+        args.tools = [t for t in args.tools if t in args.only.split(",")]
     if os.geteuid() != 0:
         sys.exit("bench: sshd hosts log in as root: run the benchmark as root")
 

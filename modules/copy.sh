@@ -39,11 +39,8 @@ if [ "$SAME" = 0 ] && [ "$RC_CHECK" = 0 ]; then
     SAME=1; rm -f -- "$TMP"
   fi
 fi
-STATED=0
 if [ "$SAME" = 1 ]; then
   rc_attrs "$D" "$MODE" "$OWN" "$GRP"; CH=$RC_CH
-  # Nothing applied: the attributes rc_attrs read are still the file's.
-  [ "$CH" = 1 ] || STATED=1
 elif [ "$RC_CHECK" = 1 ]; then
   CH=1
 else
@@ -67,8 +64,7 @@ else
   fi
   mv -f -- "$TMP" "$D" || rc_fail "cannot move the new content into place at $D"
 fi
-RC_AJ=
-if [ "$STATED" = 1 ]; then rc_attr_json_stated; else rc_attr_json "$D"; fi
+rc_attr_json "$D"
 [ -z "$RC_AJ" ] || RC_AJ=",$RC_AJ"
 rc_tf_set "$CH"
 rc_out "{\"changed\":$TF,\"dest\":$J_DEST,\"state\":\"file\",\"checksum\":\"$A_checksum\"$RC_AJ$EXTRA}"

@@ -4,7 +4,8 @@ P=$A_path
 while :; do case $P in ?*/) P=${P%/} ;; *) break ;; esac; done
 MODE=${A_mode-}; OWN=${A_owner-}; GRP=${A_group-}; FORCE=${A_force-0}
 rc_type "$P"; PREV=$T
-if [ "$PREV" = file ] && rc_stat "$P" && [ "${S_nlink:-1}" != 1 ]; then PREV=hard; fi
+# A regular file (not a link): following it reads the same, and rc_attrs may reuse it.
+if [ "$PREV" = file ] && rc_stat "$P" L && [ "${S_nlink:-1}" != 1 ]; then PREV=hard; fi
 STATE=${A_state-}
 if [ -z "$STATE" ]; then
   if [ "${A_recurse-0}" = 1 ]; then STATE=directory
@@ -64,7 +65,7 @@ absent)
   rc_done ;;
 file)
   case $PREV in
-    file|hard) ;;
+    file|hard) rc_fresh ;;
     absent) rc_fail "file ($P) is absent, cannot continue" ;;
     *) rc_fail "file ($P) is $PREV, cannot continue" ;;
   esac
@@ -110,7 +111,7 @@ $RC_NEW"
         [ -n "$(find "$P" \( "$@" \) -print 2>/dev/null | head -n 1)" ] || RC_DIFFS=0
       fi
       if [ "$RC_DIFFS" = 1 ]; then
-        CH=1
+        CH=1; RC_FRESH=
         if [ "$RC_CHECK" = 0 ]; then
           [ -z "$OWN" ] || chown -R -- "$OWN" "$P" || rc_fail "chown failed on $P"
           [ -z "$GRP" ] || chgrp -R -- "$GRP" "$P" || rc_fail "chgrp failed on $P"

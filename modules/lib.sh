@@ -22,8 +22,12 @@ rc_fail() {
   exit 0
 }
 # Reads attributes of $1 into S_mode S_uid S_gid S_user S_group S_size S_ino S_dev S_nlink;
-# returns 1 when the path does not exist. $2=L follows a symlink.
+# returns 1 when the path does not exist. $2=L follows a symlink. RC_SK names what the S_*
+# values describe (`L:path` or `:path`); RC_FRESH, when equal to it, vouches that nothing has
+# changed that path since, so rc_attrs and rc_attr_json reuse the values instead of running
+# `stat` again (see rc_fresh). Any rc_stat withdraws that promise.
 rc_stat() {
+  RC_FRESH=; RC_SK=
   if [ "${2-}" = L ]; then
     RC_ST=$(stat -L -c '%a %u %g %s %i %d %h %U %G' -- "$1" 2>/dev/null) || return 1
   else
@@ -32,6 +36,15 @@ rc_stat() {
   read -r S_mode S_uid S_gid S_size S_ino S_dev S_nlink S_user S_group <<RC_EOF
 $RC_ST
 RC_EOF
+  if [ "${2-}" = L ]; then RC_SK="L:$1"; else RC_SK=":$1"; fi
+}
+# The caller's promise that the path of the last rc_stat is unchanged since it was read.
+rc_fresh() { RC_FRESH=${RC_SK-}; }
+# Stats $1 ($2=L follows a symlink) unless the S_* values are vouched current for it.
+rc_stat_fresh() {
+  if [ "${2-}" = L ]; then RC_K="L:$1"; else RC_K=":$1"; fi
+  [ -n "${RC_FRESH-}" ] && [ "$RC_FRESH" = "$RC_K" ] && return 0
+  rc_stat "$1" "${2-}"
 }
 # The type of $1: absent, link, directory, file or other.
 rc_type() {
@@ -55,7 +68,7 @@ rc_default_mode() {
 # change it, and applies them unless in check mode. $5=h acts on a symlink itself.
 rc_attrs() {
   RC_CH=0
-  if [ "${5-}" = h ]; then rc_stat "$1" || return 0; else rc_stat "$1" L || return 0; fi
+  if [ "${5-}" = h ]; then rc_stat_fresh "$1" || return 0; else rc_stat_fresh "$1" L || return 0; fi
   if [ -n "$3" ]; then
     case $3 in *[!0-9]*) [ "$3" = "$S_user" ] ;; *) [ "$3" = "$S_uid" ] ;; esac || {
       RC_CH=1
@@ -91,15 +104,17 @@ rc_attrs() {
         } ;;
     esac
   fi
+  # Nothing applied: what was read is still the file's, for rc_attr_json to reuse.
+  if [ "$RC_CH" = 0 ]; then rc_fresh; else RC_FRESH=; fi
   return 0
 }
 # The attributes of $1 as JSON members (mode, owner, group, uid, gid, size), in RC_AJ.
 rc_attr_json() {
   RC_AJ=
-  rc_stat "$1" "${2-L}" || return 0
+  rc_stat_fresh "$1" "${2-L}" || return 0
   rc_attr_json_stated
 }
-# As rc_attr_json, from the S_* values the last rc_stat left (when nothing changed since).
+# As rc_attr_json, from the S_* values the last rc_stat left.
 rc_attr_json_stated() {
   rc_json_str "$S_user"; RC_AJ="\"owner\":$J"
   rc_json_str "$S_group"; RC_AJ="$RC_AJ,\"group\":$J"

@@ -1,11 +1,19 @@
-# lineinfile: the edit is one awk pass over the file (patterns arrive as POSIX EREs, translated
-# from Python syntax on the controller, and reach awk through the environment, unescaped).
+# lineinfile: one awk pass over the file decides and a second writes only a change (patterns
+# arrive as POSIX EREs, translated from Python syntax on the controller, and reach awk through
+# the environment, unescaped).
 RC_AWK='
 function ins(p, s,    j) { for (j = m; j >= p; j--) { O[j + 1] = O[j]; E[j + 1] = E[j] } O[p] = s; E[p] = 1; m++ }
 function hit(s) { return hasrx ? (s ~ rx) : (index(s, ss) > 0) }
-{ O[NR] = $0; E[NR] = 1 }
+{ O[NR] = $0; E[NR] = 1; nb += length($0) + 1 }
 END {
-  m = NR; if (m > 0 && ENVIRON["NOEOL"] == "1") E[m] = 0
+  # A last line without its newline reads one byte more than the file has.
+  m = NR; noeol = ENVIRON["NOEOL"] ""
+  if (noeol == "") {
+    if (m == 0 || nb == ENVIRON["SIZE"] + 0) noeol = "0"
+    else if (nb == ENVIRON["SIZE"] + 1) noeol = "1"
+    else { printf "?"; exit }
+  }
+  if (m > 0 && noeol == "1") E[m] = 0
   rx = ENVIRON["RX"]; ss = ENVIRON["SS"]; line = ENVIRON["LINE"]
   hasrx = ENVIRON["HASRX"] == "1"; hasss = ENVIRON["HASSS"] == "1"; fm = ENVIRON["FM"] == "1"
   ia = ENVIRON["IA"]; ib = ENVIRON["IB"]; br = ENVIRON["BR"] == "1"
@@ -42,7 +50,7 @@ END {
     for (i = 1; i <= m; i++) printf "%s%s", O[i], (E[i] ? "\n" : "") > out
     close(out)
   }
-  printf "%d %d %s", ch, found, msg
+  printf "%s %d %d %s", noeol, ch, found, msg
 }'
 P=$A_path
 if [ -L "$P" ]; then P=$(readlink -f -- "$P") || rc_fail "cannot resolve the symlink $A_path"; fi
@@ -55,8 +63,9 @@ if [ "$EXISTS" = 0 ]; then
   [ "${A_create-0}" = 1 ] || rc_fail "Destination $P does not exist !" ',"rc":257'
   if [ ! -d "$DIR" ] && [ "$RC_CHECK" = 0 ]; then mkdir -p -- "$DIR" || rc_fail "cannot create the directory $DIR"; fi
 fi
-NOEOL=0
-[ "$EXISTS" = 1 ] && [ -n "$(tail -c 1 -- "$P")" ] && NOEOL=1
+# The size lets awk tell whether the last line has its newline (and rc_attrs reuses the stat).
+SIZE=0; NOEOL=
+[ "$EXISTS" = 0 ] || { rc_stat "$P" L && SIZE=$S_size; }
 NEWL=
 if [ "${A_backrefs-0}" = 1 ] && [ "$ST" = present ] && [ "$EXISTS" = 1 ]; then
   # awk has no capture groups: sed expands the template on the line awk will pick.
@@ -70,25 +79,37 @@ if [ "${A_backrefs-0}" = 1 ] && [ "$ST" = present ] && [ "$EXISTS" = 1 ]; then
     NEWL=$(printf '%s\n' "$ML" | LC_ALL=C sed -E -e "s$D$A_regexp$D$C1$A_line$C1$D" -e "s$D^[^$C1]*$C1$D$D" -e "s$D$C1[^$C1]*\$$D$D")
   fi
 fi
+# One pass decides; only a change writes the new content, in a second pass.
+edit_pass() {
+  RES=$(LC_ALL=C NOEOL=$NOEOL SIZE=$SIZE RX="${A_regexp-}" SS="${A_search_string-}" \
+    LINE="${A_line-}" HASRX=${A_regexp+1} HASSS=${A_search_string+1} FM="${A_firstmatch-0}" \
+    IA="${A_insertafter-}" IB="${A_insertbefore-}" BR="${A_backrefs-0}" NEWL=$NEWL ST=$ST \
+    OUT=$OUT awk "$RC_AWK" "$IN") || rc_fail "awk failed to edit $P"
+}
 OUT=
-if [ "$RC_CHECK" = 1 ] && [ "$RC_DIFF" = 1 ]; then
+edit_pass
+if [ "$RES" = "?" ]; then
+  # Bytes awk could not count (NUL): ask the file's last byte instead.
+  NOEOL=0; [ -n "$(tail -c 1 -- "$P")" ] && NOEOL=1
+  edit_pass
+fi
+NOEOL=${RES%% *}; RES=${RES#* }
+CH=${RES%% *}; RES=${RES#* }; FOUND=${RES%% *}; MSG=${RES#* }
+if [ "$CH" = 1 ] && [ "$RC_CHECK" = 1 ] && [ "$RC_DIFF" = 1 ]; then
   # Check mode changes nothing on the target, so the would-be content goes to a scratch file.
   OUT=$(mktemp) || rc_fail "cannot create a temporary file"
-  trap 'rm -f -- "$OUT"' EXIT
-elif [ "$RC_CHECK" = 0 ]; then
+elif [ "$CH" = 1 ] && [ "$RC_CHECK" = 0 ]; then
   [ -d "$DIR" ] || rc_fail "Destination directory $DIR does not exist"
   OUT=$(mktemp "$DIR/.rconf.XXXXXX") || rc_fail "cannot create a temporary file in $DIR"
-  trap 'rm -f -- "$OUT"' EXIT
 fi
-RES=$(LC_ALL=C NOEOL=$NOEOL RX="${A_regexp-}" SS="${A_search_string-}" LINE="${A_line-}" \
-  HASRX=${A_regexp+1} HASSS=${A_search_string+1} FM="${A_firstmatch-0}" IA="${A_insertafter-}" \
-  IB="${A_insertbefore-}" BR="${A_backrefs-0}" NEWL=$NEWL ST=$ST OUT=$OUT awk "$RC_AWK" "$IN") \
-  || rc_fail "awk failed to edit $P"
-CH=${RES%% *}; RES=${RES#* }; FOUND=${RES%% *}; MSG=${RES#* }
+if [ -n "$OUT" ]; then
+  trap 'rm -f -- "$OUT"' EXIT
+  edit_pass
+fi
 if [ "$ST" = absent ]; then EXTRA=",\"found\":$FOUND"; fi
 if [ "$RC_DIFF" = 1 ] && [ "$CH" = 1 ]; then
   RC_BL=0
-  if [ "$EXISTS" = 1 ]; then rc_stat "$P" L; RC_BL=$S_size; fi
+  [ "$EXISTS" = 0 ] || RC_BL=$SIZE
   if [ "$RC_BL" -le 104448 ]; then
     [ "$EXISTS" = 0 ] || cat -- "$P"
     cat -- "$OUT"
@@ -111,6 +132,8 @@ if [ "$CH" = 1 ] && [ "$RC_CHECK" = 0 ]; then
   RC_CH=0
 else
   [ -z "$OUT" ] || rm -f -- "$OUT"
+  # Nothing written: the stat taken before the edit is still the file's.
+  [ "$CH" = 1 ] || rc_fresh
   if [ "$EXISTS" = 1 ]; then rc_attrs "$P" "${A_mode-}" "${A_owner-}" "${A_group-}"; else RC_CH=0; fi
 fi
 if [ "$RC_CH" = 1 ]; then
@@ -118,4 +141,5 @@ if [ "$RC_CH" = 1 ]; then
   else MSG="ownership, perms or SE linux context changed"; CH=1; fi
 fi
 rc_json_str "$MSG"
-rc_out "{\"changed\":$( [ "$CH" = 1 ] && echo true || echo false),\"msg\":$J$EXTRA}"
+rc_tf_set "$CH"
+rc_out "{\"changed\":$TF,\"msg\":$J$EXTRA}"

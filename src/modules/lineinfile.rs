@@ -206,6 +206,28 @@ mod tests {
     }
 
     #[test]
+    fn a_matching_last_line_without_its_newline_gets_one() {
+        let (r, c, again) = case(
+            Some("a=1\nport=80"),
+            json!({"regexp": "^port=", "line": "port=80"}),
+        );
+        assert_eq!(c.unwrap(), "a=1\nport=80\n");
+        assert_eq!(r.msg.unwrap(), "line replaced");
+        assert!(!again.changed, "{again:?}");
+    }
+
+    #[test]
+    fn a_file_with_nul_bytes_keeps_them_and_its_missing_newline_is_still_seen() {
+        let (r, c, again) = case(
+            Some("bin\0ary\nport=80"),
+            json!({"regexp": "^port=", "line": "port=80"}),
+        );
+        assert!(r.changed, "{r:?}");
+        assert_eq!(c.unwrap(), "bin\0ary\nport=80\n");
+        assert!(!again.changed, "{again:?}");
+    }
+
+    #[test]
     fn existing_identical_line_is_no_change() {
         let (r, c, _) = case(Some("keep\nhello world\n"), json!({"line": "hello world"}));
         assert!(!r.changed);
