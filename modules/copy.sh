@@ -1,5 +1,6 @@
-# copy / template: makes A_dest hold the bytes on stdin (sha1 A_checksum), atomically, then sets
-# mode/owner/group. Payload: the old content when diffing. The controller adds src and checksum.
+# copy / template: makes A_dest hold the bytes on stdin (sha1 A_checksum; small text is compared
+# in the shell), atomically, then sets mode/owner/group. Payload: the old content when diffing.
+# The controller adds src and checksum.
 D=$A_dest
 MODE=${A_mode-}; OWN=${A_owner-}; GRP=${A_group-}
 if [ -d "$D" ]; then
@@ -12,13 +13,23 @@ rc_json_str "$D"; J_DEST=$J
 DIR=${D%/*}; [ "$DIR" = "$D" ] && DIR=.; [ -n "$DIR" ] || DIR=/
 [ -d "$DIR" ] || { rc_fail "Destination directory $DIR does not exist"; }
 EXISTS=0; SAME=0; KNOWN=0; CH=0; EXTRA=
+# Small text (A_small is its size in bytes): held in the shell, compared and written from there.
+SMALL=${A_small-}
+if [ -n "$SMALL" ]; then rc_read_all; NEW=$RC_TXT; fi
 if [ -e "$D" ]; then
   EXISTS=1
   if [ "${A_force-1}" = 0 ]; then
     rc_attr_json "$D"
     rc_out "{\"changed\":false,\"dest\":$J_DEST,\"state\":\"file\",$RC_AJ,\"msg\":\"file already exists\"}"; exit 0
   fi
-  if command -v sha1sum > /dev/null 2>&1; then
+  if [ -n "$SMALL" ] && [ -r "$D" ]; then
+    KNOWN=1
+    if rc_stat "$D" L && [ "$S_size" = "$SMALL" ]; then
+      rc_read_all < "$D"
+      # Equal: nothing touches the file until rc_attrs, which may reuse the stat.
+      [ "$RC_TXT" = "$NEW" ] && SAME=1 && rc_fresh
+    fi
+  elif command -v sha1sum > /dev/null 2>&1; then
     RC_SUM=$(sha1sum < "$D") || { rc_fail "cannot read $D"; }
     KNOWN=1
     [ "${RC_SUM%% *}" = "$A_checksum" ] && SAME=1
@@ -34,7 +45,8 @@ fi
 if [ "$SAME" = 0 ] && [ "$RC_CHECK" = 0 ]; then
   TMP=$(mktemp "$DIR/.rconf.XXXXXX") || { rc_fail "cannot create a temporary file in $DIR"; }
   trap 'rm -f -- "$TMP"' EXIT
-  cat > "$TMP" || rc_fail "cannot write the new content of $D"
+  if [ -n "$SMALL" ]; then printf '%s' "$NEW" > "$TMP"; else cat > "$TMP"; fi ||
+    rc_fail "cannot write the new content of $D"
   if [ "$KNOWN" = 0 ] && [ "$EXISTS" = 1 ] && cmp -s "$TMP" "$D"; then
     SAME=1; rm -f -- "$TMP"
   fi

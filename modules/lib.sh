@@ -145,6 +145,14 @@ $1
 RC_EOF
   J="[$RC_JL]"
 }
+# Sets RC_TXT to all of stdin without starting a program. Only for small text: `read` takes a
+# system call per byte and cannot hold a NUL byte.
+rc_read_all() {
+  RC_TXT=
+  while IFS= read -r RC_LN; do RC_TXT="$RC_TXT$RC_LN
+"; done
+  RC_TXT=$RC_TXT$RC_LN
+}
 # Prints true when $1 is 1, else false (for JSON booleans).
 rc_tf() { if [ "$1" = 1 ]; then echo true; else echo false; fi; }
 # Sets TF to true when $1 is 1, else false: rc_tf without a subshell.
