@@ -32,6 +32,7 @@ fn main() {
                 && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
         )
         .init();
+    raise_open_files_limit();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -56,4 +57,25 @@ fn main() {
         }
     });
     std::process::exit(code);
+}
+
+/// Each host keeps one SSH connection open for the whole run, so a soft limit of 1024 open
+/// files would stop a run at about a thousand hosts: lift it towards the hard limit. Capped,
+/// because some programs a run starts walk every possible descriptor when they start.
+fn raise_open_files_limit() {
+    const ENOUGH: libc::rlim_t = 1 << 16;
+    let mut lim = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: both calls only read or write the struct they are given.
+    unsafe {
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) == 0 {
+            let want = lim.rlim_max.min(ENOUGH);
+            if lim.rlim_cur < want {
+                lim.rlim_cur = want;
+                libc::setrlimit(libc::RLIMIT_NOFILE, &lim);
+            }
+        }
+    }
 }

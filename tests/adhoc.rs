@@ -2,7 +2,7 @@
 
 mod common;
 
-use std::process::Output;
+use std::process::{Command, Output};
 
 use common::Fleet;
 use serde_json::Value;
@@ -232,4 +232,28 @@ fn run_streams_json_lines_with_output_jsonl() {
     assert_eq!(result["task"], "Say");
     assert_eq!(result["result"]["stdout"], "hi");
     assert_eq!(events.last().unwrap()["event"], "recap");
+}
+
+#[test]
+fn more_hosts_than_the_soft_open_files_limit_all_connect() {
+    // Every host keeps its connection for the whole run; a soft limit of 64 open files would
+    // leave the last hosts unreachable ("Too many open files") unless rconf lifts it.
+    let fleet = Fleet::start(70);
+    let inventory = fleet.write_inventory();
+    let probe = fleet.rconf();
+    let mut cmd = Command::new("sh");
+    cmd.args(["-c", "ulimit -S -n 64 && exec \"$0\" \"$@\""])
+        .arg(probe.get_program())
+        .args(["sh", "all", "-i"])
+        .arg(&inventory)
+        .args(["--", "true"])
+        .env("HOME", &fleet.home)
+        .env_remove("SSH_AUTH_SOCK");
+    let out = cmd.output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(
+        stdout(&out).starts_with("h[1-70] (70) | CHANGED | rc=0"),
+        "{}",
+        text(&out)
+    );
 }
