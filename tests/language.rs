@@ -605,7 +605,7 @@ fn wait_for_connection_rides_out_a_host_that_stops_answering() {
         }
         false
     });
-    let out = lab.run(&playbook, &["--connect-timeout", "2"]);
+    let out = lab.run(&playbook, &["-T", "2"]);
     assert!(watcher.join().unwrap(), "the host was never frozen");
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert_eq!(lab.read("back"), "back\n");

@@ -93,7 +93,7 @@ fn sudo_with_the_right_password_from_a_file_or_a_variable() {
 fn wrong_or_missing_sudo_password_fails_the_task_promptly_with_a_reason() {
     let Some(host) = host() else { return };
     let inv = inventory(&host, "ansible_become_password=wrong");
-    let (out, took) = run(&host, &inv, &["--timeout", "60"]);
+    let (out, took) = run(&host, &inv, &["--task-timeout", "60"]);
     let all = text(&out);
     assert_eq!(out.status.code(), Some(2), "{all}");
     assert!(

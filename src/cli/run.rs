@@ -97,12 +97,18 @@ pub struct CommonArgs {
     /// Private key file used when the inventory does not name one.
     #[arg(long, value_name = "FILE")]
     pub private_key: Option<PathBuf>,
-    /// Seconds allowed to connect and authenticate to a host.
-    #[arg(long, default_value_t = 10, value_name = "SECONDS")]
+    /// Seconds allowed to connect and authenticate to a host (Ansible's -T/--timeout).
+    #[arg(
+        short = 'T',
+        long = "timeout",
+        visible_alias = "connect-timeout",
+        default_value_t = 10,
+        value_name = "SECONDS"
+    )]
     pub connect_timeout: u64,
     /// Seconds a single task may run on a host before it fails (default: no limit).
     #[arg(long, value_name = "SECONDS")]
-    pub timeout: Option<u64>,
+    pub task_timeout: Option<u64>,
     /// Host key verification against ~/.ssh/known_hosts.
     #[arg(long, value_enum, default_value_t = HostKeyChecking::Yes, value_name = "MODE")]
     pub host_key_checking: HostKeyChecking,
@@ -171,7 +177,7 @@ impl CommonArgs {
             extra_vars: parse_extra_vars(&self.extra_vars)?,
             check: self.check,
             diff: self.diff,
-            task_timeout: self.timeout.map(Duration::from_secs),
+            task_timeout: self.task_timeout.map(Duration::from_secs),
             connect: ConnectDefaults {
                 user: self.user.clone(),
                 private_key: self.private_key.clone(),
