@@ -9,6 +9,7 @@ import signal
 import socket
 import subprocess
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 SSHD = "/usr/sbin/sshd"
 
@@ -96,10 +97,11 @@ class Fleet:
                 }
             )
 
-    def start(self, record=False):
-        """Starts every sshd; with `record`, sessions run through the recorder."""
-        for h in self.hosts:
-            self._spawn(h, record)
+    def start(self, record=False, workers=1):
+        """Starts every sshd (`workers` at a time); with `record`, sessions run through the
+        recorder."""
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            list(pool.map(lambda h: self._spawn(h, record), self.hosts))
         with open(os.path.join(self.home, ".ssh", "known_hosts"), "w") as f:
             for h in self.hosts:
                 f.write(f"[{h['address']}]:{h['port']} {h['host_key']}\n")

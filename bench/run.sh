@@ -4,6 +4,7 @@
 #   bench/run.sh --hosts 200 --reps 1  # any option of bench/bench.py
 #   bench/run.sh --compare             # also ansible-core and pyinfra (venv from PyPI, once)
 #   bench/run.sh --quick               # N=3, one repetition (what tests/bench_smoke.rs runs)
+#   bench/run.sh --scale               # scale simulation: 1000 hosts (bench/scale.py --help)
 # Needs root and OpenSSH's sshd and ssh (tests/run.sh installs them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,8 +15,10 @@ venv=${RCONF_BENCH_VENV:-$HOME/.cache/rconf-bench-venv}
 
 args=()
 compare=0
+scale=0
 for a in "$@"; do
   case "$a" in
+    --scale) scale=1 ;;
     --quick) args+=(--hosts 3 --reps 1) ;;
     --compare) compare=1; args+=(--compare --venv "$venv") ;;
     *) args+=("$a") ;;
@@ -29,5 +32,8 @@ if [ "$compare" = 1 ] && [ ! -x "$venv/bin/ansible-playbook" ]; then
 fi
 
 cargo build --release --locked --bin rconf --example russh_limit >&2
+if [ "$scale" = 1 ]; then
+  exec python3 bench/scale.py --rconf "$target/release/rconf" "${args[@]}"
+fi
 exec python3 bench/bench.py --rconf "$target/release/rconf" \
   --limit "$target/release/examples/russh_limit" "${args[@]}"

@@ -90,3 +90,33 @@ fn quick_benchmark_prints_a_table_for_every_workload_and_tool() {
         serde_json::from_slice(&std::fs::read(json.path()).unwrap()).unwrap();
     assert_eq!(doc.as_array().map(Vec::len), Some(18), "JSON rows");
 }
+
+#[test]
+fn quick_scale_simulation_reports_every_size_and_the_growth_per_host() {
+    let out = Command::new("python3")
+        .arg(Path::new(REPO).join("bench/scale.py"))
+        .args(["--hosts", "2,4", "--forks", "2", "--rconf"])
+        .arg(env!("CARGO_BIN_EXE_rconf"))
+        .output()
+        .expect("cannot run python3 bench/scale.py");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "scale failed:\n{stdout}\n{stderr}");
+    let rows: Vec<Vec<&str>> = stdout
+        .lines()
+        .filter(|l| l.starts_with("| ") && !l.starts_with("| hosts"))
+        .map(|l| l.trim_matches('|').split('|').map(str::trim).collect())
+        .collect();
+    // 2 sizes x (W1 first, W1 second, W3).
+    assert_eq!(rows.len(), 6, "rows:\n{stdout}");
+    for row in &rows {
+        let hosts: usize = row[0].parse().unwrap();
+        let fds: usize = row[8].parse().unwrap_or_else(|_| panic!("fds in {row:?}"));
+        // One connection per host at least, plus the process's own descriptors.
+        assert!(fds > hosts, "peak descriptors in {row:?}");
+    }
+    assert!(
+        stdout.contains("W1 second run, forks 2, 2 -> 4 hosts:"),
+        "no growth line:\n{stdout}"
+    );
+}
