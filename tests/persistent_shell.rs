@@ -111,10 +111,13 @@ fn a_timed_out_task_ends_the_shell_and_the_next_task_gets_a_new_one() {
     let out_dir = fleet.dir.path().join("out");
     std::fs::create_dir_all(&out_dir).unwrap();
     let playbook = fleet.dir.path().join("timeout.yml");
+    // A duration no other process on the machine uses, so that the check below finds this
+    // test's command even when killing its shell left it orphaned, and nothing else.
+    let nap = format!("sleep 29.{:03}", std::process::id() % 1000);
     std::fs::write(
         &playbook,
         format!(
-            "- hosts: all_hosts\n  gather_facts: no\n  tasks:\n    - command: sleep 30\n      timeout: 1\n      ignore_errors: true\n    - copy: {{content: \"after\\n\", dest: {}/after}}\n    - command: echo still fine\n      register: fine\n    - copy: {{content: \"{{{{ fine.stdout }}}}\\n\", dest: {}/fine}}\n",
+            "- hosts: all_hosts\n  gather_facts: no\n  tasks:\n    - command: {nap}\n      timeout: 1\n      ignore_errors: true\n    - copy: {{content: \"after\\n\", dest: {}/after}}\n    - command: echo still fine\n      register: fine\n    - copy: {{content: \"{{{{ fine.stdout }}}}\\n\", dest: {}/fine}}\n",
             out_dir.display(),
             out_dir.display()
         ),
@@ -143,12 +146,12 @@ fn a_timed_out_task_ends_the_shell_and_the_next_task_gets_a_new_one() {
     );
     // The sleeping command was killed with its shell, not left running.
     let ps = std::process::Command::new("pgrep")
-        .args(["-f", "^sleep 30$"])
+        .args(["-f", &format!("^{nap}$")])
         .output()
         .unwrap();
     assert!(
         ps.stdout.is_empty(),
-        "sleep 30 still runs: {}",
+        "{nap} still runs: {}",
         String::from_utf8_lossy(&ps.stdout)
     );
 }

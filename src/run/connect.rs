@@ -159,6 +159,52 @@ pub fn plan(
     defaults: &ConnectDefaults,
     remote_user: Option<&str>,
 ) -> Result<Plan, String> {
+    Ok(login(name, get, defaults, remote_user)?.plan(defaults))
+}
+
+/// What the variables ask for, before the SSH config resolves it.
+pub enum Login {
+    Local,
+    Ssh(Box<Explicit>),
+}
+
+impl Login {
+    /// Tells logins apart the way OpenSSH's ControlPath `%C` does (host, port, user): a task
+    /// whose login differs from the open connection's (another play's `remote_user`, say)
+    /// needs a connection of its own.
+    pub fn key(&self) -> String {
+        match self {
+            Login::Local => "local".into(),
+            Login::Ssh(e) => format!(
+                "{:?}@{}:{:?}",
+                e.user,
+                e.host.as_deref().unwrap_or(&e.name),
+                e.port
+            ),
+        }
+    }
+
+    pub fn plan(self, defaults: &ConnectDefaults) -> Plan {
+        match self {
+            Login::Local => Plan::Local,
+            Login::Ssh(explicit) => {
+                let (spec, warnings) = resolve(&explicit, &defaults.ssh_config);
+                for w in warnings {
+                    tracing::warn!("host `{}`: {w}", explicit.name);
+                }
+                Plan::Ssh(Box::new(spec))
+            }
+        }
+    }
+}
+
+/// The login the variables of `name` describe.
+pub fn login(
+    name: &str,
+    get: &dyn Fn(&str) -> Option<Value>,
+    defaults: &ConnectDefaults,
+    remote_user: Option<&str>,
+) -> Result<Login, String> {
     let text = |key: &str| {
         get(key).and_then(|v| match v {
             Value::String(s) => Some(s),
@@ -168,7 +214,7 @@ pub fn plan(
     };
     let connection = text("ansible_connection").unwrap_or_else(|| "ssh".into());
     match connection.as_str() {
-        "local" => return Ok(Plan::Local),
+        "local" => return Ok(Login::Local),
         "ssh" | "smart" | "paramiko" | "ansible.builtin.ssh" | "ansible.legacy.ssh" => {}
         other => {
             return Err(format!(
@@ -227,11 +273,7 @@ pub fn plan(
         default_policy: defaults.host_key_policy,
         ssh_args,
     };
-    let (spec, warnings) = resolve(&explicit, &defaults.ssh_config);
-    for w in warnings {
-        tracing::warn!("host `{name}`: {w}");
-    }
-    Ok(Plan::Ssh(Box::new(spec)))
+    Ok(Login::Ssh(Box::new(explicit)))
 }
 
 fn expand_home(p: &str) -> PathBuf {

@@ -275,16 +275,14 @@ async fn delegated_connection(
     }
 }
 
-/// The host's connection, opened on first use and kept for the rest of the run.
+/// The host's connection for the task's login, opened on first use and kept for the rest of
+/// the run; a different login (another play's `remote_user`) gets a connection of its own.
 async fn connection(
     state: &mut HostState,
     scope: &JValue,
     shared: &super::Shared,
     remote_user: Option<&str>,
 ) -> Result<Arc<Connection>, TaskResult> {
-    if let Some(c) = &state.conn {
-        return Ok(c.clone());
-    }
     let get = |key: &str| {
         scope
             .get_attr(key)
@@ -292,12 +290,26 @@ async fn connection(
             .filter(|v| !v.is_undefined())
             .and_then(|v| from_jinja(&v).ok())
     };
-    let plan = connect::plan(&state.name, &get, &shared.connect, remote_user)
+    let login = connect::login(&state.name, &get, &shared.connect, remote_user)
         .map_err(TaskResult::failed)?;
-    match connect::open(plan).await {
+    let key = login.key();
+    if let Some((k, c)) = &state.conn
+        && *k == key
+    {
+        return Ok(c.clone());
+    }
+    if let Some(i) = state.other_conns.iter().position(|(k, _)| *k == key) {
+        let (k, c) = state.other_conns.swap_remove(i);
+        let conn = c.clone();
+        state.other_conns.extend(state.conn.replace((k, c)));
+        return Ok(conn);
+    }
+    match connect::open(login.plan(&shared.connect)).await {
         Ok((conn, took)) => {
             let conn = Arc::new(conn);
-            state.conn = Some(conn.clone());
+            state
+                .other_conns
+                .extend(state.conn.replace((key, conn.clone())));
             state.connect_time = Some(took);
             Ok(conn)
         }

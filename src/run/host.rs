@@ -26,7 +26,11 @@ pub struct HostState {
     pub facts: Layer,
     /// `set_fact` values and registered results.
     pub host_scope: Layer,
-    pub conn: Option<Arc<Connection>>,
+    /// The connection tasks use, with the login it was opened for (`connect::Login::key`).
+    pub conn: Option<(String, Arc<Connection>)>,
+    /// Connections opened earlier for other logins (another play's `remote_user`), kept for
+    /// when a task asks for that login again.
+    pub other_conns: Vec<(String, Arc<Connection>)>,
     /// How long opening the connection took; taken (and reported) once.
     pub connect_time: Option<Duration>,
     /// Failed in this play: no more tasks run on it (handlers neither).
@@ -47,6 +51,7 @@ impl HostState {
             facts: Layer::new(),
             host_scope: Layer::new(),
             conn: None,
+            other_conns: Vec::new(),
             connect_time: None,
             failed: false,
             unreachable: false,

@@ -300,8 +300,10 @@ pub async fn run(
     }
     reporter.event(&Event::Recap { stats: &stats });
     for (_, s) in states {
-        if let Some(conn) = s.conn.and_then(|c| Arc::try_unwrap(c).ok()) {
-            conn.close().await;
+        for (_, c) in s.conn.into_iter().chain(s.other_conns) {
+            if let Ok(conn) = Arc::try_unwrap(c) {
+                conn.close().await;
+            }
         }
     }
     RunSummary { stats }
