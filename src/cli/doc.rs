@@ -61,6 +61,11 @@ const ABOUT: &[(&str, &str, &str)] = &[
         "- meta: flush_handlers",
     ),
     (
+        "include_tasks",
+        "Runs the tasks of a file: read at load time, or at run time with a loop or a templated name",
+        "- include_tasks: \"{{ item }}.yml\"\n  loop: [users, packages]",
+    ),
+    (
         "include_vars",
         "Loads variables from a YAML or JSON file on the controller",
         "- include_vars: vars/{{ ansible_facts.os_family }}.yml",

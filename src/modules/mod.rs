@@ -21,6 +21,7 @@ pub mod hostname;
 pub mod http;
 #[cfg(test)]
 pub(crate) mod http_test_server;
+pub mod include_tasks;
 pub mod include_vars;
 pub mod kv;
 pub mod lineinfile;
@@ -158,6 +159,7 @@ pub static BUILTINS: &[&dyn Module] = &[
     &unarchive::Unarchive,
     &git::Git,
     &mount::Mount,
+    &include_tasks::IncludeTasks,
 ];
 
 /// Finds a module by the name a task uses (`copy`, `ansible.builtin.copy`,

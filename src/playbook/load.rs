@@ -38,14 +38,7 @@ pub fn load(path: &Path, options: &LoadOptions) -> Result<Playbook, Error> {
     if let Some(env) = std::env::var_os("ANSIBLE_ROLES_PATH") {
         roles_path.extend(std::env::split_paths(&env));
     }
-    let mut loader = Loader {
-        file: path.to_path_buf(),
-        diags: Vec::new(),
-        playbook_dir: dir.clone(),
-        roles_path,
-        roles_seen: Vec::new(),
-        role_handlers: TaskList::default(),
-    };
+    let mut loader = Loader::new(path.to_path_buf(), dir.clone(), roles_path);
     let mut plays = Vec::new();
     loader.plays(&root, 0, &mut plays);
     if !loader.diags.is_empty() {
@@ -71,6 +64,17 @@ pub(super) struct Loader {
 }
 
 impl Loader {
+    pub(super) fn new(file: PathBuf, playbook_dir: PathBuf, roles_path: Vec<PathBuf>) -> Loader {
+        Loader {
+            file,
+            diags: Vec::new(),
+            playbook_dir,
+            roles_path,
+            roles_seen: Vec::new(),
+            role_handlers: TaskList::default(),
+        }
+    }
+
     pub(super) fn loc(&self, n: &Node) -> Location {
         n.location(&self.file)
     }

@@ -2,12 +2,15 @@
 //! YAML. Static composition (roles, `import_*`, static `include_tasks`) is resolved at load
 //! time; nothing is templated until the runner renders it for a host.
 
+mod dynamic;
 mod keywords;
 mod load;
 pub mod node;
 mod roles;
 mod tasks;
 mod values;
+
+pub use dynamic::DynamicInclude;
 
 pub use values::is_identifier;
 
@@ -207,6 +210,8 @@ pub struct Task {
     /// `become*`, `timeout`, `remote_user`, with the enclosing blocks' and play's filled in.
     pub connection: ConnectionKeywords,
     pub location: Location,
+    /// For an `include_tasks` resolved at run time: how to load the file it names.
+    pub include: Option<Arc<DynamicInclude>>,
 }
 
 /// Where a task's loop items come from.
@@ -261,6 +266,7 @@ impl Task {
             role: None,
             connection: ConnectionKeywords::default(),
             location,
+            include: None,
         }
     }
 

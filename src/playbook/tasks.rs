@@ -11,7 +11,9 @@ use serde_json::Value;
 use super::keywords::{BLOCK_KEYS, INCLUDE_KEYS, NOT_YET, did_you_mean, inherited_keys, task_keys};
 use super::load::Loader;
 use super::node::{Node, NodeValue};
-use super::{Block, ConnectionKeywords, LoopSource, Part, Retry, Role, Task, TaskList};
+use super::{
+    Block, ConnectionKeywords, DynamicInclude, LoopSource, Part, Retry, Role, Task, TaskList,
+};
 use crate::modules::{self, BUILTINS};
 use crate::template::Templar;
 
@@ -161,6 +163,12 @@ impl Loader {
     ) {
         let key = key_node.key_text();
         let key = key.trim_start_matches("ansible.builtin.");
+        // As in Ansible, `include_tasks` is resolved while the play runs (handlers aside,
+        // whose lists are fixed): its `when` is checked once, it may loop, its file name may
+        // be a template.
+        if key == "include_tasks" && !handler {
+            return self.dynamic_include(n, value, inh, list, block);
+        }
         for (k, _) in n.as_map().unwrap_or_default() {
             let name = k.key_text();
             if name == key
@@ -252,7 +260,61 @@ impl Loader {
         }
     }
 
-    fn find_task_file(&self, file: &str, inh: &Inherit) -> Option<PathBuf> {
+    /// A run-time `include_tasks`: a task of its own (its `when`, loop and `tags` are its
+    /// alone), carrying what loading the file later needs. A file name known now is read now
+    /// too, so that its mistakes are reported before any host is contacted.
+    fn dynamic_include(
+        &mut self,
+        n: &Node,
+        value: &Node,
+        inh: &Inherit,
+        list: &mut TaskList,
+        block: Option<(usize, Part)>,
+    ) {
+        if inh.depth >= MAX_INCLUDE_DEPTH {
+            self.err(n, format!("`include_tasks` nests more than {MAX_INCLUDE_DEPTH} levels deep (does a file include itself?)"));
+            return;
+        }
+        let Some(mut task) = self.task(n, false, inh) else {
+            return;
+        };
+        let mut inner = self.inherit(n, inh);
+        inner.when = inh.when.clone();
+        inner.tags = inh.tags.clone();
+        inner.depth += 1;
+        let file = match &value.value {
+            NodeValue::Str(s) => Some(s.clone()),
+            NodeValue::Map(_) => value
+                .get("file")
+                .and_then(|f| f.as_str())
+                .map(str::to_string),
+            _ => None,
+        };
+        if let Some(file) = file.filter(|f| !Templar::is_template(f)) {
+            match self.find_task_file(&file, inh) {
+                None => self.err(value, format!("`include_tasks`: task file `{file}` not found (looked beside the including file and the playbook)")),
+                Some(path) => {
+                    if let Some(root) = self.read_yaml(&path, value) {
+                        let saved = std::mem::replace(&mut self.file, path.clone());
+                        let mut checked = inner.clone();
+                        checked.base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+                        self.task_list(&root, "include_tasks", false, &checked, &mut TaskList::default(), None);
+                        self.file = saved;
+                    }
+                }
+            }
+        }
+        task.include = Some(Arc::new(DynamicInclude {
+            inherit: inner,
+            playbook_dir: self.playbook_dir.clone(),
+            roles_path: self.roles_path.clone(),
+            file: self.file.clone(),
+        }));
+        task.block = block;
+        list.tasks.push(task);
+    }
+
+    pub(super) fn find_task_file(&self, file: &str, inh: &Inherit) -> Option<PathBuf> {
         let mut candidates = vec![inh.base_dir.join(file)];
         if let Some(role) = &inh.role {
             candidates.push(role.dir.join("tasks").join(file));
@@ -423,6 +485,7 @@ impl Loader {
             role: own.role,
             connection: own.connection,
             location: self.loc(n),
+            include: None,
         })
     }
 

@@ -189,6 +189,15 @@ fn head(status: Status, host: &str) -> String {
     }
 }
 
+/// As `head`, but a run-time `include_tasks` says which file it included, as Ansible does.
+fn head_of(result: &TaskResult, status: Status, host: &str) -> String {
+    use crate::modules::include_tasks::INCLUDE_KEY;
+    match result.data.get(INCLUDE_KEY).and_then(Value::as_str) {
+        Some(file) if status == Status::Ok => format!("included: {file} for {host}"),
+        _ => head(status, host),
+    }
+}
+
 /// `debug` shows only what it was asked to show (`msg`, or the variable), as Ansible does.
 fn debug_view(result: &TaskResult) -> Value {
     let mut m = serde_json::Map::new();
@@ -239,7 +248,7 @@ impl Reporter for Human {
                 if let (false, Some(diff)) = (*no_log, result.data.get("diff")) {
                     self.print_diff(diff);
                 }
-                let mut text = format!("{} => (item={label})", head(status, host));
+                let mut text = format!("{} => (item={label})", head_of(result, status, host));
                 if let Some(d) = self.details(result, status, *no_log) {
                     text = format!("{text} => {d}");
                 }
@@ -264,7 +273,7 @@ impl Reporter for Human {
                     if let (false, Some(diff)) = (*no_log, result.data.get("diff")) {
                         self.print_diff(diff);
                     }
-                    let mut text = head(*status, host);
+                    let mut text = head_of(result, *status, host);
                     if let Some(d) = self.details(result, *status, *no_log) {
                         text = format!("{text} => {d}");
                     }

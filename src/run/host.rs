@@ -93,6 +93,8 @@ pub struct TaskShared {
     pub play_vars: Arc<Layer>,
     /// Magic variables common to all hosts: `groups`, `hostvars`, `play_hosts`, ...
     pub magic: Arc<Layer>,
+    /// The loop variables of the run-time `include_tasks` the task was included by.
+    pub include_vars: Option<Arc<Layer>>,
 }
 
 /// The finished task on one host.
@@ -107,6 +109,17 @@ pub struct Outcome {
 }
 
 impl Outcome {
+    /// The task failed before running (on the controller), with `msg`.
+    pub fn failed(msg: &str) -> Outcome {
+        Outcome {
+            result: TaskResult::failed(msg),
+            status: Status::Failed,
+            items: Vec::new(),
+            duration: Duration::ZERO,
+            counted: true,
+        }
+    }
+
     /// Nothing happened and nothing is counted (a `meta` task, for instance).
     pub fn ok() -> Outcome {
         Outcome {
@@ -147,8 +160,11 @@ impl TaskShared {
             &self.play_vars,
             &role_vars,
             &state.host_scope,
-            &task_vars,
         ];
+        if let Some(inc) = &self.include_vars {
+            layers.push(inc);
+        }
+        layers.push(&task_vars);
         layers.extend_from_slice(extra);
         layers.push(&self.shared.extra_vars);
         layers.push(&self.magic);

@@ -279,6 +279,7 @@ pub async fn run(
                 force_handlers: opts.force_handlers || play.force_handlers,
                 start_at: start_at.take(),
                 aborted: false,
+                include_vars: None,
             };
             runner.run_batch(&mut states, &mut stats, reporter).await;
             start_at = runner.start_at.take();

@@ -11,6 +11,10 @@ use serde_json::Value;
 use tokio::sync::{Semaphore, mpsc};
 use tokio::task::JoinSet;
 
+mod include;
+
+use include::{Walk, WalkEnd};
+
 use super::flow::{self, Next, Pending};
 use super::host::{self, HostState, Outcome, TaskShared};
 use super::{Shared, TagFilter};
@@ -27,10 +31,12 @@ pub enum Section {
     Handlers,
 }
 
-/// Which task a step runs: one from the play, or one rconf made (fact gathering).
+/// Which task a step runs: one from the play, one from a file an `include_tasks` loaded
+/// while the play runs, or one rconf made (fact gathering).
 #[derive(Clone)]
 enum StepRef {
     Task(Section, usize),
+    Included(Arc<TaskList>, usize),
     Synthetic(Arc<Task>),
 }
 
@@ -51,6 +57,8 @@ pub struct PlayRunner {
     pub start_at: Option<String>,
     /// `any_errors_fatal` or `max_fail_percentage` stopped the play.
     pub aborted: bool,
+    /// The loop variables of the run-time `include_tasks` whose tasks are running.
+    pub include_vars: Option<Arc<Layer>>,
 }
 
 fn list_of(play: &Play, section: Section) -> &TaskList {
@@ -66,6 +74,7 @@ fn task_of<'a>(playbook: &'a Playbook, play: usize, step: &'a StepRef) -> &'a Ta
     match step {
         StepRef::Synthetic(t) => t,
         StepRef::Task(section, i) => &list_of(&playbook.plays[play], *section).tasks[*i],
+        StepRef::Included(list, i) => &list.tasks[*i],
     }
 }
 
@@ -148,13 +157,38 @@ impl PlayRunner {
         stats: &mut StatsMap,
         reporter: &mut dyn Reporter,
     ) -> bool {
+        let hosts = self.active(states, None);
+        match self
+            .walk(Walk::Section(section), hosts, states, stats, reporter)
+            .await
+        {
+            WalkEnd::EndPlay => true,
+            WalkEnd::Aborted => {
+                self.aborted = true;
+                false
+            }
+            WalkEnd::Done(_) => false,
+        }
+    }
+
+    /// Walks `hosts` through a task list with the linear strategy.
+    async fn walk(
+        &mut self,
+        walk: Walk,
+        hosts: Vec<String>,
+        states: &mut States,
+        stats: &mut StatsMap,
+        reporter: &mut dyn Reporter,
+    ) -> WalkEnd {
         let playbook = self.playbook.clone();
-        let list = list_of(&playbook.plays[self.play_index], section);
+        let list = walk.list(&playbook, self.play_index);
+        let nested = matches!(walk, Walk::Included(_));
         let tags = self.shared.tags.clone();
+        let mut failed_here = Vec::new();
         let mut pos: IndexMap<String, (Next, Pending)> = IndexMap::new();
-        for h in self.active(states, None) {
+        for h in hosts {
             let mut pending = Pending::default();
-            let start = self.start_at.clone();
+            let start = if nested { None } else { self.start_at.clone() };
             let next = flow::first(
                 list,
                 &|i| selected(&list.tasks[i], &tags, start.as_deref()),
@@ -172,7 +206,7 @@ impl PlayRunner {
                 })
                 .collect();
             let Some(pc) = live.iter().map(|(_, i)| *i).min() else {
-                return false;
+                return WalkEnd::Done(failed_here);
             };
             let on: Vec<String> = live
                 .into_iter()
@@ -187,7 +221,7 @@ impl PlayRunner {
             {
                 self.start_at = None;
             }
-            let outcomes = if task.module.spec().name == "meta" {
+            let mut outcomes = if task.module.spec().name == "meta" {
                 let cx = self.task_shared(states);
                 let acting: Vec<String> = on
                     .iter()
@@ -204,21 +238,28 @@ impl PlayRunner {
                     self.meta(task, &acting, states, stats, reporter).await
                 };
                 match flow {
-                    MetaFlow::EndPlay => return true,
+                    MetaFlow::EndPlay => return WalkEnd::EndPlay,
                     MetaFlow::Continue => on.iter().map(|h| (h.clone(), Outcome::ok())).collect(),
                 }
             } else if !self.confirm(task).await {
                 on.iter().map(|h| (h.clone(), Outcome::ok())).collect()
             } else {
                 self.run_step(
-                    StepRef::Task(section, pc),
-                    section == Section::Handlers,
+                    walk.step(pc),
+                    walk_is_handlers(&walk),
                     &on,
                     states,
                     reporter,
                 )
                 .await
             };
+            if task.include.is_some()
+                && self
+                    .run_includes(task, &mut outcomes, states, stats, reporter)
+                    .await
+            {
+                return WalkEnd::EndPlay;
+            }
             let mut any_failed = false;
             for (host, outcome) in outcomes {
                 let Some((next, pending)) = pos.get_mut(&host) else {
@@ -232,21 +273,30 @@ impl PlayRunner {
                     &|i| selected(&list.tasks[i], &tags, None),
                     pending,
                 );
-                count(stats, &host, &outcome, failed && a.entered_rescue);
+                // In an included list, a failure nothing here rescues is the include's: the
+                // list it sits in counts it (or rescues it).
+                let handed_up = nested && *next == Next::Failed;
+                count(
+                    stats,
+                    &host,
+                    &outcome,
+                    failed && (a.entered_rescue || handed_up),
+                );
                 if a.rescued {
                     stats.entry(host.clone()).or_default().rescued += 1;
                 }
                 if a.entered_rescue {
                     remember_failure(states, &host, task, &outcome);
                 }
-                if *next == Next::Failed {
+                if handed_up {
+                    failed_here.push((host, outcome.result));
+                } else if *next == Next::Failed {
                     mark_failed(states, &host);
                     any_failed = true;
                 }
             }
             if any_failed && self.failure_stops_play(states) {
-                self.aborted = true;
-                return false;
+                return WalkEnd::Aborted;
             }
         }
     }
@@ -334,6 +384,11 @@ impl PlayRunner {
                             break;
                         }
                         Outcome::ok()
+                    } else if task.include.is_some() {
+                        Outcome::failed(
+                            "`include_tasks` with a loop or a templated file name needs the \
+                             linear strategy in rconf (this play has `strategy: free`)",
+                        )
                     } else {
                         let _permit = limiter.acquire().await;
                         host::run_task(&mut state, task, &cx).await
@@ -452,6 +507,7 @@ impl PlayRunner {
             shared: self.shared.clone(),
             play_vars: self.play_vars.clone(),
             magic: Arc::new(magic),
+            include_vars: self.include_vars.clone(),
         })
     }
 
@@ -715,4 +771,8 @@ fn report(reporter: &mut dyn Reporter, host: &str, task: &Task, outcome: &Outcom
         no_log: task.no_log,
         looped: !outcome.items.is_empty(),
     });
+}
+
+fn walk_is_handlers(walk: &Walk) -> bool {
+    matches!(walk, Walk::Section(Section::Handlers))
 }

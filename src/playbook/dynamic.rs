@@ -1,0 +1,69 @@
+//! `include_tasks` with a loop or a templated file name: the file is known only per host at
+//! run time, so the include keeps what loading it then needs (the keywords its tasks inherit,
+//! where to look), and loads it when the runner asks.
+
+use std::path::{Path, PathBuf};
+
+use super::TaskList;
+use super::load::Loader;
+use super::node;
+use super::tasks::Inherit;
+use crate::error::Error;
+
+pub struct DynamicInclude {
+    /// What the included tasks inherit: enclosing blocks, the include's own `vars` and
+    /// connection keywords (not its `when` and `tags`, which are the include's alone).
+    pub(super) inherit: Inherit,
+    pub(super) playbook_dir: PathBuf,
+    pub(super) roles_path: Vec<PathBuf>,
+    /// The file the include is written in.
+    pub(super) file: PathBuf,
+}
+
+impl std::fmt::Debug for DynamicInclude {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DynamicInclude")
+            .field("file", &self.file)
+            .finish_non_exhaustive()
+    }
+}
+
+impl DynamicInclude {
+    /// Finds `name` as a static include would (beside the including file, in the role, beside
+    /// the playbook) and reads its tasks, checked as strictly as at load time. The error text
+    /// lists every problem with its `file:line:col`.
+    pub fn load(&self, name: &str) -> Result<(PathBuf, TaskList), String> {
+        let mut loader = Loader::new(
+            self.file.clone(),
+            self.playbook_dir.clone(),
+            self.roles_path.clone(),
+        );
+        let Some(path) = loader.find_task_file(name, &self.inherit) else {
+            return Err(format!(
+                "Could not find or access `{name}` (looked beside `{}`{} and the playbook)",
+                self.file.display(),
+                self.inherit
+                    .role
+                    .as_ref()
+                    .map(|r| format!(", in role `{}`", r.name))
+                    .unwrap_or_default()
+            ));
+        };
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
+        let root = node::parse(&path, &text).map_err(|e| describe(&e))?;
+        let mut inner = self.inherit.clone();
+        inner.base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        loader.file = path.clone();
+        let mut list = TaskList::default();
+        loader.task_list(&root, "include_tasks", false, &inner, &mut list, None);
+        if !loader.diags.is_empty() {
+            return Err(describe(&Error::Input(loader.diags)));
+        }
+        Ok((path, list))
+    }
+}
+
+fn describe(e: &Error) -> String {
+    e.to_string().trim_end().to_string()
+}

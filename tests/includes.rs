@@ -1,0 +1,173 @@
+//! `include_tasks` resolved while the play runs, against real sshd hosts: loops over an
+//! include, templated file names, `when` checked once, failures inside reaching the enclosing
+//! block's `rescue`, and mistakes in included files. The expected recaps are what
+//! ansible-playbook 2.19 printed for the same playbooks.
+
+mod common;
+
+use common::{Lab, counts, text};
+
+/// Two hosts whose variables pick different task files and loop items.
+fn lab() -> Lab {
+    let lab = Lab::new(2);
+    std::fs::create_dir_all(lab.dir().join("out")).unwrap();
+    lab.write("host_vars/h1.yml", "kind: web\npkgs: [a, b]\n");
+    lab.write("host_vars/h2.yml", "kind: db\npkgs: [c]\n");
+    lab
+}
+
+#[test]
+fn a_looped_include_with_a_templated_name_runs_each_hosts_file_once_per_item() {
+    let lab = lab();
+    lab.write(
+        "tasks/web.yml",
+        "- copy: {content: \"{{ pkg }} {{ i }}\\n\", dest: \"{{ out }}/{{ inventory_hostname }}.web.{{ pkg }}\"}\n",
+    );
+    lab.write(
+        "tasks/db.yml",
+        "- copy: {content: \"{{ pkg }} {{ i }}\\n\", dest: \"{{ out }}/{{ inventory_hostname }}.db.{{ pkg }}\"}\n\
+         - command: \"true\"\n  changed_when: false\n",
+    );
+    let out = lab.run(
+        r#"
+- hosts: all_hosts
+  gather_facts: no
+  tasks:
+    - include_tasks: "tasks/{{ kind }}.yml"
+      loop: "{{ pkgs }}"
+      loop_control: {loop_var: pkg, index_var: i}
+    - copy: {content: "after\n", dest: "{{ out }}/{{ inventory_hostname }}.after"}
+"#,
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(lab.read("h1.web.a"), "a 0\n");
+    assert_eq!(lab.read("h1.web.b"), "b 1\n");
+    assert_eq!(lab.read("h2.db.c"), "c 0\n");
+    assert!(!lab.exists("h1.db.a") && !lab.exists("h2.web.c"));
+    assert_eq!(lab.read("h2.after"), "after\n");
+    // One `ok` per included file and item, as Ansible counts them.
+    assert_eq!(counts(&out, "h1"), (5, 3, 0, 0, 0, 0));
+    assert_eq!(counts(&out, "h2"), (4, 2, 0, 0, 0, 0));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("included: tasks/web.yml for h1 => (item=a)"),
+        "{}",
+        text(&out)
+    );
+}
+
+#[test]
+fn an_include_checks_its_when_once_and_a_failure_inside_reaches_the_rescue() {
+    let lab = lab();
+    // The first task makes the include's `when` false: the second still runs.
+    lab.write(
+        "tasks/once.yml",
+        "- set_fact: {marker: 1}\n\
+         - copy: {content: \"second task ran\\n\", dest: \"{{ out }}/{{ inventory_hostname }}.once\"}\n",
+    );
+    lab.write(
+        "tasks/fails.yml",
+        "- fail: {msg: \"boom from {{ inventory_hostname }}\"}\n  when: inventory_hostname == 'h1'\n\
+         - copy: {content: \"not failed\\n\", dest: \"{{ out }}/{{ inventory_hostname }}.notfailed\"}\n",
+    );
+    let out = lab.run(
+        r#"
+- hosts: all_hosts
+  gather_facts: no
+  tasks:
+    - include_tasks: tasks/once.yml
+      when: marker is not defined
+    - block:
+        - include_tasks: tasks/fails.yml
+      rescue:
+        - copy: {content: "{{ ansible_failed_result.msg }}\n", dest: "{{ out }}/{{ inventory_hostname }}.rescued"}
+"#,
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(lab.read("h1.once"), "second task ran\n");
+    assert_eq!(lab.read("h2.once"), "second task ran\n");
+    assert_eq!(lab.read("h1.rescued"), "boom from h1\n");
+    assert!(!lab.exists("h1.notfailed"));
+    assert_eq!(lab.read("h2.notfailed"), "not failed\n");
+    assert_eq!(counts(&out, "h1"), (5, 2, 0, 0, 1, 0));
+    assert_eq!(counts(&out, "h2"), (5, 2, 0, 1, 0, 0));
+}
+
+const BAD: &str = "- name: fine\n  debug: {msg: hi}\n- cpoy: {content: x, dest: /tmp/x}\n";
+
+#[test]
+fn a_mistake_in_a_file_named_plainly_is_reported_before_any_host_is_contacted() {
+    let lab = lab();
+    lab.write("tasks/bad.yml", BAD);
+    let out = lab.run(
+        "- hosts: all_hosts\n  gather_facts: no\n  tasks:\n    - include_tasks: tasks/bad.yml\n      loop: [1, 2]\n",
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(5), "{}", text(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("bad.yml:3:3: unknown module or task keyword `cpoy`; did you mean `copy`?"),
+        "{}",
+        text(&out)
+    );
+    assert!(
+        !lab.fleet.hosts[0].log_text().contains("Accepted publickey"),
+        "a host was contacted"
+    );
+}
+
+#[test]
+fn a_templated_name_fails_only_the_hosts_whose_file_is_wrong() {
+    let lab = lab();
+    lab.write("tasks/web.yml", BAD);
+    lab.write(
+        "tasks/db.yml",
+        "- copy: {content: \"db\\n\", dest: \"{{ out }}/{{ inventory_hostname }}.db\"}\n",
+    );
+    let out = lab.run(
+        r#"
+- hosts: all_hosts
+  gather_facts: no
+  tasks:
+    - include_tasks: "tasks/{{ kind }}.yml"
+    - include_tasks: "tasks/{{ kind }}-missing.yml"
+"#,
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    // h1 fails at the first include, naming the mistake's place; h2 goes on to the second,
+    // whose file does not exist.
+    assert!(
+        stdout.contains("tasks/web.yml:3:3: unknown module or task keyword `cpoy`"),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(lab.read("h2.db"), "db\n");
+    assert!(
+        stdout.contains("Could not find or access `tasks/db-missing.yml`"),
+        "{}",
+        text(&out)
+    );
+    assert_eq!(counts(&out, "h1").2, 1, "h1 failed once");
+    assert_eq!(counts(&out, "h2").2, 1, "h2 failed once");
+}
+
+#[test]
+fn under_the_free_strategy_a_run_time_include_fails_with_a_reason() {
+    let lab = lab();
+    lab.write("tasks/web.yml", "- debug: {msg: web}\n");
+    lab.write("tasks/db.yml", "- debug: {msg: db}\n");
+    let out = lab.run(
+        "- hosts: all_hosts\n  gather_facts: no\n  strategy: free\n  tasks:\n    - include_tasks: \"tasks/{{ kind }}.yml\"\n",
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("needs the linear strategy in rconf"),
+        "{}",
+        text(&out)
+    );
+}
