@@ -60,7 +60,7 @@ impl CheckArgs {
                 return exit::BAD_INPUT;
             }
         };
-        let _lock = match lock::guard(&self.playbook, &c.inventory) {
+        let _lock = match lock::guard(&self.playbook, &opts.inventory) {
             Ok(l) => l,
             Err(code) => return code,
         };
@@ -75,7 +75,7 @@ impl CheckArgs {
         let meta = json!({
             "command": "check",
             "playbook": self.playbook.display().to_string(),
-            "inventory": c.inventory,
+            "inventory": opts.inventory,
             "check": true,
             "diff": true,
         });
@@ -93,7 +93,11 @@ impl CheckArgs {
             command: "check",
             check_mode: true,
             playbook: absolute(&self.playbook),
-            inventory: c.inventory.iter().map(|i| absolute(Path::new(i))).collect(),
+            inventory: opts
+                .inventory
+                .iter()
+                .map(|i| absolute(Path::new(i)))
+                .collect(),
             exit_code: code,
             report: &doc,
         });

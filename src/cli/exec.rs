@@ -106,7 +106,7 @@ async fn adhoc(
     let out: Box<dyn Reporter> = if flags.json || common.output == OutputFormat::Jsonl {
         let meta = json!({
             "command": "exec", "pattern": pattern, "module": module, "args": args,
-            "inventory": common.inventory, "check": common.check, "diff": common.diff,
+            "inventory": opts.inventory, "check": common.check, "diff": common.diff,
         });
         let meta = meta.as_object().cloned().unwrap_or_default();
         Box::new(JsonLines::new(progress::stdout(), meta))

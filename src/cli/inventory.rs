@@ -12,6 +12,7 @@ use crate::run::exit;
 #[command(group(ArgGroup::new("action").required(true).args(["list", "host", "graph", "list_hosts"])))]
 pub struct InventoryArgs {
     /// Inventory: an INI or YAML file, a directory, an executable script, or `h1,h2,`. Repeatable.
+    /// Without it, `inventory` from ansible.cfg (or ANSIBLE_INVENTORY).
     #[arg(short, long = "inventory", value_name = "INVENTORY")]
     pub inventory: Vec<String>,
     /// Every group and host with their variables, as `ansible-inventory --list` prints them.
@@ -46,7 +47,12 @@ impl InventoryArgs {
     }
 
     fn output(&self) -> Result<(String, i32), Error> {
-        let inv = Inventory::load(&self.inventory)?;
+        let inventory = if self.inventory.is_empty() {
+            super::ansible_cfg::load().inventory
+        } else {
+            self.inventory.clone()
+        };
+        let inv = Inventory::load(&inventory)?;
         if self.list {
             return Ok((
                 py_json(&inv.to_ansible_list_json(), Some(4)) + "\n",

@@ -1,5 +1,6 @@
 //! The command line (clap): `rconf run` and the options shared between subcommands.
 
+pub mod ansible_cfg;
 pub mod check;
 pub mod completions;
 pub mod doc;

@@ -72,16 +72,17 @@ pub struct RunArgs {
 #[derive(Debug, Args)]
 pub struct CommonArgs {
     /// Inventory: an INI or YAML file, a directory, or a comma list `h1,h2,`. Repeatable.
-    /// Without it only the implicit `localhost` exists.
+    /// Without it, `inventory` from ansible.cfg (or ANSIBLE_INVENTORY); else only the implicit
+    /// `localhost` exists.
     #[arg(short, long = "inventory", value_name = "INVENTORY")]
     pub inventory: Vec<String>,
     /// Further limit the selected hosts to this pattern.
     #[arg(short, long, value_name = "PATTERN")]
     pub limit: Option<String>,
-    /// Hosts worked on at once. rconf holds one SSH connection per host and no process per
-    /// host, so the default is far above Ansible's 5.
-    #[arg(short, long, default_value_t = 50, value_name = "N")]
-    pub forks: usize,
+    /// Hosts worked on at once (default: `forks` in ansible.cfg, else 50). rconf holds one SSH
+    /// connection per host and no process per host, so the default is far above Ansible's 5.
+    #[arg(short, long, value_name = "N")]
+    pub forks: Option<usize>,
     /// Extra variables (highest precedence): key=value, a JSON/YAML mapping, or @file. Repeatable.
     #[arg(short, long = "extra-vars", value_name = "VARS")]
     pub extra_vars: Vec<String>,
@@ -97,21 +98,22 @@ pub struct CommonArgs {
     /// Private key file used when the inventory does not name one.
     #[arg(long, value_name = "FILE")]
     pub private_key: Option<PathBuf>,
-    /// Seconds allowed to connect and authenticate to a host (Ansible's -T/--timeout).
+    /// Seconds allowed to connect and authenticate to a host, as Ansible's -T/--timeout
+    /// (default: `timeout` in ansible.cfg, else 10).
     #[arg(
         short = 'T',
         long = "timeout",
         visible_alias = "connect-timeout",
-        default_value_t = 10,
         value_name = "SECONDS"
     )]
-    pub connect_timeout: u64,
+    pub connect_timeout: Option<u64>,
     /// Seconds a single task may run on a host before it fails (default: no limit).
     #[arg(long, value_name = "SECONDS")]
     pub task_timeout: Option<u64>,
-    /// Host key verification against ~/.ssh/known_hosts.
-    #[arg(long, value_enum, default_value_t = HostKeyChecking::Yes, value_name = "MODE")]
-    pub host_key_checking: HostKeyChecking,
+    /// Host key verification against ~/.ssh/known_hosts (default: yes, or `no` when
+    /// ansible.cfg says `host_key_checking = False`).
+    #[arg(long, value_enum, value_name = "MODE")]
+    pub host_key_checking: Option<HostKeyChecking>,
     /// Ask for the SSH login password on the terminal (hosts without `ansible_password`).
     #[arg(short = 'k', long)]
     pub ask_pass: bool,
@@ -157,12 +159,21 @@ pub struct CommonArgs {
 }
 
 impl CommonArgs {
-    /// Run options for `playbook` from these flags.
+    /// Run options for `playbook` from these flags, then ansible.cfg and `ANSIBLE_*`
+    /// variables for what the flags leave open.
     pub fn options(&self, playbook: PathBuf) -> Result<RunOptions, Error> {
+        let cfg = super::ansible_cfg::load();
         let host_key_policy = match self.host_key_checking {
-            HostKeyChecking::Yes => HostKeyPolicy::Strict,
-            HostKeyChecking::AcceptNew => HostKeyPolicy::AcceptNew,
-            HostKeyChecking::No => HostKeyPolicy::Off,
+            Some(HostKeyChecking::Yes) => HostKeyPolicy::Strict,
+            Some(HostKeyChecking::AcceptNew) => HostKeyPolicy::AcceptNew,
+            Some(HostKeyChecking::No) => HostKeyPolicy::Off,
+            None if cfg.host_key_checking == Some(false) => HostKeyPolicy::Off,
+            None => HostKeyPolicy::Strict,
+        };
+        let inventory = if self.inventory.is_empty() {
+            cfg.inventory.clone()
+        } else {
+            self.inventory.clone()
         };
         let ssh_config = crate::transport::config::SshConfig::load(self.ssh_config.as_deref())
             .map_err(Error::Usage)?;
@@ -171,17 +182,19 @@ impl CommonArgs {
         }
         Ok(RunOptions {
             playbook,
-            inventory: self.inventory.clone(),
+            inventory,
             limit: self.limit.clone(),
-            forks: self.forks,
+            forks: self.forks.or(cfg.forks).unwrap_or(50),
             extra_vars: parse_extra_vars(&self.extra_vars)?,
             check: self.check,
             diff: self.diff,
             task_timeout: self.task_timeout.map(Duration::from_secs),
             connect: ConnectDefaults {
-                user: self.user.clone(),
-                private_key: self.private_key.clone(),
-                connect_timeout: Duration::from_secs(self.connect_timeout),
+                user: self.user.clone().or(cfg.remote_user),
+                private_key: self.private_key.clone().or(cfg.private_key_file),
+                connect_timeout: Duration::from_secs(
+                    self.connect_timeout.or(cfg.timeout).unwrap_or(10),
+                ),
                 host_key_policy,
                 password: secret(
                     self.ask_pass,
@@ -189,9 +202,9 @@ impl CommonArgs {
                     "SSH password: ",
                 )?,
                 key_passphrase: secret(false, &self.key_passphrase_file, "")?,
-                become_: self.become_,
-                become_user: self.become_user.clone(),
-                become_method: self.become_method.clone(),
+                become_: self.become_ || cfg.become_.unwrap_or(false),
+                become_user: self.become_user.clone().or(cfg.become_user),
+                become_method: self.become_method.clone().or(cfg.become_method),
                 become_password: secret(
                     self.ask_become_pass,
                     &self.become_password_file,
@@ -203,7 +216,8 @@ impl CommonArgs {
             tags: TagFilter::default(),
             start_at_task: None,
             force_handlers: false,
-            roles_path: Vec::new(),
+            roles_path: cfg.roles_path,
+            gather_by_default: cfg.gather_by_default.unwrap_or(true),
             fact_cache: None,
             step: false,
         })
@@ -250,7 +264,7 @@ impl RunArgs {
             };
             o.start_at_task = self.start_at_task.clone();
             o.force_handlers = self.force_handlers;
-            o.roles_path = self.roles_path.clone();
+            o.roles_path = [self.roles_path.clone(), std::mem::take(&mut o.roles_path)].concat();
             o.fact_cache = self.fact_cache.clone();
             o.step = self.step;
             run::prepare(&o).map(|(p, i)| (o, p, i))
@@ -270,14 +284,14 @@ impl RunArgs {
             print!("{}", listing::render(self, &opts, &playbook, &inventory));
             return exit::OK;
         }
-        let _lock = match super::lock::guard(&self.playbook, &c.inventory) {
+        let _lock = match super::lock::guard(&self.playbook, &opts.inventory) {
             Ok(l) => l,
             Err(code) => return code,
         };
         let meta = json!({
             "command": "run",
             "playbook": self.playbook.display().to_string(),
-            "inventory": c.inventory,
+            "inventory": opts.inventory,
             "check": c.check,
             "diff": c.diff,
         });
@@ -311,7 +325,7 @@ impl RunArgs {
                 command: "run",
                 check_mode: c.check,
                 playbook: super::history::absolute(&self.playbook),
-                inventory: c
+                inventory: opts
                     .inventory
                     .iter()
                     .map(|i| super::history::absolute(i.as_ref()))

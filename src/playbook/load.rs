@@ -17,10 +17,21 @@ use crate::template::Templar;
 /// How deep `import_playbook` may nest.
 const MAX_IMPORT_DEPTH: usize = 16;
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct LoadOptions {
     /// Extra directories searched for roles (after `roles/` beside the playbook).
     pub roles_path: Vec<PathBuf>,
+    /// Whether a play without `gather_facts` gathers (ansible.cfg's `gathering`).
+    pub gather_by_default: bool,
+}
+
+impl Default for LoadOptions {
+    fn default() -> Self {
+        LoadOptions {
+            roles_path: Vec::new(),
+            gather_by_default: true,
+        }
+    }
 }
 
 /// Loads and checks a playbook. Nothing is contacted; the result is inert data.
@@ -39,6 +50,7 @@ pub fn load(path: &Path, options: &LoadOptions) -> Result<Playbook, Error> {
         roles_path.extend(std::env::split_paths(&env));
     }
     let mut loader = Loader::new(path.to_path_buf(), dir.clone(), roles_path);
+    loader.gather_by_default = options.gather_by_default;
     let mut plays = Vec::new();
     loader.plays(&root, 0, &mut plays);
     if !loader.diags.is_empty() {
@@ -61,6 +73,8 @@ pub(super) struct Loader {
     pub roles_seen: Vec<String>,
     /// Handlers of the current play's roles, added after the play's own.
     pub role_handlers: TaskList,
+    /// `gather_facts` when a play does not say.
+    pub gather_by_default: bool,
 }
 
 impl Loader {
@@ -72,6 +86,7 @@ impl Loader {
             roles_path,
             roles_seen: Vec::new(),
             role_handlers: TaskList::default(),
+            gather_by_default: true,
         }
     }
 
@@ -254,7 +269,7 @@ impl Loader {
             gather_facts: n
                 .get("gather_facts")
                 .map(|v| self.boolean(v, "gather_facts"))
-                .unwrap_or(true),
+                .unwrap_or(self.gather_by_default),
             pre_tasks,
             tasks,
             post_tasks,

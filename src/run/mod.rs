@@ -67,6 +67,8 @@ pub struct RunOptions {
     /// Run notified handlers even on hosts that failed (`--force-handlers`).
     pub force_handlers: bool,
     pub roles_path: Vec<PathBuf>,
+    /// Plays without `gather_facts` gather (ansible.cfg's `gathering`, default implicit).
+    pub gather_by_default: bool,
     /// Facts are read from and written to `DIR/<host>` (JSON), as Ansible's jsonfile cache.
     pub fact_cache: Option<PathBuf>,
     /// Ask on the terminal before each task (`--step`).
@@ -135,6 +137,7 @@ pub fn prepare(opts: &RunOptions) -> Result<(Playbook, Inventory), Error> {
     let mut errors = Vec::new();
     let load_opts = LoadOptions {
         roles_path: opts.roles_path.clone(),
+        gather_by_default: opts.gather_by_default,
     };
     let playbook = playbook::load(&opts.playbook, &load_opts)
         .map_err(|e| collect(&mut errors, e))

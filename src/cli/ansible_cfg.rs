@@ -1,0 +1,319 @@
+//! The part of `ansible.cfg` rconf honours, so that a project that runs with
+//! `ansible-playbook site.yml` runs with `rconf run site.yml`. The file is found where Ansible
+//! looks (`ANSIBLE_CONFIG`, `./ansible.cfg`, `~/.ansible.cfg`, `/etc/ansible/ansible.cfg`; the
+//! first one found is the only one read), and `ANSIBLE_*` variables override its keys. Command
+//! line flags override both.
+
+use std::path::{Path, PathBuf};
+
+/// Settings from `ansible.cfg` and `ANSIBLE_*` variables; `None` when neither sets them.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct AnsibleCfg {
+    /// The file read, if any.
+    pub path: Option<PathBuf>,
+    pub inventory: Vec<String>,
+    pub remote_user: Option<String>,
+    pub private_key_file: Option<PathBuf>,
+    pub forks: Option<usize>,
+    /// The connection timeout (`[defaults] timeout`).
+    pub timeout: Option<u64>,
+    pub host_key_checking: Option<bool>,
+    pub roles_path: Vec<PathBuf>,
+    /// `gathering = explicit`: plays gather facts only when they say `gather_facts: true`.
+    pub gather_by_default: Option<bool>,
+    pub become_: Option<bool>,
+    pub become_user: Option<String>,
+    pub become_method: Option<String>,
+    /// What was found but is not used, with its `file:line`.
+    pub warnings: Vec<String>,
+}
+
+/// Keys that change what a run does but that rconf does not take from the file: a warning
+/// names them, so that nobody believes they apply.
+const NOT_USED: &[(&str, &str)] = &[
+    (
+        "vault_password_file",
+        "rconf does not read Ansible Vault files",
+    ),
+    (
+        "vault_identity_list",
+        "rconf does not read Ansible Vault files",
+    ),
+    ("strategy", "set `strategy:` on the play"),
+    ("ask_pass", "use -k or --connection-password-file"),
+    ("become_ask_pass", "use -K or --become-password-file"),
+    (
+        "transport",
+        "rconf connects with SSH, or locally for `ansible_connection=local`",
+    ),
+    ("remote_port", "set `ansible_port` in the inventory"),
+];
+
+/// The settings for this run: the file Ansible would read and this process's variables. What
+/// is found but not used is printed as a warning.
+pub fn load() -> AnsibleCfg {
+    let (file, notes) = find();
+    let cfg = settings(file, &|k| std::env::var(k).ok());
+    for w in notes.iter().chain(&cfg.warnings) {
+        eprintln!("warning: {w}");
+    }
+    cfg
+}
+
+/// The config file Ansible would read, as `(path, text)`. A world-writable current directory
+/// is skipped, as Ansible does: anyone could have put an `ansible.cfg` there.
+pub fn find() -> (Option<(PathBuf, String)>, Vec<String>) {
+    let mut notes = Vec::new();
+    let mut candidates = Vec::new();
+    if let Some(p) = std::env::var_os("ANSIBLE_CONFIG").filter(|p| !p.is_empty()) {
+        let p = PathBuf::from(p);
+        candidates.push(if p.is_dir() { p.join("ansible.cfg") } else { p });
+    }
+    let here = Path::new("ansible.cfg");
+    if here.is_file() {
+        if world_writable(Path::new(".")) {
+            notes.push(
+                "ignoring ./ansible.cfg: the current directory is world-writable (as Ansible does)"
+                    .to_string(),
+            );
+        } else {
+            candidates.push(here.to_path_buf());
+        }
+    }
+    if let Some(home) = std::env::var_os("HOME") {
+        candidates.push(PathBuf::from(home).join(".ansible.cfg"));
+    }
+    candidates.push(PathBuf::from("/etc/ansible/ansible.cfg"));
+    for c in candidates {
+        if let Ok(text) = std::fs::read_to_string(&c) {
+            return (Some((c, text)), notes);
+        }
+    }
+    (None, notes)
+}
+
+fn world_writable(dir: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(dir).is_ok_and(|m| m.permissions().mode() & 0o002 != 0)
+}
+
+/// The settings from `file` (path and text) with `env` (a variable lookup) on top.
+pub fn settings(
+    file: Option<(PathBuf, String)>,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> AnsibleCfg {
+    let mut cfg = AnsibleCfg::default();
+    if let Some((path, text)) = file {
+        let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        for (line, section, key, value) in entries(&text) {
+            let at = format!("{}:{line}", path.display());
+            apply(&mut cfg, &section, &key, &value, &base, &at);
+        }
+        cfg.path = Some(path);
+    }
+    let cwd = PathBuf::from(".");
+    for (var, section, key) in [
+        ("ANSIBLE_INVENTORY", "defaults", "inventory"),
+        ("ANSIBLE_REMOTE_USER", "defaults", "remote_user"),
+        ("ANSIBLE_PRIVATE_KEY_FILE", "defaults", "private_key_file"),
+        ("ANSIBLE_FORKS", "defaults", "forks"),
+        ("ANSIBLE_TIMEOUT", "defaults", "timeout"),
+        ("ANSIBLE_HOST_KEY_CHECKING", "defaults", "host_key_checking"),
+        ("ANSIBLE_GATHERING", "defaults", "gathering"),
+        ("ANSIBLE_BECOME", "privilege_escalation", "become"),
+        ("ANSIBLE_BECOME_USER", "privilege_escalation", "become_user"),
+        (
+            "ANSIBLE_BECOME_METHOD",
+            "privilege_escalation",
+            "become_method",
+        ),
+    ] {
+        if let Some(value) = env(var).filter(|v| !v.is_empty()) {
+            if key == "inventory" {
+                cfg.inventory.clear();
+            }
+            apply(&mut cfg, section, key, &value, &cwd, var);
+        }
+    }
+    cfg
+}
+
+/// `(line, section, key, value)` of every setting, INI style as Python's configparser reads
+/// Ansible's file: `key = value` or `key: value`, `#` and `;` comment lines, ` ;` comments at
+/// the end of a line.
+fn entries(text: &str) -> Vec<(usize, String, String, String)> {
+    let mut out = Vec::new();
+    let mut section = String::new();
+    for (i, raw) in text.lines().enumerate() {
+        let line = raw.trim();
+        if line.is_empty() || line.starts_with('#') || line.starts_with(';') {
+            continue;
+        }
+        if let Some(name) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+            section = name.trim().to_ascii_lowercase();
+            continue;
+        }
+        let Some(split) = line.find(['=', ':']) else {
+            continue;
+        };
+        let key = line[..split].trim().to_ascii_lowercase();
+        let mut value = line[split + 1..].trim();
+        if let Some(c) = value.find(" ;") {
+            value = value[..c].trim_end();
+        }
+        out.push((i + 1, section.clone(), key, value.to_string()));
+    }
+    out
+}
+
+fn boolean(value: &str) -> Option<bool> {
+    match value.to_ascii_lowercase().as_str() {
+        "yes" | "true" | "on" | "1" | "y" | "t" => Some(true),
+        "no" | "false" | "off" | "0" | "n" | "f" => Some(false),
+        _ => None,
+    }
+}
+
+/// `~/x` from the home directory, relative paths from the config file's directory.
+fn path(value: &str, base: &Path) -> PathBuf {
+    match (value.strip_prefix("~/"), std::env::var_os("HOME")) {
+        (Some(rest), Some(home)) => PathBuf::from(home).join(rest),
+        _ if Path::new(value).is_absolute() => PathBuf::from(value),
+        _ => base.join(value),
+    }
+}
+
+fn apply(cfg: &mut AnsibleCfg, section: &str, key: &str, value: &str, base: &Path, at: &str) {
+    let mut bad = |what: &str| {
+        cfg.warnings.push(format!(
+            "{at}: `{key}` must be {what}, found `{value}`; ignored"
+        ));
+    };
+    match (section, key) {
+        ("defaults", "inventory" | "hostfile") => {
+            cfg.inventory.extend(
+                value
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(|s| path(s, base).display().to_string()),
+            );
+        }
+        ("defaults", "remote_user") => cfg.remote_user = Some(value.to_string()),
+        ("defaults", "private_key_file") => cfg.private_key_file = Some(path(value, base)),
+        ("defaults", "forks") => match value.parse() {
+            Ok(n) if n > 0 => cfg.forks = Some(n),
+            _ => bad("a positive number"),
+        },
+        ("defaults", "timeout") => match value.parse() {
+            Ok(n) => cfg.timeout = Some(n),
+            _ => bad("a number of seconds"),
+        },
+        ("defaults", "host_key_checking") => match boolean(value) {
+            Some(b) => cfg.host_key_checking = Some(b),
+            None => bad("a boolean"),
+        },
+        ("defaults", "roles_path") => cfg.roles_path.extend(
+            value
+                .split(':')
+                .filter(|s| !s.is_empty())
+                .map(|s| path(s, base)),
+        ),
+        ("defaults", "gathering") => match value {
+            "implicit" | "smart" => cfg.gather_by_default = Some(true),
+            "explicit" => cfg.gather_by_default = Some(false),
+            _ => bad("implicit, explicit or smart"),
+        },
+        ("privilege_escalation", "become") => match boolean(value) {
+            Some(b) => cfg.become_ = Some(b),
+            None => bad("a boolean"),
+        },
+        ("privilege_escalation", "become_user") => cfg.become_user = Some(value.to_string()),
+        ("privilege_escalation", "become_method") => cfg.become_method = Some(value.to_string()),
+        _ => {
+            if let Some((_, advice)) = NOT_USED.iter().find(|(k, _)| *k == key) {
+                cfg.warnings
+                    .push(format!("{at}: `{key}` is not used by rconf: {advice}"));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str, env: &[(&str, &str)]) -> AnsibleCfg {
+        let env: Vec<(String, String)> = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        settings(
+            Some((PathBuf::from("/proj/ansible.cfg"), text.to_string())),
+            &|k| env.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()),
+        )
+    }
+
+    #[test]
+    fn the_keys_a_project_sets_are_read_with_paths_beside_the_file() {
+        let cfg = parse(
+            "# a project\n[defaults]\ninventory = inventories/prod/hosts, extra.yml\nremote_user: deploy\n\
+             private_key_file = keys/id ; the deploy key\nforks=20\ntimeout = 30\n\
+             host_key_checking = False\nroles_path = roles:/opt/roles\ngathering = explicit\n\
+             retry_files_enabled = False\n\n[privilege_escalation]\nbecome = True\n\
+             become_user = app\nbecome_method = sudo\n\n[ssh_connection]\npipelining = True\n",
+            &[],
+        );
+        assert_eq!(
+            cfg.inventory,
+            ["/proj/inventories/prod/hosts", "/proj/extra.yml"]
+        );
+        assert_eq!(cfg.remote_user.as_deref(), Some("deploy"));
+        assert_eq!(cfg.private_key_file, Some(PathBuf::from("/proj/keys/id")));
+        assert_eq!((cfg.forks, cfg.timeout), (Some(20), Some(30)));
+        assert_eq!(cfg.host_key_checking, Some(false));
+        assert_eq!(
+            cfg.roles_path,
+            [PathBuf::from("/proj/roles"), PathBuf::from("/opt/roles")]
+        );
+        assert_eq!(cfg.gather_by_default, Some(false));
+        assert_eq!(cfg.become_, Some(true));
+        assert_eq!(cfg.become_user.as_deref(), Some("app"));
+        assert_eq!(cfg.become_method.as_deref(), Some("sudo"));
+        assert!(cfg.warnings.is_empty(), "{:?}", cfg.warnings);
+    }
+
+    #[test]
+    fn environment_variables_win_over_the_file() {
+        let cfg = parse(
+            "[defaults]\ninventory = hosts\nforks = 5\n",
+            &[
+                ("ANSIBLE_INVENTORY", "/other/hosts"),
+                ("ANSIBLE_FORKS", "9"),
+            ],
+        );
+        assert_eq!(cfg.inventory, ["/other/hosts"]);
+        assert_eq!(cfg.forks, Some(9));
+    }
+
+    #[test]
+    fn bad_values_and_keys_rconf_does_not_use_are_warned_about_with_their_line() {
+        let cfg = parse(
+            "[defaults]\nforks = many\nvault_password_file = ~/.vault\nnocows = 1\n",
+            &[],
+        );
+        assert_eq!(
+            cfg.warnings,
+            [
+                "/proj/ansible.cfg:2: `forks` must be a positive number, found `many`; ignored",
+                "/proj/ansible.cfg:3: `vault_password_file` is not used by rconf: rconf does not read Ansible Vault files",
+            ]
+        );
+        assert_eq!(cfg.forks, None);
+    }
+
+    #[test]
+    fn no_file_and_no_variables_set_nothing() {
+        assert_eq!(settings(None, &|_| None), AnsibleCfg::default());
+    }
+}
