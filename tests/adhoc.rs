@@ -257,3 +257,39 @@ fn more_hosts_than_the_soft_open_files_limit_all_connect() {
         text(&out)
     );
 }
+
+#[test]
+fn dash_c_local_runs_hosts_without_a_connection_type_on_this_machine() {
+    let fleet = Fleet::start(1);
+    let marker = fleet.dir.path().join("ran-locally");
+    let out = fleet
+        .rconf()
+        .args([
+            "sh",
+            "all",
+            "-i",
+            "x1,x2,",
+            "-c",
+            "local",
+            "--",
+            "echo hi >>",
+        ])
+        .arg(&marker)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(std::fs::read_to_string(&marker).unwrap(), "hi\nhi\n");
+    // A variable naming the connection (here from -e) still wins over -c.
+    let out = fleet
+        .rconf()
+        .args(["sh", "all", "-i", "x1,", "-c", "local"])
+        .args(["-e", "ansible_connection=paramiko_typo", "--", "true"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        stdout(&out).contains("connection type `paramiko_typo` is not supported"),
+        "{}",
+        text(&out)
+    );
+}

@@ -92,6 +92,10 @@ pub struct CommonArgs {
     /// Show the differences of changed files.
     #[arg(short = 'D', long)]
     pub diff: bool,
+    /// How to reach hosts whose variables name no `ansible_connection`: `ssh` (default) or
+    /// `local` (run on this machine), as Ansible's -c.
+    #[arg(short = 'c', long, value_name = "TYPE", value_parser = ["ssh", "local"])]
+    pub connection: Option<String>,
     /// Connect as this user when the inventory does not say (`ansible_user`).
     #[arg(short, long, value_name = "USER")]
     pub user: Option<String>,
@@ -190,6 +194,7 @@ impl CommonArgs {
             diff: self.diff,
             task_timeout: self.task_timeout.map(Duration::from_secs),
             connect: ConnectDefaults {
+                connection: self.connection.clone(),
                 user: self.user.clone().or(cfg.remote_user),
                 private_key: self.private_key.clone().or(cfg.private_key_file),
                 connect_timeout: Duration::from_secs(

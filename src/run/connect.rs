@@ -18,6 +18,8 @@ use crate::transport::{ConnectSpec, Connection, HostKeyPolicy, TransportError};
 /// Connection settings that come from the command line.
 #[derive(Debug, Clone)]
 pub struct ConnectDefaults {
+    /// `-c/--connection`: for hosts whose variables name no `ansible_connection`.
+    pub connection: Option<String>,
     pub user: Option<String>,
     pub private_key: Option<PathBuf>,
     pub connect_timeout: Duration,
@@ -41,6 +43,7 @@ pub struct ConnectDefaults {
 impl Default for ConnectDefaults {
     fn default() -> Self {
         ConnectDefaults {
+            connection: None,
             user: None,
             private_key: None,
             connect_timeout: Duration::from_secs(10),
@@ -212,7 +215,9 @@ pub fn login(
             other => Some(other.to_string()),
         })
     };
-    let connection = text("ansible_connection").unwrap_or_else(|| "ssh".into());
+    let connection = text("ansible_connection")
+        .or_else(|| defaults.connection.clone())
+        .unwrap_or_else(|| "ssh".into());
     match connection.as_str() {
         "local" => return Ok(Login::Local),
         "ssh" | "smart" | "paramiko" | "ansible.builtin.ssh" | "ansible.legacy.ssh" => {}
