@@ -204,7 +204,8 @@ fn debug_view(result: &TaskResult) -> Value {
     for (k, v) in &result.data {
         m.insert(k.clone(), v.clone());
     }
-    if let Some(msg) = &result.msg {
+    // A structured `msg` (a list, a number) is in the data as itself: show that, not its text.
+    if let Some(msg) = result.msg.as_ref().filter(|_| !m.contains_key("msg")) {
         m.insert("msg".into(), msg.clone().into());
     }
     Value::Object(m)
@@ -445,6 +446,34 @@ mod tests {
             slowest
                 .lines()
                 .any(|l| l.starts_with("Slow one ---") && l.ends_with('s')),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn debug_shows_a_structured_msg_as_itself() {
+        let buf = Shared::default();
+        let mut h = Human::new(Box::new(buf.clone()), false, 0);
+        h.event(&Event::TaskStart {
+            name: "debug",
+            action: "debug",
+            location: String::new(),
+            handler: false,
+        });
+        let r = TaskResult::ok()
+            .with_msg("[1, 2]")
+            .with("msg", json!([1, 2]));
+        h.event(&Event::HostResult {
+            host: "h1",
+            result: &r,
+            status: Status::Ok,
+            duration: Duration::ZERO,
+            no_log: false,
+            looped: false,
+        });
+        let out = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
+        assert!(
+            out.contains("ok: [h1] => {\n    \"msg\": [\n        1,\n        2\n    ]\n}"),
             "{out}"
         );
     }
