@@ -6,20 +6,25 @@ use minijinja::{Environment, Error, Value};
 use serde_json::{Map, Value as Json};
 
 use super::convert::{from_jinja, to_jinja};
+use super::env::filter;
 use super::filters::invalid;
 use super::yaml;
 
 pub fn register(env: &mut Environment<'static>) {
-    env.add_filter("to_json", to_json);
-    env.add_filter("to_nice_json", to_nice_json);
-    env.add_filter("from_json", from_json);
-    env.add_filter("to_yaml", |v: &Value, kw: Kwargs| to_yaml(v, kw, false));
-    env.add_filter("to_nice_yaml", |v: &Value, kw: Kwargs| to_yaml(v, kw, true));
-    env.add_filter("from_yaml", from_yaml);
-    env.add_filter("from_yaml_all", from_yaml_all);
-    env.add_filter("combine", combine);
-    env.add_filter("dict2items", dict2items);
-    env.add_filter("items2dict", items2dict);
+    filter(env, "to_json", to_json);
+    filter(env, "to_nice_json", to_nice_json);
+    filter(env, "from_json", from_json);
+    filter(env, "to_yaml", |v: &Value, kw: Kwargs| {
+        to_yaml(v, kw, false)
+    });
+    filter(env, "to_nice_yaml", |v: &Value, kw: Kwargs| {
+        to_yaml(v, kw, true)
+    });
+    filter(env, "from_yaml", from_yaml);
+    filter(env, "from_yaml_all", from_yaml_all);
+    filter(env, "combine", combine);
+    filter(env, "dict2items", dict2items);
+    filter(env, "items2dict", items2dict);
 }
 
 pub fn json(v: &Value) -> Result<Json, Error> {

@@ -41,6 +41,17 @@ pub fn build(mode: Mode) -> Environment<'static> {
     env
 }
 
+/// Adds filter `name`, and the same as `ansible.builtin.name`, the name linters ask for.
+pub(super) fn filter<F, Rv, Args>(env: &mut Environment<'static>, name: &'static str, f: F)
+where
+    F: minijinja::functions::Function<Rv, Args> + Clone,
+    Rv: minijinja::value::FunctionResult,
+    Args: for<'a> minijinja::value::FunctionArgs<'a>,
+{
+    env.add_filter(name, f.clone());
+    env.add_filter(format!("ansible.builtin.{name}"), f);
+}
+
 fn format_value(
     mode: Mode,
     out: &mut Output,

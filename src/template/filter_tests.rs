@@ -310,3 +310,17 @@ fn python_string_and_dict_methods() {
     assert_eq!(e("d.keys() | list"), json!(["b", "a"]));
     assert_eq!(e("{'k': 1}.items() | list"), json!([["k", 1]]));
 }
+
+#[test]
+fn filters_answer_to_their_fully_qualified_names_too() {
+    assert_eq!(
+        e("d.a | ansible.builtin.to_json"),
+        json!("{\"x\": 1, \"l\": [1]}")
+    );
+    assert_eq!(
+        e("'a.b' | ansible.builtin.regex_replace('[.]', '-')"),
+        json!("a-b")
+    );
+    assert_eq!(e("'1.2' is version('1.10', '<')"), json!(true));
+    assert!(err("d | ansible.builtin.nosuch").contains("unknown"));
+}

@@ -9,23 +9,24 @@ use rand::{Rng, SeedableRng};
 use sha1::Digest;
 
 use super::convert::py_repr;
+use super::env::filter;
 use super::md5;
 
 pub fn register(env: &mut Environment<'static>) {
-    env.add_filter("bool", to_bool);
-    env.add_filter("int", to_int);
-    env.add_filter("float", to_float);
-    env.add_filter("string", to_string);
-    env.add_filter("mandatory", mandatory);
-    env.add_filter("ternary", ternary);
-    env.add_filter("basename", basename);
-    env.add_filter("dirname", dirname);
-    env.add_filter("quote", quote);
-    env.add_filter("b64encode", b64encode);
-    env.add_filter("b64decode", b64decode);
-    env.add_filter("hash", hash);
-    env.add_filter("checksum", |v: &Value| hash(v, None));
-    env.add_filter("random", random);
+    filter(env, "bool", to_bool);
+    filter(env, "int", to_int);
+    filter(env, "float", to_float);
+    filter(env, "string", to_string);
+    filter(env, "mandatory", mandatory);
+    filter(env, "ternary", ternary);
+    filter(env, "basename", basename);
+    filter(env, "dirname", dirname);
+    filter(env, "quote", quote);
+    filter(env, "b64encode", b64encode);
+    filter(env, "b64decode", b64decode);
+    filter(env, "hash", hash);
+    filter(env, "checksum", |v: &Value| hash(v, None));
+    filter(env, "random", random);
     super::regex::register(env);
     super::version::register(env);
 }

@@ -4,27 +4,37 @@
 use minijinja::value::{Kwargs, ValueKind};
 use minijinja::{Environment, Error, Value};
 
+use super::env::filter;
 use super::filters::invalid;
 
 pub fn register(env: &mut Environment<'static>) {
-    env.add_filter("union", |a: Value, b: Value| -> Result<Value, Error> {
+    filter(env, "union", |a: Value, b: Value| -> Result<Value, Error> {
         let mut all = items(&a)?;
         all.extend(items(&b)?);
         Ok(Value::from(unique(all)))
     });
-    env.add_filter("intersect", |a: Value, b: Value| -> Result<Value, Error> {
-        let b = items(&b)?;
-        Ok(Value::from(unique(
-            items(&a)?.into_iter().filter(|x| b.contains(x)).collect(),
-        )))
-    });
-    env.add_filter("difference", |a: Value, b: Value| -> Result<Value, Error> {
-        let b = items(&b)?;
-        Ok(Value::from(unique(
-            items(&a)?.into_iter().filter(|x| !b.contains(x)).collect(),
-        )))
-    });
-    env.add_filter(
+    filter(
+        env,
+        "intersect",
+        |a: Value, b: Value| -> Result<Value, Error> {
+            let b = items(&b)?;
+            Ok(Value::from(unique(
+                items(&a)?.into_iter().filter(|x| b.contains(x)).collect(),
+            )))
+        },
+    );
+    filter(
+        env,
+        "difference",
+        |a: Value, b: Value| -> Result<Value, Error> {
+            let b = items(&b)?;
+            Ok(Value::from(unique(
+                items(&a)?.into_iter().filter(|x| !b.contains(x)).collect(),
+            )))
+        },
+    );
+    filter(
+        env,
         "symmetric_difference",
         |a: Value, b: Value| -> Result<Value, Error> {
             let (a, b) = (items(&a)?, items(&b)?);
@@ -33,9 +43,9 @@ pub fn register(env: &mut Environment<'static>) {
             Ok(Value::from(unique(all)))
         },
     );
-    env.add_filter("flatten", flatten);
-    env.add_filter("product", product);
-    env.add_filter("zip_longest", zip_longest);
+    filter(env, "flatten", flatten);
+    filter(env, "product", product);
+    filter(env, "zip_longest", zip_longest);
 }
 
 pub fn items(v: &Value) -> Result<Vec<Value>, Error> {

@@ -153,6 +153,9 @@ fn env_gives_the_value_or_the_default() {
     let home = std::env::var("HOME").unwrap();
     assert_eq!(d.e("lookup('env', 'HOME')"), json!(home));
     assert_eq!(d.e("lookup('env', 'RCONF_SURELY_UNSET')"), json!(""));
+    // The fully qualified names linters ask for.
+    assert_eq!(d.e("lookup('ansible.builtin.env', 'HOME')"), json!(home));
+    assert_eq!(d.e("query('ansible.legacy.env', 'HOME')"), json!([home]));
     assert_eq!(
         d.e("lookup('env', 'RCONF_SURELY_UNSET', default='fallback')"),
         json!("fallback")

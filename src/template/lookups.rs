@@ -127,7 +127,12 @@ fn call(state: &State, args: Rest<ValueOrKwargs>, mut wantlist: bool) -> Result<
             }
         },
     };
-    let Some((run, allowed)) = plugin(name) else {
+    // `ansible.builtin.env`, as linters ask playbooks to write it, is `env`.
+    let short = name
+        .strip_prefix("ansible.builtin.")
+        .or_else(|| name.strip_prefix("ansible.legacy."))
+        .unwrap_or(name);
+    let Some((run, allowed)) = plugin(short) else {
         return Err(invalid(format!(
             "lookup: unknown lookup plugin `{name}`, expected one of {KNOWN}"
         )));

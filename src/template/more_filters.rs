@@ -9,19 +9,20 @@ use minijinja::{Environment, Error, Value};
 use sha1::Digest;
 
 use super::crypt::{self, Scheme};
+use super::env::filter;
 use super::filters::{invalid, to_string};
 
 pub fn register(env: &mut Environment<'static>) {
-    env.add_filter("password_hash", password_hash);
-    env.add_filter("to_uuid", to_uuid);
-    env.add_filter("urlsplit", urlsplit);
-    env.add_filter("splitext", splitext);
-    env.add_filter("expanduser", |p: &str| expanduser(p));
-    env.add_filter("realpath", |p: &str| realpath(p));
-    env.add_filter("relpath", relpath);
-    env.add_filter("human_readable", human_readable);
-    env.add_filter("human_to_bytes", human_to_bytes);
-    env.add_filter("subelements", subelements);
+    filter(env, "password_hash", password_hash);
+    filter(env, "to_uuid", to_uuid);
+    filter(env, "urlsplit", urlsplit);
+    filter(env, "splitext", splitext);
+    filter(env, "expanduser", |p: &str| expanduser(p));
+    filter(env, "realpath", |p: &str| realpath(p));
+    filter(env, "relpath", relpath);
+    filter(env, "human_readable", human_readable);
+    filter(env, "human_to_bytes", human_to_bytes);
+    filter(env, "subelements", subelements);
 }
 
 /// A filter argument given by position or by name.

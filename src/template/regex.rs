@@ -5,13 +5,14 @@ use minijinja::value::Kwargs;
 use minijinja::{Environment, Error, Value};
 use regex::{Regex, RegexBuilder};
 
+use super::env::filter;
 use super::filters::{invalid, to_string};
 
 pub fn register(env: &mut Environment<'static>) {
-    env.add_filter("regex_replace", regex_replace);
-    env.add_filter("regex_search", regex_search);
-    env.add_filter("regex_findall", regex_findall);
-    env.add_filter("regex_escape", |s: &str| regex::escape(s));
+    filter(env, "regex_replace", regex_replace);
+    filter(env, "regex_search", regex_search);
+    filter(env, "regex_findall", regex_findall);
+    filter(env, "regex_escape", |s: &str| regex::escape(s));
     env.add_test("match", |v: &Value, p: &str, kw: Kwargs| {
         test(v, p, kw, Anchor::Start)
     });

@@ -6,11 +6,12 @@ use std::cmp::Ordering;
 use minijinja::value::Kwargs;
 use minijinja::{Environment, Error, Value};
 
+use super::env::filter;
 use super::filters::{invalid, to_string};
 
 pub fn register(env: &mut Environment<'static>) {
-    env.add_filter("version_compare", version_test);
-    env.add_filter("version", version_test);
+    filter(env, "version_compare", version_test);
+    filter(env, "version", version_test);
     env.add_test("version", version_test);
     env.add_test("version_compare", version_test);
 }
