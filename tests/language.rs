@@ -5,6 +5,8 @@
 
 mod common;
 
+use std::path::Path;
+
 use common::{Lab, counts, recap, text};
 
 #[test]
@@ -545,4 +547,25 @@ fn wait_for_connection_rides_out_a_host_that_stops_answering() {
     assert!(watcher.join().unwrap(), "the host was never frozen");
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert_eq!(lab.read("back"), "back\n");
+}
+
+#[test]
+fn with_lookup_loops_give_the_items_ansible_gives() {
+    let lab = Lab::new(1);
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/with_loops");
+    let playbook = std::fs::read_to_string(fixtures.join("site.yml")).unwrap();
+    let out = lab.run(&playbook, &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let expected: Vec<String> = std::fs::read_to_string(fixtures.join("ansible-items.txt"))
+        .unwrap()
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .map(String::from)
+        .collect();
+    let got: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| l.contains("(item="))
+        .map(String::from)
+        .collect();
+    assert_eq!(got, expected, "{}", text(&out));
 }

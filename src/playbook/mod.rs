@@ -227,6 +227,9 @@ pub enum LoopSource {
     Fileglob(Value),
     /// `with_first_found:`: the first file that exists (the `first_found` lookup), one item.
     FirstFound(Value),
+    /// Any other `with_<lookup>:` (`with_nested`, `with_subelements`, `with_sequence`, ...):
+    /// the lookup's items, with a list value's elements as its terms, as Ansible calls it.
+    Lookup(String, Value),
 }
 
 impl Task {

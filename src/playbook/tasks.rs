@@ -19,6 +19,12 @@ use crate::template::Templar;
 
 type MakeLoop = fn(Value) -> LoopSource;
 
+/// The lookup a `with_<lookup>` loop keyword names, when rconf knows that lookup.
+fn with_lookup(key: &str) -> Option<&str> {
+    key.strip_prefix("with_")
+        .filter(|name| crate::template::is_lookup(name))
+}
+
 /// How deep task files may include task files before rconf calls it a loop.
 const MAX_INCLUDE_DEPTH: usize = 32;
 
@@ -378,7 +384,7 @@ impl Loader {
         let mut ok = true;
         for (k, v) in map {
             let key = k.key_text();
-            if task_keys().any(|k| k == key) {
+            if task_keys().any(|k| k == key) || with_lookup(&key).is_some() {
                 if key == "listen" && !handler {
                     self.err(k, "`listen` is only valid on handlers");
                     ok = false;
@@ -498,19 +504,24 @@ impl Loader {
             ("with_fileglob", LoopSource::Fileglob),
             ("with_first_found", LoopSource::FirstFound),
         ];
-        let present: Vec<_> = kinds
-            .iter()
-            .filter_map(|(k, make)| n.get(k).map(|v| (*k, make, v)))
-            .collect();
+        let mut present: Vec<(String, LoopSource)> = Vec::new();
+        for (k, v) in n.as_map().unwrap_or_default() {
+            let key = k.key_text();
+            if let Some((_, make)) = kinds.iter().find(|(name, _)| *name == key) {
+                present.push((key, make(v.to_json())));
+            } else if let Some(lookup) = with_lookup(&key) {
+                present.push((key.clone(), LoopSource::Lookup(lookup.into(), v.to_json())));
+            }
+        }
         if present.len() > 1 {
-            let names: Vec<&str> = present.iter().map(|(k, _, _)| *k).collect();
+            let names: Vec<&str> = present.iter().map(|(k, _)| k.as_str()).collect();
             self.err(
                 n,
                 format!("a task has one loop, found `{}`", names.join("` and `")),
             );
             return None;
         }
-        present.first().map(|(_, make, v)| make(v.to_json()))
+        present.pop().map(|(_, source)| source)
     }
 
     /// Free-form parsing, `args:` merging and load-time argument checks.

@@ -237,7 +237,8 @@ fn loop_items(
         | LoopSource::Items(v)
         | LoopSource::Dict(v)
         | LoopSource::Fileglob(v)
-        | LoopSource::FirstFound(v) => v,
+        | LoopSource::FirstFound(v)
+        | LoopSource::Lookup(_, v) => v,
     };
     let rendered = cx
         .shared
@@ -271,23 +272,32 @@ fn loop_items(
             other => Err(format!("with_dict expects a dict, got {other}")),
         },
         // Lookups that search the controller's files (role first, then the playbook).
-        LoopSource::Fileglob(_) => lookup_items("fileglob", rendered, cx, state, task),
-        LoopSource::FirstFound(_) => lookup_items("first_found", rendered, cx, state, task),
+        LoopSource::Fileglob(_) => lookup_items("fileglob", vec![rendered], cx, state, task),
+        LoopSource::FirstFound(_) => lookup_items("first_found", vec![rendered], cx, state, task),
+        // `with_<lookup>: [a, b]` calls the lookup with the terms a and b, as Ansible does.
+        LoopSource::Lookup(name, _) => {
+            let terms = match rendered {
+                Value::Array(terms) => terms,
+                Value::Null => Vec::new(),
+                other => vec![other],
+            };
+            lookup_items(name, terms, cx, state, task)
+        }
     }
 }
 
-/// The items of a `with_<lookup>` loop: `query(lookup, terms)` with the task's variables.
+/// The items of a `with_<lookup>` loop: `query(lookup, *terms)` with the task's variables.
 fn lookup_items(
     lookup: &str,
-    terms: Value,
+    terms: Vec<Value>,
     cx: &TaskShared,
     state: &HostState,
     task: &Task,
 ) -> Result<Vec<Value>, String> {
     let mut layer = Layer::new();
-    layer.insert("__rconf_loop_terms".into(), to_jinja(&terms));
+    layer.insert("__rconf_loop_terms".into(), to_jinja(&Value::Array(terms)));
     let (scope, _) = cx.scope(state, task, &[&layer]);
-    let expr = format!("{{{{ query('{lookup}', __rconf_loop_terms) }}}}");
+    let expr = format!("{{{{ query('{lookup}', *__rconf_loop_terms) }}}}");
     match cx.shared.templar.render_value(&Value::String(expr), &scope) {
         Ok(Value::Array(items)) => Ok(items),
         Ok(other) => Ok(vec![other]),
@@ -553,9 +563,11 @@ pub fn with_var_error(e: String) -> String {
     }
 }
 
+/// A loop label as Ansible prints it: strings as they are, anything else as Python's repr
+/// (`['a', 1]`, `{'name': 'alice'}`).
 fn text(v: &Value) -> String {
     match v {
         Value::String(s) => s.clone(),
-        other => other.to_string(),
+        other => crate::template::py_repr(&to_jinja(other)),
     }
 }

@@ -1,5 +1,5 @@
-//! Lookups that shape their terms into lists: `items`, `list`, `dict`, `indexed_items` and
-//! `sequence`.
+//! Lookups that shape their terms into lists: `items`, `list`, `dict`, `indexed_items`,
+//! `sequence`, `nested`, `together` and `subelements`.
 
 use minijinja::Value;
 use minijinja::value::ValueKind;
@@ -203,4 +203,143 @@ pub fn printf(format: &str, n: i64) -> Result<String, String> {
         return Err(format!("format `{format}` has no conversion such as `%d`"));
     }
     Ok(out)
+}
+
+/// A term as a list: a list as is, anything else as a list of itself.
+fn as_list(t: &Value) -> Result<Vec<Value>, String> {
+    if t.kind() == ValueKind::Seq {
+        Ok(t.try_iter().map_err(|e| e.to_string())?.collect())
+    } else {
+        Ok(vec![t.clone()])
+    }
+}
+
+/// Every combination of one element of each term, in order (`with_nested`).
+pub fn nested(call: &mut Call) -> Result<Vec<Value>, String> {
+    if call.terms.is_empty() {
+        return Err("with_nested requires at least one element in the nested list".into());
+    }
+    let mut combos: Vec<Vec<Value>> = vec![Vec::new()];
+    for t in &call.terms {
+        let column = as_list(t)?;
+        combos = combos
+            .into_iter()
+            .flat_map(|c| {
+                column.iter().map(move |v| {
+                    let mut c = c.clone();
+                    c.push(v.clone());
+                    c
+                })
+            })
+            .collect();
+    }
+    Ok(combos.into_iter().map(Value::from).collect())
+}
+
+/// The terms side by side, shorter ones padded with `None` (`with_together`).
+pub fn together(call: &mut Call) -> Result<Vec<Value>, String> {
+    if call.terms.is_empty() {
+        return Err("with_together requires at least one element in each list".into());
+    }
+    let columns = call
+        .terms
+        .iter()
+        .map(as_list)
+        .collect::<Result<Vec<_>, _>>()?;
+    let rows = columns.iter().map(Vec::len).max().unwrap_or(0);
+    Ok((0..rows)
+        .map(|i| {
+            Value::from(
+                columns
+                    .iter()
+                    .map(|c| c.get(i).cloned().unwrap_or(Value::from(())))
+                    .collect::<Vec<_>>(),
+            )
+        })
+        .collect())
+}
+
+/// `[item, element]` for each element of each item's list under the key path
+/// (`with_subelements: [users, groups]`, or `[users, a.b, {skip_missing: true}]`).
+pub fn subelements(call: &mut Call) -> Result<Vec<Value>, String> {
+    let (items, path, flags) = match call.terms.as_slice() {
+        [items, path] => (items, path, None),
+        [items, path, flags] => (items, path, Some(flags)),
+        _ => return Err("subelements lookup expects a list of two or three items".into()),
+    };
+    let Some(path) = path.as_str() else {
+        return Err(format!(
+            "the second term of subelements must be a key, got `{path}`"
+        ));
+    };
+    let skip_missing = match flags {
+        None => false,
+        Some(f) => match f.get_attr("skip_missing") {
+            Ok(v) if !v.is_undefined() => v.is_true(),
+            _ => false,
+        },
+    };
+    let items: Vec<Value> = match items.kind() {
+        ValueKind::Seq => items.try_iter().map_err(|e| e.to_string())?.collect(),
+        ValueKind::Map => items
+            .try_iter()
+            .map_err(|e| e.to_string())?
+            .map(|k| items.get_item(&k).unwrap_or_default())
+            .collect(),
+        _ => {
+            return Err(format!(
+                "subelements expects a list or a mapping, got `{items}`"
+            ));
+        }
+    };
+    let mut out = Vec::new();
+    'items: for item in items {
+        if item.get_attr("skipped").is_ok_and(|v| v.is_true()) {
+            continue;
+        }
+        let mut cur = item.clone();
+        for key in path.split('.') {
+            match cur.get_attr(key) {
+                Ok(v) if !v.is_undefined() => cur = v,
+                _ if skip_missing => continue 'items,
+                _ => {
+                    return Err(format!(
+                        "could not find `{key}` key in iterated item `{item}`"
+                    ));
+                }
+            }
+        }
+        if cur.kind() != ValueKind::Seq {
+            return Err(format!(
+                "the key `{path}` should point to a list, got `{cur}`"
+            ));
+        }
+        // As Ansible, the item comes without the list it was split on.
+        let parent = without(&item, path)?;
+        for element in cur.try_iter().map_err(|e| e.to_string())? {
+            out.push(Value::from(vec![parent.clone(), element]));
+        }
+    }
+    Ok(out)
+}
+
+/// `item` without the key at the end of the dotted `path`.
+fn without(item: &Value, path: &str) -> Result<Value, String> {
+    let mut json = super::convert::from_jinja(item)?;
+    let mut cur = &mut json;
+    let mut keys = path.split('.').peekable();
+    while let Some(key) = keys.next() {
+        let Some(map) = cur.as_object_mut() else {
+            break;
+        };
+        if keys.peek().is_none() {
+            map.shift_remove(key);
+            break;
+        }
+        match map.get_mut(key) {
+            Some(next) => cur = next,
+            None => break,
+        }
+    }
+    Ok(super::convert::to_jinja(&json))
 }

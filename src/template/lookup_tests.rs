@@ -65,8 +65,12 @@ impl Dir {
     }
 
     fn err(&self, expr: &str) -> String {
+        self.err_with(expr, json!({}))
+    }
+
+    fn err_with(&self, expr: &str, extra: serde_json::Value) -> String {
         Templar::new()
-            .render_str(&format!("{{{{ {expr} }}}}"), &self.vars(json!({})))
+            .render_str(&format!("{{{{ {expr} }}}}"), &self.vars(extra))
             .unwrap_err()
     }
 }
@@ -355,4 +359,34 @@ fn password_is_generated_once_and_stored() {
     let a = d.e("lookup('password', '/dev/null seed=x')");
     assert_eq!(a, d.e("lookup('password', '/dev/null seed=x')"));
     assert_eq!(a.as_str().unwrap().len(), 20);
+}
+
+#[test]
+fn nested_together_and_subelements_shape_items_as_ansible_does() {
+    let d = Dir::new();
+    assert_eq!(
+        d.e("query('nested', ['a', 'b'], [1, 2])"),
+        json!([["a", 1], ["a", 2], ["b", 1], ["b", 2]])
+    );
+    assert_eq!(
+        d.e("query('together', ['a', 'b', 'c'], [1, 2])"),
+        json!([["a", 1], ["b", 2], ["c", null]])
+    );
+    let users = json!({"users": [
+        {"name": "alice", "groups": ["wheel", "dev"], "uid": 1},
+        {"name": "carol"},
+    ]});
+    // The item comes without the list it was split on.
+    assert_eq!(
+        d.e_with(
+            "query('subelements', users, 'groups', {'skip_missing': true})",
+            users.clone()
+        ),
+        json!([
+            [{"name": "alice", "uid": 1}, "wheel"],
+            [{"name": "alice", "uid": 1}, "dev"]
+        ])
+    );
+    let e = d.err_with("query('subelements', users, 'groups')", users);
+    assert!(e.contains("could not find `groups` key"), "{e}");
 }

@@ -77,11 +77,26 @@ fn plugin(name: &str) -> Option<(Plugin, &'static [&'static str])> {
             lookup_lists::sequence,
             &["start", "end", "count", "stride", "format"],
         ),
+        "nested" => (lookup_lists::nested, &[]),
+        "together" => (lookup_lists::together, &[]),
+        "subelements" => (lookup_lists::subelements, &[]),
         _ => return None,
     })
 }
 
-const KNOWN: &str = "csvfile, dict, env, file, fileglob, first_found, indexed_items, ini, items, lines, list, password, pipe, sequence, template, vars";
+const KNOWN: &str = "csvfile, dict, env, file, fileglob, first_found, indexed_items, ini, items, lines, list, nested, password, pipe, sequence, subelements, template, together, vars";
+
+/// Whether `name` (short or `ansible.builtin.`) is a lookup rconf knows: `with_<name>` loops.
+pub fn is_known(name: &str) -> bool {
+    plugin(short_name(name)).is_some()
+}
+
+/// `ansible.builtin.env`, as linters ask playbooks to write it, is `env`.
+fn short_name(name: &str) -> &str {
+    name.strip_prefix("ansible.builtin.")
+        .or_else(|| name.strip_prefix("ansible.legacy."))
+        .unwrap_or(name)
+}
 
 #[derive(PartialEq)]
 enum OnError {
@@ -127,12 +142,7 @@ fn call(state: &State, args: Rest<ValueOrKwargs>, mut wantlist: bool) -> Result<
             }
         },
     };
-    // `ansible.builtin.env`, as linters ask playbooks to write it, is `env`.
-    let short = name
-        .strip_prefix("ansible.builtin.")
-        .or_else(|| name.strip_prefix("ansible.legacy."))
-        .unwrap_or(name);
-    let Some((run, allowed)) = plugin(short) else {
+    let Some((run, allowed)) = plugin(short_name(name)) else {
         return Err(invalid(format!(
             "lookup: unknown lookup plugin `{name}`, expected one of {KNOWN}"
         )));
