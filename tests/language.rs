@@ -569,3 +569,34 @@ fn with_lookup_loops_give_the_items_ansible_gives() {
         .collect();
     assert_eq!(got, expected, "{}", text(&out));
 }
+
+#[test]
+fn magic_variables_of_the_host_and_the_run() {
+    let lab = Lab::new(2);
+    std::fs::create_dir_all(lab.dir().join("out")).unwrap();
+    let out = lab.run(
+        r#"
+- hosts: all_hosts
+  gather_facts: no
+  tasks:
+    - copy:
+        dest: "{{ out }}/{{ inventory_hostname }}"
+        content: |
+          {{ group_names }} {{ hostvars['h1'].group_names }}
+          {{ inventory_file | basename }} {{ inventory_dir == (inventory_file | dirname) }}
+          {{ ansible_version.full is version('2.9', '>=') }} {{ ansible_run_tags }} {{ ansible_skip_tags }}
+          {{ ansible_forks }} {{ ansible_limit }} {{ ansible_inventory_sources | map('basename') | list }}
+      tags: [write]
+"#,
+        &["-l", "h1", "-f", "7", "--tags", "write", "--skip-tags", "never_this"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let inventory = lab.inventory.file_name().unwrap().to_string_lossy().into_owned();
+    assert_eq!(
+        lab.read("h1"),
+        format!(
+            "['all_hosts'] ['all_hosts']\n{inventory} True\nTrue ['write'] ['never_this']\n7 h1 ['{inventory}']\n"
+        )
+    );
+    assert!(!lab.exists("h2"), "-l h1");
+}

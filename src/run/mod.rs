@@ -11,7 +11,7 @@ mod play;
 mod select;
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -208,8 +208,19 @@ pub async fn run(
     let groups = to_jinja(&serde_json::to_value(inventory.groups_map()).unwrap_or_default());
     // Every inventory host has a state from the start, so `hostvars` knows hosts no play has
     // reached yet (their inventory variables, and their facts from the fact cache).
+    let source = inventory_source(&opts.inventory);
     let new_state = |h: &String| {
-        let vars = Arc::new(layer_from_json(&inventory.host_vars(h)));
+        let mut vars = layer_from_json(&inventory.host_vars(h));
+        // Magic variables of the host's inventory entry, as Ansible sets them.
+        let names = JValue::from_iter(inventory.group_names(h).into_iter().map(JValue::from));
+        vars.insert("group_names".into(), names);
+        if let Some((dir, file)) = &source {
+            vars.insert("inventory_dir".into(), JValue::from(dir.as_str()));
+            if let Some(file) = file {
+                vars.insert("inventory_file".into(), JValue::from(file.as_str()));
+            }
+        }
+        let vars = Arc::new(vars);
         let mut state = HostState::new(h.clone(), vars);
         if let Some(facts) = opts
             .fact_cache
@@ -226,6 +237,7 @@ pub async fn run(
         .map(|h| (h.clone(), new_state(h)))
         .collect();
     let mut stats: IndexMap<String, Stats> = IndexMap::new();
+    let run_magic = run_magic(opts);
     let playbook = Arc::new(playbook);
     let mut start_at = opts.start_at_task.clone();
     for (pi, play) in playbook.plays.iter().enumerate() {
@@ -265,6 +277,9 @@ pub async fn run(
         magic.insert("ansible_diff_mode".into(), JValue::from(opts.diff));
         magic.insert("playbook_dir".into(), JValue::from(absolute(&playbook.dir)));
         magic.insert("omit".into(), JValue::from(shared.omit.as_str()));
+        for (k, v) in &run_magic {
+            magic.insert(k.clone(), v.clone());
+        }
         for batch in batches {
             let mut batch_magic = magic.clone();
             let batch_hosts = JValue::from_iter(batch.iter().map(|h| JValue::from(h.as_str())));
@@ -341,4 +356,62 @@ fn random_token() -> String {
     (0..16)
         .map(|_| format!("{:x}", rng.random_range(0..16u8)))
         .collect()
+}
+
+/// The ansible-core release whose behaviour rconf follows, as `ansible_version` reports it to
+/// playbooks that check it.
+pub const ANSIBLE_COMPAT: (u32, u32, u32) = (2, 19, 0);
+
+/// Magic variables of the run: `ansible_version`, `ansible_run_tags`, `ansible_skip_tags`,
+/// `ansible_forks`, `ansible_inventory_sources` and, with `-l`, `ansible_limit`.
+fn run_magic(opts: &RunOptions) -> Layer {
+    let (major, minor, revision) = ANSIBLE_COMPAT;
+    let full = format!("{major}.{minor}.{revision}");
+    let mut m = Layer::new();
+    m.insert(
+        "ansible_version".into(),
+        to_jinja(&serde_json::json!({
+            "full": full, "major": major, "minor": minor, "revision": revision, "string": full,
+        })),
+    );
+    let tags = |t: &[String], default: &[&str]| {
+        if t.is_empty() {
+            JValue::from_iter(default.iter().map(|s| JValue::from(*s)))
+        } else {
+            JValue::from_iter(t.iter().map(|s| JValue::from(s.as_str())))
+        }
+    };
+    m.insert("ansible_run_tags".into(), tags(&opts.tags.only, &["all"]));
+    m.insert("ansible_skip_tags".into(), tags(&opts.tags.skip, &[]));
+    m.insert("ansible_forks".into(), JValue::from(opts.forks));
+    let sources = opts.inventory.iter().map(|i| {
+        let p = Path::new(i);
+        JValue::from(if p.exists() { absolute(p) } else { i.clone() })
+    });
+    m.insert("ansible_inventory_sources".into(), JValue::from_iter(sources));
+    if let Some(limit) = &opts.limit {
+        m.insert("ansible_limit".into(), JValue::from(limit.as_str()));
+    }
+    m
+}
+
+/// `inventory_dir` and `inventory_file` when the inventory is one file or directory (a comma
+/// list has neither, as in Ansible).
+fn inventory_source(inventory: &[String]) -> Option<(String, Option<String>)> {
+    let [only] = inventory else {
+        return None;
+    };
+    let path = Path::new(only);
+    if path.is_dir() {
+        Some((absolute(path), None))
+    } else if path.is_file() {
+        let file = absolute(path);
+        let dir = Path::new(&file)
+            .parent()
+            .map(|d| d.display().to_string())
+            .unwrap_or_default();
+        Some((dir, Some(file)))
+    } else {
+        None
+    }
 }
