@@ -591,7 +591,12 @@ fn magic_variables_of_the_host_and_the_run() {
         &["-l", "h1", "-f", "7", "--tags", "write", "--skip-tags", "never_this"],
     );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    let inventory = lab.inventory.file_name().unwrap().to_string_lossy().into_owned();
+    let inventory = lab
+        .inventory
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .into_owned();
     assert_eq!(
         lab.read("h1"),
         format!(

@@ -388,7 +388,10 @@ fn run_magic(opts: &RunOptions) -> Layer {
         let p = Path::new(i);
         JValue::from(if p.exists() { absolute(p) } else { i.clone() })
     });
-    m.insert("ansible_inventory_sources".into(), JValue::from_iter(sources));
+    m.insert(
+        "ansible_inventory_sources".into(),
+        JValue::from_iter(sources),
+    );
     if let Some(limit) = &opts.limit {
         m.insert("ansible_limit".into(), JValue::from(limit.as_str()));
     }

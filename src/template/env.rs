@@ -38,6 +38,7 @@ pub fn build(mode: Mode) -> Environment<'static> {
     super::jinja_tests::register(&mut env);
     super::more_filters::register(&mut env);
     super::lookups::register(&mut env);
+    super::now::register(&mut env);
     env
 }
 

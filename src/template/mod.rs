@@ -15,6 +15,7 @@ mod lookup_lists;
 mod lookup_password;
 mod lookup_text;
 mod lookups;
+mod now;
 pub use lookups::is_known as is_lookup;
 mod md5;
 mod more_filters;
