@@ -61,6 +61,11 @@ const ABOUT: &[(&str, &str, &str)] = &[
         "- meta: flush_handlers",
     ),
     (
+        "apt_repository",
+        "Adds or removes an APT repository line (sources.list.d), then updates the cache",
+        "- apt_repository:\n    repo: deb [signed-by=/etc/apt/keyrings/x.gpg] https://example.org/apt stable main\n    filename: example",
+    ),
+    (
         "include_tasks",
         "Runs the tasks of a file: read at load time, or at run time with a loop or a templated name",
         "- include_tasks: \"{{ item }}.yml\"\n  loop: [users, packages]",

@@ -2,6 +2,7 @@
 //! `Module` trait every controller half implements, and the context a module plans in.
 
 pub mod apt;
+pub mod apt_repository;
 pub mod args;
 pub mod assert;
 pub mod authorized_key;
@@ -160,6 +161,7 @@ pub static BUILTINS: &[&dyn Module] = &[
     &git::Git,
     &mount::Mount,
     &include_tasks::IncludeTasks,
+    &apt_repository::AptRepository,
 ];
 
 /// Finds a module by the name a task uses (`copy`, `ansible.builtin.copy`,

@@ -95,6 +95,8 @@ pub fn run_with_fakes(
         .arg(std::ffi::OsStr::from_bytes(&call.script))
         .env("PATH", format!("{}/bin:/usr/bin:/bin", t.dir()))
         .env("FAKE", t.dir())
+        // Modules that edit system files (apt_repository) look under this root instead of /.
+        .env("RCONF_APT_ROOT", t.dir())
         .output()
         .unwrap();
     let out = crate::transport::Output {

@@ -157,3 +157,46 @@ fn package_detects_apt_and_installs_a_deb_file() {
     assert!(changed(&r, 0));
     assert_eq!(dpkg_version(&host, "rconf-fix-c"), "");
 }
+
+#[test]
+fn apt_repository_adds_a_repository_apt_then_installs_from_and_removes_it() {
+    if !has("apt-get") || !has("dpkg-deb") {
+        return;
+    }
+    let Some(host) = IsolatedHost::start() else {
+        return;
+    };
+    let build = tempfile::tempdir().unwrap();
+    let r1 = build_deb(
+        build.path(),
+        "rconf-fix-r",
+        "1.0-1",
+        &[("/usr/share/rconf-fix-r/v", "1\n")],
+        None,
+    );
+    let repo = local_repo(&host.share_dir().join("repo"), &[r1]);
+    // No repository at all: apt knows the package only once apt_repository adds the line.
+    only_local_repo(&host, "");
+    let add = format!(
+        "    - apt_repository:\n        repo: \"{repo}\"\n        filename: rconf-local\n\
+         \x20   - apt: name=rconf-fix-r\n"
+    );
+    let r = host.play(&add, &[]);
+    assert!(changed(&r, 0) && changed(&r, 1), "{r:#?}");
+    assert_eq!(
+        host.stdout("cat /etc/apt/sources.list.d/rconf-local.list"),
+        repo
+    );
+    assert_eq!(dpkg_version(&host, "rconf-fix-r"), "ii 1.0-1");
+    let r = host.play(&add, &[]);
+    assert!(!changed(&r, 0) && !changed(&r, 1), "{r:#?}");
+    let remove = format!(
+        "    - apt_repository:\n        repo: \"{repo}\"\n        state: absent\n        update_cache: no\n"
+    );
+    let r = host.play(&remove, &[]);
+    assert!(changed(&r, 0), "{r:#?}");
+    assert_eq!(
+        host.stdout("test -e /etc/apt/sources.list.d/rconf-local.list && echo left"),
+        ""
+    );
+}
