@@ -171,3 +171,61 @@ fn under_the_free_strategy_a_run_time_include_fails_with_a_reason() {
         text(&out)
     );
 }
+
+#[test]
+fn nested_looped_includes_in_a_role_run_in_ansibles_order() {
+    let lab = Lab::new(1);
+    lab.write("roles/r1/defaults/main.yml", "r1_items: [x, y]\n");
+    lab.write(
+        "roles/r1/tasks/main.yml",
+        "- include_tasks: inner.yml\n  loop: \"{{ r1_items }}\"\n  loop_control: {loop_var: outer}\n",
+    );
+    lab.write(
+        "roles/r1/tasks/inner.yml",
+        "- debug: msg=\"role {{ role_name }} outer={{ outer }}\"\n- include_tasks: leaf.yml\n  loop: [1, 2]\n",
+    );
+    lab.write(
+        "roles/r1/tasks/leaf.yml",
+        "- debug: msg=\"leaf {{ outer }}-{{ item }}\"\n\
+         - set_fact:\n    seen: \"{{ (seen | default([])) + [outer ~ item | string] }}\"\n",
+    );
+    lab.write(
+        "tasks/t.yml",
+        "- debug: msg=\"block include ran\"\n- meta: end_play\n- debug: msg=never\n",
+    );
+    let out = lab.run(
+        r#"
+- hosts: all_hosts
+  gather_facts: false
+  roles: [r1]
+  tasks:
+    - debug: var=seen
+    - block:
+        - include_tasks: tasks/t.yml
+      when: seen | length == 4
+"#,
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let msgs: Vec<&str> = stdout
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("\"msg\": "))
+        .collect();
+    assert_eq!(
+        msgs,
+        [
+            "\"role r1 outer=x\"",
+            "\"leaf x-1\"",
+            "\"leaf x-2\"",
+            "\"role r1 outer=y\"",
+            "\"leaf y-1\"",
+            "\"leaf y-2\"",
+            "\"block include ran\"",
+        ],
+        "{}",
+        text(&out)
+    );
+    // What ansible-playbook 2.19 counts for the same playbook.
+    assert_eq!(counts(&out, "h1"), (19, 0, 0, 0, 0, 0));
+}

@@ -164,12 +164,20 @@ pub static BUILTINS: &[&dyn Module] = &[
     &apt_repository::AptRepository,
 ];
 
+/// rconf's modules that Ansible now ships in the ansible.posix collection.
+const POSIX: &[&str] = &["mount", "sysctl", "authorized_key"];
+
 /// Finds a module by the name a task uses (`copy`, `ansible.builtin.copy`,
 /// `ansible.legacy.copy`).
 pub fn find(name: &str) -> Option<&'static dyn Module> {
     let short = name
         .strip_prefix("ansible.builtin.")
         .or_else(|| name.strip_prefix("ansible.legacy."))
+        // Modules that moved to the ansible.posix collection, where their short names now lead.
+        .or_else(|| {
+            name.strip_prefix("ansible.posix.")
+                .filter(|m| POSIX.contains(m))
+        })
         .unwrap_or(name);
     BUILTINS
         .iter()
@@ -191,10 +199,16 @@ mod tests {
             "template",
             "debug",
             "set_fact",
+            "ansible.posix.mount",
+            "ansible.posix.authorized_key",
         ] {
             assert!(find(name).is_some(), "{name}");
         }
         assert!(find("ansible.builtin.nope").is_none());
+        assert!(
+            find("ansible.posix.copy").is_none(),
+            "copy is not in ansible.posix"
+        );
     }
 
     #[test]
