@@ -66,6 +66,11 @@ const ABOUT: &[(&str, &str, &str)] = &[
         "- apt_repository:\n    repo: deb [signed-by=/etc/apt/keyrings/x.gpg] https://example.org/apt stable main\n    filename: example",
     ),
     (
+        "getent",
+        "Reads a name service database (passwd, group, hosts, ...) into the fact getent_<database>",
+        "- getent:\n    database: passwd\n    key: deploy",
+    ),
+    (
         "include_tasks",
         "Runs the tasks of a file: read at load time, or at run time with a loop or a templated name",
         "- include_tasks: \"{{ item }}.yml\"\n  loop: [users, packages]",

@@ -16,6 +16,7 @@ pub mod diff;
 pub mod file;
 pub mod find;
 pub mod get_url;
+pub mod getent;
 pub mod git;
 pub mod group;
 pub mod hostname;
@@ -162,6 +163,7 @@ pub static BUILTINS: &[&dyn Module] = &[
     &mount::Mount,
     &include_tasks::IncludeTasks,
     &apt_repository::AptRepository,
+    &getent::Getent,
 ];
 
 /// rconf's modules that Ansible now ships in the ansible.posix collection.

@@ -491,15 +491,34 @@ fn conditions_hold(
 }
 
 /// `set_fact` values become host-scoped variables; gathered facts (`setup`) become
-/// `ansible_facts` and `ansible_<name>`.
+/// `ansible_facts` and `ansible_<name>`; facts other modules return (`getent_passwd`,
+/// `packages`) become `ansible_facts` and variables of their own name, as in Ansible.
 pub fn absorb_facts(state: &mut HostState, task: &Task, facts: &Map<String, Value>) {
-    if matches!(task.module.spec().name, "set_fact" | "include_vars") {
-        for (k, v) in facts {
-            state.host_scope.insert(k.clone(), to_jinja(v));
+    match task.module.spec().name {
+        "set_fact" | "include_vars" => {
+            for (k, v) in facts {
+                state.host_scope.insert(k.clone(), to_jinja(v));
+            }
         }
-        return;
+        "setup" => store_facts(state, facts),
+        _ => {
+            for (k, v) in facts {
+                state.facts.insert(k.clone(), to_jinja(v));
+            }
+            merge_into_ansible_facts(state, facts);
+        }
     }
-    store_facts(state, facts);
+}
+
+fn merge_into_ansible_facts(state: &mut HostState, facts: &Map<String, Value>) {
+    let mut all: Map<String, Value> = match state.facts.get("ansible_facts").map(from_jinja) {
+        Some(Ok(Value::Object(m))) => m,
+        _ => Map::new(),
+    };
+    all.extend(facts.iter().map(|(k, v)| (k.clone(), v.clone())));
+    state
+        .facts
+        .insert("ansible_facts".into(), to_jinja(&Value::Object(all)));
 }
 
 /// Merges gathered facts into `ansible_facts` and the `ansible_<name>` variables.
