@@ -71,6 +71,11 @@ const ABOUT: &[(&str, &str, &str)] = &[
         "- getent:\n    database: passwd\n    key: deploy",
     ),
     (
+        "package_facts",
+        "Lists the installed packages (dpkg, rpm or apk) as the fact packages",
+        "- package_facts:\n- debug:\n    msg: nginx is installed\n  when: \"'nginx' in ansible_facts.packages\"",
+    ),
+    (
         "include_tasks",
         "Runs the tasks of a file: read at load time, or at run time with a loop or a templated name",
         "- include_tasks: \"{{ item }}.yml\"\n  loop: [users, packages]",

@@ -30,6 +30,7 @@ pub mod lineinfile;
 pub mod meta;
 pub mod mount;
 pub mod package;
+pub mod package_facts;
 pub mod pause;
 pub mod pyregex;
 pub mod quote;
@@ -164,6 +165,7 @@ pub static BUILTINS: &[&dyn Module] = &[
     &include_tasks::IncludeTasks,
     &apt_repository::AptRepository,
     &getent::Getent,
+    &package_facts::PackageFacts,
 ];
 
 /// rconf's modules that Ansible now ships in the ansible.posix collection.

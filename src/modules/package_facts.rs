@@ -1,0 +1,66 @@
+//! `package_facts`: the installed packages as the fact `packages` (package_facts.sh).
+
+use super::args::{Arg, Args, FreeForm, Kind, ModuleSpec};
+use super::simple::{arg_names, remote};
+use super::{Action, Ctx, Module};
+
+const BODY: &str = include_str!("../../modules/package_facts.sh");
+
+pub struct PackageFacts;
+
+static SPEC: ModuleSpec = ModuleSpec {
+    name: "package_facts",
+    aliases: &[],
+    free_form: FreeForm::KeyValue,
+    args: &[
+        Arg::new("manager", Kind::Str),
+        // Accepted as Ansible does; one manager is read, the first found.
+        Arg::new("strategy", Kind::Str).choices(&["first", "all"]),
+    ],
+    any_args: false,
+    required_one_of: &[],
+    mutually_exclusive: &[],
+};
+
+impl Module for PackageFacts {
+    fn spec(&self) -> &'static ModuleSpec {
+        &SPEC
+    }
+
+    fn plan(&self, args: &Args, ctx: &Ctx) -> Action {
+        remote(args, ctx, &arg_names(&SPEC), BODY)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::modules::testutil::{TestCtx, run};
+    use serde_json::json;
+
+    #[test]
+    fn installed_packages_are_listed_with_version_and_arch() {
+        let t = TestCtx::new();
+        let r = run(&PackageFacts, json!({}), &t.ctx(false));
+        if r.failed && r.msg.as_deref().unwrap_or("").contains("Could not detect") {
+            return; // neither dpkg nor rpm nor apk on this machine
+        }
+        assert!(!r.failed && !r.changed, "{r:?}");
+        let facts = &r.data["ansible_facts"];
+        let pkgs = facts["packages"].as_object().unwrap();
+        // Every Debian and Red Hat system has coreutils.
+        let core = &pkgs["coreutils"][0];
+        assert_eq!(core["name"], json!("coreutils"));
+        assert!(
+            core["version"].as_str().is_some_and(|v| !v.is_empty()),
+            "{core}"
+        );
+        assert_eq!(core["source"], facts["pkg_mgr"]);
+        let r = run(&PackageFacts, json!({"manager": "nosuch"}), &t.ctx(false));
+        assert!(
+            r.msg
+                .unwrap()
+                .starts_with("Unsupported package manager: nosuch")
+        );
+    }
+}
