@@ -12,3 +12,4 @@ pub mod run;
 pub mod template;
 pub mod transport;
 pub mod vars;
+pub mod vault;

@@ -24,6 +24,9 @@ pub struct AnsibleCfg {
     pub become_: Option<bool>,
     pub become_user: Option<String>,
     pub become_method: Option<String>,
+    pub vault_password_file: Option<PathBuf>,
+    /// `label@source` entries.
+    pub vault_identity_list: Vec<String>,
     /// What was found but is not used, with its `file:line`.
     pub warnings: Vec<String>,
 }
@@ -31,14 +34,6 @@ pub struct AnsibleCfg {
 /// Keys that change what a run does but that rconf does not take from the file: a warning
 /// names them, so that nobody believes they apply.
 const NOT_USED: &[(&str, &str)] = &[
-    (
-        "vault_password_file",
-        "rconf does not read Ansible Vault files",
-    ),
-    (
-        "vault_identity_list",
-        "rconf does not read Ansible Vault files",
-    ),
     ("strategy", "set `strategy:` on the play"),
     ("ask_pass", "use -k or --connection-password-file"),
     ("become_ask_pass", "use -K or --become-password-file"),
@@ -126,6 +121,16 @@ pub fn settings(
             "ANSIBLE_BECOME_METHOD",
             "privilege_escalation",
             "become_method",
+        ),
+        (
+            "ANSIBLE_VAULT_PASSWORD_FILE",
+            "defaults",
+            "vault_password_file",
+        ),
+        (
+            "ANSIBLE_VAULT_IDENTITY_LIST",
+            "defaults",
+            "vault_identity_list",
         ),
     ] {
         if let Some(value) = env(var).filter(|v| !v.is_empty()) {
@@ -228,6 +233,19 @@ fn apply(cfg: &mut AnsibleCfg, section: &str, key: &str, value: &str, base: &Pat
             Some(b) => cfg.become_ = Some(b),
             None => bad("a boolean"),
         },
+        ("defaults", "vault_password_file") => cfg.vault_password_file = Some(path(value, base)),
+        ("defaults", "vault_identity_list") => cfg.vault_identity_list.extend(
+            value
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(|id| match id.split_once('@') {
+                    Some((label, src)) if src != "prompt" => {
+                        format!("{label}@{}", path(src, base).display())
+                    }
+                    _ => id.to_string(),
+                }),
+        ),
         ("privilege_escalation", "become_user") => cfg.become_user = Some(value.to_string()),
         ("privilege_escalation", "become_method") => cfg.become_method = Some(value.to_string()),
         _ => {
@@ -299,14 +317,14 @@ mod tests {
     #[test]
     fn bad_values_and_keys_rconf_does_not_use_are_warned_about_with_their_line() {
         let cfg = parse(
-            "[defaults]\nforks = many\nvault_password_file = ~/.vault\nnocows = 1\n",
+            "[defaults]\nforks = many\nstrategy = free\nnocows = 1\n",
             &[],
         );
         assert_eq!(
             cfg.warnings,
             [
                 "/proj/ansible.cfg:2: `forks` must be a positive number, found `many`; ignored",
-                "/proj/ansible.cfg:3: `vault_password_file` is not used by rconf: rconf does not read Ansible Vault files",
+                "/proj/ansible.cfg:3: `strategy` is not used by rconf: set `strategy:` on the play",
             ]
         );
         assert_eq!(cfg.forks, None);

@@ -15,6 +15,8 @@ pub struct InventoryArgs {
     /// Without it, `inventory` from ansible.cfg (or ANSIBLE_INVENTORY).
     #[arg(short, long = "inventory", value_name = "INVENTORY")]
     pub inventory: Vec<String>,
+    #[command(flatten)]
+    pub vault: super::vault::VaultArgs,
     /// Every group and host with their variables, as `ansible-inventory --list` prints them.
     #[arg(long)]
     pub list: bool,
@@ -47,8 +49,10 @@ impl InventoryArgs {
     }
 
     fn output(&self) -> Result<(String, i32), Error> {
+        let cfg = super::ansible_cfg::load();
+        self.vault.install(&cfg)?;
         let inventory = if self.inventory.is_empty() {
-            super::ansible_cfg::load().inventory
+            cfg.inventory
         } else {
             self.inventory.clone()
         };

@@ -13,6 +13,7 @@ pub mod lock;
 pub mod man;
 mod quiet;
 pub mod run;
+pub mod vault;
 
 use clap::{Parser, Subcommand, ValueEnum};
 

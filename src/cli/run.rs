@@ -143,6 +143,8 @@ pub struct CommonArgs {
     /// Read the become password from the first line of FILE.
     #[arg(long, value_name = "FILE")]
     pub become_password_file: Option<PathBuf>,
+    #[command(flatten)]
+    pub vault: super::vault::VaultArgs,
     /// OpenSSH client config file to read instead of ~/.ssh/config.
     #[arg(short = 'F', long = "ssh-config", value_name = "FILE")]
     pub ssh_config: Option<PathBuf>,
@@ -167,6 +169,7 @@ impl CommonArgs {
     /// variables for what the flags leave open.
     pub fn options(&self, playbook: PathBuf) -> Result<RunOptions, Error> {
         let cfg = super::ansible_cfg::load();
+        self.vault.install(&cfg)?;
         let host_key_policy = match self.host_key_checking {
             Some(HostKeyChecking::Yes) => HostKeyPolicy::Strict,
             Some(HostKeyChecking::AcceptNew) => HostKeyPolicy::AcceptNew,

@@ -3,7 +3,7 @@
 
 mod address;
 mod ansible_json;
-mod dynamic;
+pub mod dynamic;
 mod ini;
 mod pattern;
 mod pyliteral;

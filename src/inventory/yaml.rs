@@ -16,6 +16,8 @@ pub fn looks_like_yaml(text: &str) -> bool {
 
 /// Parses YAML 1.1 text (JSON included) to a value; errors name the file, line and column.
 pub fn load_value(text: &str, file: &Path) -> Result<Value> {
+    let text = &*crate::vault::open_text(text)
+        .map_err(|e| Error::at(Location::new(file, 1, 1), format!("vault: {e}")))?;
     let opts = serde_saphyr::options! {
         legacy_octal_numbers: true,
         duplicate_keys: serde_saphyr::options::DuplicateKeyPolicy::LastWins,
@@ -33,7 +35,37 @@ pub fn load_value(text: &str, file: &Path) -> Result<Value> {
             None => Error::msg(format!("{}: {msg}", file.display())),
         }
     })?;
-    Ok(v.unwrap_or(Value::Null))
+    let mut v = v.unwrap_or(Value::Null);
+    open_vaulted(&mut v, "").map_err(|e| Error::msg(format!("{}: {e}", file.display())))?;
+    Ok(v)
+}
+
+/// Replaces each `!vault` value with its plain text; an error names the value (`a.b[0]`).
+fn open_vaulted(v: &mut Value, at: &str) -> std::result::Result<(), String> {
+    match v {
+        Value::String(s) => {
+            if let Some(plain) = crate::vault::open_value(s) {
+                *s = plain.map_err(|e| format!("`{at}`: vault: {e}"))?;
+            }
+        }
+        Value::Array(items) => {
+            for (i, item) in items.iter_mut().enumerate() {
+                open_vaulted(item, &format!("{at}[{i}]"))?;
+            }
+        }
+        Value::Object(m) => {
+            for (k, item) in m.iter_mut() {
+                let path = if at.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{at}.{k}")
+                };
+                open_vaulted(item, &path)?;
+            }
+        }
+        _ => {}
+    }
+    Ok(())
 }
 
 pub fn parse(inv: &mut Inventory, text: &str, file: &Path) -> Result<()> {

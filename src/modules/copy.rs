@@ -48,6 +48,7 @@ static SPEC: ModuleSpec = ModuleSpec {
         Arg::new("validate", Kind::Str),
         Arg::new("directory_mode", Kind::Mode),
         Arg::new("local_follow", Kind::Bool),
+        Arg::new("decrypt", Kind::Bool),
     ],
     any_args: false,
     required_one_of: &[&["src", "content"]],
@@ -85,6 +86,19 @@ pub fn find_source(name: &str, sub: &str, ctx: &Ctx) -> Result<PathBuf, String> 
         "Could not find or access `{name}`; searched in: {}",
         tried.join(", ")
     ))
+}
+
+/// The plain text of `path` when it is vault-encrypted (only its first bytes are read
+/// otherwise, so large files are not loaded).
+fn vaulted(path: &Path) -> Option<Result<String, String>> {
+    let mut head = [0u8; 15];
+    let mut f = std::fs::File::open(path).ok()?;
+    f.read_exact(&mut head).ok()?;
+    if &head != b"$ANSIBLE_VAULT;" {
+        return None;
+    }
+    let text = std::fs::read_to_string(path).map_err(|e| e.to_string());
+    Some(text.and_then(|t| crate::vault::open_value(&t).unwrap_or(Ok(t))))
 }
 
 fn sha1_hex(content: &Content) -> Result<String, String> {
@@ -282,14 +296,15 @@ impl Module for Copy {
             Ok(a) => a,
             Err(e) => return Action::Done(TaskResult::failed(e)),
         };
-        write_file(
-            &args,
-            ctx,
-            &full_dest,
-            Some(&base),
-            Content::File(path),
-            &label,
-        )
+        // A vault-encrypted source is copied as its plain text, unless `decrypt: false`.
+        let content = match vaulted(&path).filter(|_| args.bool("decrypt", true)) {
+            Some(Ok(plain)) => Content::Bytes(plain.into_bytes()),
+            Some(Err(e)) => {
+                return Action::Done(TaskResult::failed(format!("`{label}`: vault: {e}")));
+            }
+            None => Content::File(path),
+        };
+        write_file(&args, ctx, &full_dest, Some(&base), content, &label)
     }
 
     fn finish(&self, args: &Args, out: ScriptOutput) -> TaskResult {

@@ -115,6 +115,8 @@ fn scalar_text(v: &Value) -> String {
 /// Parses YAML text with Ansible's YAML 1.1 reading (`yes`/`no` booleans, `0644` octal,
 /// `<<` merges) and duplicate keys as errors. An empty document is `Null`.
 pub fn parse(file: &Path, text: &str) -> Result<Node, Error> {
+    let text = &*crate::vault::open_text(text)
+        .map_err(|e| Error::at(Location::new(file, 1, 1), format!("vault: {e}")))?;
     if text.trim().is_empty()
         || text
             .lines()
@@ -144,7 +146,40 @@ pub fn parse(file: &Path, text: &str) -> Result<Node, Error> {
             format!("YAML syntax error: {}", yaml_message(&e)),
         )
     })?;
-    Ok(from_spanned(spanned))
+    let mut root = from_spanned(spanned);
+    let mut errors = Vec::new();
+    open_vaulted(&mut root, file, &mut errors);
+    if errors.is_empty() {
+        Ok(root)
+    } else {
+        Err(Error::Input(errors))
+    }
+}
+
+/// Replaces each `!vault` value with its plain text (the tag itself does not reach us: a
+/// string holding a vault is one).
+fn open_vaulted(node: &mut Node, file: &Path, errors: &mut Vec<crate::error::Diagnostic>) {
+    match &mut node.value {
+        NodeValue::Str(s) => match crate::vault::open_value(s) {
+            Some(Ok(plain)) => *s = plain,
+            Some(Err(e)) => errors.push(crate::error::Diagnostic::at(
+                Location::new(file, node.line, node.col),
+                format!("vault: {e}"),
+            )),
+            None => {}
+        },
+        NodeValue::Seq(items) => {
+            for i in items {
+                open_vaulted(i, file, errors);
+            }
+        }
+        NodeValue::Map(pairs) => {
+            for (_, v) in pairs {
+                open_vaulted(v, file, errors);
+            }
+        }
+        _ => {}
+    }
 }
 
 /// The library's message without its own location prefix (we print ours).
