@@ -1,9 +1,8 @@
 //! `getent`: a name service database (passwd, group, hosts, services, ...) as the fact
 //! `getent_<database>` (getent.sh).
 
-use super::args::{Arg, Args, FreeForm, Kind, ModuleSpec};
-use super::simple::{arg_names, remote};
-use super::{Action, Ctx, Module};
+use super::args::{Arg, FreeForm, Kind, ModuleSpec};
+use super::simple::sh_module;
 
 const BODY: &str = include_str!("../../modules/getent.sh");
 
@@ -25,15 +24,7 @@ static SPEC: ModuleSpec = ModuleSpec {
     mutually_exclusive: &[],
 };
 
-impl Module for Getent {
-    fn spec(&self) -> &'static ModuleSpec {
-        &SPEC
-    }
-
-    fn plan(&self, args: &Args, ctx: &Ctx) -> Action {
-        remote(args, ctx, &arg_names(&SPEC), BODY)
-    }
-}
+sh_module!(Getent, SPEC, BODY);
 
 #[cfg(test)]
 mod tests {

@@ -1,9 +1,8 @@
 //! `mount` (`ansible.posix.mount`): a mount point's fstab entry and its live mount (mount.sh
 //! edits the fstab and runs the system's `mount`/`umount`, reading `/proc/mounts`).
 
-use super::args::{Arg, Args, FreeForm, Kind, ModuleSpec};
-use super::simple::{arg_names, remote};
-use super::{Action, Ctx, Module};
+use super::args::{Arg, FreeForm, Kind, ModuleSpec};
+use super::simple::sh_module;
 
 const BODY: &str = include_str!("../../modules/mount.sh");
 
@@ -39,15 +38,7 @@ static SPEC: ModuleSpec = ModuleSpec {
     mutually_exclusive: &[],
 };
 
-impl Module for Mount {
-    fn spec(&self) -> &'static ModuleSpec {
-        &SPEC
-    }
-
-    fn plan(&self, args: &Args, ctx: &Ctx) -> Action {
-        remote(args, ctx, &arg_names(&SPEC), BODY)
-    }
-}
+sh_module!(Mount, SPEC, BODY);
 
 #[cfg(test)]
 mod tests {

@@ -1,8 +1,7 @@
 //! `package_facts`: the installed packages as the fact `packages` (package_facts.sh).
 
-use super::args::{Arg, Args, FreeForm, Kind, ModuleSpec};
-use super::simple::{arg_names, remote};
-use super::{Action, Ctx, Module};
+use super::args::{Arg, FreeForm, Kind, ModuleSpec};
+use super::simple::sh_module;
 
 const BODY: &str = include_str!("../../modules/package_facts.sh");
 
@@ -22,15 +21,7 @@ static SPEC: ModuleSpec = ModuleSpec {
     mutually_exclusive: &[],
 };
 
-impl Module for PackageFacts {
-    fn spec(&self) -> &'static ModuleSpec {
-        &SPEC
-    }
-
-    fn plan(&self, args: &Args, ctx: &Ctx) -> Action {
-        remote(args, ctx, &arg_names(&SPEC), BODY)
-    }
-}
+sh_module!(PackageFacts, SPEC, BODY);
 
 #[cfg(test)]
 mod tests {

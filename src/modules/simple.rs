@@ -38,3 +38,29 @@ pub fn remote_with(
 pub fn arg_names(spec: &super::ModuleSpec) -> Vec<&'static str> {
     spec.args.iter().map(|a| a.name).collect()
 }
+
+/// A module whose whole work is its sh body fed with every argument of its spec:
+/// `sh_module!(Group, SPEC, BODY)` makes `Group` that module.
+macro_rules! sh_module {
+    ($module:ident, $spec:ident, $body:ident) => {
+        impl $crate::modules::Module for $module {
+            fn spec(&self) -> &'static $crate::modules::args::ModuleSpec {
+                &$spec
+            }
+
+            fn plan(
+                &self,
+                args: &$crate::modules::args::Args,
+                ctx: &$crate::modules::Ctx,
+            ) -> $crate::modules::Action {
+                $crate::modules::simple::remote(
+                    args,
+                    ctx,
+                    &$crate::modules::simple::arg_names(&$spec),
+                    $body,
+                )
+            }
+        }
+    };
+}
+pub(crate) use sh_module;

@@ -1,8 +1,7 @@
 //! `sysctl`: a kernel parameter in a sysctl file, optionally applied (sysctl.sh).
 
-use super::args::{Arg, Args, FreeForm, Kind, ModuleSpec};
-use super::simple::{arg_names, remote};
-use super::{Action, Ctx, Module};
+use super::args::{Arg, FreeForm, Kind, ModuleSpec};
+use super::simple::sh_module;
 
 const BODY: &str = include_str!("../../modules/sysctl.sh");
 
@@ -26,15 +25,7 @@ static SPEC: ModuleSpec = ModuleSpec {
     mutually_exclusive: &[],
 };
 
-impl Module for Sysctl {
-    fn spec(&self) -> &'static ModuleSpec {
-        &SPEC
-    }
-
-    fn plan(&self, args: &Args, ctx: &Ctx) -> Action {
-        remote(args, ctx, &arg_names(&SPEC), BODY)
-    }
-}
+sh_module!(Sysctl, SPEC, BODY);
 
 #[cfg(test)]
 mod tests {

@@ -1,8 +1,7 @@
 //! `tempfile`: a temporary file or directory on the target (tempfile.sh, mktemp).
 
-use super::args::{Arg, Args, FreeForm, Kind, ModuleSpec};
-use super::simple::{arg_names, remote};
-use super::{Action, Ctx, Module};
+use super::args::{Arg, FreeForm, Kind, ModuleSpec};
+use super::simple::sh_module;
 
 const BODY: &str = include_str!("../../modules/tempfile.sh");
 
@@ -23,15 +22,7 @@ static SPEC: ModuleSpec = ModuleSpec {
     mutually_exclusive: &[],
 };
 
-impl Module for TempFile {
-    fn spec(&self) -> &'static ModuleSpec {
-        &SPEC
-    }
-
-    fn plan(&self, args: &Args, ctx: &Ctx) -> Action {
-        remote(args, ctx, &arg_names(&SPEC), BODY)
-    }
-}
+sh_module!(TempFile, SPEC, BODY);
 
 #[cfg(test)]
 mod tests {
