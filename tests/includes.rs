@@ -112,10 +112,7 @@ fn a_mistake_in_a_file_named_plainly_is_reported_before_any_host_is_contacted() 
         "{}",
         text(&out)
     );
-    assert!(
-        !lab.fleet.hosts[0].log_text().contains("Accepted publickey"),
-        "a host was contacted"
-    );
+    lab.assert_no_host_contacted();
 }
 
 #[test]

@@ -65,4 +65,15 @@ impl Lab {
     pub fn exists(&self, rel: &str) -> bool {
         self.dir().join("out").join(rel).exists()
     }
+
+    /// Fails unless no host logged anybody in: the run stopped before contacting any.
+    pub fn assert_no_host_contacted(&self) {
+        for (i, host) in self.fleet.hosts.iter().enumerate() {
+            assert!(
+                !host.log_text().contains("Accepted publickey"),
+                "host {i} was contacted:\n{}",
+                host.log_text()
+            );
+        }
+    }
 }
