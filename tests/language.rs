@@ -605,3 +605,64 @@ fn magic_variables_of_the_host_and_the_run() {
     );
     assert!(!lab.exists("h2"), "-l h1");
 }
+
+#[test]
+fn group_by_and_add_host_change_the_inventory_for_later_plays() {
+    let lab = Lab::new(2);
+    std::fs::create_dir_all(lab.dir().join("out")).unwrap();
+    // Only h1 is in the inventory; h2's sshd is reached through add_host.
+    let only_h1: String = lab
+        .fleet
+        .inventory_ini()
+        .lines()
+        .take(2)
+        .map(|l| format!("{l}\n"))
+        .collect();
+    lab.write("one.ini", &only_h1);
+    let h2 = &lab.fleet.hosts[1];
+    let playbook = format!(
+        r#"
+- hosts: all_hosts
+  gather_facts: no
+  tasks:
+    - group_by: {{key: "kind_{{{{ inventory_hostname }}}}"}}
+    - add_host:
+        name: newbie
+        groups: [fresh]
+        ansible_host: {address}
+        ansible_port: {port}
+        ansible_user: root
+        color: blue
+- hosts: fresh
+  gather_facts: no
+  tasks:
+    - copy:
+        dest: "{{{{ out }}}}/newbie"
+        content: "{{{{ color }}}} {{{{ group_names }}}} {{{{ groups['kind_h1'] }}}}\n"
+- hosts: kind_h1
+  gather_facts: no
+  tasks:
+    - copy: {{dest: "{{{{ out }}}}/h1", content: "{{{{ group_names }}}}\n"}}
+"#,
+        address = h2.address,
+        port = h2.port
+    );
+    lab.write("site.yml", &playbook);
+    let out = lab
+        .fleet
+        .rconf()
+        .args(["run", "site.yml", "-i", "one.ini", "-e"])
+        .arg(format!("out={}", lab.dir().join("out").display()))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(lab.read("newbie"), "blue ['fresh'] ['h1']\n");
+    // `"{{ group_names }}\n"` is the list itself (ansible-core 2.19), which copy writes as JSON.
+    assert_eq!(lab.read("h1"), "[\"all_hosts\", \"kind_h1\"]");
+    // The task really ran on h2's sshd, as `newbie`.
+    assert!(h2.log_text().contains("Accepted publickey for root"));
+    // group_by counts as changed (ansible-core 2.19); the recap is sorted by name.
+    let hosts: Vec<String> = recap(&out).keys().cloned().collect();
+    assert_eq!(hosts, ["h1", "newbie"]);
+    assert_eq!(counts(&out, "h1").1, 3, "{}", text(&out));
+}

@@ -76,6 +76,16 @@ const ABOUT: &[(&str, &str, &str)] = &[
         "- package_facts:\n- debug:\n    msg: nginx is installed\n  when: \"'nginx' in ansible_facts.packages\"",
     ),
     (
+        "group_by",
+        "Puts each host in a group named from its variables, for later plays to target",
+        "- group_by:\n    key: os_{{ ansible_facts.distribution }}",
+    ),
+    (
+        "add_host",
+        "Adds a host (and its variables) to the run's inventory, in the given groups",
+        "- add_host:\n    name: \"{{ new_ip }}\"\n    groups: fresh\n    ansible_user: admin",
+    ),
+    (
         "include_tasks",
         "Runs the tasks of a file: read at load time, or at run time with a loop or a templated name",
         "- include_tasks: \"{{ item }}.yml\"\n  loop: [users, packages]",

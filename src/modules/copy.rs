@@ -35,7 +35,8 @@ static SPEC: ModuleSpec = ModuleSpec {
     free_form: FreeForm::KeyValue,
     args: &[
         Arg::new("src", Kind::Str),
-        Arg::new("content", Kind::Str),
+        // Not only text: a list or mapping is written as JSON, as Ansible's copy does.
+        Arg::new("content", Kind::Any),
         Arg::new("dest", Kind::Str).required(),
         Arg::new("mode", Kind::Mode),
         Arg::new("owner", Kind::Str),
@@ -263,7 +264,7 @@ impl Module for Copy {
             }
             let bytes = match content {
                 Value::String(s) => s.clone().into_bytes(),
-                other => other.to_string().into_bytes(),
+                other => crate::report::human::py_json(other, None).into_bytes(),
             };
             return write_file(
                 args,
@@ -378,6 +379,19 @@ mod tests {
             );
             assert!(!run(&Copy, args, &t.ctx(false)).changed, "case {i} again");
         }
+    }
+
+    #[test]
+    fn structured_content_is_written_as_json() {
+        let t = TestCtx::new();
+        let dest = t.path("j");
+        let r = run(
+            &Copy,
+            json!({"content": ["web", {"a": 1}], "dest": dest}),
+            &t.ctx(false),
+        );
+        assert!(r.changed && !r.failed, "{r:?}");
+        assert_eq!(std::fs::read_to_string(&dest).unwrap(), "[\"web\", {\"a\": 1}]");
     }
 
     #[test]

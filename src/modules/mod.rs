@@ -1,6 +1,7 @@
 //! Built-in modules: the registry (`BUILTINS`, the only place a module is registered), the
 //! `Module` trait every controller half implements, and the context a module plans in.
 
+pub mod add_host;
 pub mod apt;
 pub mod apt_repository;
 pub mod args;
@@ -166,6 +167,8 @@ pub static BUILTINS: &[&dyn Module] = &[
     &apt_repository::AptRepository,
     &getent::Getent,
     &package_facts::PackageFacts,
+    &add_host::GroupBy,
+    &add_host::AddHost,
 ];
 
 /// rconf's modules that Ansible now ships in the ansible.posix collection.

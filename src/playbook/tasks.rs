@@ -484,7 +484,8 @@ impl Loader {
             diff: own.diff,
             retry,
             environment: own.environment,
-            run_once: own.run_once.unwrap_or(false),
+            // add_host runs once for the play, whatever hosts it has (Ansible's host-loop bypass).
+            run_once: own.run_once.unwrap_or(false) || module.spec().name == "add_host",
             delegate_to: own.delegate_to,
             delegate_facts: own.delegate_facts.unwrap_or(false),
             block: None,

@@ -298,7 +298,10 @@ impl Reporter for Human {
             }
             Event::Recap { stats } => {
                 self.banner("PLAY RECAP");
-                for (host, s) in stats.iter() {
+                // Sorted by name, as Ansible prints it.
+                let mut hosts: Vec<_> = stats.iter().collect();
+                hosts.sort_by(|a, b| a.0.cmp(b.0));
+                for (host, s) in hosts {
                     let col = |me: &Self, name: &str, n: u32, code: &str| {
                         let cell = format!("{name}={n:<4}");
                         if n > 0 { me.paint(code, &cell) } else { cell }

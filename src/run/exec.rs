@@ -256,9 +256,12 @@ async fn delegated_connection(
     if let Some(c) = pool.get(target) {
         return Ok(c.clone());
     }
-    let vars = shared.inventory.host_vars(target);
-    let known = shared.inventory.hosts.contains_key(target)
-        || shared.inventory.is_implicit_localhost(target);
+    // Hosts added by add_host are delegate targets too.
+    let (vars, known) = {
+        let inventory = shared.live_inventory.lock().expect("live inventory lock");
+        let known = inventory.hosts.contains_key(target) || inventory.is_implicit_localhost(target);
+        (inventory.host_vars(target), known)
+    };
     let plan = if !known && matches!(target, "localhost" | "127.0.0.1" | "::1") {
         connect::Plan::Local
     } else {

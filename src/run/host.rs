@@ -422,6 +422,9 @@ async fn run_once(
         ) {
             absorb_facts(state, task, facts);
         }
+        if matches!(task.module.spec().name, "group_by" | "add_host") {
+            super::inventory_changes::record(&cx.shared, &state.name, &result);
+        }
         if task.changed_when.is_some() || task.failed_when.is_some() {
             override_status(&mut result, state, task, cx, extra);
         }

@@ -7,6 +7,7 @@ mod exec;
 mod facts_cache;
 mod flow;
 mod host;
+mod inventory_changes;
 mod play;
 mod select;
 
@@ -87,6 +88,10 @@ pub struct Shared {
     pub task_timeout: Option<Duration>,
     pub connect: ConnectDefaults,
     pub inventory: Arc<Inventory>,
+    /// The inventory as `group_by` and `add_host` have changed it, and their changes not yet
+    /// applied (`inventory_changes`).
+    pub live_inventory: std::sync::Mutex<Inventory>,
+    pub inventory_changes: std::sync::Mutex<Vec<inventory_changes::Change>>,
     /// Connections to hosts that tasks are delegated to.
     pub delegates: tokio::sync::Mutex<HashMap<String, Arc<Connection>>>,
     pub tags: TagFilter,
@@ -196,6 +201,8 @@ pub async fn run(
         task_timeout: opts.task_timeout,
         connect: opts.connect.clone(),
         inventory: inventory.clone(),
+        live_inventory: std::sync::Mutex::new((*inventory).clone()),
+        inventory_changes: std::sync::Mutex::new(Vec::new()),
         delegates: tokio::sync::Mutex::new(HashMap::new()),
         tags: opts.tags.clone(),
         persistent_shell: std::env::var("RCONF_PERSISTENT_SHELL").map_or(true, |v| v != "0"),
@@ -205,11 +212,11 @@ pub async fn run(
         .limit
         .as_ref()
         .map(|pattern| select_or_warn(&inventory, pattern, reporter));
-    let groups = to_jinja(&serde_json::to_value(inventory.groups_map()).unwrap_or_default());
     // Every inventory host has a state from the start, so `hostvars` knows hosts no play has
     // reached yet (their inventory variables, and their facts from the fact cache).
     let source = inventory_source(&opts.inventory);
     let new_state = |h: &String| {
+        let inventory = shared.live_inventory.lock().expect("live inventory lock");
         let mut vars = layer_from_json(&inventory.host_vars(h));
         // Magic variables of the host's inventory entry, as Ansible sets them.
         let names = JValue::from_iter(inventory.group_names(h).into_iter().map(JValue::from));
@@ -241,7 +248,18 @@ pub async fn run(
     let playbook = Arc::new(playbook);
     let mut start_at = opts.start_at_task.clone();
     for (pi, play) in playbook.plays.iter().enumerate() {
-        let hosts: Vec<String> = select_or_warn(&inventory, &play.hosts, reporter)
+        // group_by and add_host of earlier plays count from here on.
+        match inventory_changes::apply(&shared) {
+            Ok(_) => inventory_changes::refresh_group_names(&shared, &mut states),
+            Err(e) => reporter.event(&Event::Warning(&e)),
+        }
+        let groups = inventory_changes::groups(&shared);
+        let live = shared
+            .live_inventory
+            .lock()
+            .expect("live inventory lock")
+            .clone();
+        let hosts: Vec<String> = select_or_warn(&live, &play.hosts, reporter)
             .into_iter()
             .filter(|h| limit.as_ref().is_none_or(|l| l.contains(h)))
             .collect();

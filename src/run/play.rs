@@ -570,6 +570,20 @@ impl PlayRunner {
         if task.delegate_facts {
             deliver_facts(task, &outcomes, states);
         }
+        if matches!(task.module.spec().name, "group_by" | "add_host") {
+            // The new groups and hosts count for the rest of this play too.
+            match super::inventory_changes::apply(&self.shared) {
+                Ok(true) => {
+                    self.magic.insert(
+                        "groups".into(),
+                        super::inventory_changes::groups(&self.shared),
+                    );
+                    super::inventory_changes::refresh_group_names(&self.shared, states);
+                }
+                Ok(false) => {}
+                Err(e) => reporter.event(&Event::Warning(&e)),
+            }
+        }
         self.restore_order(states);
         outcomes
     }

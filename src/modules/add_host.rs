@@ -1,0 +1,132 @@
+//! `group_by` and `add_host`: changes to the run's inventory, made on the controller. The
+//! modules only describe the change in their result (`add_group`, `add_host`); the runner
+//! applies it (`run::inventory_changes`), so later plays can target the new group or host and
+//! `groups` / `group_names` show it.
+
+use serde_json::{Map, Value};
+
+use super::args::{Arg, Args, FreeForm, Kind, ModuleSpec};
+use super::{Action, Ctx, Module};
+use crate::result::TaskResult;
+
+pub struct GroupBy;
+pub struct AddHost;
+
+static GROUP_BY: ModuleSpec = ModuleSpec {
+    name: "group_by",
+    aliases: &[],
+    free_form: FreeForm::KeyValue,
+    args: &[
+        Arg::new("key", Kind::Str).required(),
+        Arg::new("parents", Kind::List),
+    ],
+    any_args: false,
+    required_one_of: &[],
+    mutually_exclusive: &[],
+};
+
+static ADD_HOST: ModuleSpec = ModuleSpec {
+    name: "add_host",
+    aliases: &[],
+    free_form: FreeForm::KeyValue,
+    args: &[
+        Arg::new("name", Kind::Str)
+            .aliases(&["host", "hostname"])
+            .required(),
+        Arg::new("groups", Kind::List).aliases(&["group", "groupname"]),
+    ],
+    // Every other argument becomes a variable of the host (ansible_host, ansible_port, ...).
+    any_args: true,
+    required_one_of: &[],
+    mutually_exclusive: &[],
+};
+
+impl Module for GroupBy {
+    fn spec(&self) -> &'static ModuleSpec {
+        &GROUP_BY
+    }
+
+    fn plan(&self, args: &Args, _ctx: &Ctx) -> Action {
+        // A group name is one word: Ansible turns other characters into `_`.
+        let key: String = args
+            .str("key")
+            .unwrap_or_default()
+            .chars()
+            .map(|c| {
+                if c.is_alphanumeric() || c == '_' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        let parents = args.list("parents").unwrap_or_else(|| vec!["all".into()]);
+        // ansible-core 2.19 reports every group_by as changed.
+        Action::Done(
+            TaskResult::changed()
+                .with("add_group", key)
+                .with("parent_groups", parents),
+        )
+    }
+}
+
+impl Module for AddHost {
+    fn spec(&self) -> &'static ModuleSpec {
+        &ADD_HOST
+    }
+
+    fn plan(&self, args: &Args, _ctx: &Ctx) -> Action {
+        let raw = args.str("name").unwrap_or_default();
+        let mut vars = Map::new();
+        // `name: web9:2222` is the host `web9` on port 2222.
+        let name = match raw.rsplit_once(':') {
+            Some((host, port)) if !host.contains(':') && port.parse::<u16>().is_ok() => {
+                vars.insert(
+                    "ansible_port".into(),
+                    Value::from(port.parse::<u16>().unwrap_or(22)),
+                );
+                host
+            }
+            _ => raw,
+        };
+        for (k, v) in &args.0 {
+            if !matches!(k.as_str(), "name" | "groups") {
+                vars.insert(k.clone(), v.clone());
+            }
+        }
+        let groups = args.list("groups").unwrap_or_default();
+        let mut r = TaskResult::changed();
+        r.data.insert(
+            "add_host".into(),
+            serde_json::json!({"host_name": name, "groups": groups, "host_vars": vars}),
+        );
+        Action::Done(r)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::modules::testutil::{TestCtx, run};
+    use serde_json::json;
+
+    #[test]
+    fn the_results_describe_the_change_as_ansible_reports_it() {
+        let t = TestCtx::new();
+        let r = run(&GroupBy, json!({"key": "os_Debian 12"}), &t.ctx(false));
+        assert!(r.changed);
+        assert_eq!(r.data["add_group"], "os_Debian_12");
+        assert_eq!(r.data["parent_groups"], json!(["all"]));
+        let r = run(
+            &AddHost,
+            json!({"name": "web9:2222", "groups": "new,web", "ansible_user": "deploy"}),
+            &t.ctx(false),
+        );
+        assert!(r.changed);
+        assert_eq!(
+            r.data["add_host"],
+            json!({"host_name": "web9", "groups": ["new", "web"],
+                   "host_vars": {"ansible_port": 2222, "ansible_user": "deploy"}})
+        );
+    }
+}
