@@ -86,6 +86,11 @@ const ABOUT: &[(&str, &str, &str)] = &[
         "- add_host:\n    name: \"{{ new_ip }}\"\n    groups: fresh\n    ansible_user: admin",
     ),
     (
+        "reboot",
+        "Reboots the host and waits until it is back (a new boot id, then the test command)",
+        "- reboot:\n    reboot_timeout: 600\n  when: reboot_required.stat.exists",
+    ),
+    (
         "include_tasks",
         "Runs the tasks of a file: read at load time, or at run time with a loop or a templated name",
         "- include_tasks: \"{{ item }}.yml\"\n  loop: [users, packages]",

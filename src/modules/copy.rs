@@ -391,7 +391,10 @@ mod tests {
             &t.ctx(false),
         );
         assert!(r.changed && !r.failed, "{r:?}");
-        assert_eq!(std::fs::read_to_string(&dest).unwrap(), "[\"web\", {\"a\": 1}]");
+        assert_eq!(
+            std::fs::read_to_string(&dest).unwrap(),
+            "[\"web\", {\"a\": 1}]"
+        );
     }
 
     #[test]

@@ -171,7 +171,9 @@ mod tests {
                 Cron.finish(&args, ScriptOutput::parse(out, ctx.marker))
             }
             Action::Done(r) | Action::Sleep(_, r) => r,
-            Action::WaitForConnection(_) => unreachable!("cron plans a remote call"),
+            Action::WaitForConnection(_) | Action::Reboot(_) => {
+                unreachable!("cron plans a remote call")
+            }
         }
     }
 

@@ -36,6 +36,7 @@ pub mod pause;
 pub mod pyregex;
 pub mod quote;
 pub mod raw;
+pub mod reboot;
 pub mod replace;
 pub mod script;
 pub mod script_module;
@@ -94,6 +95,8 @@ pub enum Action {
     Sleep(std::time::Duration, TaskResult),
     /// Reconnect until the host answers (`wait_for_connection`).
     WaitForConnection(wait_for_connection::Wait),
+    /// Reboot the host and wait until it is back (`reboot`).
+    Reboot(reboot::Plan),
 }
 
 pub struct RemoteCall {
@@ -169,6 +172,7 @@ pub static BUILTINS: &[&dyn Module] = &[
     &package_facts::PackageFacts,
     &add_host::GroupBy,
     &add_host::AddHost,
+    &reboot::Reboot,
 ];
 
 /// rconf's modules that Ansible now ships in the ansible.posix collection.

@@ -61,7 +61,7 @@ pub fn run(module: &dyn Module, raw: Value, ctx: &Ctx) -> TaskResult {
     let args = spec.validate(map).unwrap();
     match module.plan(&args, ctx) {
         Action::Done(r) | Action::Sleep(_, r) => r,
-        Action::WaitForConnection(_) => TaskResult::ok(),
+        Action::WaitForConnection(_) | Action::Reboot(_) => TaskResult::ok(),
         Action::Remote(call) => {
             let out = run_local(&call.script, &call.stdin);
             module.finish(&args, ScriptOutput::parse(out, ctx.marker))

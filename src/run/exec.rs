@@ -54,6 +54,18 @@ pub async fn call(
         Ok(t) => t,
         Err(e) => return TaskResult::failed(e),
     };
+    let get = |key: &str| {
+        scope
+            .get_attr(key)
+            .ok()
+            .filter(|v| !v.is_undefined())
+            .and_then(|v| from_jinja(&v).ok())
+    };
+    let render = |v: &Value| shared.templar.render_value(v, scope);
+    let how = match connect::task_connection(&task.connection, &get, &render, &shared.connect) {
+        Ok(how) => how,
+        Err(e) => return TaskResult::failed(e),
+    };
     let mut call = match task.module.plan(&args, &ctx) {
         Action::Done(mut result) => {
             // A controller-side task (set_fact, include_vars) delegated elsewhere sets that
@@ -70,6 +82,9 @@ pub async fn call(
         Action::WaitForConnection(wait) => {
             return wait_for_connection(state, scope, shared, wait).await;
         }
+        Action::Reboot(plan) => {
+            return super::reboot::reboot(state, scope, shared, &how, &plan).await;
+        }
         Action::Remote(call) => call,
     };
     if let Some(env) = &task.environment {
@@ -78,18 +93,6 @@ pub async fn call(
             Err(e) => return TaskResult::failed(e),
         };
     }
-    let get = |key: &str| {
-        scope
-            .get_attr(key)
-            .ok()
-            .filter(|v| !v.is_undefined())
-            .and_then(|v| from_jinja(&v).ok())
-    };
-    let render = |v: &Value| shared.templar.render_value(v, scope);
-    let how = match connect::task_connection(&task.connection, &get, &render, &shared.connect) {
-        Ok(how) => how,
-        Err(e) => return TaskResult::failed(e),
-    };
     let conn = match &target {
         Some(t) => match delegated_connection(t, shared).await {
             Ok(c) => c,
@@ -101,21 +104,9 @@ pub async fn call(
         },
     };
     let timeout = how.timeout.or(shared.task_timeout);
-    let ran = match &how.become_ {
-        // The connection's persistent shell runs the task in one round trip.
-        None if shared.persistent_shell => conn.run_script(&call.script, call.stdin, timeout).await,
-        become_ => {
-            let wrapped = crate::transport::sh_command(&call.script).and_then(|c| match become_ {
-                None => Ok((c, Vec::new())),
-                Some(b) => b.wrap(&c).map(|w| (w.command, w.stdin_prefix)),
-            });
-            let (command, prefix) = match wrapped {
-                Ok(c) => c,
-                Err(e) => return TaskResult::failed(e),
-            };
-            conn.exec_with_prefix(&command, &prefix, call.stdin, timeout)
-                .await
-        }
+    let ran = match run_on(&conn, &how, shared, &call.script, call.stdin, timeout).await {
+        Ok(ran) => ran,
+        Err(e) => return TaskResult::failed(e),
     };
     match ran {
         Ok(out) => match crate::transport::privilege::failure(&out) {
@@ -143,6 +134,34 @@ pub async fn call(
         }
         Err(e) => TaskResult::failed(e.to_string()),
     }
+}
+
+/// Runs `script` on `conn` as the task asks: in one round trip on the persistent shell, or as
+/// an exec of its own when it becomes another user. The outer error: no command could be
+/// built for it.
+pub(super) async fn run_on(
+    conn: &Connection,
+    how: &connect::TaskConnection,
+    shared: &super::Shared,
+    script: &[u8],
+    stdin: crate::transport::Stdin,
+    timeout: Option<std::time::Duration>,
+) -> Result<Result<crate::transport::Output, crate::transport::TransportError>, String> {
+    Ok(match &how.become_ {
+        None if shared.persistent_shell => conn.run_script(script, stdin, timeout).await,
+        become_ => {
+            let command = crate::transport::sh_command(script)?;
+            let (command, prefix) = match become_ {
+                None => (command, Vec::new()),
+                Some(b) => {
+                    let w = b.wrap(&command)?;
+                    (w.command, w.stdin_prefix)
+                }
+            };
+            conn.exec_with_prefix(&command, &prefix, stdin, timeout)
+                .await
+        }
+    })
 }
 
 /// Reconnects until a trivial command runs, or `wait.timeout` passes.
@@ -280,7 +299,7 @@ async fn delegated_connection(
 
 /// The host's connection for the task's login, opened on first use and kept for the rest of
 /// the run; a different login (another play's `remote_user`) gets a connection of its own.
-async fn connection(
+pub(super) async fn connection(
     state: &mut HostState,
     scope: &JValue,
     shared: &super::Shared,

@@ -9,6 +9,7 @@ mod flow;
 mod host;
 mod inventory_changes;
 mod play;
+mod reboot;
 mod select;
 
 use std::collections::HashMap;
