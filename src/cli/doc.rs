@@ -91,6 +91,11 @@ const ABOUT: &[(&str, &str, &str)] = &[
         "- reboot:\n    reboot_timeout: 600\n  when: reboot_required.stat.exists",
     ),
     (
+        "pip",
+        "Installs or removes Python packages with pip, in a virtualenv it creates when missing",
+        "- pip:\n    name: [flask, gunicorn==22.0.0]\n    virtualenv: /opt/app/venv\n    virtualenv_command: python3 -m venv",
+    ),
+    (
         "include_tasks",
         "Runs the tasks of a file: read at load time, or at run time with a loop or a templated name",
         "- include_tasks: \"{{ item }}.yml\"\n  loop: [users, packages]",

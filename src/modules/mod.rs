@@ -33,6 +33,7 @@ pub mod mount;
 pub mod package;
 pub mod package_facts;
 pub mod pause;
+pub mod pip;
 pub mod pyregex;
 pub mod quote;
 pub mod raw;
@@ -173,6 +174,7 @@ pub static BUILTINS: &[&dyn Module] = &[
     &add_host::GroupBy,
     &add_host::AddHost,
     &reboot::Reboot,
+    &pip::Pip,
 ];
 
 /// rconf's modules that Ansible now ships in the ansible.posix collection.

@@ -200,3 +200,68 @@ fn apt_repository_adds_a_repository_apt_then_installs_from_and_removes_it() {
         ""
     );
 }
+
+/// Writes a minimal pure-Python wheel `rconf_fix_wheel-1.0` (module `rconf_fix_wheel` with
+/// `V = 1`) into `dir`, with the RECORD hashes pip checks.
+fn build_wheel(dir: &std::path::Path) {
+    std::fs::create_dir_all(dir).unwrap();
+    let script = r#"
+import base64, hashlib, sys, zipfile
+files = {
+    "rconf_fix_wheel/__init__.py": b"V = 1\n",
+    "rconf_fix_wheel-1.0.dist-info/METADATA": b"Metadata-Version: 2.1\nName: rconf-fix-wheel\nVersion: 1.0\n",
+    "rconf_fix_wheel-1.0.dist-info/WHEEL": b"Wheel-Version: 1.0\nGenerator: rconf-test\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
+}
+record = ""
+for name, data in files.items():
+    digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+    record += f"{name},sha256={digest},{len(data)}\n"
+record += "rconf_fix_wheel-1.0.dist-info/RECORD,,\n"
+files["rconf_fix_wheel-1.0.dist-info/RECORD"] = record.encode()
+with zipfile.ZipFile(sys.argv[1] + "/rconf_fix_wheel-1.0-py3-none-any.whl", "w") as z:
+    for name, data in files.items():
+        z.writestr(name, data)
+"#;
+    let out = std::process::Command::new("python3")
+        .args(["-c", script])
+        .arg(dir)
+        .output()
+        .expect("python3");
+    assert!(out.status.success(), "{}", text(&out));
+}
+
+#[test]
+fn pip_installs_a_local_wheel_into_a_new_virtualenv_and_removes_it() {
+    if !has("python3") {
+        return;
+    }
+    let Some(host) = IsolatedHost::start() else {
+        return;
+    };
+    let wheels = host.share_dir().join("wheels");
+    build_wheel(&wheels);
+    let pip = |state: &str| {
+        format!(
+            "    - pip:\n        name: rconf-fix-wheel\n        state: {state}\n        \
+             virtualenv: /opt/app-venv\n        virtualenv_command: python3 -m venv\n        \
+             extra_args: --no-index --find-links {}\n",
+            wheels.display()
+        )
+    };
+    let import = "/opt/app-venv/bin/python -c 'import rconf_fix_wheel; print(rconf_fix_wheel.V)'";
+    let r = host.play(&pip("present"), &["--check"]);
+    assert!(changed(&r, 0), "check mode predicts: {r:#?}");
+    assert_eq!(host.stdout("test -e /opt/app-venv && echo made"), "");
+    let r = host.play(&pip("present"), &[]);
+    assert!(changed(&r, 0), "{r:#?}");
+    assert_eq!(host.stdout(import), "1");
+    let r = host.play(&pip("present"), &[]);
+    assert!(!changed(&r, 0), "second run changed: {r:#?}");
+    // extra_args go to `pip uninstall` too, as in Ansible, which has no --find-links.
+    let r = host.play(
+        "    - pip: name=rconf-fix-wheel state=absent virtualenv=/opt/app-venv\n",
+        &[],
+    );
+    assert!(changed(&r, 0), "{r:#?}");
+    assert_eq!(host.stdout(&format!("{import} 2>/dev/null")), "");
+}
