@@ -14,8 +14,10 @@ command -v curl >/dev/null || missing+=(curl)
 command -v git >/dev/null || missing+=(git)
 command -v zip >/dev/null || missing+=(zip)
 command -v unzip >/dev/null || missing+=(unzip)
-# The pip module's test builds a virtualenv on an isolated host.
-python3 -c 'import ensurepip, venv' 2>/dev/null || missing+=(python3-venv)
+# The pip module's test builds a virtualenv on an isolated host; Debian's venv needs the pip
+# wheel that python3-venv brings.
+{ command -v python3 >/dev/null && ls /usr/share/python-wheels/pip-*.whl >/dev/null 2>&1; } \
+  || missing+=(python3-venv)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "tests/run.sh: the tests need ${missing[*]}; install them as root (apt-get install ${missing[*]})" >&2
