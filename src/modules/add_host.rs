@@ -124,7 +124,10 @@ mod tests {
         let t = TestCtx::new();
         let r = run(&GroupBy, json!({"key": "os_Debian 12"}), &t.ctx(false));
         assert!(r.changed);
-        assert!(!run(&GroupBy, json!({"key": "x"}), &t.ctx(true)).changed, "not drift");
+        assert!(
+            !run(&GroupBy, json!({"key": "x"}), &t.ctx(true)).changed,
+            "not drift"
+        );
         assert_eq!(r.data["add_group"], "os_Debian_12");
         assert_eq!(r.data["parent_groups"], json!(["all"]));
         let r = run(

@@ -1,18 +1,21 @@
 //! One batch of one play: fact gathering, then `pre_tasks`, roles and `tasks`, `post_tasks`,
-//! each followed by a handler flush. Hosts walk the task lists through their blocks
-//! (`flow`); with the `linear` strategy every host finishes a task before any starts the
-//! next, with `free` each host goes at its own pace.
+//! each followed by a handler flush, with the linear strategy (every host finishes a task before
+//! any starts the next). The free strategy, `meta` and handler flushes, and run-time includes
+//! are in `play/`.
 
 use std::sync::Arc;
 
 use indexmap::IndexMap;
 use minijinja::value::Value as JValue;
 use serde_json::Value;
-use tokio::sync::{Semaphore, mpsc};
+use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
+mod control;
+mod free;
 mod include;
 
+use control::MetaFlow;
 use include::{Walk, WalkEnd};
 
 use super::flow::{self, Next, Pending};
@@ -342,160 +345,6 @@ impl PlayRunner {
         failed as f64 * 100.0 / self.hosts.len().max(1) as f64 > pct
     }
 
-    /// Free strategy: each host runs through the list on its own; results are reported as
-    /// they come.
-    async fn run_free(
-        &mut self,
-        section: Section,
-        states: &mut States,
-        stats: &mut StatsMap,
-        reporter: &mut dyn Reporter,
-    ) -> bool {
-        let hosts = self.active(states, None);
-        let cx = self.task_shared(states);
-        let limiter = Arc::new(Semaphore::new(self.forks));
-        let (tx, mut rx) = mpsc::unbounded_channel::<(String, usize, Outcome, flow::Advance)>();
-        let mut set = JoinSet::new();
-        for name in hosts {
-            let Some(mut state) = states.shift_remove(&name) else {
-                continue;
-            };
-            let (cx, limiter, playbook, tx, pi, tags) = (
-                cx.clone(),
-                limiter.clone(),
-                self.playbook.clone(),
-                tx.clone(),
-                self.play_index,
-                self.shared.tags.clone(),
-            );
-            set.spawn(async move {
-                let list = list_of(&playbook.plays[pi], section);
-                let mut pending = Pending::default();
-                let sel = |i: usize| selected(&list.tasks[i], &tags, None);
-                let mut next = flow::first(list, &sel, &mut pending);
-                while let Next::At(pc) = next {
-                    let task = &list.tasks[pc];
-                    let outcome = if task.module.spec().name == "meta" {
-                        if matches!(
-                            task.args.get("_raw_params").and_then(Value::as_str),
-                            Some("end_host" | "end_play")
-                        ) {
-                            state.ended = true;
-                            break;
-                        }
-                        Outcome::ok()
-                    } else if task.include.is_some() {
-                        Outcome::failed(
-                            "`include_tasks` with a loop or a templated file name needs the \
-                             linear strategy in rconf (this play has `strategy: free`)",
-                        )
-                    } else {
-                        let _permit = limiter.acquire().await;
-                        host::run_task(&mut state, task, &cx).await
-                    };
-                    let failed = outcome.status == Status::Failed;
-                    let a = flow::advance(list, pc, failed, &mut pending);
-                    next = flow::skip_unselected(list, a.next, &sel, &mut pending);
-                    if a.entered_rescue {
-                        remember_failure_in(&mut state, task, &outcome);
-                    }
-                    let unreachable = outcome.status == Status::Unreachable;
-                    let _ = tx.send((state.name.clone(), pc, outcome, a));
-                    if unreachable {
-                        break;
-                    }
-                }
-                if next == Next::Failed {
-                    state.failed = true;
-                }
-                state
-            });
-        }
-        drop(tx);
-        let list = list_of(&self.playbook.plays[self.play_index], section);
-        let mut shown: Option<usize> = None;
-        while let Some((host, pc, outcome, a)) = rx.recv().await {
-            let task = &list.tasks[pc];
-            if shown != Some(pc) && task.module.spec().name != "meta" {
-                let location = task.location.to_string();
-                reporter.event(&Event::TaskStart {
-                    name: &task.display_name(),
-                    action: &task.action,
-                    location,
-                    handler: false,
-                });
-                shown = Some(pc);
-            }
-            if task.module.spec().name != "meta" {
-                report(reporter, &host, task, &outcome);
-            }
-            count(
-                stats,
-                &host,
-                &outcome,
-                outcome.status == Status::Failed && a.entered_rescue,
-            );
-            if a.rescued {
-                stats.entry(host.clone()).or_default().rescued += 1;
-            }
-        }
-        while let Some(joined) = set.join_next().await {
-            if let Ok(mut state) = joined {
-                report_connection(reporter, &mut state);
-                states.insert(state.name.clone(), state);
-            }
-        }
-        self.restore_order(states);
-        false
-    }
-
-    async fn meta(
-        &mut self,
-        task: &Task,
-        on: &[String],
-        states: &mut States,
-        stats: &mut StatsMap,
-        reporter: &mut dyn Reporter,
-    ) -> MetaFlow {
-        match task
-            .args
-            .get("_raw_params")
-            .and_then(Value::as_str)
-            .unwrap_or("noop")
-        {
-            "flush_handlers" => {
-                Box::pin(self.flush_handlers(states, stats, reporter)).await;
-                MetaFlow::Continue
-            }
-            "end_play" | "end_batch" => MetaFlow::EndPlay,
-            "end_host" => {
-                for h in on {
-                    if let Some(s) = states.get_mut(h) {
-                        s.ended = true;
-                    }
-                }
-                MetaFlow::Continue
-            }
-            "clear_host_errors" => {
-                for h in &self.hosts {
-                    if let Some(s) = states.get_mut(h) {
-                        s.failed = false;
-                    }
-                }
-                MetaFlow::Continue
-            }
-            "clear_facts" => {
-                for h in on {
-                    if let Some(s) = states.get_mut(h) {
-                        s.facts.clear();
-                    }
-                }
-                MetaFlow::Continue
-            }
-            _ => MetaFlow::Continue,
-        }
-    }
-
     fn task_shared(&self, states: &States) -> Arc<TaskShared> {
         let mut magic = self.magic.clone();
         let hostvars: IndexMap<String, JValue> = states
@@ -635,61 +484,6 @@ impl PlayRunner {
             self.hosts.iter().enumerate().map(|(i, h)| (h, i)).collect();
         states.sort_by_cached_key(|k, _| order.get(k).copied().unwrap_or(usize::MAX));
     }
-
-    /// Runs notified handlers in definition order on the hosts that notified them.
-    async fn flush_handlers(
-        &mut self,
-        states: &mut States,
-        stats: &mut StatsMap,
-        reporter: &mut dyn Reporter,
-    ) {
-        let count_handlers = self.play().handlers.tasks.len();
-        for hi in 0..count_handlers {
-            let h = &self.playbook.plays[self.play_index].handlers.tasks[hi];
-            let names: Vec<&str> = h
-                .name
-                .iter()
-                .map(String::as_str)
-                .chain(h.listen.iter().map(String::as_str))
-                .collect();
-            let hosts: Vec<String> = self
-                .hosts
-                .iter()
-                .filter_map(|n| states.get(n))
-                .filter(|s| s.active() || (self.force_handlers && s.failed && !s.unreachable))
-                .filter(|s| names.iter().any(|n| s.notified.contains(*n)))
-                .map(|s| s.name.clone())
-                .collect();
-            if hosts.is_empty() {
-                continue;
-            }
-            let outcomes = self
-                .run_step(
-                    StepRef::Task(Section::Handlers, hi),
-                    true,
-                    &hosts,
-                    states,
-                    reporter,
-                )
-                .await;
-            for (host, o) in outcomes {
-                count(stats, &host, &o, false);
-                if o.status == Status::Failed {
-                    mark_failed(states, &host);
-                }
-            }
-        }
-        for h in &self.hosts {
-            if let Some(s) = states.get_mut(h) {
-                s.notified.clear();
-            }
-        }
-    }
-}
-
-enum MetaFlow {
-    Continue,
-    EndPlay,
 }
 
 fn count(stats: &mut StatsMap, host: &str, o: &Outcome, rescued_failure: bool) {

@@ -1,0 +1,111 @@
+//! What the runner does itself rather than on hosts: `meta` actions and handler flushes.
+
+use serde_json::Value;
+
+use super::{PlayRunner, Section, States, StatsMap, StepRef, count, mark_failed};
+use crate::playbook::Task;
+use crate::report::{Reporter, Status};
+
+pub(super) enum MetaFlow {
+    Continue,
+    EndPlay,
+}
+
+impl PlayRunner {
+    pub(super) async fn meta(
+        &mut self,
+        task: &Task,
+        on: &[String],
+        states: &mut States,
+        stats: &mut StatsMap,
+        reporter: &mut dyn Reporter,
+    ) -> MetaFlow {
+        match task
+            .args
+            .get("_raw_params")
+            .and_then(Value::as_str)
+            .unwrap_or("noop")
+        {
+            "flush_handlers" => {
+                Box::pin(self.flush_handlers(states, stats, reporter)).await;
+                MetaFlow::Continue
+            }
+            "end_play" | "end_batch" => MetaFlow::EndPlay,
+            "end_host" => {
+                for h in on {
+                    if let Some(s) = states.get_mut(h) {
+                        s.ended = true;
+                    }
+                }
+                MetaFlow::Continue
+            }
+            "clear_host_errors" => {
+                for h in &self.hosts {
+                    if let Some(s) = states.get_mut(h) {
+                        s.failed = false;
+                    }
+                }
+                MetaFlow::Continue
+            }
+            "clear_facts" => {
+                for h in on {
+                    if let Some(s) = states.get_mut(h) {
+                        s.facts.clear();
+                    }
+                }
+                MetaFlow::Continue
+            }
+            _ => MetaFlow::Continue,
+        }
+    }
+
+    /// Runs notified handlers in definition order on the hosts that notified them.
+    pub(super) async fn flush_handlers(
+        &mut self,
+        states: &mut States,
+        stats: &mut StatsMap,
+        reporter: &mut dyn Reporter,
+    ) {
+        let count_handlers = self.play().handlers.tasks.len();
+        for hi in 0..count_handlers {
+            let h = &self.playbook.plays[self.play_index].handlers.tasks[hi];
+            let names: Vec<&str> = h
+                .name
+                .iter()
+                .map(String::as_str)
+                .chain(h.listen.iter().map(String::as_str))
+                .collect();
+            let hosts: Vec<String> = self
+                .hosts
+                .iter()
+                .filter_map(|n| states.get(n))
+                .filter(|s| s.active() || (self.force_handlers && s.failed && !s.unreachable))
+                .filter(|s| names.iter().any(|n| s.notified.contains(*n)))
+                .map(|s| s.name.clone())
+                .collect();
+            if hosts.is_empty() {
+                continue;
+            }
+            let outcomes = self
+                .run_step(
+                    StepRef::Task(Section::Handlers, hi),
+                    true,
+                    &hosts,
+                    states,
+                    reporter,
+                )
+                .await;
+            for (host, o) in outcomes {
+                count(stats, &host, &o, false);
+                if o.status == Status::Failed {
+                    mark_failed(states, &host);
+                }
+            }
+        }
+        for h in &self.hosts {
+            if let Some(s) = states.get_mut(h) {
+                s.notified.clear();
+            }
+        }
+    }
+}
