@@ -96,6 +96,11 @@ const ABOUT: &[(&str, &str, &str)] = &[
         "- pip:\n    name: [flask, gunicorn==22.0.0]\n    virtualenv: /opt/app/venv\n    virtualenv_command: python3 -m venv",
     ),
     (
+        "async_status",
+        "Reports on a job started with `poll: 0`: running, or its result once finished",
+        "- async_status:\n    jid: \"{{ job.ansible_job_id }}\"\n  register: done\n  until: done.finished\n  retries: 30\n  delay: 10",
+    ),
+    (
         "include_tasks",
         "Runs the tasks of a file: read at load time, or at run time with a loop or a templated name",
         "- include_tasks: \"{{ item }}.yml\"\n  loop: [users, packages]",

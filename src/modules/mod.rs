@@ -6,6 +6,7 @@ pub mod apt;
 pub mod apt_repository;
 pub mod args;
 pub mod assert;
+pub mod async_status;
 pub mod authorized_key;
 pub mod blockinfile;
 pub mod command;
@@ -175,6 +176,7 @@ pub static BUILTINS: &[&dyn Module] = &[
     &add_host::AddHost,
     &reboot::Reboot,
     &pip::Pip,
+    &async_status::AsyncStatus,
 ];
 
 /// rconf's modules that Ansible now ships in the ansible.posix collection.

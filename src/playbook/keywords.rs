@@ -75,6 +75,8 @@ const TASK_KEYS: &[&str] = &[
     "with_fileglob",
     "with_first_found",
     "loop_control",
+    "async",
+    "poll",
     "changed_when",
     "failed_when",
     "ignore_errors",
@@ -111,8 +113,6 @@ pub const INCLUDE_KEYS: &[&str] = &[
 /// Ansible keywords that a real playbook may use and rconf does not implement yet.
 pub const NOT_YET: &[&str] = &[
     "become_exe",
-    "async",
-    "poll",
     "throttle",
     "debugger",
     "collections",

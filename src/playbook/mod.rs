@@ -199,6 +199,11 @@ pub struct Task {
     pub check_mode: Option<bool>,
     pub diff: Option<bool>,
     pub retry: Option<Retry>,
+    /// `async:` seconds (a number or a template): the task's time limit, and with `poll: 0`
+    /// what the detached job may take.
+    pub async_secs: Option<Value>,
+    /// `poll:` seconds; 0 starts the task detached (see `async_status`).
+    pub poll: Option<Value>,
     /// `environment:`: a mapping (or a template of one) exported for the remote command.
     pub environment: Option<Value>,
     pub run_once: bool,
@@ -261,6 +266,8 @@ impl Task {
             check_mode: None,
             diff: None,
             retry: None,
+            async_secs: None,
+            poll: None,
             environment: None,
             run_once: false,
             delegate_to: None,

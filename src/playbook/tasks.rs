@@ -483,6 +483,8 @@ impl Loader {
             check_mode: own.check_mode,
             diff: own.diff,
             retry,
+            async_secs: n.get("async").map(|v| self.number_or_template(v, "async")),
+            poll: n.get("poll").map(|v| self.number_or_template(v, "poll")),
             environment: own.environment,
             // add_host runs once for the play, whatever hosts it has (Ansible's host-loop bypass).
             run_once: own.run_once.unwrap_or(false) || module.spec().name == "add_host",

@@ -87,11 +87,13 @@ pub async fn call(
         }
         Action::Remote(call) => call,
     };
+    let mut env_prefix = Vec::new();
     if let Some(env) = &task.environment {
         match environment_prefix(env, cx, scope) {
-            Ok(prefix) => call.script.splice(0..0, prefix),
+            Ok(prefix) => env_prefix = prefix,
             Err(e) => return TaskResult::failed(e),
         };
+        call.script.splice(0..0, env_prefix.iter().copied());
     }
     let conn = match &target {
         Some(t) => match delegated_connection(t, shared).await {
@@ -103,11 +105,28 @@ pub async fn call(
             Err(result) => return result,
         },
     };
-    let timeout = how.timeout.or(shared.task_timeout);
+    // `async`: the task's time limit; with `poll: 0`, a job left running on the host.
+    let job = match async_settings(task, shared, scope) {
+        Ok(j) => j,
+        Err(e) => return TaskResult::failed(e),
+    };
+    if let Some((limit, 0)) = job {
+        return start_job(&conn, &how, shared, &call, &env_prefix, limit).await;
+    }
+    let mut timeout = how.timeout.or(shared.task_timeout);
+    if let Some((limit, _)) = job {
+        timeout = Some(timeout.map_or(limit, |t| t.min(limit)));
+    }
     let ran = match run_on(&conn, &how, shared, &call.script, call.stdin, timeout).await {
         Ok(ran) => ran,
         Err(e) => return TaskResult::failed(e),
     };
+    if let (Err(crate::transport::TransportError::Timeout(_)), Some((limit, _))) = (&ran, job) {
+        return TaskResult::failed(format!(
+            "async task did not complete within the requested time - {}s",
+            limit.as_secs()
+        ));
+    }
     match ran {
         Ok(out) => match crate::transport::privilege::failure(&out) {
             Some(message) => TaskResult::failed(message),
@@ -162,6 +181,106 @@ pub(super) async fn run_on(
                 .await
         }
     })
+}
+
+/// The task's `async` limit and `poll` interval (Ansible's default poll is 15 s), rendered.
+fn async_settings(
+    task: &Task,
+    shared: &super::Shared,
+    scope: &JValue,
+) -> Result<Option<(std::time::Duration, u64)>, String> {
+    let Some(limit) = &task.async_secs else {
+        return Ok(None);
+    };
+    let number = |v: &Value, what: &str| -> Result<u64, String> {
+        let v = shared.templar.render_value(v, scope)?;
+        v.as_u64()
+            .or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()))
+            .ok_or_else(|| format!("`{what}` must be a number of seconds, got `{v}`"))
+    };
+    let limit = number(limit, "async")?;
+    let poll = match &task.poll {
+        Some(p) => number(p, "poll")?,
+        None => 15,
+    };
+    Ok(Some((std::time::Duration::from_secs(limit), poll)))
+}
+
+/// `poll: 0`: writes the task's script beside its result file in `~/.ansible_async` on the
+/// host and starts it detached (in a session of its own, within `timeout LIMIT` when the
+/// host has it); `async_status` reads the result later.
+async fn start_job(
+    conn: &Connection,
+    how: &connect::TaskConnection,
+    shared: &super::Shared,
+    call: &crate::modules::RemoteCall,
+    env_prefix: &[u8],
+    limit: std::time::Duration,
+) -> TaskResult {
+    if !matches!(call.stdin, crate::transport::Stdin::Empty) {
+        return TaskResult::failed(
+            "`poll: 0` starts the task detached, which cannot carry file content; give `poll` a number of seconds",
+        );
+    }
+    let jid = format!(
+        "j{}.{}",
+        rand::random::<u32>() % 1_000_000_000,
+        std::process::id()
+    );
+    let delimiter = format!("RCONF_JOB_{:016x}", rand::random::<u64>());
+    let started = serde_json::json!({
+        "changed": true, "started": true, "finished": false, "ansible_job_id": jid,
+        "results_file": format!("~/.ansible_async/{jid}"),
+    });
+    let (marker, result) = match (
+        crate::modules::quote::quote(shared.marker.as_bytes()),
+        crate::modules::quote::quote_str(&started.to_string()),
+    ) {
+        (Ok(m), Ok(r)) => (m, r),
+        (Err(e), _) | (_, Err(e)) => return TaskResult::failed(e),
+    };
+    // The task's `environment` holds for the wrapper too (its HOME places the job's files).
+    let mut script = env_prefix.to_vec();
+    script.extend(format!(
+        "d=\"$HOME/.ansible_async\"; f=\"$d/{jid}\"\n\
+         mkdir -p \"$d\" && chmod 700 \"$d\" && : > \"$f.tmp\" || exit 1\n\
+         cat > \"$f.sh\" <<'{delimiter}'\n"
+    )
+    .into_bytes());
+    script.extend_from_slice(&call.script);
+    if !call.script.ends_with(b"\n") {
+        script.push(b'\n');
+    }
+    script.extend(
+        format!(
+            "{delimiter}\n\
+             job='T=; command -v timeout >/dev/null 2>&1 && T=\"timeout $2\"\n\
+             $T sh \"$1.sh\" > \"$1.tmp\" 2> \"$1.err\" </dev/null; mv -f \"$1.tmp\" \"$1\"; rm -f \"$1.sh\"'\n\
+             if command -v setsid >/dev/null 2>&1; then setsid sh -c \"$job\" rconf-job \"$f\" {secs} </dev/null >/dev/null 2>&1 &\n\
+             else nohup sh -c \"$job\" rconf-job \"$f\" {secs} </dev/null >/dev/null 2>&1 & fi\n\
+             printf '%s%s\\n' ",
+            secs = limit.as_secs().max(1)
+        )
+        .into_bytes(),
+    );
+    script.extend(marker);
+    script.push(b' ');
+    script.extend(result.into_bytes());
+    script.push(b'\n');
+    match run_on(
+        conn,
+        how,
+        shared,
+        &script,
+        crate::transport::Stdin::Empty,
+        None,
+    )
+    .await
+    {
+        Ok(Ok(out)) => ScriptOutput::parse(out, &shared.marker).into_result_for("async"),
+        Ok(Err(e)) => TaskResult::failed(format!("cannot start the job: {e}")),
+        Err(e) => TaskResult::failed(e),
+    }
 }
 
 /// Reconnects until a trivial command runs, or `wait.timeout` passes.
