@@ -258,6 +258,7 @@ impl Loader {
             self.task_list(v, "handlers", true, &inh, &mut handlers, None);
         }
         append(&mut handlers, std::mem::take(&mut self.role_handlers));
+        self.check_notify(&[&pre_tasks, &tasks, &post_tasks, &handlers], &handlers);
         Some(Play {
             name,
             hosts,
@@ -296,6 +297,42 @@ impl Loader {
                 .unwrap_or(false),
             location: self.loc(n),
         })
+    }
+
+    /// Every `notify` must name a handler of the play (by name, `role : name`, or a `listen`
+    /// topic): Ansible stops a run on an unknown one, rconf says so before any host is contacted.
+    fn check_notify(&mut self, lists: &[&TaskList], handlers: &TaskList) {
+        if handlers
+            .tasks
+            .iter()
+            .any(|h| h.name.as_deref().is_some_and(Templar::is_template))
+        {
+            return;
+        }
+        let mut known: Vec<String> = Vec::new();
+        for h in &handlers.tasks {
+            if let Some(name) = &h.name {
+                known.push(name.clone());
+                if let Some(role) = &h.role {
+                    known.push(format!("{} : {name}", role.name));
+                }
+            }
+            known.extend(h.listen.iter().cloned());
+        }
+        for task in lists.iter().flat_map(|l| &l.tasks) {
+            for n in &task.notify {
+                if known.contains(n) || Templar::is_template(n) {
+                    continue;
+                }
+                let hint = did_you_mean(n, known.iter().map(String::as_str))
+                    .map(|s| format!("; did you mean `{s}`?"))
+                    .unwrap_or_default();
+                self.diags.push(crate::error::Diagnostic::at(
+                    task.location.clone(),
+                    format!("`notify: {n}`: no handler of this play has that name or `listen` topic{hint}"),
+                ));
+            }
+        }
     }
 
     fn pattern(&mut self, n: &Node) -> String {
@@ -498,9 +535,21 @@ mod tests {
     }
 
     #[test]
+    fn a_notify_that_names_no_handler_is_reported_with_its_place() {
+        let e = load_text(
+            "- hosts: all\n  tasks:\n    - command: ls\n      notify: restart nginxx\n    - command: ls\n      notify: [restart nginx, web changed]\n  handlers:\n    - name: restart nginx\n      command: ls\n    - name: reload\n      command: ls\n      listen: web changed\n",
+        )
+        .unwrap_err();
+        assert_eq!(
+            e,
+            "site.yml:3:7: `notify: restart nginxx`: no handler of this play has that name or `listen` topic; did you mean `restart nginx`?"
+        );
+    }
+
+    #[test]
     fn reports_every_problem_at_once_with_its_place() {
         let e = load_text(
-            "- hosts: all\n  tasks:\n    - regster: x\n      command: ls\n    - file: {path: /x, stat: touch}\n    - async: 10\n      command: ls\n    - {}\n",
+            "- hosts: all\n  tasks:\n    - regster: x\n      command: ls\n    - file: {path: /x, stat: touch}\n    - throttle: 10\n      command: ls\n    - {}\n",
         )
         .unwrap_err();
         let lines: Vec<&str> = e.split("\nerror: ").collect();
@@ -514,7 +563,7 @@ mod tests {
         );
         assert_eq!(
             lines[2],
-            "site.yml:6:7: task keyword `async` is not supported by rconf yet"
+            "site.yml:6:7: task keyword `throttle` is not supported by rconf yet"
         );
         assert!(
             lines[3].starts_with("site.yml:8:7: task has no module"),

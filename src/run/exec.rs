@@ -241,12 +241,14 @@ async fn start_job(
     };
     // The task's `environment` holds for the wrapper too (its HOME places the job's files).
     let mut script = env_prefix.to_vec();
-    script.extend(format!(
-        "d=\"$HOME/.ansible_async\"; f=\"$d/{jid}\"\n\
+    script.extend(
+        format!(
+            "d=\"$HOME/.ansible_async\"; f=\"$d/{jid}\"\n\
          mkdir -p \"$d\" && chmod 700 \"$d\" && : > \"$f.tmp\" || exit 1\n\
          cat > \"$f.sh\" <<'{delimiter}'\n"
-    )
-    .into_bytes());
+        )
+        .into_bytes(),
+    );
     script.extend_from_slice(&call.script);
     if !call.script.ends_with(b"\n") {
         script.push(b'\n');

@@ -69,18 +69,17 @@ impl PlayRunner {
         let count_handlers = self.play().handlers.tasks.len();
         for hi in 0..count_handlers {
             let h = &self.playbook.plays[self.play_index].handlers.tasks[hi];
-            let names: Vec<&str> = h
-                .name
-                .iter()
-                .map(String::as_str)
-                .chain(h.listen.iter().map(String::as_str))
-                .collect();
+            // A handler answers to its name, `role : name` for a role's, and its topics.
+            let mut names: Vec<String> = h.name.iter().chain(&h.listen).cloned().collect();
+            if let (Some(name), Some(role)) = (&h.name, &h.role) {
+                names.push(format!("{} : {name}", role.name));
+            }
             let hosts: Vec<String> = self
                 .hosts
                 .iter()
                 .filter_map(|n| states.get(n))
                 .filter(|s| s.active() || (self.force_handlers && s.failed && !s.unreachable))
-                .filter(|s| names.iter().any(|n| s.notified.contains(*n)))
+                .filter(|s| names.iter().any(|n| s.notified.contains(n.as_str())))
                 .map(|s| s.name.clone())
                 .collect();
             if hosts.is_empty() {
