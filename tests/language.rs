@@ -666,3 +666,38 @@ fn group_by_and_add_host_change_the_inventory_for_later_plays() {
     assert_eq!(hosts, ["h1", "newbie"]);
     assert_eq!(counts(&out, "h1").1, 3, "{}", text(&out));
 }
+
+#[test]
+fn local_action_runs_the_module_on_the_controller() {
+    let lab = Lab::new(1);
+    std::fs::create_dir_all(lab.dir().join("out")).unwrap();
+    lab.write(
+        "site.yml",
+        r#"
+- hosts: all_hosts
+  gather_facts: no
+  tasks:
+    - local_action: shell echo "[$RCONF_TEST_MARK]" > {{ out }}/local
+    - local_action:
+        module: copy
+        content: "mapping form\n"
+        dest: "{{ out }}/local-copy"
+    - shell: echo "[${RCONF_TEST_MARK-}]" > {{ out }}/remote
+"#,
+    );
+    // Only the controller's own environment has the mark: sshd sessions do not get it.
+    let out = lab
+        .fleet
+        .rconf()
+        .args(["run", "site.yml", "-i"])
+        .arg(&lab.inventory)
+        .arg("-e")
+        .arg(format!("out={}", lab.dir().join("out").display()))
+        .env("RCONF_TEST_MARK", "controller")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(lab.read("local"), "[controller]\n");
+    assert_eq!(lab.read("local-copy"), "mapping form\n");
+    assert_eq!(lab.read("remote"), "[]\n");
+}

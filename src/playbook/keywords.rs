@@ -122,7 +122,6 @@ pub const NOT_YET: &[&str] = &[
     "ignore_unreachable",
     "order",
     "with_random_choice",
-    "local_action",
     "include",
     "hosts_limit",
     "run_on",

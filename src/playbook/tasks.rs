@@ -380,6 +380,9 @@ impl Loader {
 
     fn task(&mut self, n: &Node, handler: bool, inh: &Inherit) -> Option<Task> {
         let map = n.as_map()?;
+        if let Some(rewritten) = self.local_action(n) {
+            return self.task(&rewritten, handler, inh);
+        }
         let mut found: Option<(&Node, &Node, &'static dyn modules::Module)> = None;
         let mut ok = true;
         for (k, v) in map {
@@ -495,6 +498,69 @@ impl Loader {
             connection: own.connection,
             location: self.loc(n),
             include: None,
+        })
+    }
+
+    /// `local_action: MODULE ARGS` (or a mapping with `module:`) is the module with
+    /// `delegate_to: localhost`: the task rewritten that way, when it has one.
+    fn local_action(&mut self, n: &Node) -> Option<Node> {
+        let map = n.as_map()?;
+        let (key, value) = map.iter().find(|(k, _)| k.key_text() == "local_action")?;
+        let at = |value: NodeValue| Node {
+            value,
+            line: key.line,
+            col: key.col,
+        };
+        let (module, args) = match &value.value {
+            NodeValue::Str(s) => {
+                let s = s.trim();
+                let (m, rest) = s.split_once(char::is_whitespace).unwrap_or((s, ""));
+                (m.to_string(), at(NodeValue::Str(rest.trim().to_string())))
+            }
+            NodeValue::Map(pairs) => {
+                let Some(m) = value.get("module").and_then(Node::as_str) else {
+                    self.err(value, "`local_action` as a mapping needs `module:`");
+                    return Some(Node {
+                        value: NodeValue::Null,
+                        line: n.line,
+                        col: n.col,
+                    });
+                };
+                let rest: Vec<(Node, Node)> = pairs
+                    .iter()
+                    .filter(|(k, _)| k.key_text() != "module")
+                    .cloned()
+                    .collect();
+                (m.to_string(), at(NodeValue::Map(rest)))
+            }
+            _ => {
+                self.err(
+                    value,
+                    format!("`local_action` takes `MODULE ARGS`, found {}", value.kind()),
+                );
+                return Some(Node {
+                    value: NodeValue::Null,
+                    line: n.line,
+                    col: n.col,
+                });
+            }
+        };
+        let mut pairs: Vec<(Node, Node)> = map
+            .iter()
+            .filter(|(k, _)| k.key_text() != "local_action")
+            .cloned()
+            .collect();
+        pairs.push((at(NodeValue::Str(module)), args));
+        if !map.iter().any(|(k, _)| k.key_text() == "delegate_to") {
+            pairs.push((
+                at(NodeValue::Str("delegate_to".into())),
+                at(NodeValue::Str("localhost".into())),
+            ));
+        }
+        Some(Node {
+            value: NodeValue::Map(pairs),
+            line: n.line,
+            col: n.col,
         })
     }
 
