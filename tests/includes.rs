@@ -226,3 +226,57 @@ fn nested_looped_includes_in_a_role_run_in_ansibles_order() {
     // What ansible-playbook 2.19 counts for the same playbook.
     assert_eq!(counts(&out, "h1"), (19, 0, 0, 0, 0, 0));
 }
+
+#[test]
+fn a_looped_include_role_runs_each_role_and_its_handlers_as_ansible_does() {
+    let lab = Lab::new(1);
+    std::fs::create_dir_all(lab.dir().join("out")).unwrap();
+    lab.write("roles/web/defaults/main.yml", "port: 80\n");
+    lab.write(
+        "roles/web/tasks/main.yml",
+        "- shell: echo \"web {{ port }} {{ item }}\" >> {{ out }}/{{ inventory_hostname }}\n  notify: restart web\n",
+    );
+    lab.write(
+        "roles/web/handlers/main.yml",
+        "- name: restart web\n  shell: echo restarted >> {{ out }}/{{ inventory_hostname }}\n",
+    );
+    lab.write(
+        "roles/db/tasks/main.yml",
+        "- shell: echo \"db {{ item }}\" >> {{ out }}/{{ inventory_hostname }}\n",
+    );
+    let out = lab.run(
+        r#"
+- hosts: all_hosts
+  gather_facts: no
+  tasks:
+    - include_role:
+        name: "{{ item }}"
+      loop: [web, db]
+    - include_role:
+        name: web
+      vars:
+        port: "{{ 8000 + idx }}"
+      loop: [a, b]
+      loop_control: {index_var: idx}
+"#,
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(
+        lab.read("h1"),
+        "web 80 web\ndb db\nweb 8000 a\nweb 8001 b\nrestarted\n"
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("TASK [include_role : {{ item }}]"),
+        "{}",
+        text(&out)
+    );
+    assert!(
+        stdout.contains("RUNNING HANDLER [web : restart web]"),
+        "{}",
+        text(&out)
+    );
+    // What ansible-playbook 2.19 counted and wrote for the same playbook and roles.
+    assert_eq!(counts(&out, "h1"), (9, 5, 0, 0, 0, 0), "{}", text(&out));
+}

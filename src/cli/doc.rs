@@ -101,6 +101,11 @@ const ABOUT: &[(&str, &str, &str)] = &[
         "- async_status:\n    jid: \"{{ job.ansible_job_id }}\"\n  register: done\n  until: done.finished\n  retries: 30\n  delay: 10",
     ),
     (
+        "include_role",
+        "Runs a role's tasks: read at load time, or at run time with a loop or a templated name",
+        "- include_role:\n    name: \"{{ item }}\"\n  loop: [common, web]",
+    ),
+    (
         "include_tasks",
         "Runs the tasks of a file: read at load time, or at run time with a loop or a templated name",
         "- include_tasks: \"{{ item }}.yml\"\n  loop: [users, packages]",

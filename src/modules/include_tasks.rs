@@ -1,6 +1,6 @@
-//! `include_tasks` decided at run time (a loop over it, or a templated file name): the module
-//! renders the file name for each host (and each loop item); the runner then loads that file
-//! and runs its tasks. Static includes never reach it: they are read when the playbook loads.
+//! `include_tasks` and run-time `include_role`: the module renders the file (or role) name for
+//! each host and loop item; the runner then loads it and runs its tasks. Static includes never
+//! reach it: they are read when the playbook loads.
 
 use super::args::{Arg, Args, FreeForm, Kind, ModuleSpec};
 use super::{Action, Ctx, Module};
@@ -21,8 +21,44 @@ static SPEC: ModuleSpec = ModuleSpec {
     mutually_exclusive: &[&["_raw_params", "file"]],
 };
 
-/// The result key holding the rendered file name, for the runner.
+/// The result key holding the rendered file (or role) name, for the runner.
 pub const INCLUDE_KEY: &str = "include";
+
+/// `include_role` with a loop or a templated name.
+pub struct IncludeRole;
+
+static ROLE_SPEC: ModuleSpec = ModuleSpec {
+    name: "include_role",
+    aliases: &[],
+    free_form: FreeForm::KeyValue,
+    args: &[
+        Arg::new("name", Kind::Str).aliases(&["role"]).required(),
+        Arg::new("tasks_from", Kind::Str),
+        // Accepted as Ansible does; rconf reads the role's own vars, defaults and handlers.
+        Arg::new("vars_from", Kind::Str),
+        Arg::new("defaults_from", Kind::Str),
+        Arg::new("handlers_from", Kind::Str),
+        Arg::new("public", Kind::Bool),
+        Arg::new("allow_duplicates", Kind::Bool),
+        Arg::new("rolespec_validate", Kind::Bool),
+    ],
+    any_args: false,
+    required_one_of: &[],
+    mutually_exclusive: &[],
+};
+
+impl Module for IncludeRole {
+    fn spec(&self) -> &'static ModuleSpec {
+        &ROLE_SPEC
+    }
+
+    fn plan(&self, args: &Args, _ctx: &Ctx) -> Action {
+        match args.str("name").map(str::trim).filter(|n| !n.is_empty()) {
+            Some(n) => Action::Done(TaskResult::ok().with(INCLUDE_KEY, n)),
+            None => Action::Done(TaskResult::failed("include_role needs a role name")),
+        }
+    }
+}
 
 impl Module for IncludeTasks {
     fn spec(&self) -> &'static ModuleSpec {

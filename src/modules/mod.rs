@@ -169,6 +169,7 @@ pub static BUILTINS: &[&dyn Module] = &[
     &git::Git,
     &mount::Mount,
     &include_tasks::IncludeTasks,
+    &include_tasks::IncludeRole,
     &apt_repository::AptRepository,
     &getent::Getent,
     &package_facts::PackageFacts,

@@ -1,16 +1,35 @@
-//! `include_tasks` with a loop or a templated file name: the file is known only per host at
-//! run time, so the include keeps what loading it then needs (the keywords its tasks inherit,
-//! where to look), and loads it when the runner asks.
+//! `include_tasks`, and `include_role` with a loop or a templated name: what they load is known
+//! only per host at run time, so the include keeps what loading it then needs (the keywords its
+//! tasks inherit, where to look), and loads it when the runner asks.
 
 use std::path::{Path, PathBuf};
 
 use super::TaskList;
 use super::load::Loader;
-use super::node;
+use super::node::{self, Node};
 use super::tasks::Inherit;
 use crate::error::Error;
 
+/// What an include loads.
+pub(super) enum Kind {
+    /// A task file.
+    Tasks,
+    /// A role's tasks (`tasks_from`, default `main`), with its defaults, vars and handlers;
+    /// `at` is where the include is written, for messages.
+    Role {
+        tasks_from: Option<String>,
+        at: Box<Node>,
+    },
+}
+
+/// A loaded include: its tasks, and for a role the handlers it brings.
+pub struct Loaded {
+    pub tasks: TaskList,
+    pub handlers: TaskList,
+}
+
 pub struct DynamicInclude {
+    pub(super) kind: Kind,
     /// What the included tasks inherit: enclosing blocks, the include's own `vars` and
     /// connection keywords (not its `when` and `tags`, which are the include's alone).
     pub(super) inherit: Inherit,
@@ -29,15 +48,39 @@ impl std::fmt::Debug for DynamicInclude {
 }
 
 impl DynamicInclude {
+    /// Whether this includes a role (else a task file).
+    pub fn is_role(&self) -> bool {
+        matches!(self.kind, Kind::Role { .. })
+    }
+
     /// Finds `name` as a static include would (beside the including file, in the role, beside
     /// the playbook) and reads its tasks, checked as strictly as at load time. The error text
     /// lists every problem with its `file:line:col`.
-    pub fn load(&self, name: &str) -> Result<(PathBuf, TaskList), String> {
+    pub fn load(&self, name: &str) -> Result<Loaded, String> {
         let mut loader = Loader::new(
             self.file.clone(),
             self.playbook_dir.clone(),
             self.roles_path.clone(),
         );
+        if let Kind::Role { tasks_from, at } = &self.kind {
+            let mut tasks = TaskList::default();
+            loader.role_into(
+                name,
+                tasks_from.as_deref(),
+                Default::default(),
+                at,
+                &self.inherit,
+                &mut tasks,
+                None,
+            );
+            if !loader.diags.is_empty() {
+                return Err(describe(&Error::Input(loader.diags)));
+            }
+            return Ok(Loaded {
+                tasks,
+                handlers: std::mem::take(&mut loader.role_handlers),
+            });
+        }
         let Some(path) = loader.find_task_file(name, &self.inherit) else {
             return Err(format!(
                 "Could not find or access `{name}` (looked beside `{}`{} and the playbook)",
@@ -60,7 +103,10 @@ impl DynamicInclude {
         if !loader.diags.is_empty() {
             return Err(describe(&Error::Input(loader.diags)));
         }
-        Ok((path, list))
+        Ok(Loaded {
+            tasks: list,
+            handlers: TaskList::default(),
+        })
     }
 }
 

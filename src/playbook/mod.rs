@@ -283,6 +283,13 @@ impl Task {
     /// The name shown in `TASK [...]` lines: the task's name, else the module as written,
     /// prefixed with the role as Ansible does (`common : Install packages`).
     pub fn display_name(&self) -> String {
+        // An unnamed `include_role` shows the role it names, as Ansible does.
+        if self.name.is_none()
+            && self.module.spec().name == "include_role"
+            && let Some(role) = self.args.get("name").and_then(Value::as_str)
+        {
+            return format!("{} : {role}", self.action);
+        }
         let name = self.name.as_deref().unwrap_or(&self.action);
         match &self.role {
             Some(r) => format!("{} : {name}", r.name),

@@ -175,6 +175,9 @@ impl Loader {
         if key == "include_tasks" && !handler {
             return self.dynamic_include(n, value, inh, list, block);
         }
+        if key == "include_role" && !handler && Self::role_at_run_time(n, value) {
+            return self.dynamic_role(n, value, inh, list, block);
+        }
         for (k, _) in n.as_map().unwrap_or_default() {
             let name = k.key_text();
             if name == key
@@ -311,6 +314,77 @@ impl Loader {
             }
         }
         task.include = Some(Arc::new(DynamicInclude {
+            kind: super::dynamic::Kind::Tasks,
+            inherit: inner,
+            playbook_dir: self.playbook_dir.clone(),
+            roles_path: self.roles_path.clone(),
+            file: self.file.clone(),
+        }));
+        task.block = block;
+        list.tasks.push(task);
+    }
+
+    /// An `include_role` with a loop, or whose name is a template, can only be resolved per
+    /// host while the play runs (a plain one is read at load time, like `import_role`).
+    fn role_at_run_time(n: &Node, value: &Node) -> bool {
+        let looped = n.as_map().unwrap_or_default().iter().any(|(k, _)| {
+            let k = k.key_text();
+            k == "loop" || k.starts_with("with_")
+        });
+        let name = value.get("name").or_else(|| value.get("role"));
+        looped
+            || name
+                .and_then(Node::as_str)
+                .is_some_and(Templar::is_template)
+    }
+
+    /// A run-time `include_role`, as `dynamic_include` does for task files. A role named
+    /// plainly is read now too: its mistakes are reported before any host is contacted, and
+    /// its handlers join the play's.
+    fn dynamic_role(
+        &mut self,
+        n: &Node,
+        value: &Node,
+        inh: &Inherit,
+        list: &mut TaskList,
+        block: Option<(usize, Part)>,
+    ) {
+        if inh.depth >= MAX_INCLUDE_DEPTH {
+            self.err(n, format!("`include_role` nests more than {MAX_INCLUDE_DEPTH} levels deep (does a role include itself?)"));
+            return;
+        }
+        let Some(mut task) = self.task(n, false, inh) else {
+            return;
+        };
+        let mut inner = self.inherit(n, inh);
+        inner.when = inh.when.clone();
+        inner.tags = inh.tags.clone();
+        inner.depth += 1;
+        let tasks_from = value
+            .get("tasks_from")
+            .and_then(Node::as_str)
+            .map(str::to_string);
+        let name = value
+            .get("name")
+            .or_else(|| value.get("role"))
+            .and_then(Node::as_str)
+            .map(str::to_string);
+        if let Some(name) = name.filter(|r| !Templar::is_template(r)) {
+            self.role_into(
+                &name,
+                tasks_from.as_deref(),
+                IndexMap::new(),
+                value,
+                &inner,
+                &mut TaskList::default(),
+                None,
+            );
+        }
+        task.include = Some(Arc::new(DynamicInclude {
+            kind: super::dynamic::Kind::Role {
+                tasks_from,
+                at: Box::new(value.clone()),
+            },
             inherit: inner,
             playbook_dir: self.playbook_dir.clone(),
             roles_path: self.roles_path.clone(),

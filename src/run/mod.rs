@@ -317,6 +317,7 @@ pub async fn run(
                 start_at: start_at.take(),
                 aborted: false,
                 include_vars: None,
+                dynamic_handlers: Vec::new(),
             };
             runner.run_batch(&mut states, &mut stats, reporter).await;
             start_at = runner.start_at.take();

@@ -62,6 +62,8 @@ pub struct PlayRunner {
     pub aborted: bool,
     /// The loop variables of the run-time `include_tasks` whose tasks are running.
     pub include_vars: Option<Arc<Layer>>,
+    /// Handlers of roles `include_role` loaded while the play runs.
+    pub dynamic_handlers: Vec<Arc<Task>>,
 }
 
 fn list_of(play: &Play, section: Section) -> &TaskList {

@@ -66,9 +66,18 @@ impl PlayRunner {
         stats: &mut StatsMap,
         reporter: &mut dyn Reporter,
     ) {
-        let count_handlers = self.play().handlers.tasks.len();
-        for hi in 0..count_handlers {
-            let h = &self.playbook.plays[self.play_index].handlers.tasks[hi];
+        let playbook = self.playbook.clone();
+        let steps: Vec<StepRef> = (0..self.play().handlers.tasks.len())
+            .map(|hi| StepRef::Task(Section::Handlers, hi))
+            .chain(
+                self.dynamic_handlers
+                    .iter()
+                    .cloned()
+                    .map(StepRef::Synthetic),
+            )
+            .collect();
+        for step in steps {
+            let h = super::task_of(&playbook, self.play_index, &step);
             // A handler answers to its name, `role : name` for a role's, and its topics.
             let mut names: Vec<String> = h.name.iter().chain(&h.listen).cloned().collect();
             if let (Some(name), Some(role)) = (&h.name, &h.role) {
@@ -85,15 +94,7 @@ impl PlayRunner {
             if hosts.is_empty() {
                 continue;
             }
-            let outcomes = self
-                .run_step(
-                    StepRef::Task(Section::Handlers, hi),
-                    true,
-                    &hosts,
-                    states,
-                    reporter,
-                )
-                .await;
+            let outcomes = self.run_step(step, true, &hosts, states, reporter).await;
             for (host, o) in outcomes {
                 count(stats, &host, &o, false);
                 if o.status == Status::Failed {

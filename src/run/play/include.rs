@@ -120,11 +120,30 @@ impl PlayRunner {
         // Every file is read before any runs, so that a file that cannot be read fails its
         // hosts right under the include, as in Ansible.
         let mut loaded: IndexMap<String, Result<Arc<TaskList>, String>> = IndexMap::new();
+        let playbook = self.playbook.clone();
         let mut failed: IndexMap<String, crate::result::TaskResult> = IndexMap::new();
         for g in &groups {
-            let list = loaded
-                .entry(g.file.clone())
-                .or_insert_with(|| include.load(&g.file).map(|(_, list)| Arc::new(list)));
+            let list = loaded.entry(g.file.clone()).or_insert_with(|| {
+                include.load(&g.file).map(|l| {
+                    // A role brings its handlers: they join the play's, once.
+                    let play = &playbook.plays[self.play_index];
+                    for h in l.handlers.tasks {
+                        let known = |t: &Task| {
+                            t.name == h.name
+                                && t.role.as_ref().map(|r| &r.name)
+                                    == h.role.as_ref().map(|r| &r.name)
+                        };
+                        if !play.handlers.tasks.iter().any(known)
+                            && !self.dynamic_handlers.iter().any(|t| known(t))
+                        {
+                            let mut h = h;
+                            h.block = None;
+                            self.dynamic_handlers.push(Arc::new(h));
+                        }
+                    }
+                    Arc::new(l.tasks)
+                })
+            });
             if let Err(e) = list {
                 for h in &g.hosts {
                     if !failed.contains_key(h) {
