@@ -315,6 +315,21 @@ fn run_once_delegate_to_until_and_environment() {
         assert_eq!(lab.read(&format!("{h}.once")), "True\n", "{h}");
     }
     assert_eq!(lab.read("attempts"), "3\n");
+    // Each retry is reported as it happens, as Ansible prints it.
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let retries: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.starts_with("FAILED - RETRYING"))
+        .collect();
+    assert_eq!(
+        retries,
+        [
+            "FAILED - RETRYING: [h1]: shell (5 retries left).",
+            "FAILED - RETRYING: [h1]: shell (4 retries left)."
+        ],
+        "{}",
+        text(&out)
+    );
 }
 
 #[test]

@@ -207,7 +207,10 @@ impl Reporter for Adhoc {
             },
             Event::Warning(w) => super::progress::eprintln(&format!("[WARNING]: {w}")),
             Event::Recap { .. } => self.print_groups(),
-            Event::TaskStart { .. } | Event::ItemResult { .. } | Event::Connected { .. } => {}
+            Event::TaskStart { .. }
+            | Event::ItemResult { .. }
+            | Event::Connected { .. }
+            | Event::Retrying { .. } => {}
         }
         let _ = self.out.flush();
     }

@@ -292,6 +292,10 @@ impl Reporter for Human {
                     let _ = writeln!(self.out, "<{host}> connected in {seconds:.3}s");
                 }
             }
+            Event::Retrying { host, task, left } => {
+                let text = format!("FAILED - RETRYING: [{host}]: {task} ({left} retries left).");
+                self.line("31", &text);
+            }
             Event::Warning(msg) => {
                 let text = self.paint("35", &format!("[WARNING]: {msg}"));
                 let _ = writeln!(self.out, "{text}");

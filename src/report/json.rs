@@ -126,7 +126,7 @@ impl Reporter for JsonReport {
                     hosts.insert(host.to_string(), shown);
                 }
             }
-            Event::ItemResult { .. } => {}
+            Event::ItemResult { .. } | Event::Retrying { .. } => {}
             Event::Warning(w) => self.warnings.push(w.to_string()),
             Event::Connected { host, seconds } => {
                 self.connections

@@ -125,6 +125,10 @@ impl super::Reporter for JsonLines {
                 self.emit("host_result", body);
             }
             Event::Warning(w) => self.emit("warning", json!({"message": w})),
+            Event::Retrying { host, task, left } => self.emit(
+                "retrying",
+                json!({"host": host, "task": task, "retries_left": left}),
+            ),
             Event::Connected { host, seconds } => self.emit(
                 "connected",
                 json!({"host": host, "connect_seconds": seconds}),

@@ -52,6 +52,13 @@ pub enum Event<'a> {
         looped: bool,
     },
     Warning(&'a str),
+    /// An `until` condition did not hold yet on `host`: the task runs again (`left` more times
+    /// at most), reported as it happens.
+    Retrying {
+        host: &'a str,
+        task: &'a str,
+        left: u32,
+    },
     /// A host's connection is open; `seconds` is what connecting and authenticating took.
     Connected {
         host: &'a str,

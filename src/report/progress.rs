@@ -190,6 +190,7 @@ impl Reporter for Progress {
             Event::Recap { .. }
             | Event::ItemResult { .. }
             | Event::Warning(_)
+            | Event::Retrying { .. }
             | Event::Connected { .. } => {}
         }
     }

@@ -95,6 +95,9 @@ pub struct TaskShared {
     pub magic: Arc<Layer>,
     /// The loop variables of the run-time `include_tasks` the task was included by.
     pub include_vars: Option<Arc<Layer>>,
+    /// Where a host says that its `until` condition failed and the task runs again, so the
+    /// runner can report it while the host waits: the host and the retries left.
+    pub retries: Option<tokio::sync::mpsc::UnboundedSender<(String, u32)>>,
 }
 
 /// The finished task on one host.
@@ -444,7 +447,15 @@ async fn run_once(
                 }
                 return result;
             }
-            Ok(false) => tokio::time::sleep(std::time::Duration::from_secs_f64(delay)).await,
+            Ok(false) => {
+                if let Some(tx) = &cx.retries {
+                    let _ = tx.send((
+                        state.name.clone(),
+                        (retries + 1).saturating_sub(attempt) as u32,
+                    ));
+                }
+                tokio::time::sleep(std::time::Duration::from_secs_f64(delay)).await
+            }
             Err(e) => {
                 result.failed = true;
                 result.msg = Some(e);

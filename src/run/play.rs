@@ -348,6 +348,14 @@ impl PlayRunner {
     }
 
     fn task_shared(&self, states: &States) -> Arc<TaskShared> {
+        self.task_shared_with(states, None)
+    }
+
+    fn task_shared_with(
+        &self,
+        states: &States,
+        retries: Option<tokio::sync::mpsc::UnboundedSender<(String, u32)>>,
+    ) -> Arc<TaskShared> {
         let mut magic = self.magic.clone();
         let hostvars: IndexMap<String, JValue> = states
             .iter()
@@ -359,6 +367,7 @@ impl PlayRunner {
             play_vars: self.play_vars.clone(),
             magic: Arc::new(magic),
             include_vars: self.include_vars.clone(),
+            retries,
         })
     }
 
@@ -383,7 +392,8 @@ impl PlayRunner {
             location,
             handler,
         });
-        let cx = self.task_shared(states);
+        let (retry_tx, mut retry_rx) = tokio::sync::mpsc::unbounded_channel();
+        let cx = self.task_shared_with(states, Some(retry_tx));
         let runners: &[String] = if task.run_once { &on[..1] } else { on };
         let limiter = Arc::new(Semaphore::new(self.forks));
         let mut set = JoinSet::new();
@@ -406,7 +416,20 @@ impl PlayRunner {
             });
         }
         let mut outcomes = Vec::new();
-        while let Some(joined) = set.join_next().await {
+        let name = task.display_name();
+        loop {
+            let joined = tokio::select! {
+                // Retries first: a host's retry lines come before its result.
+                biased;
+                Some((host, left)) = retry_rx.recv() => {
+                    reporter.event(&Event::Retrying { host: &host, task: &name, left });
+                    continue;
+                }
+                joined = set.join_next() => joined,
+            };
+            let Some(joined) = joined else {
+                break;
+            };
             let Ok((mut state, outcome)) = joined else {
                 continue;
             };
