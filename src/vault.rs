@@ -25,6 +25,21 @@ pub struct Secret {
 
 static SECRETS: OnceLock<Vec<Secret>> = OnceLock::new();
 
+/// Inventory listings show `!vault` values still encrypted, as ansible-inventory does.
+static KEEP_VALUES_ENCRYPTED: std::sync::atomic::AtomicBool =
+    std::sync::atomic::AtomicBool::new(false);
+
+/// From now on `!vault` values in inventories stay encrypted (whole vaulted files are still
+/// opened): for `rconf inventory`, which prints them.
+pub fn keep_values_encrypted() {
+    KEEP_VALUES_ENCRYPTED.store(true, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// Whether `keep_values_encrypted` was asked for.
+pub fn values_kept_encrypted() -> bool {
+    KEEP_VALUES_ENCRYPTED.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 /// Sets this process's vault passwords, once, before anything is read.
 pub fn install(secrets: Vec<Secret>) {
     let _ = SECRETS.set(secrets);

@@ -43,6 +43,11 @@ pub fn load_value(text: &str, file: &Path) -> Result<Value> {
 /// Replaces each `!vault` value with its plain text; an error names the value (`a.b[0]`).
 fn open_vaulted(v: &mut Value, at: &str) -> std::result::Result<(), String> {
     match v {
+        Value::String(s)
+            if crate::vault::is_vaulted(s) && crate::vault::values_kept_encrypted() =>
+        {
+            *v = serde_json::json!({ "__ansible_vault": s.clone() });
+        }
         Value::String(s) => {
             if let Some(plain) = crate::vault::open_value(s) {
                 *s = plain.map_err(|e| format!("`{at}`: vault: {e}"))?;
