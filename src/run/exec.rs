@@ -208,7 +208,8 @@ fn async_settings(
 
 /// `poll: 0`: writes the task's script beside its result file in `~/.ansible_async` on the
 /// host and starts it detached (in a session of its own, within `timeout LIMIT` when the
-/// host has it); `async_status` reads the result later.
+/// host has it), returning once it has started: closing the connection ends the remote
+/// shell's process group. `async_status` reads the result later.
 async fn start_job(
     conn: &Connection,
     how: &connect::TaskConnection,
@@ -256,10 +257,12 @@ async fn start_job(
     script.extend(
         format!(
             "{delimiter}\n\
-             job='T=; command -v timeout >/dev/null 2>&1 && T=\"timeout $2\"\n\
+             job='touch \"$1.started\"; T=; command -v timeout >/dev/null 2>&1 && T=\"timeout $2\"\n\
              $T sh \"$1.sh\" > \"$1.tmp\" 2> \"$1.err\" </dev/null; mv -f \"$1.tmp\" \"$1\"; rm -f \"$1.sh\"'\n\
              if command -v setsid >/dev/null 2>&1; then setsid sh -c \"$job\" rconf-job \"$f\" {secs} </dev/null >/dev/null 2>&1 &\n\
              else nohup sh -c \"$job\" rconf-job \"$f\" {secs} </dev/null >/dev/null 2>&1 & fi\n\
+             n=0; while [ ! -e \"$f.started\" ] && [ $n -lt 100 ]; do sleep 0.05 2>/dev/null || sleep 1; n=$((n + 1)); done\n\
+             rm -f \"$f.started\"\n\
              printf '%s%s\\n' ",
             secs = limit.as_secs().max(1)
         )

@@ -47,6 +47,15 @@ async fn run(
     }
 }
 
+/// Starts `sh -c <quoted script>` detached with `$1` the file it touches once started, and
+/// waits (5 s at most) for that file.
+const DETACH_START: &str = "m=\"${TMPDIR:-/tmp}/.rconf-started.$$\"; rm -f \"$m\"\n\
+    if command -v setsid >/dev/null 2>&1; then run=setsid; else run=nohup; fi\n\
+    $run sh -c ";
+const DETACH_END: &str = " rconf-detached \"$m\" </dev/null >/dev/null 2>&1 &\n\
+    n=0; while [ ! -e \"$m\" ] && [ $n -lt 100 ]; do sleep 0.05 2>/dev/null || sleep 1; n=$((n + 1)); done\n\
+    rm -f \"$m\"";
+
 pub async fn reboot(
     state: &mut HostState,
     scope: &JValue,
@@ -63,12 +72,10 @@ pub async fn reboot(
         }
     };
     tokio::time::sleep(plan.pre_delay).await;
-    // In a session of its own: dropping the connection ends the remote shell's process group.
-    let detached = match quote_str(&format!("sleep 1; {}", plan.reboot_command)) {
-        Ok(q) => format!(
-            "if command -v setsid >/dev/null 2>&1; then setsid sh -c {q} </dev/null >/dev/null 2>&1 &\n\
-             else nohup sh -c {q} </dev/null >/dev/null 2>&1 & fi"
-        ),
+    // In a session of its own, since dropping the connection ends the remote shell's process
+    // group; and only once it is there (it says so in a file) does the call return.
+    let detached = match quote_str(&format!("touch \"$1\"; sleep 1; {}", plan.reboot_command)) {
+        Ok(q) => format!("{DETACH_START}{q}{DETACH_END}"),
         Err(e) => return TaskResult::failed(e),
     };
     if let Err(e) = run(state, scope, shared, how, &detached, quick).await {
