@@ -279,6 +279,14 @@ fn dash_c_local_runs_hosts_without_a_connection_type_on_this_machine() {
         .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert_eq!(std::fs::read_to_string(&marker).unwrap(), "hi\nhi\n");
+    // With no ansible_host, tasks see the inventory name, as in Ansible.
+    let out = fleet
+        .rconf()
+        .args(["exec", "all", "-i", "x1,", "-c", "local", "-m", "debug"])
+        .args(["-a", "msg=[{{ ansible_host }}]", "--one-line"])
+        .output()
+        .unwrap();
+    assert!(stdout(&out).contains("[x1]"), "{}", text(&out));
     // A variable naming the connection (here from -e) still wins over -c.
     let out = fleet
         .rconf()

@@ -156,7 +156,12 @@ impl TaskShared {
             }
             None => (Layer::new(), Layer::new()),
         };
+        // Below everything: `ansible_host` is the inventory name unless a variable sets it,
+        // as Ansible's connection variables are (hostvars do not show it).
+        let mut base = Layer::new();
+        base.insert("ansible_host".into(), JValue::from(state.name.as_str()));
         let mut layers: Vec<&Layer> = vec![
+            &base,
             &role_defaults,
             &state.inventory_vars,
             &state.facts,
