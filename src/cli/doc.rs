@@ -107,7 +107,7 @@ const ABOUT: &[(&str, &str, &str)] = &[
     ),
     (
         "include_tasks",
-        "Runs the tasks of a file: read at load time, or at run time with a loop or a templated name",
+        "Runs the tasks of a file while the play runs: per host, with loops and templated names",
         "- include_tasks: \"{{ item }}.yml\"\n  loop: [users, packages]",
     ),
     (
