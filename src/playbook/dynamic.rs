@@ -48,6 +48,26 @@ impl std::fmt::Debug for DynamicInclude {
 }
 
 impl DynamicInclude {
+    /// The absolute path of the task file `name` names (as `load` would find it), for the
+    /// `included: PATH for HOST` line Ansible prints; `None` for a role or a missing file.
+    pub fn resolve(&self, name: &str) -> Option<String> {
+        if self.is_role() {
+            return None;
+        }
+        let loader = Loader::new(
+            self.file.clone(),
+            self.playbook_dir.clone(),
+            self.roles_path.clone(),
+        );
+        let path = loader.find_task_file(name, &self.inherit)?;
+        Some(
+            std::fs::canonicalize(&path)
+                .unwrap_or(path)
+                .display()
+                .to_string(),
+        )
+    }
+
     /// Whether this includes a role (else a task file).
     pub fn is_role(&self) -> bool {
         matches!(self.kind, Kind::Role { .. })

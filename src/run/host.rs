@@ -430,6 +430,13 @@ async fn run_once(
         ) {
             absorb_facts(state, task, facts);
         }
+        // An include names its file by its full path, as Ansible prints it.
+        if let Some(include) = &task.include
+            && let Some(Value::String(name)) = result.data.get("include")
+            && let Some(path) = include.resolve(name)
+        {
+            result.data.insert("include".into(), Value::String(path));
+        }
         if matches!(task.module.spec().name, "group_by" | "add_host") {
             super::inventory_changes::record(&cx.shared, &state.name, &result);
         }
