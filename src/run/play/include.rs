@@ -1,7 +1,8 @@
-//! Run-time `include_tasks` in the linear strategy: after the include step, each host's
-//! result names the file (and loop item) it includes; the files are read, then the hosts that
-//! include the same file and item walk through it together, one file and item after another,
-//! as Ansible's linear strategy does. A failure in an included file is the include's.
+//! Run-time `include_tasks` and `include_role` in the linear strategy: after the include step,
+//! each host's result names the file or role (and loop item) it includes; they are read (a
+//! role's handlers join the play's), then the hosts that include the same one and item walk
+//! through it together, one after another, as Ansible's linear strategy does. A failure in an
+//! included file is the include's.
 
 use std::sync::Arc;
 
@@ -59,7 +60,7 @@ struct IncludedFile {
 }
 
 impl PlayRunner {
-    /// After a run-time `include_tasks` step: loads the file each host's result names (one
+    /// After a run-time include step: loads the file or role each host's result names (one
     /// per loop item) and walks the hosts through it, each distinct file and item in turn,
     /// as Ansible's linear strategy does. A host that fails in an included file fails the
     /// include. Returns true when `meta: end_play` ended the play.
