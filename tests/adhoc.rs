@@ -301,3 +301,13 @@ fn dash_c_local_runs_hosts_without_a_connection_type_on_this_machine() {
         text(&out)
     );
 }
+
+#[test]
+fn ping_answers_pong_from_every_host() {
+    let fleet = Fleet::start(2);
+    let out = rconf(&fleet, &["exec", "all", "-m", "ping"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let s = stdout(&out);
+    assert!(s.starts_with("h[1-2] (2) | SUCCESS => {"), "{}", text(&out));
+    assert!(s.contains("\"ping\": \"pong\""), "{}", text(&out));
+}

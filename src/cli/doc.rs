@@ -106,6 +106,11 @@ const ABOUT: &[(&str, &str, &str)] = &[
         "- include_role:\n    name: \"{{ item }}\"\n  loop: [common, web]",
     ),
     (
+        "ping",
+        "Checks that the host answers and runs a module: returns pong",
+        "- ping:",
+    ),
+    (
         "include_tasks",
         "Runs the tasks of a file while the play runs: per host, with loops and templated names",
         "- include_tasks: \"{{ item }}.yml\"\n  loop: [users, packages]",

@@ -34,6 +34,7 @@ pub mod mount;
 pub mod package;
 pub mod package_facts;
 pub mod pause;
+pub mod ping;
 pub mod pip;
 pub mod pyregex;
 pub mod quote;
@@ -178,6 +179,7 @@ pub static BUILTINS: &[&dyn Module] = &[
     &reboot::Reboot,
     &pip::Pip,
     &async_status::AsyncStatus,
+    &ping::Ping,
 ];
 
 /// rconf's modules that Ansible now ships in the ansible.posix collection.
