@@ -111,6 +111,11 @@ const ABOUT: &[(&str, &str, &str)] = &[
         "- ping:",
     ),
     (
+        "service_facts",
+        "Lists the host's services (systemd, or sysvinit init scripts) as the fact services",
+        "- service_facts:\n- debug:\n    var: ansible_facts.services['nginx.service'].state",
+    ),
+    (
         "include_tasks",
         "Runs the tasks of a file while the play runs: per host, with loops and templated names",
         "- include_tasks: \"{{ item }}.yml\"\n  loop: [users, packages]",

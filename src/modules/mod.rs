@@ -44,6 +44,7 @@ pub mod replace;
 pub mod script;
 pub mod script_module;
 pub mod service;
+pub mod service_facts;
 pub mod set_fact;
 pub mod setup;
 pub mod simple;
@@ -180,6 +181,7 @@ pub static BUILTINS: &[&dyn Module] = &[
     &pip::Pip,
     &async_status::AsyncStatus,
     &ping::Ping,
+    &service_facts::ServiceFacts,
 ];
 
 /// rconf's modules that Ansible now ships in the ansible.posix collection.

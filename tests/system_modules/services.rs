@@ -20,7 +20,7 @@ case "$1" in
   stop) running && kill "$(cat $P)"; rm -f $P; echo stop >> $L ;;
   restart) "$0" stop; "$0" start ;;
   reload) echo reload >> $L ;;
-  status) running && exit 0; exit 3 ;;
+  status) running && { echo "rconf-fix-daemon is running"; exit 0; }; echo "rconf-fix-daemon is not running"; exit 3 ;;
   *) exit 2 ;;
 esac
 exit 0
@@ -81,6 +81,14 @@ fn service_drives_an_init_script_daemon_and_its_rc_links() {
     );
     let r = host.play(start, &[]);
     assert!(!changed(&r, 0), "second start changed: {r:#?}");
+    // service_facts sees it running, as `service --status-all` reports it (which needs the
+    // status action to say so, as LSB scripts do, besides exiting 0).
+    let facts = host.play("    - service_facts:\n", &[]);
+    assert_eq!(
+        facts[0]["ansible_facts"]["services"]["rconf-fix-daemon"],
+        serde_json::json!({"name": "rconf-fix-daemon", "state": "running", "source": "sysv"}),
+        "{facts:#?}"
+    );
 
     let r = host.play("    - service: name=rconf-fix-daemon state=restarted\n    - service: name=rconf-fix-daemon state=reloaded\n",
         &[],
