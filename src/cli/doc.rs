@@ -116,6 +116,11 @@ const ABOUT: &[(&str, &str, &str)] = &[
         "- service_facts:\n- debug:\n    var: ansible_facts.services['nginx.service'].state",
     ),
     (
+        "debconf",
+        "Sets a package's debconf answers (debconf-set-selections); returns the current ones",
+        "- debconf:\n    name: locales\n    question: locales/default_environment_locale\n    value: fr_FR.UTF-8\n    vtype: select",
+    ),
+    (
         "include_tasks",
         "Runs the tasks of a file while the play runs: per host, with loops and templated names",
         "- include_tasks: \"{{ item }}.yml\"\n  loop: [users, packages]",

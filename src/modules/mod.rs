@@ -13,6 +13,7 @@ pub mod command;
 pub mod copy;
 pub mod copy_tree;
 pub mod cron;
+pub mod debconf;
 pub mod debug;
 pub mod diff;
 pub mod file;
@@ -182,6 +183,7 @@ pub static BUILTINS: &[&dyn Module] = &[
     &async_status::AsyncStatus,
     &ping::Ping,
     &service_facts::ServiceFacts,
+    &debconf::Debconf,
 ];
 
 /// rconf's modules that Ansible now ships in the ansible.posix collection.

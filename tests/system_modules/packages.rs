@@ -265,3 +265,30 @@ fn pip_installs_a_local_wheel_into_a_new_virtualenv_and_removes_it() {
     assert!(changed(&r, 0), "{r:#?}");
     assert_eq!(host.stdout(&format!("{import} 2>/dev/null")), "");
 }
+
+#[test]
+fn debconf_sets_an_answer_once_and_reports_the_current_ones() {
+    if !has("debconf-show") {
+        return;
+    }
+    let Some(host) = IsolatedHost::start() else {
+        return;
+    };
+    let shown = || host.stdout("debconf-show tzdata | grep 'tzdata/Areas:'");
+    let set = "    - debconf: name=tzdata question=tzdata/Areas vtype=select value=Europe\n";
+    let r = host.play(set, &["--check"]);
+    assert!(changed(&r, 0), "check mode predicts: {r:#?}");
+    assert!(!shown().ends_with(": Europe"), "check mode changed debconf");
+    let r = host.play(set, &[]);
+    assert!(changed(&r, 0), "{r:#?}");
+    assert!(shown().ends_with("tzdata/Areas: Europe"), "{}", shown());
+    let r = host.play(set, &[]);
+    assert!(!changed(&r, 0), "second run changed: {r:#?}");
+    assert_eq!(r[0]["current"]["tzdata/Areas"], "Europe", "{r:#?}");
+    // Without a question: the current answers only.
+    let r = host.play("    - debconf: name=tzdata\n", &[]);
+    assert!(
+        !changed(&r, 0) && r[0]["current"].as_object().is_some_and(|m| m.len() > 3),
+        "{r:#?}"
+    );
+}

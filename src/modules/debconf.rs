@@ -1,0 +1,107 @@
+//! `debconf`: a package's debconf answers (debconf.sh). The controller turns the value into
+//! debconf's text: a list for `multiselect` joined with `, `, booleans as `true`/`false`.
+
+use serde_json::Value;
+
+use super::args::{Arg, Args, FreeForm, Kind, ModuleSpec};
+use super::simple::remote_with;
+use super::{Action, Ctx, Module};
+
+const BODY: &str = include_str!("../../modules/debconf.sh");
+
+pub struct Debconf;
+
+static SPEC: ModuleSpec = ModuleSpec {
+    name: "debconf",
+    aliases: &[],
+    free_form: FreeForm::KeyValue,
+    args: &[
+        Arg::new("name", Kind::Str).aliases(&["pkg"]).required(),
+        Arg::new("question", Kind::Str).aliases(&["selection", "setting"]),
+        Arg::new("vtype", Kind::Str).choices(&[
+            "boolean",
+            "error",
+            "multiselect",
+            "note",
+            "password",
+            "seen",
+            "select",
+            "string",
+            "text",
+            "title",
+        ]),
+        Arg::new("value", Kind::Any).aliases(&["answer"]),
+        Arg::new("unseen", Kind::Bool),
+    ],
+    any_args: false,
+    required_one_of: &[],
+    mutually_exclusive: &[],
+};
+
+/// `value` as debconf stores it.
+fn answer(value: &Value, vtype: Option<&str>) -> String {
+    match value {
+        Value::Array(items) => items
+            .iter()
+            .map(|v| answer(v, None))
+            .collect::<Vec<_>>()
+            .join(", "),
+        Value::Bool(b) => b.to_string(),
+        Value::String(s) if vtype == Some("boolean") => match s.to_ascii_lowercase().as_str() {
+            "yes" | "true" | "on" | "1" => "true".into(),
+            "no" | "false" | "off" | "0" => "false".into(),
+            other => other.to_string(),
+        },
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+impl Module for Debconf {
+    fn spec(&self) -> &'static ModuleSpec {
+        &SPEC
+    }
+
+    fn plan(&self, args: &Args, ctx: &Ctx) -> Action {
+        let value = args
+            .get("value")
+            .map(|v| answer(v, args.str("vtype")))
+            .unwrap_or_default();
+        if args.str("question").is_some() && args.get("vtype").is_none() {
+            return Action::Done(crate::result::TaskResult::failed(
+                "`question` needs `vtype` (debconf's type of the answer: string, select, boolean, ...)",
+            ));
+        }
+        remote_with(
+            args,
+            ctx,
+            &["name", "question", "vtype", "unseen"],
+            BODY,
+            |s| {
+                s.var("A_value", value.as_bytes())?;
+                Ok(())
+            },
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn answers_are_written_as_debconf_stores_them() {
+        assert_eq!(
+            answer(
+                &json!(["en_US.UTF-8 UTF-8", "fr_FR.UTF-8 UTF-8"]),
+                Some("multiselect")
+            ),
+            "en_US.UTF-8 UTF-8, fr_FR.UTF-8 UTF-8"
+        );
+        assert_eq!(answer(&json!(true), Some("boolean")), "true");
+        assert_eq!(answer(&json!("yes"), Some("boolean")), "true");
+        assert_eq!(answer(&json!("yes"), Some("select")), "yes");
+    }
+}
