@@ -280,17 +280,9 @@ impl Loader {
         list: &mut TaskList,
         block: Option<(usize, Part)>,
     ) {
-        if inh.depth >= MAX_INCLUDE_DEPTH {
-            self.err(n, format!("`include_tasks` nests more than {MAX_INCLUDE_DEPTH} levels deep (does a file include itself?)"));
-            return;
-        }
-        let Some(mut task) = self.task(n, false, inh) else {
+        let Some((task, inner)) = self.run_time_include(n, inh, "include_tasks") else {
             return;
         };
-        let mut inner = self.inherit(n, inh);
-        inner.when = inh.when.clone();
-        inner.tags = inh.tags.clone();
-        inner.depth += 1;
         let file = match &value.value {
             NodeValue::Str(s) => Some(s.clone()),
             NodeValue::Map(_) => value
@@ -313,9 +305,36 @@ impl Loader {
                 }
             }
         }
+        self.push_run_time_include(task, super::dynamic::Kind::Tasks, inner, list, block);
+    }
+
+    /// The task of a run-time include (`key`), and what the tasks it loads inherit: the
+    /// include's `vars` and connection keywords, not its `when` and `tags`, which are its own.
+    fn run_time_include(&mut self, n: &Node, inh: &Inherit, key: &str) -> Option<(Task, Inherit)> {
+        if inh.depth >= MAX_INCLUDE_DEPTH {
+            self.err(n, format!("`{key}` nests more than {MAX_INCLUDE_DEPTH} levels deep (does it include itself?)"));
+            return None;
+        }
+        let task = self.task(n, false, inh)?;
+        let mut inner = self.inherit(n, inh);
+        inner.when = inh.when.clone();
+        inner.tags = inh.tags.clone();
+        inner.depth += 1;
+        Some((task, inner))
+    }
+
+    /// Adds a run-time include to `list`, carrying what loading it later needs.
+    fn push_run_time_include(
+        &mut self,
+        mut task: Task,
+        kind: super::dynamic::Kind,
+        inherit: Inherit,
+        list: &mut TaskList,
+        block: Option<(usize, Part)>,
+    ) {
         task.include = Some(Arc::new(DynamicInclude {
-            kind: super::dynamic::Kind::Tasks,
-            inherit: inner,
+            kind,
+            inherit,
             playbook_dir: self.playbook_dir.clone(),
             roles_path: self.roles_path.clone(),
             file: self.file.clone(),
@@ -349,17 +368,9 @@ impl Loader {
         list: &mut TaskList,
         block: Option<(usize, Part)>,
     ) {
-        if inh.depth >= MAX_INCLUDE_DEPTH {
-            self.err(n, format!("`include_role` nests more than {MAX_INCLUDE_DEPTH} levels deep (does a role include itself?)"));
-            return;
-        }
-        let Some(mut task) = self.task(n, false, inh) else {
+        let Some((task, inner)) = self.run_time_include(n, inh, "include_role") else {
             return;
         };
-        let mut inner = self.inherit(n, inh);
-        inner.when = inh.when.clone();
-        inner.tags = inh.tags.clone();
-        inner.depth += 1;
         let tasks_from = value
             .get("tasks_from")
             .and_then(Node::as_str)
@@ -380,18 +391,11 @@ impl Loader {
                 None,
             );
         }
-        task.include = Some(Arc::new(DynamicInclude {
-            kind: super::dynamic::Kind::Role {
-                tasks_from,
-                at: Box::new(value.clone()),
-            },
-            inherit: inner,
-            playbook_dir: self.playbook_dir.clone(),
-            roles_path: self.roles_path.clone(),
-            file: self.file.clone(),
-        }));
-        task.block = block;
-        list.tasks.push(task);
+        let kind = super::dynamic::Kind::Role {
+            tasks_from,
+            at: Box::new(value.clone()),
+        };
+        self.push_run_time_include(task, kind, inner, list, block);
     }
 
     pub(super) fn find_task_file(&self, file: &str, inh: &Inherit) -> Option<PathBuf> {
