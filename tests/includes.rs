@@ -282,3 +282,25 @@ fn a_looped_include_role_runs_each_role_and_its_handlers_as_ansible_does() {
     // What ansible-playbook 2.19 counted and wrote for the same playbook and roles.
     assert_eq!(counts(&out, "h1"), (9, 5, 0, 0, 0, 0), "{}", text(&out));
 }
+
+#[test]
+fn a_file_that_includes_itself_is_reported_before_any_host_is_contacted() {
+    let lab = lab();
+    lab.write(
+        "tasks/self.yml",
+        "- debug: {msg: again}\n- include_tasks: tasks/self.yml\n",
+    );
+    let out = lab.run(
+        "- hosts: all_hosts\n  gather_facts: no\n  tasks:\n    - include_tasks: tasks/self.yml\n",
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(5), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains(
+            "self.yml:2:3: `include_tasks` nests more than 32 levels deep (does it include itself?)"
+        ),
+        "{}",
+        text(&out)
+    );
+    lab.assert_no_host_contacted();
+}
