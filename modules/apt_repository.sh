@@ -27,7 +27,7 @@ if [ "$ST" = present ]; then
       { [ ! -f "$F" ] || cat -- "$F"; printf '%s\n' "$REPO"; } > "$TMP" || rc_fail "cannot write $F"
       if [ -f "$F" ]; then rc_stat "$F" L; chmod "$S_mode" "$TMP"; else chmod "${A_mode:-0644}" "$TMP"; fi \
         || rc_fail "cannot set the mode of $F"
-      mv -f -- "$TMP" "$F" || rc_fail "cannot move the new list into place at $F"
+      rc_commit "$TMP" "$F" "cannot move the new list into place at $F"
     fi
   fi
 else
@@ -45,7 +45,7 @@ else
       rm -f -- "$TMP" "$F" || rc_fail "cannot remove $F"
     else
       rc_stat "$F" L; chmod "$S_mode" "$TMP"
-      mv -f -- "$TMP" "$F" || { rm -f -- "$TMP"; rc_fail "cannot move the new list into place at $F"; }
+      rc_commit "$TMP" "$F" "cannot move the new list into place at $F"
     fi
   done
   IFS=$RC_IFS

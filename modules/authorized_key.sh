@@ -63,7 +63,8 @@ if [ "$CH" = 1 ] && [ "$RC_CHECK" = 0 ]; then
   fi
   TMP=$(mktemp "$DIR/.rconf.XXXXXX") || rc_fail "cannot create a temporary file in $DIR"
   cat "$NEWF" > "$TMP" && chmod 0600 "$TMP" && { chown "$U:" "$TMP" 2>/dev/null || chown "$U" "$TMP"; } \
-    && mv -f -- "$TMP" "$F" || { rm -f -- "$TMP"; rc_fail "cannot write $F"; }
+    || { rm -f -- "$TMP"; rc_fail "cannot write $F"; }
+  rc_commit "$TMP" "$F" "cannot write $F"
 fi
 rc_json_str "$A_key"; JK=$J; rc_json_str "$U"
 rc_out "{\"changed\":$(rc_tf $CH),\"user\":$J,\"key\":$JK,\"path\":$J_F,\"keyfile\":$J_F,\"state\":\"${A_state-present}\",\"exclusive\":$(rc_tf "${A_exclusive-0}"),\"manage_dir\":$(rc_tf "${A_manage_dir-1}")$EXTRA}"

@@ -69,7 +69,7 @@ if [ "$CH" = 1 ] && [ "$RC_CHECK" = 0 ]; then
   else
     rc_default_mode; chmod "$M" "$TMP"
   fi
-  mv -f -- "$TMP" "$F" || rc_fail "cannot move the new content into place at $F"
+  rc_commit "$TMP" "$F" "cannot move the new content into place at $F"
 fi
 if [ -e "$F" ]; then rc_attrs "$F" "${A_mode-}" "${A_owner-}" "${A_group-}"; [ "$RC_CH" = 1 ] && { CH=1; MSG=${MSG:-attributes changed}; }; fi
 rc_json_str "$MSG"

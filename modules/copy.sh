@@ -1,5 +1,6 @@
 # copy / template: makes A_dest hold the bytes on stdin (sha1 A_checksum; small text is compared
-# in the shell), atomically, then sets mode/owner/group. Payload: the old content when diffing.
+# in the shell), atomically and only when all of it arrived (A_size bytes), then sets
+# mode/owner/group. Payload: the old content when diffing.
 # The controller adds src and checksum.
 D=$A_dest
 MODE=${A_mode-}; OWN=${A_owner-}; GRP=${A_group-}
@@ -45,8 +46,18 @@ fi
 if [ "$SAME" = 0 ] && [ "$RC_CHECK" = 0 ]; then
   TMP=$(mktemp "$DIR/.rconf.XXXXXX") || { rc_fail "cannot create a temporary file in $DIR"; }
   trap 'rm -f -- "$TMP"' EXIT
+  trap 'exit 143' HUP INT TERM PIPE
   if [ -n "$SMALL" ]; then printf '%s' "$NEW" > "$TMP"; else cat > "$TMP"; fi ||
-    rc_fail "cannot write the new content of $D"
+    { rm -f -- "$TMP"; rc_fail "cannot write the new content of $D"; }
+  # Content cut short (the controller killed, the connection lost) must never replace $D: its
+  # size, and its checksum where sha1sum exists, must be what the controller announced.
+  rc_stat "$TMP"
+  RC_SUM=$A_checksum
+  [ -n "$SMALL" ] || ! command -v sha1sum > /dev/null 2>&1 || RC_SUM=$(sha1sum < "$TMP") || RC_SUM=
+  if [ "$S_size" != "$A_size" ] || [ "${RC_SUM%% *}" != "$A_checksum" ]; then
+    rm -f -- "$TMP"
+    rc_fail "the new content of $D arrived incomplete ($S_size of $A_size bytes, or not the checksum sent); $D is unchanged"
+  fi
   if [ "$KNOWN" = 0 ] && [ "$EXISTS" = 1 ] && cmp -s "$TMP" "$D"; then
     SAME=1; rm -f -- "$TMP"
   fi
@@ -74,7 +85,7 @@ else
     rc_capture sh -c "$RC_V"
     [ "$RC_RC" = 0 ] || { rc_json_str "$RC_E"; RC_JE=$J; rc_json_str "$RC_O"; rc_fail "failed to validate" ",\"exit_status\":$RC_RC,\"stdout\":$J,\"stderr\":$RC_JE"; }
   fi
-  mv -f -- "$TMP" "$D" || rc_fail "cannot move the new content into place at $D"
+  rc_commit "$TMP" "$D" "cannot move the new content into place at $D"
 fi
 rc_attr_json "$D"
 [ -z "$RC_AJ" ] || RC_AJ=",$RC_AJ"

@@ -46,7 +46,7 @@ sync_file() {
     fi
   fi
   if [ -e "$2" ] && [ "${A_backup-0}" = 1 ]; then rc_backup "$2"; rc_json_str "$RC_BK"; EXTRA="$EXTRA,\"backup_file\":$J"; fi
-  mv -f -- "$TMP" "$2" || rc_fail "cannot move the new content into place at $2"
+  rc_commit "$TMP" "$2" "cannot move the new content into place at $2"
   TMP=
 }
 # Makes directory $2 exist (new ones get directory_mode, else the umask's default).

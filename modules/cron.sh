@@ -81,7 +81,7 @@ if [ "$CH" = 1 ] && [ "$RC_CHECK" = 0 ]; then
     cat "$W/new" > "$TMP" || rc_fail "cannot write $CF"
     if [ -e "$CF" ]; then rc_stat "$CF" L; chmod "$S_mode" "$TMP"; chown "$S_uid:$S_gid" "$TMP" 2>/dev/null || :
     else chmod 0644 "$TMP"; fi
-    mv -f -- "$TMP" "$CF" || rc_fail "cannot move the new content into place at $CF"
+    rc_commit "$TMP" "$CF" "cannot move the new content into place at $CF"
   else
     chmod 0644 "$W/new"
     if [ -n "$RC_UOPT" ]; then crontab -u "$A_user" "$W/new" 2> "$W/err"; else crontab "$W/new" 2> "$W/err"; fi \

@@ -61,7 +61,7 @@ if [ "$DEST_SUM" != "$SRC_SUM" ]; then
   else
     rc_default_mode; chmod "$M" "$TMP"
   fi
-  mv -f -- "$TMP" "$D" || rc_fail "cannot move the download into place at $D"
+  rc_commit "$TMP" "$D" "cannot move the download into place at $D"
   TMP=
   DEST_SUM=$SRC_SUM
 fi

@@ -18,8 +18,9 @@ if [ "$CH" = 1 ] && [ "$RC_CHECK" = 0 ]; then
     if [ "$FILE_CH" = 1 ]; then
       DIR=${A_file%/*}; [ -n "$DIR" ] || DIR=/
       TMP=$(mktemp "$DIR/.rconf.XXXXXX") || rc_fail "cannot create a temporary file in $DIR"
-      printf '%s\n' "$A_name" > "$TMP" && chmod 0644 "$TMP" && mv -f -- "$TMP" "$A_file" \
+      printf '%s\n' "$A_name" > "$TMP" && chmod 0644 "$TMP" \
         || { rm -f -- "$TMP"; rc_fail "failed to write the hostname to $A_file"; }
+      rc_commit "$TMP" "$A_file" "failed to write the hostname to $A_file"
     fi
     if [ "$CUR" != "$A_name" ]; then
       RC_E=$(hostname "$A_name" 2>&1) || rc_fail "Command failed: hostname $A_name: $RC_E"

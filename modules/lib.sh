@@ -123,6 +123,13 @@ rc_attr_json_stated() {
   case ${#M} in 1) M=000$M ;; 2) M=00$M ;; 3) M=0$M ;; esac
   RC_AJ="$RC_AJ,\"mode\":\"$M\",\"uid\":$S_uid,\"gid\":$S_gid,\"size\":$S_size"
 }
+# Moves the finished temporary file $1 (made beside $2, so the rename is atomic) into place at
+# $2, flushed to disk first: after a crash or a cut connection $2 holds its old content or the
+# new, never a part. On failure $1 is removed and the task fails with message $3.
+rc_commit() {
+  sync -- "$1" 2>/dev/null || :
+  mv -f -- "$1" "$2" || { rm -f -- "$1"; rc_fail "$3"; }
+}
 # Copies $1 aside as Ansible names backups (`path.PID.YYYY-MM-DD@HH:MM:SS~`); sets RC_BK.
 rc_backup() {
   RC_BK="$1.$$.$(date +%Y-%m-%d@%H:%M:%S)~"

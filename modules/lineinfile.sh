@@ -68,16 +68,22 @@ SIZE=0; NOEOL=
 [ "$EXISTS" = 0 ] || { rc_stat "$P" L && SIZE=$S_size; }
 NEWL=
 if [ "${A_backrefs-0}" = 1 ] && [ "$ST" = present ] && [ "$EXISTS" = 1 ]; then
-  # awk has no capture groups: sed expands the template on the line awk will pick.
+  # awk has no capture groups: sed expands the template on the line awk will pick. Pattern
+  # and line reach grep and sed in files, never in argv (`ps` shows argv to every user).
+  RC_SF=$(mktemp) || rc_fail "cannot create a temporary file"
+  printf '%s\n' "$A_regexp" > "$RC_SF"
   if [ "${A_firstmatch-0}" = 1 ]; then
-    ML=$(LC_ALL=C grep -E -e "$A_regexp" -- "$P" | head -n 1)
+    ML=$(LC_ALL=C grep -E -f "$RC_SF" -- "$P" | head -n 1)
   else
-    ML=$(LC_ALL=C grep -E -e "$A_regexp" -- "$P" | tail -n 1)
+    ML=$(LC_ALL=C grep -E -f "$RC_SF" -- "$P" | tail -n 1)
   fi
   if [ -n "$ML" ]; then
     C1=$(printf '\001'); D=$(printf '\002')
-    NEWL=$(printf '%s\n' "$ML" | LC_ALL=C sed -E -e "s$D$A_regexp$D$C1$A_line$C1$D" -e "s$D^[^$C1]*$C1$D$D" -e "s$D$C1[^$C1]*\$$D$D")
+    printf 's%s%s%s%s%s%s%s\ns%s^[^%s]*%s%s%s\ns%s%s[^%s]*$%s%s\n' "$D" "$A_regexp" "$D" "$C1" "$A_line" "$C1" "$D" \
+      "$D" "$C1" "$C1" "$D" "$D" "$D" "$C1" "$C1" "$D" "$D" > "$RC_SF"
+    NEWL=$(printf '%s\n' "$ML" | LC_ALL=C sed -E -f "$RC_SF")
   fi
+  rm -f -- "$RC_SF"
 fi
 # One pass decides; only a change writes the new content, in a second pass.
 edit_pass() {
@@ -128,7 +134,7 @@ if [ "$CH" = 1 ] && [ "$RC_CHECK" = 0 ]; then
     rc_default_mode; chmod "$M" "$OUT"
   fi
   rc_attrs "$OUT" "${A_mode-}" "${A_owner-}" "${A_group-}"
-  mv -f -- "$OUT" "$P" || rc_fail "cannot move the edited file into place at $P"
+  rc_commit "$OUT" "$P" "cannot move the edited file into place at $P"
   RC_CH=0
 else
   [ -z "$OUT" ] || rm -f -- "$OUT"

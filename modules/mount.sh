@@ -70,7 +70,7 @@ case $ST in
         else
           chmod 0644 "$TMP"
         fi
-        mv -f -- "$TMP" "$F" || { rm -f -- "$TMP"; rc_fail "cannot move the new content into place at \`$F\`"; }
+        rc_commit "$TMP" "$F" "cannot move the new content into place at \`$F\`"
       fi
     fi
     if [ "$RC_DIFF" = 1 ]; then

@@ -37,7 +37,9 @@ fi
 START=${SEC% *}; LEN=${SEC#* }
 head -c "$START" -- "$P" > "$W/pre" && tail -c +"$((START + 1))" -- "$P" | head -c "$LEN" > "$W/sec" \
   && tail -c +"$((START + LEN + 1))" -- "$P" > "$W/post" || rc_fail "cannot split $P"
-LC_ALL=C sed -E "s$RC_D$A_regexp$RC_D$A_replace${RC_D}g" "$W/sec" > "$W/new" 2> "$W/err" \
+# The sed script goes through a file, not argv, where any local user could read it (`ps`).
+printf 's%s%s%s%s%sg\n' "$RC_D" "$A_regexp" "$RC_D" "$A_replace" "$RC_D" > "$W/sed"
+LC_ALL=C sed -E -f "$W/sed" "$W/sec" > "$W/new" 2> "$W/err" \
   || { rc_json_str "$(cat "$W/err")"; rc_fail "sed could not apply the regular expression" ",\"stderr\":$J"; }
 N=$(LC_ALL=C RX="$A_regexp" awk '{ n += gsub(ENVIRON["RX"], "&") } END { print n + 0 }' "$W/sec")
 cat "$W/pre" "$W/new" "$W/post" > "$W/all"
@@ -61,7 +63,7 @@ if [ "$CH" = 1 ] && [ "$RC_CHECK" = 0 ]; then
   cat "$W/all" > "$TMP" || rc_fail "cannot write $P"
   rc_stat "$P" L; chmod "$S_mode" "$TMP"; chown "$S_uid:$S_gid" "$TMP" 2>/dev/null || :
   if [ "${A_backup-0}" = 1 ]; then rc_backup "$P"; rc_json_str "$RC_BK"; EXTRA="$EXTRA,\"backup_file\":$J"; fi
-  mv -f -- "$TMP" "$P" || rc_fail "cannot move the new content into place at $P"
+  rc_commit "$TMP" "$P" "cannot move the new content into place at $P"
 fi
 rc_attrs "$P" "${A_mode-}" "${A_owner-}" "${A_group-}"
 if [ "$RC_CH" = 1 ]; then

@@ -32,7 +32,7 @@ if [ "$CH" = 1 ] && [ "$RC_CHECK" = 0 ]; then
   cat "$NEW" > "$TMP" || { rm -f -- "$TMP"; rc_fail "cannot write $F"; }
   if [ "$OLD" = "$F" ]; then rc_stat "$F" L; chmod "$S_mode" "$TMP"; chown "$S_uid:$S_gid" "$TMP" 2>/dev/null || :
   else chmod 0644 "$TMP"; fi
-  mv -f -- "$TMP" "$F" || rc_fail "cannot move the new content into place at $F"
+  rc_commit "$TMP" "$F" "cannot move the new content into place at $F"
 fi
 if [ "${A_sysctl_set-0}" = 1 ] && [ "$ST" = present ]; then
   CUR=$(sysctl -n -- "$N" 2>/dev/null | tr -s ' \t' '  ')

@@ -34,8 +34,9 @@ if [ -n "${A_dest-}" ] && [ "$OK" = 1 ]; then
     if [ "$RC_CHECK" = 0 ]; then
       DIR=${D%/*}; [ "$DIR" = "$D" ] && DIR=.; [ -n "$DIR" ] || DIR=/
       TMP=$(mktemp "$DIR/.rconf.XXXXXX") || rc_fail "cannot create a temporary file in $DIR"
-      cat "$W/resp" > "$TMP" && { [ -e "$D" ] || { rc_default_mode; chmod "$M" "$TMP"; }; } && mv -f -- "$TMP" "$D" \
+      cat "$W/resp" > "$TMP" && { [ -e "$D" ] || { rc_default_mode; chmod "$M" "$TMP"; }; } \
         || { rm -f -- "$TMP"; rc_fail "cannot write the response to $D"; }
+      rc_commit "$TMP" "$D" "cannot write the response to $D"
     fi
   fi
   rc_attrs "$D" "${A_mode-}" "${A_owner-}" "${A_group-}"; [ "$RC_CH" = 1 ] && CH=1

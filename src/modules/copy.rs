@@ -102,10 +102,16 @@ fn vaulted(path: &Path) -> Option<Result<String, String>> {
     Some(text.and_then(|t| crate::vault::open_value(&t).unwrap_or(Ok(t))))
 }
 
-fn sha1_hex(content: &Content) -> Result<String, String> {
+/// The SHA-1 of `content` and its length in bytes: copy.sh checks both before the new content
+/// replaces anything.
+fn sha1_hex(content: &Content) -> Result<(String, u64), String> {
     let mut h = Sha1::new();
+    let mut size = 0u64;
     match content {
-        Content::Bytes(b) => h.update(b),
+        Content::Bytes(b) => {
+            h.update(b);
+            size = b.len() as u64;
+        }
         Content::File(p) => {
             let mut f = std::fs::File::open(p)
                 .map_err(|e| format!("cannot read `{}`: {e}", p.display()))?;
@@ -118,10 +124,14 @@ fn sha1_hex(content: &Content) -> Result<String, String> {
                     break;
                 }
                 h.update(&buf[..n]);
+                size += n as u64;
             }
         }
     }
-    Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
+    Ok((
+        h.finalize().iter().map(|b| format!("{b:02x}")).collect(),
+        size,
+    ))
 }
 
 /// Plans writing `content` to `dest` with copy's semantics. `basename` names the file inside
@@ -144,7 +154,7 @@ pub fn write_file(
         other => other,
     };
     let built = (|| {
-        let checksum = sha1_hex(&content)?;
+        let (checksum, size) = sha1_hex(&content)?;
         if ctx.diff {
             let after = match &content {
                 Content::Bytes(b) => Some(b.clone()),
@@ -163,6 +173,7 @@ pub fn write_file(
             s.var("A_basename", b.as_bytes())?;
         }
         s.var("A_checksum", checksum.as_bytes())?;
+        s.var("A_size", size.to_string().as_bytes())?;
         if let Content::Bytes(b) = &content
             && b.len() <= SMALL_TEXT_MAX
             && !b.contains(&0)

@@ -301,6 +301,19 @@ impl Fleet {
         }
     }
 
+    /// SIGKILLs host `i`'s sshd session processes (not the listener, not the commands they
+    /// run), as a dropped connection does: the commands see their input end.
+    pub fn kill_sessions(&self, i: usize) {
+        if let Some(pid) = self.hosts[i].pid() {
+            for p in descendants(pid) {
+                let comm = std::fs::read_to_string(format!("/proc/{p}/comm")).unwrap_or_default();
+                if comm.starts_with("sshd") {
+                    signal(p, libc::SIGKILL);
+                }
+            }
+        }
+    }
+
     /// SIGSTOPs host `i`'s listener: new connections hang (existing sessions keep running).
     pub fn pause(&self, i: usize) {
         if let Some(pid) = self.hosts[i].pid() {

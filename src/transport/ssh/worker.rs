@@ -9,7 +9,10 @@
 //! `L` task whose small, newline-terminated stdin follows as lines too (a here-document). The
 //! shell runs a task in a subshell whose stdin is exactly those bytes, then prints a done marker
 //! with the exit status on stdout and on stderr. The marker carries a random nonce the tasks
-//! never see, so no output can forge it.
+//! never see, so no output can forge it. `D` and `S` frames end in a line with that nonce: a
+//! frame cut short (the controller killed, the connection lost) lacks it, and the shell exits
+//! instead of running a prefix of a script (`rm -rf /srv/app/cache` cut to `rm -rf /srv/app`).
+//! `L` and `I` frames are read line by line, and `read` already refuses a partial line.
 
 use std::collections::HashSet;
 use std::hash::{DefaultHasher, Hash, Hasher};
@@ -20,7 +23,7 @@ use russh::client::Handle;
 use russh::{ChannelMsg, ChannelReadHalf};
 use tokio::io::AsyncReadExt;
 
-use super::channel::{CloseGuard, PID_ANNOUNCE, open, take_pid_line};
+use super::channel::{Abandoned, CloseGuard, PID_ANNOUNCE, open, take_pid_line};
 use super::handler::ClientHandler;
 use crate::modules::script::{LIB_SH, split_assignments};
 use crate::transport::{Output, Stdin, TransportError};
@@ -44,6 +47,7 @@ fn bootstrap(nonce: &str) -> String {
 rc_done='rconf-done-{nonce}'
 rc_nl='
 '
+rc_tail=#$rc_done${{rc_nl}}x
 rc_lines() {{
   rc_r=; rc_n=$1
   while [ "$rc_n" -gt 0 ]; do
@@ -57,8 +61,11 @@ while IFS= read -r rc_h; do
   case $rc_h in *[!0-9DILS\ ]*) exit 3;; esac
   set -- $rc_h
   case $1 in
-    D) rc_s=$(head -c "$2"; echo x); eval "${{rc_s%x}}"; continue;;
-    S) rc_s=$(head -c "$2"; echo x); rc_s=${{rc_s%x}};;
+    D|S) rc_s=$(head -c "$2"; echo x); case $rc_s in *"$rc_tail") ;; *) exit 3;; esac;;
+  esac
+  case $1 in
+    D) eval "${{rc_s%x}}"; continue;;
+    S) rc_s=${{rc_s%x}};;
     L) rc_lines "$2"; rc_s=$rc_r;;
     I) rc_lines "$2"; rc_s=$rc_r; rc_lines "$3"; rc_r=${{rc_r%?}};;
   esac
@@ -83,23 +90,32 @@ done
 }
 
 /// Turns task scripts into frames, defining each module body once per shell.
-#[derive(Default)]
 struct Frames {
     /// Hashes of the bodies this shell has as functions.
     defined: HashSet<u64>,
     /// How many definition frames were built (for tests).
     definitions: usize,
+    /// The line that ends every `D` and `S` frame (see the module's header).
+    tail: Vec<u8>,
 }
 
 impl Frames {
+    fn new(nonce: &str) -> Frames {
+        Frames {
+            defined: HashSet::new(),
+            definitions: 0,
+            tail: format!("\n#rconf-done-{nonce}\n").into_bytes(),
+        }
+    }
+
     /// The frame for a task, and whether it carries `stdin` (given when small) itself.
     fn task(&mut self, script: &[u8], stdin_len: u64, stdin: Option<&[u8]>) -> (Vec<u8>, bool) {
         let Some(rest) = script.strip_prefix(LIB_SH.as_bytes()) else {
-            return (whole(script, stdin_len), false);
+            return (self.whole(script, stdin_len), false);
         };
         let (vars, body) = split_assignments(rest);
         if body.is_empty() {
-            return (whole(rest, stdin_len), false);
+            return (self.whole(rest, stdin_len), false);
         }
         let id = {
             let mut h = DefaultHasher::new();
@@ -111,6 +127,7 @@ impl Frames {
             let mut def = format!("rc_m_{id:016x}() {{\n").into_bytes();
             def.extend_from_slice(body);
             def.extend_from_slice(b"\n}\n");
+            def.extend_from_slice(&self.tail);
             frame.extend(format!("D {} 0\n", def.len()).into_bytes());
             frame.extend(def);
             self.definitions += 1;
@@ -119,7 +136,7 @@ impl Frames {
         let mut text = vars.to_vec();
         text.extend(format!("rc_m_{id:016x} \"$@\"\n").into_bytes());
         if text.len() > LINE_FRAME_MAX || text.contains(&0) {
-            frame.extend(whole(&text, stdin_len));
+            frame.extend(self.whole(&text, stdin_len));
             return (frame, false);
         }
         let lines = |b: &[u8]| b.iter().filter(|&&b| b == b'\n').count();
@@ -138,13 +155,15 @@ impl Frames {
         }
         (frame, inline.is_some())
     }
-}
 
-/// A task frame carrying `script` whole.
-fn whole(script: &[u8], stdin_len: u64) -> Vec<u8> {
-    let mut frame = format!("S {} {}\n", script.len(), stdin_len).into_bytes();
-    frame.extend_from_slice(script);
-    frame
+    /// A task frame carrying `script` whole.
+    fn whole(&self, script: &[u8], stdin_len: u64) -> Vec<u8> {
+        let len = script.len() + self.tail.len();
+        let mut frame = format!("S {len} {stdin_len}\n").into_bytes();
+        frame.extend_from_slice(script);
+        frame.extend_from_slice(&self.tail);
+        frame
+    }
 }
 
 pub(super) struct Worker {
@@ -170,6 +189,7 @@ fn split_done(buf: &[u8], done: &[u8]) -> Option<(usize, u32)> {
 impl Worker {
     pub(super) async fn start(
         handle: &Arc<Handle<ClientHandler>>,
+        abandoned: &Abandoned,
         lost: &(dyn Fn(String) -> TransportError + Sync),
     ) -> Result<Worker, TransportError> {
         use rand::Rng;
@@ -178,7 +198,12 @@ impl Worker {
             .collect();
         let channel = open(handle, lost).await?;
         let (read, write) = channel.split();
-        let guard = CloseGuard::new(write, handle.clone(), Arc::new(AtomicU32::new(0)));
+        let guard = CloseGuard::new(
+            write,
+            handle.clone(),
+            Arc::new(AtomicU32::new(0)),
+            abandoned,
+        );
         let mut command = PID_ANNOUNCE.to_vec();
         command.extend(
             crate::transport::sh_command(bootstrap(&nonce).as_bytes())
@@ -194,7 +219,7 @@ impl Worker {
             guard,
             done: format!("rconf-done-{nonce}").into_bytes(),
             pid_seen: false,
-            frames: Frames::default(),
+            frames: Frames::new(&nonce),
         })
     }
 
@@ -328,7 +353,7 @@ mod tests {
         use crate::modules::script::run_local;
         use std::io::Write;
         use std::process::{Command, Stdio};
-        let mut frames = Frames::default();
+        let mut frames = Frames::new("n0");
         let mut input = Vec::new();
         for (script, stdin) in calls {
             let (frame, inlined) = frames.task(script, stdin.len() as u64, Some(stdin));
@@ -420,6 +445,36 @@ mod tests {
         assert_eq!(framed[0].1, 7);
         assert_eq!(framed[6].0, b"[in][0][]a\\b");
         assert!(framed[3].0 == format!("[{long}][1][']").into_bytes());
+    }
+
+    /// A frame cut short (the controller died mid-send) runs nothing: not a prefix of the
+    /// script, not a part of a definition.
+    #[test]
+    fn a_frame_cut_short_runs_nothing() {
+        use std::io::Write;
+        use std::process::{Command, Stdio};
+        let dir = tempfile::tempdir().unwrap();
+        let victim = dir.path().join("victim");
+        std::fs::create_dir(&victim).unwrap();
+        let script = format!("rm -rf {}/keep\n", victim.display());
+        std::fs::create_dir(victim.join("keep")).unwrap();
+        let mut frames = Frames::new("n0");
+        let (frame, _) = frames.task(script.as_bytes(), 0, None);
+        // Cut after the path's parent: the prefix alone would remove `victim` itself.
+        let cut = frame.len() - frames.tail.len() - "/keep\n".len();
+        let mut child = Command::new("/bin/sh")
+            .arg("-c")
+            .arg(bootstrap("n0"))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(&frame[..cut]).unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(out.status.code(), Some(3));
+        assert!(out.stdout.is_empty());
+        assert!(victim.join("keep").exists(), "the cut script ran");
     }
 
     #[test]
