@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use super::{Event, Reporter, Status, censored};
+use super::{CENSORED_ITEM, Event, Reporter, Status, censored};
 use crate::result::TaskResult;
 
 pub struct Human {
@@ -138,7 +138,12 @@ impl Human {
     /// output for `debug`.
     fn details(&self, result: &TaskResult, status: Status, no_log: bool) -> Option<String> {
         let shown = if no_log {
-            censored(result)
+            let mut c = censored(result);
+            // Ansible drops `changed: false` from what debug shows, censored or not.
+            if self.debug_task && !result.changed {
+                c.as_object_mut().map(|m| m.remove("changed"));
+            }
+            c
         } else {
             result.to_json()
         };
@@ -147,7 +152,11 @@ impl Human {
             Status::Failed | Status::Ignored | Status::Unreachable => {
                 Some(py_json(&strip_internal(shown), None))
             }
-            _ if debug_output => Some(py_json(&strip_internal(debug_view(result)), Some(4))),
+            // `debug` under `no_log` shows nothing of its message: with -v only the censored
+            // result, as any other module's, and as Ansible does.
+            _ if debug_output && !no_log => {
+                Some(py_json(&strip_internal(debug_view(result)), Some(4)))
+            }
             _ if self.verbosity > 0 => Some(py_json(
                 &strip_internal(shown),
                 if self.verbosity > 2 { Some(4) } else { None },
@@ -245,7 +254,7 @@ impl Reporter for Human {
                 no_log,
             } => {
                 let status = Status::of(result, false);
-                let label = if *no_log { "None" } else { label };
+                let label = if *no_log { CENSORED_ITEM } else { label };
                 if let (false, Some(diff)) = (*no_log, result.data.get("diff")) {
                     self.print_diff(diff);
                 }

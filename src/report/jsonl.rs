@@ -7,7 +7,7 @@ use std::time::{Duration, Instant, SystemTime};
 use serde_json::{Map, Value, json};
 
 use super::json::SCHEMA;
-use super::{Event, Status, censored, rfc3339};
+use super::{CENSORED_ITEM, Event, Status, censored, rfc3339};
 use crate::result::TaskResult;
 
 pub struct JsonLines {
@@ -105,7 +105,7 @@ impl super::Reporter for JsonLines {
                 result,
                 no_log,
             } => {
-                let label = if *no_log { "None" } else { label };
+                let label = if *no_log { CENSORED_ITEM } else { label };
                 let body = json!({"play": self.play, "task": self.task, "host": host,
                                   "item": label,
                                   "result": result_object(result, None, None, *no_log)});

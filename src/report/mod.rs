@@ -151,6 +151,9 @@ impl Reporter for Fanout {
     }
 }
 
+/// The item label of a `no_log` loop, as Ansible 2.19 prints it.
+pub const CENSORED_ITEM: &str = "(censored due to no_log)";
+
 /// What a result looks like in output and reports when the task has `no_log`.
 pub fn censored(result: &TaskResult) -> serde_json::Value {
     serde_json::json!({

@@ -169,14 +169,16 @@ pub(super) async fn run_on(
     Ok(match &how.become_ {
         None if shared.persistent_shell => conn.run_script(script, stdin, timeout).await,
         become_ => {
-            let command = crate::transport::sh_command(script)?;
-            let (command, prefix) = match become_ {
+            // The script follows the become password on stdin: never in argv.
+            let (command, script_in) = crate::transport::script_on_stdin(script)?;
+            let (command, mut prefix) = match become_ {
                 None => (command, Vec::new()),
                 Some(b) => {
                     let w = b.wrap(&command)?;
                     (w.command, w.stdin_prefix)
                 }
             };
+            prefix.extend(script_in);
             conn.exec_with_prefix(&command, &prefix, stdin, timeout)
                 .await
         }

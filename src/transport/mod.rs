@@ -21,6 +21,28 @@ pub fn sh_command(script: &[u8]) -> Result<Vec<u8>, String> {
     Ok(command)
 }
 
+/// A command that reads `script` from the front of its stdin and runs it, and those bytes to
+/// send before the command's own stdin. A script's assignments hold module arguments (`no_log`
+/// values, `environment:` values, checksums): on stdin they never stand in argv, where every
+/// local user of the target could read them with `ps`. The bytes end in a line with a random
+/// nonce, so a script cut short (the controller killed, the connection lost) is refused whole
+/// instead of run in part.
+pub fn script_on_stdin(script: &[u8]) -> Result<(Vec<u8>, Vec<u8>), String> {
+    let tail = format!("\n#rconf-end-{:016x}\n", rand::random::<u64>());
+    let mut stdin = script.to_vec();
+    stdin.extend_from_slice(tail.as_bytes());
+    let reader = format!(
+        "rc_s=$(head -c {}; echo x); case $rc_s in *'{tail}x') ;; *) exit 3;; esac; \
+         eval \"${{rc_s%x}}\"",
+        stdin.len()
+    );
+    Ok((sh_command(reader.as_bytes())?, stdin))
+}
+
+/// Seconds an abandoned command (a task timeout) has between TERM and KILL: a command that
+/// ignores TERM (`trap '' TERM`) must not outlive its task.
+pub const KILL_GRACE_SECS: u32 = 2;
+
 /// What one remote command produced.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Output {
@@ -53,7 +75,9 @@ pub enum TransportError {
     Auth(String),
     #[error("connection lost: {0}")]
     Disconnected(String),
-    #[error("command timed out after {0:?}")]
+    #[error(
+        "command timed out after {0:?}; it and every process it started were ended (TERM, then KILL after {KILL_GRACE_SECS} s)"
+    )]
     Timeout(Duration),
     /// A controller-side problem (e.g. a local file to stream could not be read).
     #[error("{0}")]
@@ -179,10 +203,8 @@ impl Connection {
         match self {
             Connection::Ssh(c) => c.run_script(script, stdin, timeout).await,
             Connection::Local(c) => {
-                let mut command = b"sh -c ".to_vec();
-                command
-                    .extend(crate::modules::quote::quote(script).map_err(TransportError::Local)?);
-                c.exec_with_prefix(&command, &[], stdin, timeout).await
+                let (command, prefix) = script_on_stdin(script).map_err(TransportError::Local)?;
+                c.exec_with_prefix(&command, &prefix, stdin, timeout).await
             }
         }
     }

@@ -30,6 +30,8 @@ pub struct SshConnection {
     channels: Semaphore,
     /// The persistent remote shell that runs tasks (started on first use).
     worker: tokio::sync::Mutex<Option<Box<worker::Worker>>>,
+    /// Abandoned commands being ended (see `channel::Abandoned`).
+    abandoned: channel::Abandoned,
     setup_time: Duration,
     label: String,
 }
@@ -158,6 +160,7 @@ impl SshConnection {
             state,
             channels: Semaphore::new(MAX_CHANNELS),
             worker: tokio::sync::Mutex::new(None),
+            abandoned: channel::Abandoned::default(),
             setup_time,
             label: format!("{}@{}:{}", spec.user, spec.address, spec.port),
         }
@@ -258,7 +261,7 @@ impl SshConnection {
             if self.handle.is_closed() {
                 return Err(lost("the connection is closed".to_string()));
             }
-            channel::run(&self.handle, command, prefix, stdin, &lost).await
+            channel::run(&self.handle, command, prefix, stdin, &self.abandoned, &lost).await
         };
         let Some(limit) = timeout else {
             return work.await;
@@ -282,8 +285,11 @@ impl SshConnection {
         timeout: Option<Duration>,
     ) -> Result<Output, TransportError> {
         let Ok(mut slot) = self.worker.try_lock() else {
-            let command = super::sh_command(script).map_err(TransportError::Local)?;
-            return self.exec(&command, stdin, timeout).await;
+            let (command, prefix) =
+                super::script_on_stdin(script).map_err(TransportError::Local)?;
+            return self
+                .exec_with_prefix(&command, &prefix, stdin, timeout)
+                .await;
         };
         let lost = |reason: String| {
             TransportError::Disconnected(match self.state.disconnect_reason() {
@@ -296,7 +302,9 @@ impl SshConnection {
                 return Err(lost("the connection is closed".to_string()));
             }
             if slot.is_none() {
-                *slot = Some(Box::new(worker::Worker::start(&self.handle, &lost).await?));
+                *slot = Some(Box::new(
+                    worker::Worker::start(&self.handle, &self.abandoned, &lost).await?,
+                ));
             }
             let shell = slot.as_mut().expect("started above");
             let result = shell.run(script, stdin, &lost).await;
@@ -352,6 +360,7 @@ impl SshConnection {
 
     /// Says goodbye to the server, then to the jump hosts; errors are moot at this point.
     pub async fn close(self) {
+        self.abandoned.wait().await;
         let _ = self
             .handle
             .disconnect(russh::Disconnect::ByApplication, "", "en")

@@ -22,11 +22,35 @@ const PID_PREFIX: &[u8] = b"rconf-pid:";
 pub(super) const PID_ANNOUNCE: &[u8] = b"printf 'rconf-pid:%d\\n' $$ >&2; ";
 
 /// Ends the remote command if dropped while armed (timeout, caller gave up, error): sends TERM,
-/// CLOSE (russh's `Channel` sends nothing on drop) and kills the command's process group.
+/// CLOSE (russh's `Channel` sends nothing on drop) and ends the command's process group: TERM,
+/// then KILL after `KILL_GRACE_SECS` for what ignored it.
 pub(super) struct CloseGuard {
     write: Option<ChannelWriteHalf<Msg>>,
     handle: Arc<Handle<ClientHandler>>,
     pub(super) pid: Arc<AtomicU32>,
+    abandoned: Abandoned,
+}
+
+/// The endings of abandoned commands still under way on one connection. Closing the
+/// connection waits for them: a run that ends right after a task timed out must still end
+/// that task's command, which a closed connection could no longer reach.
+#[derive(Default, Clone)]
+pub(super) struct Abandoned(Arc<std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>>);
+
+impl Abandoned {
+    fn push(&self, ending: tokio::task::JoinHandle<()>) {
+        let mut list = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        list.retain(|h| !h.is_finished());
+        list.push(ending);
+    }
+
+    /// Waits for every ending started so far.
+    pub(super) async fn wait(&self) {
+        let endings = std::mem::take(&mut *self.0.lock().unwrap_or_else(|e| e.into_inner()));
+        for ending in endings {
+            let _ = ending.await;
+        }
+    }
 }
 
 impl CloseGuard {
@@ -34,11 +58,13 @@ impl CloseGuard {
         write: ChannelWriteHalf<Msg>,
         handle: Arc<Handle<ClientHandler>>,
         pid: Arc<AtomicU32>,
+        abandoned: &Abandoned,
     ) -> Self {
         CloseGuard {
             write: Some(write),
             handle,
             pid,
+            abandoned: abandoned.clone(),
         }
     }
 
@@ -59,11 +85,22 @@ impl Drop for CloseGuard {
         };
         let handle = self.handle.clone();
         let pid = self.pid.load(Ordering::Acquire);
-        runtime.spawn(async move {
+        let ending = runtime.spawn(async move {
             let _ = write.signal(Sig::TERM).await;
             let _ = write.close().await;
             if pid > 1 {
-                let kill = format!("kill -s TERM -- -{pid} 2>/dev/null || kill -s TERM {pid}");
+                // TERM first, so the command can clean up; whatever of its process group
+                // is still there after the grace is killed. The wait runs detached on the
+                // host: the run may end (and close the connection) before the grace is over.
+                let checks = crate::transport::KILL_GRACE_SECS * 5;
+                let kill = format!(
+                    "kill -s TERM -- -{pid} 2>/dev/null || kill -s TERM {pid}; \
+                     (trap '' HUP; i=0; \
+                     while [ $i -lt {checks} ] && kill -s 0 -- -{pid} 2>/dev/null; do \
+                     sleep 0.2 2>/dev/null || sleep 1; i=$((i + 1)); done; \
+                     kill -s KILL -- -{pid} 2>/dev/null || kill -s KILL {pid} 2>/dev/null) \
+                     </dev/null >/dev/null 2>&1 &"
+                );
                 let _ = tokio::time::timeout(Duration::from_secs(10), async {
                     let mut channel = open(&handle, &|r| TransportError::Disconnected(r)).await?;
                     let _ = channel.exec(false, kill).await;
@@ -74,6 +111,7 @@ impl Drop for CloseGuard {
                 .await;
             }
         });
+        self.abandoned.push(ending);
     }
 }
 
@@ -158,6 +196,7 @@ pub(super) async fn run(
     command: &[u8],
     prefix: &[u8],
     stdin: Stdin,
+    abandoned: &Abandoned,
     lost: &(dyn Fn(String) -> TransportError + Sync),
 ) -> Result<Output, TransportError> {
     // Open the file first: a missing file is the controller's problem, not the host's.
@@ -170,11 +209,7 @@ pub(super) async fn run(
     let channel = open(handle, lost).await?;
     let (mut read, write) = channel.split();
     let pid = Arc::new(AtomicU32::new(0));
-    let guard = CloseGuard {
-        write: Some(write),
-        handle: handle.clone(),
-        pid: pid.clone(),
-    };
+    let guard = CloseGuard::new(write, handle.clone(), pid.clone(), abandoned);
     let mut full = PID_ANNOUNCE.to_vec();
     full.extend_from_slice(command);
     guard
