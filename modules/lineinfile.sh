@@ -1,9 +1,15 @@
 # lineinfile: one awk pass over the file decides and a second writes only a change (patterns
 # arrive as POSIX EREs, translated from Python syntax on the controller, and reach awk through
-# the environment, unescaped).
+# the environment, unescaped; a value too long for one environment string, in a file).
 RC_AWK='
 function ins(p, s,    j) { for (j = m; j >= p; j--) { O[j + 1] = O[j]; E[j + 1] = E[j] } O[p] = s; E[p] = 1; m++ }
 function hit(s) { return hasrx ? (s ~ rx) : (index(s, ss) > 0) }
+function val(name,    f, s, l, n) {
+  f = ENVIRON[name "_F"]; if (f == "") return ENVIRON[name]
+  s = ""; n = 0
+  while ((getline l < f) > 0) s = s (n++ ? "\n" : "") l
+  close(f); sub(/x$/, "", s); return s
+}
 { O[NR] = $0; E[NR] = 1; nb += length($0) + 1 }
 END {
   # A last line without its newline reads one byte more than the file has.
@@ -14,7 +20,7 @@ END {
     else { printf "?"; exit }
   }
   if (m > 0 && noeol == "1") E[m] = 0
-  rx = ENVIRON["RX"]; ss = ENVIRON["SS"]; line = ENVIRON["LINE"]
+  rx = val("RX"); ss = val("SS"); line = val("LINE")
   hasrx = ENVIRON["HASRX"] == "1"; hasss = ENVIRON["HASSS"] == "1"; fm = ENVIRON["FM"] == "1"
   ia = ENVIRON["IA"]; ib = ENVIRON["IB"]; br = ENVIRON["BR"] == "1"
   iare = ia != "" && ia != "EOF" && ia != "BOF"; ibre = ib != "" && ib != "BOF"
@@ -38,7 +44,7 @@ END {
       else if (ibre && O[i] ~ ib) { if (!fm || !ii) ii = i }
     }
     if (mi) {
-      nl = br ? ENVIRON["NEWL"] : line
+      nl = br ? val("NEWL") : line
       if (O[mi] != nl || !E[mi]) { O[mi] = nl; E[mi] = 1; ch = 1; msg = "line replaced" }
     } else if (exact || br) {
     } else if (ia == "BOF" || ib == "BOF") { ins(1, line); ch = 1; msg = "line added"
@@ -85,12 +91,27 @@ if [ "${A_backrefs-0}" = 1 ] && [ "$ST" = present ] && [ "$EXISTS" = 1 ]; then
   fi
   rm -f -- "$RC_SF"
 fi
+# Linux caps one environment string at 128 KiB: longer values reach awk in a file (NAME_F),
+# with an `x` after them so that a final newline survives awk's line reading.
+RC_BIG=
+trap '[ -z "$RC_BIG" ] || rm -rf -- "$RC_BIG"' EXIT
+big() { # $1: name; $2: value
+  if [ "${#2}" -gt 30000 ]; then
+    [ -n "$RC_BIG" ] || RC_BIG=$(mktemp -d) || rc_fail "cannot create a temporary directory"
+    printf '%sx' "$2" > "$RC_BIG/$1" || rc_fail "cannot write a temporary file in $RC_BIG"
+    eval "V_$1=; V_$1_F=\$RC_BIG/$1"
+  else
+    eval "V_$1=\$2; V_$1_F="
+  fi
+}
+big RX "${A_regexp-}"; big SS "${A_search_string-}"; big LINE "${A_line-}"; big NEWL "$NEWL"
 # One pass decides; only a change writes the new content, in a second pass.
 edit_pass() {
-  RES=$(LC_ALL=C NOEOL=$NOEOL SIZE=$SIZE RX="${A_regexp-}" SS="${A_search_string-}" \
-    LINE="${A_line-}" HASRX=${A_regexp+1} HASSS=${A_search_string+1} FM="${A_firstmatch-0}" \
-    IA="${A_insertafter-}" IB="${A_insertbefore-}" BR="${A_backrefs-0}" NEWL=$NEWL ST=$ST \
-    OUT=$OUT awk "$RC_AWK" "$IN") || rc_fail "awk failed to edit $P"
+  RES=$(LC_ALL=C NOEOL=$NOEOL SIZE=$SIZE RX="$V_RX" RX_F="$V_RX_F" SS="$V_SS" SS_F="$V_SS_F" \
+    LINE="$V_LINE" LINE_F="$V_LINE_F" HASRX=${A_regexp+1} HASSS=${A_search_string+1} \
+    FM="${A_firstmatch-0}" IA="${A_insertafter-}" IB="${A_insertbefore-}" BR="${A_backrefs-0}" \
+    NEWL="$V_NEWL" NEWL_F="$V_NEWL_F" ST=$ST OUT=$OUT awk "$RC_AWK" "$IN") \
+    || rc_fail "awk failed to edit $P"
 }
 OUT=
 edit_pass
@@ -109,7 +130,7 @@ elif [ "$CH" = 1 ] && [ "$RC_CHECK" = 0 ]; then
   OUT=$(mktemp "$DIR/.rconf.XXXXXX") || rc_fail "cannot create a temporary file in $DIR"
 fi
 if [ -n "$OUT" ]; then
-  trap 'rm -f -- "$OUT"' EXIT
+  trap 'rm -f -- "$OUT"; [ -z "$RC_BIG" ] || rm -rf -- "$RC_BIG"' EXIT
   edit_pass
 fi
 if [ "$ST" = absent ]; then EXTRA=",\"found\":$FOUND"; fi

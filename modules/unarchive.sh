@@ -15,6 +15,9 @@ if [ "${A_remote_src-0}" = 1 ]; then
   ARC=$A_src
 else
   ARC=$W/archive; cat > "$ARC" || rc_fail "cannot store the archive"
+  # An archive cut short (the controller killed, the connection lost) is not extracted.
+  rc_stat "$ARC"
+  [ "$S_size" = "$A_size" ] || rc_fail "the archive arrived incomplete ($S_size of $A_size bytes); $D is unchanged"
 fi
 MAGIC=$(od -An -tx1 -N4 "$ARC" | tr -d ' \n')
 case $MAGIC in

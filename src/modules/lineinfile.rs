@@ -227,6 +227,31 @@ mod tests {
         assert!(!again.changed, "{again:?}");
     }
 
+    /// Linux caps one environment string at 128 KiB; Ansible writes such lines, so must rconf.
+    #[test]
+    fn lines_and_patterns_past_the_environment_limit_are_written_and_matched() {
+        for long in ["y".repeat(10), "y".repeat(140_000)] {
+            let (r, c, again) = case(Some("a=1\n"), json!({"line": long.clone()}));
+            assert!(r.changed, "{r:?}");
+            let c = c.unwrap();
+            assert!(
+                c == format!("a=1\n{long}\n"),
+                "{} bytes: {:.80?}",
+                long.len(),
+                c
+            );
+            assert!(!again.changed, "{again:?}");
+        }
+        let prefix = "z".repeat(140_000);
+        let (r, c, again) = case(
+            Some(&format!("{prefix}=old\nb\n")),
+            json!({"regexp": format!("^{prefix}="), "line": format!("{prefix}=new")}),
+        );
+        assert_eq!(r.msg.as_deref(), Some("line replaced"), "{r:?}");
+        assert_eq!(c.unwrap(), format!("{prefix}=new\nb\n"));
+        assert!(!again.changed, "{again:?}");
+    }
+
     #[test]
     fn existing_identical_line_is_no_change() {
         let (r, c, _) = case(Some("keep\nhello world\n"), json!({"line": "hello world"}));

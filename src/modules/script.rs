@@ -263,27 +263,29 @@ impl ScriptOutput {
     }
 }
 
-/// Runs a finished script with `/bin/sh -c` on this machine: the unit tests' stand-in for a
+/// Runs a finished script with `/bin/sh` on this machine: the unit tests' stand-in for a
 /// target, with the same byte-level protocol the SSH transport uses.
 #[cfg(test)]
 pub fn run_local(script: &[u8], stdin: &crate::transport::Stdin) -> Output {
     use std::io::Write;
     use std::os::unix::ffi::OsStrExt;
     use std::process::{Command, Stdio};
+    // As the transports send a script: on stdin, ahead of the module's own input.
+    let (command, mut data) = crate::transport::script_on_stdin(script).unwrap();
     let mut child = Command::new("/bin/sh")
         .arg("-c")
-        .arg(std::ffi::OsStr::from_bytes(script))
+        .arg(std::ffi::OsStr::from_bytes(&command))
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn /bin/sh");
     let mut pipe = child.stdin.take().unwrap();
-    let data = match stdin {
-        crate::transport::Stdin::Empty => Vec::new(),
-        crate::transport::Stdin::Bytes(b) => b.clone(),
-        crate::transport::Stdin::File(p) => std::fs::read(p).unwrap(),
-    };
+    match stdin {
+        crate::transport::Stdin::Empty => {}
+        crate::transport::Stdin::Bytes(b) => data.extend_from_slice(b),
+        crate::transport::Stdin::File(p) => data.extend(std::fs::read(p).unwrap()),
+    }
     let writer = std::thread::spawn(move || {
         let _ = pipe.write_all(&data);
     });

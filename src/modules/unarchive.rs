@@ -75,6 +75,11 @@ fn build(args: &Args, ctx: &Ctx) -> Result<RemoteCall, String> {
         if !path.is_file() {
             return Err(format!("Source `{src}` is not a file on the controller"));
         }
+        // unarchive.sh extracts nothing from an archive that arrived short.
+        let size = std::fs::metadata(&path)
+            .map_err(|e| format!("cannot read `{}`: {e}", path.display()))?
+            .len();
+        s.var("A_size", size.to_string().as_bytes())?;
         Stdin::File(path)
     };
     Ok(RemoteCall {

@@ -470,7 +470,12 @@ mod tests {
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        child.stdin.take().unwrap().write_all(&frame[..cut]).unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(&frame[..cut])
+            .unwrap();
         let out = child.wait_with_output().unwrap();
         assert_eq!(out.status.code(), Some(3));
         assert!(out.stdout.is_empty());
