@@ -611,3 +611,39 @@ fn hostile_values_arrive_byte_exact_and_run_nothing() {
     let again = run();
     assert_eq!(recap(&again)["h1"]["changed"], 4, "{}", text(&again));
 }
+
+#[test]
+fn a_task_that_panics_fails_its_host_only_under_both_strategies() {
+    let fleet = Fleet::start(3);
+    for strategy in ["linear", "free"] {
+        let playbook = fleet.dir.path().join(format!("{strategy}.yml"));
+        std::fs::write(
+            &playbook,
+            format!(
+                "- hosts: all\n  gather_facts: false\n  strategy: {strategy}\n  tasks:\n    - command: echo one\n    - command: echo two\n"
+            ),
+        )
+        .unwrap();
+        let out = fleet
+            .rconf()
+            .arg("run")
+            .arg(&playbook)
+            .arg("-i")
+            .arg(fleet.write_inventory())
+            .env("RCONF_TEST_PANIC_HOST", "h2")
+            .output()
+            .unwrap();
+        let all = text(&out);
+        assert_eq!(out.status.code(), Some(2), "{strategy}: {all}");
+        assert!(
+            all.contains("internal error: rconf panicked while running this task on this host (RCONF_TEST_PANIC_HOST asked planning `command` to panic); the other hosts go on"),
+            "{strategy}: {all}"
+        );
+        let recap = recap(&out);
+        assert_eq!(recap["h2"]["failed"], 1, "{strategy}: {all}");
+        for h in ["h1", "h3"] {
+            assert_eq!(recap[h]["changed"], 2, "{strategy} {h}: {all}");
+            assert_eq!(recap[h]["failed"], 0, "{strategy} {h}: {all}");
+        }
+    }
+}

@@ -66,6 +66,14 @@ pub async fn call(
         Ok(how) => how,
         Err(e) => return TaskResult::failed(e),
     };
+    // A fault point for the tests of run::catch_panic: debug builds only.
+    #[cfg(debug_assertions)]
+    if std::env::var("RCONF_TEST_PANIC_HOST").is_ok_and(|h| h == state.name) {
+        panic!(
+            "RCONF_TEST_PANIC_HOST asked planning `{}` to panic",
+            task.action
+        );
+    }
     let mut call = match task.module.plan(&args, &ctx) {
         Action::Done(mut result) => {
             // A controller-side task (set_fact, include_vars) delegated elsewhere sets that
@@ -403,7 +411,10 @@ async fn delegated_connection(
     }
     // Hosts added by add_host are delegate targets too.
     let (vars, known) = {
-        let inventory = shared.live_inventory.lock().expect("live inventory lock");
+        let inventory = shared
+            .live_inventory
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let known = inventory.hosts.contains_key(target) || inventory.is_implicit_localhost(target);
         (inventory.host_vars(target), known)
     };

@@ -198,7 +198,25 @@ pub fn conditions_met(state: &HostState, task: &Task, cx: &TaskShared) -> bool {
 
 /// Runs `task` on the host and updates the host's state (registered vars, facts, notified
 /// handlers, failed/unreachable).
+/// Runs `task` on one host. A panic anywhere in it (a bug in rconf) fails this host's task
+/// with a message, as Ansible reports an internal error per host, instead of losing the host's
+/// result and recap line.
 pub async fn run_task(state: &mut HostState, task: &Task, cx: &TaskShared) -> Outcome {
+    let start = Instant::now();
+    match super::catch_panic::catch_panic(run_task_unguarded(state, task, cx)).await {
+        Ok(outcome) => outcome,
+        Err(panic) => {
+            let mut outcome = Outcome::failed(&format!(
+                "internal error: rconf panicked while running this task on this host ({panic}); \
+                 the other hosts go on. Please report this with the task and `-vvv` output"
+            ));
+            outcome.duration = start.elapsed();
+            outcome
+        }
+    }
+}
+
+async fn run_task_unguarded(state: &mut HostState, task: &Task, cx: &TaskShared) -> Outcome {
     let start = Instant::now();
     let ignore_errors = |scope: &JValue| match &task.ignore_errors {
         Value::String(s) => cx.shared.templar.eval_condition(s, scope).unwrap_or(false),

@@ -65,11 +65,19 @@ pub fn record(shared: &Shared, host: &str, result: &TaskResult) {
 
 /// Applies the waiting changes to the live inventory; false when nothing was waiting.
 pub fn apply(shared: &Shared) -> Result<bool, String> {
-    let changes = std::mem::take(&mut *shared.inventory_changes.lock().expect("lock"));
+    let changes = std::mem::take(
+        &mut *shared
+            .inventory_changes
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner),
+    );
     if changes.is_empty() {
         return Ok(false);
     }
-    let mut inv = shared.live_inventory.lock().expect("live inventory lock");
+    let mut inv = shared
+        .live_inventory
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     for change in changes {
         match change {
             Change::Group {
@@ -99,13 +107,19 @@ pub fn apply(shared: &Shared) -> Result<bool, String> {
 
 /// `groups`, from the live inventory.
 pub fn groups(shared: &Shared) -> JValue {
-    let inv = shared.live_inventory.lock().expect("live inventory lock");
+    let inv = shared
+        .live_inventory
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     to_jinja(&serde_json::to_value(inv.groups_map()).unwrap_or_default())
 }
 
 /// Sets every host's `group_names` from the live inventory.
 pub fn refresh_group_names(shared: &Shared, states: &mut IndexMap<String, HostState>) {
-    let inv = shared.live_inventory.lock().expect("live inventory lock");
+    let inv = shared
+        .live_inventory
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     for (name, state) in states.iter_mut() {
         let names = JValue::from_iter(inv.group_names(name).into_iter().map(JValue::from));
         std::sync::Arc::make_mut(&mut state.inventory_vars).insert("group_names".into(), names);

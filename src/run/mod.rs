@@ -2,6 +2,7 @@
 //! play's task lists on every host concurrently (at most `forks` at once). A failed or
 //! unreachable host stops only itself; blocks, handlers and strategies live in `play`.
 
+mod catch_panic;
 mod connect;
 mod exec;
 mod facts_cache;
@@ -217,7 +218,10 @@ pub async fn run(
     // reached yet (their inventory variables, and their facts from the fact cache).
     let source = inventory_source(&opts.inventory);
     let new_state = |h: &String| {
-        let inventory = shared.live_inventory.lock().expect("live inventory lock");
+        let inventory = shared
+            .live_inventory
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let mut vars = layer_from_json(&inventory.host_vars(h));
         // Magic variables of the host's inventory entry, as Ansible sets them.
         let names = JValue::from_iter(inventory.group_names(h).into_iter().map(JValue::from));
