@@ -282,3 +282,54 @@ fn on_drift_runs_the_command_with_the_report_path() {
         text(&out)
     );
 }
+
+/// The common Ansible pattern "read with `command`, act on its output" under `rconf check`:
+/// the skipped command registers what Ansible registers (`stdout: ""`, `rc: 0`), so the check
+/// reports drift (3) or none (0), never a failed host.
+#[test]
+fn a_check_that_reads_with_command_and_acts_on_it_reports_drift_not_failure() {
+    let fleet = Fleet::start(1);
+    let dir = fleet.dir.path();
+    let conf = dir.join("app.conf");
+    let playbook = dir.join("site.yml");
+    std::fs::write(
+        &playbook,
+        format!(
+            "- hosts: all\n  gather_facts: false\n  tasks:\n    - command: cat {conf}\n      register: current\n      failed_when: false\n\
+             \x20   - copy: {{content: \"user=alice\\n\", dest: {conf}}}\n      when: \"'alice' not in current.stdout or current.rc != 0\"\n",
+            conf = conf.display()
+        ),
+    )
+    .unwrap();
+    let check = || {
+        fleet
+            .rconf()
+            .arg("check")
+            .arg(&playbook)
+            .arg("-i")
+            .arg(fleet.write_inventory())
+            .output()
+            .unwrap()
+    };
+    let out = check();
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out));
+    assert!(!conf.exists(), "check mode wrote the file");
+    std::fs::write(&conf, "user=alice\n").unwrap();
+    let out = check();
+    // The copy's `when` reads "" in check mode (as ansible-playbook --check does), so copy
+    // itself compares: the file is right, no drift.
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let registered = fleet
+        .rconf()
+        .args(["run", "--check", "-v"])
+        .arg(&playbook)
+        .arg("-i")
+        .arg(fleet.write_inventory())
+        .output()
+        .unwrap();
+    assert!(
+        text(&registered).contains("\"stdout\": \"\"") && text(&registered).contains("\"rc\": 0"),
+        "{}",
+        text(&registered)
+    );
+}

@@ -80,9 +80,20 @@ fn plan(args: &Args, ctx: &Ctx, shell: bool) -> Action {
         Err(e) => return Action::Done(TaskResult::failed(e).with("rc", 256)),
     };
     if ctx.check && !args.has("creates") && !args.has("removes") {
-        return Action::Done(TaskResult::skipped(
-            "Command would have run if not in check mode",
-        ));
+        // What Ansible registers, so that `when: r.rc == 0` or `r.stdout` after a command
+        // skipped in check mode evaluate instead of failing every host of a drift check.
+        return Action::Done(
+            TaskResult::skipped("Command would have run if not in check mode")
+                .with("cmd", cmd)
+                .with("rc", 0)
+                .with("stdout", "")
+                .with("stderr", "")
+                .with("stdout_lines", Value::Array(Vec::new()))
+                .with("stderr_lines", Value::Array(Vec::new()))
+                .with("start", Value::Null)
+                .with("end", Value::Null)
+                .with("delta", Value::Null),
+        );
     }
     let built = (|| {
         let mut s = Script::new(ctx)?;
@@ -278,6 +289,18 @@ mod tests {
             &t.ctx(true),
         );
         assert!(r.skipped);
+        // As ansible-playbook 2.19 --check registers it.
+        for (k, v) in [
+            ("rc", json!(0)),
+            ("stdout", json!("")),
+            ("stderr", json!("")),
+            ("stdout_lines", json!([])),
+            ("stderr_lines", json!([])),
+            ("cmd", json!(format!("touch {}", t.path("x")))),
+            ("delta", json!(null)),
+        ] {
+            assert_eq!(r.data[k], v, "{k}");
+        }
         let r = run(
             &Shell,
             json!({"cmd": format!("touch {}", t.path("x")), "creates": t.path("x")}),
