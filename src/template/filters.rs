@@ -10,7 +10,6 @@ use sha1::Digest;
 
 use super::convert::py_repr;
 use super::env::filter;
-use super::md5;
 
 pub fn register(env: &mut Environment<'static>) {
     filter(env, "bool", to_bool);
@@ -202,7 +201,7 @@ fn hash(v: &Value, algorithm: Option<String>) -> Result<String, Error> {
         "sha256" => hex(&sha2::Sha256::digest(data)),
         "sha384" => hex(&sha2::Sha384::digest(data)),
         "sha512" => hex(&sha2::Sha512::digest(data)),
-        "md5" => hex(&md5::digest(data)),
+        "md5" => hex(&md5::Md5::digest(data)),
         other => {
             return Err(invalid(format!(
                 "hash: unsupported algorithm `{other}`, expected md5, sha1, sha224, sha256, sha384 or sha512"

@@ -17,7 +17,6 @@ mod lookup_text;
 mod lookups;
 mod now;
 pub use lookups::is_known as is_lookup;
-mod md5;
 mod more_filters;
 mod regex;
 mod version;
