@@ -110,3 +110,54 @@ fn wrong_or_missing_sudo_password_fails_the_task_promptly_with_a_reason() {
     assert!(all.contains("needs a password"), "{all}");
     assert!(all.contains("--ask-become-pass"), "{all}");
 }
+
+/// One persistent shell per become user: under `become`, tasks run as frames on a shell started
+/// once under sudo (the password sent once, on its stdin), with the same results as one exec
+/// per task (`RCONF_PERSISTENT_SHELL=0`).
+#[test]
+fn become_tasks_share_one_shell_per_user_with_the_results_of_one_exec_per_task() {
+    let Some(host) = host() else { return };
+    let inv = inventory(&host, &format!("ansible_become_password=\"{PASSWORD}\""));
+    let playbook = write(
+        &host,
+        "users.yml",
+        "- hosts: all\n  gather_facts: false\n  become: true\n  tasks:\n\
+         \x20   - command: id -un\n      register: a\n\
+         \x20   - command: id -un\n      become_user: nobody\n      register: b\n\
+         \x20   - copy: {content: \"x\\n\", dest: /root/one}\n\
+         \x20   - command: id -un\n      become: false\n      register: c\n\
+         \x20   - command: id -un\n      become_user: nobody\n      register: d\n\
+         \x20   - copy: {content: \"y\\n\", dest: /root/two}\n\
+         \x20   - assert:\n        that: [a.stdout == 'root', b.stdout == 'nobody', c.stdout == 'rconfalice', d.stdout == 'nobody']\n",
+    );
+    let execs = || host.log_text().matches("req exec").count();
+    let mut recaps = Vec::new();
+    for (mode, expected) in [("1", 3), ("0", 6)] {
+        let _ = std::fs::remove_file(host.path("/root/one"));
+        let _ = std::fs::remove_file(host.path("/root/two"));
+        let before = execs();
+        let out = host
+            .rconf()
+            .arg("run")
+            .arg(&playbook)
+            .arg("-i")
+            .arg(&inv)
+            .env("RCONF_PERSISTENT_SHELL", mode)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "mode {mode}: {}", text(&out));
+        // Persistent: the login user's shell, root's and nobody's; else one exec per task.
+        assert_eq!(
+            execs() - before,
+            expected,
+            "mode {mode}: {}",
+            host.log_text()
+        );
+        assert_eq!(
+            std::fs::read_to_string(host.path("/root/two")).unwrap(),
+            "y\n"
+        );
+        recaps.push(common::recap(&out));
+    }
+    assert_eq!(recaps[0], recaps[1]);
+}

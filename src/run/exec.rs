@@ -163,9 +163,9 @@ pub async fn call(
     }
 }
 
-/// Runs `script` on `conn` as the task asks: in one round trip on the persistent shell, or as
-/// an exec of its own when it becomes another user. The outer error: no command could be
-/// built for it.
+/// Runs `script` on `conn` as the task asks: in one round trip on the persistent shell of the
+/// task's user (the login user, or the become user), or with `RCONF_PERSISTENT_SHELL=0` as an
+/// exec of its own. The outer error: no command could be built for it.
 pub(super) async fn run_on(
     conn: &Connection,
     how: &connect::TaskConnection,
@@ -174,22 +174,14 @@ pub(super) async fn run_on(
     stdin: crate::transport::Stdin,
     timeout: Option<std::time::Duration>,
 ) -> Result<Result<crate::transport::Output, crate::transport::TransportError>, String> {
-    Ok(match &how.become_ {
-        None if shared.persistent_shell => conn.run_script(script, stdin, timeout).await,
-        become_ => {
-            // The script follows the become password on stdin: never in argv.
-            let (command, script_in) = crate::transport::script_on_stdin(script)?;
-            let (command, mut prefix) = match become_ {
-                None => (command, Vec::new()),
-                Some(b) => {
-                    let w = b.wrap(&command)?;
-                    (w.command, w.stdin_prefix)
-                }
-            };
-            prefix.extend(script_in);
-            conn.exec_with_prefix(&command, &prefix, stdin, timeout)
-                .await
-        }
+    let become_ = how.become_.as_ref();
+    Ok(if shared.persistent_shell {
+        conn.run_script(script, stdin, timeout, become_).await
+    } else {
+        // The script follows the become password on stdin: never in argv.
+        let (command, prefix) = crate::transport::exec_parts(script, become_)?;
+        conn.exec_with_prefix(&command, &prefix, stdin, timeout)
+            .await
     })
 }
 
@@ -319,6 +311,7 @@ async fn wait_for_connection(
                 b"true\n",
                 crate::transport::Stdin::Empty,
                 Some(wait.connect_timeout),
+                None,
             )
             .await
             .map_err(|e| e.to_string())

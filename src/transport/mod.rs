@@ -43,6 +43,24 @@ pub fn script_on_stdin(script: &[u8]) -> Result<(Vec<u8>, Vec<u8>), String> {
 /// ignores TERM (`trap '' TERM`) must not outlive its task.
 pub const KILL_GRACE_SECS: u32 = 2;
 
+/// The command (and the bytes to send first on its stdin: the become password, then the
+/// script) that runs `script` as its own exec, escalated by `become_` when given.
+pub fn exec_parts(
+    script: &[u8],
+    become_: Option<&privilege::Become>,
+) -> Result<(Vec<u8>, Vec<u8>), String> {
+    let (command, script_in) = script_on_stdin(script)?;
+    let (command, mut prefix) = match become_ {
+        None => (command, Vec::new()),
+        Some(b) => {
+            let w = b.wrap(&command)?;
+            (w.command, w.stdin_prefix)
+        }
+    };
+    prefix.extend(script_in);
+    Ok((command, prefix))
+}
+
 /// What one remote command produced.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Output {
@@ -192,18 +210,21 @@ impl Connection {
         }
     }
 
-    /// Runs a task's POSIX sh script: over SSH on the connection's persistent shell (one round
-    /// trip per task), locally as `sh -c`.
+    /// Runs a task's POSIX sh script, as `become_` says when given: over SSH on the
+    /// connection's persistent shell for that user (one round trip per task), locally as a
+    /// process of its own.
     pub async fn run_script(
         &self,
         script: &[u8],
         stdin: Stdin,
         timeout: Option<Duration>,
+        become_: Option<&privilege::Become>,
     ) -> Result<Output, TransportError> {
         match self {
-            Connection::Ssh(c) => c.run_script(script, stdin, timeout).await,
+            Connection::Ssh(c) => c.run_script(script, stdin, timeout, become_).await,
             Connection::Local(c) => {
-                let (command, prefix) = script_on_stdin(script).map_err(TransportError::Local)?;
+                let (command, prefix) =
+                    exec_parts(script, become_).map_err(TransportError::Local)?;
                 c.exec_with_prefix(&command, &prefix, stdin, timeout).await
             }
         }

@@ -4,7 +4,7 @@
 
 use super::Output;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Method {
     Sudo,
     Su,
@@ -22,8 +22,8 @@ impl Method {
     }
 }
 
-/// How one task escalates.
-#[derive(Clone, PartialEq, Eq)]
+/// How one task escalates; also the key of the persistent shell that runs such tasks.
+#[derive(Clone, PartialEq, Eq, Hash)]
 pub struct Become {
     pub method: Method,
     pub user: String,

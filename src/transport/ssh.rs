@@ -7,6 +7,9 @@ mod handler;
 mod keyfix;
 mod worker;
 
+/// Persistent shells by the user they run as (`None`: the login user).
+type Workers = std::collections::HashMap<Option<Become>, Box<worker::Worker>>;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -14,6 +17,7 @@ use russh::client::{self, Handle};
 use tokio::sync::Semaphore;
 
 use self::handler::{ClientHandler, SessionState};
+use super::privilege::Become;
 use super::{ConnectSpec, Output, Stdin, TransportError};
 
 /// Below OpenSSH's default `MaxSessions 10`, which also counts channels still closing.
@@ -29,7 +33,9 @@ pub struct SshConnection {
     state: Arc<SessionState>,
     channels: Semaphore,
     /// The persistent remote shell that runs tasks (started on first use).
-    worker: tokio::sync::Mutex<Option<Box<worker::Worker>>>,
+    /// The persistent remote shells that run tasks, one per user: the login user's (key
+    /// `None`) and one per become user and method, each started on first use.
+    workers: tokio::sync::Mutex<Workers>,
     /// Abandoned commands being ended (see `channel::Abandoned`).
     abandoned: channel::Abandoned,
     setup_time: Duration,
@@ -159,7 +165,7 @@ impl SshConnection {
             jumps: Vec::new(),
             state,
             channels: Semaphore::new(MAX_CHANNELS),
-            worker: tokio::sync::Mutex::new(None),
+            workers: tokio::sync::Mutex::new(Workers::new()),
             abandoned: channel::Abandoned::default(),
             setup_time,
             label: format!("{}@{}:{}", spec.user, spec.address, spec.port),
@@ -274,23 +280,26 @@ impl SshConnection {
         }
     }
 
-    /// Runs a task's POSIX sh `script` on the connection's persistent shell (one round trip, no
-    /// new session). If that shell is busy (a task delegated here from another host), the
-    /// script runs on a channel of its own instead. `timeout` ends the shell; the next task
-    /// starts a new one.
+    /// Runs a task's POSIX sh `script` on the connection's persistent shell for the task's
+    /// user (one round trip, no new session): the login user's, or with `become_` a shell
+    /// started once under sudo/su, its password sent once on its stdin. If the shells are busy
+    /// (a task delegated here from another host), the script runs on a channel of its own
+    /// instead. `timeout` ends the shell; the next task starts a new one.
     pub async fn run_script(
         &self,
         script: &[u8],
         stdin: Stdin,
         timeout: Option<Duration>,
+        become_: Option<&Become>,
     ) -> Result<Output, TransportError> {
-        let Ok(mut slot) = self.worker.try_lock() else {
+        let Ok(mut workers) = self.workers.try_lock() else {
             let (command, prefix) =
-                super::script_on_stdin(script).map_err(TransportError::Local)?;
+                super::exec_parts(script, become_).map_err(TransportError::Local)?;
             return self
                 .exec_with_prefix(&command, &prefix, stdin, timeout)
                 .await;
         };
+        let key = become_.cloned();
         let lost = |reason: String| {
             TransportError::Disconnected(match self.state.disconnect_reason() {
                 Some(why) => format!("{}: {why}", self.label),
@@ -301,15 +310,15 @@ impl SshConnection {
             if self.handle.is_closed() {
                 return Err(lost("the connection is closed".to_string()));
             }
-            if slot.is_none() {
-                *slot = Some(Box::new(
-                    worker::Worker::start(&self.handle, &self.abandoned, &lost).await?,
-                ));
+            if !workers.contains_key(&key) {
+                let shell =
+                    worker::Worker::start(&self.handle, &self.abandoned, become_, &lost).await?;
+                workers.insert(key.clone(), Box::new(shell));
             }
-            let shell = slot.as_mut().expect("started above");
+            let shell = workers.get_mut(&key).expect("started above");
             let result = shell.run(script, stdin, &lost).await;
             if result.is_err() {
-                *slot = None;
+                workers.remove(&key);
             }
             result
         };
@@ -322,7 +331,7 @@ impl SshConnection {
         };
         if result.is_err() {
             // Dropping the shell ends it (TERM, CLOSE, and its process group is killed).
-            *slot = None;
+            workers.remove(&key);
         }
         match result {
             // The shell's channel ended: a host that is gone makes the task unreachable, a

@@ -321,13 +321,25 @@ impl Fleet {
         }
     }
 
-    /// SIGSTOPs host `i`'s listener and all its sessions: the host hangs entirely.
-    pub fn freeze(&self, i: usize) {
-        if let Some(pid) = self.hosts[i].pid() {
-            signal(pid, libc::SIGSTOP);
-            for child in descendants(pid) {
-                signal(child, libc::SIGSTOP);
-            }
+    /// SIGSTOPs host `i`'s listener and all its sessions: the host hangs entirely. Returns
+    /// the processes stopped, for `thaw` (they stop being descendants if a session dies).
+    pub fn freeze(&self, i: usize) -> Vec<u32> {
+        let Some(pid) = self.hosts[i].pid() else {
+            return Vec::new();
+        };
+        signal(pid, libc::SIGSTOP);
+        let mut stopped = vec![pid];
+        for child in descendants(pid) {
+            signal(child, libc::SIGSTOP);
+            stopped.push(child);
+        }
+        stopped
+    }
+
+    /// SIGCONTs processes `freeze` stopped, whoever their parent is now.
+    pub fn thaw(&self, stopped: &[u32]) {
+        for &pid in stopped.iter().rev() {
+            signal(pid, libc::SIGCONT);
         }
     }
 

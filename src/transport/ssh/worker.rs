@@ -26,6 +26,7 @@ use tokio::io::AsyncReadExt;
 use super::channel::{Abandoned, CloseGuard, PID_ANNOUNCE, open, take_pid_line};
 use super::handler::ClientHandler;
 use crate::modules::script::{LIB_SH, split_assignments};
+use crate::transport::privilege::Become;
 use crate::transport::{Output, Stdin, TransportError};
 
 const STDIN_CHUNK: usize = 64 * 1024;
@@ -190,6 +191,7 @@ impl Worker {
     pub(super) async fn start(
         handle: &Arc<Handle<ClientHandler>>,
         abandoned: &Abandoned,
+        become_: Option<&Become>,
         lost: &(dyn Fn(String) -> TransportError + Sync),
     ) -> Result<Worker, TransportError> {
         use rand::Rng;
@@ -204,16 +206,31 @@ impl Worker {
             Arc::new(AtomicU32::new(0)),
             abandoned,
         );
+        let shell = crate::transport::sh_command(bootstrap(&nonce).as_bytes())
+            .map_err(TransportError::Local)?;
+        // Under become, the shell runs under sudo/su, which reads the password (when there is
+        // one) from the front of the shell's stdin, once for the shell's whole life.
+        let (shell, password) = match become_ {
+            None => (shell, Vec::new()),
+            Some(b) => {
+                let w = b.wrap(&shell).map_err(TransportError::Local)?;
+                (w.command, w.stdin_prefix)
+            }
+        };
         let mut command = PID_ANNOUNCE.to_vec();
-        command.extend(
-            crate::transport::sh_command(bootstrap(&nonce).as_bytes())
-                .map_err(TransportError::Local)?,
-        );
+        command.extend(shell);
         guard
             .get()
             .exec(true, command)
             .await
             .map_err(|e| lost(e.to_string()))?;
+        if !password.is_empty() {
+            guard
+                .get()
+                .data_bytes(password)
+                .await
+                .map_err(|e| lost(e.to_string()))?;
+        }
         Ok(Worker {
             read,
             guard,
@@ -325,7 +342,10 @@ impl Worker {
                     }
                     Some(ChannelMsg::Failure) => return Err(lost("the host refused to start a shell".to_string())),
                     Some(ChannelMsg::ExitStatus { .. } | ChannelMsg::ExitSignal { .. } | ChannelMsg::Eof | ChannelMsg::Close) | None => {
-                        return Err(TransportError::Shell("the remote shell ended during the task".to_string()));
+                        // A become shell that never started says why (wrong password, ...).
+                        let why = crate::transport::privilege::failure(&out)
+                            .unwrap_or_else(|| "the remote shell ended during the task".to_string());
+                        return Err(TransportError::Shell(why));
                     }
                     Some(_) => {}
                 },
