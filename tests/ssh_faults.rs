@@ -89,7 +89,9 @@ fn host_killed_mid_play_is_unreachable_and_the_others_finish() {
 #[test]
 fn host_hung_mid_play_is_found_by_keepalives() {
     let mut fleet = Fleet::start(3);
-    let (out, after) = run_with_fault(&mut fleet, 1, &["--keepalive", "1"], |f, i| f.freeze(i));
+    let (out, after) = run_with_fault(&mut fleet, 1, &["--keepalive", "1"], |f, i| {
+        f.freeze(i);
+    });
     fleet.resume(1);
     assert_outcomes(&out, 3, 1);
     assert!(
