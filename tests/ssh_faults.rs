@@ -106,7 +106,9 @@ fn host_hung_mid_play_is_found_by_keepalives() {
 #[test]
 fn twenty_hosts_one_hung_ends_within_the_task_timeout() {
     let mut fleet = Fleet::start(20);
-    let (out, after) = run_with_fault(&mut fleet, 6, &["--task-timeout", "6"], |f, i| f.freeze(i));
+    let (out, after) = run_with_fault(&mut fleet, 6, &["--task-timeout", "6"], |f, i| {
+        f.freeze(i);
+    });
     fleet.resume(6);
     assert_outcomes(&out, 20, 6);
     assert!(
