@@ -13,3 +13,4 @@ pub mod template;
 pub mod transport;
 pub mod vars;
 pub mod vault;
+pub mod yaml_budget;

@@ -33,8 +33,12 @@ fn main() {
         )
         .init();
     raise_open_files_limit();
+    // Files are read recursively on worker threads too (`include_vars`): give them the main
+    // thread's 8 MiB, so that what the YAML budget accepts (64 levels) cannot overflow tokio's
+    // default 2 MiB there.
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        .thread_stack_size(8 << 20)
         .build()
     {
         Ok(r) => r,

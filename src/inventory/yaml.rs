@@ -21,12 +21,16 @@ pub fn load_value(text: &str, file: &Path) -> Result<Value> {
     let opts = serde_saphyr::options! {
         legacy_octal_numbers: true,
         duplicate_keys: serde_saphyr::options::DuplicateKeyPolicy::LastWins,
+        budget: Some(crate::yaml_budget::budget()),
+        alias_limits: crate::yaml_budget::alias_limits(),
     };
     let v: Option<Value> = serde_saphyr::from_str_with_options(text, opts).map_err(|e| {
-        let msg = format!(
-            "invalid YAML: {}",
-            e.to_string().lines().next().unwrap_or("")
-        );
+        let msg = crate::yaml_budget::message(&e).unwrap_or_else(|| {
+            format!(
+                "invalid YAML: {}",
+                e.to_string().lines().next().unwrap_or("")
+            )
+        });
         match e.location() {
             Some(l) => Error::at(
                 Location::new(file, l.line() as usize, l.column() as usize),

@@ -132,6 +132,8 @@ pub fn parse(file: &Path, text: &str) -> Result<Node, Error> {
         legacy_octal_numbers: true,
         duplicate_keys: serde_saphyr::DuplicateKeyPolicy::Error,
         with_snippet: false,
+        budget: Some(crate::yaml_budget::budget()),
+        alias_limits: crate::yaml_budget::alias_limits(),
     };
     SOURCE.with(|src| *src.borrow_mut() = Some(text.to_string()));
     let parsed: Result<Spanned<NodeValue>, _> = serde_saphyr::from_str_with_options(text, options);
@@ -143,7 +145,9 @@ pub fn parse(file: &Path, text: &str) -> Result<Node, Error> {
             .unwrap_or((1, 1));
         Error::at(
             Location::new(file, line.max(1), col.max(1)),
-            format!("YAML syntax error: {}", yaml_message(&e)),
+            // A resource limit is no syntax error: say which, in words a user can act on.
+            crate::yaml_budget::message(&e)
+                .unwrap_or_else(|| format!("YAML syntax error: {}", yaml_message(&e))),
         )
     })?;
     let mut root = from_spanned(spanned);
