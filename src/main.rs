@@ -5,6 +5,7 @@ use rconf::cli::{Cli, Command};
 use rconf::run::exit;
 
 fn main() {
+    rconf::cli::closed_pipe::install();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -13,7 +14,11 @@ fn main() {
             } else {
                 exit::OK
             };
-            let _ = e.print();
+            if let Err(err) = e.print()
+                && err.kind() == std::io::ErrorKind::BrokenPipe
+            {
+                rconf::cli::closed_pipe::die_of_sigpipe();
+            }
             std::process::exit(code);
         }
     };

@@ -2,6 +2,7 @@
 
 pub mod ansible_cfg;
 pub mod check;
+pub mod closed_pipe;
 pub mod completions;
 pub mod doc;
 pub mod exec;
