@@ -12,6 +12,7 @@ pub mod inventory;
 mod listing;
 pub mod lock;
 pub mod man;
+mod private_tmp;
 mod quiet;
 pub mod run;
 pub mod vault;

@@ -316,8 +316,11 @@ impl RunArgs {
             OutputFormat::Jsonl => Box::new(JsonLines::new(progress::stdout(), meta.clone())),
         };
         let mut reporters: Vec<Box<dyn Reporter>> = vec![main];
+        let mut report_failed = None;
         if let Some(path) = &self.report {
-            reporters.push(Box::new(JsonReport::new(path.clone(), meta.clone())));
+            let report = JsonReport::new(path.clone(), meta.clone());
+            report_failed = Some(report.failed());
+            reporters.push(Box::new(report));
         }
         let capture = self.history.path().map(|_| super::history::Capture::new());
         if let Some(capture) = &capture {
@@ -328,6 +331,14 @@ impl RunArgs {
         let summary = run::run(&opts, playbook, inventory, reporter.as_mut()).await;
         drop(reporter);
         let code = summary.exit_code();
+        // A report that was asked for and not written fails a run that would otherwise pass;
+        // failed and unreachable hosts keep their own code (README).
+        let unwritten = report_failed.is_some_and(|f| f.load(std::sync::atomic::Ordering::Relaxed));
+        let code = if unwritten && code == exit::OK {
+            exit::ERROR
+        } else {
+            code
+        };
         if let Some(doc) = capture.and_then(|c| c.take()) {
             self.history.record(&crate::history::RunRecord {
                 command: "run",
