@@ -50,21 +50,27 @@ pub struct CheckArgs {
 impl CheckArgs {
     pub async fn execute(&self) -> i32 {
         let c = &self.common;
-        let prepared = c.options(self.playbook.clone()).and_then(|mut o| {
-            o.check = true;
-            o.diff = true;
-            run::prepare(&o).map(|(p, i)| (o, p, i))
-        });
-        let (opts, playbook, inventory) = match prepared {
-            Ok(x) => x,
+        let mut opts = match c.options(self.playbook.clone()) {
+            Ok(o) => o,
             Err(e) => {
                 eprintln!("error: {e}");
                 return exit::BAD_INPUT;
             }
         };
+        opts.check = true;
+        opts.diff = true;
+        // Before the inventory is read: a dynamic inventory can be slow, and the next cron
+        // check must be refused at once rather than wait for it too.
         let _lock = match lock::guard(&self.playbook, &opts.inventory) {
             Ok(l) => l,
             Err(code) => return code,
+        };
+        let (playbook, inventory) = match run::prepare(&opts) {
+            Ok(x) => x,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return exit::BAD_INPUT;
+            }
         };
         let color = c.color();
         let human = Human::new(Box::new(std::io::stdout()), color, c.verbose);

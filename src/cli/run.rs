@@ -265,7 +265,7 @@ impl RunArgs {
     /// Runs the playbook and returns the process exit code.
     pub async fn execute(&self) -> i32 {
         let c = &self.common;
-        let result = c.options(self.playbook.clone()).and_then(|mut o| {
+        let opts = c.options(self.playbook.clone()).map(|mut o| {
             o.tags = TagFilter {
                 only: self.tags.clone(),
                 skip: self.skip_tags.clone(),
@@ -275,9 +275,28 @@ impl RunArgs {
             o.roles_path = [self.roles_path.clone(), std::mem::take(&mut o.roles_path)].concat();
             o.fact_cache = self.fact_cache.clone();
             o.step = self.step;
-            run::prepare(&o).map(|(p, i)| (o, p, i))
+            o
         });
-        let (opts, playbook, inventory) = match result {
+        let opts = match opts {
+            Ok(o) => o,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return exit::BAD_INPUT;
+            }
+        };
+        let listing = self.syntax_check || self.list_tasks || self.list_hosts || self.list_tags;
+        // Before the inventory is read: a dynamic inventory can be slow, and an overlapping
+        // run must be refused at once rather than wait for it too. Listing changes nothing
+        // and needs no lock.
+        let _lock = if listing {
+            None
+        } else {
+            match super::lock::guard(&self.playbook, &opts.inventory) {
+                Ok(l) => l,
+                Err(code) => return code,
+            }
+        };
+        let (playbook, inventory) = match run::prepare(&opts) {
             Ok(x) => x,
             Err(e) => {
                 eprintln!("error: {e}");
@@ -288,14 +307,10 @@ impl RunArgs {
             eprintln!("error: --step asks before each task and needs a terminal");
             return exit::BAD_INPUT;
         }
-        if self.syntax_check || self.list_tasks || self.list_hosts || self.list_tags {
+        if listing {
             print!("{}", listing::render(self, &opts, &playbook, &inventory));
             return exit::OK;
         }
-        let _lock = match super::lock::guard(&self.playbook, &opts.inventory) {
-            Ok(l) => l,
-            Err(code) => return code,
-        };
         let meta = json!({
             "command": "run",
             "playbook": self.playbook.display().to_string(),
