@@ -190,7 +190,8 @@ impl CommonArgs {
         Ok(RunOptions {
             playbook,
             inventory,
-            limit: self.limit.clone(),
+            // A blank limit is no limit, as in Ansible (its `--limit ''` is false).
+            limit: self.limit.clone().filter(|l| !l.trim().is_empty()),
             forks: self.forks.or(cfg.forks).unwrap_or(50),
             extra_vars: parse_extra_vars(&self.extra_vars)?,
             check: self.check,

@@ -18,6 +18,15 @@ use serde_json::Value;
 
 use crate::error::{Error, Result};
 
+/// Why an empty host pattern is refused, in Ansible's words and then rconf's advice.
+pub const EMPTY_PATTERN: &str =
+    "Hosts list cannot be empty (name a host, a group, or `all` for every host)";
+
+/// Whether a host pattern names nothing at all (`""`, `" "`, `","`).
+pub fn is_empty_pattern(pattern: &str) -> bool {
+    pattern::split_terms(pattern).is_empty()
+}
+
 /// Names Ansible treats as the controller when they are not in the inventory.
 pub const LOCALHOST_NAMES: [&str; 3] = ["localhost", "127.0.0.1", "::1"];
 
@@ -370,9 +379,45 @@ impl Inventory {
     }
 
     /// Hosts matching an Ansible host pattern, in Ansible's order for it (terms left to right,
-    /// each group's hosts in inventory order). Nothing matching is an empty list, not an error.
+    /// each group's hosts in inventory order). Nothing matching is an empty list, not an error;
+    /// an empty pattern is an error.
     pub fn select(&self, pattern: &str) -> Result<Vec<String>> {
+        if is_empty_pattern(pattern) {
+            return Err(Error::Usage(format!(
+                "host pattern {pattern:?} is empty: {EMPTY_PATTERN}"
+            )));
+        }
         pattern::select(self, pattern)
+    }
+
+    /// Refuses a `--limit` that leaves none of `pattern`'s hosts, as Ansible does ("Specified
+    /// inventory, host pattern and/or --limit leaves us with no hosts to target"). An
+    /// inventory without hosts is not refused: only the implicit localhost exists there, and
+    /// Ansible lets plays for it run.
+    pub fn check_limit(&self, pattern: &str, limit: &str) -> Result<()> {
+        if self.hosts.is_empty() {
+            return Ok(());
+        }
+        let allowed = self.select(limit)?;
+        let selected = self.select(pattern)?;
+        if selected.iter().any(|h| allowed.contains(h)) {
+            return Ok(());
+        }
+        let hosts = |n: usize| format!("{n} host{}", if n == 1 { "" } else { "s" });
+        let what = if pattern == "all" {
+            format!(
+                "it matches none of the inventory's {}",
+                hosts(self.hosts.len())
+            )
+        } else {
+            format!(
+                "it matches none of the {} of pattern `{pattern}`",
+                hosts(selected.len())
+            )
+        };
+        Err(Error::Usage(format!(
+            "--limit `{limit}` leaves no hosts to target: {what}"
+        )))
     }
 }
 

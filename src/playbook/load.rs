@@ -336,8 +336,9 @@ impl Loader {
     }
 
     fn pattern(&mut self, n: &Node) -> String {
-        match &n.value {
+        let pattern = match &n.value {
             NodeValue::Str(s) => s.clone(),
+            NodeValue::Null => String::new(),
             NodeValue::Seq(items) => items
                 .iter()
                 .map(|i| self.string(i, "hosts"))
@@ -351,9 +352,16 @@ impl Loader {
                         n.kind()
                     ),
                 );
-                String::new()
+                return String::new();
             }
+        };
+        // An empty pattern would select nothing in Ansible, which refuses it; rconf's pattern
+        // code would read it as `all`.
+        if crate::inventory::is_empty_pattern(&pattern) {
+            let msg = format!("`hosts` is empty: {}", crate::inventory::EMPTY_PATTERN);
+            self.err(n, msg);
         }
+        pattern
     }
 
     fn vars_files(&mut self, n: &Node, vars: &mut IndexMap<String, Value>) {

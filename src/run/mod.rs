@@ -151,6 +151,11 @@ pub fn prepare(opts: &RunOptions) -> Result<(Playbook, Inventory), Error> {
     let mut inventory = Inventory::load(&opts.inventory)
         .map_err(|e| collect(&mut errors, e))
         .ok();
+    if let (Some(inv), Some(limit)) = (inventory.as_ref(), opts.limit.as_deref())
+        && let Err(e) = inv.check_limit("all", limit)
+    {
+        collect(&mut errors, e);
+    }
     // group_vars/ and host_vars/ beside the playbook win over those beside the inventory.
     if let (Some(inv), Some(pb)) = (inventory.as_mut(), playbook.as_ref())
         && let Err(e) = inv.load_vars_dirs(&pb.dir)
