@@ -9,6 +9,7 @@ pub mod playbook;
 pub mod report;
 pub mod result;
 pub mod run;
+pub mod source_text;
 pub mod template;
 pub mod transport;
 pub mod vars;
