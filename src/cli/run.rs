@@ -168,7 +168,7 @@ impl CommonArgs {
     /// Run options for `playbook` from these flags, then ansible.cfg and `ANSIBLE_*`
     /// variables for what the flags leave open.
     pub fn options(&self, playbook: PathBuf) -> Result<RunOptions, Error> {
-        let cfg = super::ansible_cfg::load();
+        let cfg = super::ansible_cfg::load()?;
         self.vault.install(&cfg)?;
         let host_key_policy = match self.host_key_checking {
             Some(HostKeyChecking::Yes) => HostKeyPolicy::Strict,
