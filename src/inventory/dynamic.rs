@@ -151,6 +151,7 @@ pub fn load(inv: &mut Inventory, script: &Path) -> Result<()> {
 fn apply_list(inv: &mut Inventory, mut doc: Map<String, Value>) -> Result<Vec<String>, String> {
     let meta = doc.shift_remove("_meta");
     let mut hosts_seen: Vec<String> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     for (name, body) in doc {
         inv.add_group(&name);
         let (hosts, vars, children) = match body {
@@ -184,7 +185,7 @@ fn apply_list(inv: &mut Inventory, mut doc: Map<String, Value>) -> Result<Vec<St
                 return Err(format!("hosts of group `{name}` must be strings"));
             };
             inv.add_host(&h, Some(&name));
-            if !hosts_seen.contains(&h) {
+            if seen.insert(h.clone()) {
                 hosts_seen.push(h);
             }
         }

@@ -125,7 +125,8 @@ impl Inventory {
 
     /// Adds a host if it is new, and places it directly in `group` when given.
     pub fn add_host(&mut self, name: &str, group: Option<&str>) {
-        if !self.hosts.contains_key(name) {
+        let new = !self.hosts.contains_key(name);
+        if new {
             let h = Host {
                 name: name.to_string(),
                 ..Default::default()
@@ -135,7 +136,9 @@ impl Inventory {
         if let Some(g) = group {
             self.add_group(g);
             let g = self.groups.get_mut(g).expect("group just added");
-            if !g.hosts.iter().any(|h| h == name) {
+            // A new host is in no group yet: no search, so that `web[00001:50000]` is not
+            // quadratic.
+            if new || !g.hosts.iter().any(|h| h == name) {
                 g.hosts.push(name.to_string());
             }
         }
@@ -398,7 +401,7 @@ impl Inventory {
         if self.hosts.is_empty() {
             return Ok(());
         }
-        let allowed = self.select(limit)?;
+        let allowed: HashSet<String> = self.select(limit)?.into_iter().collect();
         let selected = self.select(pattern)?;
         if selected.iter().any(|h| allowed.contains(h)) {
             return Ok(());

@@ -214,10 +214,11 @@ pub async fn run(
         persistent_shell: std::env::var("RCONF_PERSISTENT_SHELL").map_or(true, |v| v != "0"),
         step: std::sync::atomic::AtomicBool::new(opts.step),
     });
-    let limit = opts
-        .limit
-        .as_ref()
-        .map(|pattern| select_or_warn(&inventory, pattern, reporter));
+    let limit: Option<std::collections::HashSet<String>> = opts.limit.as_ref().map(|pattern| {
+        select_or_warn(&inventory, pattern, reporter)
+            .into_iter()
+            .collect()
+    });
     // Every inventory host has a state from the start, so `hostvars` knows hosts no play has
     // reached yet (their inventory variables, and their facts from the fact cache).
     let source = inventory_source(&opts.inventory);
