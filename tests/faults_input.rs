@@ -625,9 +625,22 @@ fn yaml_inventory_structure_errors_carry_file_line_and_column() {
             "web:\n  hosts:\n    \"web[1:x]\":\n",
             "3:5: host range `[1:x]` expects numbers or single letters, got `x`",
         ),
+        (
+            "web:\n  children:\n    app:\n      children:\n        web:\n",
+            "5:9: group `web` is its own descendant through `children`; groups must form a tree \
+             without loops",
+        ),
     ] {
         l.write("inv.yml", content);
         let out = l.rconf(&["inventory", "-i", "inv.yml", "--list"]);
         assert_bad_input(&out, &format!("inv.yml:{message}"));
     }
+    // The same loop in an INI inventory, at the line that closes it.
+    l.write("loop.ini", "[a:children]\nb\n[b:children]\na\n");
+    let out = l.rconf(&["inventory", "-i", "loop.ini", "--list"]);
+    assert_bad_input(
+        &out,
+        "loop.ini:4:1: group `a` is its own descendant through `children`; groups must form a \
+         tree without loops",
+    );
 }

@@ -27,6 +27,13 @@ pub fn is_empty_pattern(pattern: &str) -> bool {
     pattern::split_terms(pattern).is_empty()
 }
 
+/// Why a group loop is refused.
+pub(crate) fn loop_message(group: &str) -> String {
+    format!(
+        "group `{group}` is its own descendant through `children`; groups must form a tree without loops"
+    )
+}
+
 /// Names Ansible treats as the controller when they are not in the inventory.
 pub const LOCALHOST_NAMES: [&str; 3] = ["localhost", "127.0.0.1", "::1"];
 
@@ -153,15 +160,19 @@ impl Inventory {
         }
     }
 
+    /// Whether making `child` a child of `parent` closed a loop (`parent` is below `child`).
+    /// The parsers ask after each `children` entry, so that the loop is reported at its line.
+    pub(crate) fn closes_loop(&self, parent: &str, child: &str) -> bool {
+        self.descendants(child).contains(&parent)
+    }
+
     /// Applies Ansible's post-load rules: top-level groups become children of `all`, hosts in
     /// no other group go to `ungrouped`, and group cycles are refused.
     pub fn reconcile(&mut self) -> Result<()> {
         self.add_group("all");
         self.add_group("ungrouped");
         if let Some(cycle) = self.find_cycle() {
-            return Err(Error::msg(format!(
-                "group `{cycle}` is its own descendant through `:children`; groups must form a tree without loops"
-            )));
+            return Err(Error::msg(loop_message(&cycle)));
         }
         let with_parent: HashSet<String> = self
             .groups

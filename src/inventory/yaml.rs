@@ -167,6 +167,9 @@ fn group(
     inv.add_group(name);
     if let Some(p) = parent {
         inv.add_child(p, name);
+        if inv.closes_loop(p, name) {
+            return Err(Problem::at_key(here.clone(), super::loop_message(name)));
+        }
     }
     let body = match body {
         Value::Null => return Ok(()),
