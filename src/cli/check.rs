@@ -23,7 +23,8 @@ use crate::run::{self, exit};
 #[command(
     after_help = "Exit codes: 0 every host in sync, 3 drift found, 2 a host failed, \
                         4 a host was unreachable (4 wins over 2, 2 over 3), 6 another run of \
-                        this playbook and inventory holds the lock, 5 bad input, 1 internal error."
+                        this playbook and inventory holds the lock, 5 bad input, 1 internal error or a \
+                        --report/--junit file not written (when it would be 0)."
 )]
 pub struct CheckArgs {
     /// The playbook that describes the wanted state (Ansible syntax).

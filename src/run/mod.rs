@@ -37,7 +37,8 @@ use crate::vars::{Layer, layer_from_json};
 /// Exit codes, documented in the README. Ansible's numbers where Ansible has one.
 pub mod exit {
     pub const OK: i32 = 0;
-    /// An internal error (a bug) or an I/O failure of the controller.
+    /// An internal error (a bug) or an I/O failure of the controller, such as a `--report`
+    /// file that could not be written by a run that would otherwise exit OK.
     pub const ERROR: i32 = 1;
     /// At least one host had a failed task.
     pub const FAILED: i32 = 2;
