@@ -5,6 +5,7 @@ use rconf::cli::{Cli, Command};
 use rconf::run::exit;
 
 fn main() {
+    rconf::cli::closed_pipe::install();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -13,7 +14,11 @@ fn main() {
             } else {
                 exit::OK
             };
-            let _ = e.print();
+            if let Err(err) = e.print()
+                && err.kind() == std::io::ErrorKind::BrokenPipe
+            {
+                rconf::cli::closed_pipe::die_of_sigpipe();
+            }
             std::process::exit(code);
         }
     };
@@ -33,8 +38,12 @@ fn main() {
         )
         .init();
     raise_open_files_limit();
+    // Files are read recursively on worker threads too (`include_vars`): give them the main
+    // thread's 8 MiB, so that what the YAML budget accepts (64 levels) cannot overflow tokio's
+    // default 2 MiB there.
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        .thread_stack_size(8 << 20)
         .build()
     {
         Ok(r) => r,

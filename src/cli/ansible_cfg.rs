@@ -6,6 +6,8 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::error::{Diagnostic, Error};
+
 /// Settings from `ansible.cfg` and `ANSIBLE_*` variables; `None` when neither sets them.
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct AnsibleCfg {
@@ -31,6 +33,12 @@ pub struct AnsibleCfg {
     pub warnings: Vec<String>,
 }
 
+/// A config file's path and text.
+pub type CfgFile = (PathBuf, String);
+
+/// `(line, section, key, value)` of one setting.
+type Entry = (usize, String, String, String);
+
 /// Keys that change what a run does but that rconf does not take from the file: a warning
 /// names them, so that nobody believes they apply.
 const NOT_USED: &[(&str, &str)] = &[
@@ -45,19 +53,24 @@ const NOT_USED: &[(&str, &str)] = &[
 ];
 
 /// The settings for this run: the file Ansible would read and this process's variables. What
-/// is found but not used is printed as a warning.
-pub fn load() -> AnsibleCfg {
-    let (file, notes) = find();
-    let cfg = settings(file, &|k| std::env::var(k).ok());
-    for w in notes.iter().chain(&cfg.warnings) {
+/// is found but not used is printed as a warning; a file that is not INI text is an error, as
+/// in Ansible ("Error reading config file"), not a file silently ignored.
+pub fn load() -> Result<AnsibleCfg, Error> {
+    let (file, notes) = find()?;
+    for w in &notes {
         eprintln!("warning: {w}");
     }
-    cfg
+    let cfg = settings(file, &|k| std::env::var(k).ok())?;
+    for w in &cfg.warnings {
+        eprintln!("warning: {w}");
+    }
+    Ok(cfg)
 }
 
-/// The config file Ansible would read, as `(path, text)`. A world-writable current directory
-/// is skipped, as Ansible does: anyone could have put an `ansible.cfg` there.
-pub fn find() -> (Option<(PathBuf, String)>, Vec<String>) {
+/// The config file Ansible would read, as `(path, text)`, and notes about files skipped. A
+/// world-writable current directory is skipped, as Ansible does: anyone could have put an
+/// `ansible.cfg` there.
+pub fn find() -> Result<(Option<CfgFile>, Vec<String>), Error> {
     let mut notes = Vec::new();
     let mut candidates = Vec::new();
     if let Some(p) = std::env::var_os("ANSIBLE_CONFIG").filter(|p| !p.is_empty()) {
@@ -80,11 +93,19 @@ pub fn find() -> (Option<(PathBuf, String)>, Vec<String>) {
     }
     candidates.push(PathBuf::from("/etc/ansible/ansible.cfg"));
     for c in candidates {
-        if let Ok(text) = std::fs::read_to_string(&c) {
-            return (Some((c, text)), notes);
+        // A file that cannot be read is not there for Ansible either; one that is there is
+        // the one, text or not.
+        if let Ok(bytes) = std::fs::read(&c) {
+            let text = crate::source_text::decode(&c, bytes).map_err(|d| {
+                Error::input(Diagnostic {
+                    message: format!("error reading config file: {}", d.message),
+                    ..d
+                })
+            })?;
+            return Ok((Some((c, text)), notes));
         }
     }
-    (None, notes)
+    Ok((None, notes))
 }
 
 fn world_writable(dir: &Path) -> bool {
@@ -94,13 +115,19 @@ fn world_writable(dir: &Path) -> bool {
 
 /// The settings from `file` (path and text) with `env` (a variable lookup) on top.
 pub fn settings(
-    file: Option<(PathBuf, String)>,
+    file: Option<CfgFile>,
     env: &dyn Fn(&str) -> Option<String>,
-) -> AnsibleCfg {
+) -> Result<AnsibleCfg, Error> {
     let mut cfg = AnsibleCfg::default();
     if let Some((path, text)) = file {
         let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
-        for (line, section, key, value) in entries(&text) {
+        let entries = entries(&text).map_err(|(line, m)| {
+            Error::msg(format!(
+                "{}:{line}: error reading config file: {m}",
+                path.display()
+            ))
+        })?;
+        for (line, section, key, value) in entries {
             let at = format!("{}:{line}", path.display());
             apply(&mut cfg, &section, &key, &value, &base, &at);
         }
@@ -140,35 +167,93 @@ pub fn settings(
             apply(&mut cfg, section, key, &value, &cwd, var);
         }
     }
-    cfg
+    Ok(cfg)
 }
 
 /// `(line, section, key, value)` of every setting, INI style as Python's configparser reads
-/// Ansible's file: `key = value` or `key: value`, `#` and `;` comment lines, ` ;` comments at
-/// the end of a line.
-fn entries(text: &str) -> Vec<(usize, String, String, String)> {
-    let mut out = Vec::new();
-    let mut section = String::new();
+/// Ansible's file: `[section]` headers, `key = value` or `key: value`, `#` and `;` comment
+/// lines, ` ;` comments at the end of a line, indented lines continuing a value. Anything else
+/// is refused with its line, as configparser refuses it (a header without `]`, a setting
+/// before any header, a line that is no setting).
+fn entries(text: &str) -> Result<Vec<Entry>, (usize, String)> {
+    let mut out: Vec<Entry> = Vec::new();
+    let mut section: Option<String> = None;
+    // Whether the previous line was a setting (or its continuation) that an indented line
+    // continues.
+    let mut open_value = false;
     for (i, raw) in text.lines().enumerate() {
         let line = raw.trim();
+        let lineno = i + 1;
+        // Blank lines may sit inside a value, as configparser allows by default.
         if line.is_empty() || line.starts_with('#') || line.starts_with(';') {
             continue;
         }
-        if let Some(name) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
-            section = name.trim().to_ascii_lowercase();
+        let indented = raw.starts_with([' ', '\t']);
+        if indented
+            && open_value
+            && let Some(last) = out.last_mut()
+        {
+            last.3.push('\n');
+            last.3.push_str(strip_comment(line));
             continue;
         }
-        let Some(split) = line.find(['=', ':']) else {
+        if line.starts_with('[') {
+            let name = line.strip_prefix('[').and_then(|l| l.strip_suffix(']'));
+            let Some(name) = name.filter(|n| !n.is_empty()) else {
+                return Err((
+                    lineno,
+                    format!("`{line}` is not a section header: it must end with `]`"),
+                ));
+            };
+            section = Some(name.trim().to_ascii_lowercase());
+            open_value = false;
             continue;
+        }
+        let Some(current) = &section else {
+            return Err((
+                lineno,
+                format!(
+                    "`{}` comes before any section header such as `[defaults]`",
+                    shown(line)
+                ),
+            ));
+        };
+        let Some(split) = line.find(['=', ':']) else {
+            return Err((
+                lineno,
+                format!("`{}` is not a `key = value` setting", shown(line)),
+            ));
         };
         let key = line[..split].trim().to_ascii_lowercase();
-        let mut value = line[split + 1..].trim();
-        if let Some(c) = value.find(" ;") {
-            value = value[..c].trim_end();
+        if key.is_empty() {
+            return Err((
+                lineno,
+                format!("`{}` has no key before the `=`", shown(line)),
+            ));
         }
-        out.push((i + 1, section.clone(), key, value.to_string()));
+        let value = strip_comment(line[split + 1..].trim());
+        out.push((lineno, current.clone(), key, value.to_string()));
+        open_value = true;
     }
-    out
+    Ok(out)
+}
+
+/// A value without its ` ;` comment.
+fn strip_comment(value: &str) -> &str {
+    match value.find(" ;") {
+        Some(c) => value[..c].trim_end(),
+        None => value,
+    }
+}
+
+/// A line for a message: control characters (a binary file's) escaped, and at most 60
+/// characters of it.
+fn shown(line: &str) -> String {
+    let escaped: String = line.chars().flat_map(char::escape_debug).collect();
+    match escaped.char_indices().nth(60) {
+        Some((i, _)) => format!("{}...", &escaped[..i]),
+        None => escaped,
+    }
 }
 
 fn boolean(value: &str) -> Option<bool> {
@@ -270,6 +355,7 @@ mod tests {
             Some((PathBuf::from("/proj/ansible.cfg"), text.to_string())),
             &|k| env.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()),
         )
+        .unwrap()
     }
 
     #[test]
@@ -332,6 +418,40 @@ mod tests {
 
     #[test]
     fn no_file_and_no_variables_set_nothing() {
-        assert_eq!(settings(None, &|_| None), AnsibleCfg::default());
+        assert_eq!(settings(None, &|_| None).unwrap(), AnsibleCfg::default());
+    }
+
+    fn refused(text: &str) -> String {
+        let file = Some((PathBuf::from("/proj/ansible.cfg"), text.to_string()));
+        settings(file, &|_| None).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn a_file_that_is_not_ini_is_refused_with_its_line() {
+        assert_eq!(
+            refused("[defaults\nforks = 3\n"),
+            "/proj/ansible.cfg:1: error reading config file: `[defaults` is not a section \
+             header: it must end with `]`"
+        );
+        assert_eq!(
+            refused("# settings\nforks = 3\n"),
+            "/proj/ansible.cfg:2: error reading config file: `forks = 3` comes before any \
+             section header such as `[defaults]`"
+        );
+        assert_eq!(
+            refused("[defaults]\nforks\n"),
+            "/proj/ansible.cfg:2: error reading config file: `forks` is not a `key = value` \
+             setting"
+        );
+        assert!(refused("\u{1}\u{2}x\n").contains("`\\u{1}\\u{2}x` comes before"));
+    }
+
+    #[test]
+    fn indented_lines_continue_a_value() {
+        let cfg = parse(
+            "[defaults]\ninventory = a,\n    b\n\n[privilege_escalation]\n",
+            &[],
+        );
+        assert_eq!(cfg.inventory, ["/proj/a", "/proj/b"]);
     }
 }

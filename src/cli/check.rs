@@ -2,6 +2,7 @@
 //! diffs whose exit code says whether every host is in sync, with a drift report as text, JSON
 //! and JUnit XML, recorded in the history, and an `--on-drift` hook.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use clap::Args;
@@ -9,6 +10,7 @@ use serde_json::{Value, json};
 
 use super::history::{Capture, HistoryArgs, absolute};
 use super::lock;
+use super::private_tmp::PrivateDir;
 use super::quiet::Quiet;
 use super::run::CommonArgs;
 use crate::history::RunRecord;
@@ -21,7 +23,8 @@ use crate::run::{self, exit};
 #[command(
     after_help = "Exit codes: 0 every host in sync, 3 drift found, 2 a host failed, \
                         4 a host was unreachable (4 wins over 2, 2 over 3), 6 another run of \
-                        this playbook and inventory holds the lock, 5 bad input, 1 internal error."
+                        this playbook and inventory holds the lock, 5 bad input, 1 internal error or a \
+                        --report/--junit file not written (when it would be 0)."
 )]
 pub struct CheckArgs {
     /// The playbook that describes the wanted state (Ansible syntax).
@@ -48,21 +51,27 @@ pub struct CheckArgs {
 impl CheckArgs {
     pub async fn execute(&self) -> i32 {
         let c = &self.common;
-        let prepared = c.options(self.playbook.clone()).and_then(|mut o| {
-            o.check = true;
-            o.diff = true;
-            run::prepare(&o).map(|(p, i)| (o, p, i))
-        });
-        let (opts, playbook, inventory) = match prepared {
-            Ok(x) => x,
+        let mut opts = match c.options(self.playbook.clone()) {
+            Ok(o) => o,
             Err(e) => {
                 eprintln!("error: {e}");
                 return exit::BAD_INPUT;
             }
         };
+        opts.check = true;
+        opts.diff = true;
+        // Before the inventory is read: a dynamic inventory can be slow, and the next cron
+        // check must be refused at once rather than wait for it too.
         let _lock = match lock::guard(&self.playbook, &opts.inventory) {
             Ok(l) => l,
             Err(code) => return code,
+        };
+        let (playbook, inventory) = match run::prepare(&opts) {
+            Ok(x) => x,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return exit::BAD_INPUT;
+            }
         };
         let color = c.color();
         let human = Human::new(Box::new(std::io::stdout()), color, c.verbose);
@@ -108,37 +117,62 @@ impl CheckArgs {
         }
         let nothing_to_say = drift.drifted().is_empty() && code == exit::OK;
         if !(self.quiet && nothing_to_say) {
-            print!("{}", drift.text(self.quiet, color));
+            // Like the reporters' output: a reader that went away (`| head`) must not stop
+            // the check before its report files, hook and exit code.
+            let mut out = std::io::stdout().lock();
+            let _ = out
+                .write_all(drift.text(self.quiet, color).as_bytes())
+                .and_then(|()| out.flush());
         }
-        if let Some(path) = &self.report {
-            write_file(
-                path,
-                &(serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n"),
-            );
-        }
-        if let Some(path) = &self.junit {
+        let json = serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n";
+        let report_written = self.report.as_deref().map(|path| write_file(path, &json));
+        let junit_written = self.junit.as_deref().map(|path| {
             let title = format!("rconf check {}", self.playbook.display());
-            write_file(path, &junit::render(&doc, &title));
-        }
+            write_file(path, &junit::render(&doc, &title))
+        });
         if let (Some(cmd), false) = (&self.on_drift, drift.drifted().is_empty()) {
-            self.on_drift(cmd, &doc, &drift, code);
+            let report = self
+                .report
+                .as_deref()
+                .filter(|_| report_written == Some(true));
+            self.on_drift(cmd, report, &json, &drift, code);
         }
-        code
+        // A report that was asked for and not written fails a check that would otherwise
+        // pass; drift, failed and unreachable hosts keep their own code (README).
+        let unwritten = report_written == Some(false) || junit_written == Some(false);
+        if unwritten && code == exit::OK {
+            exit::ERROR
+        } else {
+            code
+        }
     }
 
-    /// Runs the `--on-drift` command with the report's path in `RCONF_REPORT`. Its failure is a
+    /// Runs the `--on-drift` command with the report's path in `RCONF_REPORT`: the `--report`
+    /// file, else a copy in a private temp directory removed afterwards. Its failure is a
     /// warning: the check's exit code stays the check's.
-    fn on_drift(&self, cmd: &str, doc: &Value, drift: &Drift, code: i32) {
-        let temp = Capture::new();
-        let report = match &self.report {
-            Some(p) => p.clone(),
+    fn on_drift(&self, cmd: &str, report: Option<&Path>, json: &str, drift: &Drift, code: i32) {
+        // Kept until the command is done, then removed with the copy in it.
+        let mut private = None;
+        let report = match report {
+            Some(p) => p.to_path_buf(),
             None => {
-                let p = temp.path().to_path_buf();
-                write_file(
-                    &p,
-                    &(serde_json::to_string_pretty(doc).unwrap_or_default() + "\n"),
-                );
-                p
+                let written = PrivateDir::new("rconf-on-drift").and_then(|dir| {
+                    let path = dir.write("report.json", json.as_bytes())?;
+                    Ok((dir, path))
+                });
+                match written {
+                    Ok((dir, path)) => {
+                        private = Some(dir);
+                        path
+                    }
+                    Err(e) => {
+                        eprintln!(
+                            "[WARNING]: --on-drift: cannot write the report into a private temp \
+                             directory: {e}; RCONF_REPORT is empty"
+                        );
+                        PathBuf::new()
+                    }
+                }
             }
         };
         let status = std::process::Command::new("sh")
@@ -153,15 +187,18 @@ impl CheckArgs {
             Ok(s) => eprintln!("[WARNING]: the --on-drift command `{cmd}` exited with {s}"),
             Err(e) => eprintln!("[WARNING]: cannot run the --on-drift command `{cmd}`: {e}"),
         }
+        drop(private);
     }
 }
 
-/// Writes a report file atomically; a failure is reported, not fatal.
-fn write_file(path: &Path, text: &str) {
+/// Writes a report file atomically; a failure is printed, and `false`.
+fn write_file(path: &Path, text: &str) -> bool {
     let tmp = path.with_extension("rconf-tmp");
     let result = std::fs::write(&tmp, text).and_then(|()| std::fs::rename(&tmp, path));
     if let Err(e) = result {
         let _ = std::fs::remove_file(&tmp);
         eprintln!("error: cannot write `{}`: {e}", path.display());
+        return false;
     }
+    true
 }

@@ -40,13 +40,16 @@ impl CompletionsArgs {
     }
 }
 
-/// Writes generated text to stdout; a closed pipe (`| head`) is not an error.
+/// Writes generated text to stdout; a closed pipe (`| head`) ends rconf quietly, as it ends
+/// every other command (`closed_pipe`).
 pub(super) fn finish(bytes: &[u8]) -> i32 {
     let mut stdout = std::io::stdout().lock();
     match stdout.write_all(bytes).and_then(|()| stdout.flush()) {
         Ok(()) => exit::OK,
         // `rconf man | head` closes the pipe early: not an error worth a message.
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => exit::OK,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+            super::closed_pipe::die_of_sigpipe()
+        }
         Err(e) => {
             eprintln!("error: cannot write to stdout: {e}");
             exit::ERROR

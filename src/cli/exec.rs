@@ -91,8 +91,18 @@ async fn adhoc(
     common: &CommonArgs,
 ) -> i32 {
     let prepared = common.options(PathBuf::from("<ad hoc>")).and_then(|opts| {
+        // Before the inventory is read: nothing is worth waiting for with this pattern.
+        if crate::inventory::is_empty_pattern(pattern) {
+            return Err(Error::Usage(format!(
+                "host pattern {pattern:?} is empty: {}",
+                crate::inventory::EMPTY_PATTERN
+            )));
+        }
         let playbook = adhoc_playbook(pattern, module, args)?;
         let inventory = Inventory::load(&opts.inventory)?;
+        if let Some(limit) = &opts.limit {
+            inventory.check_limit(pattern, limit)?;
+        }
         Ok((opts, playbook, inventory))
     });
     let (opts, playbook, inventory) = match prepared {

@@ -15,8 +15,9 @@ pub fn parse_extra_vars(args: &[String]) -> Result<IndexMap<String, Value>, Erro
         let trimmed = arg.trim();
         let parsed = if let Some(file) = trimmed.strip_prefix('@') {
             let path = Path::new(file);
-            let text = std::fs::read_to_string(path)
+            let bytes = std::fs::read(path)
                 .map_err(|e| Error::Usage(format!("-e @{file}: cannot read `{file}`: {e}")))?;
+            let text = crate::source_text::decode(path, bytes).map_err(Error::input)?;
             mapping(node::parse(path, &text)?.to_json(), &format!("-e @{file}"))?
         } else if trimmed.starts_with('{') {
             mapping(

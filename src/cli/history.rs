@@ -6,8 +6,10 @@ use std::path::PathBuf;
 use clap::{Args, Subcommand};
 use serde_json::{Map, Value};
 
+use super::private_tmp::PrivateDir;
 use crate::history::{self, HostEvent, Keep, RunRecord, Store, timeline};
 use crate::report::json::JsonReport;
+use crate::report::{Event, Reporter};
 use crate::run::exit;
 
 /// How a run or check is recorded in the history.
@@ -55,9 +57,10 @@ impl HistoryArgs {
     }
 }
 
-/// A run's `rconf.report/1` document, captured through a JSON report in a private temp file.
+/// A run's `rconf.report/1` document, captured through a JSON report in a private temp
+/// directory (the report holds results and diffs), removed with it when dropped.
 pub struct Capture {
-    path: PathBuf,
+    dir: Option<PrivateDir>,
 }
 
 impl Default for Capture {
@@ -68,36 +71,43 @@ impl Default for Capture {
 
 impl Capture {
     pub fn new() -> Capture {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.subsec_nanos())
-            .unwrap_or(0);
-        let name = format!("rconf-report-{}-{nanos}.json", std::process::id());
-        Capture {
-            path: std::env::temp_dir().join(name),
+        let dir = PrivateDir::new("rconf-report")
+            .map_err(|e| {
+                let tmp = std::env::temp_dir();
+                eprintln!(
+                    "[WARNING]: cannot create a private directory in `{}` for the run's report: {e}",
+                    tmp.display()
+                );
+            })
+            .ok();
+        Capture { dir }
+    }
+
+    fn path(&self) -> Option<PathBuf> {
+        self.dir.as_ref().map(|d| d.path().join("report.json"))
+    }
+
+    /// The reporter that writes the document (nowhere without a directory: `take` is `None`).
+    pub fn reporter(&self, meta: Map<String, Value>) -> Box<dyn Reporter> {
+        match self.path() {
+            Some(path) => Box::new(JsonReport::new(path, meta)),
+            None => Box::new(Discard),
         }
-    }
-
-    pub fn reporter(&self, meta: Map<String, Value>) -> Box<JsonReport> {
-        Box::new(JsonReport::new(self.path.clone(), meta))
-    }
-
-    pub fn path(&self) -> &std::path::Path {
-        &self.path
     }
 
     /// The document, once the run is over.
     pub fn take(&self) -> Option<Value> {
-        let text = std::fs::read(&self.path).ok()?;
-        let _ = std::fs::remove_file(&self.path);
+        let path = self.path()?;
+        let text = std::fs::read(&path).ok()?;
+        let _ = std::fs::remove_file(&path);
         serde_json::from_slice(&text).ok()
     }
 }
 
-impl Drop for Capture {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.path);
-    }
+struct Discard;
+
+impl Reporter for Discard {
+    fn event(&mut self, _: &Event) {}
 }
 
 /// The absolute playbook path, as the history and the lock know it.

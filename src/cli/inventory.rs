@@ -49,7 +49,7 @@ impl InventoryArgs {
     }
 
     fn output(&self) -> Result<(String, i32), Error> {
-        let cfg = super::ansible_cfg::load();
+        let cfg = super::ansible_cfg::load()?;
         self.vault.install(&cfg)?;
         // Shown, not used: vaulted values stay encrypted, as ansible-inventory prints them.
         crate::vault::keep_values_encrypted();

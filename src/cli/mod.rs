@@ -2,6 +2,7 @@
 
 pub mod ansible_cfg;
 pub mod check;
+pub mod closed_pipe;
 pub mod completions;
 pub mod doc;
 pub mod exec;
@@ -11,6 +12,7 @@ pub mod inventory;
 mod listing;
 pub mod lock;
 pub mod man;
+mod private_tmp;
 mod quiet;
 pub mod run;
 pub mod vault;
@@ -27,7 +29,7 @@ pub use extra_vars::parse_extra_vars;
     long_about = "rconf applies Ansible-syntax playbooks to the hosts of an Ansible inventory over SSH. \
                   Targets need only sshd and a POSIX sh: no Python, no agent.",
     after_help = "Exit codes: 0 success, 2 a host failed, 4 a host was unreachable, 5 bad input or usage \
-                  (nothing was contacted), 1 internal error, 3 drift found (`check` only), \
+                  (nothing was contacted), 1 internal error or a report file not written, 3 drift found (`check` only), \
                   6 another run of the same playbook and inventory holds the lock."
 )]
 pub struct Cli {

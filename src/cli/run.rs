@@ -168,7 +168,7 @@ impl CommonArgs {
     /// Run options for `playbook` from these flags, then ansible.cfg and `ANSIBLE_*`
     /// variables for what the flags leave open.
     pub fn options(&self, playbook: PathBuf) -> Result<RunOptions, Error> {
-        let cfg = super::ansible_cfg::load();
+        let cfg = super::ansible_cfg::load()?;
         self.vault.install(&cfg)?;
         let host_key_policy = match self.host_key_checking {
             Some(HostKeyChecking::Yes) => HostKeyPolicy::Strict,
@@ -190,7 +190,8 @@ impl CommonArgs {
         Ok(RunOptions {
             playbook,
             inventory,
-            limit: self.limit.clone(),
+            // A blank limit is no limit, as in Ansible (its `--limit ''` is false).
+            limit: self.limit.clone().filter(|l| !l.trim().is_empty()),
             forks: self.forks.or(cfg.forks).unwrap_or(50),
             extra_vars: parse_extra_vars(&self.extra_vars)?,
             check: self.check,
@@ -265,7 +266,7 @@ impl RunArgs {
     /// Runs the playbook and returns the process exit code.
     pub async fn execute(&self) -> i32 {
         let c = &self.common;
-        let result = c.options(self.playbook.clone()).and_then(|mut o| {
+        let opts = c.options(self.playbook.clone()).map(|mut o| {
             o.tags = TagFilter {
                 only: self.tags.clone(),
                 skip: self.skip_tags.clone(),
@@ -275,9 +276,28 @@ impl RunArgs {
             o.roles_path = [self.roles_path.clone(), std::mem::take(&mut o.roles_path)].concat();
             o.fact_cache = self.fact_cache.clone();
             o.step = self.step;
-            run::prepare(&o).map(|(p, i)| (o, p, i))
+            o
         });
-        let (opts, playbook, inventory) = match result {
+        let opts = match opts {
+            Ok(o) => o,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return exit::BAD_INPUT;
+            }
+        };
+        let listing = self.syntax_check || self.list_tasks || self.list_hosts || self.list_tags;
+        // Before the inventory is read: a dynamic inventory can be slow, and an overlapping
+        // run must be refused at once rather than wait for it too. Listing changes nothing
+        // and needs no lock.
+        let _lock = if listing {
+            None
+        } else {
+            match super::lock::guard(&self.playbook, &opts.inventory) {
+                Ok(l) => l,
+                Err(code) => return code,
+            }
+        };
+        let (playbook, inventory) = match run::prepare(&opts) {
             Ok(x) => x,
             Err(e) => {
                 eprintln!("error: {e}");
@@ -288,14 +308,10 @@ impl RunArgs {
             eprintln!("error: --step asks before each task and needs a terminal");
             return exit::BAD_INPUT;
         }
-        if self.syntax_check || self.list_tasks || self.list_hosts || self.list_tags {
+        if listing {
             print!("{}", listing::render(self, &opts, &playbook, &inventory));
             return exit::OK;
         }
-        let _lock = match super::lock::guard(&self.playbook, &opts.inventory) {
-            Ok(l) => l,
-            Err(code) => return code,
-        };
         let meta = json!({
             "command": "run",
             "playbook": self.playbook.display().to_string(),
@@ -316,8 +332,11 @@ impl RunArgs {
             OutputFormat::Jsonl => Box::new(JsonLines::new(progress::stdout(), meta.clone())),
         };
         let mut reporters: Vec<Box<dyn Reporter>> = vec![main];
+        let mut report_failed = None;
         if let Some(path) = &self.report {
-            reporters.push(Box::new(JsonReport::new(path.clone(), meta.clone())));
+            let report = JsonReport::new(path.clone(), meta.clone());
+            report_failed = Some(report.failed());
+            reporters.push(Box::new(report));
         }
         let capture = self.history.path().map(|_| super::history::Capture::new());
         if let Some(capture) = &capture {
@@ -328,6 +347,14 @@ impl RunArgs {
         let summary = run::run(&opts, playbook, inventory, reporter.as_mut()).await;
         drop(reporter);
         let code = summary.exit_code();
+        // A report that was asked for and not written fails a run that would otherwise pass;
+        // failed and unreachable hosts keep their own code (README).
+        let unwritten = report_failed.is_some_and(|f| f.load(std::sync::atomic::Ordering::Relaxed));
+        let code = if unwritten && code == exit::OK {
+            exit::ERROR
+        } else {
+            code
+        };
         if let Some(doc) = capture.and_then(|c| c.take()) {
             self.history.record(&crate::history::RunRecord {
                 command: "run",

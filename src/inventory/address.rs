@@ -52,6 +52,14 @@ fn has_range(name: &str) -> bool {
     }
 }
 
+/// Hosts one name may expand to. A range beyond it is far more likely a typo
+/// (`web[1:1000000000]`) than a fleet, and would take the controller's memory.
+const MAX_RANGE_HOSTS: usize = 100_000;
+
+fn too_many(name: &str) -> String {
+    format!("host range `{name}` expands to more than {MAX_RANGE_HOSTS} hosts")
+}
+
 /// Expands every `[begin:end(:step)]` range in a host name, left to right.
 pub fn expand_ranges(name: &str) -> Result<Vec<String>, String> {
     if !has_range(name) {
@@ -82,15 +90,32 @@ pub fn expand_ranges(name: &str) -> Result<Vec<String>, String> {
             }
         },
     };
-    let items = range_items(beg, end, step, body)?;
+    let items = range_items(beg, end, step, body).map_err(|e| match e {
+        RangeError::TooMany => too_many(name),
+        RangeError::Bad(m) => m,
+    })?;
     let mut out = Vec::new();
     for item in items {
         out.extend(expand_ranges(&format!("{head}{item}{tail}"))?);
+        if out.len() > MAX_RANGE_HOSTS {
+            return Err(too_many(name));
+        }
     }
     Ok(out)
 }
 
-fn range_items(beg: &str, end: &str, step: usize, body: &str) -> Result<Vec<String>, String> {
+enum RangeError {
+    TooMany,
+    Bad(String),
+}
+
+impl From<String> for RangeError {
+    fn from(m: String) -> Self {
+        RangeError::Bad(m)
+    }
+}
+
+fn range_items(beg: &str, end: &str, step: usize, body: &str) -> Result<Vec<String>, RangeError> {
     let letter = |s: &str| {
         let mut cs = s.chars();
         match (cs.next(), cs.next()) {
@@ -106,7 +131,7 @@ fn range_items(beg: &str, end: &str, step: usize, body: &str) -> Result<Vec<Stri
             LETTERS.find(e).expect("ascii"),
         );
         if ib > ie {
-            return Err(format!("host range `[{body}]` must have begin <= end"));
+            return Err(format!("host range `[{body}]` must have begin <= end").into());
         }
         return Ok(LETTERS[ib..=ie]
             .chars()
@@ -118,7 +143,8 @@ fn range_items(beg: &str, end: &str, step: usize, body: &str) -> Result<Vec<Stri
         if beg.len() != end.len() {
             return Err(format!(
                 "host range `[{body}]` must have begin and end of equal length when zero-padded"
-            ));
+            )
+            .into());
         }
         beg.len()
     } else {
@@ -130,6 +156,9 @@ fn range_items(beg: &str, end: &str, step: usize, body: &str) -> Result<Vec<Stri
         })
     };
     let (b, e) = (num(beg)?, num(end)?);
+    if e >= b && (e - b) / step as u64 >= MAX_RANGE_HOSTS as u64 {
+        return Err(RangeError::TooMany);
+    }
     Ok((b..=e)
         .step_by(step)
         .map(|n| format!("{n:0width$}"))
@@ -174,6 +203,19 @@ mod tests {
         );
         assert!(expand_ranges("w[1:]").unwrap_err().contains("end value"));
         assert!(expand_ranges("w[1:x]").unwrap_err().contains("`x`"));
+    }
+
+    #[test]
+    fn a_range_of_more_than_100000_hosts_is_refused_before_it_is_made() {
+        assert_eq!(expand_ranges("w[1:100000]").unwrap().len(), 100_000);
+        assert_eq!(
+            expand_ranges("w[0:99999999999]").unwrap_err(),
+            "host range `w[0:99999999999]` expands to more than 100000 hosts"
+        );
+        assert_eq!(
+            expand_ranges("w[1:1000]-[1:1000]").unwrap_err(),
+            "host range `w[1:1000]-[1:1000]` expands to more than 100000 hosts"
+        );
     }
 
     #[test]

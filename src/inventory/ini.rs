@@ -54,6 +54,9 @@ pub fn parse(inv: &mut Inventory, text: &str, file: &Path) -> Result<()> {
                 inv.add_group(&group);
                 for parent in p.parents {
                     inv.add_child(&parent, &group);
+                    if inv.closes_loop(&parent, &group) {
+                        return Err(at(p.line, 1, super::loop_message(&group)));
+                    }
                 }
             }
             if state == State::Vars && !inv.groups.contains_key(&group) {
@@ -94,6 +97,9 @@ pub fn parse(inv: &mut Inventory, text: &str, file: &Path) -> Result<()> {
                 }
                 if inv.groups.contains_key(child) {
                     inv.add_child(&group, child);
+                    if inv.closes_loop(&group, child) {
+                        return Err(at(lineno, col, super::loop_message(child)));
+                    }
                 } else {
                     let p = pending.entry(child.to_string()).or_insert(Pending {
                         line: lineno,

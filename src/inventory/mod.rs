@@ -18,6 +18,22 @@ use serde_json::Value;
 
 use crate::error::{Error, Result};
 
+/// Why an empty host pattern is refused, in Ansible's words and then rconf's advice.
+pub const EMPTY_PATTERN: &str =
+    "Hosts list cannot be empty (name a host, a group, or `all` for every host)";
+
+/// Whether a host pattern names nothing at all (`""`, `" "`, `","`).
+pub fn is_empty_pattern(pattern: &str) -> bool {
+    pattern::split_terms(pattern).is_empty()
+}
+
+/// Why a group loop is refused.
+pub(crate) fn loop_message(group: &str) -> String {
+    format!(
+        "group `{group}` is its own descendant through `children`; groups must form a tree without loops"
+    )
+}
+
 /// Names Ansible treats as the controller when they are not in the inventory.
 pub const LOCALHOST_NAMES: [&str; 3] = ["localhost", "127.0.0.1", "::1"];
 
@@ -116,7 +132,8 @@ impl Inventory {
 
     /// Adds a host if it is new, and places it directly in `group` when given.
     pub fn add_host(&mut self, name: &str, group: Option<&str>) {
-        if !self.hosts.contains_key(name) {
+        let new = !self.hosts.contains_key(name);
+        if new {
             let h = Host {
                 name: name.to_string(),
                 ..Default::default()
@@ -126,7 +143,9 @@ impl Inventory {
         if let Some(g) = group {
             self.add_group(g);
             let g = self.groups.get_mut(g).expect("group just added");
-            if !g.hosts.iter().any(|h| h == name) {
+            // A new host is in no group yet: no search, so that `web[00001:50000]` is not
+            // quadratic.
+            if new || !g.hosts.iter().any(|h| h == name) {
                 g.hosts.push(name.to_string());
             }
         }
@@ -141,15 +160,19 @@ impl Inventory {
         }
     }
 
+    /// Whether making `child` a child of `parent` closed a loop (`parent` is below `child`).
+    /// The parsers ask after each `children` entry, so that the loop is reported at its line.
+    pub(crate) fn closes_loop(&self, parent: &str, child: &str) -> bool {
+        self.descendants(child).contains(&parent)
+    }
+
     /// Applies Ansible's post-load rules: top-level groups become children of `all`, hosts in
     /// no other group go to `ungrouped`, and group cycles are refused.
     pub fn reconcile(&mut self) -> Result<()> {
         self.add_group("all");
         self.add_group("ungrouped");
         if let Some(cycle) = self.find_cycle() {
-            return Err(Error::msg(format!(
-                "group `{cycle}` is its own descendant through `:children`; groups must form a tree without loops"
-            )));
+            return Err(Error::msg(loop_message(&cycle)));
         }
         let with_parent: HashSet<String> = self
             .groups
@@ -370,9 +393,45 @@ impl Inventory {
     }
 
     /// Hosts matching an Ansible host pattern, in Ansible's order for it (terms left to right,
-    /// each group's hosts in inventory order). Nothing matching is an empty list, not an error.
+    /// each group's hosts in inventory order). Nothing matching is an empty list, not an error;
+    /// an empty pattern is an error.
     pub fn select(&self, pattern: &str) -> Result<Vec<String>> {
+        if is_empty_pattern(pattern) {
+            return Err(Error::Usage(format!(
+                "host pattern {pattern:?} is empty: {EMPTY_PATTERN}"
+            )));
+        }
         pattern::select(self, pattern)
+    }
+
+    /// Refuses a `--limit` that leaves none of `pattern`'s hosts, as Ansible does ("Specified
+    /// inventory, host pattern and/or --limit leaves us with no hosts to target"). An
+    /// inventory without hosts is not refused: only the implicit localhost exists there, and
+    /// Ansible lets plays for it run.
+    pub fn check_limit(&self, pattern: &str, limit: &str) -> Result<()> {
+        if self.hosts.is_empty() {
+            return Ok(());
+        }
+        let allowed: HashSet<String> = self.select(limit)?.into_iter().collect();
+        let selected = self.select(pattern)?;
+        if selected.iter().any(|h| allowed.contains(h)) {
+            return Ok(());
+        }
+        let hosts = |n: usize| format!("{n} host{}", if n == 1 { "" } else { "s" });
+        let what = if pattern == "all" {
+            format!(
+                "it matches none of the inventory's {}",
+                hosts(self.hosts.len())
+            )
+        } else {
+            format!(
+                "it matches none of the {} of pattern `{pattern}`",
+                hosts(selected.len())
+            )
+        };
+        Err(Error::Usage(format!(
+            "--limit `{limit}` leaves no hosts to target: {what}"
+        )))
     }
 }
 

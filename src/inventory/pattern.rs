@@ -11,13 +11,17 @@ use crate::error::{Error, Result};
 pub fn select(inv: &Inventory, pattern: &str) -> Result<Vec<String>> {
     let terms = split_terms(pattern);
     let mut hosts: Vec<String> = Vec::new();
+    // The same hosts as a set, so that large inventories are not searched once per host.
+    let mut seen: HashSet<String> = HashSet::new();
     for term in order_terms(&terms) {
         if let Some(t) = term.strip_prefix('!') {
             let that: HashSet<String> = match_term(inv, t)?.into_iter().collect();
             hosts.retain(|h| !that.contains(h));
+            seen.retain(|h| !that.contains(h));
         } else if let Some(t) = term.strip_prefix('&') {
             let that: HashSet<String> = match_term(inv, t)?.into_iter().collect();
             hosts.retain(|h| that.contains(h));
+            seen.retain(|h| that.contains(h));
         } else {
             // A term naming a host is that host, even when a group has the same name.
             let that = if inv.hosts.contains_key(term) {
@@ -26,7 +30,7 @@ pub fn select(inv: &Inventory, pattern: &str) -> Result<Vec<String>> {
                 match_term(inv, term)?
             };
             for h in that {
-                if !hosts.contains(&h) {
+                if seen.insert(h.clone()) {
                     hosts.push(h);
                 }
             }
@@ -197,8 +201,9 @@ fn split_subscript(term: &str) -> (&str, Option<Subscript>) {
 fn enumerate(inv: &Inventory, expr: &str) -> Result<Vec<String>> {
     let re = compile(expr)?;
     let mut out: Vec<String> = Vec::new();
-    let push = |h: String, out: &mut Vec<String>| {
-        if !out.contains(&h) {
+    let mut seen: HashSet<String> = HashSet::new();
+    let mut push = |h: String, out: &mut Vec<String>| {
+        if seen.insert(h.clone()) {
             out.push(h);
         }
     };

@@ -79,12 +79,7 @@ fn load_file(inv: &mut Inventory, path: &Path) -> Result<()> {
     if dynamic::is_executable(path) {
         return dynamic::load(inv, path);
     }
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        Error::msg(format!(
-            "cannot read inventory file `{}`: {e}",
-            path.display()
-        ))
-    })?;
+    let text = crate::source_text::read(path, "inventory file")?;
     let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
     let is_yaml = match ext {
         "yml" | "yaml" | "json" => true,

@@ -82,8 +82,7 @@ fn collect_dir(dir: &Path, files: &mut Vec<PathBuf>) -> Result<()> {
 
 /// One YAML or JSON file holding a mapping of variables (empty files hold none).
 pub fn read_vars_file(path: &Path) -> Result<IndexMap<String, Value>> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Error::msg(format!("cannot read vars file `{}`: {e}", path.display())))?;
+    let text = crate::source_text::read(path, "vars file")?;
     match load_value(&text, path)? {
         Value::Null => Ok(IndexMap::new()),
         Value::Object(m) => Ok(m.into_iter().collect()),

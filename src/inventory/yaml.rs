@@ -21,12 +21,16 @@ pub fn load_value(text: &str, file: &Path) -> Result<Value> {
     let opts = serde_saphyr::options! {
         legacy_octal_numbers: true,
         duplicate_keys: serde_saphyr::options::DuplicateKeyPolicy::LastWins,
+        budget: Some(crate::yaml_budget::budget()),
+        alias_limits: crate::yaml_budget::alias_limits(),
     };
     let v: Option<Value> = serde_saphyr::from_str_with_options(text, opts).map_err(|e| {
-        let msg = format!(
-            "invalid YAML: {}",
-            e.to_string().lines().next().unwrap_or("")
-        );
+        let msg = crate::yaml_budget::message(&e).unwrap_or_else(|| {
+            format!(
+                "invalid YAML: {}",
+                e.to_string().lines().next().unwrap_or("")
+            )
+        });
         match e.location() {
             Some(l) => Error::at(
                 Location::new(file, l.line() as usize, l.column() as usize),
@@ -75,56 +79,141 @@ fn open_vaulted(v: &mut Value, at: &str) -> std::result::Result<(), String> {
 
 pub fn parse(inv: &mut Inventory, text: &str, file: &Path) -> Result<()> {
     let doc = load_value(text, file)?;
-    let err = |m: String| Error::msg(format!("{}: {m}", file.display()));
     let top = match doc {
         Value::Null => return Ok(()),
         Value::Object(m) => m,
         _ => {
-            return Err(err(
-                "expected a mapping of group names at the top of a YAML inventory".into(),
+            return Err(locate(
+                text,
+                file,
+                Problem::at(
+                    Vec::new(),
+                    "expected a mapping of group names at the top of a YAML inventory".into(),
+                ),
             ));
         }
     };
     for (name, body) in top {
-        group(inv, &name, body, None).map_err(err)?;
+        group(inv, &name, body, None, &[]).map_err(|p| locate(text, file, p))?;
     }
     Ok(())
 }
 
-fn group(inv: &mut Inventory, name: &str, body: Value, parent: Option<&str>) -> Result<(), String> {
+/// A structure problem and where it is: the mapping keys from the top to the node.
+struct Problem {
+    path: Vec<String>,
+    /// The last key itself rather than its value (a host name that does not expand).
+    key: bool,
+    message: String,
+}
+
+impl Problem {
+    fn at(path: Vec<String>, message: String) -> Problem {
+        Problem {
+            path,
+            key: false,
+            message,
+        }
+    }
+
+    fn at_key(path: Vec<String>, message: String) -> Problem {
+        Problem {
+            path,
+            key: true,
+            message,
+        }
+    }
+}
+
+/// The problem as `file:line:col: message`. The values were read without places (they are
+/// plain data to the inventory), so the text is read again with them, only now that an
+/// error needs one.
+fn locate(text: &str, file: &Path, p: Problem) -> Error {
+    let opened = crate::vault::open_text(text);
+    let tree = opened
+        .as_deref()
+        .ok()
+        .and_then(|t| crate::playbook::node::parse_tree(file, t).ok());
+    let (line, col) = tree.map_or((1, 1), |root| {
+        let mut node = &root;
+        for (i, seg) in p.path.iter().enumerate() {
+            // Duplicate keys: the last one is the one that was read.
+            let Some((k, v)) = node
+                .as_map()
+                .and_then(|m| m.iter().rev().find(|(k, _)| k.key_text() == *seg))
+            else {
+                break;
+            };
+            node = if p.key && i + 1 == p.path.len() { k } else { v };
+        }
+        (node.line, node.col)
+    });
+    Error::at(Location::new(file, line, col), p.message)
+}
+
+fn group(
+    inv: &mut Inventory,
+    name: &str,
+    body: Value,
+    parent: Option<&str>,
+    at: &[String],
+) -> Result<(), Problem> {
+    let here = [at, &[name.to_string()]].concat();
+    let under = |keys: &[&str]| {
+        let mut p = here.clone();
+        p.extend(keys.iter().map(|k| k.to_string()));
+        p
+    };
     inv.add_group(name);
     if let Some(p) = parent {
         inv.add_child(p, name);
+        if inv.closes_loop(p, name) {
+            return Err(Problem::at_key(here.clone(), super::loop_message(name)));
+        }
     }
     let body = match body {
         Value::Null => return Ok(()),
         Value::Object(m) => m,
         other => {
-            return Err(format!(
-                "group `{name}` must be a mapping with `hosts`, `vars` or `children`, got `{other}`"
+            return Err(Problem::at(
+                here.clone(),
+                format!(
+                    "group `{name}` must be a mapping with `hosts`, `vars` or `children`, got `{other}`"
+                ),
             ));
         }
     };
     for (key, val) in body {
         match key.as_str() {
             "vars" => {
-                for (k, v) in mapping(val, name, "vars")? {
+                let vars =
+                    mapping(val, name, "vars").map_err(|m| Problem::at(under(&["vars"]), m))?;
+                for (k, v) in vars {
                     inv.groups[name].vars.insert(k, v);
                 }
             }
             "hosts" => {
-                for (pattern, vars) in mapping(val, name, "hosts")? {
-                    let (base, port) = split_port(&pattern)?;
+                let hosts =
+                    mapping(val, name, "hosts").map_err(|m| Problem::at(under(&["hosts"]), m))?;
+                for (pattern, vars) in hosts {
+                    let host_at = under(&["hosts", &pattern]);
+                    let (base, port) =
+                        split_port(&pattern).map_err(|m| Problem::at_key(host_at.clone(), m))?;
                     let vars = match vars {
                         Value::Null => Map::new(),
                         Value::Object(m) => m,
                         other => {
-                            return Err(format!(
-                                "host `{pattern}` in group `{name}` must have a mapping of variables, got `{other}`"
+                            return Err(Problem::at(
+                                host_at,
+                                format!(
+                                    "host `{pattern}` in group `{name}` must have a mapping of variables, got `{other}`"
+                                ),
                             ));
                         }
                     };
-                    for h in expand_ranges(&base)? {
+                    let names =
+                        expand_ranges(&base).map_err(|m| Problem::at_key(host_at.clone(), m))?;
+                    for h in names {
                         inv.add_host(&h, Some(name));
                         let host = &mut inv.hosts[h.as_str()];
                         if let Some(p) = port {
@@ -135,8 +224,10 @@ fn group(inv: &mut Inventory, name: &str, body: Value, parent: Option<&str>) -> 
                 }
             }
             "children" => {
-                for (child, cbody) in mapping(val, name, "children")? {
-                    group(inv, &child, cbody, Some(name))?;
+                let children = mapping(val, name, "children")
+                    .map_err(|m| Problem::at(under(&["children"]), m))?;
+                for (child, cbody) in children {
+                    group(inv, &child, cbody, Some(name), &under(&["children"]))?;
                 }
             }
             other => tracing::warn!(

@@ -53,8 +53,11 @@ impl Module for IncludeVars {
                 "Could not find or access '{file}'"
             )));
         };
-        let text = match std::fs::read_to_string(&path) {
-            Ok(t) => t,
+        let text = match std::fs::read(&path) {
+            Ok(bytes) => match crate::source_text::decode(&path, bytes) {
+                Ok(t) => t,
+                Err(d) => return Action::Done(TaskResult::failed(d.to_string())),
+            },
             Err(e) => {
                 return Action::Done(TaskResult::failed(format!(
                     "cannot read `{}`: {e}",

@@ -112,8 +112,9 @@ impl DynamicInclude {
                     .unwrap_or_default()
             ));
         };
-        let text = std::fs::read_to_string(&path)
-            .map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
+        let bytes =
+            std::fs::read(&path).map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
+        let text = crate::source_text::decode(&path, bytes).map_err(|d| d.to_string())?;
         let root = node::parse(&path, &text).map_err(|e| describe(&e))?;
         let mut inner = self.inherit.clone();
         inner.base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();

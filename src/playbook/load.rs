@@ -42,8 +42,7 @@ pub fn load(path: &Path, options: &LoadOptions) -> Result<Playbook, Error> {
     } else {
         dir
     };
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Error::msg(format!("cannot read playbook `{}`: {e}", path.display())))?;
+    let text = crate::source_text::read(path, "playbook")?;
     let root = node::parse(path, &text)?;
     let mut roles_path = options.roles_path.clone();
     if let Some(env) = std::env::var_os("ANSIBLE_ROLES_PATH") {
@@ -101,8 +100,13 @@ impl Loader {
 
     /// Reads and parses another YAML file; problems are reported at `at` (or in the file).
     pub(super) fn read_yaml(&mut self, path: &Path, at: &Node) -> Option<Node> {
-        match std::fs::read_to_string(path) {
-            Ok(text) => match node::parse(path, &text) {
+        let text = std::fs::read(path).map(|bytes| crate::source_text::decode(path, bytes));
+        match text {
+            Ok(Err(d)) => {
+                self.diags.push(d);
+                None
+            }
+            Ok(Ok(text)) => match node::parse(path, &text) {
                 Ok(n) => Some(n),
                 Err(Error::Input(ds)) => {
                     self.diags.extend(ds);
@@ -336,8 +340,9 @@ impl Loader {
     }
 
     fn pattern(&mut self, n: &Node) -> String {
-        match &n.value {
+        let pattern = match &n.value {
             NodeValue::Str(s) => s.clone(),
+            NodeValue::Null => String::new(),
             NodeValue::Seq(items) => items
                 .iter()
                 .map(|i| self.string(i, "hosts"))
@@ -351,9 +356,16 @@ impl Loader {
                         n.kind()
                     ),
                 );
-                String::new()
+                return String::new();
             }
+        };
+        // An empty pattern would select nothing in Ansible, which refuses it; rconf's pattern
+        // code would read it as `all`.
+        if crate::inventory::is_empty_pattern(&pattern) {
+            let msg = format!("`hosts` is empty: {}", crate::inventory::EMPTY_PATTERN);
+            self.err(n, msg);
         }
+        pattern
     }
 
     fn vars_files(&mut self, n: &Node, vars: &mut IndexMap<String, Value>) {

@@ -117,6 +117,28 @@ fn scalar_text(v: &Value) -> String {
 pub fn parse(file: &Path, text: &str) -> Result<Node, Error> {
     let text = &*crate::vault::open_text(text)
         .map_err(|e| Error::at(Location::new(file, 1, 1), format!("vault: {e}")))?;
+    let mut root = tree(file, text, serde_saphyr::DuplicateKeyPolicy::Error)?;
+    let mut errors = Vec::new();
+    open_vaulted(&mut root, file, &mut errors);
+    if errors.is_empty() {
+        Ok(root)
+    } else {
+        Err(Error::Input(errors))
+    }
+}
+
+/// The nodes of text that is already decrypted, for finding where something is in a file that
+/// was read as plain data: duplicate keys are kept (the last one is the one such a reader
+/// kept), `!vault` values stay as they are.
+pub fn parse_tree(file: &Path, text: &str) -> Result<Node, Error> {
+    tree(file, text, serde_saphyr::DuplicateKeyPolicy::LastWins)
+}
+
+fn tree(
+    file: &Path,
+    text: &str,
+    duplicates: serde_saphyr::DuplicateKeyPolicy,
+) -> Result<Node, Error> {
     if text.trim().is_empty()
         || text
             .lines()
@@ -130,8 +152,10 @@ pub fn parse(file: &Path, text: &str) -> Result<Node, Error> {
     }
     let options = serde_saphyr::options! {
         legacy_octal_numbers: true,
-        duplicate_keys: serde_saphyr::DuplicateKeyPolicy::Error,
+        duplicate_keys: duplicates,
         with_snippet: false,
+        budget: Some(crate::yaml_budget::budget()),
+        alias_limits: crate::yaml_budget::alias_limits(),
     };
     SOURCE.with(|src| *src.borrow_mut() = Some(text.to_string()));
     let parsed: Result<Spanned<NodeValue>, _> = serde_saphyr::from_str_with_options(text, options);
@@ -143,17 +167,12 @@ pub fn parse(file: &Path, text: &str) -> Result<Node, Error> {
             .unwrap_or((1, 1));
         Error::at(
             Location::new(file, line.max(1), col.max(1)),
-            format!("YAML syntax error: {}", yaml_message(&e)),
+            // A resource limit is no syntax error: say which, in words a user can act on.
+            crate::yaml_budget::message(&e)
+                .unwrap_or_else(|| format!("YAML syntax error: {}", yaml_message(&e))),
         )
     })?;
-    let mut root = from_spanned(spanned);
-    let mut errors = Vec::new();
-    open_vaulted(&mut root, file, &mut errors);
-    if errors.is_empty() {
-        Ok(root)
-    } else {
-        Err(Error::Input(errors))
-    }
+    Ok(from_spanned(spanned))
 }
 
 /// Replaces each `!vault` value with its plain text (the tag itself does not reach us: a

@@ -2,6 +2,8 @@
 //! start and end, every task's result per host, and per-host stats equal to the recap.
 
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::SystemTime;
 
 use serde_json::{Map, Value, json};
@@ -19,8 +21,8 @@ pub struct JsonReport {
     warnings: Vec<String>,
     /// Seconds each host's connection took to open (connect + authenticate).
     connections: Map<String, Value>,
-    /// Set when the file could not be written, for the caller to report.
-    pub error: Option<String>,
+    /// Set when the file could not be written, for the caller's exit code.
+    failed: Arc<AtomicBool>,
 }
 
 impl JsonReport {
@@ -33,8 +35,13 @@ impl JsonReport {
             plays: Vec::new(),
             warnings: Vec::new(),
             connections: Map::new(),
-            error: None,
+            failed: Arc::default(),
         }
+    }
+
+    /// Becomes true if the file cannot be written (the message is printed then).
+    pub fn failed(&self) -> Arc<AtomicBool> {
+        self.failed.clone()
     }
 
     fn current_tasks(&mut self) -> Option<&mut Vec<Value>> {
@@ -72,7 +79,7 @@ impl JsonReport {
             let _ = std::fs::remove_file(&tmp);
             let msg = format!("cannot write report `{}`: {e}", self.path.display());
             eprintln!("error: {msg}");
-            self.error = Some(msg);
+            self.failed.store(true, Ordering::Relaxed);
         }
     }
 }

@@ -38,7 +38,8 @@ use crate::vars::{Layer, layer_from_json};
 /// Exit codes, documented in the README. Ansible's numbers where Ansible has one.
 pub mod exit {
     pub const OK: i32 = 0;
-    /// An internal error (a bug) or an I/O failure of the controller.
+    /// An internal error (a bug) or an I/O failure of the controller, such as a `--report`
+    /// file that could not be written by a run that would otherwise exit OK.
     pub const ERROR: i32 = 1;
     /// At least one host had a failed task.
     pub const FAILED: i32 = 2;
@@ -152,6 +153,11 @@ pub fn prepare(opts: &RunOptions) -> Result<(Playbook, Inventory), Error> {
     let mut inventory = Inventory::load(&opts.inventory)
         .map_err(|e| collect(&mut errors, e))
         .ok();
+    if let (Some(inv), Some(limit)) = (inventory.as_ref(), opts.limit.as_deref())
+        && let Err(e) = inv.check_limit("all", limit)
+    {
+        collect(&mut errors, e);
+    }
     // group_vars/ and host_vars/ beside the playbook win over those beside the inventory.
     if let (Some(inv), Some(pb)) = (inventory.as_mut(), playbook.as_ref())
         && let Err(e) = inv.load_vars_dirs(&pb.dir)
@@ -210,10 +216,11 @@ pub async fn run(
         persistent_shell: std::env::var("RCONF_PERSISTENT_SHELL").map_or(true, |v| v != "0"),
         step: std::sync::atomic::AtomicBool::new(opts.step),
     });
-    let limit = opts
-        .limit
-        .as_ref()
-        .map(|pattern| select_or_warn(&inventory, pattern, reporter));
+    let limit: Option<std::collections::HashSet<String>> = opts.limit.as_ref().map(|pattern| {
+        select_or_warn(&inventory, pattern, reporter)
+            .into_iter()
+            .collect()
+    });
     // Every inventory host has a state from the start, so `hostvars` knows hosts no play has
     // reached yet (their inventory variables, and their facts from the fact cache).
     let source = inventory_source(&opts.inventory);
