@@ -716,3 +716,22 @@ fn local_action_runs_the_module_on_the_controller() {
     assert_eq!(lab.read("local-copy"), "mapping form\n");
     assert_eq!(lab.read("remote"), "[]\n");
 }
+
+/// Free-form `k=v` words have their backslash escapes decoded, as Ansible's parse_kv does:
+/// these are the bytes ansible-playbook 2.19.14 writes for the same tasks.
+#[test]
+fn free_form_key_value_escapes_decode_as_in_ansible() {
+    let lab = common::Lab::new(1);
+    std::fs::create_dir_all(lab.dir().join("out")).unwrap();
+    let out = lab.run(
+        "- hosts: all\n  gather_facts: false\n  tasks:\n\
+         \x20   - copy: content=\"line\\n\" dest={{ out }}/kv1\n\
+         \x20   - copy: content=a\\tb\\x41\\u00e9\\\\z dest={{ out }}/kv2\n\
+         \x20   - copy: content='q\\'s \"d\"' dest={{ out }}/kv3\n",
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", common::text(&out));
+    assert_eq!(lab.read("kv1"), "line\n");
+    assert_eq!(lab.read("kv2"), "a\tbA\u{e9}\\z");
+    assert_eq!(lab.read("kv3"), "q's \"d\"");
+}

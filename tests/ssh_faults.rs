@@ -146,3 +146,43 @@ fn timeout_keyword_fails_a_slow_task_on_a_healthy_host() {
     assert_eq!(recap["h1"]["failed"], 1);
     assert_eq!(recap["h1"]["unreachable"], 0);
 }
+
+/// 0 is "no limit" for the `timeout` keyword (winning over --task-timeout) and for
+/// --task-timeout itself, as in Ansible; -f 0 is refused with Ansible's words.
+#[test]
+fn a_zero_timeout_is_no_limit_and_zero_forks_is_refused() {
+    let fleet = Fleet::start(1);
+    let playbook = fleet.dir.path().join("zero.yml");
+    std::fs::write(
+        &playbook,
+        "- hosts: all\n  gather_facts: false\n  tasks:\n    - command: sleep 2\n      timeout: 0\n",
+    )
+    .unwrap();
+    let run = |extra: &[&str]| {
+        fleet
+            .rconf()
+            .arg("run")
+            .arg(&playbook)
+            .arg("-i")
+            .arg(fleet.write_inventory())
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let out = run(&["--task-timeout", "1"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    std::fs::write(
+        &playbook,
+        "- hosts: all\n  gather_facts: false\n  tasks:\n    - command: sleep 1\n",
+    )
+    .unwrap();
+    let out = run(&["--task-timeout", "0"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let out = run(&["-f", "0"]);
+    assert_eq!(out.status.code(), Some(5), "{}", text(&out));
+    assert!(
+        text(&out).contains("The number of processes (--forks) must be >= 1"),
+        "{}",
+        text(&out)
+    );
+}

@@ -81,7 +81,7 @@ pub struct CommonArgs {
     pub limit: Option<String>,
     /// Hosts worked on at once (default: `forks` in ansible.cfg, else 50). rconf holds one SSH
     /// connection per host and no process per host, so the default is far above Ansible's 5.
-    #[arg(short, long, value_name = "N")]
+    #[arg(short, long, value_name = "N", value_parser = forks_value)]
     pub forks: Option<usize>,
     /// Extra variables (highest precedence): key=value, a JSON/YAML mapping, or @file. Repeatable.
     #[arg(short, long = "extra-vars", value_name = "VARS")]
@@ -111,7 +111,7 @@ pub struct CommonArgs {
         value_name = "SECONDS"
     )]
     pub connect_timeout: Option<u64>,
-    /// Seconds a single task may run on a host before it fails (default: no limit).
+    /// Seconds a single task may run on a host before it fails (default, and 0: no limit).
     #[arg(long, value_name = "SECONDS")]
     pub task_timeout: Option<u64>,
     /// Host key verification against ~/.ssh/known_hosts (default: yes, or `no` when
@@ -196,7 +196,11 @@ impl CommonArgs {
             extra_vars: parse_extra_vars(&self.extra_vars)?,
             check: self.check,
             diff: self.diff,
-            task_timeout: self.task_timeout.map(Duration::from_secs),
+            // 0 means no limit, as ANSIBLE_TASK_TIMEOUT=0 and `ansible --task-timeout 0` do.
+            task_timeout: self
+                .task_timeout
+                .filter(|&s| s > 0)
+                .map(Duration::from_secs),
             connect: ConnectDefaults {
                 connection: self.connection.clone(),
                 user: self.user.clone().or(cfg.remote_user),
@@ -370,5 +374,14 @@ impl RunArgs {
             });
         }
         code
+    }
+}
+
+/// `-f N`: at least 1, with Ansible's message for 0.
+fn forks_value(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(0) => Err("The number of processes (--forks) must be >= 1".to_string()),
+        Ok(n) => Ok(n),
+        Err(e) => Err(e.to_string()),
     }
 }

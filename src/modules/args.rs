@@ -370,21 +370,24 @@ impl ModuleSpec {
     }
 }
 
-/// Splits `key=value` (the key is a plain identifier; the value loses one level of quotes).
+/// Splits `key=value` (the key is a plain identifier) as Ansible's `parse_kv` does: the
+/// word's backslash escapes decoded first, then the value loses one level of quotes.
 fn key_value(tok: &str) -> Option<(String, String)> {
     let eq = tok.find('=')?;
     let key = &tok[..eq];
     if key.is_empty() || !key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
         return None;
     }
-    Some((key.to_string(), unquote(&tok[eq + 1..])))
+    Some((
+        key.to_string(),
+        unquote(&super::kv::decode_escapes(&tok[eq + 1..])),
+    ))
 }
 
 fn unquote(s: &str) -> String {
     let b = s.as_bytes();
-    if b.len() >= 2 && b[0] == b'"' && b[b.len() - 1] == b'"' {
-        s[1..s.len() - 1].replace("\\\"", "\"")
-    } else if b.len() >= 2 && b[0] == b'\'' && b[b.len() - 1] == b'\'' {
+    let quoted = b.len() >= 2 && (b[0] == b'"' || b[0] == b'\'') && b[b.len() - 1] == b[0];
+    if quoted {
         s[1..s.len() - 1].to_string()
     } else {
         s.to_string()

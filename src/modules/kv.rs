@@ -14,7 +14,8 @@ pub fn split_spans(s: &str) -> Result<Vec<(usize, usize)>, String> {
         let c = b[i];
         let next = b.get(i + 1).copied();
         if let Some(q) = quote {
-            if c == b'\\' && q == b'"' {
+            // As Ansible's splitter: a backslash escapes the next character in either quote.
+            if c == b'\\' {
                 i += 2;
                 continue;
             }
@@ -41,6 +42,8 @@ pub fn split_spans(s: &str) -> Result<Vec<(usize, usize)>, String> {
                 jinja -= 1;
                 i += 2;
             }
+            // An escaped quote outside quotes starts nothing.
+            b'\\' if matches!(next, Some(b'"' | b'\'')) => i += 2,
             b'"' | b'\'' if jinja == 0 => {
                 quote = Some(c);
                 i += 1;
@@ -73,6 +76,78 @@ pub fn split_args(s: &str) -> Result<Vec<String>, String> {
         .collect())
 }
 
+/// Decodes the backslash escapes Ansible decodes in a free-form `k=v` word before it splits
+/// it (`content="line\n"` writes a newline): `\\ \' \" \a \b \f \n \r \t \v`, `\xHH`,
+/// `\uHHHH`, `\UHHHHHHHH` and up to three octal digits, as Python's `unicode-escape` reads
+/// them. Anything else stays as written.
+pub fn decode_escapes(s: &str) -> String {
+    let c: Vec<char> = s.chars().collect();
+    let mut out = String::with_capacity(s.len());
+    let mut i = 0;
+    let hex = |from: usize, n: usize| -> Option<char> {
+        let digits: String = c.get(from..from + n)?.iter().collect();
+        if digits.chars().all(|d| d.is_ascii_hexdigit()) {
+            char::from_u32(u32::from_str_radix(&digits, 16).ok()?)
+        } else {
+            None
+        }
+    };
+    while i < c.len() {
+        if c[i] != '\\' || i + 1 == c.len() {
+            out.push(c[i]);
+            i += 1;
+            continue;
+        }
+        let simple = match c[i + 1] {
+            '\\' => Some('\\'),
+            '\'' => Some('\''),
+            '"' => Some('"'),
+            'a' => Some('\x07'),
+            'b' => Some('\x08'),
+            'f' => Some('\x0c'),
+            'n' => Some('\n'),
+            'r' => Some('\r'),
+            't' => Some('\t'),
+            'v' => Some('\x0b'),
+            _ => None,
+        };
+        if let Some(ch) = simple {
+            out.push(ch);
+            i += 2;
+            continue;
+        }
+        let coded = match c[i + 1] {
+            'x' => hex(i + 2, 2).map(|ch| (ch, 4)),
+            'u' => hex(i + 2, 4).map(|ch| (ch, 6)),
+            'U' => hex(i + 2, 8).map(|ch| (ch, 10)),
+            '0'..='7' => {
+                let n = c[i + 1..]
+                    .iter()
+                    .take(3)
+                    .take_while(|d| d.is_digit(8))
+                    .count();
+                let digits: String = c[i + 1..i + 1 + n].iter().collect();
+                u32::from_str_radix(&digits, 8)
+                    .ok()
+                    .and_then(char::from_u32)
+                    .map(|ch| (ch, 1 + n))
+            }
+            _ => None,
+        };
+        match coded {
+            Some((ch, len)) => {
+                out.push(ch);
+                i += len;
+            }
+            None => {
+                out.push('\\');
+                i += 1;
+            }
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -96,6 +171,18 @@ mod tests {
         assert_eq!(
             split_args(r#"msg="say \"hi there\"""#).unwrap(),
             vec![r#"msg="say \"hi there\"""#]
+        );
+    }
+
+    /// The bytes ansible-playbook 2.19.14 writes for the same `copy: content=... dest=...`.
+    #[test]
+    fn escapes_decode_as_ansible_decodes_them() {
+        assert_eq!(decode_escapes(r#"content="line\n""#), "content=\"line\n\"");
+        assert_eq!(decode_escapes(r"a\tb\x41\u00e9\\z"), "a\tbA\u{e9}\\z");
+        assert_eq!(decode_escapes(r"'q\'s'"), "'q's'");
+        assert_eq!(
+            decode_escapes(r"\101\0x \q \xZZ end\"),
+            "A\0x \\q \\xZZ end\\"
         );
     }
 

@@ -132,10 +132,11 @@ pub fn task_connection(
                 _ => None,
             };
             match secs {
-                Some(s) if s > 0 => Some(Duration::from_secs(s)),
-                _ => {
+                // 0 is Ansible's "no limit", and wins over --task-timeout as there.
+                Some(s) => Some(Duration::from_secs(s)),
+                None => {
                     return Err(format!(
-                        "`timeout` must be a whole number of seconds above 0, found `{}`",
+                        "`timeout` must be a whole number of seconds (0: no limit), found `{}`",
                         text(v)
                     ));
                 }

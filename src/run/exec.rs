@@ -121,7 +121,8 @@ pub async fn call(
     if let Some((limit, 0)) = job {
         return start_job(&conn, &how, shared, &call, &env_prefix, limit).await;
     }
-    let mut timeout = how.timeout.or(shared.task_timeout);
+    // A zero limit (`timeout: 0`, `--task-timeout 0`) is none, as in Ansible.
+    let mut timeout = how.timeout.or(shared.task_timeout).filter(|t| !t.is_zero());
     if let Some((limit, _)) = job {
         timeout = Some(timeout.map_or(limit, |t| t.min(limit)));
     }

@@ -57,10 +57,10 @@ impl ConnectionKeywords {
         }
         if let Some(t) = &kw.timeout
             && !is_template(t)
-            && t.as_u64().is_none_or(|n| n == 0)
+            && t.as_u64().is_none()
         {
             errors.push(format!(
-                "`timeout` must be a whole number of seconds above 0, found `{t}`"
+                "`timeout` must be a whole number of seconds (0: no limit), found `{t}`"
             ));
         }
         (kw, errors)
