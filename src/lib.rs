@@ -1,5 +1,6 @@
 //! rconf: agentless configuration management over SSH that runs Ansible playbooks.
 
+pub mod ansible;
 pub mod cli;
 pub mod error;
 pub mod history;

@@ -100,19 +100,42 @@ fn an_include_checks_its_when_once_and_a_failure_inside_reaches_the_rescue() {
 const BAD: &str = "- name: fine\n  debug: {msg: hi}\n- cpoy: {content: x, dest: /tmp/x}\n";
 
 #[test]
-fn a_mistake_in_a_file_named_plainly_is_reported_before_any_host_is_contacted() {
+fn a_mistake_in_a_file_named_plainly_is_a_warning_and_fails_the_include_if_it_runs() {
     let lab = lab();
     lab.write("tasks/bad.yml", BAD);
-    let out = lab.run(
-        "- hosts: all_hosts\n  gather_facts: no\n  tasks:\n    - include_tasks: tasks/bad.yml\n      loop: [1, 2]\n",
-        &[],
-    );
-    assert_eq!(out.status.code(), Some(5), "{}", text(&out));
+    lab.write("tasks/never.yml", BAD);
+    let playbook = "- hosts: all_hosts\n  gather_facts: no\n  tasks:\n    - include_tasks: tasks/never.yml\n      when: false\n    - include_tasks: tasks/bad.yml\n      loop: [1, 2]\n";
+    // As Ansible: a file `include_tasks` names is read when the include runs. Read ahead, its
+    // mistakes are warnings; the include that runs fails on every host, the one that does not
+    // changes nothing.
+    let out = lab.run(playbook, &[]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
     let stderr = String::from_utf8_lossy(&out.stderr);
+    for file in ["never.yml", "bad.yml"] {
+        assert!(
+            stderr.contains(&format!("{file}:3:3: unknown module or task keyword `cpoy`; did you mean `copy`? (read ahead: Ansible reads it only when the include runs, and so fails only then)")),
+            "{}",
+            text(&out)
+        );
+    }
+    let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
-        stderr.contains("bad.yml:3:3: unknown module or task keyword `cpoy`; did you mean `copy`?"),
+        stdout.contains("bad.yml:3:3: unknown module or task keyword `cpoy`"),
         "{}",
         text(&out)
+    );
+    assert_eq!(counts(&out, "h1").2, 1, "{}", text(&out));
+    // --strict: the same mistakes stop the run before any host is contacted.
+    let lab = self::lab();
+    lab.write("tasks/bad.yml", BAD);
+    lab.write("tasks/never.yml", BAD);
+    let strict = lab.run(playbook, &["--strict"]);
+    assert_eq!(strict.status.code(), Some(5), "{}", text(&strict));
+    assert!(
+        String::from_utf8_lossy(&strict.stderr)
+            .contains("never.yml:3:3: unknown module or task keyword `cpoy`; did you mean `copy`?"),
+        "{}",
+        text(&strict)
     );
     lab.assert_no_host_contacted();
 }

@@ -33,4 +33,22 @@ if [ ${#missing[@]} -gt 0 ]; then
   [ "$had_policy" = 1 ] || rm -f "$policy"
 fi
 
+# Ansible's own modules, which rconf runs for what it has no native module for, come from the
+# `ansible` package (ansible-core and the collections it ships) in a venv of the tests' own:
+# never the system Python's site-packages.
+ansible_venv="${CARGO_TARGET_DIR:-target}/test-ansible"
+if [ ! -x "$ansible_venv/bin/ansible-playbook" ]; then
+  echo "tests/run.sh: installing ansible 12.3.0 (ansible-core 2.19.14) into $ansible_venv"
+  mkdir -p "$(dirname "$ansible_venv")"
+  python3 -m venv "$ansible_venv"
+  for attempt in 1 2 3; do
+    "$ansible_venv/bin/pip" install -q --disable-pip-version-check \
+      'ansible==12.3.0' 'ansible-core==2.19.14' && break
+    [ "$attempt" = 3 ] && { echo "tests/run.sh: cannot install ansible from PyPI" >&2; exit 1; }
+    sleep 5
+  done
+fi
+RCONF_TEST_ANSIBLE="$(cd "$ansible_venv" && pwd)"
+export RCONF_TEST_ANSIBLE
+
 cargo test --locked "$@"

@@ -206,7 +206,8 @@ fn a_typo_is_reported_with_its_place_before_any_host_is_contacted() {
         "- hosts: all_hosts\n  tasks:\n    - name: copy it\n      copyy:\n        dest: /tmp/x\n    - file: {path: /tmp/y, stat: touch}\n",
     )
     .unwrap();
-    let out = p.run("typo.yml", &[]);
+    // --strict: an argument the native module does not take is an error too, not a warning.
+    let out = p.run("typo.yml", &["--strict"]);
     assert_eq!(out.status.code(), Some(5), "{}", text(&out));
     let stderr = String::from_utf8_lossy(&out.stderr);
     let file = playbook.display();
@@ -223,6 +224,37 @@ fn a_typo_is_reported_with_its_place_before_any_host_is_contacted() {
         !p.fleet.hosts[0].log_text().contains("Accepted"),
         "a host was contacted"
     );
+}
+
+#[test]
+fn an_argument_problem_warns_at_load_and_fails_its_task_only_if_it_runs() {
+    let p = project(1, "acceptance");
+    std::fs::write(
+        p.dir.join("args.yml"),
+        "- hosts: all_hosts\n  gather_facts: no\n  tasks:\n    - copy: {dest: /tmp/rconf-never, content: x, mdoe: '0600'}\n      when: false\n    - copy: {dest: /tmp/rconf-never, content: x, mdoe: '0600'}\n    - command: echo after\n",
+    )
+    .unwrap();
+    let out = p.run("args.yml", &[]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let file = p.dir.join("args.yml");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    for line in [4, 6] {
+        assert!(
+            stderr.contains(&format!("warning: {}:{line}:50: module `copy`: unsupported parameter `mdoe` for module `copy`; did you mean `mode`?", file.display())),
+            "{}",
+            text(&out)
+        );
+    }
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains(&format!(
+            "\"msg\": \"{}:6:50: module `copy`: unsupported parameter `mdoe`",
+            file.display()
+        )),
+        "{}",
+        text(&out)
+    );
+    assert!(!std::path::Path::new("/tmp/rconf-never").exists());
 }
 
 #[test]

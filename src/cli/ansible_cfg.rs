@@ -21,6 +21,8 @@ pub struct AnsibleCfg {
     pub timeout: Option<u64>,
     pub host_key_checking: Option<bool>,
     pub roles_path: Vec<PathBuf>,
+    /// Where Ansible collections are installed (`collections_path`).
+    pub collections_path: Vec<PathBuf>,
     /// `gathering = explicit`: plays gather facts only when they say `gather_facts: true`.
     pub gather_by_default: Option<bool>,
     pub become_: Option<bool>,
@@ -304,6 +306,12 @@ fn apply(cfg: &mut AnsibleCfg, section: &str, key: &str, value: &str, base: &Pat
             None => bad("a boolean"),
         },
         ("defaults", "roles_path") => cfg.roles_path.extend(
+            value
+                .split(':')
+                .filter(|s| !s.is_empty())
+                .map(|s| path(s, base)),
+        ),
+        ("defaults", "collections_path" | "collections_paths") => cfg.collections_path.extend(
             value
                 .split(':')
                 .filter(|s| !s.is_empty())

@@ -12,7 +12,7 @@ use super::run::CommonArgs;
 use crate::error::{Error, Location};
 use crate::inventory::Inventory;
 use crate::modules;
-use crate::playbook::{Play, Playbook, Task};
+use crate::playbook::{ModuleRef, Play, Playbook, Task};
 use crate::report::Reporter;
 use crate::report::adhoc::{Adhoc, Layout};
 use crate::report::jsonl::JsonLines;
@@ -139,11 +139,20 @@ async fn adhoc(
 /// One play with one task, checked exactly like a playbook task.
 fn adhoc_playbook(pattern: &str, module_name: &str, args: &str) -> Result<Playbook, Error> {
     let here = Location::new("<command line>", 1, 1);
-    let module = modules::find(module_name).ok_or_else(|| {
-        Error::Usage(format!(
-            "unknown module `{module_name}` (see the README's module table)"
-        ))
-    })?;
+    let dir = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    let finder = std::sync::Arc::new(crate::ansible::Finder::new(&dir, &[]));
+    // rconf's own module, else Ansible's, as in a playbook.
+    let module = match modules::find(module_name) {
+        Some(m) => ModuleRef::Native(m, None),
+        None => match finder.resolve(module_name, &[]) {
+            Ok(found) => ModuleRef::Ansible(found),
+            Err(_) => {
+                return Err(Error::Usage(format!(
+                    "unknown module `{module_name}` (see the README's module table; Ansible's own modules run when ansible-core is installed on this controller)"
+                )));
+            }
+        },
+    };
     let spec = module.spec();
     let raw = if args.trim().is_empty() {
         Value::Object(Default::default())
@@ -163,10 +172,11 @@ fn adhoc_playbook(pattern: &str, module_name: &str, args: &str) -> Result<Playbo
     }
     let task = Task::synthetic(None, module_name, module, parsed, here);
     let play = Play::adhoc(format!("Ad hoc {module_name} on {pattern}"), pattern, task);
-    let dir = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
     Ok(Playbook {
         path: PathBuf::from("<ad hoc>"),
         dir,
         plays: vec![play],
+        warnings: Vec::new(),
+        finder,
     })
 }

@@ -162,6 +162,11 @@ pub struct CommonArgs {
     /// and connection traces.
     #[arg(short, long, action = clap::ArgAction::Count)]
     pub verbose: u8,
+    /// Refuse the playbook, before any host is contacted, for what otherwise fails a task
+    /// only if it runs: module arguments rconf's native module does not take (no fallback to
+    /// Ansible's module then), and problems in files that `include_tasks` reads at run time.
+    #[arg(long, env = "RCONF_STRICT")]
+    pub strict: bool,
 }
 
 impl CommonArgs {
@@ -231,6 +236,9 @@ impl CommonArgs {
             force_handlers: false,
             roles_path: cfg.roles_path,
             gather_by_default: cfg.gather_by_default.unwrap_or(true),
+            collections_path: cfg.collections_path,
+            strict: self.strict,
+            verbosity: self.verbose,
             fact_cache: None,
             step: false,
         })

@@ -3,11 +3,13 @@
 //! tasks inherit, where to look), and loads it when the runner asks.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use super::TaskList;
 use super::load::Loader;
 use super::node::{self, Node};
 use super::tasks::Inherit;
+use crate::ansible::Finder;
 use crate::error::Error;
 
 /// What an include loads.
@@ -26,6 +28,8 @@ pub(super) enum Kind {
 pub struct Loaded {
     pub tasks: TaskList,
     pub handlers: TaskList,
+    /// Problems that fail a loaded task only if it runs, with their locations.
+    pub warnings: Vec<String>,
 }
 
 pub struct DynamicInclude {
@@ -37,6 +41,8 @@ pub struct DynamicInclude {
     pub(super) roles_path: Vec<PathBuf>,
     /// The file the include is written in.
     pub(super) file: PathBuf,
+    pub(super) finder: Arc<Finder>,
+    pub(super) strict: bool,
 }
 
 impl std::fmt::Debug for DynamicInclude {
@@ -54,11 +60,7 @@ impl DynamicInclude {
         if self.is_role() {
             return None;
         }
-        let loader = Loader::new(
-            self.file.clone(),
-            self.playbook_dir.clone(),
-            self.roles_path.clone(),
-        );
+        let loader = self.loader();
         let path = loader.find_task_file(name, &self.inherit)?;
         Some(
             std::fs::canonicalize(&path)
@@ -77,11 +79,7 @@ impl DynamicInclude {
     /// the playbook) and reads its tasks, checked as strictly as at load time. The error text
     /// lists every problem with its `file:line:col`.
     pub fn load(&self, name: &str) -> Result<Loaded, String> {
-        let mut loader = Loader::new(
-            self.file.clone(),
-            self.playbook_dir.clone(),
-            self.roles_path.clone(),
-        );
+        let mut loader = self.loader();
         if let Kind::Role { tasks_from, at } = &self.kind {
             let mut tasks = TaskList::default();
             loader.role_into(
@@ -93,12 +91,14 @@ impl DynamicInclude {
                 &mut tasks,
                 None,
             );
-            if !loader.diags.is_empty() {
-                return Err(describe(&Error::Input(loader.diags)));
+            let errors = loader.take_errors();
+            if !errors.is_empty() {
+                return Err(describe(&Error::Input(errors)));
             }
             return Ok(Loaded {
                 tasks,
                 handlers: std::mem::take(&mut loader.role_handlers),
+                warnings: loader.warnings.iter().map(ToString::to_string).collect(),
             });
         }
         let Some(path) = loader.find_task_file(name, &self.inherit) else {
@@ -121,13 +121,26 @@ impl DynamicInclude {
         loader.file = path.clone();
         let mut list = TaskList::default();
         loader.task_list(&root, "include_tasks", false, &inner, &mut list, None);
-        if !loader.diags.is_empty() {
-            return Err(describe(&Error::Input(loader.diags)));
+        let errors = loader.take_errors();
+        if !errors.is_empty() {
+            return Err(describe(&Error::Input(errors)));
         }
         Ok(Loaded {
             tasks: list,
             handlers: TaskList::default(),
+            warnings: loader.warnings.iter().map(ToString::to_string).collect(),
         })
+    }
+
+    fn loader(&self) -> Loader {
+        let mut loader = Loader::new(
+            self.file.clone(),
+            self.playbook_dir.clone(),
+            self.roles_path.clone(),
+            self.finder.clone(),
+        );
+        loader.strict = self.strict;
+        loader
     }
 }
 

@@ -3,6 +3,7 @@
 //! problem at once with its `file:line:col`.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use indexmap::IndexMap;
 use serde_json::Value;
@@ -11,6 +12,7 @@ use super::keywords::{NOT_YET, did_you_mean, play_keys};
 use super::node::{self, Node, NodeValue};
 use super::tasks::Inherit;
 use super::{Play, Playbook, Strategy, TaskList};
+use crate::ansible::Finder;
 use crate::error::{Diagnostic, Error, Location};
 use crate::template::Templar;
 
@@ -23,6 +25,11 @@ pub struct LoadOptions {
     pub roles_path: Vec<PathBuf>,
     /// Whether a play without `gather_facts` gathers (ansible.cfg's `gathering`).
     pub gather_by_default: bool,
+    /// Directories of Ansible collections (ansible.cfg's `collections_path`).
+    pub collections_path: Vec<PathBuf>,
+    /// `--strict`: what fails a task only if it runs (module arguments, files read by
+    /// `include_tasks`) is a load error too.
+    pub strict: bool,
 }
 
 impl Default for LoadOptions {
@@ -30,6 +37,8 @@ impl Default for LoadOptions {
         LoadOptions {
             roles_path: Vec::new(),
             gather_by_default: true,
+            collections_path: Vec::new(),
+            strict: false,
         }
     }
 }
@@ -48,17 +57,22 @@ pub fn load(path: &Path, options: &LoadOptions) -> Result<Playbook, Error> {
     if let Some(env) = std::env::var_os("ANSIBLE_ROLES_PATH") {
         roles_path.extend(std::env::split_paths(&env));
     }
-    let mut loader = Loader::new(path.to_path_buf(), dir.clone(), roles_path);
+    let finder = Arc::new(Finder::new(&dir, &options.collections_path));
+    let mut loader = Loader::new(path.to_path_buf(), dir.clone(), roles_path, finder);
     loader.gather_by_default = options.gather_by_default;
+    loader.strict = options.strict;
     let mut plays = Vec::new();
     loader.plays(&root, 0, &mut plays);
-    if !loader.diags.is_empty() {
-        return Err(Error::Input(loader.diags));
+    let errors = loader.take_errors();
+    if !errors.is_empty() {
+        return Err(Error::Input(errors));
     }
     Ok(Playbook {
         path: path.to_path_buf(),
         dir,
         plays,
+        warnings: loader.warnings,
+        finder: loader.finder,
     })
 }
 
@@ -74,10 +88,26 @@ pub(super) struct Loader {
     pub role_handlers: TaskList,
     /// `gather_facts` when a play does not say.
     pub gather_by_default: bool,
+    /// Finds Ansible's own modules for what rconf has no native module for.
+    pub finder: Arc<Finder>,
+    /// See `LoadOptions::strict`.
+    pub strict: bool,
+    /// Problems that fail a task only if it runs.
+    pub warnings: Vec<Diagnostic>,
+    /// Errors that stay errors in a file read ahead (an include that includes itself).
+    pub always: Vec<Diagnostic>,
+    /// Above zero while reading a file that Ansible reads only when a task includes it:
+    /// its problems are warnings there, unless `strict`.
+    pub deferred: usize,
 }
 
 impl Loader {
-    pub(super) fn new(file: PathBuf, playbook_dir: PathBuf, roles_path: Vec<PathBuf>) -> Loader {
+    pub(super) fn new(
+        file: PathBuf,
+        playbook_dir: PathBuf,
+        roles_path: Vec<PathBuf>,
+        finder: Arc<Finder>,
+    ) -> Loader {
         Loader {
             file,
             diags: Vec::new(),
@@ -86,7 +116,53 @@ impl Loader {
             roles_seen: Vec::new(),
             role_handlers: TaskList::default(),
             gather_by_default: true,
+            finder,
+            strict: false,
+            warnings: Vec::new(),
+            always: Vec::new(),
+            deferred: 0,
         }
+    }
+
+    /// An error wherever it is found, also in a file read ahead of its include.
+    pub(super) fn err_always(&mut self, n: &Node, msg: impl Into<String>) {
+        let d = Diagnostic::at(self.loc(n), msg);
+        self.always.push(d);
+    }
+
+    /// Every error found: those that may be deferred and those that may not.
+    pub(super) fn take_errors(&mut self) -> Vec<Diagnostic> {
+        let mut all = std::mem::take(&mut self.diags);
+        all.append(&mut self.always);
+        all
+    }
+
+    /// A problem that fails the task at `n` only if it runs: a warning now, an error under
+    /// `--strict`.
+    pub(super) fn warn(&mut self, n: &Node, msg: impl Into<String>) {
+        let d = Diagnostic::at(self.loc(n), msg);
+        if self.strict {
+            self.diags.push(d);
+        } else {
+            self.warnings.push(d);
+        }
+    }
+
+    /// Reads what `read` reads as Ansible reads a file it includes at run time: its problems
+    /// become warnings (errors under `--strict`), and fail the include only when it runs.
+    pub(super) fn deferred<T>(&mut self, note: &str, read: impl FnOnce(&mut Self) -> T) -> T {
+        let before = self.diags.len();
+        self.deferred += 1;
+        let out = read(self);
+        self.deferred -= 1;
+        if !self.strict {
+            let moved: Vec<Diagnostic> = self.diags.drain(before..).collect();
+            self.warnings.extend(moved.into_iter().map(|mut d| {
+                d.message.push_str(note);
+                d
+            }));
+        }
+        out
     }
 
     pub(super) fn loc(&self, n: &Node) -> Location {
@@ -513,10 +589,14 @@ mod tests {
     use super::*;
 
     fn load_text(text: &str) -> Result<Playbook, String> {
+        load_with(text, &LoadOptions::default())
+    }
+
+    fn load_with(text: &str, options: &LoadOptions) -> Result<Playbook, String> {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("site.yml");
         std::fs::write(&path, text).unwrap();
-        load(&path, &LoadOptions::default()).map_err(|e| {
+        load(&path, options).map_err(|e| {
             e.to_string()
                 .replace(&format!("{}/", dir.path().display()), "")
         })
@@ -559,9 +639,33 @@ mod tests {
     }
 
     #[test]
+    fn an_argument_problem_is_a_warning_and_fails_its_task_only_if_it_runs() {
+        // `copy` has an action plugin in Ansible, so no fallback can take the argument.
+        let pb = load_text(
+            "- hosts: all\n  tasks:\n    - copy: {dest: /x, content: y, mdoe: '0644'}\n      when: false\n",
+        )
+        .unwrap();
+        let want = "site.yml:3:36: module `copy`: unsupported parameter `mdoe` for module `copy`; did you mean `mode`?";
+        assert_eq!(pb.warnings.len(), 1);
+        assert!(
+            pb.warnings[0].to_string().ends_with(want),
+            "{}",
+            pb.warnings[0]
+        );
+        let task = &pb.plays[0].tasks.tasks[0];
+        assert!(task.invalid.as_deref().unwrap().ends_with(want));
+    }
+
+    #[test]
     fn reports_every_problem_at_once_with_its_place() {
-        let e = load_text(
+        // --strict: argument problems too, which otherwise fail a task only if it runs.
+        let strict = LoadOptions {
+            strict: true,
+            ..LoadOptions::default()
+        };
+        let e = load_with(
             "- hosts: all\n  tasks:\n    - regster: x\n      command: ls\n    - file: {path: /x, stat: touch}\n    - throttle: 10\n      command: ls\n    - {}\n",
+            &strict,
         )
         .unwrap_err();
         let lines: Vec<&str> = e.split("\nerror: ").collect();

@@ -21,8 +21,9 @@ use std::sync::Arc;
 use indexmap::IndexMap;
 use serde_json::Value;
 
-use crate::error::Location;
-use crate::modules::Module;
+use crate::ansible::Found;
+use crate::error::{Diagnostic, Location};
+use crate::modules::{Module, ModuleSpec};
 
 pub use crate::transport::keywords::ConnectionKeywords;
 pub use load::{LoadOptions, load};
@@ -33,6 +34,31 @@ pub struct Playbook {
     /// The playbook's directory: relative `src` files, `files/` and `templates/` live here.
     pub dir: PathBuf,
     pub plays: Vec<Play>,
+    /// Problems that fail a task only if it runs (module arguments, files that
+    /// `include_tasks` reads later), each with its location; `--strict` makes them errors.
+    pub warnings: Vec<Diagnostic>,
+    /// Where Ansible's own modules are found for this playbook.
+    pub finder: Arc<crate::ansible::Finder>,
+}
+
+/// The module a task runs.
+#[derive(Clone)]
+pub enum ModuleRef {
+    /// One of rconf's native modules. The second field is Ansible's module of the same name,
+    /// for a task whose arguments the native one does not take.
+    Native(&'static dyn Module, Option<Arc<Found>>),
+    /// One of Ansible's own modules, which rconf has no native answer for.
+    Ansible(Arc<Found>),
+}
+
+impl ModuleRef {
+    /// The rules rconf checks arguments with (none of its own for Ansible's modules).
+    pub fn spec(&self) -> &'static ModuleSpec {
+        match self {
+            ModuleRef::Native(m, _) => m.spec(),
+            ModuleRef::Ansible(_) => &crate::ansible::SPEC,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -174,7 +200,10 @@ pub struct Task {
     pub name: Option<String>,
     /// The module key as written (`ansible.builtin.copy`), shown when the task has no name.
     pub action: String,
-    pub module: &'static dyn Module,
+    pub module: ModuleRef,
+    /// Why the arguments cannot run (found at load time, reported then as a warning): the
+    /// task fails with this if it runs.
+    pub invalid: Option<String>,
     /// Arguments after free-form parsing, before templating.
     pub args: IndexMap<String, Value>,
     /// Conditions, all of which must hold (a list `when` is an `and`); those of enclosing
@@ -242,7 +271,7 @@ impl Task {
     pub fn synthetic(
         name: Option<String>,
         action: &str,
-        module: &'static dyn Module,
+        module: ModuleRef,
         args: IndexMap<String, Value>,
         location: Location,
     ) -> Task {
@@ -250,6 +279,7 @@ impl Task {
             name,
             action: action.to_string(),
             module,
+            invalid: None,
             args,
             when: Vec::new(),
             register: None,

@@ -8,12 +8,14 @@ use std::sync::Arc;
 use indexmap::IndexMap;
 use serde_json::Value;
 
+use super::ModuleRef;
 use super::keywords::{BLOCK_KEYS, INCLUDE_KEYS, NOT_YET, did_you_mean, inherited_keys, task_keys};
 use super::load::Loader;
 use super::node::{Node, NodeValue};
 use super::{
     Block, ConnectionKeywords, DynamicInclude, LoopSource, Part, Retry, Role, Task, TaskList,
 };
+use crate::ansible::Missing;
 use crate::modules::{self, BUILTINS};
 use crate::template::Templar;
 
@@ -24,6 +26,10 @@ fn with_lookup(key: &str) -> Option<&str> {
     key.strip_prefix("with_")
         .filter(|name| crate::template::is_lookup(name))
 }
+
+/// What a warning from a file read ahead of its run-time include adds.
+const DEFERRED: &str =
+    " (read ahead: Ansible reads it only when the include runs, and so fails only then)";
 
 /// How deep task files may include task files before rconf calls it a loop.
 const MAX_INCLUDE_DEPTH: usize = 32;
@@ -291,19 +297,21 @@ impl Loader {
                 .map(str::to_string),
             _ => None,
         };
+        // Ansible reads the file only when the include runs: what is wrong in it is a
+        // warning here, and fails the include if it runs (an error under --strict).
         if let Some(file) = file.filter(|f| !Templar::is_template(f)) {
-            match self.find_task_file(&file, inh) {
-                None => self.err(value, format!("`include_tasks`: task file `{file}` not found (looked beside the including file and the playbook)")),
+            self.deferred(DEFERRED, |l| match l.find_task_file(&file, inh) {
+                None => l.err(value, format!("`include_tasks`: task file `{file}` not found (looked beside the including file and the playbook)")),
                 Some(path) => {
-                    if let Some(root) = self.read_yaml(&path, value) {
-                        let saved = std::mem::replace(&mut self.file, path.clone());
+                    if let Some(root) = l.read_yaml(&path, value) {
+                        let saved = std::mem::replace(&mut l.file, path.clone());
                         let mut checked = inner.clone();
                         checked.base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
-                        self.task_list(&root, "include_tasks", false, &checked, &mut TaskList::default(), None);
-                        self.file = saved;
+                        l.task_list(&root, "include_tasks", false, &checked, &mut TaskList::default(), None);
+                        l.file = saved;
                     }
                 }
-            }
+            });
         }
         self.push_run_time_include(task, super::dynamic::Kind::Tasks, inner, list, block);
     }
@@ -312,7 +320,8 @@ impl Loader {
     /// include's `vars` and connection keywords, not its `when` and `tags`, which are its own.
     fn run_time_include(&mut self, n: &Node, inh: &Inherit, key: &str) -> Option<(Task, Inherit)> {
         if inh.depth >= MAX_INCLUDE_DEPTH {
-            self.err(n, format!("`{key}` nests more than {MAX_INCLUDE_DEPTH} levels deep (does it include itself?)"));
+            // Certain to recur whenever it runs: an error even in a file read ahead.
+            self.err_always(n, format!("`{key}` nests more than {MAX_INCLUDE_DEPTH} levels deep (does it include itself?)"));
             return None;
         }
         let task = self.task(n, false, inh)?;
@@ -338,6 +347,8 @@ impl Loader {
             playbook_dir: self.playbook_dir.clone(),
             roles_path: self.roles_path.clone(),
             file: self.file.clone(),
+            finder: self.finder.clone(),
+            strict: self.strict,
         }));
         task.block = block;
         list.tasks.push(task);
@@ -381,15 +392,17 @@ impl Loader {
             .and_then(Node::as_str)
             .map(str::to_string);
         if let Some(name) = name.filter(|r| !Templar::is_template(r)) {
-            self.role_into(
-                &name,
-                tasks_from.as_deref(),
-                IndexMap::new(),
-                value,
-                &inner,
-                &mut TaskList::default(),
-                None,
-            );
+            self.deferred(DEFERRED, |l| {
+                l.role_into(
+                    &name,
+                    tasks_from.as_deref(),
+                    IndexMap::new(),
+                    value,
+                    &inner,
+                    &mut TaskList::default(),
+                    None,
+                )
+            });
         }
         let kind = super::dynamic::Kind::Role {
             tasks_from,
@@ -461,7 +474,7 @@ impl Loader {
         if let Some(rewritten) = self.local_action(n) {
             return self.task(&rewritten, handler, inh);
         }
-        let mut found: Option<(&Node, &Node, &'static dyn modules::Module)> = None;
+        let mut found: Option<(&Node, &Node, ModuleRef)> = None;
         let mut ok = true;
         for (k, v) in map {
             let key = k.key_text();
@@ -472,8 +485,22 @@ impl Loader {
                 }
                 continue;
             }
-            if let Some(m) = modules::find(&key) {
-                if let Some((prev, _, _)) = found {
+            let module = match modules::find(&key) {
+                Some(m) => Some(ModuleRef::Native(m, None)),
+                None if NOT_YET.contains(&key.as_str()) || key.starts_with("with_") => None,
+                None if BLOCK_KEYS.contains(&key.as_str()) => None,
+                None => match self.finder.resolve(&key, &[]) {
+                    Ok(f) => Some(ModuleRef::Ansible(f)),
+                    Err(Missing::Removed(why)) => {
+                        self.err(k, format!("module `{key}` was removed from Ansible: {why}"));
+                        ok = false;
+                        continue;
+                    }
+                    Err(_) => None,
+                },
+            };
+            if let Some(m) = module {
+                if let Some((prev, _, _)) = &found {
                     self.err(
                         k,
                         format!(
@@ -502,7 +529,16 @@ impl Loader {
                 let hint = did_you_mean(&key, candidates)
                     .map(|s| format!("; did you mean `{s}`?"))
                     .unwrap_or_default();
-                self.err(k, format!("unknown module or task keyword `{key}`{hint}"));
+                let ansible = if hint.is_empty() && crate::ansible::core().is_none() {
+                    " (rconf runs Ansible's own modules from an ansible-core installed on this \
+                     controller, and found none: is `ansible-playbook` on PATH?)"
+                } else {
+                    ""
+                };
+                self.err(
+                    k,
+                    format!("unknown module or task keyword `{key}`{hint}{ansible}"),
+                );
                 ok = false;
             }
         }
@@ -515,7 +551,7 @@ impl Loader {
             }
             return None;
         };
-        let args = self.module_args(mkey, mval, n.get("args"), module);
+        let (module, args, invalid) = self.module_args(mkey, mval, n.get("args"), module);
         let own = self.inherit(n, inh);
         let loop_items = self.loop_source(n);
         let retry = n.get("until").map(|u| Retry {
@@ -534,7 +570,8 @@ impl Loader {
         Some(Task {
             name: n.get("name").map(|v| self.string(v, "name")),
             action: mkey.key_text(),
-            module,
+            module: module.clone(),
+            invalid,
             args: args.unwrap_or_default(),
             when: own.when,
             register: n.get("register").map(|v| self.identifier(v, "register")),
@@ -671,20 +708,23 @@ impl Loader {
         present.pop().map(|(_, source)| source)
     }
 
-    /// Free-form parsing, `args:` merging and load-time argument checks.
+    /// Free-form parsing, `args:` merging and load-time argument checks. Arguments the native
+    /// module does not take send the task to Ansible's module of that name when there is one
+    /// that can run here; else they are a warning, and the task fails if it runs (an error
+    /// under `--strict`).
     fn module_args(
         &mut self,
         mkey: &Node,
         mval: &Node,
         extra: Option<&Node>,
-        module: &'static dyn modules::Module,
-    ) -> Option<IndexMap<String, Value>> {
+        module: ModuleRef,
+    ) -> (ModuleRef, Option<IndexMap<String, Value>>, Option<String>) {
         let spec = module.spec();
         let mut args = match spec.normalize(&mval.to_json()) {
             Ok(a) => a,
             Err(e) => {
                 self.err(mval, format!("module `{}`: {e}", spec.name));
-                return None;
+                return (module, None, None);
             }
         };
         if let Some(extra) = extra {
@@ -695,19 +735,56 @@ impl Loader {
                         extra,
                         format!("`args` must be a mapping, found {}", extra.kind()),
                     );
-                    return None;
+                    return (module, None, None);
                 }
             }
         }
-        for problem in spec.check(&args) {
+        let written = mkey.key_text();
+        if let ModuleRef::Ansible(f) = &module {
+            let map: serde_json::Map<String, Value> = args.clone().into_iter().collect();
+            if !crate::ansible::runs_without_its_action_plugin(f, &map) {
+                self.err(mkey, format!("module `{written}` ({}) needs Ansible's controller-side action plugin of that name, which rconf does not have", f.fqcn));
+            }
+            return (module, Some(args), None);
+        }
+        let problems = spec.check(&args);
+        if problems.is_empty() {
+            return (module, Some(args), None);
+        }
+        // Under --strict the native module's rules are the lint: no fallback.
+        let resolved = if self.strict {
+            Err(Missing::Unknown)
+        } else {
+            self.finder.resolve(&written, &[])
+        };
+        let fallback = match resolved {
+            Ok(f) => {
+                let map: serde_json::Map<String, Value> = args.clone().into_iter().collect();
+                crate::ansible::runs_without_its_action_plugin(&f, &map).then_some(f)
+            }
+            Err(_) => None,
+        };
+        if let (ModuleRef::Native(m, _), Some(f)) = (&module, fallback) {
+            tracing::debug!(
+                "{}: `{written}` runs Ansible's {} ({})",
+                self.loc(mkey),
+                f.fqcn,
+                problems[0].message
+            );
+            return (ModuleRef::Native(*m, Some(f)), Some(args), None);
+        }
+        let mut first = None;
+        for problem in &problems {
             let at = problem
                 .arg
                 .as_deref()
                 .and_then(|a| key_node(mval, a).or_else(|| extra.and_then(|e| key_node(e, a))))
                 .unwrap_or(mkey);
-            self.err(at, format!("module `{}`: {}", spec.name, problem.message));
+            let message = format!("module `{}`: {}", spec.name, problem.message);
+            first.get_or_insert_with(|| format!("{}: {message}", self.loc(at)));
+            self.warn(at, message);
         }
-        Some(args)
+        (module, Some(args), first)
     }
 }
 

@@ -145,7 +145,12 @@ impl Human {
             }
             c
         } else {
-            result.to_json()
+            let mut all = result.to_json();
+            // What a module was called with is shown from -vvv on, as Ansible shows it.
+            if self.verbosity < 3 {
+                all.as_object_mut().map(|m| m.remove("invocation"));
+            }
+            all
         };
         let debug_output = self.debug_task && !result.skipped;
         match status {

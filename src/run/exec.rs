@@ -10,11 +10,17 @@ use serde_json::Value;
 
 use super::connect;
 use super::host::{HostState, TaskShared, with_var_error};
-use crate::modules::{Action, Ctx, ScriptOutput, quote};
-use crate::playbook::Task;
+use crate::modules::{Action, Args, Ctx, ScriptOutput, quote};
+use crate::playbook::{ModuleRef, Task};
 use crate::result::TaskResult;
 use crate::template::from_jinja;
 use crate::transport::Connection;
+
+/// What runs a task once its arguments are known.
+enum Runner {
+    Native(&'static dyn crate::modules::Module),
+    Ansible(std::sync::Arc<crate::ansible::Found>),
+}
 
 pub async fn call(
     state: &mut HostState,
@@ -23,6 +29,9 @@ pub async fn call(
     scope: &JValue,
 ) -> TaskResult {
     let shared = &cx.shared;
+    if let Some(why) = &task.invalid {
+        return TaskResult::failed(why.clone());
+    }
     let spec = task.module.spec();
     let raw = Value::Object(task.args.clone().into_iter().collect());
     let rendered = match shared.templar.render_value(&raw, scope) {
@@ -35,9 +44,27 @@ pub async fn call(
         .into_iter()
         .filter(|(_, v)| v.as_str() != Some(omit.as_str()))
         .collect();
-    let args = match spec.validate(args) {
-        Ok(a) => a,
-        Err(e) => return TaskResult::failed(format!("module `{}`: {e}", spec.name)),
+    // A native module takes the arguments it implements; for others (a value known only now,
+    // or a module rconf does not have) Ansible's own module runs the task.
+    let (args, runner) = match &task.module {
+        ModuleRef::Ansible(found) => (Args(args), Runner::Ansible(found.clone())),
+        ModuleRef::Native(m, fallback) => match spec.validate(args.clone()) {
+            Ok(a) => (a, Runner::Native(*m)),
+            Err(e) => {
+                let fallback = fallback.clone().or_else(|| {
+                    let map = args.clone().into_iter().collect();
+                    shared
+                        .finder
+                        .resolve(&task.action, &[])
+                        .ok()
+                        .filter(|f| crate::ansible::runs_without_its_action_plugin(f, &map))
+                });
+                match fallback {
+                    Some(found) => (Args(args), Runner::Ansible(found)),
+                    None => return TaskResult::failed(format!("module `{}`: {e}", spec.name)),
+                }
+            }
+        },
     };
     let search_dirs = search_dirs(task, shared);
     let diff_mode = task.diff.unwrap_or(shared.diff);
@@ -74,7 +101,28 @@ pub async fn call(
             task.action
         );
     }
-    let mut call = match task.module.plan(&args, &ctx) {
+    let where_ = format!(
+        "{}\0{:?}",
+        target.as_deref().unwrap_or(&state.name),
+        how.become_
+    );
+    let planned = match &runner {
+        Runner::Ansible(found) => {
+            let map = args.0.clone().into_iter().collect();
+            let call = crate::ansible::Call {
+                written: &task.action,
+                no_log: task.no_log,
+                verbosity: shared.verbosity,
+                target: where_.clone(),
+            };
+            match crate::ansible::plan(found, &shared.finder, &map, &ctx, &call) {
+                Ok(remote) => Action::Remote(remote),
+                Err(e) => Action::Done(TaskResult::failed(e)),
+            }
+        }
+        Runner::Native(m) => m.plan(&args, &ctx),
+    };
+    let mut call = match planned {
         Action::Done(mut result) => {
             // A controller-side task (set_fact, include_vars) delegated elsewhere sets that
             // host's variables when `delegate_facts` asks for it.
@@ -140,9 +188,16 @@ pub async fn call(
         Ok(out) => match crate::transport::privilege::failure(&out) {
             Some(message) => TaskResult::failed(message),
             None => {
-                let mut result = task
-                    .module
-                    .finish(&args, ScriptOutput::parse(out, &shared.marker));
+                let out = ScriptOutput::parse(out, &shared.marker);
+                let mut result = match &runner {
+                    Runner::Ansible(found) => {
+                        if out.result.is_ok() {
+                            crate::ansible::delivered(found, &where_);
+                        }
+                        crate::ansible::finish(&task.action, out)
+                    }
+                    Runner::Native(m) => m.finish(&args, out),
+                };
                 // Modules may describe a change anyway; Ansible shows it only in diff mode.
                 if !diff_mode {
                     result.data.shift_remove("diff");

@@ -77,6 +77,12 @@ pub struct RunOptions {
     pub fact_cache: Option<PathBuf>,
     /// Ask on the terminal before each task (`--step`).
     pub step: bool,
+    /// Directories of Ansible collections (ansible.cfg's `collections_path`).
+    pub collections_path: Vec<PathBuf>,
+    /// `--strict`: see `playbook::LoadOptions::strict`.
+    pub strict: bool,
+    /// `-v` count, passed to Ansible's modules as `_ansible_verbosity`.
+    pub verbosity: u8,
 }
 
 /// Read-only state shared by every host task of a run.
@@ -103,6 +109,10 @@ pub struct Shared {
     pub persistent_shell: bool,
     /// `--step`: still asking before each task (false once answered `c`).
     pub step: std::sync::atomic::AtomicBool,
+    /// Where Ansible's own modules and collections are, for tasks that run them.
+    pub finder: Arc<crate::ansible::Finder>,
+    /// `-v` count.
+    pub verbosity: u8,
 }
 
 /// The result of a whole run: per-host stats and the exit code they imply.
@@ -146,10 +156,15 @@ pub fn prepare(opts: &RunOptions) -> Result<(Playbook, Inventory), Error> {
     let load_opts = LoadOptions {
         roles_path: opts.roles_path.clone(),
         gather_by_default: opts.gather_by_default,
+        collections_path: opts.collections_path.clone(),
+        strict: opts.strict,
     };
     let playbook = playbook::load(&opts.playbook, &load_opts)
         .map_err(|e| collect(&mut errors, e))
         .ok();
+    for w in playbook.iter().flat_map(|p| p.warnings.iter()) {
+        eprintln!("warning: {w}");
+    }
     let mut inventory = Inventory::load(&opts.inventory)
         .map_err(|e| collect(&mut errors, e))
         .ok();
@@ -215,6 +230,8 @@ pub async fn run(
         tags: opts.tags.clone(),
         persistent_shell: std::env::var("RCONF_PERSISTENT_SHELL").map_or(true, |v| v != "0"),
         step: std::sync::atomic::AtomicBool::new(opts.step),
+        finder: playbook.finder.clone(),
+        verbosity: opts.verbosity,
     });
     let limit: Option<std::collections::HashSet<String>> = opts.limit.as_ref().map(|pattern| {
         select_or_warn(&inventory, pattern, reporter)

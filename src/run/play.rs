@@ -109,7 +109,7 @@ impl PlayRunner {
             let mut t = Task::synthetic(
                 Some("Gathering Facts".into()),
                 "gather_facts",
-                setup,
+                crate::playbook::ModuleRef::Native(setup, None),
                 play.gather_args.clone(),
                 play.location.clone(),
             );

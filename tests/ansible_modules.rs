@@ -1,0 +1,173 @@
+//! Ansible's own modules as the fallback, on real sshd hosts: a collection module
+//! (`community.general.ini_file`), an ansible-core module rconf has no native one for
+//! (`assemble`), and a native module given an argument only Ansible's takes, all run from the
+//! `ansible` package that tests/run.sh installs into a venv (RCONF_TEST_ANSIBLE); and the
+//! message on a host without Python.
+
+mod common;
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+use common::{IsolatedHost, Lab, counts, text};
+
+/// The venv with ansible-core and the `ansible` package's collections.
+fn ansible_venv() -> PathBuf {
+    let venv = std::env::var_os("RCONF_TEST_ANSIBLE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/test-ansible"));
+    assert!(
+        venv.join("bin/ansible-playbook").is_file(),
+        "no ansible-playbook in {} (tests/run.sh installs it; or set RCONF_TEST_ANSIBLE)",
+        venv.display()
+    );
+    venv
+}
+
+/// PATH with the venv first, where rconf looks for ansible-playbook's Python.
+fn path_with_ansible() -> String {
+    format!(
+        "{}:{}",
+        ansible_venv().join("bin").display(),
+        std::env::var("PATH").unwrap_or_default()
+    )
+}
+
+fn run(lab: &Lab, playbook: &str, extra: &[&str]) -> Output {
+    lab.write("site.yml", playbook);
+    let out_dir = format!("out={}", lab.dir().join("out").display());
+    let mut cmd: Command = lab.fleet.rconf();
+    cmd.env("PATH", path_with_ansible())
+        .args(["run", "site.yml", "-i"])
+        .arg(&lab.inventory)
+        .args(["-e", &out_dir])
+        .args(extra);
+    cmd.output().unwrap()
+}
+
+const PLAYBOOK: &str = r#"
+- hosts: all
+  gather_facts: false
+  tasks:
+    - file: {path: "{{ out }}/{{ inventory_hostname }}/parts", state: directory}
+    - copy: {dest: "{{ out }}/{{ inventory_hostname }}/parts/{{ item }}", content: "part {{ item }}\n"}
+      loop: ["1", "2"]
+    - name: a collection module
+      community.general.ini_file:
+        path: "{{ out }}/{{ inventory_hostname }}/app.ini"
+        section: db
+        option: port
+        value: "5432"
+        mode: "0640"
+    - name: a short name Ansible redirects to a collection, free-form
+      ini_file: path={{ out }}/{{ inventory_hostname }}/app.ini section=db option=password value={{ secret }}
+      no_log: true
+    - name: an ansible-core module rconf has no native one for
+      assemble:
+        src: "{{ out }}/{{ inventory_hostname }}/parts"
+        dest: "{{ out }}/{{ inventory_hostname }}/whole"
+      register: assembled
+    - name: a native module given an argument only Ansible's takes
+      lineinfile:
+        path: "{{ out }}/{{ inventory_hostname }}/notes"
+        create: true
+        line: "part 3"
+        validate: "grep -q 'part 3' %s"
+    - copy: {dest: "{{ out }}/{{ inventory_hostname }}/registered", content: "{{ assembled.dest | basename }} {{ assembled.checksum | length }}\n"}
+"#;
+
+#[test]
+fn modules_rconf_lacks_run_as_ansible_runs_them_and_converge() {
+    let lab = Lab::new(2);
+    let secret = "s3cr3t-Ansible-fallback";
+    let first = run(&lab, PLAYBOOK, &["-e", &format!("secret={secret}"), "-vvv"]);
+    assert_eq!(first.status.code(), Some(0), "{}", text(&first));
+    for h in ["h1", "h2"] {
+        // file, copy (a loop counts once), ini_file twice, assemble, lineinfile, copy.
+        assert_eq!(counts(&first, h), (7, 7, 0, 0, 0, 0), "{}", text(&first));
+        assert_eq!(
+            lab.read(&format!("{h}/app.ini")),
+            // ini_file starts a new file with an empty line, as it does under Ansible.
+            format!("\n[db]\nport = 5432\npassword = {secret}\n")
+        );
+        assert_eq!(lab.read(&format!("{h}/whole")), "part 1\npart 2\n");
+        assert_eq!(lab.read(&format!("{h}/notes")), "part 3\n");
+        assert_eq!(lab.read(&format!("{h}/registered")), "whole 40\n");
+        let mode = std::fs::metadata(lab.dir().join(format!("out/{h}/app.ini")))
+            .map(|m| std::os::unix::fs::PermissionsExt::mode(&m.permissions()) & 0o777)
+            .unwrap();
+        assert_eq!(mode, 0o640);
+    }
+    assert!(
+        !String::from_utf8_lossy(&first.stdout).contains(secret)
+            && !String::from_utf8_lossy(&first.stderr).contains(secret),
+        "the no_log value was shown:\n{}",
+        text(&first)
+    );
+    let second = run(&lab, PLAYBOOK, &["-e", &format!("secret={secret}")]);
+    assert_eq!(second.status.code(), Some(0), "{}", text(&second));
+    for h in ["h1", "h2"] {
+        assert_eq!(counts(&second, h), (7, 0, 0, 0, 0, 0), "{}", text(&second));
+    }
+    // Check mode reaches the module: the change is reported and not made.
+    let check = run(&lab, PLAYBOOK, &["-e", "secret=other", "--check"]);
+    assert_eq!(check.status.code(), Some(0), "{}", text(&check));
+    assert_eq!(counts(&check, "h1").1, 1, "{}", text(&check));
+    assert!(lab.read("h1/app.ini").contains(secret));
+}
+
+#[test]
+fn a_module_argument_the_module_rejects_fails_with_ansibles_message_and_location() {
+    let lab = Lab::new(1);
+    let out = run(
+        &lab,
+        "- hosts: all\n  gather_facts: false\n  tasks:\n    - community.general.ini_file: {path: /nonexistent/x.ini, section: s, optoin: o}\n",
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("Unsupported parameters for (community.general.ini_file) module: optoin."),
+        "{}",
+        text(&out)
+    );
+}
+
+#[test]
+fn a_host_without_python_fails_the_task_saying_which_module_needed_it() {
+    let Some(host) = IsolatedHost::start() else {
+        return;
+    };
+    // Only in this host's own root (an overlay of /): the machine keeps its Python.
+    host.exec("rm -f /usr/bin/python3 /usr/bin/python3.*[0-9]");
+    let mut cmd = host.rconf();
+    let dir = tempfile::tempdir().unwrap();
+    let playbook = dir.path().join("site.yml");
+    std::fs::write(
+        &playbook,
+        "- hosts: all\n  gather_facts: false\n  tasks:\n    - ping:\n    - community.general.ini_file: {path: /tmp/x.ini, section: s, option: o, value: v}\n",
+    )
+    .unwrap();
+    let out = cmd
+        .env("PATH", path_with_ansible())
+        .arg("run")
+        .arg(&playbook)
+        .arg("-i")
+        .arg(host.write_inventory("iso"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("ok: [iso]"),
+        "native ping needs no Python: {}",
+        text(&out)
+    );
+    assert!(
+        stdout.contains(
+            "module `community.general.ini_file` is one of Ansible's (rconf has no native one for this task) and needs Python 3 on the host, which has none"
+        ),
+        "{}",
+        text(&out)
+    );
+}
