@@ -37,6 +37,15 @@ fi
 rc_f vcpus "$(getconf _NPROCESSORS_ONLN 2>/dev/null || grep -c ^processor /proc/cpuinfo 2>/dev/null)"
 rc_f date "$(date '+%Y %m %d %H %M %S %s %Z %z %A %j %u %b %B')"
 rc_f date_utc "$(date -u '+%Y-%m-%dT%H:%M:%SZ')"
+# The interpreter Ansible's modules would run with (discovery's first choices), as Ansible's
+# setup reports the Python it runs under.
+for PY in /usr/bin/python3 python3; do
+  if command -v "$PY" > /dev/null 2>&1; then
+    PY=$(command -v "$PY")
+    rc_f python "$PY $("$PY" -c 'import sys; v = sys.version_info; print(v[0], v[1], v[2], v[3], v[4], sys.implementation.name)' 2> /dev/null)"
+    break
+  fi
+done
 if command -v ip > /dev/null 2>&1; then rc_f route "$(ip -4 route get 1.1.1.1 2>/dev/null | head -n 1)"; fi
 ENVJ=$(awk 'BEGIN {
   for (i = 1; i < 32; i++) t[sprintf("%c", i)] = sprintf("\\u%04x", i)

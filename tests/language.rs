@@ -735,3 +735,59 @@ fn free_form_key_value_escapes_decode_as_in_ansible() {
     assert_eq!(lab.read("kv2"), "a\tbA\u{e9}\\z");
     assert_eq!(lab.read("kv3"), "q's \"d\"");
 }
+
+/// The keywords and values Ansible templates, with what ansible-playbook 2.19 printed and
+/// wrote for the same playbook: a templated `no_log`, `strategy`, `loop_var` and `set_fact`
+/// name, the `action:` keyword, `include_tasks: file=...`, and `ansible_managed` in templates.
+#[test]
+fn keywords_and_names_ansible_templates_are_rendered() {
+    let lab = Lab::new(2);
+    lab.write("tasks/a.yml", "- copy: {content: \"included {{ x }}\\n\", dest: \"{{ out }}/{{ inventory_hostname }}.inc\"}\n");
+    lab.write(
+        "templates/t.j2",
+        "# {{ ansible_managed }} {{ template_path }}\n",
+    );
+    let out = lab.run(
+        r#"
+- hosts: all_hosts
+  gather_facts: false
+  strategy: "{{ strat }}"
+  vars:
+    hide: "{{ inventory_hostname == 'h1' }}"
+    lv: thing
+    x: 1
+  tasks:
+    - file: {path: "{{ out }}", state: directory}
+      run_once: true
+    - debug: {msg: "secret-{{ inventory_hostname }}"}
+      no_log: "{{ hide }}"
+    - set_fact: "{{ item }}=value"
+      loop: [dyn_a]
+    - copy: {content: "{{ dyn_a }} {{ thing }}\n", dest: "{{ out }}/{{ inventory_hostname }}.{{ thing }}"}
+      loop: [1]
+      loop_control: {loop_var: "{{ lv }}"}
+    - action: command echo hi
+      register: r
+    - action: {module: copy, content: "{{ r.stdout }}\n", dest: "{{ out }}/{{ inventory_hostname }}.action"}
+    - include_tasks: file=tasks/a.yml
+    - template: {src: t.j2, dest: "{{ out }}/{{ inventory_hostname }}.managed"}
+"#,
+        &["-e", "strat=linear"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(!stdout.contains("secret-h1"), "{}", text(&out));
+    assert!(stdout.contains("\"msg\": \"secret-h2\""), "{}", text(&out));
+    // The rendered strategy is taken (a strategy that does not render is warned about).
+    assert!(out.stderr.is_empty(), "{}", text(&out));
+    for h in ["h1", "h2"] {
+        assert_eq!(lab.read(&format!("{h}.1")), "value 1\n");
+        assert_eq!(lab.read(&format!("{h}.action")), "hi\n");
+        assert_eq!(lab.read(&format!("{h}.inc")), "included 1\n");
+        assert_eq!(
+            lab.read(&format!("{h}.managed")),
+            "# Ansible managed t.j2\n"
+        );
+    }
+    assert_eq!(counts(&out, "h1").1, 6, "{}", text(&out));
+}

@@ -373,9 +373,18 @@ impl ModuleSpec {
 /// Splits `key=value` (the key is a plain identifier) as Ansible's `parse_kv` does: the
 /// word's backslash escapes decoded first, then the value loses one level of quotes.
 fn key_value(tok: &str) -> Option<(String, String)> {
-    let eq = tok.find('=')?;
+    // A key may be a template (`set_fact: "{{ name }}=value"`), rendered with the values.
+    let eq = if tok.starts_with("{{") {
+        tok.find("}}")? + 2
+    } else {
+        tok.find('=')?
+    };
+    if tok.as_bytes().get(eq) != Some(&b'=') {
+        return None;
+    }
     let key = &tok[..eq];
-    if key.is_empty() || !key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+    let template = key.starts_with("{{");
+    if key.is_empty() || !(template || key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')) {
         return None;
     }
     Some((

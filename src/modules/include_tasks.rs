@@ -11,7 +11,7 @@ pub struct IncludeTasks;
 static SPEC: ModuleSpec = ModuleSpec {
     name: "include_tasks",
     aliases: &[],
-    free_form: FreeForm::Command,
+    free_form: FreeForm::KeyValue,
     args: &[
         Arg::new("_raw_params", Kind::Str),
         Arg::new("file", Kind::Str),

@@ -206,17 +206,55 @@ pub struct Package {
 
 const STATES: &[&str] = &["absent", "present", "latest", "installed", "removed"];
 
+/// `package` hands its arguments to the backend module, as Ansible's action plugin does: besides
+/// its own, those of apt (checked by apt's rules when apt runs them) and the common ones of
+/// dnf/yum (which apt refuses, so a RedHat-only task fails only if it runs on Debian).
 static PACKAGE_SPEC: ModuleSpec = ModuleSpec {
     name: "package",
     aliases: &[],
     free_form: FreeForm::KeyValue,
     args: &[
-        Arg::new("name", Kind::List).required(),
-        Arg::new("state", Kind::Str).choices(STATES),
+        Arg::new("name", Kind::List),
+        Arg::new("state", Kind::Str).choices(&[
+            "absent",
+            "present",
+            "latest",
+            "installed",
+            "removed",
+            "build-dep",
+            "fixed",
+        ]),
         Arg::new("use", Kind::Str).choices(&[
             "auto", "apt", "dnf", "dnf5", "yum", "apk", "pacman", "zypper",
         ]),
         Arg::new("update_cache", Kind::Bool),
+        Arg::new("cache_valid_time", Kind::Int),
+        Arg::new("install_recommends", Kind::Bool),
+        Arg::new("purge", Kind::Bool),
+        Arg::new("force", Kind::Bool),
+        Arg::new("autoremove", Kind::Bool),
+        Arg::new("autoclean", Kind::Bool),
+        Arg::new("default_release", Kind::Str),
+        Arg::new("dpkg_options", Kind::Str),
+        Arg::new("only_upgrade", Kind::Bool),
+        Arg::new("upgrade", Kind::Str),
+        Arg::new("allow_downgrade", Kind::Bool),
+        Arg::new("lock_timeout", Kind::Int),
+        Arg::new("enablerepo", Kind::List),
+        Arg::new("disablerepo", Kind::List),
+        Arg::new("disable_gpg_check", Kind::Bool),
+        Arg::new("exclude", Kind::List),
+        Arg::new("security", Kind::Bool),
+        Arg::new("bugfix", Kind::Bool),
+        Arg::new("releasever", Kind::Str),
+        Arg::new("installroot", Kind::Str),
+        Arg::new("conf_file", Kind::Str),
+        Arg::new("enable_plugin", Kind::List),
+        Arg::new("disable_plugin", Kind::List),
+        Arg::new("skip_broken", Kind::Bool),
+        Arg::new("allowerasing", Kind::Bool),
+        Arg::new("nobest", Kind::Bool),
+        Arg::new("download_only", Kind::Bool),
     ],
     any_args: false,
     required_one_of: &[],
@@ -287,18 +325,45 @@ pub fn plan_script(args: &Args, ctx: &Ctx, native: Option<&str>) -> Result<Vec<u
         .or_else(|| fact(ctx, "pkg_mgr").filter(|m| m != "unknown"));
     match chosen.as_deref() {
         None => detecting_script(args, ctx),
+        // `package` on apt: apt's own rules decide (Ansible runs the apt module with them).
+        Some("apt") if native.is_none() => {
+            let mut forwarded = args.0.clone();
+            forwarded.shift_remove("use");
+            let spec = super::Module::spec(&apt::Apt);
+            let apt_args = spec
+                .validate(forwarded)
+                .map_err(|e| format!("module `apt`: {e}"))?;
+            apt::script(&apt_args, ctx)
+        }
         Some("apt") => apt::script(args, ctx),
-        Some(other) => match manager(other) {
-            Some(m) => script_for(m, args, ctx),
-            None => Err(format!(
-                "package manager `{other}` is not supported; expected one of: apt, {}",
-                MANAGERS
-                    .iter()
-                    .map(|m| m.name)
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )),
-        },
+        Some(other) if native.is_none() => {
+            if let Some(extra) = args
+                .0
+                .keys()
+                .find(|k| !matches!(k.as_str(), "name" | "state" | "use" | "update_cache"))
+            {
+                return Err(format!(
+                    "`package` on `{other}`: rconf's {other} support takes name, state and update_cache, not `{extra}`"
+                ));
+            }
+            generic(other, args, ctx)
+        }
+        Some(other) => generic(other, args, ctx),
+    }
+}
+
+/// The script of a non-apt manager.
+fn generic(other: &str, args: &Args, ctx: &Ctx) -> Result<Vec<u8>, String> {
+    match manager(other) {
+        Some(m) => script_for(m, args, ctx),
+        None => Err(format!(
+            "package manager `{other}` is not supported; expected one of: apt, {}",
+            MANAGERS
+                .iter()
+                .map(|m| m.name)
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
     }
 }
 

@@ -216,3 +216,28 @@ fn without_facts_the_script_detects_the_manager_on_the_target() {
         "dnf install -y git\n"
     );
 }
+
+#[test]
+fn package_hands_apt_its_own_arguments_and_apt_refuses_the_others() {
+    let spec = PACKAGE.spec();
+    let mut t = TestCtx::new();
+    t.vars = minijinja::context! { ansible_facts => minijinja::context! { pkg_mgr => "apt" } };
+    let plan = |raw: serde_json::Value| {
+        let args = spec.validate(spec.normalize(&raw).unwrap()).unwrap();
+        PACKAGE.plan(&args, &t.ctx(false))
+    };
+    // An update-only call and apt's cache_valid_time, as Ansible's package passes them on.
+    let Action::Remote(call) = plan(json!({"update_cache": true, "cache_valid_time": 3600})) else {
+        panic!("expected a remote call");
+    };
+    let script = String::from_utf8_lossy(&call.script);
+    assert!(script.contains("A_cache_valid_time='3600'"), "{script}");
+    // A RedHat-only argument: apt's message, as when Ansible runs apt with it.
+    let Action::Done(r) = plan(json!({"name": "vim", "enablerepo": "epel"})) else {
+        panic!("expected a controller-side failure");
+    };
+    assert!(
+        r.msg.as_deref().unwrap().starts_with("module `apt`: unsupported parameter `enablerepo`"),
+        "{r:?}"
+    );
+}

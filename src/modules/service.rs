@@ -71,11 +71,18 @@ const ARGS: &[&str] = &[
 
 /// The manager a `service` task uses: `use`, else the facts; `None` means detect on the target.
 pub fn service_manager(args: &Args, ctx: &Ctx) -> Option<String> {
-    let chosen = args
-        .str("use")
-        .filter(|u| *u != "auto")
-        .map(str::to_string)
-        .or_else(|| fact(ctx, "service_mgr"))?;
+    let asked = args.str("use").filter(|u| *u != "auto").map(str::to_string);
+    let chosen = match asked {
+        Some(u) => u,
+        // A PID 1 rconf has no manager for (`tini`, `dumb-init` in a container): Ansible's
+        // `service` falls back to the init scripts; the target's detection does the same.
+        None => fact(ctx, "service_mgr").filter(|m| {
+            matches!(
+                m.as_str(),
+                "systemd" | "sysvinit" | "openrc" | "service" | "sysv" | "init" | "upstart"
+            )
+        })?,
+    };
     // Ansible reports `service` for sysvinit hosts on some platforms; both mean init scripts.
     Some(match chosen.as_str() {
         "service" | "sysv" | "init" | "upstart" => "sysvinit".into(),
@@ -255,6 +262,30 @@ esac
         let (r, log) = run_fake(&t, &Systemd, args, true);
         assert!(!r.failed && r.changed, "{r:?}");
         assert_eq!(log, "");
+    }
+
+    #[test]
+    fn a_pid_1_without_a_known_manager_falls_back_to_the_targets_detection() {
+        let spec = Service.spec();
+        let args = spec
+            .validate(
+                spec.normalize(&json!({"name": "x", "state": "started"}))
+                    .unwrap(),
+            )
+            .unwrap();
+        let mut t = TestCtx::new();
+        for (pid1, want) in [
+            ("tini", None),
+            ("systemd", Some("systemd")),
+            ("service", Some("sysvinit")),
+        ] {
+            t.vars = minijinja::context! { ansible_facts => minijinja::context! { service_mgr => pid1 } };
+            assert_eq!(
+                service_manager(&args, &t.ctx(false)).as_deref(),
+                want,
+                "{pid1}"
+            );
+        }
     }
 
     #[test]

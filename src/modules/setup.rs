@@ -172,6 +172,12 @@ pub fn facts_from_raw(raw: &Map<String, Value>, env: Option<Value>) -> Map<Strin
         "service_mgr".into(),
         json!(service_mgr(&get("proc_1"), raw.contains_key("has_openrc"))),
     );
+    if let Some(python) = python_facts(&get("python")) {
+        f.insert("python_version".into(), python["version_string"].clone());
+        let mut p = python;
+        p.as_object_mut().map(|m| m.remove("version_string"));
+        f.insert("python".into(), p);
+    }
     f.insert("processor_vcpus".into(), json!(num("vcpus")));
     f.insert("processor_nproc".into(), json!(num("vcpus")));
     f.insert(
@@ -267,6 +273,25 @@ impl Module for Setup {
     }
 }
 
+/// `ansible_python` from `EXECUTABLE MAJOR MINOR MICRO LEVEL SERIAL IMPL`, with the dotted
+/// version as `version_string` (for `ansible_python_version`).
+fn python_facts(raw: &str) -> Option<Value> {
+    let w: Vec<&str> = raw.split_whitespace().collect();
+    let [exe, major, minor, micro, level, serial, implementation] = w[..] else {
+        return None;
+    };
+    let n = |s: &str| s.parse::<u64>().ok();
+    let (major, minor, micro, serial) = (n(major)?, n(minor)?, n(micro)?, n(serial)?);
+    Some(json!({
+        "executable": exe,
+        "has_sslcontext": true,
+        "type": implementation,
+        "version": {"major": major, "minor": minor, "micro": micro, "releaselevel": level, "serial": serial},
+        "version_info": [major, minor, micro, level, serial],
+        "version_string": format!("{major}.{minor}.{micro}"),
+    }))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -303,6 +328,13 @@ mod tests {
         if std::path::Path::new("/etc/debian_version").exists() {
             assert_eq!(f["os_family"], "Debian");
             assert_eq!(f["pkg_mgr"], "apt");
+        }
+        // The host's Python, as Ansible's setup reports it (this machine has /usr/bin/python3).
+        if std::path::Path::new("/usr/bin/python3").exists() {
+            assert_eq!(f["python"]["executable"], "/usr/bin/python3");
+            assert_eq!(f["python"]["version"]["major"], 3);
+            let v = &f["python"]["version_info"];
+            assert_eq!(f["python_version"], format!("{}.{}.{}", v[0], v[1], v[2]));
         }
     }
 

@@ -60,7 +60,19 @@ impl Module for Template {
             }
         };
         let name = path.display().to_string();
-        let mut rendered = match ctx.templar.render_file(&name, &source, ctx.vars) {
+        // What Ansible's template action adds for the template alone; these win over the
+        // play's variables, as there.
+        let fullpath = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
+        let extra = minijinja::context! {
+            ansible_managed => ANSIBLE_MANAGED,
+            template_path => src,
+            template_fullpath => fullpath.display().to_string(),
+            template_destpath => args.str("dest").unwrap_or_default(),
+            template_host => controller_host(),
+            template_uid => owner_name(&path),
+        };
+        let vars = minijinja::context! { ..extra, ..ctx.vars.clone() };
+        let mut rendered = match ctx.templar.render_file(&name, &source, &vars) {
             Ok(r) => r,
             Err(e) => {
                 return Action::Done(TaskResult::failed(format!(
@@ -102,6 +114,34 @@ impl Module for Template {
     fn finish(&self, args: &Args, out: ScriptOutput) -> TaskResult {
         finish_write("template", args, out, args.string("src"))
     }
+}
+
+/// ansible-core 2.19's default `ansible_managed` (the `DEFAULT_MANAGED_STR` setting).
+const ANSIBLE_MANAGED: &str = "Ansible managed";
+
+/// The controller's host name, as Ansible's `template_host`.
+fn controller_host() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|s| s.trim().to_string())
+        .unwrap_or_default()
+}
+
+/// The template file's owner, by name when the controller knows it (Ansible's `template_uid`).
+fn owner_name(path: &std::path::Path) -> String {
+    use std::os::unix::fs::MetadataExt;
+    let Ok(uid) = std::fs::metadata(path).map(|m| m.uid()) else {
+        return String::new();
+    };
+    std::fs::read_to_string("/etc/passwd")
+        .ok()
+        .and_then(|passwd| {
+            passwd.lines().find_map(|l| {
+                let mut f = l.split(':');
+                let name = f.next()?;
+                (f.nth(1)? == uid.to_string()).then(|| name.to_string())
+            })
+        })
+        .unwrap_or_else(|| uid.to_string())
 }
 
 #[cfg(test)]

@@ -366,8 +366,14 @@ impl Loader {
                 .get("any_errors_fatal")
                 .map(|v| self.boolean(v, "any_errors_fatal"))
                 .unwrap_or(false),
+            strategy_template: n
+                .get("strategy")
+                .and_then(Node::as_str)
+                .filter(|s| Templar::is_template(s))
+                .map(str::to_string),
             strategy: n
                 .get("strategy")
+                .filter(|v| !v.as_str().is_some_and(Templar::is_template))
                 .map(|v| self.strategy(v))
                 .unwrap_or_default(),
             prompts,

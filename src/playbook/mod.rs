@@ -91,6 +91,9 @@ pub struct Play {
     pub max_fail_percentage: Option<f64>,
     pub any_errors_fatal: bool,
     pub strategy: Strategy,
+    /// A templated `strategy` (`"{{ my_strategy }}"`), rendered with the play's variables
+    /// when the play starts.
+    pub strategy_template: Option<String>,
     pub force_handlers: bool,
     /// `vars_prompt` entries without a default: rconf never prompts, so each needs `-e`.
     pub prompts: Vec<(String, Location)>,
@@ -119,6 +122,7 @@ impl Play {
             max_fail_percentage: None,
             any_errors_fatal: false,
             strategy: Strategy::Linear,
+            strategy_template: None,
             force_handlers: false,
             prompts: Vec::new(),
             location,
@@ -225,6 +229,8 @@ pub struct Task {
     /// Block and task `vars` (the task's own win).
     pub vars: IndexMap<String, Value>,
     pub no_log: bool,
+    /// A templated `no_log` (`"{{ hide_secrets }}"`), rendered per host by the runner.
+    pub no_log_template: Option<String>,
     pub check_mode: Option<bool>,
     pub diff: Option<bool>,
     pub retry: Option<Retry>,
@@ -293,6 +299,7 @@ impl Task {
             tags: Vec::new(),
             vars: IndexMap::new(),
             no_log: false,
+            no_log_template: None,
             check_mode: None,
             diff: None,
             retry: None,

@@ -41,7 +41,8 @@ pub(super) struct Inherit {
     pub tags: Vec<String>,
     pub vars: IndexMap<String, Value>,
     pub ignore_errors: Option<Value>,
-    pub no_log: Option<bool>,
+    /// A boolean, or a template rendered per host.
+    pub no_log: Option<Value>,
     pub check_mode: Option<bool>,
     pub diff: Option<bool>,
     pub environment: Option<Value>,
@@ -210,7 +211,7 @@ impl Loader {
         match key {
             "import_tasks" | "include_tasks" => {
                 let file = match &value.value {
-                    NodeValue::Str(s) => Some(s.clone()),
+                    NodeValue::Str(s) => Some(free_form_file(s)),
                     NodeValue::Map(_) => value.get("file").map(|f| self.string(f, "file")),
                     _ => None,
                 };
@@ -290,7 +291,7 @@ impl Loader {
             return;
         };
         let file = match &value.value {
-            NodeValue::Str(s) => Some(s.clone()),
+            NodeValue::Str(s) => Some(free_form_file(s)),
             NodeValue::Map(_) => value
                 .get("file")
                 .and_then(|f| f.as_str())
@@ -440,7 +441,7 @@ impl Loader {
             inh.ignore_errors = Some(self.bool_or_template(v, "ignore_errors"));
         }
         if let Some(v) = n.get("no_log") {
-            inh.no_log = Some(self.boolean(v, "no_log"));
+            inh.no_log = Some(self.bool_or_template(v, "no_log"));
         }
         if let Some(v) = n.get("check_mode") {
             inh.check_mode = Some(self.boolean(v, "check_mode"));
@@ -597,7 +598,12 @@ impl Loader {
                 .unwrap_or_default(),
             tags,
             vars: own.vars,
-            no_log: own.no_log.unwrap_or(false),
+            no_log: own.no_log.as_ref() == Some(&Value::Bool(true)),
+            no_log_template: own
+                .no_log
+                .as_ref()
+                .and_then(Value::as_str)
+                .map(str::to_string),
             check_mode: own.check_mode,
             diff: own.diff,
             retry,
@@ -616,11 +622,16 @@ impl Loader {
         })
     }
 
-    /// `local_action: MODULE ARGS` (or a mapping with `module:`) is the module with
-    /// `delegate_to: localhost`: the task rewritten that way, when it has one.
+    /// `action: MODULE ARGS` (or a mapping with `module:`) is the module written as a key;
+    /// `local_action` is the same with `delegate_to: localhost`: the task rewritten that way,
+    /// when it has one.
     fn local_action(&mut self, n: &Node) -> Option<Node> {
         let map = n.as_map()?;
-        let (key, value) = map.iter().find(|(k, _)| k.key_text() == "local_action")?;
+        let (key, value) = map
+            .iter()
+            .find(|(k, _)| matches!(k.key_text().as_str(), "local_action" | "action"))?;
+        let keyword = key.key_text();
+        let local = keyword == "local_action";
         let at = |value: NodeValue| Node {
             value,
             line: key.line,
@@ -634,7 +645,7 @@ impl Loader {
             }
             NodeValue::Map(pairs) => {
                 let Some(m) = value.get("module").and_then(Node::as_str) else {
-                    self.err(value, "`local_action` as a mapping needs `module:`");
+                    self.err(value, format!("`{keyword}` as a mapping needs `module:`"));
                     return Some(Node {
                         value: NodeValue::Null,
                         line: n.line,
@@ -651,7 +662,7 @@ impl Loader {
             _ => {
                 self.err(
                     value,
-                    format!("`local_action` takes `MODULE ARGS`, found {}", value.kind()),
+                    format!("`{keyword}` takes `MODULE ARGS`, found {}", value.kind()),
                 );
                 return Some(Node {
                     value: NodeValue::Null,
@@ -662,11 +673,11 @@ impl Loader {
         };
         let mut pairs: Vec<(Node, Node)> = map
             .iter()
-            .filter(|(k, _)| k.key_text() != "local_action")
+            .filter(|(k, _)| k.key_text() != keyword)
             .cloned()
             .collect();
         pairs.push((at(NodeValue::Str(module)), args));
-        if !map.iter().any(|(k, _)| k.key_text() == "delegate_to") {
+        if local && !map.iter().any(|(k, _)| k.key_text() == "delegate_to") {
             pairs.push((
                 at(NodeValue::Str("delegate_to".into())),
                 at(NodeValue::Str("localhost".into())),
@@ -786,6 +797,12 @@ impl Loader {
         }
         (module, Some(args), first)
     }
+}
+
+/// The file of `include_tasks: x.yml` or of the `k=v` form `include_tasks: file=x.yml`.
+pub(super) fn free_form_file(s: &str) -> String {
+    let t = s.trim();
+    t.strip_prefix("file=").unwrap_or(t).to_string()
 }
 
 fn key_node<'a>(map: &'a Node, key: &str) -> Option<&'a Node> {

@@ -173,7 +173,12 @@ impl Loader {
         };
         for (k, v) in map {
             match k.key_text().as_str() {
-                "loop_var" => lc.loop_var = Some(self.identifier(v, "loop_var")),
+                "loop_var" => {
+                    lc.loop_var = Some(match v.as_str() {
+                        Some(t) if Templar::is_template(t) => t.to_string(),
+                        _ => self.identifier(v, "loop_var"),
+                    })
+                }
                 "index_var" => lc.index_var = Some(self.identifier(v, "index_var")),
                 "label" => lc.label = Some(self.string(v, "label")),
                 "pause" => lc.pause = self.number_or_template(v, "pause").as_f64(),

@@ -212,10 +212,20 @@ fn head_of(result: &TaskResult, status: Status, host: &str) -> String {
     }
 }
 
-/// `debug` shows only what it was asked to show (`msg`, or the variable), as Ansible does.
+/// `debug` shows only what it was asked to show (`msg`, or the variable), as Ansible does:
+/// beside a `msg`, only warnings and an exception (not the loop variable).
 fn debug_view(result: &TaskResult) -> Value {
     let mut m = serde_json::Map::new();
+    let with_msg = result.msg.is_some() || result.data.contains_key("msg");
     for (k, v) in &result.data {
+        if with_msg
+            && !matches!(
+                k.as_str(),
+                "msg" | "exception" | "warnings" | "deprecations"
+            )
+        {
+            continue;
+        }
         m.insert(k.clone(), v.clone());
     }
     // A structured `msg` (a list, a number) is in the data as itself: show that, not its text.

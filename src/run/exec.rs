@@ -111,7 +111,7 @@ pub async fn call(
             let map = args.0.clone().into_iter().collect();
             let call = crate::ansible::Call {
                 written: &task.action,
-                no_log: task.no_log,
+                no_log: super::host::no_log(task, cx, scope),
                 verbosity: shared.verbosity,
                 target: where_.clone(),
             };

@@ -14,7 +14,7 @@ use super::exec;
 use crate::playbook::{LoopSource, Task};
 use crate::report::Status;
 use crate::result::TaskResult;
-use crate::template::{from_jinja, to_jinja};
+use crate::template::{Templar, from_jinja, to_jinja};
 use crate::transport::Connection;
 use crate::vars::{Layer, Scope, truthy_json};
 
@@ -109,6 +109,8 @@ pub struct Outcome {
     pub duration: Duration,
     /// Counts in the recap (false for hosts that only received a `run_once` result).
     pub counted: bool,
+    /// The task's `no_log` on this host (it may be a template).
+    pub no_log: bool,
 }
 
 impl Outcome {
@@ -120,6 +122,7 @@ impl Outcome {
             items: Vec::new(),
             duration: Duration::ZERO,
             counted: true,
+            no_log: false,
         }
     }
 
@@ -131,6 +134,7 @@ impl Outcome {
             items: Vec::new(),
             duration: Duration::ZERO,
             counted: false,
+            no_log: false,
         }
     }
 }
@@ -248,6 +252,17 @@ async fn run_task_unguarded(state: &mut HostState, task: &Task, cx: &TaskShared)
         items,
         duration: start.elapsed(),
         counted: true,
+        no_log: no_log(task, cx, &scope),
+    }
+}
+
+/// Whether the task's values are hidden on this host: `no_log` as written, or its template
+/// rendered for the host. A template that cannot be rendered hides them: a secret is never
+/// shown by mistake.
+pub fn no_log(task: &Task, cx: &TaskShared, scope: &JValue) -> bool {
+    match &task.no_log_template {
+        None => task.no_log,
+        Some(t) => cx.shared.templar.eval_condition(t, scope).unwrap_or(true),
     }
 }
 
@@ -337,11 +352,26 @@ async fn run_loop(
     cx: &TaskShared,
     list: Vec<Value>,
 ) -> (TaskResult, Vec<(String, TaskResult)>) {
-    let loop_var = task
-        .loop_control
-        .loop_var
-        .clone()
-        .unwrap_or_else(|| "item".into());
+    let loop_var = match task.loop_control.loop_var.as_deref() {
+        None => "item".to_string(),
+        // A templated name (`"{{ role_name }}_item"`), rendered once for the host.
+        Some(t) if Templar::is_template(t) => {
+            let (scope, _) = cx.scope(state, task, &[]);
+            match cx.shared.templar.render_str(t, &scope) {
+                Ok(Value::String(name)) if crate::playbook::is_identifier(&name) => name,
+                Ok(other) => {
+                    return (
+                        TaskResult::failed(format!(
+                            "`loop_var` must render to a variable name, got `{other}`"
+                        )),
+                        Vec::new(),
+                    );
+                }
+                Err(e) => return (TaskResult::failed(with_var_error(e)), Vec::new()),
+            }
+        }
+        Some(name) => name.to_string(),
+    };
     let mut items = Vec::new();
     let mut results = Vec::new();
     for (index, item) in list.into_iter().enumerate() {

@@ -93,6 +93,38 @@ impl PlayRunner {
         &self.playbook.plays[self.play_index]
     }
 
+    /// The play's strategy; a templated one rendered with the play's and extra variables.
+    fn strategy(&self, reporter: &mut dyn Reporter) -> Strategy {
+        let play = self.play();
+        let Some(template) = &play.strategy_template else {
+            return play.strategy;
+        };
+        let mut vars = (*self.play_vars).clone();
+        vars.extend(self.shared.extra_vars.clone());
+        let scope = JValue::from(
+            vars.into_iter()
+                .collect::<std::collections::BTreeMap<String, JValue>>(),
+        );
+        match self.shared.templar.render_str(template, &scope) {
+            Ok(Value::String(s)) if matches!(s.as_str(), "free" | "ansible.builtin.free") => {
+                Strategy::Free
+            }
+            Ok(Value::String(s)) if matches!(s.as_str(), "linear" | "ansible.builtin.linear") => {
+                Strategy::Linear
+            }
+            other => {
+                let got = match other {
+                    Ok(v) => v.to_string(),
+                    Err(e) => e,
+                };
+                reporter.event(&Event::Warning(&format!(
+                    "`strategy: {template}` must render to `linear` or `free`, got {got}; the play runs with `linear`"
+                )));
+                Strategy::Linear
+            }
+        }
+    }
+
     pub async fn run_batch(
         &mut self,
         states: &mut States,
@@ -132,8 +164,9 @@ impl PlayRunner {
                 }
             }
         }
+        let strategy = self.strategy(reporter);
         for section in [Section::Pre, Section::Main, Section::Post] {
-            let ended = match self.play().strategy {
+            let ended = match strategy {
                 Strategy::Linear => self.run_linear(section, states, stats, reporter).await,
                 Strategy::Free => self.run_free(section, states, stats, reporter).await,
             };
@@ -593,7 +626,7 @@ fn report(reporter: &mut dyn Reporter, host: &str, task: &Task, outcome: &Outcom
             host,
             label,
             result: r,
-            no_log: task.no_log,
+            no_log: task.no_log || outcome.no_log,
         });
     }
     reporter.event(&Event::HostResult {
@@ -601,7 +634,7 @@ fn report(reporter: &mut dyn Reporter, host: &str, task: &Task, outcome: &Outcom
         result: &outcome.result,
         status: outcome.status,
         duration: outcome.duration,
-        no_log: task.no_log,
+        no_log: task.no_log || outcome.no_log,
         looped: !outcome.items.is_empty(),
     });
 }
