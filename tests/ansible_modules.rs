@@ -171,3 +171,27 @@ fn a_host_without_python_fails_the_task_saying_which_module_needed_it() {
         text(&out)
     );
 }
+
+#[test]
+fn the_collections_keyword_resolves_short_names_in_those_collections_first() {
+    let lab = Lab::new(1);
+    let playbook = "- hosts: all\n  gather_facts: false\n  collections: [community.general]\n  tasks:\n    - filesize: {path: \"{{ out }}/blob\", size: 1KiB}\n";
+    lab.write("out/.keep", "");
+    let out = run(&lab, playbook, &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(counts(&out, "h1"), (1, 1, 0, 0, 0, 0), "{}", text(&out));
+    let size = std::fs::metadata(lab.dir().join("out/blob")).unwrap().len();
+    assert_eq!(size, 1024);
+    // Without the keyword the short name is nobody's module: refused before any host.
+    let out = run(
+        &lab,
+        &playbook.replace("  collections: [community.general]\n", ""),
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(5), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("unknown module or task keyword `filesize`"),
+        "{}",
+        text(&out)
+    );
+}

@@ -237,7 +237,10 @@ fn package_hands_apt_its_own_arguments_and_apt_refuses_the_others() {
         panic!("expected a controller-side failure");
     };
     assert!(
-        r.msg.as_deref().unwrap().starts_with("module `apt`: unsupported parameter `enablerepo`"),
+        r.msg
+            .as_deref()
+            .unwrap()
+            .starts_with("module `apt`: unsupported parameter `enablerepo`"),
         "{r:?}"
     );
 }

@@ -43,6 +43,7 @@ const PLAY_KEYS: &[&str] = &[
     "diff",
     "no_log",
     "ignore_errors",
+    "collections",
 ];
 
 /// Keywords a block passes down to every task inside it (also valid on tasks).
@@ -60,6 +61,7 @@ const INHERITED_KEYS: &[&str] = &[
     "delegate_to",
     "delegate_facts",
     "any_errors_fatal",
+    "collections",
 ];
 
 pub const BLOCK_KEYS: &[&str] = &["block", "rescue", "always"];
@@ -96,6 +98,7 @@ const TASK_KEYS: &[&str] = &[
     "delegate_to",
     "delegate_facts",
     "any_errors_fatal",
+    "collections",
 ];
 
 /// Task-shaped entries that pull in other task files or roles, resolved at load time.
@@ -115,7 +118,6 @@ pub const NOT_YET: &[&str] = &[
     "become_exe",
     "throttle",
     "debugger",
-    "collections",
     "module_defaults",
     "connection",
     "port",

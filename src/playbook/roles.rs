@@ -127,6 +127,12 @@ impl Loader {
         inner.role = Some(role.clone());
         inner.base_dir = dir.join("tasks");
         if let Some(meta) = self.role_file(&dir, "meta", "main", at) {
+            // A role's `collections` are searched first for its short module names.
+            if let Some(c) = meta.1.get("collections") {
+                let mut own = self.strings(c, "collections");
+                own.extend(inner.collections.iter().cloned());
+                inner.collections = own;
+            }
             self.role_dependencies(&meta, &dir, &inner, list, block);
         }
         if let Some(path) = role_main(&dir, "tasks", tasks_from.unwrap_or("main")) {

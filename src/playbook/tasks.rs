@@ -51,6 +51,8 @@ pub(super) struct Inherit {
     pub delegate_facts: Option<bool>,
     pub role: Option<Arc<Role>>,
     pub connection: ConnectionKeywords,
+    /// `collections`: where short module names are looked up first, innermost first.
+    pub collections: Vec<String>,
     /// Where relative task files are looked up first: the including file's directory.
     pub base_dir: PathBuf,
     pub depth: usize,
@@ -461,6 +463,11 @@ impl Loader {
         if let Some(v) = n.get("delegate_facts") {
             inh.delegate_facts = Some(self.boolean(v, "delegate_facts"));
         }
+        if let Some(v) = n.get("collections") {
+            let mut own = self.strings(v, "collections");
+            own.extend(outer.collections.iter().cloned());
+            inh.collections = own;
+        }
         let (mut kw, errors) = ConnectionKeywords::read(|k| n.get(k).map(Node::to_json));
         for e in errors {
             self.err(n, e);
@@ -476,6 +483,14 @@ impl Loader {
             return self.task(&rewritten, handler, inh);
         }
         let mut found: Option<(&Node, &Node, ModuleRef)> = None;
+        let collections: Vec<String> = match n.get("collections") {
+            Some(v) => {
+                let mut own = self.strings(v, "collections");
+                own.extend(inh.collections.iter().cloned());
+                own
+            }
+            None => inh.collections.clone(),
+        };
         let mut ok = true;
         for (k, v) in map {
             let key = k.key_text();
@@ -490,7 +505,7 @@ impl Loader {
                 Some(m) => Some(ModuleRef::Native(m, None)),
                 None if NOT_YET.contains(&key.as_str()) || key.starts_with("with_") => None,
                 None if BLOCK_KEYS.contains(&key.as_str()) => None,
-                None => match self.finder.resolve(&key, &[]) {
+                None => match self.finder.resolve(&key, &collections) {
                     Ok(f) => Some(ModuleRef::Ansible(f)),
                     Err(Missing::Removed(why)) => {
                         self.err(k, format!("module `{key}` was removed from Ansible: {why}"));
@@ -552,7 +567,8 @@ impl Loader {
             }
             return None;
         };
-        let (module, args, invalid) = self.module_args(mkey, mval, n.get("args"), module);
+        let (module, args, invalid) =
+            self.module_args(mkey, mval, n.get("args"), module, &collections);
         let own = self.inherit(n, inh);
         let loop_items = self.loop_source(n);
         let retry = n.get("until").map(|u| Retry {
@@ -729,6 +745,7 @@ impl Loader {
         mval: &Node,
         extra: Option<&Node>,
         module: ModuleRef,
+        collections: &[String],
     ) -> (ModuleRef, Option<IndexMap<String, Value>>, Option<String>) {
         let spec = module.spec();
         let mut args = match spec.normalize(&mval.to_json()) {
@@ -766,7 +783,7 @@ impl Loader {
         let resolved = if self.strict {
             Err(Missing::Unknown)
         } else {
-            self.finder.resolve(&written, &[])
+            self.finder.resolve(&written, collections)
         };
         let fallback = match resolved {
             Ok(f) => {
