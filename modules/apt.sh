@@ -31,7 +31,8 @@ rc_apt_get() {
     rc_fail "\`apt-get $*\` failed: ${RC_E:-$RC_O}" "$RC_X,\"stderr\":$J"
   fi
 }
-if [ "${A_update_cache-0}" = 1 ]; then
+# Ansible checks the cache's age when either is given.
+if [ "${A_update_cache-0}" = 1 ] || [ "${A_cache_valid_time-0}" -gt 0 ]; then
   STAMP=/var/lib/apt/periodic/update-success-stamp
   [ -e "$STAMP" ] || STAMP=/var/lib/apt/lists
   FRESH=0
@@ -40,12 +41,16 @@ if [ "${A_update_cache-0}" = 1 ]; then
   fi
   if [ "$FRESH" = 0 ]; then
     if [ "$RC_CHECK" = 0 ]; then
+      MT0=$(stat -c %Y "$STAMP" 2>/dev/null || echo 0)
       rc_capture apt-get -q update
       [ "$RC_RC" = 0 ] || rc_fail "failed to update the apt cache: ${RC_E:-$RC_O}" ",\"rc\":$RC_RC"
-      # cache_valid_time reads this mtime: apt leaves it alone when no index changed.
-      touch "$STAMP" 2>/dev/null || :
+      # As Ansible's apt: the update is a change only when it changed the cache's mtime (apt
+      # leaves it alone when no index changed).
+      [ -e /var/lib/apt/periodic/update-success-stamp ] && STAMP=/var/lib/apt/periodic/update-success-stamp
+      [ "$(stat -c %Y "$STAMP" 2>/dev/null || echo 0)" != "$MT0" ] && CU=true
+    else
+      CU=true
     fi
-    CU=true
   fi
   UT=$(stat -c %Y "$STAMP" 2>/dev/null || echo 0)
 fi

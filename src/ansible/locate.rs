@@ -173,7 +173,7 @@ impl Finder {
                 self.qualified(core, to, hops + 1)
             });
         }
-        let Some(dir) = self.collection_dir(core, ns, coll) else {
+        let Some(dir) = self.collection_dir(Some(core), ns, coll) else {
             return Err(Missing::Unknown);
         };
         let routing = self.routing_of(&dir);
@@ -204,8 +204,8 @@ impl Finder {
     }
 
     /// The first directory that holds collection `ns.coll` on the search path.
-    pub fn collection_dir(&self, core: &Core, ns: &str, coll: &str) -> Option<PathBuf> {
-        let site = core.dir.parent().map(Path::to_path_buf);
+    pub fn collection_dir(&self, core: Option<&Core>, ns: &str, coll: &str) -> Option<PathBuf> {
+        let site = core.and_then(|c| c.dir.parent()).map(Path::to_path_buf);
         self.roots.iter().chain(site.as_ref()).find_map(|root| {
             let under = if root.file_name().is_some_and(|n| n == "ansible_collections") {
                 root.join(ns).join(coll)
@@ -214,6 +214,20 @@ impl Finder {
             };
             under.is_dir().then_some(under)
         })
+    }
+
+    /// The directory of role `ns.coll.role` in its collection, as `include_role` names it.
+    pub fn collection_role(&self, name: &str) -> Option<PathBuf> {
+        let mut parts = name.splitn(3, '.');
+        let (ns, coll, role) = (parts.next()?, parts.next()?, parts.next()?);
+        if role.contains('.') {
+            return None;
+        }
+        let dir = self
+            .collection_dir(core(), ns, coll)?
+            .join("roles")
+            .join(role);
+        dir.is_dir().then_some(dir)
     }
 
     fn routing_of(&self, dir: &Path) -> Arc<HashMap<String, Route>> {

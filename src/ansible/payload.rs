@@ -166,7 +166,7 @@ fn collection_files(import: &str, core: &Core, finder: &Finder) -> Vec<(String, 
     {
         return Vec::new();
     }
-    let Some(dir) = finder.collection_dir(core, parts[1], parts[2]) else {
+    let Some(dir) = finder.collection_dir(Some(core), parts[1], parts[2]) else {
         return Vec::new();
     };
     let mut out = Vec::new();

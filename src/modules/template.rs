@@ -25,6 +25,7 @@ static SPEC: ModuleSpec = ModuleSpec {
             .choices(&["\n", "\r", "\r\n", "\\n", "\\r", "\\r\\n"]),
         Arg::new("output_encoding", Kind::Str).choices(&["utf-8", "utf8", "UTF-8"]),
         Arg::new("unsafe_writes", Kind::Bool),
+        Arg::new("validate", Kind::Str),
     ],
     any_args: false,
     required_one_of: &[],
@@ -37,6 +38,13 @@ impl Module for Template {
     }
 
     fn plan(&self, args: &Args, ctx: &Ctx) -> Action {
+        if let Some(v) = args.str("validate")
+            && !v.contains("%s")
+        {
+            return Action::Done(TaskResult::failed(format!(
+                "validate must contain %s: `{v}`"
+            )));
+        }
         let src = args.str("src").unwrap_or_default();
         let path = match find_source(src, "templates", ctx) {
             Ok(p) => p,
@@ -192,5 +200,24 @@ mod tests {
             "hello world\n"
         );
         assert!(!run(&Template, args, &t.ctx(false)).changed);
+    }
+
+    #[test]
+    fn validate_refuses_a_bad_render_and_leaves_dest_alone() {
+        let t = TestCtx::new();
+        let dir = t.search[0].join("templates");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("conf.j2"), "key = {{ who }}\n").unwrap();
+        std::fs::write(t.path("conf"), "old\n").unwrap();
+        let bad = json!({"src": "conf.j2", "dest": t.path("conf"), "validate": "grep -q nothing-like-this %s"});
+        let r = run(&Template, bad, &t.ctx(false));
+        assert!(r.failed, "{r:?}");
+        assert_eq!(std::fs::read_to_string(t.path("conf")).unwrap(), "old\n");
+        let good = json!({"src": "conf.j2", "dest": t.path("conf"), "validate": "grep -q 'key = world' %s"});
+        assert!(run(&Template, good, &t.ctx(false)).changed);
+        assert_eq!(
+            std::fs::read_to_string(t.path("conf")).unwrap(),
+            "key = world\n"
+        );
     }
 }

@@ -125,6 +125,10 @@ impl Loader {
         let mut inner = inh.clone();
         inner.depth += 1;
         inner.role = Some(role.clone());
+        // A collection's role finds its collection's modules by their short names.
+        if let Some(collection) = collection_of(&dir) {
+            inner.collections.insert(0, collection);
+        }
         inner.base_dir = dir.join("tasks");
         if let Some(meta) = self.role_file(&dir, "meta", "main", at) {
             // A role's `collections` are searched first for its short module names.
@@ -225,6 +229,7 @@ impl Loader {
             .into_iter()
             .map(|d| d.join(name))
             .find(|d| d.is_dir())
+            .or_else(|| self.finder.collection_role(name))
     }
 
     fn role_file(
@@ -249,6 +254,16 @@ impl Loader {
             }
             None => IndexMap::new(),
         }
+    }
+}
+
+/// `ns.coll` for a role directory `.../ansible_collections/ns/coll/roles/NAME`.
+fn collection_of(dir: &Path) -> Option<String> {
+    let parts: Vec<&str> = dir.iter().filter_map(|p| p.to_str()).collect();
+    let at = parts.iter().rposition(|p| *p == "ansible_collections")?;
+    match &parts[at + 1..] {
+        [ns, coll, "roles", _] => Some(format!("{ns}.{coll}")),
+        _ => None,
     }
 }
 

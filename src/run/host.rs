@@ -337,6 +337,17 @@ fn lookup_items(
 ) -> Result<Vec<Value>, String> {
     let mut layer = Layer::new();
     layer.insert("__rconf_loop_terms".into(), to_jinja(&Value::Array(terms)));
+    // As Ansible's task executor tells the loop's lookup: an action naming templates, vars
+    // or files searches that subdirectory.
+    let action = &task.action;
+    let subdir = ["template", "var", "file"]
+        .into_iter()
+        .find(|s| action.contains(s))
+        .unwrap_or("file");
+    layer.insert(
+        crate::template::LOOP_SUBDIR.into(),
+        JValue::from(format!("{subdir}s")),
+    );
     let (scope, _) = cx.scope(state, task, &[&layer]);
     let expr = format!("{{{{ query('{lookup}', *__rconf_loop_terms) }}}}");
     match cx.shared.templar.render_value(&Value::String(expr), &scope) {

@@ -37,6 +37,7 @@ pub fn build(mode: Mode) -> Environment<'static> {
     super::lists::register(&mut env);
     super::jinja_tests::register(&mut env);
     super::more_filters::register(&mut env);
+    super::comment::register(&mut env);
     super::lookups::register(&mut env);
     super::now::register(&mut env);
     env

@@ -211,8 +211,9 @@ pub fn first_found(call: &mut Call) -> Result<Vec<Value>, String> {
         }
     }
     candidates.extend(combine(&files, &paths));
+    let subdir = call.subdir.clone();
     for candidate in &candidates {
-        if let Ok(found) = call.find("files", candidate) {
+        if let Ok(found) = call.find(&subdir, candidate) {
             return Ok(vec![Value::from(absolute(&found))]);
         }
     }

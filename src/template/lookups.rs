@@ -29,10 +29,16 @@ pub struct Call<'a> {
     pub opts: IndexMap<String, Value>,
     pub playbook_dir: PathBuf,
     pub role_path: Option<PathBuf>,
+    /// Where relative names are found first: `files`, or for a `with_` loop of an
+    /// `include_vars` or `template` task `vars` or `templates`, as Ansible sets it.
+    pub subdir: String,
     pub state: &'a State<'a, 'a>,
 }
 
 type Plugin = fn(&mut Call) -> Result<Vec<Value>, String>;
+
+/// The variable a `with_<lookup>` loop sets to the subdirectory its lookup searches.
+pub const LOOP_SUBDIR: &str = "__rconf_lookup_subdir";
 
 /// Every lookup rconf knows, with the options it accepts.
 fn plugin(name: &str) -> Option<(Plugin, &'static [&'static str])> {
@@ -170,6 +176,10 @@ fn call(state: &State, args: Rest<ValueOrKwargs>, mut wantlist: bool) -> Result<
         opts,
         playbook_dir: var_path(state, "playbook_dir").unwrap_or_else(|| PathBuf::from(".")),
         role_path: var_path(state, "role_path"),
+        subdir: state
+            .lookup(LOOP_SUBDIR)
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_else(|| "files".into()),
         state,
     };
     match run(&mut call) {

@@ -1,6 +1,7 @@
 //! Templating: the minijinja environment with Ansible's undefined rules, filters and tests.
 //! `Templar` renders template files, single strings (native types) and `when` conditions.
 
+mod comment;
 mod context;
 mod convert;
 mod crypt;
@@ -16,6 +17,7 @@ mod lookup_password;
 mod lookup_text;
 mod lookups;
 mod now;
+pub use lookups::LOOP_SUBDIR;
 pub use lookups::is_known as is_lookup;
 mod more_filters;
 mod regex;
