@@ -195,3 +195,30 @@ fn the_collections_keyword_resolves_short_names_in_those_collections_first() {
         text(&out)
     );
 }
+
+#[test]
+fn become_runs_ansibles_module_as_the_become_user() {
+    let lab = Lab::new(1);
+    let shared = lab.dir().join("shared");
+    std::fs::create_dir_all(&shared).unwrap();
+    std::fs::set_permissions(
+        &shared,
+        std::os::unix::fs::PermissionsExt::from_mode(0o1777),
+    )
+    .unwrap();
+    let playbook = format!(
+        "- hosts: all\n  gather_facts: false\n  tasks:\n    - community.general.ini_file: {{path: {}/as-nobody.ini, section: s, option: o, value: v}}\n      become: true\n      become_user: nobody\n",
+        shared.display()
+    );
+    let out = run(&lab, &playbook, &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let meta = std::fs::metadata(shared.join("as-nobody.ini")).unwrap();
+    let nobody = std::process::Command::new("id")
+        .args(["-u", "nobody"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        std::os::unix::fs::MetadataExt::uid(&meta).to_string(),
+        String::from_utf8_lossy(&nobody.stdout).trim()
+    );
+}

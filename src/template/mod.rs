@@ -126,6 +126,8 @@ impl Templar {
         if !Self::is_template(s) {
             return Ok(Value::String(s.to_string()));
         }
+        let escaped = escape_backslashes(s);
+        let s = escaped.as_ref();
         if let Some(expr) = single_expression(s) {
             match self.eval_expr(expr, vars) {
                 Ok(v) if v.is_undefined() => {
@@ -248,3 +250,53 @@ mod lookup_tests;
 mod more_filter_tests;
 #[cfg(test)]
 mod templar_tests;
+
+/// As Ansible 2.19 compiles a template from YAML: a backslash in a string constant of a
+/// `{{ }}` expression is itself, not an escape, so `regex_replace('(a)', '\1')` written in YAML
+/// as `'\1'` gets the backreference YAML gave it (Ansible's `AnsibleLexer`). Statements
+/// (`{% %}`), template files and conditionals keep Jinja's escapes, as in Ansible.
+fn escape_backslashes(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.contains('\\') {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    let mut chars = s.chars().peekable();
+    let (mut in_expr, mut quote) = (false, None::<char>);
+    while let Some(c) = chars.next() {
+        match quote {
+            Some(q) => {
+                if c == '\\' {
+                    out.push_str("\\\\");
+                    // The next character stays escaped where it would end the constant.
+                    if let Some(&n) = chars.peek()
+                        && (n == q || n == '\\')
+                    {
+                        out.push('\\');
+                        out.push(n);
+                        chars.next();
+                    }
+                    continue;
+                }
+                if c == q {
+                    quote = None;
+                }
+                out.push(c);
+            }
+            None => {
+                out.push(c);
+                if !in_expr && c == '{' && chars.peek() == Some(&'{') {
+                    out.push('{');
+                    chars.next();
+                    in_expr = true;
+                } else if in_expr && c == '}' && chars.peek() == Some(&'}') {
+                    out.push('}');
+                    chars.next();
+                    in_expr = false;
+                } else if in_expr && (c == '"' || c == '\'') {
+                    quote = Some(c);
+                }
+            }
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}

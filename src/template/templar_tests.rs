@@ -287,3 +287,20 @@ fn raw_blocks_and_nested_loops_render_like_jinja() {
         "  alice,\n    \n"
     );
 }
+
+#[test]
+fn backslashes_in_expression_strings_are_literal_as_in_ansible() {
+    // What ansible-playbook 2.19 renders for each, written in YAML as '{{ ... }}'.
+    assert_eq!(
+        r(r#"{{ ["\1", "\n", "\\", "\d", "\x41"] }}"#).unwrap(),
+        json!(["\\1", "\\n", "\\\\", "\\d", "\\x41"])
+    );
+    assert_eq!(r(r#"{{ "say \"hi\"" }}"#).unwrap(), json!("say \\\"hi\\\""));
+    assert_eq!(
+        text(r#"v={{ ver | regex_replace("^(\d+)\.(\d+).*$", "\1-\2") }}"#),
+        "v=1-10"
+    );
+    // Template files and statements keep Jinja's escapes.
+    assert_eq!(file("{{ 'a\\tb' }}"), "a\tb");
+    assert_eq!(text(r#"{% set x = "a\tb" %}{{ x }}"#), "a\tb");
+}
