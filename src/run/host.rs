@@ -455,12 +455,8 @@ async fn run_once(
                     .with("false_condition", cond.clone())
                     .with("skip_reason", "Conditional result was False");
             }
-            Err(e) => {
-                let e = with_var_error(e);
-                return TaskResult::failed(format!(
-                    "The conditional check '{cond}' failed. The error was: {e}"
-                ));
-            }
+            // The message names the condition and what failed in it.
+            Err(e) => return TaskResult::failed(with_var_error(e)),
         }
     }
     let (retries, delay) = match &task.retry {
@@ -562,12 +558,11 @@ fn conditions_hold(
     layers.push(&reg);
     let (scope, _) = cx.scope(state, task, &layers);
     for c in conds {
-        let ok = cx.shared.templar.eval_condition(c, &scope).map_err(|e| {
-            format!(
-                "The conditional check '{c}' failed. The error was: {}",
-                with_var_error(e)
-            )
-        })?;
+        let ok = cx
+            .shared
+            .templar
+            .eval_condition(c, &scope)
+            .map_err(with_var_error)?;
         if !ok {
             return Ok(false);
         }

@@ -125,10 +125,7 @@ fn regex_filters() {
         e("'cost $5' | regex_replace('(\\d)', '\\g<1>0')"),
         json!("cost $50")
     );
-    assert_eq!(
-        e("'v1.2.3' | regex_search('\\d+\\.\\d+')"),
-        json!("1.2")
-    );
+    assert_eq!(e("'v1.2.3' | regex_search('\\d+\\.\\d+')"), json!("1.2"));
     assert_eq!(
         e("'v1.2' | regex_search('(\\d)\\.(\\d)', '\\2', '\\1')"),
         json!(["2", "1"])

@@ -160,6 +160,9 @@ impl Templar {
             "False" | "false" => return Ok(false),
             _ => {}
         }
+        if let Some(name) = self.unguarded_undefined(inner, vars) {
+            return Err(fail(format!("`{name}` is undefined")));
+        }
         let value = self
             .eval_expr(inner, vars)
             .map_err(|e| fail(describe_expr(&e)))?;
@@ -167,6 +170,19 @@ impl Templar {
             return Err(fail(format!("`{}` is undefined", inner.trim())));
         }
         Ok(truthy(&value))
+    }
+
+    /// A variable the condition uses that is not defined and that the condition never tests
+    /// (`is defined`, `is undefined`, `default`, ...): Ansible fails such a condition, where
+    /// Jinja would compare an undefined value and a typo in a guard would run the task.
+    fn unguarded_undefined(&self, expr: &str, vars: &JValue) -> Option<String> {
+        let compiled = self.envs.strict.compile_expression(expr).ok()?;
+        let mut names: Vec<String> = compiled.undeclared_variables(false).into_iter().collect();
+        names.sort();
+        names.into_iter().find(|name| {
+            let undefined = vars.get_attr(name).map_or(true, |v| v.is_undefined());
+            undefined && self.envs.strict.globals().all(|(g, _)| g != name) && !guarded(expr, name)
+        })
     }
 
     fn eval_expr(&self, expr: &str, vars: &JValue) -> Result<JValue, minijinja::Error> {
@@ -232,6 +248,17 @@ fn single_expression(s: &str) -> Option<&str> {
 
 /// True when the template text copes with undefined values itself (`default`, `is defined`,
 /// `mandatory`), so a chained undefined such as `a.b.c | default(1)` must not be an error.
+/// Whether `expr` tests `name` for being defined anywhere (`name is defined`, `name.x is
+/// undefined`, `name | default(...)`, `name | d(...)`, `name | mandatory`), so that an undefined
+/// `name` is the author's expected case (a short-circuit such as `name is defined and name > 1`).
+fn guarded(expr: &str, name: &str) -> bool {
+    let pattern = format!(
+        r"\b{}\b(?:\.\w+|\[[^\]]*\])*\s*(?:is\s+(?:not\s+)?(?:defined|undefined|none)\b|\|\s*(?:default|d|mandatory)\b)",
+        ::regex::escape(name)
+    );
+    ::regex::Regex::new(&pattern).is_ok_and(|re| re.is_match(expr))
+}
+
 fn handles_undefined(source: &str) -> bool {
     source.contains("default")
         || source.contains("defined")

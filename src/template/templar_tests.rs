@@ -304,3 +304,21 @@ fn backslashes_in_expression_strings_are_literal_as_in_ansible() {
     assert_eq!(file("{{ 'a\\tb' }}"), "a\tb");
     assert_eq!(text(r#"{% set x = "a\tb" %}{{ x }}"#), "a\tb");
 }
+
+#[test]
+fn an_undefined_variable_in_a_condition_fails_unless_the_condition_tests_it() {
+    let c = |s: &str| Templar::new().eval_condition(s, &vars());
+    // As ansible-playbook 2.19: `x != 3` with `x` undefined fails, it does not run the task.
+    assert_eq!(
+        c("nope != 3").unwrap_err(),
+        "the conditional check `nope != 3` failed: `nope` is undefined"
+    );
+    assert_eq!(
+        c("port == 8080 and typo != 3").unwrap_err(),
+        "the conditional check `port == 8080 and typo != 3` failed: `typo` is undefined"
+    );
+    assert_eq!(c("nope is defined and nope == 3"), Ok(false));
+    assert_eq!(c("nope is not defined or nope.x"), Ok(true));
+    assert_eq!(c("(nope | default(3)) == 3"), Ok(true));
+    assert_eq!(c("lookup('env', 'HOME') != ''"), Ok(true));
+}
