@@ -327,3 +327,32 @@ fn a_file_that_includes_itself_is_reported_before_any_host_is_contacted() {
     );
     lab.assert_no_host_contacted();
 }
+
+/// What real roles do: an OS-specific task file with modules and arguments for another family,
+/// included under a `when` that is false here. As in Ansible, it neither stops nor fails the run.
+#[test]
+fn another_os_familys_task_file_and_arguments_do_not_stop_a_debian_run() {
+    let lab = lab();
+    lab.write(
+        "tasks/setup-FreeBSD.yml",
+        "- pkgng: {name: nginx, state: present}\n- openbsd_pkg: {name: nginx}\n",
+    );
+    let out = lab.run(
+        r#"
+- hosts: all_hosts
+  gather_facts: no
+  vars: {os_family: Debian}
+  tasks:
+    - include_tasks: tasks/setup-FreeBSD.yml
+      when: os_family == 'FreeBSD'
+    - name: RedHat only
+      package: {name: nginx, enablerepo: epel}
+      when: os_family == 'RedHat'
+    - copy: {content: "ran\n", dest: "{{ out }}/{{ inventory_hostname }}.ran"}
+"#,
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(lab.read("h1.ran"), "ran\n");
+    assert_eq!(counts(&out, "h1"), (1, 1, 0, 2, 0, 0), "{}", text(&out));
+}
