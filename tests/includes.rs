@@ -356,3 +356,36 @@ fn another_os_familys_task_file_and_arguments_do_not_stop_a_debian_run() {
     assert_eq!(lab.read("h1.ran"), "ran\n");
     assert_eq!(counts(&out, "h1"), (1, 1, 0, 2, 0, 0), "{}", text(&out));
 }
+
+/// `apply:` gives its keywords to every included task, as Ansible's include_tasks does: with
+/// `--tags install`, the untagged tasks of the file run because `apply` tags them.
+#[test]
+fn apply_gives_its_keywords_to_the_included_tasks() {
+    let lab = lab();
+    lab.write(
+        "tasks/install.yml",
+        "- copy: {content: \"{{ how }}\\n\", dest: \"{{ out }}/{{ inventory_hostname }}.installed\"}\n",
+    );
+    let out = lab.run(
+        r#"
+- hosts: all_hosts
+  gather_facts: no
+  tasks:
+    - include_tasks:
+        file: tasks/install.yml
+        apply: {tags: [install], vars: {how: applied}}
+      tags: always
+    - name: untagged, not selected
+      copy: {content: "no\n", dest: "{{ out }}/{{ inventory_hostname }}.other"}
+    - ansible.builtin.include_tasks: tasks/install.yml
+      args:
+        apply: {tags: [skipme]}
+      vars: {how: second}
+      tags: always
+"#,
+        &["--tags", "install"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(lab.read("h1.installed"), "applied\n");
+    assert!(!lab.exists("h1.other"), "{}", text(&out));
+}

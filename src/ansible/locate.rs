@@ -155,7 +155,7 @@ impl Finder {
         };
         if matches!((ns, coll), ("ansible", "builtin" | "legacy")) {
             let file = core.dir.join("modules").join(format!("{rest}.py"));
-            if !rest.contains('.') && file.is_file() {
+            if !rest.contains('.') && runnable(&file) {
                 return Ok(Arc::new(Found {
                     fqcn: format!("ansible.builtin.{rest}"),
                     python_name: format!("ansible.modules.{rest}"),
@@ -186,7 +186,7 @@ impl Finder {
         let file = dir
             .join("plugins/modules")
             .join(relative.with_extension("py"));
-        if !file.is_file() {
+        if !runnable(&file) {
             return Err(Missing::Unknown);
         }
         let last = rest.rsplit('.').next().unwrap_or(rest);
@@ -236,6 +236,12 @@ impl Finder {
             .or_insert_with(|| Arc::new(read_routing(&dir.join("meta/runtime.yml"))))
             .clone()
     }
+}
+
+/// Whether `file` is a module that runs: ansible-core's files for what its executor does
+/// itself (`include_tasks`, `meta`, `set_fact`, ...) hold only documentation.
+fn runnable(file: &Path) -> bool {
+    std::fs::read(file).is_ok_and(|text| text.windows(8).any(|w| w == b"__main__"))
 }
 
 /// Where a redirect or tombstone leads.

@@ -15,6 +15,8 @@ static SPEC: ModuleSpec = ModuleSpec {
     args: &[
         Arg::new("_raw_params", Kind::Str),
         Arg::new("file", Kind::Str),
+        // Keywords for the included tasks; the loader applies them (`playbook/tasks.rs`).
+        Arg::new("apply", Kind::Any),
     ],
     any_args: false,
     required_one_of: &[&["_raw_params", "file"]],
@@ -41,6 +43,7 @@ static ROLE_SPEC: ModuleSpec = ModuleSpec {
         Arg::new("public", Kind::Bool),
         Arg::new("allow_duplicates", Kind::Bool),
         Arg::new("rolespec_validate", Kind::Bool),
+        Arg::new("apply", Kind::Any),
     ],
     any_args: false,
     required_one_of: &[],

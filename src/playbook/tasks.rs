@@ -332,6 +332,21 @@ impl Loader {
         inner.when = inh.when.clone();
         inner.tags = inh.tags.clone();
         inner.depth += 1;
+        // `apply:` (in `args:` or beside `file:`/`name:`): keywords for every included task.
+        let value = n
+            .as_map()
+            .unwrap_or_default()
+            .iter()
+            .find(|(k, _)| k.key_text().ends_with(key))
+            .map(|(_, v)| v.clone());
+        let apply = n
+            .get("args")
+            .and_then(|a| a.get("apply"))
+            .or_else(|| value.as_ref().and_then(|v| v.get("apply")))
+            .cloned();
+        if let Some(apply) = apply {
+            inner = self.inherit(&apply, &inner);
+        }
         Some((task, inner))
     }
 

@@ -191,7 +191,16 @@ pub fn first_found(call: &mut Call) -> Result<Vec<Value>, String> {
     let paths = call.opt("paths").map(split_names).unwrap_or_default();
     let mut files = call.opt("files").map(split_names).unwrap_or_default();
     let mut candidates = Vec::new();
+    // A list term counts as its items (`with_first_found: [{files: [...], skip: true}]`).
+    let mut terms: Vec<Value> = Vec::new();
     for term in call.terms.clone() {
+        if term.kind() == ValueKind::Seq {
+            terms.extend(term.try_iter().map_err(|e| e.to_string())?);
+        } else {
+            terms.push(term);
+        }
+    }
+    for term in terms {
         match term.kind() {
             ValueKind::Map => {
                 let get = |k: &str| term.get_attr(k).ok().filter(|v| !v.is_undefined());
@@ -201,11 +210,6 @@ pub fn first_found(call: &mut Call) -> Result<Vec<Value>, String> {
                     skip = super::filters::ansible_bool(&s);
                 }
                 candidates.extend(combine(&t_files, &t_paths));
-            }
-            ValueKind::Seq => {
-                for item in term.try_iter().map_err(|e| e.to_string())? {
-                    files.push(Call::term_str(&item)?);
-                }
             }
             _ => files.push(Call::term_str(&term)?),
         }

@@ -390,3 +390,17 @@ fn nested_together_and_subelements_shape_items_as_ansible_does() {
     let e = d.err_with("query('subelements', users, 'groups')", users);
     assert!(e.contains("could not find `groups` key"), "{e}");
 }
+
+#[test]
+fn first_found_takes_mappings_inside_a_list_term() {
+    let d = Dir::new();
+    // `with_first_found: [{files: [...], skip: true}]` as geerlingguy.mysql writes it.
+    assert_eq!(
+        d.e("query('first_found', [{'files': ['nope.yml', 'b.conf'], 'skip': True}])"),
+        json!([d.path("files/b.conf")])
+    );
+    assert_eq!(
+        d.e("query('first_found', [{'files': ['nope.yml'], 'skip': True}])"),
+        json!([])
+    );
+}
