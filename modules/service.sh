@@ -52,6 +52,16 @@ systemd)
     EN=$A_enabled
   fi
   if [ -n "${A_state-}" ]; then
+    # As Ansible's systemd module: no ActiveState means systemd is not running here (a
+    # container, a chroot); outside a chroot that is a failure, not a guess.
+    AS=$("$@" show -p ActiveState -- "$N" 2>/dev/null); AS=${AS#ActiveState=}
+    if [ -z "$AS" ]; then
+      if [ "${SYSTEMD_OFFLINE-}" = 1 ] || { [ -d /proc/1/root ] && [ "$(stat -c %d:%i / 2>/dev/null)" != "$(stat -c %d:%i /proc/1/root/ 2>/dev/null)" ]; }; then
+        : # a chroot or SYSTEMD_OFFLINE=1: Ansible warns and goes on
+      else
+        rc_fail "Service is in unknown state" ",\"status\":{}"
+      fi
+    fi
     RUN=0; "$@" is-active --quiet -- "$N" 2>/dev/null && RUN=1
     case $A_state in
       started) [ "$RUN" = 1 ] || rc_svc "$@" start -- "$N" ;;

@@ -121,6 +121,11 @@ const ABOUT: &[(&str, &str, &str)] = &[
         "- debconf:\n    name: locales\n    question: locales/default_environment_locale\n    value: fr_FR.UTF-8\n    vtype: select",
     ),
     (
+        "validate_argument_spec",
+        "Checks variables against an argument spec (required, type, choices); roles with meta/argument_specs.yml run it first, as in Ansible",
+        "- validate_argument_spec:\n    argument_spec:\n      port: {type: int, required: true}",
+    ),
+    (
         "include_tasks",
         "Runs the tasks of a file while the play runs: per host, with loops and templated names",
         "- include_tasks: \"{{ item }}.yml\"\n  loop: [users, packages]",

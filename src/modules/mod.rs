@@ -60,6 +60,7 @@ pub mod unarchive;
 pub mod uri;
 pub mod user;
 pub mod ustar;
+pub mod validate_argument_spec;
 pub mod wait_for;
 pub mod wait_for_connection;
 
@@ -184,6 +185,7 @@ pub static BUILTINS: &[&dyn Module] = &[
     &ping::Ping,
     &service_facts::ServiceFacts,
     &debconf::Debconf,
+    &validate_argument_spec::ValidateArgumentSpec,
 ];
 
 /// rconf's modules that Ansible now ships in the ansible.posix collection.

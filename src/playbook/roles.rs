@@ -139,6 +139,14 @@ impl Loader {
             }
             self.role_dependencies(&meta, &dir, &inner, list, block);
         }
+        // A role with an argument spec for this entry point starts with Ansible's validation.
+        if let Some((path, task)) =
+            self.validation_task(&dir, tasks_from.unwrap_or("main"), &role.name, at)
+        {
+            let saved = std::mem::replace(&mut self.file, path);
+            self.task_list(&task, "tasks", false, &inner, list, block);
+            self.file = saved;
+        }
         if let Some(path) = role_main(&dir, "tasks", tasks_from.unwrap_or("main")) {
             if let Some(root) = self.read_yaml(&path, at) {
                 let saved = std::mem::replace(&mut self.file, path);
@@ -212,6 +220,54 @@ impl Loader {
             self.role_into(&name, None, params, dep, &inner, list, block);
         }
         self.file = saved;
+    }
+
+    /// The task Ansible puts first in a role whose `meta/argument_specs.yml` (or the
+    /// `argument_specs` of `meta/main.yml`) describes `entry`: "Validating arguments against arg
+    /// spec 'ENTRY' - SHORT_DESCRIPTION", tagged `always`, as a one-task list and its file.
+    fn validation_task(
+        &mut self,
+        dir: &Path,
+        entry: &str,
+        role: &str,
+        at: &Node,
+    ) -> Option<(PathBuf, Node)> {
+        let (path, root) = self
+            .role_file(dir, "meta", "argument_specs", at)
+            .or_else(|| self.role_file(dir, "meta", "main", at))?;
+        let spec = root.get("argument_specs")?.get(entry)?;
+        let node = |value: NodeValue| Node {
+            value,
+            line: spec.line,
+            col: spec.col,
+        };
+        let text = |s: &str| node(NodeValue::Str(s.to_string()));
+        let mut name = format!("Validating arguments against arg spec '{entry}'");
+        if let Some(d) = spec.get("short_description").and_then(Node::as_str) {
+            name.push_str(&format!(" - {d}"));
+        }
+        let options = spec
+            .get("options")
+            .cloned()
+            .unwrap_or_else(|| node(NodeValue::Map(Vec::new())));
+        let context = node(NodeValue::Map(vec![
+            (text("argument_spec_name"), text(entry)),
+            (text("name"), text(role)),
+            (text("type"), text("role")),
+            (text("path"), text(&dir.display().to_string())),
+        ]));
+        let task = node(NodeValue::Map(vec![
+            (text("name"), text(&name)),
+            (
+                text("validate_argument_spec"),
+                node(NodeValue::Map(vec![
+                    (text("argument_spec"), options),
+                    (text("validate_args_context"), context),
+                ])),
+            ),
+            (text("tags"), node(NodeValue::Seq(vec![text("always")]))),
+        ]));
+        Some((path, node(NodeValue::Seq(vec![task]))))
     }
 
     fn role_search_dirs(&self) -> Vec<PathBuf> {

@@ -184,7 +184,10 @@ impl Loader {
         if key == "include_tasks" && !handler {
             return self.dynamic_include(n, value, inh, list, block);
         }
-        if key == "include_role" && !handler && Self::role_at_run_time(n, value) {
+        if key == "include_role"
+            && !handler
+            && (!self.free_strategy || Self::role_at_run_time(n, value))
+        {
             return self.dynamic_role(n, value, inh, list, block);
         }
         for (k, _) in n.as_map().unwrap_or_default() {
@@ -373,7 +376,9 @@ impl Loader {
     }
 
     /// An `include_role` with a loop, or whose name is a template, can only be resolved per
-    /// host while the play runs (a plain one is read at load time, like `import_role`).
+    /// host while the play runs. Under the linear strategy every `include_role` runs then, as
+    /// in Ansible (its `when` once, an `included:` line); under `free` a plain one is read at
+    /// load time, like `import_role`, as run-time includes need the linear strategy.
     fn role_at_run_time(n: &Node, value: &Node) -> bool {
         let looped = n.as_map().unwrap_or_default().iter().any(|(k, _)| {
             let k = k.key_text();

@@ -404,3 +404,22 @@ fn first_found_takes_mappings_inside_a_list_term() {
         json!([])
     );
 }
+
+#[test]
+fn varnames_lists_the_variables_a_pattern_matches() {
+    let d = Dir::new();
+    let vars = json!({"ssh_a": 1, "ssh_b": 2, "other": 3});
+    // What ansible-playbook 2.19 gives for the same variables.
+    assert_eq!(
+        d.e_with("query('varnames', '^ssh_')", vars.clone()),
+        json!(["ssh_a", "ssh_b"])
+    );
+    assert_eq!(
+        d.e_with("query('varnames', '^nope$')", vars.clone()),
+        json!([])
+    );
+    assert_eq!(
+        d.e_with("query('varnames', '^ssh_a$', '^oth')", vars),
+        json!(["ssh_a", "other"])
+    );
+}

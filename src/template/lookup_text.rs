@@ -42,6 +42,29 @@ pub fn vars(call: &mut Call) -> Result<Vec<Value>, String> {
     Ok(out)
 }
 
+/// `varnames`: the names of the variables that a term (a Python regular expression) matches
+/// anywhere in, each name once, in the order the variables are known.
+pub fn varnames(call: &mut Call) -> Result<Vec<Value>, String> {
+    let names: Vec<String> = call
+        .state
+        .known_variables()
+        .into_iter()
+        .map(|n| n.into_owned())
+        .collect();
+    let mut out: Vec<Value> = Vec::new();
+    for term in call.str_terms()? {
+        let re = regex::Regex::new(&term)
+            .map_err(|e| format!("invalid regular expression `{term}`: {e}"))?;
+        for n in &names {
+            let v = Value::from(n.as_str());
+            if re.is_match(n) && !out.contains(&v) {
+                out.push(v);
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// Runs `command` with `sh -c` in the playbook directory; its stdout, or an error naming it.
 fn run(call: &Call, command: &str) -> Result<String, String> {
     let dir = if call.playbook_dir.is_dir() {

@@ -73,6 +73,7 @@ fn plugin(name: &str) -> Option<(Plugin, &'static [&'static str])> {
         ),
         "env" => (lookup_text::env, &["default"]),
         "vars" => (lookup_text::vars, &["default"]),
+        "varnames" => (lookup_text::varnames, &[]),
         "pipe" => (lookup_text::pipe, &[]),
         "lines" => (lookup_text::lines, &[]),
         "items" => (lookup_lists::items, &[]),
@@ -90,7 +91,7 @@ fn plugin(name: &str) -> Option<(Plugin, &'static [&'static str])> {
     })
 }
 
-const KNOWN: &str = "csvfile, dict, env, file, fileglob, first_found, indexed_items, ini, items, lines, list, nested, password, pipe, sequence, subelements, template, together, vars";
+const KNOWN: &str = "csvfile, dict, env, file, fileglob, first_found, indexed_items, ini, items, lines, list, nested, password, pipe, sequence, subelements, template, together, varnames, vars";
 
 /// Whether `name` (short or `ansible.builtin.`) is a lookup rconf knows: `with_<name>` loops.
 pub fn is_known(name: &str) -> bool {
