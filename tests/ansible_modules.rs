@@ -222,3 +222,22 @@ fn become_runs_ansibles_module_as_the_become_user() {
         String::from_utf8_lossy(&nobody.stdout).trim()
     );
 }
+
+#[test]
+fn a_module_whose_action_plugin_rconf_lacks_is_named_at_load() {
+    let lab = Lab::new(1);
+    let out = run(
+        &lab,
+        "- hosts: all\n  gather_facts: false\n  tasks:\n    - ansible.posix.synchronize: {src: a/, dest: /tmp/b}\n",
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(5), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains(
+            "site.yml:4:7: module `ansible.posix.synchronize` (ansible.posix.synchronize) needs Ansible's controller-side action plugin of that name, which rconf does not have"
+        ),
+        "{}",
+        text(&out)
+    );
+    lab.assert_no_host_contacted();
+}
