@@ -30,7 +30,7 @@ pub static SPEC: ModuleSpec = ModuleSpec {
 /// a native rconf module.
 pub fn runs_without_its_action_plugin(
     found: &Found,
-    args: &serde_json::Map<String, serde_json::Value>,
+    args: &indexmap::IndexMap<String, serde_json::Value>,
 ) -> bool {
     if !found.action_plugin {
         return true;

@@ -98,9 +98,6 @@ pub(super) struct Loader {
     pub always: Vec<Diagnostic>,
     /// The play being read has `strategy: free`.
     pub free_strategy: bool,
-    /// Above zero while reading a file that Ansible reads only when a task includes it:
-    /// its problems are warnings there, unless `strict`.
-    pub deferred: usize,
 }
 
 impl Loader {
@@ -123,7 +120,6 @@ impl Loader {
             warnings: Vec::new(),
             always: Vec::new(),
             free_strategy: false,
-            deferred: 0,
         }
     }
 
@@ -155,9 +151,7 @@ impl Loader {
     /// become warnings (errors under `--strict`), and fail the include only when it runs.
     pub(super) fn deferred<T>(&mut self, note: &str, read: impl FnOnce(&mut Self) -> T) -> T {
         let before = self.diags.len();
-        self.deferred += 1;
         let out = read(self);
-        self.deferred -= 1;
         if !self.strict {
             let moved: Vec<Diagnostic> = self.diags.drain(before..).collect();
             self.warnings.extend(moved.into_iter().map(|mut d| {

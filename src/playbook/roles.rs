@@ -132,11 +132,7 @@ impl Loader {
         inner.base_dir = dir.join("tasks");
         if let Some(meta) = self.role_file(&dir, "meta", "main", at) {
             // A role's `collections` are searched first for its short module names.
-            if let Some(c) = meta.1.get("collections") {
-                let mut own = self.strings(c, "collections");
-                own.extend(inner.collections.iter().cloned());
-                inner.collections = own;
-            }
+            inner.collections = self.collections(&meta.1, &inner.collections);
             self.role_dependencies(&meta, &dir, &inner, list, block);
         }
         // A role with an argument spec for this entry point starts with Ansible's validation.

@@ -483,11 +483,7 @@ impl Loader {
         if let Some(v) = n.get("delegate_facts") {
             inh.delegate_facts = Some(self.boolean(v, "delegate_facts"));
         }
-        if let Some(v) = n.get("collections") {
-            let mut own = self.strings(v, "collections");
-            own.extend(outer.collections.iter().cloned());
-            inh.collections = own;
-        }
+        inh.collections = self.collections(n, &outer.collections);
         let (mut kw, errors) = ConnectionKeywords::read(|k| n.get(k).map(Node::to_json));
         for e in errors {
             self.err(n, e);
@@ -497,20 +493,23 @@ impl Loader {
         inh
     }
 
+    /// `n`'s own `collections`, searched before the enclosing ones.
+    pub(super) fn collections(&mut self, n: &Node, outer: &[String]) -> Vec<String> {
+        let mut own = n
+            .get("collections")
+            .map(|v| self.strings(v, "collections"))
+            .unwrap_or_default();
+        own.extend(outer.iter().cloned());
+        own
+    }
+
     fn task(&mut self, n: &Node, handler: bool, inh: &Inherit) -> Option<Task> {
         let map = n.as_map()?;
         if let Some(rewritten) = self.local_action(n) {
             return self.task(&rewritten, handler, inh);
         }
         let mut found: Option<(&Node, &Node, ModuleRef)> = None;
-        let collections: Vec<String> = match n.get("collections") {
-            Some(v) => {
-                let mut own = self.strings(v, "collections");
-                own.extend(inh.collections.iter().cloned());
-                own
-            }
-            None => inh.collections.clone(),
-        };
+        let collections = self.collections(n, &inh.collections);
         let mut ok = true;
         for (k, v) in map {
             let key = k.key_text();
@@ -789,8 +788,7 @@ impl Loader {
         }
         let written = mkey.key_text();
         if let ModuleRef::Ansible(f) = &module {
-            let map: serde_json::Map<String, Value> = args.clone().into_iter().collect();
-            if !crate::ansible::runs_without_its_action_plugin(f, &map) {
+            if !crate::ansible::runs_without_its_action_plugin(f, &args) {
                 self.err(mkey, format!("module `{written}` ({}) needs Ansible's controller-side action plugin of that name, which rconf does not have", f.fqcn));
             }
             return (module, Some(args), None);
@@ -806,10 +804,7 @@ impl Loader {
             self.finder.resolve(&written, collections)
         };
         let fallback = match resolved {
-            Ok(f) => {
-                let map: serde_json::Map<String, Value> = args.clone().into_iter().collect();
-                crate::ansible::runs_without_its_action_plugin(&f, &map).then_some(f)
-            }
+            Ok(f) => crate::ansible::runs_without_its_action_plugin(&f, &args).then_some(f),
             Err(_) => None,
         };
         if let (ModuleRef::Native(m, _), Some(f)) = (&module, fallback) {

@@ -52,12 +52,11 @@ pub async fn call(
             Ok(a) => (a, Runner::Native(*m)),
             Err(e) => {
                 let fallback = fallback.clone().or_else(|| {
-                    let map = args.clone().into_iter().collect();
                     shared
                         .finder
                         .resolve(&task.action, &[])
                         .ok()
-                        .filter(|f| crate::ansible::runs_without_its_action_plugin(f, &map))
+                        .filter(|f| crate::ansible::runs_without_its_action_plugin(f, &args))
                 });
                 match fallback {
                     Some(found) => (Args(args), Runner::Ansible(found)),

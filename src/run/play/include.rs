@@ -126,6 +126,10 @@ impl PlayRunner {
         for g in &groups {
             let list = loaded.entry(g.file.clone()).or_insert_with(|| {
                 include.load(&g.file).map(|l| {
+                    // What fails a loaded task only if it runs, said once when it loads.
+                    for w in &l.warnings {
+                        reporter.event(&crate::report::Event::Warning(w));
+                    }
                     // A role brings its handlers: they join the play's, once.
                     let play = &playbook.plays[self.play_index];
                     for h in l.handlers.tasks {
