@@ -12,6 +12,9 @@ pub struct TaskResult {
     pub unreachable: bool,
     pub msg: Option<String>,
     pub data: Map<String, Value>,
+    /// The host a delegated task ran for (`delegate_to`), whose facts `delegate_facts` sets.
+    /// Not part of the result a task registers.
+    pub delegated_to: Option<String>,
 }
 
 impl TaskResult {
@@ -102,6 +105,7 @@ impl TaskResult {
             unreachable,
             msg,
             data: obj,
+            delegated_to: None,
         }
     }
 }

@@ -178,20 +178,24 @@ fn a_templated_name_fails_only_the_hosts_whose_file_is_wrong() {
 }
 
 #[test]
-fn under_the_free_strategy_a_run_time_include_fails_with_a_reason() {
+fn under_the_free_strategy_each_host_runs_the_file_it_includes() {
     let lab = lab();
-    lab.write("tasks/web.yml", "- debug: {msg: web}\n");
-    lab.write("tasks/db.yml", "- debug: {msg: db}\n");
+    lab.write(
+        "tasks/web.yml",
+        "- copy: {dest: \"{{ out }}/{{ inventory_hostname }}.web\", content: \"web\\n\"}\n",
+    );
+    lab.write(
+        "tasks/db.yml",
+        "- copy: {dest: \"{{ out }}/{{ inventory_hostname }}.db\", content: \"db\\n\"}\n",
+    );
     let out = lab.run(
-        "- hosts: all_hosts\n  gather_facts: no\n  strategy: free\n  tasks:\n    - include_tasks: \"tasks/{{ kind }}.yml\"\n",
+        "- hosts: all_hosts\n  gather_facts: no\n  strategy: free\n  tasks:\n    - file: {path: \"{{ out }}\", state: directory}\n    - include_tasks: \"tasks/{{ kind }}.yml\"\n",
         &[],
     );
-    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
-    assert!(
-        String::from_utf8_lossy(&out.stdout).contains("needs the linear strategy in rconf"),
-        "{}",
-        text(&out)
-    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(lab.read("h1.web"), "web\n");
+    assert_eq!(lab.read("h2.db"), "db\n");
+    assert!(!lab.exists("h1.db") && !lab.exists("h2.web"));
 }
 
 #[test]

@@ -52,6 +52,12 @@ fn inventory_change(ctx: &Ctx) -> TaskResult {
 }
 
 impl Module for GroupBy {
+    fn control(&self) -> super::Control {
+        super::Control::Inventory {
+            bypass_host_loop: false,
+        }
+    }
+
     fn spec(&self) -> &'static ModuleSpec {
         &GROUP_BY
     }
@@ -80,6 +86,12 @@ impl Module for GroupBy {
 }
 
 impl Module for AddHost {
+    fn control(&self) -> super::Control {
+        super::Control::Inventory {
+            bypass_host_loop: true,
+        }
+    }
+
     fn spec(&self) -> &'static ModuleSpec {
         &ADD_HOST
     }

@@ -63,6 +63,10 @@ fn var_value(expr: &str, ctx: &Ctx) -> Value {
 }
 
 impl Module for Debug {
+    fn control(&self) -> super::Control {
+        super::Control::Debug
+    }
+
     fn spec(&self) -> &'static ModuleSpec {
         &SPEC
     }

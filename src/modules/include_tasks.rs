@@ -51,6 +51,10 @@ static ROLE_SPEC: ModuleSpec = ModuleSpec {
 };
 
 impl Module for IncludeRole {
+    fn control(&self) -> super::Control {
+        super::Control::Include { role: true }
+    }
+
     fn spec(&self) -> &'static ModuleSpec {
         &ROLE_SPEC
     }
@@ -64,6 +68,10 @@ impl Module for IncludeRole {
 }
 
 impl Module for IncludeTasks {
+    fn control(&self) -> super::Control {
+        super::Control::Include { role: false }
+    }
+
     fn spec(&self) -> &'static ModuleSpec {
         &SPEC
     }

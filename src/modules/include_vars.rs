@@ -39,6 +39,10 @@ fn find(file: &str, ctx: &Ctx) -> Option<PathBuf> {
 }
 
 impl Module for IncludeVars {
+    fn control(&self) -> super::Control {
+        super::Control::SetsVars
+    }
+
     fn spec(&self) -> &'static ModuleSpec {
         &SPEC
     }

@@ -34,12 +34,43 @@ static SPEC: ModuleSpec = ModuleSpec {
 };
 
 impl Module for Meta {
+    fn control(&self) -> super::Control {
+        super::Control::Meta
+    }
+
     fn spec(&self) -> &'static ModuleSpec {
         &SPEC
     }
 
-    fn plan(&self, args: &Args, _ctx: &Ctx) -> Action {
-        let action = args.str("_raw_params").unwrap_or("noop");
-        Action::Done(TaskResult::ok().with("_meta", action))
+    /// Never called: `Control::Meta` tasks are acted on by the runner (`MetaAction`).
+    fn plan(&self, _args: &Args, _ctx: &Ctx) -> Action {
+        Action::Done(TaskResult::ok())
+    }
+}
+
+/// What a `meta` task asks the runner for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MetaAction {
+    FlushHandlers,
+    /// `end_play`, and `end_batch` (which ends the play for this `serial` batch).
+    EndPlay,
+    EndHost,
+    ClearHostErrors,
+    ClearFacts,
+    /// Accepted, nothing for the runner to do (`noop`, `refresh_inventory`, ...).
+    Noop,
+}
+
+impl MetaAction {
+    /// The action a `meta` task's (validated) arguments name.
+    pub fn of(args: &indexmap::IndexMap<String, serde_json::Value>) -> MetaAction {
+        match args.get("_raw_params").and_then(serde_json::Value::as_str) {
+            Some("flush_handlers") => MetaAction::FlushHandlers,
+            Some("end_play" | "end_batch") => MetaAction::EndPlay,
+            Some("end_host") => MetaAction::EndHost,
+            Some("clear_host_errors") => MetaAction::ClearHostErrors,
+            Some("clear_facts") => MetaAction::ClearFacts,
+            _ => MetaAction::Noop,
+        }
     }
 }

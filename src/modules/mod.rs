@@ -111,8 +111,35 @@ pub struct RemoteCall {
     pub stdin: Stdin,
 }
 
+/// What the runner does with a module's task besides running it and reporting its result.
+/// This is the one place the runner learns what a module *is*: it never compares names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Control {
+    /// Runs and returns a result; facts it returns join the host's `ansible_facts` and
+    /// become variables of their own name (`getent_passwd`, `packages`).
+    Task,
+    /// Gathers facts (`setup`): they become `ansible_facts` and `ansible_<name>`.
+    GatherFacts,
+    /// Sets host variables (`set_fact`, `include_vars`); a `run_once` gives them to every host.
+    SetsVars,
+    /// Changes the run's live inventory (`group_by`, `add_host`). `bypass_host_loop`: runs once
+    /// for the play whatever its hosts, as Ansible's `add_host` does.
+    Inventory { bypass_host_loop: bool },
+    /// Acted on by the runner itself (`meta`): see `meta::MetaAction`.
+    Meta,
+    /// Loads tasks while the play runs (`include_tasks`, and `include_role` with `role`).
+    Include { role: bool },
+    /// Shows only what it was asked to show (`debug`).
+    Debug,
+}
+
 pub trait Module: Sync {
     fn spec(&self) -> &'static ModuleSpec;
+
+    /// What the runner does with this module's tasks; most modules are plain tasks.
+    fn control(&self) -> Control {
+        Control::Task
+    }
 
     /// Plans the task from rendered, validated arguments.
     fn plan(&self, args: &Args, ctx: &Ctx) -> Action;

@@ -27,6 +27,10 @@ fn valid_name(name: &str) -> bool {
 }
 
 impl Module for SetFact {
+    fn control(&self) -> super::Control {
+        super::Control::SetsVars
+    }
+
     fn spec(&self) -> &'static ModuleSpec {
         &SPEC
     }

@@ -242,6 +242,10 @@ fn matches_filter(name: &str, patterns: &[String]) -> bool {
 }
 
 impl Module for Setup {
+    fn control(&self) -> super::Control {
+        super::Control::GatherFacts
+    }
+
     fn spec(&self) -> &'static ModuleSpec {
         &SPEC
     }

@@ -96,8 +96,6 @@ pub(super) struct Loader {
     pub warnings: Vec<Diagnostic>,
     /// Errors that stay errors in a file read ahead (an include that includes itself).
     pub always: Vec<Diagnostic>,
-    /// The play being read has `strategy: free`.
-    pub free_strategy: bool,
 }
 
 impl Loader {
@@ -119,7 +117,6 @@ impl Loader {
             strict: false,
             warnings: Vec::new(),
             always: Vec::new(),
-            free_strategy: false,
         }
     }
 
@@ -308,10 +305,6 @@ impl Loader {
             .unwrap_or_default();
         // Play-level keywords reach every task the way block keywords do (vars excepted:
         // they are the play's own layer).
-        self.free_strategy = n
-            .get("strategy")
-            .and_then(Node::as_str)
-            .is_some_and(|s| s.ends_with("free"));
         let mut inh = Inherit {
             base_dir: self.playbook_dir.clone(),
             ..Inherit::default()

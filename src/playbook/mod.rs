@@ -59,6 +59,14 @@ impl ModuleRef {
             ModuleRef::Ansible(_) => &crate::ansible::SPEC,
         }
     }
+
+    /// What the runner does with the task (Ansible's modules are plain tasks).
+    pub fn control(&self) -> crate::modules::Control {
+        match self {
+            ModuleRef::Native(m, _) => m.control(),
+            ModuleRef::Ansible(_) => crate::modules::Control::Task,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -322,7 +330,7 @@ impl Task {
     pub fn display_name(&self) -> String {
         // An unnamed `include_role` shows the role it names, as Ansible does.
         if self.name.is_none()
-            && self.module.spec().name == "include_role"
+            && self.module.control() == (crate::modules::Control::Include { role: true })
             && let Some(role) = self.args.get("name").and_then(Value::as_str)
         {
             return format!("{} : {role}", self.action);

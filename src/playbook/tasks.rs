@@ -184,10 +184,7 @@ impl Loader {
         if key == "include_tasks" && !handler {
             return self.dynamic_include(n, value, inh, list, block);
         }
-        if key == "include_role"
-            && !handler
-            && (!self.free_strategy || Self::role_at_run_time(n, value))
-        {
+        if key == "include_role" && !handler {
             return self.dynamic_role(n, value, inh, list, block);
         }
         for (k, _) in n.as_map().unwrap_or_default() {
@@ -373,22 +370,6 @@ impl Loader {
         }));
         task.block = block;
         list.tasks.push(task);
-    }
-
-    /// An `include_role` with a loop, or whose name is a template, can only be resolved per
-    /// host while the play runs. Under the linear strategy every `include_role` runs then, as
-    /// in Ansible (its `when` once, an `included:` line); under `free` a plain one is read at
-    /// load time, like `import_role`, as run-time includes need the linear strategy.
-    fn role_at_run_time(n: &Node, value: &Node) -> bool {
-        let looped = n.as_map().unwrap_or_default().iter().any(|(k, _)| {
-            let k = k.key_text();
-            k == "loop" || k.starts_with("with_")
-        });
-        let name = value.get("name").or_else(|| value.get("role"));
-        looped
-            || name
-                .and_then(Node::as_str)
-                .is_some_and(Templar::is_template)
     }
 
     /// A run-time `include_role`, as `dynamic_include` does for task files. A role named
@@ -646,7 +627,11 @@ impl Loader {
             poll: n.get("poll").map(|v| self.number_or_template(v, "poll")),
             environment: own.environment,
             // add_host runs once for the play, whatever hosts it has (Ansible's host-loop bypass).
-            run_once: own.run_once.unwrap_or(false) || module.spec().name == "add_host",
+            run_once: own.run_once.unwrap_or(false)
+                || module.control()
+                    == (crate::modules::Control::Inventory {
+                        bypass_host_loop: true,
+                    }),
             delegate_to: own.delegate_to,
             delegate_facts: own.delegate_facts.unwrap_or(false),
             block: None,

@@ -254,8 +254,8 @@ impl Reporter for Human {
                 action,
                 ..
             } => {
-                self.debug_task =
-                    crate::modules::find(action).is_some_and(|m| m.spec().name == "debug");
+                self.debug_task = crate::modules::find(action)
+                    .is_some_and(|m| m.control() == crate::modules::Control::Debug);
                 self.close_task();
                 let now = Instant::now();
                 self.current = Some((name.to_string(), now, now));

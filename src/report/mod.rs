@@ -128,7 +128,8 @@ impl Stats {
             }
             Status::Unreachable => self.unreachable += 1,
         }
-        if changed && status != Status::Unreachable {
+        // As Ansible's stats: a failure counts as changed only when it is ignored.
+        if changed && !matches!(status, Status::Unreachable | Status::Failed) {
             self.changed += 1;
         }
     }

@@ -125,9 +125,7 @@ pub async fn call(
         Action::Done(mut result) => {
             // A controller-side task (set_fact, include_vars) delegated elsewhere sets that
             // host's variables when `delegate_facts` asks for it.
-            if let Some(t) = target {
-                result.data.insert("_delegated_to".into(), Value::String(t));
-            }
+            result.delegated_to = target;
             return result;
         }
         Action::Sleep(duration, result) => {
@@ -201,12 +199,8 @@ pub async fn call(
                 if !diff_mode {
                     result.data.shift_remove("diff");
                 }
-                if let Some(target) = target {
-                    // For `delegate_facts`: the facts belong to that host (internal key).
-                    result
-                        .data
-                        .insert("_delegated_to".into(), Value::String(target));
-                }
+                // For `delegate_facts`: the facts belong to that host.
+                result.delegated_to = target;
                 result
             }
         },

@@ -11,6 +11,7 @@ use serde_json::{Map, Value};
 
 use super::Shared;
 use super::exec;
+use crate::modules::Control;
 use crate::playbook::{LoopSource, Task};
 use crate::report::Status;
 use crate::result::TaskResult;
@@ -190,6 +191,16 @@ impl TaskShared {
 
 fn vars_layer(vars: &IndexMap<String, Value>) -> Layer {
     vars.iter().map(|(k, v)| (k.clone(), to_jinja(v))).collect()
+}
+
+/// `text` (a task's name) rendered with the host's variables; None when it cannot be.
+pub fn render_name(text: &str, state: &HostState, task: &Task, cx: &TaskShared) -> Option<String> {
+    let (scope, _) = cx.scope(state, task, &[]);
+    match cx.shared.templar.render_str(text, &scope) {
+        Ok(Value::String(s)) => Some(s),
+        Ok(other) => Some(other.to_string()),
+        Err(_) => None,
+    }
 }
 
 /// Whether the task's `when` holds on this host (for `meta`, which the runner acts on itself).
@@ -478,12 +489,12 @@ async fn run_once(
             return result;
         }
         // With `delegate_facts`, facts go to the delegated host (the play runner does that).
-        let elsewhere = task.delegate_facts && result.data.contains_key("_delegated_to");
+        let elsewhere = task.delegate_facts && result.delegated_to.is_some();
         if let (false, Some(facts)) = (
             elsewhere,
             result.data.get("ansible_facts").and_then(Value::as_object),
         ) {
-            absorb_facts(state, task, facts);
+            absorb_facts(state, task.module.control(), facts);
         }
         // An include names its file by its full path, as Ansible prints it.
         if let Some(include) = &task.include
@@ -492,7 +503,7 @@ async fn run_once(
         {
             result.data.insert("include".into(), Value::String(path));
         }
-        if matches!(task.module.spec().name, "group_by" | "add_host") {
+        if let Control::Inventory { .. } = task.module.control() {
             super::inventory_changes::record(&cx.shared, &state.name, &result);
         }
         if task.changed_when.is_some() || task.failed_when.is_some() {
@@ -573,14 +584,14 @@ fn conditions_hold(
 /// `set_fact` values become host-scoped variables; gathered facts (`setup`) become
 /// `ansible_facts` and `ansible_<name>`; facts other modules return (`getent_passwd`,
 /// `packages`) become `ansible_facts` and variables of their own name, as in Ansible.
-pub fn absorb_facts(state: &mut HostState, task: &Task, facts: &Map<String, Value>) {
-    match task.module.spec().name {
-        "set_fact" | "include_vars" => {
+pub fn absorb_facts(state: &mut HostState, control: Control, facts: &Map<String, Value>) {
+    match control {
+        Control::SetsVars => {
             for (k, v) in facts {
                 state.host_scope.insert(k.clone(), to_jinja(v));
             }
         }
-        "setup" => store_facts(state, facts),
+        Control::GatherFacts => store_facts(state, facts),
         _ => {
             for (k, v) in facts {
                 state.facts.insert(k.clone(), to_jinja(v));

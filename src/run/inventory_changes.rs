@@ -101,7 +101,11 @@ pub fn apply(shared: &Shared) -> Result<bool, String> {
             }
         }
     }
-    inv.reconcile().map_err(|e| e.to_string())?;
+    let reconciled = inv.reconcile().map_err(|e| e.to_string());
+    shared
+        .inventory_generation
+        .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+    reconciled?;
     Ok(true)
 }
 

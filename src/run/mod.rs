@@ -101,6 +101,8 @@ pub struct Shared {
     /// applied (`inventory_changes`).
     pub live_inventory: std::sync::Mutex<Inventory>,
     pub inventory_changes: std::sync::Mutex<Vec<inventory_changes::Change>>,
+    /// Counts the changes applied to `live_inventory`, so runners know when to re-read it.
+    pub inventory_generation: std::sync::atomic::AtomicU64,
     /// Connections to hosts that tasks are delegated to.
     pub delegates: tokio::sync::Mutex<HashMap<String, Arc<Connection>>>,
     pub tags: TagFilter,
@@ -226,6 +228,7 @@ pub async fn run(
         inventory: inventory.clone(),
         live_inventory: std::sync::Mutex::new((*inventory).clone()),
         inventory_changes: std::sync::Mutex::new(Vec::new()),
+        inventory_generation: std::sync::atomic::AtomicU64::new(0),
         delegates: tokio::sync::Mutex::new(HashMap::new()),
         tags: opts.tags.clone(),
         persistent_shell: std::env::var("RCONF_PERSISTENT_SHELL").map_or(true, |v| v != "0"),
@@ -346,6 +349,11 @@ pub async fn run(
                 aborted: false,
                 include_vars: None,
                 dynamic_handlers: Vec::new(),
+                limiter: Arc::new(tokio::sync::Semaphore::new(opts.forks.max(1))),
+                free: None,
+                groups_seen: shared
+                    .inventory_generation
+                    .load(std::sync::atomic::Ordering::Acquire),
             };
             runner.run_batch(&mut states, &mut stats, reporter).await;
             start_at = runner.start_at.take();

@@ -21,6 +21,7 @@ use include::{Walk, WalkEnd};
 use super::flow::{self, Next, Pending};
 use super::host::{self, HostState, Outcome, TaskShared};
 use super::{Shared, TagFilter};
+use crate::modules::Control;
 use crate::playbook::{Play, Playbook, Strategy, Task, TaskList};
 use crate::report::{Event, Reporter, Stats, Status};
 use crate::template::to_jinja;
@@ -64,6 +65,13 @@ pub struct PlayRunner {
     pub include_vars: Option<Arc<Layer>>,
     /// Handlers of roles `include_role` loaded while the play runs.
     pub dynamic_handlers: Vec<Arc<Task>>,
+    /// At most `forks` hosts run a task at once: shared by every step (and, under the free
+    /// strategy, by every host walking on its own).
+    pub limiter: Arc<Semaphore>,
+    /// Under the free strategy, what this runner (walking one host) shares with the others.
+    pub free: Option<Arc<free::FreeShared>>,
+    /// The live inventory's generation `groups` was last read at (`Shared::inventory_generation`).
+    pub groups_seen: u64,
 }
 
 fn list_of(play: &Play, section: Section) -> &TaskList {
@@ -164,17 +172,33 @@ impl PlayRunner {
                 }
             }
         }
-        let strategy = self.strategy(reporter);
+        match self.strategy(reporter) {
+            Strategy::Linear => {
+                self.run_sections(states, stats, reporter).await;
+            }
+            Strategy::Free => self.run_free(states, stats, reporter).await,
+        }
+    }
+
+    /// `pre_tasks`, the roles and `tasks`, `post_tasks`, each followed by a handler flush,
+    /// for the hosts of this runner. Returns true when `meta: end_play` ended the play.
+    async fn run_sections(
+        &mut self,
+        states: &mut States,
+        stats: &mut StatsMap,
+        reporter: &mut dyn Reporter,
+    ) -> bool {
         for section in [Section::Pre, Section::Main, Section::Post] {
-            let ended = match strategy {
-                Strategy::Linear => self.run_linear(section, states, stats, reporter).await,
-                Strategy::Free => self.run_free(section, states, stats, reporter).await,
-            };
-            if ended || self.aborted {
-                return;
+            let ended = self.run_linear(section, states, stats, reporter).await;
+            if ended {
+                return true;
+            }
+            if self.aborted {
+                return false;
             }
             self.flush_handlers(states, stats, reporter).await;
         }
+        false
     }
 
     fn active(&self, states: &States, only: Option<&[String]>) -> Vec<String> {
@@ -235,6 +259,13 @@ impl PlayRunner {
             pos.insert(h, (next, pending));
         }
         loop {
+            if let Some(free) = &self.free {
+                if free.play_ended() {
+                    return WalkEnd::EndPlay;
+                }
+                free.collect_mail(states);
+            }
+            self.refresh_groups(states);
             let live: Vec<(String, usize)> = pos
                 .iter()
                 .filter(|(h, _)| states.get(*h).is_some_and(HostState::active))
@@ -259,7 +290,7 @@ impl PlayRunner {
             {
                 self.start_at = None;
             }
-            let mut outcomes = if task.module.spec().name == "meta" {
+            let mut outcomes = if task.module.control() == Control::Meta {
                 let cx = self.task_shared(states);
                 let acting: Vec<String> = on
                     .iter()
@@ -276,11 +307,26 @@ impl PlayRunner {
                     self.meta(task, &acting, states, stats, reporter).await
                 };
                 match flow {
-                    MetaFlow::EndPlay => return WalkEnd::EndPlay,
+                    MetaFlow::EndPlay => {
+                        if let Some(free) = &self.free {
+                            free.end_play();
+                        }
+                        return WalkEnd::EndPlay;
+                    }
                     MetaFlow::Continue => on.iter().map(|h| (h.clone(), Outcome::ok())).collect(),
                 }
             } else if !self.confirm(task).await {
                 on.iter().map(|h| (h.clone(), Outcome::ok())).collect()
+            } else if let Some(refused) = self.free_refuses(task, reporter) {
+                self.announce(task, walk_is_handlers(&walk), &on, states, reporter);
+                let failed: Vec<(String, Outcome)> = on
+                    .iter()
+                    .map(|h| (h.clone(), Outcome::failed(&refused)))
+                    .collect();
+                for (h, o) in &failed {
+                    report(reporter, h, task, o);
+                }
+                failed
             } else {
                 self.run_step(
                     walk.step(pc),
@@ -366,6 +412,10 @@ impl PlayRunner {
     /// `any_errors_fatal`, or more failed hosts in the batch than `max_fail_percentage`.
     fn failure_stops_play(&self, states: &States) -> bool {
         let play = self.play();
+        // Under the free strategy hosts go on independently: Ansible warns and ignores both.
+        if self.free.is_some() {
+            return false;
+        }
         if play.any_errors_fatal {
             return true;
         }
@@ -390,10 +440,13 @@ impl PlayRunner {
         retries: Option<tokio::sync::mpsc::UnboundedSender<(String, u32)>>,
     ) -> Arc<TaskShared> {
         let mut magic = self.magic.clone();
-        let hostvars: IndexMap<String, JValue> = states
-            .iter()
-            .map(|(k, s)| (k.clone(), s.public_vars()))
-            .collect();
+        let mut hostvars: IndexMap<String, JValue> = match &self.free {
+            Some(free) => free.hostvars(),
+            None => IndexMap::new(),
+        };
+        for (k, s) in states {
+            hostvars.insert(k.clone(), s.public_vars());
+        }
         magic.insert("hostvars".into(), crate::vars::map_value(hostvars));
         Arc::new(TaskShared {
             shared: self.shared.clone(),
@@ -418,17 +471,11 @@ impl PlayRunner {
             return Vec::new();
         }
         let task = task_of(&self.playbook, self.play_index, &step);
-        let location = task.location.to_string();
-        reporter.event(&Event::TaskStart {
-            name: &task.display_name(),
-            action: &task.action,
-            location,
-            handler,
-        });
+        self.announce(task, handler, on, states, reporter);
         let (retry_tx, mut retry_rx) = tokio::sync::mpsc::unbounded_channel();
         let cx = self.task_shared_with(states, Some(retry_tx));
         let runners: &[String] = if task.run_once { &on[..1] } else { on };
-        let limiter = Arc::new(Semaphore::new(self.forks));
+        let limiter = self.limiter.clone();
         let mut set = JoinSet::new();
         for name in runners {
             let Some(mut state) = states.shift_remove(name) else {
@@ -475,24 +522,83 @@ impl PlayRunner {
             self.share_run_once(task, on, &mut outcomes, states);
         }
         if task.delegate_facts {
-            deliver_facts(task, &outcomes, states);
+            self.deliver_facts(task, &outcomes, states);
         }
-        if matches!(task.module.spec().name, "group_by" | "add_host") {
+        if let Control::Inventory { .. } = task.module.control() {
             // The new groups and hosts count for the rest of this play too.
-            match super::inventory_changes::apply(&self.shared) {
-                Ok(true) => {
-                    self.magic.insert(
-                        "groups".into(),
-                        super::inventory_changes::groups(&self.shared),
-                    );
-                    super::inventory_changes::refresh_group_names(&self.shared, states);
-                }
-                Ok(false) => {}
-                Err(e) => reporter.event(&Event::Warning(&e)),
+            if let Err(e) = super::inventory_changes::apply(&self.shared) {
+                reporter.event(&Event::Warning(&e));
             }
+            self.refresh_groups(states);
+        }
+        if let Some(free) = &self.free {
+            free.publish(states);
         }
         self.restore_order(states);
         outcomes
+    }
+
+    /// After `group_by` or `add_host` changed the live inventory (on any host): `groups` and
+    /// every host's `group_names` as they are now.
+    fn refresh_groups(&mut self, states: &mut States) {
+        let now = self
+            .shared
+            .inventory_generation
+            .load(std::sync::atomic::Ordering::Acquire);
+        if now == self.groups_seen {
+            return;
+        }
+        self.groups_seen = now;
+        self.magic.insert(
+            "groups".into(),
+            super::inventory_changes::groups(&self.shared),
+        );
+        super::inventory_changes::refresh_group_names(&self.shared, states);
+    }
+
+    /// `delegate_facts`: facts a delegated task gathered or set go to the host it ran for
+    /// (under the free strategy, through the mail of the runner walking that host).
+    fn deliver_facts(&self, task: &Task, outcomes: &[(String, Outcome)], states: &mut States) {
+        for (_, o) in outcomes {
+            let (Some(target), Some(Value::Object(facts))) =
+                (&o.result.delegated_to, o.result.data.get("ansible_facts"))
+            else {
+                continue;
+            };
+            match (states.get_mut(target), &self.free) {
+                (Some(s), _) => host::absorb_facts(s, task.module.control(), facts),
+                (None, Some(free)) => free.send(target, task.module.control(), facts.clone()),
+                (None, None) => {}
+            }
+        }
+    }
+
+    /// The task's banner. A templated name is rendered with the first host's variables, as
+    /// Ansible shows it (`included 1` for `included {{ item }}`), or shown as written when it
+    /// cannot be rendered.
+    fn announce(
+        &self,
+        task: &Task,
+        handler: bool,
+        on: &[String],
+        states: &States,
+        reporter: &mut dyn Reporter,
+    ) {
+        let mut name = task.display_name();
+        if crate::template::Templar::is_template(&name)
+            && let Some(state) = on.first().and_then(|h| states.get(h))
+        {
+            let cx = self.task_shared(states);
+            if let Some(rendered) = host::render_name(&name, state, task, &cx) {
+                name = rendered;
+            }
+        }
+        reporter.event(&Event::TaskStart {
+            name: &name,
+            action: &task.action,
+            location: task.location.to_string(),
+            handler,
+        });
     }
 
     /// Gives every host of a `run_once` task the first host's registered result and facts.
@@ -515,7 +621,7 @@ impl PlayRunner {
                         .insert(name.clone(), to_jinja(&result.to_json()));
                 }
                 if let Some(Value::Object(facts)) = result.data.get("ansible_facts")
-                    && matches!(task.module.spec().name, "set_fact" | "include_vars")
+                    && task.module.control() == Control::SetsVars
                 {
                     for (k, v) in facts {
                         s.host_scope.insert(k.clone(), to_jinja(v));
@@ -593,21 +699,6 @@ fn ask(prompt: &str) -> String {
     let mut line = String::new();
     let _ = std::io::BufReader::new(&tty).read_line(&mut line);
     line
-}
-
-/// `delegate_facts`: facts a delegated task gathered or set go to the host it ran on.
-fn deliver_facts(task: &Task, outcomes: &[(String, Outcome)], states: &mut States) {
-    for (_, o) in outcomes {
-        let (Some(Value::String(target)), Some(Value::Object(facts))) = (
-            o.result.data.get("_delegated_to"),
-            o.result.data.get("ansible_facts"),
-        ) else {
-            continue;
-        };
-        if let Some(s) = states.get_mut(target) {
-            host::absorb_facts(s, task, facts);
-        }
-    }
 }
 
 /// Reports a host's connection setup time once, after the task that opened it.

@@ -1,6 +1,6 @@
 //! What the runner does itself rather than on hosts: `meta` actions and handler flushes.
 
-use serde_json::Value;
+use crate::modules::meta::MetaAction;
 
 use super::{PlayRunner, Section, States, StatsMap, StepRef, count, mark_failed};
 use crate::playbook::Task;
@@ -20,18 +20,13 @@ impl PlayRunner {
         stats: &mut StatsMap,
         reporter: &mut dyn Reporter,
     ) -> MetaFlow {
-        match task
-            .args
-            .get("_raw_params")
-            .and_then(Value::as_str)
-            .unwrap_or("noop")
-        {
-            "flush_handlers" => {
+        match MetaAction::of(&task.args) {
+            MetaAction::FlushHandlers => {
                 Box::pin(self.flush_handlers(states, stats, reporter)).await;
                 MetaFlow::Continue
             }
-            "end_play" | "end_batch" => MetaFlow::EndPlay,
-            "end_host" => {
+            MetaAction::EndPlay => MetaFlow::EndPlay,
+            MetaAction::EndHost => {
                 for h in on {
                     if let Some(s) = states.get_mut(h) {
                         s.ended = true;
@@ -39,7 +34,7 @@ impl PlayRunner {
                 }
                 MetaFlow::Continue
             }
-            "clear_host_errors" => {
+            MetaAction::ClearHostErrors => {
                 for h in &self.hosts {
                     if let Some(s) = states.get_mut(h) {
                         s.failed = false;
@@ -47,7 +42,7 @@ impl PlayRunner {
                 }
                 MetaFlow::Continue
             }
-            "clear_facts" => {
+            MetaAction::ClearFacts => {
                 for h in on {
                     if let Some(s) = states.get_mut(h) {
                         s.facts.clear();
@@ -55,7 +50,7 @@ impl PlayRunner {
                 }
                 MetaFlow::Continue
             }
-            _ => MetaFlow::Continue,
+            MetaAction::Noop => MetaFlow::Continue,
         }
     }
 

@@ -1,125 +1,298 @@
-//! The `free` strategy: each host runs through the task list on its own, results are
-//! reported as they come.
+//! The `free` strategy: each host walks the play on its own, through the same walk and steps
+//! as the linear strategy (`play.rs`), so every keyword means the same under both. What
+//! differs is what Ansible's free strategy makes differ: `run_once`, `any_errors_fatal` and
+//! `max_fail_percentage` are warned about and do not hold across hosts (each host is its own
+//! batch), a module that bypasses the host loop (`add_host`) is refused, and handlers run
+//! when each host reaches them.
 
-use std::sync::Arc;
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use serde_json::Value;
-use tokio::sync::{Semaphore, mpsc};
-use tokio::task::JoinSet;
+use futures_util::StreamExt;
+use futures_util::stream::FuturesUnordered;
+use indexmap::IndexMap;
+use minijinja::value::Value as JValue;
+use serde_json::{Map, Value};
 
-use super::{
-    PlayRunner, Section, States, StatsMap, count, list_of, remember_failure_in, report,
-    report_connection, selected,
-};
-use crate::report::{Event, Reporter, Status};
-use crate::run::flow::{self, Next, Pending};
-use crate::run::host::{self, Outcome};
+use super::{PlayRunner, States, StatsMap};
+use crate::modules::Control;
+use crate::playbook::Task;
+use crate::report::{Event, Reporter};
+use crate::run::host;
+
+/// What the hosts of a free play share while each walks on its own.
+pub struct FreeShared {
+    /// Every host's variables as the others see them (`hostvars`), as of its last task.
+    hostvars: Mutex<IndexMap<String, JValue>>,
+    /// Facts `delegate_facts` sends to a host another runner is walking.
+    mail: Mutex<Vec<Letter>>,
+    /// `meta: end_play` on one host ends the play for every host, as in Ansible.
+    ended: AtomicBool,
+    /// Warnings already given: each is said once, as Ansible's display does.
+    warned: Mutex<HashSet<String>>,
+}
+
+/// Facts for `host`, from a task of that kind delegated to it.
+struct Letter {
+    host: String,
+    control: Control,
+    facts: Map<String, Value>,
+}
+
+/// A lock that a panic elsewhere does not make unusable (the data stays consistent: every
+/// writer replaces whole entries).
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl FreeShared {
+    fn new(states: &States) -> Self {
+        FreeShared {
+            hostvars: Mutex::new(
+                states
+                    .iter()
+                    .map(|(k, s)| (k.clone(), s.public_vars()))
+                    .collect(),
+            ),
+            mail: Mutex::default(),
+            ended: AtomicBool::new(false),
+            warned: Mutex::default(),
+        }
+    }
+
+    pub fn play_ended(&self) -> bool {
+        self.ended.load(Ordering::Acquire)
+    }
+
+    pub fn end_play(&self) {
+        self.ended.store(true, Ordering::Release);
+    }
+
+    pub fn hostvars(&self) -> IndexMap<String, JValue> {
+        lock(&self.hostvars).clone()
+    }
+
+    /// Makes the hosts of `states` visible to the others as they are now.
+    pub fn publish(&self, states: &States) {
+        let mut all = lock(&self.hostvars);
+        for (k, s) in states {
+            all.insert(k.clone(), s.public_vars());
+        }
+    }
+
+    pub fn send(&self, host: &str, control: Control, facts: Map<String, Value>) {
+        lock(&self.mail).push(Letter {
+            host: host.to_string(),
+            control,
+            facts,
+        });
+    }
+
+    /// Delivers the facts sent to the hosts of `states`.
+    pub fn collect_mail(&self, states: &mut States) {
+        let mut mail = lock(&self.mail);
+        if mail.is_empty() {
+            return;
+        }
+        mail.retain(|letter| match states.get_mut(&letter.host) {
+            Some(s) => {
+                host::absorb_facts(s, letter.control, &letter.facts);
+                false
+            }
+            None => true,
+        });
+    }
+
+    fn warn(&self, reporter: &mut dyn Reporter, text: &str) {
+        if lock(&self.warned).insert(text.to_string()) {
+            reporter.event(&Event::Warning(text));
+        }
+    }
+}
 
 impl PlayRunner {
-    /// Free strategy: each host runs through the list on its own; results are reported as
-    /// they come.
+    /// Free strategy: every active host walks the play's sections (and handler flushes) on
+    /// its own, at most `forks` tasks at once; results are reported as they come.
     pub(super) async fn run_free(
         &mut self,
-        section: Section,
         states: &mut States,
         stats: &mut StatsMap,
         reporter: &mut dyn Reporter,
-    ) -> bool {
-        let hosts = self.active(states, None);
-        let cx = self.task_shared(states);
-        let limiter = Arc::new(Semaphore::new(self.forks));
-        let (tx, mut rx) = mpsc::unbounded_channel::<(String, usize, Outcome, flow::Advance)>();
-        let mut set = JoinSet::new();
-        for name in hosts {
-            let Some(mut state) = states.shift_remove(&name) else {
+    ) {
+        let free = Arc::new(FreeShared::new(states));
+        let play = self.play();
+        if play.max_fail_percentage.is_some() {
+            free.warn(
+                reporter,
+                "Using max_fail_percentage with the free strategy is not supported, as tasks \
+                 are executed independently on each host",
+            );
+        }
+        if play.any_errors_fatal {
+            free.warn(
+                reporter,
+                "Using any_errors_fatal with the free strategy is not supported, as tasks are \
+                 executed independently on each host",
+            );
+        }
+        let mut walkers = Vec::new();
+        for name in self.active(states, None) {
+            let Some(state) = states.shift_remove(&name) else {
                 continue;
             };
-            let (cx, limiter, playbook, tx, pi, tags) = (
-                cx.clone(),
-                limiter.clone(),
-                self.playbook.clone(),
-                tx.clone(),
-                self.play_index,
-                self.shared.tags.clone(),
-            );
-            set.spawn(async move {
-                let list = list_of(&playbook.plays[pi], section);
-                let mut pending = Pending::default();
-                let sel = |i: usize| selected(&list.tasks[i], &tags, None);
-                let mut next = flow::first(list, &sel, &mut pending);
-                while let Next::At(pc) = next {
-                    let task = &list.tasks[pc];
-                    let outcome = if task.module.spec().name == "meta" {
-                        if matches!(
-                            task.args.get("_raw_params").and_then(Value::as_str),
-                            Some("end_host" | "end_play")
-                        ) {
-                            state.ended = true;
-                            break;
-                        }
-                        Outcome::ok()
-                    } else if task.include.is_some() {
-                        Outcome::failed(
-                            "`include_tasks` with a loop or a templated file name needs the \
-                             linear strategy in rconf (this play has `strategy: free`)",
-                        )
-                    } else {
-                        let _permit = limiter.acquire().await;
-                        host::run_task(&mut state, task, &cx).await
-                    };
-                    let failed = outcome.status == Status::Failed;
-                    let a = flow::advance(list, pc, failed, &mut pending);
-                    next = flow::skip_unselected(list, a.next, &sel, &mut pending);
-                    if a.entered_rescue {
-                        remember_failure_in(&mut state, task, &outcome);
-                    }
-                    let unreachable = outcome.status == Status::Unreachable;
-                    let _ = tx.send((state.name.clone(), pc, outcome, a));
-                    if unreachable {
-                        break;
-                    }
+            let mut own = States::new();
+            own.insert(name.clone(), state);
+            walkers.push((self.for_one_host(name, &free), own, StatsMap::new()));
+        }
+        let out = Mutex::new(Screen {
+            inner: reporter,
+            shown: None,
+        });
+        let mut walking: FuturesUnordered<_> = walkers
+            .iter_mut()
+            .map(|(runner, own, counts)| {
+                let mut screen = HostScreen {
+                    screen: &out,
+                    task: None,
+                };
+                async move { runner.run_sections(own, counts, &mut screen).await }
+            })
+            .collect();
+        while walking.next().await.is_some() {}
+        drop(walking);
+        for (runner, own, counts) in walkers {
+            if runner.start_at.is_none() {
+                self.start_at = None;
+            }
+            for h in runner.dynamic_handlers {
+                if !self.dynamic_handlers.iter().any(|d| Arc::ptr_eq(d, &h)) {
+                    self.dynamic_handlers.push(h);
                 }
-                if next == Next::Failed {
-                    state.failed = true;
-                }
-                state
-            });
+            }
+            for (host, c) in counts {
+                let s = stats.entry(host).or_default();
+                s.ok += c.ok;
+                s.changed += c.changed;
+                s.unreachable += c.unreachable;
+                s.failed += c.failed;
+                s.skipped += c.skipped;
+                s.rescued += c.rescued;
+                s.ignored += c.ignored;
+            }
+            states.extend(own);
         }
-        drop(tx);
-        let list = list_of(&self.playbook.plays[self.play_index], section);
-        let mut shown: Option<usize> = None;
-        while let Some((host, pc, outcome, a)) = rx.recv().await {
-            let task = &list.tasks[pc];
-            if shown != Some(pc) && task.module.spec().name != "meta" {
-                let location = task.location.to_string();
-                reporter.event(&Event::TaskStart {
-                    name: &task.display_name(),
-                    action: &task.action,
-                    location,
-                    handler: false,
-                });
-                shown = Some(pc);
-            }
-            if task.module.spec().name != "meta" {
-                report(reporter, &host, task, &outcome);
-            }
-            count(
-                stats,
-                &host,
-                &outcome,
-                outcome.status == Status::Failed && a.entered_rescue,
-            );
-            if a.rescued {
-                stats.entry(host.clone()).or_default().rescued += 1;
-            }
-        }
-        while let Some(joined) = set.join_next().await {
-            if let Ok(mut state) = joined {
-                report_connection(reporter, &mut state);
-                states.insert(state.name.clone(), state);
-            }
-        }
+        free.collect_mail(states);
+        self.refresh_groups(states);
         self.restore_order(states);
-        false
+    }
+
+    /// A runner that walks `host` alone, sharing the forks and `free` with the others.
+    fn for_one_host(&self, host: String, free: &Arc<FreeShared>) -> PlayRunner {
+        PlayRunner {
+            shared: self.shared.clone(),
+            playbook: self.playbook.clone(),
+            play_index: self.play_index,
+            play_vars: self.play_vars.clone(),
+            magic: self.magic.clone(),
+            hosts: vec![host],
+            forks: self.forks,
+            force_handlers: self.force_handlers,
+            start_at: self.start_at.clone(),
+            aborted: false,
+            include_vars: self.include_vars.clone(),
+            dynamic_handlers: self.dynamic_handlers.clone(),
+            limiter: self.limiter.clone(),
+            free: Some(free.clone()),
+            groups_seen: self.groups_seen,
+        }
+    }
+
+    /// Under the free strategy: Ansible's warning for `run_once`, and its refusal of a module
+    /// that bypasses the host loop (the message the task fails with).
+    pub(super) fn free_refuses(&self, task: &Task, reporter: &mut dyn Reporter) -> Option<String> {
+        let free = self.free.as_ref()?;
+        if task.module.control()
+            == (Control::Inventory {
+                bypass_host_loop: true,
+            })
+        {
+            return Some(format!(
+                "The '{}' module bypasses the host loop, which is currently not supported in \
+                 the free strategy and would instead execute for every host in the inventory \
+                 list.",
+                task.action
+            ));
+        }
+        if task.run_once {
+            free.warn(
+                reporter,
+                "Using run_once with the free strategy is not currently supported. This task \
+                 will still be executed for every host in the inventory list.",
+            );
+        }
+        None
+    }
+}
+
+/// The terminal and reports, shared by the hosts of a free play: the task last announced.
+struct Screen<'a> {
+    inner: &'a mut dyn Reporter,
+    shown: Option<TaskHeader>,
+}
+
+/// A task's announcement, kept to repeat it.
+#[derive(Clone, PartialEq)]
+struct TaskHeader {
+    name: String,
+    action: String,
+    location: String,
+    handler: bool,
+}
+
+/// One host's view of the shared screen. As Ansible's free strategy shows it, a task is
+/// announced when a result of it comes and another task was announced last, so results always
+/// sit under their own task's banner, and a task that hosts run one after another is
+/// announced once.
+struct HostScreen<'a, 'r> {
+    screen: &'a Mutex<Screen<'r>>,
+    task: Option<TaskHeader>,
+}
+
+impl Reporter for HostScreen<'_, '_> {
+    fn event(&mut self, event: &Event) {
+        if let Event::TaskStart {
+            name,
+            action,
+            location,
+            handler,
+        } = event
+        {
+            self.task = Some(TaskHeader {
+                name: name.to_string(),
+                action: action.to_string(),
+                location: location.clone(),
+                handler: *handler,
+            });
+            return;
+        }
+        let mut screen = lock(self.screen);
+        let of_task = matches!(
+            event,
+            Event::ItemResult { .. } | Event::HostResult { .. } | Event::Retrying { .. }
+        );
+        if of_task
+            && let Some(t) = &self.task
+            && screen.shown.as_ref() != Some(t)
+        {
+            screen.inner.event(&Event::TaskStart {
+                name: &t.name,
+                action: &t.action,
+                location: t.location.clone(),
+                handler: t.handler,
+            });
+            screen.shown = Some(t.clone());
+        }
+        screen.inner.event(event);
     }
 }
