@@ -7,6 +7,7 @@ pub mod history;
 pub mod inventory;
 pub mod modules;
 pub mod playbook;
+pub mod remote;
 pub mod report;
 pub mod result;
 pub mod run;

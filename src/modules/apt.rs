@@ -81,7 +81,7 @@ pub fn dpkg_option_words(options: &str) -> Result<String, String> {
 }
 
 /// Builds apt.sh for validated `args` (also used by `package` on apt targets).
-pub fn script(args: &Args, ctx: &Ctx) -> Result<Vec<u8>, String> {
+pub fn script(args: &Args, ctx: &Ctx) -> Result<super::script::Program, String> {
     if args.str("state") == Some("build-dep") {
         return Err("state `build-dep` is not supported by rconf's apt module".into());
     }

@@ -165,9 +165,9 @@ mod tests {
         let ctx = t.ctx(check);
         match Cron.plan(&args, &ctx) {
             Action::Remote(call) => {
-                let mut script = format!("PATH='{bin}':$PATH\n").into_bytes();
-                script.extend(call.script);
-                let out = run_local(&script, &call.stdin);
+                let mut program = call.script;
+                program.prepend(format!("PATH='{bin}':$PATH\n").as_bytes());
+                let out = run_local(&program, &call.stdin);
                 Cron.finish(&args, ScriptOutput::parse(out, ctx.marker))
             }
             Action::Done(r) | Action::Sleep(_, r) => r,

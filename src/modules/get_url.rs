@@ -221,7 +221,7 @@ mod tests {
         let Action::Remote(call) = GetUrl.plan(&a, &t.ctx(false)) else {
             panic!()
         };
-        let script = String::from_utf8_lossy(&call.script);
+        let script = String::from_utf8_lossy(call.script.text());
         assert!(
             !script.contains("p@ss") && !script.contains("abc"),
             "secrets in the script"
@@ -252,9 +252,9 @@ mod tests {
         let Action::Remote(call) = GetUrl.plan(&a, &ctx) else {
             panic!()
         };
-        let mut script = b"RC_NO_CURL=1\n".to_vec();
-        script.extend(call.script);
-        let out = crate::modules::script::run_local(&script, &call.stdin);
+        let mut program = call.script;
+        program.prepend(b"RC_NO_CURL=1\n");
+        let out = crate::modules::script::run_local(&program, &call.stdin);
         let r = GetUrl.finish(
             &a,
             crate::modules::script::ScriptOutput::parse(out, ctx.marker),

@@ -112,14 +112,17 @@ mod tests {
         let Action::Remote(call) = Hostname.plan(&args, &ctx) else {
             panic!("hostname did not plan a remote call");
         };
-        let script = String::from_utf8(call.script).unwrap();
+        let script = String::from_utf8(call.script.whole()).unwrap();
         let real = format!("A_file='{HOSTNAME_FILE}'");
         assert!(script.contains(&real));
         let script = format!(
             "PATH='{bin}':$PATH\n{}",
             script.replace(&real, &format!("A_file='{}'", t.path("hostname")))
         );
-        let out = run_local(script.as_bytes(), &call.stdin);
+        let out = run_local(
+            &crate::remote::Program::plain(script.into_bytes()),
+            &call.stdin,
+        );
         Hostname.finish(&args, ScriptOutput::parse(out, ctx.marker))
     }
 

@@ -47,7 +47,7 @@ static SPEC: ModuleSpec = ModuleSpec {
 };
 
 /// Checks Ansible's argument rules and builds the script.
-fn build(args: &Args, ctx: &Ctx) -> Result<Vec<u8>, String> {
+fn build(args: &Args, ctx: &Ctx) -> Result<super::script::Program, String> {
     let present = args.str("state").unwrap_or("present") == "present";
     let backrefs = args.bool("backrefs", false);
     if present && !args.has("line") {

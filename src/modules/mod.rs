@@ -38,7 +38,8 @@ pub mod pause;
 pub mod ping;
 pub mod pip;
 pub mod pyregex;
-pub mod quote;
+/// Quoting is the wire protocol's (`crate::remote`); modules reach it here too.
+pub use crate::remote::quote;
 pub mod raw;
 pub mod reboot;
 pub mod replace;
@@ -106,8 +107,8 @@ pub enum Action {
 }
 
 pub struct RemoteCall {
-    /// The full POSIX sh script (lib.sh + argument assignments + module body).
-    pub script: Vec<u8>,
+    /// The task's assignments and the module body (`lib.sh` implied).
+    pub script: crate::remote::Program,
     pub stdin: Stdin,
 }
 

@@ -142,7 +142,7 @@ fn functions(m: &Manager) -> String {
 }
 
 /// The script for a known non-apt manager.
-pub fn script_for(m: &Manager, args: &Args, ctx: &Ctx) -> Result<Vec<u8>, String> {
+pub fn script_for(m: &Manager, args: &Args, ctx: &Ctx) -> Result<super::script::Program, String> {
     let mut s = Script::new(ctx)?;
     define(&mut s, m)?;
     common_args(&mut s, args)?;
@@ -165,7 +165,7 @@ fn common_args(s: &mut Script, args: &Args) -> Result<(), String> {
 }
 
 /// The script that finds the manager on the target, then runs apt.sh or package.sh.
-pub fn detecting_script(args: &Args, ctx: &Ctx) -> Result<Vec<u8>, String> {
+pub fn detecting_script(args: &Args, ctx: &Ctx) -> Result<super::script::Program, String> {
     let mut s = Script::new(ctx)?;
     common_args(&mut s, args)?;
     s.var(
@@ -318,7 +318,11 @@ pub static ZYPPER: Package = Package {
 };
 
 /// The script `package` runs for these arguments on this host.
-pub fn plan_script(args: &Args, ctx: &Ctx, native: Option<&str>) -> Result<Vec<u8>, String> {
+pub fn plan_script(
+    args: &Args,
+    ctx: &Ctx,
+    native: Option<&str>,
+) -> Result<super::script::Program, String> {
     let chosen = native
         .map(str::to_string)
         .or_else(|| args.str("use").filter(|u| *u != "auto").map(str::to_string))
@@ -353,7 +357,7 @@ pub fn plan_script(args: &Args, ctx: &Ctx, native: Option<&str>) -> Result<Vec<u
 }
 
 /// The script of a non-apt manager.
-fn generic(other: &str, args: &Args, ctx: &Ctx) -> Result<Vec<u8>, String> {
+fn generic(other: &str, args: &Args, ctx: &Ctx) -> Result<super::script::Program, String> {
     match manager(other) {
         Some(m) => script_for(m, args, ctx),
         None => Err(format!(

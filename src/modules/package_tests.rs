@@ -204,7 +204,7 @@ fn without_facts_the_script_detects_the_manager_on_the_target() {
     }
     let out = std::process::Command::new("/bin/sh")
         .arg("-c")
-        .arg(std::ffi::OsStr::from_bytes(&script))
+        .arg(std::ffi::OsStr::from_bytes(&script.whole()))
         .env("PATH", &bin)
         .env("FAKE", t.dir())
         .output()
@@ -230,7 +230,7 @@ fn package_hands_apt_its_own_arguments_and_apt_refuses_the_others() {
     let Action::Remote(call) = plan(json!({"update_cache": true, "cache_valid_time": 3600})) else {
         panic!("expected a remote call");
     };
-    let script = String::from_utf8_lossy(&call.script);
+    let script = String::from_utf8_lossy(call.script.text());
     assert!(script.contains("A_cache_valid_time='3600'"), "{script}");
     // A RedHat-only argument: apt's message, as when Ansible runs apt with it.
     let Action::Done(r) = plan(json!({"name": "vim", "enablerepo": "epel"})) else {

@@ -1,142 +1,29 @@
-//! Builds a module's remote script (lib.sh, quoted assignments, module body) and splits what it
-//! printed into payload and JSON result.
+//! What a module's script printed, split into payload and JSON result; the program itself is
+//! built by `crate::remote::script`.
 
 use serde_json::{Map, Value};
 
-use super::Ctx;
-use super::args::Args;
-use super::quote::quote;
 use crate::result::TaskResult;
 use crate::transport::Output;
 
-/// Shared helpers every module script starts with.
-pub const LIB_SH: &str = include_str!("../../modules/lib.sh");
-
-/// Accumulates one remote script. Every value is quoted by `quote::quote`.
-pub struct Script {
-    buf: Vec<u8>,
-}
+#[cfg(test)]
+pub use crate::remote::script::run_local;
+pub use crate::remote::script::{LIB_SH, Program, Script};
 
 impl Script {
-    /// lib.sh plus the protocol variables (`RC_MARK`, `RC_CHECK`, `RC_DIFF`).
-    pub fn new(ctx: &Ctx) -> Result<Script, String> {
+    /// `lib.sh`'s protocol variables for a task planned in `ctx`.
+    pub fn new(ctx: &super::Ctx) -> Result<Script, String> {
         Script::with(ctx.marker, ctx.check, ctx.diff)
     }
 
-    pub fn with(marker: &str, check: bool, diff: bool) -> Result<Script, String> {
-        let mut s = Script {
-            buf: LIB_SH.as_bytes().to_vec(),
-        };
-        s.var("RC_MARK", marker.as_bytes())?;
-        s.var("RC_CHECK", if check { b"1" } else { b"0" })?;
-        s.var("RC_DIFF", if diff { b"1" } else { b"0" })?;
-        Ok(s)
-    }
-
-    /// `NAME='value'` on its own line; `name` must be a shell identifier we chose.
-    pub fn var(&mut self, name: &str, value: &[u8]) -> Result<&mut Self, String> {
-        debug_assert!(name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'));
-        let q = quote(value).map_err(|e| format!("argument `{name}`: {e}"))?;
-        self.buf.extend_from_slice(name.as_bytes());
-        self.buf.push(b'=');
-        self.buf.extend(q);
-        self.buf.push(b'\n');
-        Ok(self)
-    }
-
-    /// `A_<name>=...` for an argument that is set: strings verbatim, bools `1`/`0`, numbers in
-    /// decimal, lists one item per line. Unset (null) arguments are not assigned.
-    pub fn arg(&mut self, name: &str, value: &Value) -> Result<&mut Self, String> {
-        let text = match value {
-            Value::Null => return Ok(self),
-            Value::String(s) => s.clone(),
-            Value::Bool(b) => if *b { "1" } else { "0" }.to_string(),
-            Value::Number(n) => n.to_string(),
-            Value::Array(items) => items.iter().map(scalar_text).collect::<Vec<_>>().join("\n"),
-            Value::Object(_) => value.to_string(),
-        };
-        self.var(&format!("A_{name}"), text.as_bytes())
-    }
-
     /// Assigns every argument in `args` whose name is listed in `names`.
-    pub fn args(&mut self, args: &Args, names: &[&str]) -> Result<&mut Self, String> {
+    pub fn args(&mut self, args: &super::Args, names: &[&str]) -> Result<&mut Self, String> {
         for name in names {
             if let Some(v) = args.get(name) {
                 self.arg(name, v)?;
             }
         }
         Ok(self)
-    }
-
-    /// `set -- 'a' 'b' ...` so the body can run `"$@"` as an argv with no shell parsing.
-    pub fn argv(&mut self, items: &[String]) -> Result<&mut Self, String> {
-        self.buf.extend_from_slice(b"set --");
-        for item in items {
-            self.buf.push(b' ');
-            self.buf
-                .extend(quote(item.as_bytes()).map_err(|e| format!("command argument: {e}"))?);
-        }
-        self.buf.push(b'\n');
-        Ok(self)
-    }
-
-    /// Appends the module body and returns the finished script.
-    pub fn finish(mut self, body: &str) -> Vec<u8> {
-        self.buf.extend_from_slice(body.as_bytes());
-        self.buf
-    }
-}
-
-/// Splits a finished script (without `lib.sh`) into its leading assignment lines, exactly as
-/// `Script` writes them (`NAME='...'` and `set -- '...'`), and the module body after them, so a
-/// persistent shell can define the body once and get only the assignments per task.
-pub fn split_assignments(script: &[u8]) -> (&[u8], &[u8]) {
-    let mut at = 0;
-    while let Some(end) = assignment_line(&script[at..]) {
-        at += end;
-    }
-    script.split_at(at)
-}
-
-/// The length of the assignment line `s` starts with (newline included), if it is one.
-fn assignment_line(s: &[u8]) -> Option<usize> {
-    let end = if let Some(rest) = s.strip_prefix(b"set --") {
-        let mut i = s.len() - rest.len();
-        while s.get(i) == Some(&b' ') {
-            i = quoted_word(s, i + 1)?;
-        }
-        i
-    } else {
-        let name = s
-            .iter()
-            .position(|&b| !(b.is_ascii_alphanumeric() || b == b'_'))?;
-        if name == 0 || s[0].is_ascii_digit() || s[name] != b'=' {
-            return None;
-        }
-        quoted_word(s, name + 1)?
-    };
-    (s.get(end) == Some(&b'\n')).then_some(end + 1)
-}
-
-/// Where the word `quote::quote` wrote at `s[start..]` ends: `'...'` pieces joined by `\'`.
-fn quoted_word(s: &[u8], start: usize) -> Option<usize> {
-    let mut i = start;
-    loop {
-        if s.get(i) != Some(&b'\'') {
-            return None;
-        }
-        i += 1 + s[i + 1..].iter().position(|&b| b == b'\'')? + 1;
-        if !s[i..].starts_with(b"\\''") {
-            return Some(i);
-        }
-        i += 2;
-    }
-}
-
-fn scalar_text(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
     }
 }
 
@@ -263,43 +150,6 @@ impl ScriptOutput {
     }
 }
 
-/// Runs a finished script with `/bin/sh` on this machine: the unit tests' stand-in for a
-/// target, with the same byte-level protocol the SSH transport uses.
-#[cfg(test)]
-pub fn run_local(script: &[u8], stdin: &crate::transport::Stdin) -> Output {
-    use std::io::Write;
-    use std::os::unix::ffi::OsStrExt;
-    use std::process::{Command, Stdio};
-    // As the transports send a script: on stdin, ahead of the module's own input.
-    let (command, mut data) = crate::transport::script_on_stdin(script).unwrap();
-    let mut child = Command::new("/bin/sh")
-        .arg("-c")
-        .arg(std::ffi::OsStr::from_bytes(&command))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn /bin/sh");
-    let mut pipe = child.stdin.take().unwrap();
-    match stdin {
-        crate::transport::Stdin::Empty => {}
-        crate::transport::Stdin::Bytes(b) => data.extend_from_slice(b),
-        crate::transport::Stdin::File(p) => data.extend(std::fs::read(p).unwrap()),
-    }
-    let writer = std::thread::spawn(move || {
-        let _ = pipe.write_all(&data);
-    });
-    let out = child.wait_with_output().unwrap();
-    writer.join().unwrap();
-    use std::os::unix::process::ExitStatusExt;
-    Output {
-        status: out.status.code().map(|c| c as u32),
-        signal: out.status.signal().map(|s| s.to_string()),
-        stdout: out.stdout,
-        stderr: out.stderr,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -345,46 +195,5 @@ mod tests {
         let r = ScriptOutput::parse(out(b"@M@{\"changed\":"), "@M@").into_result_for("copy");
         assert!(r.failed);
         assert!(r.msg.unwrap().contains("not valid JSON"));
-    }
-
-    #[test]
-    fn lib_json_escaper_produces_parseable_json() {
-        let hostile = "a\"b\\c\nd\te\u{1}f 'g' $(h) ü";
-        let mut s = Script::with("@M@", false, false).unwrap();
-        s.var("X", hostile.as_bytes()).unwrap();
-        let script = s.finish("rc_json_str \"$X\"; rc_out \"{\\\"v\\\":$J}\"\n");
-        let o = ScriptOutput::parse(run_local(&script, &crate::transport::Stdin::Empty), "@M@");
-        let r = o.into_result_for("t");
-        assert_eq!(r.data["v"], hostile, "{r:?}");
-    }
-
-    #[test]
-    fn arg_assignments_keep_values_byte_exact() {
-        let mut s = Script::with("@M@", false, false).unwrap();
-        s.arg("x", &Value::String("it's `x` $(y)\n".into()))
-            .unwrap();
-        s.arg("b", &Value::Bool(true)).unwrap();
-        s.argv(&["a b".into(), "-c".into()]).unwrap();
-        let script =
-            s.finish("printf '%s|%s|%s|%s' \"$A_x\" \"$A_b\" \"$1\" \"$2\"; rc_out '{}'\n");
-        let o = ScriptOutput::parse(run_local(&script, &crate::transport::Stdin::Empty), "@M@");
-        assert_eq!(o.payload, b"it's `x` $(y)\n|1|a b|-c");
-    }
-
-    #[test]
-    fn assignments_split_from_the_body_exactly_where_script_wrote_them() {
-        let mut s = Script::with("@M@", false, false).unwrap();
-        s.var("A_x", b"a'b\nX='y'\nset -- 'z'\n").unwrap();
-        s.argv(&["it's".into(), String::new()]).unwrap();
-        let body = "A_y=\"$A_x\"\nset -- \"$@\"\nrc_out '{}'\n";
-        let script = s.finish(body);
-        let rest = script.strip_prefix(LIB_SH.as_bytes()).unwrap();
-        let (vars, rest_body) = split_assignments(rest);
-        assert_eq!(rest_body, body.as_bytes());
-        assert!(vars.ends_with(b"set -- 'it'\\''s' ''\n"));
-        assert_eq!(
-            split_assignments(b"echo hi\n"),
-            (&b""[..], &b"echo hi\n"[..])
-        );
     }
 }

@@ -92,7 +92,7 @@ pub fn run_with_fakes(
     };
     let out = std::process::Command::new("/bin/sh")
         .arg("-c")
-        .arg(std::ffi::OsStr::from_bytes(&call.script))
+        .arg(std::ffi::OsStr::from_bytes(&call.script.whole()))
         .env("PATH", format!("{}/bin:/usr/bin:/bin", t.dir()))
         .env("FAKE", t.dir())
         // Modules that edit system files (apt_repository) look under this root instead of /.

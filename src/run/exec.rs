@@ -146,7 +146,7 @@ pub async fn call(
             Ok(prefix) => env_prefix = prefix,
             Err(e) => return TaskResult::failed(e),
         };
-        call.script.splice(0..0, env_prefix.iter().copied());
+        call.script.prepend(&env_prefix);
     }
     let conn = match &target {
         Some(t) => match delegated_connection(t, shared).await {
@@ -219,7 +219,7 @@ pub(super) async fn run_on(
     conn: &Connection,
     how: &connect::TaskConnection,
     shared: &super::Shared,
-    script: &[u8],
+    script: &crate::remote::Program,
     stdin: crate::transport::Stdin,
     timeout: Option<std::time::Duration>,
 ) -> Result<Result<crate::transport::Output, crate::transport::TransportError>, String> {
@@ -285,8 +285,8 @@ async fn start_job(
         "results_file": format!("~/.ansible_async/{jid}"),
     });
     let (marker, result) = match (
-        crate::modules::quote::quote(shared.marker.as_bytes()),
-        crate::modules::quote::quote_str(&started.to_string()),
+        crate::remote::quote::quote(shared.marker.as_bytes()),
+        crate::remote::quote::quote_str(&started.to_string()),
     ) {
         (Ok(m), Ok(r)) => (m, r),
         (Err(e), _) | (_, Err(e)) => return TaskResult::failed(e),
@@ -301,8 +301,9 @@ async fn start_job(
         )
         .into_bytes(),
     );
-    script.extend_from_slice(&call.script);
-    if !call.script.ends_with(b"\n") {
+    let whole = call.script.whole();
+    script.extend_from_slice(&whole);
+    if !whole.ends_with(b"\n") {
         script.push(b'\n');
     }
     script.extend(
@@ -327,7 +328,7 @@ async fn start_job(
         conn,
         how,
         shared,
-        &script,
+        &crate::remote::Program::plain(script),
         crate::transport::Stdin::Empty,
         None,
     )
@@ -357,7 +358,7 @@ async fn wait_for_connection(
                 .await
                 .map_err(|r| r.msg.unwrap_or_default())?;
             conn.run_script(
-                b"true\n",
+                &crate::remote::Program::plain(b"true\n".to_vec()),
                 crate::transport::Stdin::Empty,
                 Some(wait.connect_timeout),
                 None,

@@ -32,7 +32,7 @@ async fn run(
         &conn,
         how,
         shared,
-        script.as_bytes(),
+        &crate::remote::Program::plain(script.into_bytes()),
         Stdin::Empty,
         Some(timeout),
     )

@@ -13,43 +13,21 @@ pub mod ssh;
 use std::path::PathBuf;
 use std::time::Duration;
 
-/// `exec sh -c '<script>'`: the command a login shell (which may not be POSIX) is given to run
-/// a POSIX sh script; `exec` saves it a fork. The one place a script becomes a command line.
-pub fn sh_command(script: &[u8]) -> Result<Vec<u8>, String> {
-    let mut command = b"exec sh -c ".to_vec();
-    command.extend(crate::modules::quote::quote(script)?);
-    Ok(command)
-}
+use crate::remote::Program;
 
-/// A command that reads `script` from the front of its stdin and runs it, and those bytes to
-/// send before the command's own stdin. A script's assignments hold module arguments (`no_log`
-/// values, `environment:` values, checksums): on stdin they never stand in argv, where every
-/// local user of the target could read them with `ps`. The bytes end in a line with a random
-/// nonce, so a script cut short (the controller killed, the connection lost) is refused whole
-/// instead of run in part.
-pub fn script_on_stdin(script: &[u8]) -> Result<(Vec<u8>, Vec<u8>), String> {
-    let tail = format!("\n#rconf-end-{:016x}\n", rand::random::<u64>());
-    let mut stdin = script.to_vec();
-    stdin.extend_from_slice(tail.as_bytes());
-    let reader = format!(
-        "rc_s=$(head -c {}; echo x); case $rc_s in *'{tail}x') ;; *) exit 3;; esac; \
-         eval \"${{rc_s%x}}\"",
-        stdin.len()
-    );
-    Ok((sh_command(reader.as_bytes())?, stdin))
-}
+pub use crate::remote::{script_on_stdin, sh_command};
 
 /// Seconds an abandoned command (a task timeout) has between TERM and KILL: a command that
 /// ignores TERM (`trap '' TERM`) must not outlive its task.
 pub const KILL_GRACE_SECS: u32 = 2;
 
 /// The command (and the bytes to send first on its stdin: the become password, then the
-/// script) that runs `script` as its own exec, escalated by `become_` when given.
+/// script) that runs `program` as its own exec, escalated by `become_` when given.
 pub fn exec_parts(
-    script: &[u8],
+    program: &Program,
     become_: Option<&privilege::Become>,
 ) -> Result<(Vec<u8>, Vec<u8>), String> {
-    let (command, script_in) = script_on_stdin(script)?;
+    let (command, script_in) = script_on_stdin(&program.whole())?;
     let (command, mut prefix) = match become_ {
         None => (command, Vec::new()),
         Some(b) => {
@@ -217,16 +195,16 @@ impl Connection {
     /// process of its own.
     pub async fn run_script(
         &self,
-        script: &[u8],
+        program: &Program,
         stdin: Stdin,
         timeout: Option<Duration>,
         become_: Option<&privilege::Become>,
     ) -> Result<Output, TransportError> {
         match self {
-            Connection::Ssh(c) => c.run_script(script, stdin, timeout, become_).await,
+            Connection::Ssh(c) => c.run_script(program, stdin, timeout, become_).await,
             Connection::Local(c) => {
                 let (command, prefix) =
-                    exec_parts(script, become_).map_err(TransportError::Local)?;
+                    exec_parts(program, become_).map_err(TransportError::Local)?;
                 c.exec_with_prefix(&command, &prefix, stdin, timeout).await
             }
         }

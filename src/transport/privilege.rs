@@ -84,7 +84,7 @@ impl Become {
         let mut command = b"exec sh -c ".to_vec();
         command.extend_from_slice(sh_quote(&script).as_bytes());
         command.extend_from_slice(b" rconf-become ");
-        command.extend_from_slice(&crate::modules::quote::quote(inner)?);
+        command.extend_from_slice(&crate::remote::quote::quote(inner)?);
         let stdin_prefix = match &self.password {
             Some(p) => format!("{p}\n").into_bytes(),
             None => Vec::new(),

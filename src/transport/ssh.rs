@@ -287,14 +287,14 @@ impl SshConnection {
     /// instead. `timeout` ends the shell; the next task starts a new one.
     pub async fn run_script(
         &self,
-        script: &[u8],
+        program: &crate::remote::Program,
         stdin: Stdin,
         timeout: Option<Duration>,
         become_: Option<&Become>,
     ) -> Result<Output, TransportError> {
         let Ok(mut workers) = self.workers.try_lock() else {
             let (command, prefix) =
-                super::exec_parts(script, become_).map_err(TransportError::Local)?;
+                super::exec_parts(program, become_).map_err(TransportError::Local)?;
             return self
                 .exec_with_prefix(&command, &prefix, stdin, timeout)
                 .await;
@@ -316,7 +316,7 @@ impl SshConnection {
                 workers.insert(key.clone(), Box::new(shell));
             }
             let shell = workers.get_mut(&key).expect("started above");
-            let result = shell.run(script, stdin, &lost).await;
+            let result = shell.run(program, stdin, &lost).await;
             if result.is_err() {
                 workers.remove(&key);
             }

@@ -25,7 +25,8 @@ use tokio::io::AsyncReadExt;
 
 use super::channel::{Abandoned, CloseGuard, PID_ANNOUNCE, open, take_pid_line};
 use super::handler::ClientHandler;
-use crate::modules::script::{LIB_SH, split_assignments};
+use crate::remote::Program;
+use crate::remote::script::LIB_SH;
 use crate::transport::privilege::Become;
 use crate::transport::{Output, Stdin, TransportError};
 
@@ -109,15 +110,13 @@ impl Frames {
         }
     }
 
-    /// The frame for a task, and whether it carries `stdin` (given when small) itself.
-    fn task(&mut self, script: &[u8], stdin_len: u64, stdin: Option<&[u8]>) -> (Vec<u8>, bool) {
-        let Some(rest) = script.strip_prefix(LIB_SH.as_bytes()) else {
-            return (self.whole(script, stdin_len), false);
+    /// The frame for a task, and whether it carries `stdin` (given when small) itself. The
+    /// shell has `lib.sh` already: a module's program sends only its assignments and, the first
+    /// time, its body; a plain script goes whole.
+    fn task(&mut self, program: &Program, stdin_len: u64, stdin: Option<&[u8]>) -> (Vec<u8>, bool) {
+        let Some((vars, body)) = program.parts().filter(|(_, body)| !body.is_empty()) else {
+            return (self.whole(program.text(), stdin_len), false);
         };
-        let (vars, body) = split_assignments(rest);
-        if body.is_empty() {
-            return (self.whole(rest, stdin_len), false);
-        }
         let id = {
             let mut h = DefaultHasher::new();
             body.hash(&mut h);
@@ -244,7 +243,7 @@ impl Worker {
     /// the remote shell.
     pub(super) async fn run(
         &mut self,
-        script: &[u8],
+        program: &Program,
         stdin: Stdin,
         lost: &(dyn Fn(String) -> TransportError + Sync),
     ) -> Result<Output, TransportError> {
@@ -282,7 +281,7 @@ impl Worker {
             Stdin::Bytes(b) => Some(&b[..]),
             _ => None,
         };
-        let (frame, inlined) = self.frames.task(script, stdin_len, small);
+        let (frame, inlined) = self.frames.task(program, stdin_len, small);
         if inlined {
             stdin = Stdin::Empty;
         }
@@ -369,8 +368,8 @@ mod tests {
 
     /// Runs `calls` through one local `sh` running the shell loop, and through one `sh -c` per
     /// script; returns both outputs (stdout, status) per call and the definition count.
-    fn through_both(calls: &[(Vec<u8>, Vec<u8>)]) -> (Ran, Ran, usize) {
-        use crate::modules::script::run_local;
+    fn through_both(calls: &[(Program, Vec<u8>)]) -> (Ran, Ran, usize) {
+        use crate::remote::script::run_local;
         use std::io::Write;
         use std::process::{Command, Stdio};
         let mut frames = Frames::new("n0");
@@ -419,7 +418,7 @@ mod tests {
 
     #[test]
     fn frames_run_like_whole_scripts_and_define_each_body_once() {
-        use crate::modules::script::Script;
+        use crate::remote::script::Script;
         let hostile = "it's \"q\" $(echo no) `echo no` \\ \n\nline\n'\n";
         let first = "printf '[%s][%s][%s]' \"$A_x\" \"$#\" \"${1-}\"; head -c 3; exit 7\n";
         let second = "printf 'two:%s' \"$A_x\"\n";
@@ -442,7 +441,7 @@ mod tests {
             ),
             (script(first, &long, &["'"]), Vec::new()),
             (script(second, "again", &[]), b"unread".to_vec()),
-            (b"echo no library\n".to_vec(), Vec::new()),
+            (Program::plain(b"echo no library\n".to_vec()), Vec::new()),
             (
                 script(first, "in", &[]),
                 b"a\\b $(no) `no`\nrc_EOF\n\n".to_vec(),
@@ -479,7 +478,7 @@ mod tests {
         let script = format!("rm -rf {}/keep\n", victim.display());
         std::fs::create_dir(victim.join("keep")).unwrap();
         let mut frames = Frames::new("n0");
-        let (frame, _) = frames.task(script.as_bytes(), 0, None);
+        let (frame, _) = frames.task(&Program::plain(script.into_bytes()), 0, None);
         // Cut after the path's parent: the prefix alone would remove `victim` itself.
         let cut = frame.len() - frames.tail.len() - "/keep\n".len();
         let mut child = Command::new("/bin/sh")
