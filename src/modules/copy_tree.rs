@@ -1,12 +1,12 @@
 //! `copy` of directory trees and `remote_src` copies: a controller directory travels as one
-//! tar stream on stdin (ustar.rs); copy_tree.sh syncs it, or a source already on the target,
+//! tar stream on stdin (tar_tree.rs); copy_tree.sh syncs it, or a source already on the target,
 //! into `dest` file by file.
 
 use std::path::Path;
 
 use super::args::Args;
 use super::script::Script;
-use super::ustar::tar_tree;
+use super::tar_tree::tar_tree;
 use super::{Action, Ctx, RemoteCall};
 use crate::result::TaskResult;
 use crate::transport::Stdin;

@@ -53,6 +53,7 @@ pub mod simple;
 pub mod slurp;
 pub mod stat;
 pub mod sysctl;
+pub mod tar_tree;
 pub mod tempfile;
 pub mod template;
 #[cfg(test)]
@@ -60,7 +61,6 @@ pub(crate) mod testutil;
 pub mod unarchive;
 pub mod uri;
 pub mod user;
-pub mod ustar;
 pub mod validate_argument_spec;
 pub mod wait_for;
 pub mod wait_for_connection;

@@ -1,7 +1,7 @@
-//! SHA-crypt (`$5$` and `$6$` password hashes), as specified in Ulrich Drepper's "Unix crypt
-//! using SHA-256 and SHA-512": what `/etc/shadow` and Ansible's `password_hash` produce.
-
-use sha2::{Digest, Sha256, Sha512};
+//! SHA-crypt (`$5$` and `$6$` password hashes) as `/etc/shadow` and Ansible's `password_hash`
+//! write them. The digest (the rounds) is the `sha-crypt` crate's; the hash string is written
+//! here because the crate's encoder takes the salt as bytes it base64-encodes, while glibc and
+//! Ansible use the salt text as given.
 
 const ITOA64: &[u8] = b"./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 pub const DEFAULT_ROUNDS: u32 = 5000;
@@ -17,20 +17,6 @@ impl Scheme {
         match self {
             Scheme::Sha256 => "5",
             Scheme::Sha512 => "6",
-        }
-    }
-
-    fn digest(self, parts: &[&[u8]]) -> Vec<u8> {
-        fn run<D: Digest>(parts: &[&[u8]]) -> Vec<u8> {
-            let mut h = D::new();
-            for p in parts {
-                h.update(p);
-            }
-            h.finalize().to_vec()
-        }
-        match self {
-            Scheme::Sha256 => run::<Sha256>(parts),
-            Scheme::Sha512 => run::<Sha512>(parts),
         }
     }
 }
@@ -54,48 +40,12 @@ pub fn random_salt() -> String {
 pub fn hash(scheme: Scheme, password: &[u8], salt: &str, rounds: Option<u32>) -> String {
     let salt = &salt.as_bytes()[..salt.len().min(16)];
     let rounds = rounds.map(|r| r.clamp(1000, 999_999_999));
-    let n = rounds.unwrap_or(DEFAULT_ROUNDS);
-    let len = match scheme {
-        Scheme::Sha256 => 32,
-        Scheme::Sha512 => 64,
+    let params = sha_crypt::Params::new(rounds.unwrap_or(DEFAULT_ROUNDS))
+        .expect("rounds are clamped to the range sha-crypt accepts");
+    let encoded = match scheme {
+        Scheme::Sha256 => encode(scheme, &sha_crypt::sha256_crypt(password, salt, params)),
+        Scheme::Sha512 => encode(scheme, &sha_crypt::sha512_crypt(password, salt, params)),
     };
-    let b = scheme.digest(&[password, salt, password]);
-    let mut a_input: Vec<u8> = [password, salt].concat();
-    let mut i = password.len();
-    while i > len {
-        a_input.extend_from_slice(&b);
-        i -= len;
-    }
-    a_input.extend_from_slice(&b[..i]);
-    let mut bits = password.len();
-    while bits > 0 {
-        if bits & 1 == 1 {
-            a_input.extend_from_slice(&b);
-        } else {
-            a_input.extend_from_slice(password);
-        }
-        bits >>= 1;
-    }
-    let a = scheme.digest(&[&a_input]);
-    let dp = scheme.digest(&[&password.repeat(password.len())]);
-    let p_seq = cycle(&dp, password.len());
-    let ds = scheme.digest(&[&salt.repeat(16 + usize::from(a[0]))]);
-    let s_seq = cycle(&ds, salt.len());
-    let mut c = a;
-    for r in 0..n {
-        let mut parts: Vec<&[u8]> = Vec::with_capacity(4);
-        let odd = r % 2 == 1;
-        parts.push(if odd { &p_seq } else { &c });
-        if r % 3 != 0 {
-            parts.push(&s_seq);
-        }
-        if r % 7 != 0 {
-            parts.push(&p_seq);
-        }
-        parts.push(if odd { &c } else { &p_seq });
-        c = scheme.digest(&parts);
-    }
-    let encoded = encode(scheme, &c);
     let salt = String::from_utf8_lossy(salt);
     match rounds {
         Some(r) if r != DEFAULT_ROUNDS => {
@@ -103,10 +53,6 @@ pub fn hash(scheme: Scheme, password: &[u8], salt: &str, rounds: Option<u32>) ->
         }
         _ => format!("${}${salt}${encoded}", scheme.id()),
     }
-}
-
-fn cycle(digest: &[u8], len: usize) -> Vec<u8> {
-    digest.iter().copied().cycle().take(len).collect()
 }
 
 /// The spec's byte order: groups of three bytes, each written as four characters, low bits

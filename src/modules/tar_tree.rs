@@ -1,24 +1,25 @@
-//! A minimal ustar writer: `copy` sends a controller directory tree to the target as one tar
-//! stream on stdin (directories, regular files, symlinks; the target's `tar -x` unpacks it).
+//! `copy` of a controller directory: the tree as one tar stream (directories, regular files,
+//! symlinks), written with the `tar` crate, that the target's `tar -x` unpacks.
 
-use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::Path;
 
-/// Appends the tree under `root` (not `root` itself) to a tar stream, entries named relative
-/// to `root`. `follow` copies what symlinks point to instead of the links.
+/// The tree under `root` (not `root` itself) as a tar stream, entries named relative to
+/// `root`, owned by uid/gid 0 (the target's `tar` decides ownership), with their modes and
+/// modification times. `follow` copies what symlinks point to instead of the links. GNU
+/// headers: long paths and link targets need no ustar split.
 pub fn tar_tree(root: &Path, follow: bool) -> Result<Vec<u8>, String> {
-    let mut out = Vec::new();
+    let mut out = tar::Builder::new(Vec::new());
     walk(root, Path::new(""), follow, &mut out, 0)?;
-    out.extend_from_slice(&[0u8; 1024]);
-    Ok(out)
+    out.into_inner()
+        .map_err(|e| format!("cannot write the tar stream: {e}"))
 }
 
 fn walk(
     root: &Path,
     rel: &Path,
     follow: bool,
-    out: &mut Vec<u8>,
+    out: &mut tar::Builder<Vec<u8>>,
     depth: usize,
 ) -> Result<(), String> {
     if depth > 64 {
@@ -44,88 +45,32 @@ fn walk(
         } else {
             lmeta
         };
-        let mode = meta.permissions().mode() & 0o7777;
+        let mut h = tar::Header::new_gnu();
+        h.set_mode(meta.permissions().mode() & 0o7777);
+        h.set_uid(0);
+        h.set_gid(0);
+        h.set_mtime(meta.mtime().max(0) as u64);
+        let failed = |err: std::io::Error| format!("cannot add `{}`: {err}", name.display());
         if meta.file_type().is_symlink() {
             let target = std::fs::read_link(&path).map_err(|err| err.to_string())?;
-            header(
-                out,
-                &name,
-                mode,
-                0,
-                meta.mtime(),
-                b'2',
-                target.as_os_str().as_bytes(),
-            )?;
+            h.set_entry_type(tar::EntryType::Symlink);
+            h.set_size(0);
+            out.append_link(&mut h, &name, &target).map_err(failed)?;
         } else if meta.is_dir() {
-            header(out, &name, mode, 0, meta.mtime(), b'5', b"")?;
+            h.set_entry_type(tar::EntryType::Directory);
+            h.set_size(0);
+            out.append_data(&mut h, &name, std::io::empty())
+                .map_err(failed)?;
             walk(root, &name, follow, out, depth + 1)?;
         } else if meta.is_file() {
             let data = std::fs::read(&path)
                 .map_err(|err| format!("cannot read `{}`: {err}", path.display()))?;
-            header(out, &name, mode, data.len() as u64, meta.mtime(), b'0', b"")?;
-            out.extend_from_slice(&data);
-            let pad = (512 - data.len() % 512) % 512;
-            out.extend(std::iter::repeat_n(0u8, pad));
+            h.set_entry_type(tar::EntryType::Regular);
+            h.set_size(data.len() as u64);
+            out.append_data(&mut h, &name, &data[..]).map_err(failed)?;
         }
         // Sockets, fifos and devices are not copied, as in Ansible.
     }
-    Ok(())
-}
-
-fn octal(field: &mut [u8], value: u64) {
-    let s = format!("{:0width$o}\0", value, width = field.len() - 1);
-    field.copy_from_slice(s.as_bytes());
-}
-
-fn header(
-    out: &mut Vec<u8>,
-    name: &Path,
-    mode: u32,
-    size: u64,
-    mtime: i64,
-    kind: u8,
-    link: &[u8],
-) -> Result<(), String> {
-    let mut full = name.as_os_str().as_bytes().to_vec();
-    if kind == b'5' {
-        full.push(b'/');
-    }
-    let (prefix, base): (&[u8], &[u8]) = if full.len() <= 100 {
-        (b"", &full)
-    } else {
-        // ustar splits a long path at a `/` into prefix (155) and name (100).
-        let cut = full
-            .iter()
-            .enumerate()
-            .filter(|(i, b)| **b == b'/' && *i <= 155 && full.len() - i - 1 <= 100 && *i > 0)
-            .map(|(i, _)| i)
-            .next()
-            .ok_or_else(|| format!("path `{}` is too long to copy", name.display()))?;
-        (&full[..cut], &full[cut + 1..])
-    };
-    if link.len() > 100 {
-        return Err(format!(
-            "symlink target of `{}` is too long to copy",
-            name.display()
-        ));
-    }
-    let mut h = [0u8; 512];
-    h[..base.len()].copy_from_slice(base);
-    octal(&mut h[100..108], u64::from(mode));
-    octal(&mut h[108..116], 0);
-    octal(&mut h[116..124], 0);
-    octal(&mut h[124..136], size);
-    octal(&mut h[136..148], mtime.max(0) as u64);
-    h[148..156].copy_from_slice(b"        ");
-    h[156] = kind;
-    h[157..157 + link.len()].copy_from_slice(link);
-    h[257..263].copy_from_slice(b"ustar\0");
-    h[263..265].copy_from_slice(b"00");
-    h[345..345 + prefix.len()].copy_from_slice(prefix);
-    let sum: u32 = h.iter().map(|&b| u32::from(b)).sum();
-    let s = format!("{sum:06o}\0 ");
-    h[148..156].copy_from_slice(s.as_bytes());
-    out.extend_from_slice(&h);
     Ok(())
 }
 
@@ -138,8 +83,11 @@ mod tests {
     #[test]
     fn system_tar_unpacks_what_we_write() {
         let src = tempfile::tempdir().unwrap();
-        let deep = "d".repeat(90);
+        // Deeper than ustar's 155 + 100 bytes can name.
+        let deep = "d".repeat(140);
         std::fs::create_dir_all(src.path().join(format!("sub/{deep}/{deep}"))).unwrap();
+        let long_target = format!("sub/{deep}/{deep}/f");
+        std::os::unix::fs::symlink(&long_target, src.path().join("far")).unwrap();
         std::fs::write(src.path().join("a 'x' $(y)\nz"), b"\x00\xffbin").unwrap();
         std::fs::write(src.path().join(format!("sub/{deep}/{deep}/f")), "deep\n").unwrap();
         std::fs::set_permissions(
@@ -170,6 +118,15 @@ mod tests {
             std::fs::read_link(dst.path().join("link")).unwrap(),
             Path::new("sub")
         );
+        assert_eq!(
+            std::fs::read_link(dst.path().join("far")).unwrap(),
+            Path::new(&long_target)
+        );
+        let mode = std::fs::metadata(dst.path().join("a 'x' $(y)\nz"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o751);
         let followed = tar_tree(src.path(), true).unwrap();
         assert!(
             followed.len() > tar.len(),
