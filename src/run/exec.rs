@@ -443,15 +443,28 @@ fn delegate(
     Ok((target != host).then_some(target))
 }
 
-/// A connection to a delegate host, shared by every task delegated to it.
+/// A connection to a delegate host, shared by every task delegated to it. The pool's lock is
+/// held only to find the host's slot, never across a connect.
 async fn delegated_connection(
     target: &str,
     shared: &super::Shared,
 ) -> Result<Arc<Connection>, TaskResult> {
-    let mut pool = shared.delegates.lock().await;
-    if let Some(c) = pool.get(target) {
-        return Ok(c.clone());
-    }
+    let slot = shared
+        .delegates
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .entry(target.to_string())
+        .or_default()
+        .clone();
+    slot.get_or_try_init(|| open_delegate(target, shared))
+        .await
+        .cloned()
+}
+
+async fn open_delegate(
+    target: &str,
+    shared: &super::Shared,
+) -> Result<Arc<Connection>, TaskResult> {
     // Hosts added by add_host are delegate targets too.
     let (vars, known) = {
         let inventory = shared
@@ -468,11 +481,7 @@ async fn delegated_connection(
         connect::plan(target, &get, &shared.connect, None).map_err(TaskResult::failed)?
     };
     match connect::open(plan).await {
-        Ok((conn, _)) => {
-            let conn = Arc::new(conn);
-            pool.insert(target.to_string(), conn.clone());
-            Ok(conn)
-        }
+        Ok((conn, _)) => Ok(Arc::new(conn)),
         Err(e) => Err(TaskResult::failed(format!("delegate_to `{target}`: {e}"))),
     }
 }

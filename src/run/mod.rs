@@ -104,7 +104,9 @@ pub struct Shared {
     /// Counts the changes applied to `live_inventory`, so runners know when to re-read it.
     pub inventory_generation: std::sync::atomic::AtomicU64,
     /// Connections to hosts that tasks are delegated to.
-    pub delegates: tokio::sync::Mutex<HashMap<String, Arc<Connection>>>,
+    /// One slot per delegate host: hosts delegating to the same one wait for one connection,
+    /// and a delegate that does not answer holds up only the tasks delegated to it.
+    pub delegates: std::sync::Mutex<HashMap<String, Arc<tokio::sync::OnceCell<Arc<Connection>>>>>,
     pub tags: TagFilter,
     /// Tasks run on one persistent remote shell per connection (the default), not one SSH
     /// exec each; `RCONF_PERSISTENT_SHELL=0` turns it off.
@@ -229,7 +231,7 @@ pub async fn run(
         live_inventory: std::sync::Mutex::new((*inventory).clone()),
         inventory_changes: std::sync::Mutex::new(Vec::new()),
         inventory_generation: std::sync::atomic::AtomicU64::new(0),
-        delegates: tokio::sync::Mutex::new(HashMap::new()),
+        delegates: std::sync::Mutex::new(HashMap::new()),
         tags: opts.tags.clone(),
         persistent_shell: std::env::var("RCONF_PERSISTENT_SHELL").map_or(true, |v| v != "0"),
         step: std::sync::atomic::AtomicBool::new(opts.step),
