@@ -241,3 +241,38 @@ fn a_module_whose_action_plugin_rconf_lacks_is_named_at_load() {
     );
     lab.assert_no_host_contacted();
 }
+
+/// A Windows module (ansible.windows, PowerShell) in content that never runs on this host, as
+/// ansible-core's own `setup_remote_tmp_dir` role has in a handler: Ansible resolves it and
+/// never runs it, so the playbook runs; a task that does run it fails with the reason.
+#[test]
+fn a_windows_module_that_never_runs_does_not_refuse_the_playbook() {
+    let lab = Lab::new(1);
+    lab.write(
+        "cleanup-windows.yml",
+        "- win_file: {path: 'C:\\temp', state: absent}\n",
+    );
+    let playbook = r#"
+- hosts: all
+  gather_facts: false
+  tasks:
+    - debug: {msg: runs}
+    - name: only on Windows
+      win_file: {path: 'C:\temp', state: absent}
+      when: false
+  handlers:
+    - name: windows cleanup
+      include_tasks: cleanup-windows.yml
+"#;
+    let out = run(&lab, playbook, &[]);
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{t}");
+    assert!(
+        t.contains("is a Windows (PowerShell) module, which rconf does not run"),
+        "{t}"
+    );
+    let out = run(&lab, &playbook.replace("when: false", "when: true"), &[]);
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{t}");
+    assert_eq!(counts(&out, "h1").2, 1, "{t}");
+}

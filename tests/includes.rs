@@ -393,3 +393,29 @@ fn apply_gives_its_keywords_to_the_included_tasks() {
     assert_eq!(lab.read("h1.installed"), "applied\n");
     assert!(!lab.exists("h1.other"), "{}", text(&out));
 }
+
+/// As ansible-core's own `setup_remote_tmp_dir` role does: `first_found` finds a task file
+/// beside the role's `tasks/main.yml` (Ansible's search path has the task file's directory).
+#[test]
+fn first_found_finds_task_files_beside_the_roles_tasks() {
+    let lab = lab();
+    lab.write(
+        "roles/tmp/tasks/main.yml",
+        "- include_tasks: \"{{ lookup('first_found', files) }}\"\n  vars:\n    files:\n      - \"{{ kind }}.yml\"\n      - default.yml\n",
+    );
+    lab.write(
+        "roles/tmp/tasks/default.yml",
+        "- copy: {dest: \"{{ out }}/{{ inventory_hostname }}.default\", content: \"d\\n\"}\n",
+    );
+    lab.write(
+        "roles/tmp/tasks/web.yml",
+        "- copy: {dest: \"{{ out }}/{{ inventory_hostname }}.web\", content: \"w\\n\"}\n",
+    );
+    let out = lab.run(
+        "- hosts: all_hosts\n  gather_facts: no\n  roles: [tmp]\n",
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(lab.read("h1.web"), "w\n");
+    assert_eq!(lab.read("h2.default"), "d\n");
+}

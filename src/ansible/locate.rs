@@ -34,6 +34,9 @@ pub struct Found {
     pub collection: Option<PathBuf>,
     /// Whether Ansible runs it through a controller-side action plugin of the same name.
     pub action_plugin: bool,
+    /// A Windows module (PowerShell beside a documentation-only `.py`): Ansible resolves it,
+    /// rconf cannot run it, so a task naming it fails only if it runs.
+    pub windows: bool,
     /// The ansible-core whose module_utils it runs with.
     pub core: &'static Core,
 }
@@ -164,6 +167,7 @@ impl Finder {
                         .join("plugins/action")
                         .join(format!("{rest}.py"))
                         .is_file(),
+                    windows: false,
                     file,
                     collection: None,
                     core,
@@ -186,7 +190,8 @@ impl Finder {
         let file = dir
             .join("plugins/modules")
             .join(relative.with_extension("py"));
-        if !runnable(&file) {
+        let windows = !runnable(&file) && file.with_extension("ps1").is_file();
+        if !runnable(&file) && !windows {
             return Err(Missing::Unknown);
         }
         let last = rest.rsplit('.').next().unwrap_or(rest);
@@ -197,6 +202,7 @@ impl Finder {
                 .join("plugins/action")
                 .join(format!("{last}.py"))
                 .is_file(),
+            windows,
             file,
             collection: Some(dir),
             core,

@@ -773,6 +773,15 @@ impl Loader {
         }
         let written = mkey.key_text();
         if let ModuleRef::Ansible(f) = &module {
+            if f.windows {
+                let why = format!(
+                    "module `{written}` ({}) is a Windows (PowerShell) module, which rconf does \
+                     not run",
+                    f.fqcn
+                );
+                self.warn(mkey, why.clone());
+                return (module, Some(args), Some(why));
+            }
             if !crate::ansible::runs_without_its_action_plugin(f, &args) {
                 self.err(mkey, format!("module `{written}` ({}) needs Ansible's controller-side action plugin of that name, which rconf does not have", f.fqcn));
             }

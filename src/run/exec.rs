@@ -381,13 +381,24 @@ async fn wait_for_connection(
         .with("elapsed", start.elapsed().as_secs())
 }
 
-/// Where relative `src` files are found: the task's role first, then the playbook.
+/// Where relative `src` files are found, as Ansible's `ansible_search_path`: the task's role,
+/// the directory of the task's own file, then the playbook.
 fn search_dirs(task: &Task, shared: &super::Shared) -> Vec<PathBuf> {
-    let mut dirs = Vec::with_capacity(2);
+    let mut dirs = Vec::with_capacity(3);
     if let Some(role) = &task.role {
         dirs.push(role.dir.clone());
     }
+    if let Some(dir) = task
+        .location
+        .file
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+    {
+        dirs.push(dir.to_path_buf());
+    }
     dirs.push(shared.playbook_dir.clone());
+    let mut seen = std::collections::HashSet::new();
+    dirs.retain(|d| seen.insert(d.clone()));
     dirs
 }
 

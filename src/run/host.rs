@@ -150,6 +150,24 @@ impl TaskShared {
         );
         let short = state.name.split('.').next().unwrap_or(&state.name);
         own.insert("inventory_hostname_short".into(), JValue::from(short));
+        // Where lookups and `src` files are searched, as Ansible's `ansible_search_path`: the
+        // role, then the directory of the task's own file.
+        let mut search_path: Vec<JValue> = Vec::with_capacity(2);
+        if let Some(r) = &task.role {
+            search_path.push(JValue::from(r.dir.display().to_string()));
+        }
+        if let Some(dir) = task
+            .location
+            .file
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+        {
+            let dir = JValue::from(dir.display().to_string());
+            if !search_path.contains(&dir) {
+                search_path.push(dir);
+            }
+        }
+        own.insert("ansible_search_path".into(), JValue::from_iter(search_path));
         let (role_defaults, role_vars) = match &task.role {
             Some(r) => {
                 own.insert("role_name".into(), JValue::from(r.name.as_str()));

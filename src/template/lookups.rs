@@ -29,6 +29,8 @@ pub struct Call<'a> {
     pub opts: IndexMap<String, Value>,
     pub playbook_dir: PathBuf,
     pub role_path: Option<PathBuf>,
+    /// `ansible_search_path`: the role and the directory of the task's file.
+    pub search_path: Vec<PathBuf>,
     /// Where relative names are found first: `files`, or for a `with_` loop of an
     /// `include_vars` or `template` task `vars` or `templates`, as Ansible sets it.
     pub subdir: String,
@@ -177,6 +179,15 @@ fn call(state: &State, args: Rest<ValueOrKwargs>, mut wantlist: bool) -> Result<
         opts,
         playbook_dir: var_path(state, "playbook_dir").unwrap_or_else(|| PathBuf::from(".")),
         role_path: var_path(state, "role_path"),
+        search_path: state
+            .lookup("ansible_search_path")
+            .and_then(|v| v.try_iter().ok())
+            .map(|items| {
+                items
+                    .filter_map(|i| i.as_str().map(PathBuf::from))
+                    .collect()
+            })
+            .unwrap_or_default(),
         subdir: state
             .lookup(LOOP_SUBDIR)
             .and_then(|v| v.as_str().map(str::to_string))
@@ -268,16 +279,34 @@ impl Call<'_> {
         self.opt(name).map_or(default, super::filters::ansible_bool)
     }
 
-    /// The directories a relative file is looked up in, in order: the role's `subdir` and the
-    /// role itself, then the playbook's `subdir` and the playbook directory.
+    /// The directories a relative file is looked up in, in order, as Ansible's
+    /// `path_dwim_relative_stack` walks `ansible_search_path` (the role, then the directory of
+    /// the task's own file): for each, its `subdir` then itself (a file under a role's
+    /// `tasks/` subdirectory also tries the role's `subdir` and `tasks/`), then the playbook
+    /// directory's `subdir` and itself.
     pub fn search_dirs(&self, subdir: &str) -> Vec<PathBuf> {
-        let mut dirs = Vec::with_capacity(4);
-        if let Some(role) = &self.role_path {
-            dirs.push(role.join(subdir));
-            dirs.push(role.clone());
+        let mut paths = self.search_path.clone();
+        if paths.is_empty()
+            && let Some(role) = &self.role_path
+        {
+            paths.push(role.clone());
+        }
+        let mut dirs = Vec::with_capacity(2 * paths.len() + 4);
+        for path in &paths {
+            if let Some(parent) = path.parent()
+                && parent.ends_with("tasks")
+                && let Some(role) = parent.parent()
+            {
+                dirs.push(role.join(subdir));
+                dirs.push(parent.to_path_buf());
+            }
+            dirs.push(path.join(subdir));
+            dirs.push(path.clone());
         }
         dirs.push(self.playbook_dir.join(subdir));
         dirs.push(self.playbook_dir.clone());
+        let mut seen = std::collections::HashSet::new();
+        dirs.retain(|d| seen.insert(d.clone()));
         dirs
     }
 
