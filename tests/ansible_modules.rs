@@ -276,3 +276,41 @@ fn a_windows_module_that_never_runs_does_not_refuse_the_playbook() {
     assert_eq!(out.status.code(), Some(2), "{t}");
     assert_eq!(counts(&out, "h1").2, 1, "{t}");
 }
+
+/// Python regular expressions that the target's POSIX tools cannot say exactly (a
+/// backreference inside the pattern, an alternation whose match is replaced) run with
+/// Ansible's own module, so the file ends as Python's `re` makes it, as under ansible-playbook.
+#[test]
+fn regexes_posix_cannot_express_get_pythons_semantics() {
+    let lab = Lab::new(1);
+    let playbook = r#"
+- hosts: all
+  gather_facts: false
+  tasks:
+    - copy:
+        dest: "{{ out }}/t.txt"
+        content: "REF this is a line for backrefs REF\nab\n"
+    - name: a backreference inside the pattern
+      lineinfile:
+        path: "{{ out }}/t.txt"
+        regexp: "^(REF) .* \\1$"
+        line: "This is line 3"
+        backrefs: true
+      register: br
+    - name: an alternation in a replacement
+      replace:
+        path: "{{ out }}/t.txt"
+        regexp: "a|ab"
+        replace: "X"
+    - assert:
+        that:
+          - br is changed
+          - br.msg == 'line replaced'
+"#;
+    std::fs::create_dir_all(lab.dir().join("out")).unwrap();
+    let out = run(&lab, playbook, &[]);
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{t}");
+    // Python's `a|ab` takes `a` first: `ab` becomes `Xb` (POSIX sed would give `X`).
+    assert_eq!(lab.read("t.txt"), "This is line 3\nXb\n", "{t}");
+}

@@ -56,6 +56,15 @@ impl Module for BlockInFile {
         &SPEC
     }
 
+    fn supports(&self, args: &Args) -> Result<(), String> {
+        if args.has("validate") {
+            return Err("blockinfile `validate` is not supported yet".into());
+        }
+        position(args, "insertafter", "EOF")?;
+        position(args, "insertbefore", "BOF")?;
+        Ok(())
+    }
+
     fn plan(&self, args: &Args, ctx: &Ctx) -> Action {
         if args.has("validate") {
             return Action::Done(TaskResult::failed(

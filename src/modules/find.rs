@@ -202,6 +202,10 @@ impl Module for Find {
         &SPEC
     }
 
+    fn supports(&self, args: &Args) -> Result<(), String> {
+        build(args).map(drop)
+    }
+
     fn plan(&self, args: &Args, ctx: &Ctx) -> Action {
         let vars = match build(args) {
             Ok(v) => v,

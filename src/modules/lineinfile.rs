@@ -4,7 +4,7 @@
 use serde_json::Value;
 
 use super::args::{Arg, Args, FreeForm, Kind, ModuleSpec};
-use super::pyregex::{to_ere, to_sed_replacement};
+use super::pyregex::{to_ere, to_ere_for_substitution, to_sed_replacement};
 use super::script::{Script, ScriptOutput};
 use super::{Action, Ctx, Module, RemoteCall};
 use crate::result::TaskResult;
@@ -46,6 +46,35 @@ static SPEC: ModuleSpec = ModuleSpec {
     ],
 };
 
+/// The task's patterns as EREs for awk, sed and grep, with the variables they travel in; an
+/// error when one has no exact POSIX translation.
+fn patterns(args: &Args) -> Result<Vec<(&'static str, String)>, String> {
+    let backrefs = args.bool("backrefs", false);
+    let mut out = Vec::new();
+    if let Some(re) = args.str("regexp") {
+        let ere = if backrefs && args.str("state").unwrap_or("present") == "present" {
+            to_ere_for_substitution(re, true)?
+        } else {
+            to_ere(re, backrefs)?
+        };
+        out.push(("A_regexp", ere));
+    }
+    for (key, var) in [
+        ("insertafter", "A_insertafter"),
+        ("insertbefore", "A_insertbefore"),
+    ] {
+        if let Some(v) = args.str(key) {
+            let v = if v == "EOF" || v == "BOF" {
+                v.to_string()
+            } else {
+                to_ere(v, false)?
+            };
+            out.push((var, v));
+        }
+    }
+    Ok(out)
+}
+
 /// Checks Ansible's argument rules and builds the script.
 fn build(args: &Args, ctx: &Ctx) -> Result<super::script::Program, String> {
     let present = args.str("state").unwrap_or("present") == "present";
@@ -75,18 +104,8 @@ fn build(args: &Args, ctx: &Ctx) -> Result<super::script::Program, String> {
             "group",
         ],
     )?;
-    if let Some(re) = args.str("regexp") {
-        s.var("A_regexp", to_ere(re, backrefs)?.as_bytes())?;
-    }
-    for key in ["insertafter", "insertbefore"] {
-        if let Some(v) = args.str(key) {
-            let v = if v == "EOF" || v == "BOF" {
-                v.to_string()
-            } else {
-                to_ere(v, false)?
-            };
-            s.var(&format!("A_{key}"), v.as_bytes())?;
-        }
+    for (name, ere) in patterns(args)? {
+        s.var(name, ere.as_bytes())?;
     }
     if let Some(line) = args.get("line") {
         let line = match line {
@@ -106,6 +125,10 @@ fn build(args: &Args, ctx: &Ctx) -> Result<super::script::Program, String> {
 impl Module for LineInFile {
     fn spec(&self) -> &'static ModuleSpec {
         &SPEC
+    }
+
+    fn supports(&self, args: &Args) -> Result<(), String> {
+        patterns(args).map(drop)
     }
 
     fn plan(&self, args: &Args, ctx: &Ctx) -> Action {

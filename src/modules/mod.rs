@@ -142,6 +142,14 @@ pub trait Module: Sync {
         Control::Task
     }
 
+    /// Whether this module gives Ansible's result for these (rendered, validated) arguments.
+    /// When it cannot (a Python regular expression the target's POSIX tools cannot express),
+    /// Ansible's own module runs the task where it is available, as for an argument the native
+    /// module lacks; the reason is the task's failure where it is not.
+    fn supports(&self, _args: &Args) -> Result<(), String> {
+        Ok(())
+    }
+
     /// Plans the task from rendered, validated arguments.
     fn plan(&self, args: &Args, ctx: &Ctx) -> Action;
 

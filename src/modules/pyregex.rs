@@ -118,6 +118,41 @@ pub fn to_ere(re: &str, numbered_groups: bool) -> Result<String, String> {
     Ok(out)
 }
 
+/// As `to_ere`, for a pattern whose match is replaced or whose groups are used (`replace`,
+/// `lineinfile` with `backrefs`). There an alternation is refused too: POSIX takes the
+/// longest alternative, Python the first that matches (`a|ab` on `ab`: `ab` against `a`), so
+/// the replaced text would differ.
+pub fn to_ere_for_substitution(re: &str, numbered_groups: bool) -> Result<String, String> {
+    let ere = to_ere(re, numbered_groups)?;
+    let chars: Vec<char> = re.chars().collect();
+    let (mut i, mut in_class) = (0, false);
+    while i < chars.len() {
+        match chars[i] {
+            '\\' => i += 1,
+            '[' if !in_class => {
+                in_class = true;
+                // A `]` right after `[` or `[^` is a member, not the end.
+                if chars.get(i + 1) == Some(&'^') {
+                    i += 1;
+                }
+                if chars.get(i + 1) == Some(&']') {
+                    i += 1;
+                }
+            }
+            ']' if in_class => in_class = false,
+            '|' if !in_class => {
+                return Err(format!(
+                    "regular expression `{re}` uses an alternation `|` in a replacement, where \
+                     POSIX regular expressions on the target pick another alternative than Python"
+                ));
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    Ok(ere)
+}
+
 /// Python `Match.expand` template (`\1`, `\g<1>`) -> a sed replacement (`\1`, `&` escaped).
 pub fn to_sed_replacement(template: &str) -> Result<String, String> {
     let chars: Vec<char> = template.chars().collect();
@@ -182,6 +217,17 @@ pub fn to_sed_replacement(template: &str) -> Result<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn alternation_is_refused_only_where_the_match_is_replaced() {
+        assert!(to_ere("a|ab", false).is_ok());
+        let e = to_ere_for_substitution("(a|ab)c", false).unwrap_err();
+        assert!(e.contains("alternation"), "{e}");
+        assert_eq!(
+            to_ere_for_substitution(r"[|]x\|y", false).unwrap(),
+            r"[|]x\|y"
+        );
+    }
 
     #[test]
     fn common_python_escapes_become_posix_classes() {

@@ -3,7 +3,7 @@
 
 use super::args::{Arg, Args, FreeForm, Kind, ModuleSpec};
 use super::lineinfile::LineInFile;
-use super::pyregex::to_ere;
+use super::pyregex::{to_ere, to_ere_for_substitution};
 use super::script::ScriptOutput;
 use super::simple::remote_with;
 use super::{Action, Ctx, Module};
@@ -152,7 +152,7 @@ fn delimiter(parts: &[&str]) -> Result<char, String> {
 
 fn build(args: &Args) -> Result<Vec<(&'static str, String)>, String> {
     let re = args.str("regexp").unwrap_or_default();
-    let ere = to_ere(re, false)?;
+    let ere = to_ere_for_substitution(re, false)?;
     if ere.is_empty() {
         return Err("`regexp` must not be empty".into());
     }
@@ -189,6 +189,10 @@ fn build(args: &Args) -> Result<Vec<(&'static str, String)>, String> {
 impl Module for Replace {
     fn spec(&self) -> &'static ModuleSpec {
         &SPEC
+    }
+
+    fn supports(&self, args: &Args) -> Result<(), String> {
+        build(args).map(drop)
     }
 
     fn plan(&self, args: &Args, ctx: &Ctx) -> Action {

@@ -48,7 +48,10 @@ pub async fn call(
     // or a module rconf does not have) Ansible's own module runs the task.
     let (args, runner) = match &task.module {
         ModuleRef::Ansible(found) => (Args(args), Runner::Ansible(found.clone())),
-        ModuleRef::Native(m, fallback) => match spec.validate(args.clone()) {
+        ModuleRef::Native(m, fallback) => match spec
+            .validate(args.clone())
+            .and_then(|a| m.supports(&a).map(|()| a))
+        {
             Ok(a) => (a, Runner::Native(*m)),
             Err(e) => {
                 let fallback = fallback.clone().or_else(|| {
