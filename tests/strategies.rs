@@ -1,7 +1,8 @@
 //! The linear and free strategies run the same keywords through the same step, and each gives
 //! ansible-playbook 2.19's recap and results for the same playbook on the same sshd hosts:
 //! `run_once`, `delegate_to`/`delegate_facts`, `group_by`, loops, `until`/`retries`,
-//! `changed_when`/`failed_when`, `register`, handlers and `meta: flush_handlers`,
+//! `changed_when`/`failed_when`, `register`, handlers (one that includes tasks) and
+//! `meta: flush_handlers`,
 //! `include_tasks`, blocks with `rescue`, `ignore_errors` and `max_fail_percentage`. Where
 //! Ansible's free strategy differs (`run_once` runs on every host, `max_fail_percentage` does
 //! not stop the play, both with a warning), rconf's free strategy differs the same way. (Which
@@ -65,6 +66,7 @@ const PLAYBOOK: &str = r#"
     - meta: flush_handlers
     - name: after the flush
       shell: echo after >> {{ out }}/{{ inventory_hostname }}.handled
+      notify: cleanup
     - include_tasks: inc.yml
       loop: [1, 2]
     - block:
@@ -78,6 +80,8 @@ const PLAYBOOK: &str = r#"
   handlers:
     - name: note
       shell: echo handled >> {{ out }}/{{ inventory_hostname }}.handled
+    - name: cleanup
+      include_tasks: cleanup.yml
 
 - hosts: all_hosts
   gather_facts: false
@@ -107,6 +111,11 @@ const PLAYBOOK: &str = r#"
       file: {path: "{{ out }}/{{ inventory_hostname }}.end", state: touch}
 "#;
 
+const CLEANUP: &str = r#"
+- name: cleaned
+  shell: echo cleaned >> {{ out }}/{{ inventory_hostname }}.handled
+"#;
+
 const INCLUDED: &str = r#"
 - name: included {{ item }}
   set_fact:
@@ -127,6 +136,7 @@ fn files(dir: &Path) -> BTreeMap<String, String> {
 fn run_both(lab: &Lab, strat: &str) -> (Output, Output, PathBuf, PathBuf) {
     lab.write("site.yml", PLAYBOOK);
     lab.write("inc.yml", INCLUDED);
+    lab.write("cleanup.yml", CLEANUP);
     let rconf_out = lab.dir().join(format!("rconf-{strat}"));
     let ansible_out = lab.dir().join(format!("ansible-{strat}"));
     for d in [&rconf_out, &ansible_out] {

@@ -178,11 +178,11 @@ impl Loader {
     ) {
         let key = key_node.key_text();
         let key = key.trim_start_matches("ansible.builtin.");
-        // As in Ansible, `include_tasks` is resolved while the play runs (handlers aside,
-        // whose lists are fixed): its `when` is checked once, it may loop, its file name may
+        // As in Ansible, `include_tasks` is resolved while the play runs (in handlers too,
+        // when the handler runs): its `when` is checked once, it may loop, its file name may
         // be a template.
-        if key == "include_tasks" && !handler {
-            return self.dynamic_include(n, value, inh, list, block);
+        if key == "include_tasks" {
+            return self.dynamic_include(n, value, handler, inh, list, block);
         }
         if key == "include_role" && !handler {
             return self.dynamic_role(n, value, inh, list, block);
@@ -285,11 +285,12 @@ impl Loader {
         &mut self,
         n: &Node,
         value: &Node,
+        handler: bool,
         inh: &Inherit,
         list: &mut TaskList,
         block: Option<(usize, Part)>,
     ) {
-        let Some((task, inner)) = self.run_time_include(n, inh, "include_tasks") else {
+        let Some((task, inner)) = self.run_time_include(n, inh, "include_tasks", handler) else {
             return;
         };
         let file = match &value.value {
@@ -321,13 +322,19 @@ impl Loader {
 
     /// The task of a run-time include (`key`), and what the tasks it loads inherit: the
     /// include's `vars` and connection keywords, not its `when` and `tags`, which are its own.
-    fn run_time_include(&mut self, n: &Node, inh: &Inherit, key: &str) -> Option<(Task, Inherit)> {
+    fn run_time_include(
+        &mut self,
+        n: &Node,
+        inh: &Inherit,
+        key: &str,
+        handler: bool,
+    ) -> Option<(Task, Inherit)> {
         if inh.depth >= MAX_INCLUDE_DEPTH {
             // Certain to recur whenever it runs: an error even in a file read ahead.
             self.err_always(n, format!("`{key}` nests more than {MAX_INCLUDE_DEPTH} levels deep (does it include itself?)"));
             return None;
         }
-        let task = self.task(n, false, inh)?;
+        let task = self.task(n, handler, inh)?;
         let mut inner = self.inherit(n, inh);
         inner.when = inh.when.clone();
         inner.tags = inh.tags.clone();
@@ -383,7 +390,7 @@ impl Loader {
         list: &mut TaskList,
         block: Option<(usize, Part)>,
     ) {
-        let Some((task, inner)) = self.run_time_include(n, inh, "include_role") else {
+        let Some((task, inner)) = self.run_time_include(n, inh, "include_role", false) else {
             return;
         };
         let tasks_from = value

@@ -89,7 +89,13 @@ impl PlayRunner {
             if hosts.is_empty() {
                 continue;
             }
-            let outcomes = self.run_step(step, true, &hosts, states, reporter).await;
+            let mut outcomes = self
+                .run_step(step.clone(), true, &hosts, states, reporter)
+                .await;
+            // A handler that includes tasks runs them now, on the hosts that notified it.
+            if h.include.is_some() {
+                Box::pin(self.run_includes(h, &mut outcomes, states, stats, reporter)).await;
+            }
             for (host, o) in outcomes {
                 count(stats, &host, &o, false);
                 if o.status == Status::Failed {
