@@ -122,13 +122,21 @@ $RC_NEW"
   fi
   rc_times; rc_done ;;
 link)
-  RC_SRC=$A_src
-  case $RC_SRC in /*) ;; *) RC_SRC="${P%/*}/$RC_SRC"; [ "${P%/*}" = "$P" ] && RC_SRC=$A_src ;; esac
-  if [ "$FORCE" != 1 ] && [ ! -e "$RC_SRC" ] && [ ! -L "$RC_SRC" ]; then
-    rc_fail "src file does not exist, use \"force=yes\" if you really want to create the link: $RC_SRC"
+  # Without src, following an existing link keeps its target (Ansible updates the link).
+  if [ -z "${A_src+x}" ] && [ "${A_follow-1}" = 1 ] && [ -L "$P" ] && [ -e "$P" ]; then
+    A_src=$(readlink -- "$P")
+  fi
+  if [ -n "${A_src+x}" ]; then
+    RC_SRC=$A_src
+    case $RC_SRC in /*) ;; *) RC_SRC="${P%/*}/$RC_SRC"; [ "${P%/*}" = "$P" ] && RC_SRC=$A_src ;; esac
+    if [ "$FORCE" != 1 ] && [ ! -e "$RC_SRC" ] && [ ! -L "$RC_SRC" ]; then
+      rc_fail "src file does not exist, use \"force=yes\" if you really want to create the link: $RC_SRC"
+    fi
+  elif [ "$PREV" != link ]; then
+    rc_fail "src is required for creating new symlinks"
   fi
   case $PREV in
-    link) [ "$(readlink -- "$P")" = "$A_src" ] || CH=1 ;;
+    link) [ -z "${A_src+x}" ] || [ "$(readlink -- "$P")" = "$A_src" ] || CH=1 ;;
     absent) CH=1 ;;
     directory)
       if [ "$FORCE" = 1 ] && [ -z "$(ls -A -- "$P")" ]; then CH=1
@@ -140,9 +148,25 @@ link)
     [ "$PREV" = directory ] && { rmdir -- "$P" || rc_fail "cannot remove empty directory $P"; }
     rc_link -s
   fi
-  rc_attrs "$P" "" "$OWN" "$GRP" h; [ "$RC_CH" = 0 ] || CH=1
-  rc_done ;;
+  # As Ansible: with follow, the attributes are the target's (none when it does not exist).
+  RC_WARN=
+  if [ "${A_follow-1}" = 1 ] && [ -L "$P" ]; then
+    if [ -e "$P" ]; then
+      RC_T=$(readlink -f -- "$P") || rc_fail "cannot resolve symlink $P"
+      rc_attrs "$RC_T" "$MODE" "$OWN" "$GRP"; [ "$RC_CH" = 0 ] || CH=1
+    else
+      rc_json_str "Cannot set fs attributes on a non-existent symlink target. follow should be set to False to avoid this."
+      RC_WARN=",\"warnings\":[$J]"
+    fi
+  else
+    rc_attrs "$P" "" "$OWN" "$GRP" h; [ "$RC_CH" = 0 ] || CH=1
+  fi
+  rc_done "$RC_WARN" ;;
 hard)
+  if [ -z "${A_src+x}" ]; then
+    [ "$PREV" = hard ] || rc_fail "src is required for creating new hardlinks"
+    rc_set_attrs; rc_done
+  fi
   rc_stat "$A_src" || rc_fail "src does not exist: $A_src"
   RC_SI="$S_dev:$S_ino"
   case $PREV in

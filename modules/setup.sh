@@ -5,7 +5,15 @@ rc_f() { rc_json_str "$2"; F="$F,\"$1\":$J"; }
 set -- $(uname -snrm 2>/dev/null)
 rc_f system "${1-}"; rc_f nodename "${2-}"; rc_f kernel "${3-}"; rc_f machine "${4-}"
 rc_f kernel_version "$(uname -v 2>/dev/null)"
-rc_f fqdn "$(hostname -f 2>/dev/null || uname -n)"
+# Python's getfqdn(), as Ansible's fqdn: the name the host's address resolves back to (its
+# first dotted name, else that name).
+RC_FQ=
+if command -v getent > /dev/null 2>&1; then
+  set -- $(getent hosts "$(uname -n)" 2>/dev/null)
+  [ -z "${1-}" ] || { set -- $(getent hosts "$1" 2>/dev/null); [ -z "${2-}" ] || { shift; RC_FQ=$1; for N; do case $N in *.*) RC_FQ=$N; break;; esac; done; }; }
+fi
+[ -n "$RC_FQ" ] || RC_FQ=$(hostname -f 2>/dev/null || uname -n)
+rc_f fqdn "$RC_FQ"
 if [ -r /etc/os-release ]; then
   while IFS='=' read -r K V; do
     V=${V#[\"\']}; V=${V%[\"\']}
@@ -46,7 +54,45 @@ for PY in /usr/bin/python3 python3; do
     break
   fi
 done
-if command -v ip > /dev/null 2>&1; then rc_f route "$(ip -4 route get 1.1.1.1 2>/dev/null | head -n 1)"; fi
+if command -v ip > /dev/null 2>&1; then
+  rc_f route "$(ip -4 route get 1.1.1.1 2>/dev/null | head -n 1)"
+  rc_f addrs "$(ip -o addr 2>/dev/null)"
+fi
+# Files whose lines the controller reads (facts_linux.rs), with the shell's own `read`.
+rc_lines() { # $1: fact; $2: file
+  [ -r "$2" ] || return 0
+  RC_L=; while IFS= read -r RC_X || [ -n "$RC_X" ]; do RC_L="$RC_L$RC_X
+"; done < "$2"
+  rc_f "$1" "$RC_L"
+}
+rc_lines cpuinfo /proc/cpuinfo; rc_lines resolv /etc/resolv.conf; rc_lines cmdline /proc/cmdline
+rc_lines machine_id /etc/machine-id; [ -r /etc/machine-id ] || rc_lines machine_id /var/lib/dbus/machine-id
+rc_lines fips /proc/sys/crypto/fips_enabled; rc_lines uptime /proc/uptime; rc_lines meminfo /proc/meminfo
+[ -e /sys/kernel/security/apparmor ] && rc_f apparmor 1
+RC_U=$(id -u)
+while IFS=: read -r RC_N RC_P RC_I RC_G RC_C RC_R; do
+  [ "$RC_I" = "$RC_U" ] && { rc_f gecos "$RC_C"; break; }
+done < /etc/passwd
+# is_chroot as Ansible decides it: `/` against init's root, else (not root) whether `/` has
+# the root inode of its file system type.
+RC_R=$(stat -c '%d:%i' / /proc/1/root/. 2>/dev/null)
+case $RC_R in *"
+"*) ;; *) RC_R="$RC_R $(stat -f -c %T / 2>/dev/null)";; esac
+rc_f roots "$RC_R"
+[ -z "${debian_chroot-}" ] || rc_f debian_chroot 1
+if [ -d /sys/class/net ]; then
+  RC_L=
+  for RC_N in $(ls -f /sys/class/net); do
+    case $RC_N in .|..) continue;; esac
+    RC_M=; RC_T=; RC_A=
+    [ -r "/sys/class/net/$RC_N/mtu" ] && read -r RC_M < "/sys/class/net/$RC_N/mtu"
+    [ -r "/sys/class/net/$RC_N/type" ] && read -r RC_T < "/sys/class/net/$RC_N/type"
+    [ -r "/sys/class/net/$RC_N/address" ] && read -r RC_A < "/sys/class/net/$RC_N/address"
+    RC_L="$RC_L$RC_N ${RC_M:--} ${RC_T:--} ${RC_A:--}
+"
+  done
+  rc_f net "$RC_L"
+fi
 ENVJ=$(awk 'BEGIN {
   for (i = 1; i < 32; i++) t[sprintf("%c", i)] = sprintf("\\u%04x", i)
   t["\n"] = "\\n"; t["\t"] = "\\t"; t["\r"] = "\\r"; t["\""] = "\\\""; t["\\"] = "\\\\"

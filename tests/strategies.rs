@@ -13,21 +13,9 @@ mod common;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
-use common::{Lab, recap, text};
-
-fn ansible_venv() -> PathBuf {
-    let venv = std::env::var_os("RCONF_TEST_ANSIBLE")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/test-ansible"));
-    assert!(
-        venv.join("bin/ansible-playbook").is_file(),
-        "no ansible-playbook in {} (tests/run.sh installs it; or set RCONF_TEST_ANSIBLE)",
-        venv.display()
-    );
-    venv
-}
+use common::{Lab, ansible_playbook, recap, text};
 
 const PLAYBOOK: &str = r#"
 - hosts: all_hosts
@@ -151,22 +139,7 @@ fn run_both(lab: &Lab, strat: &str) -> (Output, Output, PathBuf, PathBuf) {
         .args(["-e", &vars(&rconf_out)])
         .output()
         .unwrap();
-    let ansible = Command::new(ansible_venv().join("bin/ansible-playbook"))
-        .env("HOME", &lab.fleet.home)
-        .env("ANSIBLE_FORCE_COLOR", "0")
-        .env("ANSIBLE_PIPELINING", "1")
-        // ssh reads the home directory of the user, not $HOME: name the fleet's files.
-        .env(
-            "ANSIBLE_SSH_ARGS",
-            format!(
-                "-o UserKnownHostsFile={} -o ControlMaster=auto -o ControlPersist=60s",
-                lab.fleet.known_hosts().display()
-            ),
-        )
-        .env("ANSIBLE_PRIVATE_KEY_FILE", lab.fleet.identity())
-        .current_dir(lab.dir())
-        .args(["site.yml", "-i"])
-        .arg(&lab.inventory)
+    let ansible = ansible_playbook(lab, "site.yml")
         .args(["-e", &vars(&ansible_out)])
         .output()
         .unwrap();

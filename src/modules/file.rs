@@ -51,12 +51,8 @@ static SPEC: ModuleSpec = ModuleSpec {
 
 fn check_args(args: &Args) -> Result<(), String> {
     let state = args.str("state");
-    if matches!(state, Some("link" | "hard")) && !args.has("src") {
-        return Err(format!(
-            "src is required for state `{}`",
-            state.unwrap_or_default()
-        ));
-    }
+    // Without `src`, a link or hard link that exists is updated: the script decides, with
+    // the path's state, as Ansible does.
     if args.bool("recurse", false) && state.is_some_and(|s| s != "directory") {
         return Err("recurse option requires state to be `directory`".into());
     }
@@ -295,13 +291,48 @@ mod tests {
     }
 
     #[test]
-    fn link_without_src_is_refused_on_the_controller() {
+    fn a_link_without_src_updates_an_existing_link_and_creates_none() {
         let t = TestCtx::new();
         let r = run(
             &File,
             json!({"path": t.path("x"), "state": "link"}),
             &t.ctx(false),
         );
-        assert!(r.failed && r.msg.unwrap().contains("src is required"));
+        assert_eq!(
+            r.msg.as_deref(),
+            Some("src is required for creating new symlinks")
+        );
+        let r = run(
+            &File,
+            json!({"path": t.path("h"), "state": "hard"}),
+            &t.ctx(false),
+        );
+        assert_eq!(
+            r.msg.as_deref(),
+            Some("src is required for creating new hardlinks")
+        );
+        // As ansible-core's file target: with follow (the default), the link's target gets
+        // the mode, and the link keeps pointing where it did.
+        std::fs::write(t.path("target"), "x").unwrap();
+        std::fs::set_permissions(t.path("target"), PermissionsExt::from_mode(0o666)).unwrap();
+        std::os::unix::fs::symlink("./target", t.path("link")).unwrap();
+        for (state, changed) in [(Value::Null, true), (json!("link"), false)] {
+            let mut a = json!({"path": t.path("link"), "mode": "0644"});
+            if !state.is_null() {
+                a["state"] = state;
+            }
+            let r = run(&File, a, &t.ctx(false));
+            assert!(!r.failed, "{r:?}");
+            assert_eq!(r.changed, changed, "{r:?}");
+        }
+        let mode = std::fs::metadata(t.path("target"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o644);
+        assert_eq!(
+            std::fs::read_link(t.path("link")).unwrap(),
+            std::path::Path::new("./target")
+        );
     }
 }

@@ -16,6 +16,7 @@ pub mod cron;
 pub mod debconf;
 pub mod debug;
 pub mod diff;
+pub mod facts_linux;
 pub mod file;
 pub mod find;
 pub mod get_url;

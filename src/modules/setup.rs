@@ -153,6 +153,9 @@ pub fn facts_from_raw(raw: &Map<String, Value>, env: Option<Value>) -> Map<Strin
         "distribution_major_version".into(),
         json!(version.split('.').next().unwrap_or_default()),
     );
+    if let Some(minor) = version.split('.').nth(1) {
+        f.insert("distribution_minor_version".into(), json!(minor));
+    }
     f.insert("distribution_version".into(), json!(version));
     f.insert("distribution_release".into(), json!(get("os_codename")));
     f.insert("user_id".into(), json!(get("user_id")));
@@ -222,6 +225,7 @@ pub fn facts_from_raw(raw: &Map<String, Value>, env: Option<Value>) -> Map<Strin
     if let Some(env) = env {
         f.insert("env".into(), env);
     }
+    super::facts_linux::extend(&mut f, raw);
     f
 }
 

@@ -4,11 +4,13 @@
 // Each test binary uses a different subset of the helpers.
 #![allow(dead_code, unused_imports)]
 
+pub mod ansible;
 pub mod isolated;
 pub mod lab;
 pub mod output;
 pub mod sshd;
 
+pub use ansible::{ansible_playbook, ansible_venv};
 pub use isolated::{IsolatedHost, build_deb, local_repo};
 pub use lab::{Lab, counts};
 pub use output::{recap, text};
