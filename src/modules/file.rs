@@ -49,6 +49,17 @@ static SPEC: ModuleSpec = ModuleSpec {
     mutually_exclusive: &[],
 };
 
+/// A time in Ansible's default format (`%Y%m%d%H%M.%S`, which Python's strptime reads with a
+/// one-digit second too: `202001011200.0`) as `touch -t` wants it; `now`/`preserve` as given.
+fn touch_time(t: &str) -> String {
+    match t.split_once('.') {
+        Some((minutes, secs)) if secs.len() == 1 && secs.bytes().all(|b| b.is_ascii_digit()) => {
+            format!("{minutes}.0{secs}")
+        }
+        _ => t.to_string(),
+    }
+}
+
 fn check_args(args: &Args) -> Result<(), String> {
     let state = args.str("state");
     // Without `src`, a link or hard link that exists is updated: the script decides, with
@@ -85,19 +96,14 @@ impl Module for File {
             s.args(
                 args,
                 &[
-                    "path",
-                    "state",
-                    "src",
-                    "mode",
-                    "owner",
-                    "group",
-                    "recurse",
-                    "force",
-                    "follow",
-                    "modification_time",
-                    "access_time",
+                    "path", "state", "src", "mode", "owner", "group", "recurse", "force", "follow",
                 ],
             )?;
+            for key in ["modification_time", "access_time"] {
+                if let Some(t) = args.str(key) {
+                    s.var(&format!("A_{key}"), touch_time(t).as_bytes())?;
+                }
+            }
             Ok::<_, String>(s.finish(BODY))
         })();
         match built {
@@ -288,6 +294,23 @@ mod tests {
         assert!(run(&File, args.clone(), &t.ctx(false)).changed);
         assert_eq!(mode_of(&t.path("r/s/f")), 0o700);
         assert!(!run(&File, args, &t.ctx(false)).changed);
+    }
+
+    #[test]
+    fn a_one_digit_second_is_a_time_as_in_ansible() {
+        assert_eq!(touch_time("202001011200.0"), "202001011200.00");
+        assert_eq!(touch_time("202001011200.30"), "202001011200.30");
+        assert_eq!(touch_time("now"), "now");
+        let t = TestCtx::new();
+        let r = run(
+            &File,
+            json!({"path": t.path("old"), "state": "touch", "modification_time": "202001011200.0"}),
+            &t.ctx(false),
+        );
+        assert!(r.changed && !r.failed, "{r:?}");
+        let mtime = std::fs::metadata(t.path("old")).unwrap().mtime();
+        // 2020-01-01 12:00:00 in the test's local time zone: within a day of UTC's.
+        assert!((mtime - 1_577_880_000).abs() < 86_400, "{mtime}");
     }
 
     #[test]
