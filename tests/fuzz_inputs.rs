@@ -417,7 +417,7 @@ fn templates(rng: &mut Rng, findings: &mut Findings, rounds: usize) {
         let text = String::from_utf8_lossy(&mutated).into_owned();
         findings.check("template file", case, &mutated, || {
             templar
-                .render_file("app.conf.j2", &text, &vars)
+                .render_file("app.conf.j2", &text, &vars, &[])
                 .err()
                 .map(Error::Usage)
         });

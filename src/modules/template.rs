@@ -67,10 +67,11 @@ impl Module for Template {
                 )));
             }
         };
-        let name = path.display().to_string();
         // What Ansible's template action adds for the template alone; these win over the
         // play's variables, as there.
         let fullpath = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
+        // The absolute path: what the template includes is found beside it.
+        let name = fullpath.display().to_string();
         let extra = minijinja::context! {
             ansible_managed => ANSIBLE_MANAGED,
             template_path => src,
@@ -80,7 +81,10 @@ impl Module for Template {
             template_uid => owner_name(&path),
         };
         let vars = minijinja::context! { ..extra, ..ctx.vars.clone() };
-        let mut rendered = match ctx.templar.render_file(&name, &source, &vars) {
+        let mut rendered = match ctx
+            .templar
+            .render_file(&name, &source, &vars, ctx.search_dirs)
+        {
             Ok(r) => r,
             Err(e) => {
                 return Action::Done(TaskResult::failed(format!(

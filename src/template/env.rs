@@ -32,6 +32,8 @@ pub fn build(mode: Mode) -> Environment<'static> {
     env.set_syntax(syntax);
     env.set_formatter(move |out, state, value| format_value(mode, out, state, value));
     env.set_unknown_method_callback(minijinja_contrib::pycompat::unknown_method_callback);
+    env.set_path_join_callback(super::includes::join);
+    env.set_loader(super::includes::load);
     super::filters::register(&mut env);
     super::data::register(&mut env);
     super::lists::register(&mut env);

@@ -59,7 +59,11 @@ pub fn template(call: &mut Call) -> Result<Vec<Value>, String> {
             base: vars.clone(),
             extra: layer,
         });
-        out.push(Value::from(templar.render_file(&name, &source, &scope)?));
+        let search = call.search_dirs("templates");
+        let named = full.display().to_string();
+        out.push(Value::from(
+            templar.render_file(&named, &source, &scope, &search)?,
+        ));
     }
     Ok(out)
 }

@@ -9,6 +9,7 @@ mod data;
 mod env;
 mod error;
 mod filters;
+mod includes;
 mod jinja_tests;
 mod lists;
 mod lookup_files;
@@ -88,8 +89,17 @@ impl Templar {
         s.contains("{{") || s.contains("{%") || s.contains("{#")
     }
 
-    /// Renders a whole template file (the `template` module): trim_blocks, trailing newline kept.
-    pub fn render_file(&self, name: &str, source: &str, vars: &JValue) -> Result<String, String> {
+    /// Renders a whole template file (the `template` module): trim_blocks, trailing newline
+    /// kept. `name` is the file's absolute path; what it includes is found beside it, then in
+    /// `search` (each directory's `templates/`, then the directory).
+    pub fn render_file(
+        &self,
+        name: &str,
+        source: &str,
+        vars: &JValue,
+        search: &[std::path::PathBuf],
+    ) -> Result<String, String> {
+        let _search = includes::enter(search.to_vec());
         self.render_template(name, source, vars)
             .map_err(|e| format!("template error in `{name}`: {}", describe(&e)))
     }

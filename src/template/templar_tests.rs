@@ -137,7 +137,9 @@ fn syntax_errors_say_what_is_wrong() {
 }
 
 fn file(src: &str) -> String {
-    Templar::new().render_file("t.j2", src, &vars()).unwrap()
+    Templar::new()
+        .render_file("t.j2", src, &vars(), &[])
+        .unwrap()
 }
 
 #[test]
@@ -161,14 +163,14 @@ fn files_use_trim_blocks_and_keep_trailing_newline() {
 #[test]
 fn file_errors_name_template_and_line() {
     let err = Templar::new()
-        .render_file("app.conf.j2", "a\nb={{ nope }}\n", &vars())
+        .render_file("app.conf.j2", "a\nb={{ nope }}\n", &vars(), &[])
         .unwrap_err();
     assert_eq!(
         err,
         "template error in `app.conf.j2`: `nope` is undefined (line 2)"
     );
     let err = Templar::new()
-        .render_file("app.conf.j2", "a\n{% if x %}\n", &vars())
+        .render_file("app.conf.j2", "a\n{% if x %}\n", &vars(), &[])
         .unwrap_err();
     assert!(
         err.starts_with("template error in `app.conf.j2`: syntax error"),
@@ -183,7 +185,7 @@ fn file_errors_name_template_and_line() {
 #[test]
 fn if_on_undefined_in_a_file_is_an_error() {
     let err = Templar::new()
-        .render_file("t.j2", "{% if nope %}x{% endif %}", &vars())
+        .render_file("t.j2", "{% if nope %}x{% endif %}", &vars(), &[])
         .unwrap_err();
     assert_eq!(
         err,
@@ -223,11 +225,14 @@ fn re_entrant_rendering_from_a_variable_object() {
 fn trailing_newlines_follow_the_source_count() {
     let t = Templar::new();
     let v = to_jinja(&json!({"a": "x\n"}));
-    assert_eq!(t.render_file("t", "{{ a }}\n", &v).unwrap(), "x\n");
-    assert_eq!(t.render_file("t", "{{ a }}", &v).unwrap(), "x\n");
-    assert_eq!(t.render_file("t", "end\n\n\n", &v).unwrap(), "end\n\n\n");
+    assert_eq!(t.render_file("t", "{{ a }}\n", &v, &[]).unwrap(), "x\n");
+    assert_eq!(t.render_file("t", "{{ a }}", &v, &[]).unwrap(), "x\n");
     assert_eq!(
-        t.render_file("t", "{% if a %}\nyes\n{% endif %}\n", &v)
+        t.render_file("t", "end\n\n\n", &v, &[]).unwrap(),
+        "end\n\n\n"
+    );
+    assert_eq!(
+        t.render_file("t", "{% if a %}\nyes\n{% endif %}\n", &v, &[])
             .unwrap(),
         "yes\n"
     );
@@ -265,7 +270,12 @@ fn using_undefined_values_is_an_error() {
         "`nope` is undefined (line 1) in `x{{ nope ~ 'x' }}`"
     );
     let err = Templar::new()
-        .render_file("t.j2", "{% for x in nope %}{{ x }}{% endfor %}", &vars())
+        .render_file(
+            "t.j2",
+            "{% for x in nope %}{{ x }}{% endfor %}",
+            &vars(),
+            &[],
+        )
         .unwrap_err();
     assert_eq!(
         err,
@@ -321,4 +331,40 @@ fn an_undefined_variable_in_a_condition_fails_unless_the_condition_tests_it() {
     assert_eq!(c("nope is not defined or nope.x"), Ok(true));
     assert_eq!(c("(nope | default(3)) == 3"), Ok(true));
     assert_eq!(c("lookup('env', 'HOME') != ''"), Ok(true));
+}
+
+#[test]
+fn template_files_include_and_import_beside_them_and_in_the_search_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let role = dir.path().join("roles/web");
+    std::fs::create_dir_all(role.join("templates/sub")).unwrap();
+    std::fs::write(role.join("templates/sub/part.j2"), "part {{ x }}").unwrap();
+    std::fs::write(
+        role.join("templates/macros.j2"),
+        "{% macro hi(n) %}hi {{ n }}{% endmacro %}",
+    )
+    .unwrap();
+    let main = role.join("templates/sub/main.j2");
+    let src = "{% include 'part.j2' %}\n{% import 'macros.j2' as m %}{{ m.hi(x) }}\n{% from 'macros.j2' import hi with context %}{{ hi(2) }}\n";
+    std::fs::write(&main, src).unwrap();
+    let vars = minijinja::context! { x => 1 };
+    let out = Templar::new()
+        .render_file(
+            &main.display().to_string(),
+            src,
+            &vars,
+            std::slice::from_ref(&role),
+        )
+        .unwrap();
+    // trim_blocks (as Ansible renders) eats the newline after a block tag.
+    assert_eq!(out, "part 1hi 1\nhi 2\n");
+    let err = Templar::new()
+        .render_file(
+            &main.display().to_string(),
+            "{% include 'nowhere.j2' %}",
+            &vars,
+            &[role],
+        )
+        .unwrap_err();
+    assert!(err.contains("nowhere.j2"), "{err}");
 }
