@@ -195,6 +195,9 @@ impl ModuleSpec {
                 self.name
             ));
         }
+        if self.free_form == FreeForm::Command {
+            return self.normalize_command(s);
+        }
         let spans = split_spans(s).map_err(|e| format!("module `{}`: {e}", self.name))?;
         let mut out = IndexMap::new();
         // The command keeps its original text (newlines of a `shell: |` block included):
@@ -218,6 +221,28 @@ impl ModuleSpec {
         let raw = raw.trim();
         if !raw.is_empty() {
             out.insert("_raw_params".to_string(), Value::String(raw.to_string()));
+        }
+        Ok(out)
+    }
+
+    /// A command's free-form text as Ansible's `parse_kv(check_raw=True)` reads it: its
+    /// options (`creates=`, `chdir=`, ...) taken out, the rest rebuilt by `join_args`.
+    fn normalize_command(&self, s: &str) -> Result<IndexMap<String, Value>, String> {
+        let words =
+            super::free_form::split_args(s).map_err(|e| format!("module `{}`: {e}", self.name))?;
+        let mut out = IndexMap::new();
+        let mut raw = Vec::new();
+        for word in words {
+            match key_value(word.trim_end_matches('\n')) {
+                Some((k, v)) if COMMAND_OPTIONS.contains(&k.as_str()) => {
+                    out.insert(k, Value::String(v.trim().to_string()));
+                }
+                _ => raw.push(word),
+            }
+        }
+        let raw = super::free_form::join_args(&raw);
+        if !raw.trim().is_empty() {
+            out.insert("_raw_params".to_string(), Value::String(raw));
         }
         Ok(out)
     }
@@ -537,7 +562,15 @@ mod tests {
         let block = COMMAND
             .normalize(&json!("if true; then\n  echo  x\nfi\n"))
             .unwrap();
-        assert_eq!(block["_raw_params"], "if true; then\n  echo  x\nfi");
+        // As ansible-core's parse_kv: the block's final newline stays.
+        assert_eq!(block["_raw_params"], "if true; then\n  echo  x\nfi\n");
+        let opts = COMMAND
+            .normalize(&json!(
+                "creates=/x chdir=/tmp\nif true; then\n  echo  x\nfi\n"
+            ))
+            .unwrap();
+        assert_eq!(opts["chdir"], "/tmp");
+        assert_eq!(opts["_raw_params"], "if true; then\n  echo  x\nfi\n");
         assert_eq!(m["creates"], "/tmp/x");
         assert_eq!(m["chdir"], "/srv");
     }

@@ -19,6 +19,7 @@ pub mod diff;
 pub mod facts_linux;
 pub mod file;
 pub mod find;
+pub mod free_form;
 pub mod get_url;
 pub mod getent;
 pub mod git;
