@@ -61,32 +61,78 @@ async fn feed(mut pipe: ChildStdin, prefix: &[u8], stdin: Stdin) -> Result<(), T
     }
 }
 
-async fn drain(pipe: Option<impl AsyncRead + Unpin>) -> std::io::Result<Vec<u8>> {
-    let mut out = Vec::new();
-    if let Some(mut pipe) = pipe {
-        pipe.read_to_end(&mut out).await?;
+/// How long output may stay quiet after the command exited before the pipes are left: a
+/// process it started in the background may hold them open for as long as it runs. Ansible's
+/// `run_command` stops reading after one second without data once the command has exited.
+const QUIET_AFTER_EXIT: Duration = Duration::from_secs(1);
+
+/// Reads `pipe` to its end into `out`, counting the bytes read in `seen`.
+async fn drain(
+    pipe: Option<impl AsyncRead + Unpin>,
+    out: &std::sync::Mutex<Vec<u8>>,
+    seen: &std::sync::atomic::AtomicUsize,
+) -> std::io::Result<()> {
+    let Some(mut pipe) = pipe else {
+        return Ok(());
+    };
+    let mut buf = [0u8; 16 * 1024];
+    loop {
+        let n = pipe.read(&mut buf).await?;
+        if n == 0 {
+            return Ok(());
+        }
+        out.lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .extend_from_slice(&buf[..n]);
+        seen.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
     }
-    Ok(out)
 }
 
 async fn collect(mut child: Child, prefix: &[u8], stdin: Stdin) -> Result<Output, TransportError> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
     let input = child.stdin.take().expect("stdin is piped");
-    let (fed, stdout, stderr) = tokio::join!(
-        feed(input, prefix, stdin),
-        drain(child.stdout.take()),
-        drain(child.stderr.take())
-    );
-    let status = child
-        .wait()
-        .await
-        .map_err(|e| TransportError::Local(format!("waiting for `/bin/sh`: {e}")))?;
+    let (stdout, stderr) = (std::sync::Mutex::default(), std::sync::Mutex::default());
+    let seen = AtomicUsize::new(0);
+    let (out_pipe, err_pipe) = (child.stdout.take(), child.stderr.take());
+    let mut drains = Box::pin(async {
+        let (o, e) = tokio::join!(
+            drain(out_pipe, &stdout, &seen),
+            drain(err_pipe, &stderr, &seen)
+        );
+        o.and(e)
+    });
+    let mut drained = None;
+    let (fed, status) = tokio::join!(feed(input, prefix, stdin), async {
+        tokio::select! {
+            status = child.wait() => status,
+            done = &mut drains => {
+                drained = Some(done);
+                child.wait().await
+            }
+        }
+    });
+    let status =
+        status.map_err(|e| TransportError::Local(format!("waiting for `/bin/sh`: {e}")))?;
+    // The command has exited: read on until the pipes close or go quiet.
+    while drained.is_none() {
+        let before = seen.load(Ordering::Relaxed);
+        match tokio::time::timeout(QUIET_AFTER_EXIT, &mut drains).await {
+            Ok(done) => drained = Some(done),
+            Err(_) if seen.load(Ordering::Relaxed) == before => break,
+            Err(_) => {}
+        }
+    }
+    drop(drains);
     fed?;
-    let read = |e: std::io::Error| TransportError::Local(format!("reading output: {e}"));
+    if let Some(Err(e)) = drained {
+        return Err(TransportError::Local(format!("reading output: {e}")));
+    }
+    let take = |m: std::sync::Mutex<Vec<u8>>| m.into_inner().unwrap_or_else(|e| e.into_inner());
     Ok(Output {
         status: status.code().map(|c| c as u32),
         signal: status.signal().map(signal_name),
-        stdout: stdout.map_err(read)?,
-        stderr: stderr.map_err(read)?,
+        stdout: take(stdout),
+        stderr: take(stderr),
     })
 }
 
@@ -152,6 +198,23 @@ mod tests {
         assert_eq!(out.stderr, b"err\n");
         assert_eq!(out.status, Some(7));
         assert_eq!(out.signal, None);
+    }
+
+    /// As Ansible's run_command: a command that leaves a process running in the background,
+    /// holding its output open, is done once it exits and its output goes quiet, with what
+    /// it printed; the background process is still running then.
+    #[tokio::test]
+    async fn a_background_child_holding_the_output_does_not_hold_the_command() {
+        let out = LocalConnection::default()
+            .exec(b"sleep 30 & echo $!; exit 3", Stdin::Empty, None)
+            .await
+            .unwrap();
+        assert_eq!(out.status, Some(3));
+        let pid: i32 = String::from_utf8_lossy(&out.stdout).trim().parse().unwrap();
+        // SAFETY: kill(2) has no memory effects; the process is the one this test started.
+        let alive = unsafe { libc::kill(pid, 0) } == 0;
+        unsafe { libc::kill(pid, libc::SIGKILL) };
+        assert!(alive, "exec waited for the background process to end");
     }
 
     #[tokio::test]
