@@ -10,21 +10,31 @@ use std::path::Path;
 /// headers: long paths and link targets need no ustar split.
 pub fn tar_tree(root: &Path, follow: bool) -> Result<Vec<u8>, String> {
     let mut out = tar::Builder::new(Vec::new());
-    walk(root, Path::new(""), follow, &mut out, 0)?;
+    let top =
+        std::fs::metadata(root).map_err(|e| format!("cannot read `{}`: {e}", root.display()))?;
+    walk(
+        root,
+        Path::new(""),
+        follow,
+        &mut out,
+        &mut vec![(top.dev(), top.ino())],
+    )?;
     out.into_inner()
         .map_err(|e| format!("cannot write the tar stream: {e}"))
 }
 
+/// `ancestors`: the directories (device, inode) from the root down to `rel`. A followed
+/// symlink to one of them is a loop: as Ansible's copy, it is copied as the symlink.
 fn walk(
     root: &Path,
     rel: &Path,
     follow: bool,
     out: &mut tar::Builder<Vec<u8>>,
-    depth: usize,
+    ancestors: &mut Vec<(u64, u64)>,
 ) -> Result<(), String> {
-    if depth > 64 {
+    if ancestors.len() > 256 {
         return Err(format!(
-            "`{}` is nested too deeply (a symlink loop?)",
+            "`{}` is nested too deeply",
             root.join(rel).display()
         ));
     }
@@ -40,8 +50,10 @@ fn walk(
         let lmeta = std::fs::symlink_metadata(&path)
             .map_err(|err| format!("cannot read `{}`: {err}", path.display()))?;
         let meta = if lmeta.file_type().is_symlink() && follow {
-            std::fs::metadata(&path)
-                .map_err(|err| format!("cannot follow the symlink `{}`: {err}", path.display()))?
+            let target = std::fs::metadata(&path)
+                .map_err(|err| format!("cannot follow the symlink `{}`: {err}", path.display()))?;
+            let circular = target.is_dir() && ancestors.contains(&(target.dev(), target.ino()));
+            if circular { lmeta } else { target }
         } else {
             lmeta
         };
@@ -61,7 +73,9 @@ fn walk(
             h.set_size(0);
             out.append_data(&mut h, &name, std::io::empty())
                 .map_err(failed)?;
-            walk(root, &name, follow, out, depth + 1)?;
+            ancestors.push((meta.dev(), meta.ino()));
+            walk(root, &name, follow, out, ancestors)?;
+            ancestors.pop();
         } else if meta.is_file() {
             let data = std::fs::read(&path)
                 .map_err(|err| format!("cannot read `{}`: {err}", path.display()))?;
@@ -131,6 +145,23 @@ mod tests {
         assert!(
             followed.len() > tar.len(),
             "following the link copies the tree twice"
+        );
+        // A link back up the tree (`sub/.../up -> ../..`) stays a link when following, as in
+        // Ansible's copy, instead of copying forever.
+        std::os::unix::fs::symlink("../..", src.path().join(format!("sub/{deep}/up"))).unwrap();
+        let looped = tar_tree(src.path(), true).unwrap();
+        let dst = tempfile::tempdir().unwrap();
+        let mut child = Command::new("tar")
+            .args(["-x", "-f", "-", "-C"])
+            .arg(dst.path())
+            .stdin(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(&looped).unwrap();
+        assert!(child.wait().unwrap().success());
+        assert_eq!(
+            std::fs::read_link(dst.path().join(format!("sub/{deep}/up"))).unwrap(),
+            Path::new("../..")
         );
     }
 }

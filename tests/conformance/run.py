@@ -312,7 +312,10 @@ class Run:
                 except OSError:
                     pass
                 proc.wait()
-        return rc, read(out_path), read(err_path), time.time() - start
+        secs = time.time() - start
+        with open(os.path.join(self.root, 'rc'), 'w') as f:
+            f.write('%s %.1f\n' % (rc, secs))
+        return rc, read(out_path), read(err_path), secs
 
 
 # --also-posix-setup: `include_tasks: "{{ lookup('first_found', ...) }}"` lines of setup roles
@@ -580,6 +583,39 @@ def run_script_target(opts, host, target, workdir):
     return out
 
 
+class KeptRun:
+    """A finished run read back from a kept work dir (--from-workdir)."""
+
+    def __init__(self, root):
+        self.root = root
+        self.integration = os.path.join(root, 'integration')
+        self.targets = os.path.join(self.integration, 'targets')
+        self.results = os.path.join(root, 'results.jsonl')
+
+
+def load_kept(workdir, target, kind, side):
+    root = os.path.join(workdir, target, side)
+    if not os.path.isdir(root):
+        return None
+    run = KeptRun(root)
+    rc, secs = None, 0.0
+    parts = read(os.path.join(root, 'rc')).split()
+    if parts:
+        rc = int(parts[0]) if parts[0].lstrip('-').isdigit() else parts[0]
+        secs = float(parts[1]) if len(parts) > 1 else 0.0
+    stdout = read(os.path.join(root, 'stdout'))
+    stderr = read(os.path.join(root, 'stderr'))
+    if side.startswith('rconf') and kind == 'role':
+        records = rconf_jsonl_records(stdout)
+    else:
+        records = ansible_records(run)
+    for r in records:
+        r['npath'] = norm_path(r.get('path'), run, r.get('cwd'))
+    if rc is None and side.startswith('rconf') and not records:
+        rc = 'unknown'
+    return dict(rc=rc, stdout=stdout, stderr=stderr, seconds=secs, records=records, run=run)
+
+
 def first_error(stdout, stderr, limit=400):
     """rconf's reason for stopping: its error lines, else stderr's tail."""
     lines = [l for l in (stderr or '').splitlines() if l.strip()]
@@ -784,6 +820,31 @@ def git_describe(path):
         return None
 
 
+def report_kept(opts, todo, skipped, known):
+    workdir = os.path.abspath(opts.from_workdir)
+    results, results_posix = [], []
+    for n, kind in todo:
+        out = {side: load_kept(workdir, n, kind, side) for side in ('ansible', 'rconf', 'rconf-posix')}
+        if out['ansible'] is None or out['rconf'] is None:
+            skipped.append((n, 'no finished run in %s' % workdir))
+            continue
+        results.append(compare(n, kind, out, known))
+        if out['rconf-posix'] is not None:
+            results_posix.append(compare(n, kind, out, known, 'rconf-posix'))
+    opts.also_posix_setup = bool(results_posix)
+    meta = {
+        'date': datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%d %H:%M UTC'),
+        'from kept work dir': workdir,
+        'ansible checkout': opts.ansible_commit or git_describe(opts.ansible_src) or opts.ansible_src,
+        'agree': AGREE,
+    }
+    return finish(opts, results, results_posix, skipped, meta)
+
+
+AGREE = ('same status (ok / changed / skipped / failed / unreachable) for the same task on the '
+         'same host; a task rconf has no result for counts as differing')
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--ansible-src', required=True,
@@ -810,6 +871,10 @@ def main():
                    help='run rconf a second time on a copy whose setup roles avoid the two '
                         'constructs that stop rconf before any target task (see README) and '
                         'report that comparison too')
+    p.add_argument('--from-workdir', metavar='DIR',
+                   help='run nothing: compare the runs kept (--keep) in DIR (a '
+                        'rconf-conformance-* dir), e.g. of a run that was stopped; targets '
+                        'without an rconf run there are left out')
     p.add_argument('--no-scripts', action='store_true', help='skip runme.sh-only targets')
     opts = p.parse_args()
     if not opts.venv or not opts.rconf:
@@ -840,6 +905,9 @@ def main():
             skipped.append((n, 'runme.sh-only target, --no-scripts'))
         else:
             todo.append((n, kind))
+
+    if opts.from_workdir:
+        return report_kept(opts, todo, skipped, known)
 
     # SIGTERM (e.g. a CI time limit) ends the run through the `finally` that stops sshd.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
@@ -902,9 +970,12 @@ def main():
         'ansible-playbook': ansible_version,
         'rconf': '%s (repo %s; binary %s)' % (rconf_version, git_describe(os.path.join(HERE, '..', '..')),
                                               rconf_build),
-        'agree': 'same status (ok / changed / skipped / failed / unreachable) for the same task '
-                 'on the same host; a task rconf has no result for counts as differing',
+        'agree': AGREE,
     }
+    return finish(opts, results, results_posix, skipped, meta)
+
+
+def finish(opts, results, results_posix, skipped, meta):
     md, tot = render(results, skipped, opts, meta)
     print(text_table(results, tot))
     if opts.also_posix_setup:
