@@ -12,7 +12,24 @@ fi
 if [ "${A_follow-0}" = 1 ] && [ -L "$D" ]; then D=$(readlink -f -- "$D"); fi
 rc_json_str "$D"; J_DEST=$J
 DIR=${D%/*}; [ "$DIR" = "$D" ] && DIR=.; [ -n "$DIR" ] || DIR=/
-[ -d "$DIR" ] || { rc_fail "Destination directory $DIR does not exist"; }
+RC_MADE=0
+if [ ! -d "$DIR" ] && [ "${A_mkdirs-0}" = 1 ]; then
+  # As Ansible's copy for a dest ending in `/`: the missing directories are made, with
+  # directory_mode and the owner and group asked for.
+  RC_MADE=1
+  if [ "$RC_CHECK" = 0 ]; then
+    RC_TOP=$DIR
+    while [ ! -d "$RC_TOP" ]; do RC_TOP=${RC_TOP%/*}; [ -n "$RC_TOP" ] || RC_TOP=/; done
+    mkdir -p -- "$DIR" || rc_fail "cannot create the directory $DIR"
+    RC_X=$DIR
+    while [ "$RC_X" != "$RC_TOP" ] && [ -n "$RC_X" ]; do
+      [ -z "${A_directory_mode-}" ] || chmod "$A_directory_mode" "$RC_X" || rc_fail "chmod failed on $RC_X"
+      if [ -n "$OWN$GRP" ]; then chown "$OWN${GRP:+:$GRP}" "$RC_X" || rc_fail "chown failed on $RC_X"; fi
+      RC_X=${RC_X%/*}
+    done
+  fi
+fi
+[ -d "$DIR" ] || [ "$RC_MADE" = 1 ] || { rc_fail "Destination directory $DIR does not exist"; }
 EXISTS=0; SAME=0; KNOWN=0; CH=0; EXTRA=
 # Small text (A_small is its size in bytes): held in the shell, compared and written from there.
 SMALL=${A_small-}

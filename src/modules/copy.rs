@@ -174,6 +174,10 @@ pub fn write_file(
         }
         s.var("A_checksum", checksum.as_bytes())?;
         s.var("A_size", size.to_string().as_bytes())?;
+        if args.str("dest").is_some_and(|d| d.ends_with('/')) {
+            s.var("A_mkdirs", b"1")?;
+            s.args(args, &["directory_mode"])?;
+        }
         if let Content::Bytes(b) = &content
             && b.len() <= SMALL_TEXT_MAX
             && !b.contains(&0)
@@ -358,6 +362,36 @@ mod tests {
         let second = run(&Copy, args.clone(), &t.ctx(false));
         assert!(!second.changed, "{second:?}");
         assert!(!run(&Copy, args, &t.ctx(true)).changed);
+    }
+
+    /// As Ansible's copy: a dest ending in `/` names a directory, made with its parents
+    /// (directory_mode on the new ones) when it is missing.
+    #[test]
+    fn a_dest_ending_in_a_slash_makes_the_missing_directories() {
+        let t = TestCtx::new();
+        std::fs::write(t.path("src.txt"), "hello\n").unwrap();
+        std::fs::create_dir(t.path("top")).unwrap();
+        let args = json!({
+            "src": t.path("src.txt"),
+            "dest": format!("{}/", t.path("top/a/b")),
+            "directory_mode": "0750",
+        });
+        let r = run(&Copy, args.clone(), &t.ctx(true));
+        assert!(r.changed && !r.failed, "{r:?}");
+        assert!(
+            !std::path::Path::new(&t.path("top/a")).exists(),
+            "check mode made it"
+        );
+        let r = run(&Copy, args.clone(), &t.ctx(false));
+        assert!(r.changed && !r.failed, "{r:?}");
+        assert_eq!(
+            std::fs::read_to_string(t.path("top/a/b/src.txt")).unwrap(),
+            "hello\n"
+        );
+        assert_eq!(mode_of(&t.path("top/a")), 0o750);
+        assert_eq!(mode_of(&t.path("top/a/b")), 0o750);
+        let r = run(&Copy, args, &t.ctx(false));
+        assert!(!r.changed && !r.failed, "{r:?}");
     }
 
     #[test]
