@@ -43,7 +43,14 @@ impl Module for Stat {
         let built = Script::with(ctx.marker, false, false).and_then(|mut s| {
             s.args(
                 args,
-                &["path", "follow", "get_checksum", "checksum_algorithm"],
+                &[
+                    "path",
+                    "follow",
+                    "get_checksum",
+                    "checksum_algorithm",
+                    "get_mime",
+                    "get_attributes",
+                ],
             )?;
             Ok(s.finish(BODY))
         });
@@ -65,9 +72,84 @@ impl Module for Stat {
                 "path".into(),
                 Value::from(args.string("path").unwrap_or_default()),
             );
+            if let Some(Value::String(times)) = st.remove("_times") {
+                for (key, t) in ["atime", "mtime", "ctime"]
+                    .into_iter()
+                    .zip(times.split(' '))
+                {
+                    st.insert(key.into(), python_time(t));
+                }
+            }
+            if let Some(Value::String(mime)) = st.remove("_mime")
+                && let Some((mimetype, charset)) = mime_of(&mime)
+            {
+                st.insert("mimetype".into(), Value::from(mimetype));
+                st.insert("charset".into(), Value::from(charset));
+            }
+            if let Some(Value::String(line)) = st.remove("_lsattr") {
+                let mut words = line.split_whitespace();
+                if let (Some(version), Some(flags)) = (words.next(), words.next()) {
+                    let flags: String = flags.chars().filter(|c| *c != '-').collect();
+                    let names: Vec<Value> = flags
+                        .chars()
+                        .filter_map(attribute_name)
+                        .map(Value::from)
+                        .collect();
+                    st.insert("version".into(), Value::from(version));
+                    st.insert("attr_flags".into(), Value::from(flags));
+                    st.insert("attributes".into(), Value::Array(names));
+                }
+            }
         }
         r
     }
+}
+
+/// `SECONDS[.NANOSECONDS]` as Python's `os.stat` float: seconds plus nanoseconds times 1e-9,
+/// in that double arithmetic (not the nearest double to the decimal), as Ansible reports it.
+fn python_time(t: &str) -> Value {
+    let (secs, nanos) = t.split_once('.').unwrap_or((t, "0"));
+    let (Ok(secs), Ok(nanos)) = (secs.parse::<i64>(), nanos.parse::<u64>()) else {
+        return Value::from(t);
+    };
+    let f = secs as f64 + nanos as f64 * 1e-9;
+    serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number)
+}
+
+/// `file --mime-type --mime-encoding` output (`PATH: text/plain; charset=us-ascii`) as
+/// Ansible reads it: after the last `:`, split at `;`.
+fn mime_of(out: &str) -> Option<(String, String)> {
+    let (_, tail) = out.rsplit_once(':')?;
+    let (mimetype, charset) = tail.split_once(';')?;
+    let charset = charset.split_once('=')?.1;
+    Some((mimetype.trim().to_string(), charset.trim().to_string()))
+}
+
+/// The name Ansible gives an `lsattr` flag.
+fn attribute_name(flag: char) -> Option<&'static str> {
+    Some(match flag {
+        'A' => "noatime",
+        'a' => "append",
+        'c' => "compressed",
+        'C' => "nocow",
+        'd' => "nodump",
+        'D' => "dirsync",
+        'e' => "extents",
+        'E' => "encrypted",
+        'h' => "blocksize",
+        'i' => "immutable",
+        'I' => "indexed",
+        'j' => "journalled",
+        'N' => "inline",
+        's' => "zero",
+        'S' => "synchronous",
+        't' => "notail",
+        'T' => "blockroot",
+        'u' => "undelete",
+        'X' => "compressedraw",
+        'Z' => "compresseddirty",
+        _ => return None,
+    })
 }
 
 #[cfg(test)]
