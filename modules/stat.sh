@@ -1,7 +1,7 @@
 # stat: facts about A_path in one stat call (plus a checksum when asked); changes nothing.
 P=$A_path
 if [ ! -e "$P" ] && [ ! -L "$P" ]; then rc_out '{"changed":false,"stat":{"exists":false}}'; exit 0; fi
-if [ "${A_follow-0}" = 1 ]; then RC_L=-L; else RC_L=; fi
+if [ "${A_follow}" = 1 ]; then RC_L=-L; else RC_L=; fi
 RC_ST=$(stat $RC_L -c '%f %a %u %g %s %i %d %h %X %Y %Z %U %G' -- "$P") || rc_fail "cannot stat $P"
 read -r RAW MODE UID_ GID_ SIZE INO DEV NLINK AT MT CT USR GRP <<RC_EOF
 $RC_ST
@@ -24,7 +24,7 @@ if [ -L "$P" ]; then
   rc_json_str "$(readlink -- "$P")"; F="$F,\"lnk_target\":$J"
   rc_json_str "$(readlink -f -- "$P")"; F="$F,\"lnk_source\":$J"
 fi
-if [ "${A_get_checksum-1}" = 1 ] && [ -f "$P" ] && [ -r "$P" ]; then
-  RC_SUM=$("${A_checksum_algorithm:-sha1}sum" < "$P" 2>/dev/null) && F="$F,\"checksum\":\"${RC_SUM%% *}\""
+if [ "${A_get_checksum}" = 1 ] && [ -f "$P" ] && [ -r "$P" ]; then
+  RC_SUM=$("${A_checksum_algorithm}sum" < "$P" 2>/dev/null) && F="$F,\"checksum\":\"${RC_SUM%% *}\""
 fi
 rc_out "{\"changed\":false,\"stat\":{$F}}"
