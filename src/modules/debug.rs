@@ -22,8 +22,8 @@ static SPEC: ModuleSpec = ModuleSpec {
              name.",
         ),
         Arg::new("verbosity", Kind::Int).default("0").doc(
-            "Print only when rconf runs with at least this many `-v`; otherwise the task is \
-             skipped.",
+            "In Ansible, print only with at least this many `-v`; rconf skips the task whenever \
+             it is above 0.",
         ),
     ],
     any_args: false,

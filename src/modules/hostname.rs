@@ -30,7 +30,7 @@ static SPEC: ModuleSpec = ModuleSpec {
             .doc(
                 "How to set it: `systemd` (`hostnamectl`), or `debian`, `redhat`, `alpine`, \
                  `openrc`, `sles`, `generic` (`/etc/hostname` and `hostname`); unset, detected on \
-                 the target.",
+                 the target. The other choices fail.",
             ),
     ],
     any_args: false,
