@@ -3,7 +3,7 @@
 # from every list that has it; `apt-get update` after a change. RCONF_APT_ROOT prefixes every
 # path (tests only).
 R=${RCONF_APT_ROOT-}
-ST=${A_state-present}; REPO=$A_repo
+ST=${A_state}; REPO=$A_repo
 set --
 [ -f "$R/etc/apt/sources.list" ] && set -- "$R/etc/apt/sources.list"
 for f in "$R"/etc/apt/sources.list.d/*.list; do [ -f "$f" ] && set -- "$@" "$f"; done
@@ -50,8 +50,8 @@ else
   done
   IFS=$RC_IFS
 fi
-if [ "$CH" = 1 ] && [ "$RC_CHECK" = 0 ] && [ "${A_update_cache-1}" = 1 ]; then
-  N=${A_update_cache_retries:-5}; MAX=${A_update_cache_retry_max_delay:-12}; T=1
+if [ "$CH" = 1 ] && [ "$RC_CHECK" = 0 ] && [ "${A_update_cache}" = 1 ]; then
+  N=${A_update_cache_retries}; MAX=${A_update_cache_retry_max_delay}; T=1
   while :; do
     rc_capture apt-get update -q
     [ "$RC_RC" = 0 ] && break

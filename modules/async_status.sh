@@ -3,7 +3,7 @@
 # result (the line after the run's marker) goes back under `job`. `cleanup` removes its files.
 f="$HOME/.ansible_async/$A_jid"
 rc_json_str "$A_jid"; JID=$J
-if [ "${A_mode-status}" = cleanup ]; then
+if [ "${A_mode}" = cleanup ]; then
   rm -f -- "$f" "$f.err"
   rc_json_str "$f"
   rc_out "{\"changed\":false,\"ansible_job_id\":$JID,\"erased\":$J}"

@@ -10,7 +10,7 @@ WK=$(mktemp) && NEWF=$(mktemp) || rc_fail "cannot create temporary files"
 trap 'rm -f -- "$WK" "$NEWF"' EXIT
 printf '%s\n' "$A_key" > "$WK"
 OLD=/dev/null; [ -f "$F" ] && OLD=$F
-awk -v mode="${A_state-present}" -v excl="${A_exclusive-0}" -v opts="${A_key_options-}" -v cmt="${A_comment-}" '
+awk -v mode="${A_state}" -v excl="${A_exclusive}" -v opts="${A_key_options-}" -v cmt="${A_comment-}" '
   function blob(line,   n, i, f) {
     n = split(line, f, /[ \t]+/)
     for (i = 1; i < n; i++) if (f[i] ~ /^(ssh-|ecdsa-|sk-)/) return f[i + 1]
@@ -57,7 +57,7 @@ if [ "$RC_DIFF" = 1 ] && [ "$CH" = 1 ]; then
 fi
 if [ "$CH" = 1 ] && [ "$RC_CHECK" = 0 ]; then
   if [ ! -d "$DIR" ]; then
-    [ "${A_manage_dir-1}" = 1 ] || rc_fail "directory $DIR does not exist and manage_dir is off"
+    [ "${A_manage_dir}" = 1 ] || rc_fail "directory $DIR does not exist and manage_dir is off"
     mkdir -p -- "$DIR" && chmod 0700 "$DIR" && chown "$U:" "$DIR" 2>/dev/null || chown "$U" "$DIR" \
       || rc_fail "cannot create $DIR"
   fi
@@ -67,4 +67,4 @@ if [ "$CH" = 1 ] && [ "$RC_CHECK" = 0 ]; then
   rc_commit "$TMP" "$F" "cannot write $F"
 fi
 rc_json_str "$A_key"; JK=$J; rc_json_str "$U"
-rc_out "{\"changed\":$(rc_tf $CH),\"user\":$J,\"key\":$JK,\"path\":$J_F,\"keyfile\":$J_F,\"state\":\"${A_state-present}\",\"exclusive\":$(rc_tf "${A_exclusive-0}"),\"manage_dir\":$(rc_tf "${A_manage_dir-1}")$EXTRA}"
+rc_out "{\"changed\":$(rc_tf $CH),\"user\":$J,\"key\":$JK,\"path\":$J_F,\"keyfile\":$J_F,\"state\":\"${A_state}\",\"exclusive\":$(rc_tf "${A_exclusive}"),\"manage_dir\":$(rc_tf "${A_manage_dir}")$EXTRA}"

@@ -3,8 +3,8 @@
 F=$A_path
 rc_json_str "$F"; J_F=$J
 if [ ! -e "$F" ]; then
-  [ "${A_state-present}" = absent ] && { rc_out "{\"changed\":false,\"msg\":\"\",\"path\":$J_F}"; exit 0; }
-  [ "${A_create-0}" = 1 ] || rc_fail "Path $F does not exist !" ",\"rc\":257"
+  [ "${A_state}" = absent ] && { rc_out "{\"changed\":false,\"msg\":\"\",\"path\":$J_F}"; exit 0; }
+  [ "${A_create}" = 1 ] || rc_fail "Path $F does not exist !" ",\"rc\":257"
   DIR=${F%/*}; [ "$DIR" = "$F" ] && DIR=.
   [ -d "$DIR" ] || { [ "$RC_CHECK" = 1 ] || mkdir -p -- "$DIR" || rc_fail "cannot create $DIR"; }
   OLD=/dev/null; EXISTS=0
@@ -15,9 +15,9 @@ fi
 NEW=$(mktemp) || rc_fail "cannot create a temporary file"
 trap 'rm -f -- "$NEW"' EXIT
 B0=${A_marker%%\{mark\}*}; B1=${A_marker#*\{mark\}}
-MB="$B0${A_marker_begin-BEGIN}$B1"; ME="$B0${A_marker_end-END}$B1"
-MB=$MB ME=$ME BLOCK=${A_block-} ST=${A_state-present} IA=${A_insertafter-} IB=${A_insertbefore-} \
-PRE=${A_prepend_newline-0} APP=${A_append_newline-0} awk '
+MB="$B0${A_marker_begin}$B1"; ME="$B0${A_marker_end}$B1"
+MB=$MB ME=$ME BLOCK=${A_block} ST=${A_state} IA=${A_insertafter-} IB=${A_insertbefore-} \
+PRE=${A_prepend_newline} APP=${A_append_newline} awk '
 { L[NR] = $0 }
 END {
   n = NR; mb = ENVIRON["MB"]; me = ENVIRON["ME"]; blk = ENVIRON["BLOCK"]
@@ -49,7 +49,7 @@ END {
 CH=0; MSG=
 if ! cmp -s "$NEW" "$OLD"; then
   CH=1
-  if [ "${A_state-present}" = absent ]; then MSG="Block removed"
+  if [ "${A_state}" = absent ]; then MSG="Block removed"
   elif [ "$EXISTS" = 0 ]; then MSG="File created"
   else MSG="Block inserted"; fi
 fi
@@ -65,7 +65,7 @@ if [ "$CH" = 1 ] && [ "$RC_CHECK" = 0 ]; then
   cat "$NEW" > "$TMP" || { rm -f -- "$TMP"; rc_fail "cannot write $F"; }
   if [ "$EXISTS" = 1 ]; then
     rc_stat "$F" L; chmod "$S_mode" "$TMP"; chown "$S_uid:$S_gid" "$TMP" 2>/dev/null || :
-    if [ "${A_backup-0}" = 1 ]; then rc_backup "$F"; rc_json_str "$RC_BK"; EXTRA="$EXTRA,\"backup_file\":$J"; fi
+    if [ "${A_backup}" = 1 ]; then rc_backup "$F"; rc_json_str "$RC_BK"; EXTRA="$EXTRA,\"backup_file\":$J"; fi
   else
     rc_default_mode; chmod "$M" "$TMP"
   fi

@@ -3,7 +3,7 @@
 # A job is the line after its `#Ansible: NAME` marker; an env variable is its `NAME=` line.
 W=$(mktemp -d) || rc_fail "cannot create a temporary directory"
 trap 'rm -rf -- "$W"' EXIT
-ST=${A_state-present}; CF=${A_cron_file-}; RC_UOPT=
+ST=${A_state}; CF=${A_cron_file-}; RC_UOPT=
 if [ -n "$CF" ]; then
   case $CF in /*) ;; *) CF=/etc/cron.d/$CF ;; esac
   rc_json_str "$CF"; J_CF=",\"cron_file\":$J"; HEADER=$J
@@ -22,7 +22,7 @@ if [ -n "$CF" ] && [ "$ST" = absent ] && [ -z "${A_name-}" ]; then
   if [ -e "$CF" ]; then [ "$RC_CHECK" = 1 ] || rm -f -- "$CF" || rc_fail "cannot remove $CF"; CH=true; else CH=false; fi
   rc_out "{\"changed\":$CH$J_CF,\"jobs\":[],\"envs\":[]}"; exit 0
 fi
-LC_ALL=C NAME="${A_name-}" LINE="${A_line-}" ST=$ST ENVMODE="${A_env-0}" IA="${A_insertafter-}" \
+LC_ALL=C NAME="${A_name-}" LINE="${A_line-}" ST=$ST ENVMODE="${A_env}" IA="${A_insertafter-}" \
   IB="${A_insertbefore-}" JOBS="$W/jobs" ENVS="$W/envs" awk '
 { L[NR] = $0 }
 END {
@@ -69,7 +69,7 @@ if [ "$RC_DIFF" = 1 ]; then
   EXTRA=",\"diff\":{\"before\":$DB,\"after\":$J,\"before_header\":$HEADER,\"after_header\":$HEADER}"
 fi
 if [ "$CH" = 1 ] && [ "$RC_CHECK" = 0 ]; then
-  if [ "${A_backup-0}" = 1 ]; then
+  if [ "${A_backup}" = 1 ]; then
     RC_BK=$(mktemp "${TMPDIR:-/tmp}/crontab.XXXXXX") && cat "$W/old" > "$RC_BK" || rc_fail "cannot back up the crontab"
     rc_json_str "$RC_BK"; EXTRA="$EXTRA,\"backup_file\":$J"
   fi

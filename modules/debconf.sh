@@ -20,7 +20,7 @@ if [ -n "${A_question-}" ]; then
     CH=1
     if [ "$RC_CHECK" = 0 ]; then
       set -- debconf-set-selections
-      [ "${A_unseen-0}" = 1 ] && set -- "$@" -u
+      [ "${A_unseen}" = 1 ] && set -- "$@" -u
       printf '%s %s %s %s\n' "$PKG" "$A_question" "${A_vtype:-string}" "${A_value-}" | "$@" 2>"${TMPDIR:-/tmp}/.rconf-debconf.$$" \
         || { E=$(cat "${TMPDIR:-/tmp}/.rconf-debconf.$$"); rm -f "${TMPDIR:-/tmp}/.rconf-debconf.$$"; rc_fail "debconf-set-selections failed: $E"; }
       rm -f "${TMPDIR:-/tmp}/.rconf-debconf.$$"

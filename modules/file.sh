@@ -2,13 +2,13 @@
 # mode/owner/group/times. The controller adds `path` and the diff to the result.
 P=$A_path
 while :; do case $P in ?*/) P=${P%/} ;; *) break ;; esac; done
-MODE=${A_mode-}; OWN=${A_owner-}; GRP=${A_group-}; FORCE=${A_force-0}
+MODE=${A_mode-}; OWN=${A_owner-}; GRP=${A_group-}; FORCE=${A_force}
 rc_type "$P"; PREV=$T
 # A regular file (not a link): following it reads the same, and rc_attrs may reuse it.
 if [ "$PREV" = file ] && rc_stat "$P" L && [ "${S_nlink:-1}" != 1 ]; then PREV=hard; fi
 STATE=${A_state-}
 if [ -z "$STATE" ]; then
-  if [ "${A_recurse-0}" = 1 ]; then STATE=directory
+  if [ "${A_recurse}" = 1 ]; then STATE=directory
   elif [ "$PREV" = absent ] || [ "$PREV" = hard ]; then STATE=file
   else STATE=$PREV; fi
 fi
@@ -16,7 +16,7 @@ rc_json_str "$PREV"; J_PREV=$J
 CH=0
 # Follow a symlink to its target for the states that manage the target.
 case $STATE in file|directory|touch)
-  if [ "$PREV" = link ] && [ "${A_follow-1}" = 1 ] && [ -e "$P" ]; then
+  if [ "$PREV" = link ] && [ "${A_follow}" = 1 ] && [ -e "$P" ]; then
     P=$(readlink -f -- "$P") || rc_fail "cannot resolve symlink $A_path"
     rc_type "$P"; PREV=$T
   fi ;;
@@ -98,7 +98,7 @@ $RC_NEW"
     *) rc_fail "$P already exists as a $PREV" ;;
   esac
   rc_set_attrs
-  if [ "${A_recurse-0}" = 1 ]; then
+  if [ "${A_recurse}" = 1 ]; then
     set --
     [ -n "$OWN" ] && case $OWN in *[!0-9]*) set -- "$@" -o ! -user "$OWN" ;; *) set -- "$@" -o ! -uid "$OWN" ;; esac
     [ -n "$GRP" ] && case $GRP in *[!0-9]*) set -- "$@" -o ! -group "$GRP" ;; *) set -- "$@" -o ! -gid "$GRP" ;; esac

@@ -2,14 +2,14 @@
 # prints one JSON array per matched file as payload: path, raw mode (hex), size, mtime, atime,
 # ctime, uid, gid, inode, dev, nlink, owner, group, checksum. The controller builds the dicts.
 NOW=$(date +%s)
-FT=${A_file_type-file}; HID=${A_hidden-0}; REC=${A_recurse-0}; FOL=${A_follow-0}
+FT=${A_file_type}; HID=${A_hidden}; REC=${A_recurse}; FOL=${A_follow}
 DEPTH=${A_depth-}; [ "$REC" = 1 ] || DEPTH=1
 EXAMINED=0; MATCHED=0; SKIPPED=; SSEP=
 # Sets OK=1 when name $1 is selected by the patterns and not excluded.
 name_ok() {
   OK=0
   RC_N=$1
-  if [ "${A_use_regex-0}" = 1 ]; then
+  if [ "${A_use_regex}" = 1 ]; then
     printf '%s\n' "$A_patterns" | { while IFS= read -r RC_P; do
       RC_NAME=$RC_N RC_RX="^($RC_P)" awk 'BEGIN { exit !(ENVIRON["RC_NAME"] ~ ENVIRON["RC_RX"]) }' && exit 0
     done; exit 1; } && OK=1
@@ -39,7 +39,7 @@ consider() {
   else RC_ST=$(stat -c '%f %s %Y %X %Z %u %g %i %d %h' -- "$1" 2>/dev/null); fi || return 0
   set -- "$1" "$2" $RC_ST
   if [ -n "${A_age-}" ]; then
-    case ${A_age_stamp-mtime} in atime) RC_TS=$6 ;; ctime) RC_TS=$7 ;; *) RC_TS=$5 ;; esac
+    case ${A_age_stamp} in atime) RC_TS=$6 ;; ctime) RC_TS=$7 ;; *) RC_TS=$5 ;; esac
     case $A_age in
       -*) [ $((NOW - RC_TS)) -le "${A_age#-}" ] || return 0 ;;
       *) [ $((NOW - RC_TS)) -ge "$A_age" ] || return 0 ;;
@@ -53,12 +53,12 @@ consider() {
       esac
     fi
     if [ -n "${A_contains-}" ]; then
-      if [ "${A_read_whole_file-0}" = 1 ]; then RC_RX=$A_contains; else RC_RX="^($A_contains)"; fi
+      if [ "${A_read_whole_file}" = 1 ]; then RC_RX=$A_contains; else RC_RX="^($A_contains)"; fi
       LC_ALL=C grep -Eq -e "$RC_RX" -- "$1" 2>/dev/null || return 0
     fi
   fi
   CK=
-  if [ "${A_get_checksum-0}" = 1 ] && [ "$2" = file ]; then CK=$(sha1sum < "$1" 2>/dev/null) && CK=${CK%% *}; fi
+  if [ "${A_get_checksum}" = 1 ] && [ "$2" = file ]; then CK=$(sha1sum < "$1" 2>/dev/null) && CK=${CK%% *}; fi
   MATCHED=$((MATCHED + 1))
   rc_json_str "$1"; RC_JP=$J
   RC_U=$(id -nu "$8" 2>/dev/null || echo "$8"); rc_json_str "$RC_U"; RC_JU=$J

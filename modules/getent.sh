@@ -10,7 +10,7 @@ else OUT=$(getent -- "$DB"); RC=$?; fi
 case $RC in
   0) ;;
   1) rc_fail "Missing arguments, or database unknown." ;;
-  2) [ "${A_fail_key-1}" = 1 ] && rc_fail "One or more supplied key could not be found in the database."
+  2) [ "${A_fail_key}" = 1 ] && rc_fail "One or more supplied key could not be found in the database."
      OUT= ;;
   3) rc_fail "Enumeration not supported on this database." ;;
   *) rc_fail "getent $DB failed with exit status $RC" ;;

@@ -3,7 +3,7 @@
 # checkout is not fetched and check mode can predict `after`.
 command -v "${A_executable:-git}" > /dev/null 2>&1 || rc_fail "Failed to find required executable \`${A_executable:-git}\` in PATH"
 git() { command "${A_executable:-git}" "$@"; }
-D=$A_dest; V=${A_version-HEAD}; R=${A_remote-origin}
+D=$A_dest; V=${A_version}; R=${A_remote}
 rc_json_str "$D"; J_D=$J
 if [ -n "${A_key_file-}${A_accept_hostkey-}${A_ssh_opts-}" ]; then
   RC_SSH=ssh
@@ -33,20 +33,20 @@ emit() { # $1 changed, $2 before, $3 after, $4 extra members
   if [ -n "$3" ]; then RC_A="\"$3\""; else RC_A=null; fi
   rc_out "{\"changed\":$1,\"before\":$RC_B,\"after\":$RC_A,\"dest\":$J_D${4-}}"; exit 0
 }
-if [ "${A_bare-0}" = 1 ]; then GITDIR=$D; else GITDIR=$D/.git; fi
+if [ "${A_bare}" = 1 ]; then GITDIR=$D; else GITDIR=$D/.git; fi
 if [ ! -e "$GITDIR" ]; then
-  [ "${A_clone-1}" = 1 ] || emit false "" ""
+  [ "${A_clone}" = 1 ] || emit false "" ""
   [ ! -e "$D" ] || [ -z "$(ls -A -- "$D" 2>/dev/null)" ] || rc_fail "Destination path '$D' already exists and is not an empty directory."
   remote_commit
   [ "$RC_CHECK" = 1 ] && emit true "" "${RC_WANT:-$V}"
   set -- clone --origin "$R"
   [ -n "${A_depth-}" ] && set -- "$@" --depth "$A_depth"
-  [ "${A_bare-0}" = 1 ] && set -- "$@" --bare
-  [ "${A_recursive-1}" = 1 ] && [ "${A_bare-0}" = 0 ] && set -- "$@" --recurse-submodules
+  [ "${A_bare}" = 1 ] && set -- "$@" --bare
+  [ "${A_recursive}" = 1 ] && [ "${A_bare}" = 0 ] && set -- "$@" --recurse-submodules
   if [ "$V" != HEAD ] && ! is_sha "$V"; then set -- "$@" --branch "$V"; fi
-  [ "${A_single_branch-0}" = 1 ] && set -- "$@" --single-branch
+  [ "${A_single_branch}" = 1 ] && set -- "$@" --single-branch
   git "$@" -- "$A_repo" "$D" > "$W/out" 2> "$W/err" || { rc_json_str "$(cat "$W/err")"; rc_fail "Failed to clone $A_repo" ",\"stderr\":$J"; }
-  if is_sha "$V" && [ "${A_bare-0}" = 0 ]; then
+  if is_sha "$V" && [ "${A_bare}" = 0 ]; then
     ( cd "$D" && { git cat-file -e "$V^{commit}" 2>/dev/null || git fetch -q "$R" "$V"; } && git checkout -q --force "$V" ) 2> "$W/err" \
       || { rc_json_str "$(cat "$W/err")"; rc_fail "Failed to checkout $V" ",\"stderr\":$J"; }
   fi
@@ -62,13 +62,13 @@ if [ "$URL" != "$A_repo" ]; then
   [ "$RC_CHECK" = 1 ] || git remote set-url "$R" "$A_repo" 2>/dev/null || git remote add "$R" "$A_repo"
 fi
 LOCAL=
-[ "${A_bare-0}" = 1 ] || LOCAL=$(git status --porcelain --untracked-files=no 2>/dev/null)
+[ "${A_bare}" = 1 ] || LOCAL=$(git status --porcelain --untracked-files=no 2>/dev/null)
 if [ -n "$LOCAL" ]; then
-  [ "${A_force-0}" = 1 ] || rc_fail "Local modifications exist in the destination: $D (force=no)." ",\"before\":\"$BEFORE\""
+  [ "${A_force}" = 1 ] || rc_fail "Local modifications exist in the destination: $D (force=no)." ",\"before\":\"$BEFORE\""
   CH=true
   [ "$RC_CHECK" = 1 ] || git reset -q --hard HEAD
 fi
-[ "${A_update-1}" = 1 ] || emit "$CH" "$BEFORE" "$BEFORE" "$EXTRA"
+[ "${A_update}" = 1 ] || emit "$CH" "$BEFORE" "$BEFORE" "$EXTRA"
 remote_commit
 TARGET=${RC_WANT:-$V}
 if [ -n "$BEFORE" ]; then
@@ -83,7 +83,7 @@ else set -- "$@" "+refs/heads/$V:refs/remotes/$R/$V" "+refs/tags/$V:refs/tags/$V
 # A name that is only a tag, or only a branch, makes one refspec fail: retry with the other.
 git "$@" > "$W/out" 2> "$W/err" || git fetch -q --tags "$R" > "$W/out" 2> "$W/err" \
   || { rc_json_str "$(cat "$W/err")"; rc_fail "Failed to download remote objects and refs" ",\"stderr\":$J"; }
-if [ "${A_bare-0}" = 1 ]; then
+if [ "${A_bare}" = 1 ]; then
   [ "$V" = HEAD ] || git update-ref "refs/heads/$V" "$TARGET" 2>/dev/null || :
 elif [ "$V" = HEAD ]; then
   git reset -q --hard "$TARGET" 2> "$W/err" || { rc_json_str "$(cat "$W/err")"; rc_fail "Failed to reset to $TARGET" ",\"stderr\":$J"; }
@@ -93,7 +93,7 @@ elif git show-ref -q --verify "refs/remotes/$R/$V"; then
 else
   git checkout -q --force "$TARGET" 2> "$W/err" || { rc_json_str "$(cat "$W/err")"; rc_fail "Failed to checkout $V" ",\"stderr\":$J"; }
 fi
-[ "${A_recursive-1}" = 1 ] && [ "${A_bare-0}" = 0 ] && [ -f .gitmodules ] && git submodule -q update --init --recursive 2>/dev/null
+[ "${A_recursive}" = 1 ] && [ "${A_bare}" = 0 ] && [ -f .gitmodules ] && git submodule -q update --init --recursive 2>/dev/null
 AFTER=$(git rev-parse HEAD)
 [ "$AFTER" = "$BEFORE" ] || CH=true
 # In diff mode the payload is `git diff BEFORE AFTER` (the controller makes it diff.prepared).

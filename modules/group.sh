@@ -1,6 +1,6 @@
 # group: creates, changes the gid of, or removes one group with groupadd/groupmod/groupdel.
 N=$A_name
-ST=${A_state-present}
+ST=${A_state}
 CH=0
 rc_json_str "$N"; J_N=$J
 rc_group_run() {
@@ -18,17 +18,17 @@ fi
 if [ -z "$ENT" ]; then
   set -- groupadd
   [ -n "${A_gid-}" ] && set -- "$@" -g "$A_gid"
-  [ "${A_non_unique-0}" = 1 ] && set -- "$@" -o
-  [ "${A_system-0}" = 1 ] && set -- "$@" -r
+  [ "${A_non_unique}" = 1 ] && set -- "$@" -o
+  [ "${A_system}" = 1 ] && set -- "$@" -r
   rc_group_run "$@" -- "$N"
 else
   GID=$(printf '%s' "$ENT" | cut -d: -f3)
   if [ -n "${A_gid-}" ] && [ "$A_gid" != "$GID" ]; then
     set -- groupmod -g "$A_gid"
-    [ "${A_non_unique-0}" = 1 ] && set -- "$@" -o
+    [ "${A_non_unique}" = 1 ] && set -- "$@" -o
     rc_group_run "$@" -- "$N"
   fi
 fi
 GID=$(getent group "$N" 2>/dev/null | cut -d: -f3)
 [ -n "$GID" ] || GID=${A_gid:-null}
-rc_out "{\"changed\":$(rc_tf $CH),\"name\":$J_N,\"state\":\"present\",\"gid\":$GID,\"system\":$(rc_tf "${A_system-0}")}"
+rc_out "{\"changed\":$(rc_tf $CH),\"name\":$J_N,\"state\":\"present\",\"gid\":$GID,\"system\":$(rc_tf "${A_system}")}"

@@ -62,23 +62,23 @@ P=$A_path
 if [ -L "$P" ]; then P=$(readlink -f -- "$P") || rc_fail "cannot resolve the symlink $A_path"; fi
 [ -d "$P" ] && rc_fail "Path $P is a directory !" ',"rc":256'
 DIR=${P%/*}; [ "$DIR" = "$P" ] && DIR=.; [ -n "$DIR" ] || DIR=/
-ST=${A_state-present}; EXTRA=
+ST=${A_state}; EXTRA=
 if [ -e "$P" ]; then EXISTS=1; IN=$P; else EXISTS=0; IN=/dev/null; fi
 if [ "$EXISTS" = 0 ]; then
   [ "$ST" = absent ] && { rc_out '{"changed":false,"found":0,"msg":"file not present"}'; exit 0; }
-  [ "${A_create-0}" = 1 ] || rc_fail "Destination $P does not exist !" ',"rc":257'
+  [ "${A_create}" = 1 ] || rc_fail "Destination $P does not exist !" ',"rc":257'
   if [ ! -d "$DIR" ] && [ "$RC_CHECK" = 0 ]; then mkdir -p -- "$DIR" || rc_fail "cannot create the directory $DIR"; fi
 fi
 # The size lets awk tell whether the last line has its newline (and rc_attrs reuses the stat).
 SIZE=0; NOEOL=
 [ "$EXISTS" = 0 ] || { rc_stat "$P" L && SIZE=$S_size; }
 NEWL=
-if [ "${A_backrefs-0}" = 1 ] && [ "$ST" = present ] && [ "$EXISTS" = 1 ]; then
+if [ "${A_backrefs}" = 1 ] && [ "$ST" = present ] && [ "$EXISTS" = 1 ]; then
   # awk has no capture groups: sed expands the template on the line awk will pick. Pattern
   # and line reach grep and sed in files, never in argv (`ps` shows argv to every user).
   RC_SF=$(mktemp) || rc_fail "cannot create a temporary file"
   printf '%s\n' "$A_regexp" > "$RC_SF"
-  if [ "${A_firstmatch-0}" = 1 ]; then
+  if [ "${A_firstmatch}" = 1 ]; then
     ML=$(LC_ALL=C grep -E -f "$RC_SF" -- "$P" | head -n 1)
   else
     ML=$(LC_ALL=C grep -E -f "$RC_SF" -- "$P" | tail -n 1)
@@ -109,7 +109,7 @@ big RX "${A_regexp-}"; big SS "${A_search_string-}"; big LINE "${A_line-}"; big 
 edit_pass() {
   RES=$(LC_ALL=C NOEOL=$NOEOL SIZE=$SIZE RX="$V_RX" RX_F="$V_RX_F" SS="$V_SS" SS_F="$V_SS_F" \
     LINE="$V_LINE" LINE_F="$V_LINE_F" HASRX=${A_regexp+1} HASSS=${A_search_string+1} \
-    FM="${A_firstmatch-0}" IA="${A_insertafter-}" IB="${A_insertbefore-}" BR="${A_backrefs-0}" \
+    FM="${A_firstmatch}" IA="${A_insertafter-}" IB="${A_insertbefore-}" BR="${A_backrefs}" \
     NEWL="$V_NEWL" NEWL_F="$V_NEWL_F" ST=$ST OUT=$OUT awk "$RC_AWK" "$IN") \
     || rc_fail "awk failed to edit $P"
 }
@@ -150,7 +150,7 @@ if [ "$CH" = 1 ] && [ "$RC_CHECK" = 0 ]; then
     RC_OU=$S_uid; RC_OG=$S_gid
     rc_stat "$OUT"
     [ "$RC_OU:$RC_OG" = "$S_uid:$S_gid" ] || chown "$RC_OU:$RC_OG" "$OUT" 2>/dev/null || :
-    if [ "${A_backup-0}" = 1 ]; then rc_backup "$P"; rc_json_str "$RC_BK"; EXTRA="$EXTRA,\"backup\":$J,\"backup_file\":$J"; fi
+    if [ "${A_backup}" = 1 ]; then rc_backup "$P"; rc_json_str "$RC_BK"; EXTRA="$EXTRA,\"backup\":$J,\"backup_file\":$J"; fi
   else
     rc_default_mode; chmod "$M" "$OUT"
   fi

@@ -4,7 +4,7 @@ P=$A_path
 while [ "$P" != / ] && [ "${P%/}" != "$P" ]; do P=${P%/}; done
 ST=$A_state; F=${A_fstab:-/etc/fstab}
 O=${A_opts:-defaults}; D=${A_dump:-0}; N=${A_passno:-0}; S=${A_src-}; T=${A_fstype-}
-if [ "${A_boot-1}" = 0 ] && [ "$ST" != ephemeral ]; then
+if [ "${A_boot}" = 0 ] && [ "$ST" != ephemeral ]; then
   case ,$O, in *,noauto,*) ;; *) O="$O,noauto" ;; esac
 fi
 rc_json_str "$P"; J_P=$J
@@ -66,7 +66,7 @@ case $ST in
         cat "$NEW" > "$TMP" || { rm -f -- "$TMP"; rc_fail "cannot write \`$F\`"; }
         if [ "$OLD" = "$F" ]; then
           rc_stat "$F" L; chmod "$S_mode" "$TMP"; chown "$S_uid:$S_gid" "$TMP" 2>/dev/null || :
-          if [ "${A_backup-0}" = 1 ]; then rc_backup "$F"; rc_json_str "$RC_BK"; EXTRA="$EXTRA,\"backup_file\":$J"; fi
+          if [ "${A_backup}" = 1 ]; then rc_backup "$F"; rc_json_str "$RC_BK"; EXTRA="$EXTRA,\"backup_file\":$J"; fi
         else
           chmod 0644 "$TMP"
         fi
@@ -147,5 +147,5 @@ case $ST in
 esac
 rc_json_str "$S"; J_S=$J; rc_json_str "$T"; J_T=$J; rc_json_str "$O"; J_O=$J
 rc_json_str "$D"; J_D=$J; rc_json_str "$N"; J_N=$J; rc_json_str "$F"; J_F=$J
-rc_tf_set "${A_boot-1}"
+rc_tf_set "${A_boot}"
 rc_out "{\"changed\":$(rc_tf $CH),\"name\":$J_P,\"src\":$J_S,\"fstype\":$J_T,\"opts\":$J_O,\"dump\":$J_D,\"passno\":$J_N,\"fstab\":$J_F,\"boot\":$TF,\"state\":\"$ST\"$EXTRA}"

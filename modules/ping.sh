@@ -1,4 +1,4 @@
 # ping: proves the host answers and runs a module: `pong`, or `data` echoed back.
-[ "${A_data-pong}" = crash ] && rc_fail "boom"
-rc_json_str "${A_data-pong}"
+[ "${A_data}" = crash ] && rc_fail "boom"
+rc_json_str "${A_data}"
 rc_out "{\"changed\":false,\"ping\":$J}"

@@ -1,7 +1,7 @@
 # pip: Python packages for a virtualenv (created when missing) or a target's pip. Names already
 # present (at the asked `==` version) are left alone without starting pip; otherwise pip runs
 # and `changed` is whether `pip freeze` differs afterwards, as in Ansible.
-ST=${A_state-present}
+ST=${A_state}
 CH=0; CMD=
 [ -z "${A_chdir-}" ] || cd -- "$A_chdir" || rc_fail "cannot change to $A_chdir"
 if [ -n "${A_virtualenv-}" ]; then
@@ -14,7 +14,7 @@ if [ -n "${A_virtualenv-}" ]; then
     # The command is words (`python3 -m venv`), as Ansible splits it.
     set -f; set -- ${A_virtualenv_command:-virtualenv}; set +f
     case $1 in *virtualenv) [ -z "${A_virtualenv_python-}" ] || set -- "$@" -p "$A_virtualenv_python" ;; esac
-    [ "${A_virtualenv_site_packages-0}" = 1 ] && set -- "$@" --system-site-packages
+    [ "${A_virtualenv_site_packages}" = 1 ] && set -- "$@" --system-site-packages
     rc_capture "$@" "$VENV"
     [ "$RC_RC" = 0 ] || rc_fail "cannot create the virtualenv $VENV with $*: ${RC_E:-$RC_O}"
   fi

@@ -1,7 +1,7 @@
 # sysctl: the `name=value` line in a sysctl file (one awk pass), then optionally the kernel's
 # value (sysctl -w) and a reload of the file (sysctl -p).
 F=${A_sysctl_file:-/etc/sysctl.conf}
-N=$A_name; ST=${A_state-present}; V=${A_value-}
+N=$A_name; ST=${A_state}; V=${A_value-}
 rc_json_str "$N"; J_N=$J
 [ "$ST" = absent ] || [ -n "$V" ] || rc_fail "value is required when state is present" ",\"name\":$J_N"
 [ -f "$F" ] || [ ! -e "$F" ] || rc_fail "$F is not a regular file"
@@ -34,19 +34,19 @@ if [ "$CH" = 1 ] && [ "$RC_CHECK" = 0 ]; then
   else chmod 0644 "$TMP"; fi
   rc_commit "$TMP" "$F" "cannot move the new content into place at $F"
 fi
-if [ "${A_sysctl_set-0}" = 1 ] && [ "$ST" = present ]; then
+if [ "${A_sysctl_set}" = 1 ] && [ "$ST" = present ]; then
   CUR=$(sysctl -n -- "$N" 2>/dev/null | tr -s ' \t' '  ')
   WANT=$(printf '%s' "$V" | tr -s ' \t' '  ')
   if [ "$CUR" != "$WANT" ]; then
     CH=1
-    [ "$RC_CHECK" = 1 ] || sysctl -w "$N=$V" > /dev/null 2>&1 || [ "${A_ignoreerrors-0}" = 1 ] \
+    [ "$RC_CHECK" = 1 ] || sysctl -w "$N=$V" > /dev/null 2>&1 || [ "${A_ignoreerrors}" = 1 ] \
       || rc_fail "cannot set $N to $V with sysctl -w" ",\"name\":$J_N"
   fi
 fi
-if [ "$CH" = 1 ] && [ "$RC_CHECK" = 0 ] && [ "${A_reload-1}" = 1 ]; then
-  set -- sysctl -p; [ "${A_ignoreerrors-0}" = 1 ] && set -- sysctl -e -p
+if [ "$CH" = 1 ] && [ "$RC_CHECK" = 0 ] && [ "${A_reload}" = 1 ]; then
+  set -- sysctl -p; [ "${A_ignoreerrors}" = 1 ] && set -- sysctl -e -p
   rc_capture "$@" "$F"
-  [ "$RC_RC" = 0 ] || [ "${A_ignoreerrors-0}" = 1 ] || rc_fail "failed to reload sysctl: ${RC_E:-$RC_O}" ",\"name\":$J_N"
+  [ "$RC_RC" = 0 ] || [ "${A_ignoreerrors}" = 1 ] || rc_fail "failed to reload sysctl: ${RC_E:-$RC_O}" ",\"name\":$J_N"
 fi
 rc_json_str "$V"
 rc_out "{\"changed\":$(rc_tf $CH),\"name\":$J_N,\"value\":$J,\"state\":\"$ST\"}"

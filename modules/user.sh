@@ -1,7 +1,7 @@
 # user: creates, changes or removes one account with useradd/usermod/userdel; the password
 # hash goes to chpasswd on stdin, never in argv.
 N=$A_name
-ST=${A_state-present}
+ST=${A_state}
 CH=0; OUT=; ERR=
 rc_json_str "$N"; J_N=$J
 rc_user_run() {
@@ -14,11 +14,11 @@ ENT=$(getent passwd "$N" 2>/dev/null)
 if [ "$ST" = absent ]; then
   if [ -n "$ENT" ]; then
     set -- userdel
-    [ "${A_remove-0}" = 1 ] && set -- "$@" -r
-    [ "${A_force-0}" = 1 ] && set -- "$@" -f
+    [ "${A_remove}" = 1 ] && set -- "$@" -r
+    [ "${A_force}" = 1 ] && set -- "$@" -f
     rc_user_run "$@" -- "$N"
   fi
-  rc_out "{\"changed\":$(rc_tf $CH),\"name\":$J_N,\"state\":\"absent\",\"force\":$(rc_tf "${A_force-0}"),\"remove\":$(rc_tf "${A_remove-0}")}"
+  rc_out "{\"changed\":$(rc_tf $CH),\"name\":$J_N,\"state\":\"absent\",\"force\":$(rc_tf "${A_force}"),\"remove\":$(rc_tf "${A_remove}")}"
   exit 0
 fi
 # The wanted supplementary groups, comma-separated, as usermod -G takes them.
@@ -40,15 +40,15 @@ PW_SET=0
 if [ -z "$ENT" ]; then
   set -- useradd
   [ -n "${A_uid-}" ] && set -- "$@" -u "$A_uid"
-  [ "${A_non_unique-0}" = 1 ] && set -- "$@" -o
+  [ "${A_non_unique}" = 1 ] && set -- "$@" -o
   [ -n "${A_group-}" ] && set -- "$@" -g "$A_group"
   [ -n "$WG" ] && set -- "$@" -G "$WG"
   [ -n "${A_comment+x}" ] && set -- "$@" -c "$A_comment"
   [ -n "${A_home-}" ] && set -- "$@" -d "$A_home"
   [ -n "${A_shell-}" ] && set -- "$@" -s "$A_shell"
   [ -n "${A_expires-}" ] && set -- "$@" -e "$A_expires"
-  [ "${A_system-0}" = 1 ] && set -- "$@" -r
-  if [ "${A_create_home-1}" = 1 ]; then
+  [ "${A_system}" = 1 ] && set -- "$@" -r
+  if [ "${A_create_home}" = 1 ]; then
     set -- "$@" -m
     [ -n "${A_skeleton-}" ] && set -- "$@" -k "$A_skeleton"
   else
@@ -65,14 +65,14 @@ $ENT
 RC_EOF
   set -- usermod
   [ -n "${A_uid-}" ] && [ "$A_uid" != "$E_UID" ] && set -- "$@" -u "$A_uid"
-  [ -n "${A_uid-}" ] && [ "$A_uid" != "$E_UID" ] && [ "${A_non_unique-0}" = 1 ] && set -- "$@" -o
+  [ -n "${A_uid-}" ] && [ "$A_uid" != "$E_UID" ] && [ "${A_non_unique}" = 1 ] && set -- "$@" -o
   if [ -n "${A_group-}" ]; then
     WGID=$(getent group "$A_group" | cut -d: -f3)
     [ "$WGID" = "$E_GID" ] || set -- "$@" -g "$A_group"
   fi
   [ -n "${A_comment+x}" ] && [ "$A_comment" != "$E_GECOS" ] && set -- "$@" -c "$A_comment"
   if [ -n "${A_home-}" ] && [ "$A_home" != "$E_HOME" ]; then
-    set -- "$@" -d "$A_home"; [ "${A_move_home-0}" = 1 ] && set -- "$@" -m
+    set -- "$@" -d "$A_home"; [ "${A_move_home}" = 1 ] && set -- "$@" -m
   fi
   [ -n "${A_shell-}" ] && [ "$A_shell" != "$E_SHELL" ] && set -- "$@" -s "$A_shell"
   [ -n "${A_expires-}" ] && set -- "$@" -e "$A_expires"
@@ -80,7 +80,7 @@ RC_EOF
     PG=$(getent group "$E_GID" | cut -d: -f1)
     HAVE=$(id -Gn -- "$N" 2>/dev/null | tr ' ' '\n' | grep -vx -- "$PG" | sort -u | tr '\n' ',')
     WANT=$(printf '%s' "$WG" | tr ',' '\n' | grep -vx -- "$PG" | sort -u | tr '\n' ',')
-    if [ "${A_append-0}" = 1 ]; then
+    if [ "${A_append}" = 1 ]; then
       MISS=$(printf '%s' "$WANT" | tr ',' '\n' | while IFS= read -r G; do
         [ -n "$G" ] && case ",$HAVE" in *",$G,"*) ;; *) printf '%s,' "$G" ;; esac; done)
       [ -z "$MISS" ] || set -- "$@" -a -G "${MISS%,}"
@@ -89,7 +89,7 @@ RC_EOF
     fi
   fi
   [ $# -gt 1 ] && rc_user_run "$@" -- "$N"
-  if [ -n "${A_password-}" ] && [ "${A_update_password-always}" = always ]; then
+  if [ -n "${A_password-}" ] && [ "${A_update_password}" = always ]; then
     HASH=$(getent shadow "$N" 2>/dev/null | cut -d: -f2)
     [ "$HASH" = "$A_password" ] || PW_SET=1
   fi
@@ -117,8 +117,8 @@ RC_EOF
   rc_json_str "$E_HOME"; R="$R,\"uid\":$E_UID,\"group\":$E_GID,\"home\":$J"
   rc_json_str "$E_SHELL"; R="$R,\"shell\":$J"
   rc_json_str "$E_GECOS"; R="$R,\"comment\":$J"
-  if [ -n "${A_groups+x}" ]; then rc_json_str "$WG"; R="$R,\"groups\":$J,\"append\":$(rc_tf "${A_append-0}")"; fi
+  if [ -n "${A_groups+x}" ]; then rc_json_str "$WG"; R="$R,\"groups\":$J,\"append\":$(rc_tf "${A_append}")"; fi
 fi
-R="$R,\"system\":$(rc_tf "${A_system-0}"),\"create_home\":$(rc_tf "${A_create_home-1}")"
+R="$R,\"system\":$(rc_tf "${A_system}"),\"create_home\":$(rc_tf "${A_create_home}")"
 [ -z "${A_password-}" ] || R="$R,\"password\":\"NOT_LOGGING_PASSWORD\""
 rc_out "$R}"

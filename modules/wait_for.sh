@@ -1,7 +1,7 @@
 # wait_for: polls a TCP port or a path until the wanted state holds or the timeout passes.
 H=${A_host:-127.0.0.1}
-ST=${A_state-started}
-TO=${A_timeout-300}; SL=${A_sleep-1}; CT=${A_connect_timeout-5}
+ST=${A_state}
+TO=${A_timeout}; SL=${A_sleep}; CT=${A_connect_timeout}
 # Exits 0 when host:port accepts a connection.
 rc_port_open() {
   if command -v nc > /dev/null 2>&1; then nc -z -w "$CT" "$H" "$A_port" > /dev/null 2>&1; return; fi
@@ -31,7 +31,7 @@ rc_ready() {
   fi
 }
 START=$(date +%s)
-[ "${A_delay-0}" -gt 0 ] && sleep "$A_delay"
+[ "${A_delay}" -gt 0 ] && sleep "$A_delay"
 while ! rc_ready; do
   NOW=$(date +%s)
   if [ $((NOW - START)) -ge "$TO" ]; then

@@ -17,12 +17,16 @@ use crate::modules::{FreeForm, ModuleSpec};
 /// split as Ansible splits them.
 pub static SPEC: ModuleSpec = ModuleSpec {
     name: "ansible_module",
+    summary: "One of Ansible's own modules, run from the controller's ansible-core",
     aliases: &[],
     free_form: FreeForm::KeyValue,
     args: &[],
     any_args: true,
     required_one_of: &[],
     mutually_exclusive: &[],
+    returns: &[],
+    notes: "The module's own result, as Ansible documents it.",
+    example: "",
 };
 
 /// Ansible modules whose action plugin only runs the module, for the arguments given here:

@@ -51,7 +51,7 @@ pub enum Command {
     Inventory(inventory::InventoryArgs),
     /// Show recorded runs, a host's drift timeline, or a stored report.
     History(history::HistoryCmd),
-    /// Describe the built-in modules: `rconf doc` lists them, `rconf doc apt` shows one.
+    /// Describe the built-in modules: `rconf doc -l` lists them, `rconf doc apt` shows one, `-s` a task snippet.
     Doc(doc::DocArgs),
     /// Print shell completions: `rconf completions bash|zsh|fish`.
     Completions(completions::CompletionsArgs),

@@ -14,31 +14,58 @@ pub struct AddHost;
 
 static GROUP_BY: ModuleSpec = ModuleSpec {
     name: "group_by",
+    summary: "Puts each host in a group named from its variables, for later plays to target",
     aliases: &[],
     free_form: FreeForm::KeyValue,
     args: &[
-        Arg::new("key", Kind::Str).required(),
-        Arg::new("parents", Kind::List),
+        Arg::new("key", Kind::Str).required().doc(
+            "The group's name, usually templated from facts; characters other than letters, \
+             digits and `_` become `_`.",
+        ),
+        Arg::new("parents", Kind::List)
+            .default("all")
+            .doc("The groups the new group is a child of."),
     ],
     any_args: false,
     required_one_of: &[],
     mutually_exclusive: &[],
+    returns: &[],
+    notes: "Nothing of its own: later tasks see the host in `groups` and `group_names`, and later plays \
+            can target the group.",
+    example: concat!(
+        "- group_by:\n",
+        "    key: os_{{ ansible_facts.distribution }}"
+    ),
 };
 
 static ADD_HOST: ModuleSpec = ModuleSpec {
     name: "add_host",
+    summary: "Adds a host (and its variables) to the run's inventory, in the given groups",
     aliases: &[],
     free_form: FreeForm::KeyValue,
     args: &[
         Arg::new("name", Kind::Str)
             .aliases(&["host", "hostname"])
-            .required(),
-        Arg::new("groups", Kind::List).aliases(&["group", "groupname"]),
+            .required()
+            .doc("The host's name or address; `host:port` sets `ansible_port` too."),
+        Arg::new("groups", Kind::List)
+            .aliases(&["group", "groupname"])
+            .doc("The groups to put the host in."),
     ],
     // Every other argument becomes a variable of the host (ansible_host, ansible_port, ...).
     any_args: true,
     required_one_of: &[],
     mutually_exclusive: &[],
+    returns: &[],
+    notes: "Every other argument is a variable of the new host (`ansible_host`, `ansible_user`, ...). \
+            Nothing is returned of its own: later plays can target the host, once per play whatever the \
+            play's hosts.",
+    example: concat!(
+        "- add_host:\n",
+        "    name: \"{{ new_ip }}\"\n",
+        "    groups: fresh\n",
+        "    ansible_user: admin"
+    ),
 };
 
 /// ansible-core 2.19 reports both as changed. In check mode they are not: they change rconf's

@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use super::args::{Arg, Args, FreeForm, Kind, ModuleSpec};
+use super::args::{Arg, Args, FreeForm, Kind, ModuleSpec, Return};
 use super::script::Script;
 use super::{Action, Ctx, Module, RemoteCall};
 use crate::result::TaskResult;
@@ -15,49 +15,138 @@ pub struct Apt;
 
 static SPEC: ModuleSpec = ModuleSpec {
     name: "apt",
+    summary: "Installs, upgrades and removes Debian packages",
     aliases: &[],
     free_form: FreeForm::KeyValue,
     args: &[
-        Arg::new("name", Kind::List).aliases(&["package", "pkg"]),
-        Arg::new("state", Kind::Str).choices(&[
-            "absent",
-            "build-dep",
-            "latest",
-            "present",
-            "fixed",
-            "installed",
-            "removed",
-        ]),
-        Arg::new("update_cache", Kind::Bool).aliases(&["update-cache"]),
-        Arg::new("cache_valid_time", Kind::Int),
-        Arg::new("deb", Kind::Str),
-        Arg::new("install_recommends", Kind::Bool).aliases(&["install-recommends"]),
-        Arg::new("purge", Kind::Bool),
-        Arg::new("force", Kind::Bool),
-        Arg::new("allow_downgrade", Kind::Bool).aliases(&[
-            "allow-downgrade",
-            "allow_downgrades",
-            "allow-downgrades",
-        ]),
-        Arg::new("allow_unauthenticated", Kind::Bool).aliases(&["allow-unauthenticated"]),
-        Arg::new("allow_change_held_packages", Kind::Bool),
-        Arg::new("default_release", Kind::Str).aliases(&["default-release"]),
-        Arg::new("dpkg_options", Kind::Str),
-        Arg::new("autoremove", Kind::Bool),
-        Arg::new("autoclean", Kind::Bool),
-        Arg::new("clean", Kind::Bool),
-        Arg::new("only_upgrade", Kind::Bool),
-        Arg::new("upgrade", Kind::Str).choices(&["dist", "full", "no", "safe", "yes"]),
-        Arg::new("update_cache_retries", Kind::Int),
-        Arg::new("update_cache_retry_max_delay", Kind::Int),
-        Arg::new("lock_timeout", Kind::Int),
-        Arg::new("force_apt_get", Kind::Bool),
-        Arg::new("policy_rc_d", Kind::Int),
-        Arg::new("fail_on_autoremove", Kind::Bool),
+        Arg::new("name", Kind::List)
+            .aliases(&["package", "pkg"])
+            .doc(
+                "Packages to act on, in one `apt-get` transaction; `name=version` pins a version.",
+            ),
+        Arg::new("state", Kind::Str)
+            .choices(&[
+                "absent",
+                "build-dep",
+                "latest",
+                "present",
+                "fixed",
+                "installed",
+                "removed",
+            ])
+            .default("present")
+            .doc(
+                "`present` installs what is missing, `latest` also upgrades, `absent` removes, \
+                 `fixed` repairs broken dependencies (`installed` and `removed` are old names). \
+                 `build-dep` is not supported.",
+            ),
+        Arg::new("update_cache", Kind::Bool)
+            .aliases(&["update-cache"])
+            .doc("Run `apt-get update` first (or only, without `name`)."),
+        Arg::new("cache_valid_time", Kind::Int).default("0").doc(
+            "With `update_cache`, skip the update when the lists are younger than this many \
+             seconds.",
+        ),
+        Arg::new("deb", Kind::Str).doc("A `.deb` file on the target to install."),
+        Arg::new("install_recommends", Kind::Bool)
+            .aliases(&["install-recommends"])
+            .doc(
+                "Whether recommended packages are installed too; unset, the system's apt settings \
+                 decide.",
+            ),
+        Arg::new("purge", Kind::Bool)
+            .default("false")
+            .doc("With `state=absent` or `autoremove`, remove configuration files too."),
+        Arg::new("force", Kind::Bool).default("false").doc(
+            "Allow downgrades, removing essential packages and changing held ones (apt-get's \
+             `--allow-*` options).",
+        ),
+        Arg::new("allow_downgrade", Kind::Bool)
+            .aliases(&["allow-downgrade", "allow_downgrades", "allow-downgrades"])
+            .default("false")
+            .doc("Allow installing a version older than the one installed."),
+        Arg::new("allow_unauthenticated", Kind::Bool)
+            .aliases(&["allow-unauthenticated"])
+            .default("false")
+            .doc("Install packages that cannot be authenticated."),
+        Arg::new("allow_change_held_packages", Kind::Bool)
+            .default("false")
+            .doc("Allow changing packages that are on hold."),
+        Arg::new("default_release", Kind::Str)
+            .aliases(&["default-release"])
+            .doc(
+                "The release packages come from (apt-get's `-t`), for example \
+                 `bookworm-backports`.",
+            ),
+        Arg::new("dpkg_options", Kind::Str)
+            .default("force-confdef,force-confold")
+            .doc(
+                "dpkg options for the transaction, comma-separated; the default keeps changed \
+                 configuration files.",
+            ),
+        Arg::new("autoremove", Kind::Bool)
+            .default("false")
+            .doc("Remove packages that were installed as dependencies and are no longer needed."),
+        Arg::new("autoclean", Kind::Bool)
+            .default("false")
+            .doc("Remove downloaded package files that can no longer be downloaded."),
+        Arg::new("clean", Kind::Bool)
+            .default("false")
+            .doc("Remove every downloaded package file (`apt-get clean`)."),
+        Arg::new("only_upgrade", Kind::Bool)
+            .default("false")
+            .doc("Upgrade packages that are installed, install none that are not."),
+        Arg::new("upgrade", Kind::Str)
+            .choices(&["dist", "full", "no", "safe", "yes"])
+            .implied_default("no")
+            .doc(
+                "Upgrade the whole system: `yes`/`safe` (`apt-get upgrade --with-new-pkgs`), \
+                 `full`/`dist` (`dist-upgrade`), or `no`.",
+            ),
+        Arg::new("update_cache_retries", Kind::Int)
+            .doc("Accepted as Ansible does; rconf runs `apt-get update` once."),
+        Arg::new("update_cache_retry_max_delay", Kind::Int)
+            .doc("Accepted as Ansible does; rconf runs `apt-get update` once."),
+        Arg::new("lock_timeout", Kind::Int)
+            .doc("Accepted as Ansible does; rconf does not wait for the dpkg lock."),
+        Arg::new("force_apt_get", Kind::Bool)
+            .doc("Accepted as Ansible does; rconf always uses `apt-get`."),
+        Arg::new("policy_rc_d", Kind::Int).doc("Accepted as Ansible does; rconf does not use it."),
+        Arg::new("fail_on_autoremove", Kind::Bool)
+            .doc("Accepted as Ansible does; rconf does not use it."),
     ],
     any_args: false,
     required_one_of: &[],
     mutually_exclusive: &[&["deb", "name"], &["deb", "upgrade"]],
+    returns: &[
+        Return::new(
+            "cache_updated",
+            "bool",
+            "success",
+            "Whether `apt-get update` ran.",
+        ),
+        Return::new(
+            "cache_update_time",
+            "int",
+            "success",
+            "When the lists were last updated, in seconds since the epoch (0 when unknown).",
+        ),
+        Return::new("stdout", "str", "success", "What `apt-get` printed."),
+        Return::new(
+            "stderr",
+            "str",
+            "success",
+            "What `apt-get` printed on its standard error.",
+        ),
+    ],
+    notes: "",
+    example: concat!(
+        "- apt:\n",
+        "    name: [nginx, git]\n",
+        "    state: present\n",
+        "    update_cache: true\n",
+        "    cache_valid_time: 3600"
+    ),
 };
 
 /// Ansible's default: keep the old config file when a package ships a new one.

@@ -1,7 +1,7 @@
 //! `apt_repository`: a repository line in APT's one-line sources (apt_repository.sh). The
 //! controller checks and normalizes the line and names the list file as Ansible does.
 
-use super::args::{Arg, Args, FreeForm, Kind, ModuleSpec};
+use super::args::{Arg, Args, FreeForm, Kind, ModuleSpec, Return};
 use super::simple::remote_with;
 use super::{Action, Ctx, Module};
 use crate::result::TaskResult;
@@ -12,24 +12,74 @@ pub struct AptRepository;
 
 static SPEC: ModuleSpec = ModuleSpec {
     name: "apt_repository",
+    summary: "Adds or removes an APT repository line (sources.list.d), then updates the cache",
     aliases: &[],
     free_form: FreeForm::KeyValue,
     args: &[
-        Arg::new("repo", Kind::Str).required(),
-        Arg::new("state", Kind::Str).choices(&["absent", "present"]),
-        Arg::new("filename", Kind::Str),
-        Arg::new("mode", Kind::Mode),
-        Arg::new("update_cache", Kind::Bool).aliases(&["update-cache"]),
-        Arg::new("update_cache_retries", Kind::Int),
-        Arg::new("update_cache_retry_max_delay", Kind::Int),
-        // Accepted for compatibility; they concern python-apt and HTTPS, which rconf does not use.
-        Arg::new("validate_certs", Kind::Bool),
-        Arg::new("install_python_apt", Kind::Bool),
-        Arg::new("codename", Kind::Str),
+        Arg::new("repo", Kind::Str).required().doc(
+            "The repository line in APT's one-line format, such as `deb \
+             [signed-by=/etc/apt/keyrings/x.gpg] https://example.org/apt stable main`. PPAs \
+             are not supported.",
+        ),
+        Arg::new("state", Kind::Str)
+            .choices(&["absent", "present"])
+            .default("present")
+            .doc(
+                "Whether the line should be in APT's lists; `absent` removes it from every list \
+                 that has it.",
+            ),
+        Arg::new("filename", Kind::Str).doc(
+            "The name of the list file in `sources.list.d`, without `.list`; by default it is \
+             made from the URL, as Ansible names it.",
+        ),
+        Arg::new("mode", Kind::Mode)
+            .doc("The permissions of a list file the task creates (`0644` when unset)."),
+        Arg::new("update_cache", Kind::Bool)
+            .aliases(&["update-cache"])
+            .default("true")
+            .doc("Run `apt-get update` after a change."),
+        Arg::new("update_cache_retries", Kind::Int)
+            .default("5")
+            .doc("How many times a failed `apt-get update` is tried again."),
+        Arg::new("update_cache_retry_max_delay", Kind::Int)
+            .default("12")
+            .doc("The longest wait between two tries, in seconds (the waits grow exponentially)."),
+        Arg::new("validate_certs", Kind::Bool)
+            .doc("Accepted as Ansible does; rconf fetches nothing itself."),
+        Arg::new("install_python_apt", Kind::Bool)
+            .doc("Accepted as Ansible does; rconf needs no python-apt."),
+        Arg::new("codename", Kind::Str)
+            .doc("Accepted as Ansible does; it concerns PPAs, which rconf does not support."),
     ],
     any_args: false,
     required_one_of: &[],
     mutually_exclusive: &[],
+    returns: &[
+        Return::new(
+            "repo",
+            "str",
+            "always",
+            "The repository line, spacing normalized.",
+        ),
+        Return::new(
+            "sources_added",
+            "list",
+            "success",
+            "The list files the line was added to.",
+        ),
+        Return::new(
+            "sources_removed",
+            "list",
+            "success",
+            "The list files the line was removed from.",
+        ),
+    ],
+    notes: "",
+    example: concat!(
+        "- apt_repository:\n",
+        "    repo: deb [signed-by=/etc/apt/keyrings/example.gpg] https://example.org/apt stable main\n",
+        "    filename: example"
+    ),
 };
 
 /// The line with its words separated by single spaces, after checking its type.

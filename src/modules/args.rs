@@ -30,6 +30,21 @@ pub enum Kind {
     Any,
 }
 
+impl Kind {
+    /// The type's name as `rconf doc` shows it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Str => "str",
+            Kind::Bool => "bool",
+            Kind::Int => "int",
+            Kind::Mode => "mode",
+            Kind::List => "list",
+            Kind::Any => "any",
+        }
+    }
+}
+
+/// One argument of a module: how it is validated and how `rconf doc` describes it.
 #[derive(Debug, Clone, Copy)]
 pub struct Arg {
     pub name: &'static str,
@@ -37,6 +52,16 @@ pub struct Arg {
     pub kind: Kind,
     pub required: bool,
     pub choices: &'static [&'static str],
+    /// What the argument does, in one or two short sentences (`rconf doc`).
+    pub doc: &'static str,
+    /// The default, written as Ansible documents it (`pong`, `true`, `300`) and typed by `kind`
+    /// when applied.
+    pub default: Option<&'static str>,
+    /// Whether `validate` fills `default` in for an unset argument, so that the module's planner
+    /// and script receive it. When false the default is only documented: the module acts so
+    /// when the argument is unset, because it must tell an unset argument from one set to the
+    /// default (`debug`'s `msg` beside `var`, `insertafter` beside `insertbefore`).
+    pub apply_default: bool,
 }
 
 impl Arg {
@@ -48,7 +73,29 @@ impl Arg {
             kind,
             required: false,
             choices: &[],
+            doc: "",
+            default: None,
+            apply_default: false,
         }
+    }
+    /// What the argument does, for `rconf doc`.
+    pub const fn doc(mut self, doc: &'static str) -> Arg {
+        self.doc = doc;
+        self
+    }
+    /// A default that validation applies when the argument is unset (after the checks that
+    /// must see what the user wrote), so the module receives it.
+    pub const fn default(mut self, value: &'static str) -> Arg {
+        self.default = Some(value);
+        self.apply_default = true;
+        self
+    }
+    /// A default that is documented but left unset by validation: the module behaves so when
+    /// the argument is missing, and tells a missing argument from one given.
+    pub const fn implied_default(mut self, value: &'static str) -> Arg {
+        self.default = Some(value);
+        self.apply_default = false;
+        self
     }
     pub const fn aliases(mut self, aliases: &'static [&'static str]) -> Arg {
         self.aliases = aliases;
@@ -64,9 +111,41 @@ impl Arg {
     }
 }
 
+/// One key of a module's result, as `rconf doc` lists it (the keys Ansible documents in the
+/// module's RETURN, as far as rconf's module returns them).
+#[derive(Debug, Clone, Copy)]
+pub struct Return {
+    pub name: &'static str,
+    /// `str`, `int`, `bool`, `list`, `dict`, `float`.
+    pub kind: &'static str,
+    /// When the key is there: `always`, `success`, `changed`, `when state=touch`, ...
+    pub returned: &'static str,
+    pub doc: &'static str,
+}
+
+impl Return {
+    pub const fn new(
+        name: &'static str,
+        kind: &'static str,
+        returned: &'static str,
+        doc: &'static str,
+    ) -> Return {
+        Return {
+            name,
+            kind,
+            returned,
+            doc,
+        }
+    }
+}
+
+/// A module's one definition: its arguments and their rules (validation), defaults (applied
+/// during validation), and what `rconf doc` shows (summary, descriptions, returns, example).
 #[derive(Debug)]
 pub struct ModuleSpec {
     pub name: &'static str,
+    /// One line on what the module does (`rconf doc -l`, the README's module table).
+    pub summary: &'static str,
     /// Other names the module answers to (e.g. `template` for nothing, `systemd_service`).
     pub aliases: &'static [&'static str],
     pub free_form: FreeForm,
@@ -77,6 +156,13 @@ pub struct ModuleSpec {
     pub required_one_of: &'static [&'static [&'static str]],
     /// Groups of which at most one argument may be set.
     pub mutually_exclusive: &'static [&'static [&'static str]],
+    /// The keys of the result worth knowing.
+    pub returns: &'static [Return],
+    /// The end of `rconf doc`'s page: what the other arguments of an `any_args` module are,
+    /// why there are no return values (a controller-side action), or what else to know.
+    pub notes: &'static str,
+    /// One example task in YAML, starting `- NAME:`.
+    pub example: &'static str,
 }
 
 /// One problem found in a task's arguments at load time.
@@ -374,7 +460,8 @@ impl ModuleSpec {
     }
 
     /// After templating: full validation into `Args` (aliases resolved, yes/no booleans, ints
-    /// from strings, int modes to octal strings).
+    /// from strings, int modes to octal strings), then the defaults `Arg::default` applies
+    /// filled in for arguments left unset.
     pub fn validate(&self, rendered: IndexMap<String, Value>) -> Result<Args, String> {
         let problems = self.check(&rendered);
         if let Some(p) = problems.first() {
@@ -390,6 +477,14 @@ impl ModuleSpec {
                 continue;
             }
             out.insert(spec.name.to_string(), convert(spec, value, self.name)?);
+        }
+        // Defaults last: the checks above saw only what the user wrote.
+        for a in self.args.iter().filter(|a| a.apply_default) {
+            if let Some(d) = a.default
+                && !out.contains_key(a.name)
+            {
+                out.insert(a.name.to_string(), convert(a, Value::from(d), self.name)?);
+            }
         }
         Ok(Args(out))
     }
@@ -525,6 +620,32 @@ mod tests {
         any_args: false,
         required_one_of: &[],
         mutually_exclusive: &[],
+        summary: "",
+        returns: &[],
+        notes: "",
+        example: "",
+    };
+
+    static DEFAULTS: ModuleSpec = ModuleSpec {
+        name: "defaults",
+        aliases: &[],
+        free_form: FreeForm::KeyValue,
+        args: &[
+            Arg::new("path", Kind::Str).required(),
+            Arg::new("follow", Kind::Bool).default("yes"),
+            Arg::new("retries", Kind::Int).default("3"),
+            Arg::new("dir_mode", Kind::Mode).default("0755"),
+            Arg::new("tags", Kind::List).default("a,b"),
+            Arg::new("kind", Kind::Str).implied_default("file"),
+            Arg::new("src", Kind::Str).default("/etc/skel"),
+        ],
+        any_args: false,
+        required_one_of: &[],
+        mutually_exclusive: &[&["src", "kind"]],
+        summary: "",
+        returns: &[],
+        notes: "",
+        example: "",
     };
 
     static COMMAND: ModuleSpec = ModuleSpec {
@@ -539,6 +660,10 @@ mod tests {
         any_args: false,
         required_one_of: &[&["_raw_params", "cmd"]],
         mutually_exclusive: &[],
+        summary: "",
+        returns: &[],
+        notes: "",
+        example: "",
     };
 
     #[test]
@@ -656,6 +781,36 @@ mod tests {
             .unwrap_err()
             .contains("one of: file, absent, touch")
         );
+    }
+
+    #[test]
+    fn defaults_are_applied_typed_after_the_checks_and_never_over_a_value() {
+        let a = DEFAULTS
+            .validate(
+                DEFAULTS
+                    .normalize(&json!({"path": "/x", "kind": "dir"}))
+                    .unwrap(),
+            )
+            .unwrap();
+        assert_eq!(a.get("follow"), Some(&json!(true)));
+        assert_eq!(a.get("retries"), Some(&json!(3)));
+        assert_eq!(a.str("dir_mode"), Some("0755"));
+        assert_eq!(a.get("tags"), Some(&json!(["a", "b"])));
+        // Documented only: left unset.
+        assert_eq!(a.get("kind"), Some(&json!("dir")));
+        // `src` and `kind` are mutually exclusive: the default `src` did not make them clash.
+        assert_eq!(a.str("src"), Some("/etc/skel"));
+        let given = DEFAULTS
+            .validate(
+                DEFAULTS
+                    .normalize(&json!({"path": "/x", "follow": "no", "retries": null}))
+                    .unwrap(),
+            )
+            .unwrap();
+        assert_eq!(given.get("follow"), Some(&json!(false)));
+        // A null value is unset, as in Ansible: the default applies.
+        assert_eq!(given.get("retries"), Some(&json!(3)));
+        assert_eq!(given.get("kind"), None);
     }
 
     #[test]

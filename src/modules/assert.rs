@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use super::args::{Arg, Args, FreeForm, Kind, ModuleSpec};
+use super::args::{Arg, Args, FreeForm, Kind, ModuleSpec, Return};
 use super::{Action, Ctx, Module};
 use crate::result::TaskResult;
 
@@ -11,27 +11,65 @@ pub struct Assert;
 
 static FAIL_SPEC: ModuleSpec = ModuleSpec {
     name: "fail",
+    summary: "Fails with a message",
     aliases: &[],
     free_form: FreeForm::KeyValue,
-    args: &[Arg::new("msg", Kind::Any)],
+    args: &[Arg::new("msg", Kind::Any)
+        .default("Failed as requested from task")
+        .doc("The message the task fails with.")],
     any_args: false,
     required_one_of: &[],
     mutually_exclusive: &[],
+    returns: &[Return::new("msg", "str", "always", "The message.")],
+    notes: "",
+    example: concat!(
+        "- fail:\n",
+        "    msg: this role needs Debian\n",
+        "  when: ansible_facts.os_family != 'Debian'"
+    ),
 };
 
 static ASSERT_SPEC: ModuleSpec = ModuleSpec {
     name: "assert",
+    summary: "Fails unless every condition holds",
     aliases: &[],
     free_form: FreeForm::KeyValue,
     args: &[
-        Arg::new("that", Kind::Any).required(),
-        Arg::new("fail_msg", Kind::Any).aliases(&["msg"]),
-        Arg::new("success_msg", Kind::Any),
-        Arg::new("quiet", Kind::Bool),
+        Arg::new("that", Kind::Any)
+            .required()
+            .doc("A condition, or a list of them, written as for `when` (without `{{ }}`)."),
+        Arg::new("fail_msg", Kind::Any)
+            .aliases(&["msg"])
+            .implied_default("Assertion failed")
+            .doc("The message when a condition does not hold."),
+        Arg::new("success_msg", Kind::Any)
+            .implied_default("All assertions passed")
+            .doc("The message when every condition holds."),
+        Arg::new("quiet", Kind::Bool)
+            .implied_default("false")
+            .doc("Accepted as Ansible does; rconf's output is the same either way."),
     ],
     any_args: false,
     required_one_of: &[],
     mutually_exclusive: &[],
+    returns: &[
+        Return::new("msg", "str", "always", "`fail_msg` or `success_msg`."),
+        Return::new(
+            "assertion",
+            "str",
+            "a condition failed",
+            "The condition that did not hold.",
+        ),
+        Return::new("evaluated_to", "bool", "a condition failed", "`false`."),
+    ],
+    notes: "",
+    example: concat!(
+        "- assert:\n",
+        "    that:\n",
+        "      - ansible_facts.os_family == 'Debian'\n",
+        "      - app_port | int > 1024\n",
+        "    fail_msg: unsupported host"
+    ),
 };
 
 fn text(v: &Value) -> String {

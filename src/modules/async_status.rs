@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use super::args::{Arg, Args, FreeForm, Kind, ModuleSpec};
+use super::args::{Arg, Args, FreeForm, Kind, ModuleSpec, Return};
 use super::script::ScriptOutput;
 use super::simple::{arg_names, remote};
 use super::{Action, Ctx, Module};
@@ -16,15 +16,54 @@ pub struct AsyncStatus;
 
 static SPEC: ModuleSpec = ModuleSpec {
     name: "async_status",
+    summary: "Reports on a job started with `poll: 0`: running, or its result once finished",
     aliases: &[],
     free_form: FreeForm::KeyValue,
     args: &[
-        Arg::new("jid", Kind::Str).aliases(&["id"]).required(),
-        Arg::new("mode", Kind::Str).choices(&["status", "cleanup"]),
+        Arg::new("jid", Kind::Str).aliases(&["id"]).required().doc(
+            "The job's id, `ansible_job_id` in the registered result of the task that started \
+             it.",
+        ),
+        Arg::new("mode", Kind::Str)
+            .choices(&["status", "cleanup"])
+            .default("status")
+            .doc("`status` reports on the job; `cleanup` removes its files."),
     ],
     any_args: false,
     required_one_of: &[],
     mutually_exclusive: &[],
+    returns: &[
+        Return::new("ansible_job_id", "str", "always", "The job's id."),
+        Return::new(
+            "finished",
+            "bool",
+            "status",
+            "Whether the job has ended; then the result is the job's.",
+        ),
+        Return::new("started", "bool", "status", "Whether the job has started."),
+        Return::new(
+            "stdout",
+            "str",
+            "a command finished",
+            "What the job's command printed.",
+        ),
+        Return::new(
+            "stderr",
+            "str",
+            "a command finished",
+            "What it printed on its standard error.",
+        ),
+        Return::new("erased", "str", "mode=cleanup", "The job file removed."),
+    ],
+    notes: "",
+    example: concat!(
+        "- async_status:\n",
+        "    jid: \"{{ job.ansible_job_id }}\"\n",
+        "  register: done\n",
+        "  until: done.finished\n",
+        "  retries: 30\n",
+        "  delay: 10"
+    ),
 };
 
 fn lines(s: &str) -> Value {

@@ -1,6 +1,6 @@
 //! `authorized_key`: SSH keys in a user's authorized_keys (authorized_key.sh edits the file).
 
-use super::args::{Arg, Args, FreeForm, Kind, ModuleSpec};
+use super::args::{Arg, Args, FreeForm, Kind, ModuleSpec, Return};
 use super::simple::{arg_names, remote};
 use super::{Action, Ctx, Module};
 use crate::result::TaskResult;
@@ -11,23 +11,65 @@ pub struct AuthorizedKey;
 
 static SPEC: ModuleSpec = ModuleSpec {
     name: "authorized_key",
+    summary: "Adds or removes SSH authorized keys",
     aliases: &[],
     free_form: FreeForm::KeyValue,
     args: &[
-        Arg::new("user", Kind::Str).required(),
-        Arg::new("key", Kind::Str).required(),
-        Arg::new("path", Kind::Str),
-        Arg::new("state", Kind::Str).choices(&["absent", "present"]),
-        Arg::new("exclusive", Kind::Bool),
-        Arg::new("manage_dir", Kind::Bool),
-        Arg::new("key_options", Kind::Str),
-        Arg::new("comment", Kind::Str),
-        Arg::new("follow", Kind::Bool),
-        Arg::new("validate_certs", Kind::Bool),
+        Arg::new("user", Kind::Str)
+            .required()
+            .doc("The account whose `authorized_keys` file is edited."),
+        Arg::new("key", Kind::Str)
+            .required()
+            .doc("The public key, or several, one a line; URLs are not supported."),
+        Arg::new("path", Kind::Str)
+            .doc("The file to edit instead of `~user/.ssh/authorized_keys`."),
+        Arg::new("state", Kind::Str)
+            .choices(&["absent", "present"])
+            .default("present")
+            .doc("Whether the keys should be in the file."),
+        Arg::new("exclusive", Kind::Bool)
+            .default("false")
+            .doc("Remove every other key from the file."),
+        Arg::new("manage_dir", Kind::Bool)
+            .default("true")
+            .doc("Create the `.ssh` directory when missing, owned by the user and private."),
+        Arg::new("key_options", Kind::Str)
+            .doc("Options to put before the key (`from=\"10.0.0.0/8\",no-pty`)."),
+        Arg::new("comment", Kind::Str)
+            .doc("The comment to give the key, replacing the one it has."),
+        Arg::new("follow", Kind::Bool).doc("Accepted as Ansible does; rconf does not use it."),
+        Arg::new("validate_certs", Kind::Bool).doc(
+            "Accepted as Ansible does; it concerns keys from URLs, which rconf does not fetch.",
+        ),
     ],
     any_args: false,
     required_one_of: &[],
     mutually_exclusive: &[],
+    returns: &[
+        Return::new("user", "str", "success", "The account."),
+        Return::new("key", "str", "success", "The keys as given."),
+        Return::new("keyfile", "str", "success", "The file edited."),
+        Return::new("path", "str", "success", "The file edited."),
+        Return::new("state", "str", "success", "The state asked for."),
+        Return::new(
+            "exclusive",
+            "bool",
+            "success",
+            "Whether other keys were removed.",
+        ),
+        Return::new(
+            "manage_dir",
+            "bool",
+            "success",
+            "Whether the `.ssh` directory was managed.",
+        ),
+    ],
+    notes: "",
+    example: concat!(
+        "- authorized_key:\n",
+        "    user: deploy\n",
+        "    key: \"{{ lookup('file', 'id_ed25519.pub') }}\""
+    ),
 };
 
 impl Module for AuthorizedKey {

@@ -1,7 +1,7 @@
 //! `blockinfile`: a marked block of lines in a file (blockinfile.sh does the edit in one awk
 //! pass; `insertafter`/`insertbefore` are translated from Python regex to POSIX ERE here).
 
-use super::args::{Arg, Args, FreeForm, Kind, ModuleSpec};
+use super::args::{Arg, Args, FreeForm, Kind, ModuleSpec, Return};
 use super::pyregex::to_ere;
 use super::simple::remote_with;
 use super::{Action, Ctx, Module};
@@ -13,32 +13,98 @@ pub struct BlockInFile;
 
 static SPEC: ModuleSpec = ModuleSpec {
     name: "blockinfile",
+    summary: "Ensures a marked block of lines is in a file",
     aliases: &[],
     free_form: FreeForm::KeyValue,
     args: &[
         Arg::new("path", Kind::Str)
             .aliases(&["dest", "destfile", "name"])
-            .required(),
-        Arg::new("block", Kind::Str).aliases(&["content"]),
-        Arg::new("marker", Kind::Str),
-        Arg::new("marker_begin", Kind::Str),
-        Arg::new("marker_end", Kind::Str),
-        Arg::new("state", Kind::Str).choices(&["absent", "present"]),
-        Arg::new("insertafter", Kind::Str),
-        Arg::new("insertbefore", Kind::Str),
-        Arg::new("create", Kind::Bool),
-        Arg::new("backup", Kind::Bool),
-        Arg::new("mode", Kind::Mode),
-        Arg::new("owner", Kind::Str),
-        Arg::new("group", Kind::Str),
-        Arg::new("append_newline", Kind::Bool),
-        Arg::new("prepend_newline", Kind::Bool),
-        Arg::new("validate", Kind::Str),
-        Arg::new("unsafe_writes", Kind::Bool),
+            .required()
+            .doc("The file to edit on the target."),
+        Arg::new("block", Kind::Str)
+            .aliases(&["content"])
+            .default("")
+            .doc(
+                "The lines to put between the markers; empty removes the block, as `state=absent` \
+                 does.",
+            ),
+        Arg::new("marker", Kind::Str)
+            .default("# {mark} ANSIBLE MANAGED BLOCK")
+            .doc(
+                "The marker lines' template; `{mark}` becomes `marker_begin` or `marker_end`. Give \
+                 each block of a file its own marker.",
+            ),
+        Arg::new("marker_begin", Kind::Str)
+            .default("BEGIN")
+            .doc("What `{mark}` is in the opening marker."),
+        Arg::new("marker_end", Kind::Str)
+            .default("END")
+            .doc("What `{mark}` is in the closing marker."),
+        Arg::new("state", Kind::Str)
+            .choices(&["absent", "present"])
+            .default("present")
+            .doc("Whether the block should be there or not."),
+        Arg::new("insertafter", Kind::Str)
+            .implied_default("EOF")
+            .doc(
+                "Where a new block goes: after the last line matching this expression, or at the \
+                 end with `EOF`.",
+            ),
+        Arg::new("insertbefore", Kind::Str).doc(
+            "Where a new block goes: before the last line matching this expression, or at the \
+             start with `BOF`.",
+        ),
+        Arg::new("create", Kind::Bool)
+            .default("false")
+            .doc("Create the file when it is missing (otherwise the task fails)."),
+        Arg::new("backup", Kind::Bool).default("false").doc(
+            "Keep a copy of the old file beside it, its name stamped with the time, before \
+             changing it.",
+        ),
+        Arg::new("mode", Kind::Mode).doc(
+            "The permissions of the file, as an octal string (`'0644'`) or symbolic \
+             (`u=rw,g=r`); quote octal numbers in YAML.",
+        ),
+        Arg::new("owner", Kind::Str)
+            .doc("The user that owns the file (a name, or a number taken as a uid)."),
+        Arg::new("group", Kind::Str)
+            .doc("The group that owns the file (a name, or a number taken as a gid)."),
+        Arg::new("append_newline", Kind::Bool)
+            .default("false")
+            .doc("Add an empty line after the block when it is not at the end of the file."),
+        Arg::new("prepend_newline", Kind::Bool)
+            .default("false")
+            .doc("Add an empty line before the block when it is not at the start of the file."),
+        Arg::new("validate", Kind::Str)
+            .doc("Not supported by rconf yet: a task that sets it fails."),
+        Arg::new("unsafe_writes", Kind::Bool)
+            .doc("Accepted as Ansible does; rconf always writes through a temp file and a rename."),
     ],
     any_args: false,
     required_one_of: &[],
     mutually_exclusive: &[&["insertafter", "insertbefore"]],
+    returns: &[
+        Return::new(
+            "msg",
+            "str",
+            "always",
+            "What changed: `Block inserted`, `Block removed`, `File created`, or empty.",
+        ),
+        Return::new(
+            "backup_file",
+            "str",
+            "changed and backup=true",
+            "The copy of the old file.",
+        ),
+    ],
+    notes: "",
+    example: concat!(
+        "- blockinfile:\n",
+        "    path: /etc/hosts\n",
+        "    block: |\n",
+        "      10.0.0.5 db\n",
+        "      10.0.0.6 cache"
+    ),
 };
 
 const DEFAULT_MARKER: &str = "# {mark} ANSIBLE MANAGED BLOCK";

@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use super::args::{Arg, Args, FreeForm, Kind, ModuleSpec};
+use super::args::{Arg, Args, FreeForm, Kind, ModuleSpec, Return};
 use super::script::{Script, ScriptOutput};
 use super::{Action, Ctx, Module, RemoteCall};
 use crate::result::TaskResult;
@@ -15,42 +15,145 @@ pub struct Shell;
 
 static COMMAND_SPEC: ModuleSpec = ModuleSpec {
     name: "command",
+    summary: "Runs a command without a shell",
     aliases: &[],
     free_form: FreeForm::Command,
     args: &[
-        Arg::new("_raw_params", Kind::Str),
-        Arg::new("cmd", Kind::Str),
-        Arg::new("argv", Kind::List),
-        Arg::new("chdir", Kind::Str),
-        Arg::new("creates", Kind::Str),
-        Arg::new("removes", Kind::Str),
-        Arg::new("stdin", Kind::Str),
-        Arg::new("stdin_add_newline", Kind::Bool),
-        Arg::new("strip_empty_ends", Kind::Bool),
+        Arg::new("_raw_params", Kind::Str).doc(
+            "The command line, split into words as a shell would split it; no pipes, \
+             redirections or variables (use `shell` for those).",
+        ),
+        Arg::new("cmd", Kind::Str).doc("The command line, as the free form takes it."),
+        Arg::new("argv", Kind::List)
+            .doc("The command as a list of words, each passed as it is: nothing to quote."),
+        Arg::new("chdir", Kind::Str).doc("The directory to run the command in."),
+        Arg::new("creates", Kind::Str).doc(
+            "A path or glob on the target: when something matches it, the command does not \
+             run.",
+        ),
+        Arg::new("removes", Kind::Str).doc(
+            "A path or glob on the target: when nothing matches it, the command does not run.",
+        ),
+        Arg::new("stdin", Kind::Str).doc("Text given to the command on its standard input."),
+        Arg::new("stdin_add_newline", Kind::Bool)
+            .default("true")
+            .doc("Whether a newline is added after `stdin`."),
+        Arg::new("strip_empty_ends", Kind::Bool)
+            .default("true")
+            .doc("Whether trailing newlines are cut from `stdout` and `stderr` in the result."),
     ],
     any_args: false,
     required_one_of: &[&["_raw_params", "cmd", "argv"]],
     mutually_exclusive: &[&["_raw_params", "cmd", "argv"]],
+    returns: &[
+        Return::new(
+            "cmd",
+            "list",
+            "always",
+            "The command that ran, as its list of words.",
+        ),
+        Return::new(
+            "rc",
+            "int",
+            "always",
+            "The command's exit status; anything but 0 fails the task.",
+        ),
+        Return::new(
+            "stdout",
+            "str",
+            "always",
+            "What the command wrote on its standard output.",
+        ),
+        Return::new(
+            "stderr",
+            "str",
+            "always",
+            "What the command wrote on its standard error.",
+        ),
+        Return::new(
+            "stdout_lines",
+            "list",
+            "always",
+            "`stdout` split into lines.",
+        ),
+        Return::new(
+            "stderr_lines",
+            "list",
+            "always",
+            "`stderr` split into lines.",
+        ),
+    ],
+    notes: "",
+    example: concat!("- command: uname -a\n", "  register: kernel"),
 };
 
 static SHELL_SPEC: ModuleSpec = ModuleSpec {
     name: "shell",
+    summary: "Runs a command through the target's sh",
     aliases: &[],
     free_form: FreeForm::Command,
     args: &[
-        Arg::new("_raw_params", Kind::Str),
-        Arg::new("cmd", Kind::Str),
-        Arg::new("chdir", Kind::Str),
-        Arg::new("creates", Kind::Str),
-        Arg::new("removes", Kind::Str),
-        Arg::new("executable", Kind::Str),
-        Arg::new("stdin", Kind::Str),
-        Arg::new("stdin_add_newline", Kind::Bool),
-        Arg::new("strip_empty_ends", Kind::Bool),
+        Arg::new("_raw_params", Kind::Str)
+            .doc("The command line, run by `/bin/sh -c`: pipes, redirections and variables work."),
+        Arg::new("cmd", Kind::Str).doc("The command line, as the free form takes it."),
+        Arg::new("chdir", Kind::Str).doc("The directory to run the command in."),
+        Arg::new("creates", Kind::Str).doc(
+            "A path or glob on the target: when something matches it, the command does not \
+             run.",
+        ),
+        Arg::new("removes", Kind::Str).doc(
+            "A path or glob on the target: when nothing matches it, the command does not run.",
+        ),
+        Arg::new("executable", Kind::Str).doc(
+            "The shell to run the command with instead of `/bin/sh` (an absolute path, such as \
+             `/bin/bash`).",
+        ),
+        Arg::new("stdin", Kind::Str).doc("Text given to the command on its standard input."),
+        Arg::new("stdin_add_newline", Kind::Bool)
+            .default("true")
+            .doc("Whether a newline is added after `stdin`."),
+        Arg::new("strip_empty_ends", Kind::Bool)
+            .default("true")
+            .doc("Whether trailing newlines are cut from `stdout` and `stderr` in the result."),
     ],
     any_args: false,
     required_one_of: &[&["_raw_params", "cmd"]],
     mutually_exclusive: &[&["_raw_params", "cmd"]],
+    returns: &[
+        Return::new("cmd", "str", "always", "The command line that ran."),
+        Return::new(
+            "rc",
+            "int",
+            "always",
+            "The command's exit status; anything but 0 fails the task.",
+        ),
+        Return::new(
+            "stdout",
+            "str",
+            "always",
+            "What the command wrote on its standard output.",
+        ),
+        Return::new(
+            "stderr",
+            "str",
+            "always",
+            "What the command wrote on its standard error.",
+        ),
+        Return::new(
+            "stdout_lines",
+            "list",
+            "always",
+            "`stdout` split into lines.",
+        ),
+        Return::new(
+            "stderr_lines",
+            "list",
+            "always",
+            "`stderr` split into lines.",
+        ),
+    ],
+    notes: "",
+    example: concat!("- shell: ls /etc | wc -l\n", "  register: count"),
 };
 
 /// What the command is: an argv for `command`, a string for `shell`.

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 use sha1::{Digest, Sha1};
 
-use super::args::{Arg, Args, FreeForm, Kind, ModuleSpec};
+use super::args::{Arg, Args, FreeForm, Kind, ModuleSpec, Return};
 use super::copy_tree;
 use super::diff;
 use super::script::{Script, ScriptOutput};
@@ -31,29 +31,114 @@ pub const WRITE_ARGS: &[&str] = &[
 
 static SPEC: ModuleSpec = ModuleSpec {
     name: "copy",
+    summary: "Copies a controller file or inline content to the target",
     aliases: &[],
     free_form: FreeForm::KeyValue,
     args: &[
-        Arg::new("src", Kind::Str),
-        // Not only text: a list or mapping is written as JSON, as Ansible's copy does.
-        Arg::new("content", Kind::Any),
-        Arg::new("dest", Kind::Str).required(),
-        Arg::new("mode", Kind::Mode),
-        Arg::new("owner", Kind::Str),
-        Arg::new("group", Kind::Str),
-        Arg::new("force", Kind::Bool).aliases(&["thirsty"]),
-        Arg::new("backup", Kind::Bool),
-        Arg::new("follow", Kind::Bool),
-        Arg::new("remote_src", Kind::Bool),
-        Arg::new("unsafe_writes", Kind::Bool),
-        Arg::new("validate", Kind::Str),
-        Arg::new("directory_mode", Kind::Mode),
-        Arg::new("local_follow", Kind::Bool),
-        Arg::new("decrypt", Kind::Bool),
+        Arg::new("src", Kind::Str).doc(
+            "The file to send, looked up in `files/` then beside the playbook; a directory is \
+             copied whole (with a trailing `/`, only its contents). With `remote_src`, a path \
+             on the target.",
+        ),
+        Arg::new("content", Kind::Any)
+            .doc("The text to write instead of `src`; a list or a mapping is written as JSON."),
+        Arg::new("dest", Kind::Str).required().doc(
+            "Where the file goes on the target; a path ending in `/` is a directory the file \
+             goes into.",
+        ),
+        Arg::new("mode", Kind::Mode).doc(
+            "The permissions of the file, as an octal string (`'0644'`) or symbolic \
+             (`u=rw,g=r`); quote octal numbers in YAML. `preserve` keeps the source file's \
+             mode.",
+        ),
+        Arg::new("owner", Kind::Str)
+            .doc("The user that owns the file (a name, or a number taken as a uid)."),
+        Arg::new("group", Kind::Str)
+            .doc("The group that owns the file (a name, or a number taken as a gid)."),
+        Arg::new("force", Kind::Bool)
+            .aliases(&["thirsty"])
+            .default("true")
+            .doc(
+                "Replace a file whose content differs; when false, only a missing file is written.",
+            ),
+        Arg::new("backup", Kind::Bool).default("false").doc(
+            "Keep a copy of the old file beside it, its name stamped with the time, before \
+             changing it.",
+        ),
+        Arg::new("follow", Kind::Bool)
+            .default("false")
+            .doc("When `dest` is a symbolic link, write the file it points to."),
+        Arg::new("remote_src", Kind::Bool)
+            .default("false")
+            .doc("Take `src` from the target itself instead of the controller."),
+        Arg::new("unsafe_writes", Kind::Bool)
+            .doc("Accepted as Ansible does; rconf always writes through a temp file and a rename."),
+        Arg::new("validate", Kind::Str).doc(
+            "A command that checks the new file before it replaces the old one; `%s` stands \
+             for the temp file. A failure leaves the old file untouched.",
+        ),
+        Arg::new("directory_mode", Kind::Mode)
+            .doc("The permissions of directories the copy creates; existing ones keep theirs."),
+        Arg::new("local_follow", Kind::Bool)
+            .implied_default("true")
+            .doc("Follow symbolic links found in a source directory on the controller."),
+        Arg::new("decrypt", Kind::Bool)
+            .default("true")
+            .doc("Send a vault-encrypted `src` decrypted."),
     ],
     any_args: false,
     required_one_of: &[&["src", "content"]],
     mutually_exclusive: &[&["src", "content"]],
+    returns: &[
+        Return::new("dest", "str", "success", "The path written."),
+        Return::new(
+            "src",
+            "str",
+            "src given",
+            "The source the content came from.",
+        ),
+        Return::new(
+            "checksum",
+            "str",
+            "success",
+            "The SHA-1 of the file after the copy.",
+        ),
+        Return::new(
+            "backup_file",
+            "str",
+            "changed and backup=true",
+            "The copy of the old file.",
+        ),
+        Return::new(
+            "mode",
+            "str",
+            "success",
+            "The file's permissions after the task, in octal.",
+        ),
+        Return::new(
+            "owner",
+            "str",
+            "success",
+            "The file's owner after the task.",
+        ),
+        Return::new(
+            "group",
+            "str",
+            "success",
+            "The file's group after the task.",
+        ),
+        Return::new("uid", "int", "success", "The owner's numeric id."),
+        Return::new("gid", "int", "success", "The group's numeric id."),
+        Return::new("size", "int", "success", "The file's size in bytes."),
+        Return::new("state", "str", "success", "`file`."),
+    ],
+    notes: "",
+    example: concat!(
+        "- copy:\n",
+        "    src: motd\n",
+        "    dest: /etc/motd\n",
+        "    mode: '0644'"
+    ),
 };
 
 /// New file content: bytes in memory or a controller file streamed on stdin.

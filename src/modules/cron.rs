@@ -1,7 +1,7 @@
 //! `cron`: builds the job or variable line from Ansible's arguments here; cron.sh edits the
 //! user's crontab or a cron_file around the `#Ansible: NAME` markers.
 
-use super::args::{Arg, Args, FreeForm, Kind, ModuleSpec};
+use super::args::{Arg, Args, FreeForm, Kind, ModuleSpec, Return};
 use super::simple::remote_with;
 use super::{Action, Ctx, Module};
 use crate::result::TaskResult;
@@ -12,31 +12,89 @@ pub struct Cron;
 
 static SPEC: ModuleSpec = ModuleSpec {
     name: "cron",
+    summary: "Manages cron jobs and variables marked `#Ansible: NAME`",
     aliases: &[],
     free_form: FreeForm::KeyValue,
     args: &[
-        Arg::new("name", Kind::Str),
-        Arg::new("user", Kind::Str),
-        Arg::new("job", Kind::Str).aliases(&["value"]),
-        Arg::new("state", Kind::Str).choices(&["absent", "present"]),
-        Arg::new("cron_file", Kind::Str),
-        Arg::new("backup", Kind::Bool),
-        Arg::new("minute", Kind::Str),
-        Arg::new("hour", Kind::Str),
-        Arg::new("day", Kind::Str).aliases(&["dom"]),
-        Arg::new("month", Kind::Str),
-        Arg::new("weekday", Kind::Str).aliases(&["dow"]),
-        Arg::new("special_time", Kind::Str).choices(&[
-            "annually", "daily", "hourly", "monthly", "reboot", "weekly", "yearly",
-        ]),
-        Arg::new("disabled", Kind::Bool),
-        Arg::new("env", Kind::Bool),
-        Arg::new("insertafter", Kind::Str),
-        Arg::new("insertbefore", Kind::Str),
+        Arg::new("name", Kind::Str).doc(
+            "The job's name (its `#Ansible: NAME` marker), or the variable's name with `env`.",
+        ),
+        Arg::new("user", Kind::Str).doc(
+            "Whose crontab to edit (`crontab -u`); unset, the connecting user's. In a \
+             `cron_file`, the user the job runs as (`root` unset).",
+        ),
+        Arg::new("job", Kind::Str).aliases(&["value"]).doc(
+            "The command to run, or the variable's value with `env`; required with \
+             `state=present`.",
+        ),
+        Arg::new("state", Kind::Str)
+            .choices(&["absent", "present"])
+            .default("present")
+            .doc("Whether the job or variable should be there."),
+        Arg::new("cron_file", Kind::Str).doc(
+            "A file in `/etc/cron.d` (or an absolute path) to use instead of a user's crontab; \
+             with `state=absent` and no `name`, the whole file is removed.",
+        ),
+        Arg::new("backup", Kind::Bool)
+            .default("false")
+            .doc("Keep a copy of the old crontab before changing it."),
+        Arg::new("minute", Kind::Str)
+            .default("*")
+            .doc("The minutes the job runs at (`0-59`, `*/5`, ...)."),
+        Arg::new("hour", Kind::Str)
+            .default("*")
+            .doc("The hours the job runs at (`0-23`, ...)."),
+        Arg::new("day", Kind::Str)
+            .aliases(&["dom"])
+            .default("*")
+            .doc("The days of the month the job runs on (`1-31`, ...)."),
+        Arg::new("month", Kind::Str)
+            .default("*")
+            .doc("The months the job runs in (`1-12`, ...)."),
+        Arg::new("weekday", Kind::Str)
+            .aliases(&["dow"])
+            .default("*")
+            .doc("The days of the week the job runs on (`0-6`, Sunday first)."),
+        Arg::new("special_time", Kind::Str)
+            .choices(&[
+                "annually", "daily", "hourly", "monthly", "reboot", "weekly", "yearly",
+            ])
+            .doc("A nickname instead of the five time fields (`@daily`, `@reboot`, ...)."),
+        Arg::new("disabled", Kind::Bool)
+            .default("false")
+            .doc("Keep the job, commented out."),
+        Arg::new("env", Kind::Bool)
+            .default("false")
+            .doc("Manage a variable (`NAME=value`) instead of a job."),
+        Arg::new("insertafter", Kind::Str).doc("With `env`, put a new variable after this one."),
+        Arg::new("insertbefore", Kind::Str).doc("With `env`, put a new variable before this one."),
     ],
     any_args: false,
     required_one_of: &[],
     mutually_exclusive: &[&["insertafter", "insertbefore"]],
+    returns: &[
+        Return::new(
+            "jobs",
+            "list",
+            "success",
+            "The names of the jobs in the crontab after the task.",
+        ),
+        Return::new(
+            "envs",
+            "list",
+            "success",
+            "The names of the variables in the crontab after the task.",
+        ),
+        Return::new("cron_file", "str", "cron_file given", "The file edited."),
+    ],
+    notes: "",
+    example: concat!(
+        "- cron:\n",
+        "    name: nightly backup\n",
+        "    minute: '0'\n",
+        "    hour: '2'\n",
+        "    job: /usr/local/bin/backup"
+    ),
 };
 
 /// The crontab line for the task (a job line, or `NAME=value` with `env`).

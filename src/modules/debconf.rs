@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use super::args::{Arg, Args, FreeForm, Kind, ModuleSpec};
+use super::args::{Arg, Args, FreeForm, Kind, ModuleSpec, Return};
 use super::simple::remote_with;
 use super::{Action, Ctx, Module};
 
@@ -13,29 +13,61 @@ pub struct Debconf;
 
 static SPEC: ModuleSpec = ModuleSpec {
     name: "debconf",
+    summary: "Sets a package's debconf answers (debconf-set-selections); returns the current ones",
     aliases: &[],
     free_form: FreeForm::KeyValue,
     args: &[
-        Arg::new("name", Kind::Str).aliases(&["pkg"]).required(),
-        Arg::new("question", Kind::Str).aliases(&["selection", "setting"]),
-        Arg::new("vtype", Kind::Str).choices(&[
-            "boolean",
-            "error",
-            "multiselect",
-            "note",
-            "password",
-            "seen",
-            "select",
-            "string",
-            "text",
-            "title",
-        ]),
-        Arg::new("value", Kind::Any).aliases(&["answer"]),
-        Arg::new("unseen", Kind::Bool),
+        Arg::new("name", Kind::Str)
+            .aliases(&["pkg"])
+            .required()
+            .doc("The package whose questions are set or read."),
+        Arg::new("question", Kind::Str)
+            .aliases(&["selection", "setting"])
+            .doc(
+                "The question to answer (`locales/default_environment_locale`); without it, the \
+                 task only reads the answers.",
+            ),
+        Arg::new("vtype", Kind::Str)
+            .choices(&[
+                "boolean",
+                "error",
+                "multiselect",
+                "note",
+                "password",
+                "seen",
+                "select",
+                "string",
+                "text",
+                "title",
+            ])
+            .doc(
+                "The question's type, required with `question`; `password` answers always count as \
+                 a change.",
+            ),
+        Arg::new("value", Kind::Any)
+            .aliases(&["answer"])
+            .doc("The answer; a list for `multiselect`, a boolean for `boolean`."),
+        Arg::new("unseen", Kind::Bool)
+            .default("false")
+            .doc("Leave the question unmarked as seen, so the package may still ask it."),
     ],
     any_args: false,
     required_one_of: &[],
     mutually_exclusive: &[],
+    returns: &[Return::new(
+        "current",
+        "dict",
+        "always",
+        "The package's answers after the task, question by question.",
+    )],
+    notes: "",
+    example: concat!(
+        "- debconf:\n",
+        "    name: locales\n",
+        "    question: locales/default_environment_locale\n",
+        "    value: fr_FR.UTF-8\n",
+        "    vtype: select"
+    ),
 };
 
 /// `value` as debconf stores it.

@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use super::args::{Arg, Args, FreeForm, Kind, ModuleSpec};
+use super::args::{Arg, Args, FreeForm, Kind, ModuleSpec, Return};
 use super::{Action, Ctx, Module};
 use crate::result::TaskResult;
 
@@ -10,16 +10,36 @@ pub struct Debug;
 
 static SPEC: ModuleSpec = ModuleSpec {
     name: "debug",
+    summary: "Prints a message or a variable",
     aliases: &[],
     free_form: FreeForm::KeyValue,
     args: &[
-        Arg::new("msg", Kind::Any),
-        Arg::new("var", Kind::Str),
-        Arg::new("verbosity", Kind::Int),
+        Arg::new("msg", Kind::Any)
+            .implied_default("Hello world!")
+            .doc("The message to print: text, or any value (printed as it is)."),
+        Arg::new("var", Kind::Str).doc(
+            "A variable (or expression, without `{{ }}`) whose value is printed under its \
+             name.",
+        ),
+        Arg::new("verbosity", Kind::Int).default("0").doc(
+            "In Ansible, print only with at least this many `-v`; rconf skips the task whenever \
+             it is above 0.",
+        ),
     ],
     any_args: false,
     required_one_of: &[],
     mutually_exclusive: &[&["msg", "var"]],
+    returns: &[
+        Return::new("msg", "str", "msg given or neither", "The message."),
+        Return::new(
+            "<var>",
+            "any",
+            "var given",
+            "The variable's value, under the name given in `var`.",
+        ),
+    ],
+    notes: "",
+    example: concat!("- debug:\n", "    var: ansible_facts.distribution"),
 };
 
 /// Looks a plain dotted name (`a.b.c`, `a[0]`) up without the template engine.

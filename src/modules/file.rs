@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use super::args::{Arg, Args, FreeForm, Kind, ModuleSpec};
+use super::args::{Arg, Args, FreeForm, Kind, ModuleSpec, Return};
 use super::script::{Script, ScriptOutput};
 use super::{Action, Ctx, Module, RemoteCall};
 use crate::result::TaskResult;
@@ -17,36 +17,102 @@ pub struct File;
 
 static SPEC: ModuleSpec = ModuleSpec {
     name: "file",
+    summary: "Manages files, directories, links and their attributes",
     aliases: &[],
     free_form: FreeForm::KeyValue,
     args: &[
         Arg::new("path", Kind::Str)
             .aliases(&["dest", "name"])
-            .required(),
-        Arg::new("state", Kind::Str).choices(&[
-            "absent",
-            "directory",
-            "file",
-            "hard",
-            "link",
-            "touch",
-        ]),
-        Arg::new("src", Kind::Str),
-        Arg::new("mode", Kind::Mode),
-        Arg::new("owner", Kind::Str),
-        Arg::new("group", Kind::Str),
-        Arg::new("recurse", Kind::Bool),
-        Arg::new("force", Kind::Bool),
-        Arg::new("follow", Kind::Bool),
-        Arg::new("modification_time", Kind::Str),
-        Arg::new("modification_time_format", Kind::Str),
-        Arg::new("access_time", Kind::Str),
-        Arg::new("access_time_format", Kind::Str),
-        Arg::new("unsafe_writes", Kind::Bool),
+            .required()
+            .doc("The path to manage on the target."),
+        Arg::new("state", Kind::Str)
+            .choices(&["absent", "directory", "file", "hard", "link", "touch"])
+            .doc(
+                "What `path` should be: `file` (only attributes change, it must exist), \
+                 `directory` (made with its parents), `link`, `hard`, `touch` (made or its times \
+                 updated) or `absent` (removed, a directory with its contents).",
+            ),
+        Arg::new("src", Kind::Str).doc(
+            "The target of the link, for `state=link` and `state=hard`; a relative `src` is \
+             relative to the link's directory.",
+        ),
+        Arg::new("mode", Kind::Mode).doc(
+            "The permissions of the file, as an octal string (`'0644'`) or symbolic \
+             (`u=rw,g=r`); quote octal numbers in YAML.",
+        ),
+        Arg::new("owner", Kind::Str)
+            .doc("The user that owns the file (a name, or a number taken as a uid)."),
+        Arg::new("group", Kind::Str)
+            .doc("The group that owns the file (a name, or a number taken as a gid)."),
+        Arg::new("recurse", Kind::Bool).default("false").doc(
+            "With `state=directory`, set `mode`, `owner` and `group` on everything inside the \
+             directory too.",
+        ),
+        Arg::new("force", Kind::Bool).default("false").doc(
+            "Make the link even when its source does not exist yet, or replace a file that is \
+             in the way.",
+        ),
+        Arg::new("follow", Kind::Bool)
+            .default("true")
+            .doc("When `path` is a symbolic link, manage the file it points to."),
+        Arg::new("modification_time", Kind::Str).doc(
+            "The file's modification time: `now`, `preserve`, or a time in \
+             `modification_time_format`; `touch` sets it to now by default, other states \
+             preserve it.",
+        ),
+        Arg::new("modification_time_format", Kind::Str)
+            .default("%Y%m%d%H%M.%S")
+            .doc("The format of `modification_time`; rconf supports only this default."),
+        Arg::new("access_time", Kind::Str).doc(
+            "The file's access time: `now`, `preserve`, or a time in `access_time_format`; \
+             `touch` sets it to now by default, other states preserve it.",
+        ),
+        Arg::new("access_time_format", Kind::Str)
+            .default("%Y%m%d%H%M.%S")
+            .doc("The format of `access_time`; rconf supports only this default."),
+        Arg::new("unsafe_writes", Kind::Bool)
+            .doc("Accepted as Ansible does; rconf always writes through a temp file and a rename."),
     ],
     any_args: false,
     required_one_of: &[],
     mutually_exclusive: &[],
+    returns: &[
+        Return::new("path", "str", "always", "The path the task managed."),
+        Return::new(
+            "state",
+            "str",
+            "success",
+            "What the path is after the task: `file`, `directory`, `link`, `hard`, `absent`.",
+        ),
+        Return::new(
+            "mode",
+            "str",
+            "success",
+            "The file's permissions after the task, in octal.",
+        ),
+        Return::new(
+            "owner",
+            "str",
+            "success",
+            "The file's owner after the task.",
+        ),
+        Return::new(
+            "group",
+            "str",
+            "success",
+            "The file's group after the task.",
+        ),
+        Return::new("uid", "int", "success", "The owner's numeric id."),
+        Return::new("gid", "int", "success", "The group's numeric id."),
+    ],
+    notes: "The default `state` is what the path already is (`file` when it does not exist), or \
+            `directory` with `recurse`.",
+    example: concat!(
+        "- file:\n",
+        "    path: /srv/app\n",
+        "    state: directory\n",
+        "    mode: '0755'"
+    ),
 };
 
 /// A time in Ansible's default format (`%Y%m%d%H%M.%S`, which Python's strptime reads with a

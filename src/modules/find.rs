@@ -4,7 +4,7 @@
 
 use serde_json::{Map, Value, json};
 
-use super::args::{Arg, Args, FreeForm, Kind, ModuleSpec};
+use super::args::{Arg, Args, FreeForm, Kind, ModuleSpec, Return};
 use super::pyregex::to_ere;
 use super::script::ScriptOutput;
 use super::simple::remote_with;
@@ -17,35 +17,102 @@ pub struct Find;
 
 static SPEC: ModuleSpec = ModuleSpec {
     name: "find",
+    summary: "Lists files by name, type, age, size or content",
     aliases: &[],
     free_form: FreeForm::KeyValue,
     args: &[
         Arg::new("paths", Kind::List)
             .aliases(&["name", "path"])
-            .required(),
-        Arg::new("patterns", Kind::List).aliases(&["pattern"]),
-        Arg::new("excludes", Kind::List).aliases(&["exclude"]),
-        Arg::new("contains", Kind::Str),
-        Arg::new("read_whole_file", Kind::Bool),
-        Arg::new("file_type", Kind::Str).choices(&["any", "directory", "file", "link"]),
-        Arg::new("recurse", Kind::Bool),
-        Arg::new("hidden", Kind::Bool),
-        Arg::new("follow", Kind::Bool),
-        Arg::new("get_checksum", Kind::Bool),
-        Arg::new("use_regex", Kind::Bool),
-        Arg::new("age", Kind::Str),
-        Arg::new("age_stamp", Kind::Str).choices(&["atime", "ctime", "mtime"]),
-        Arg::new("size", Kind::Str),
-        Arg::new("depth", Kind::Int),
-        Arg::new("limit", Kind::Int),
-        Arg::new("encoding", Kind::Str),
+            .required()
+            .doc("The directories to search, on the target."),
+        Arg::new("patterns", Kind::List).aliases(&["pattern"]).doc(
+            "Globs (or, with `use_regex`, regular expressions) a name must match; unset, every \
+             name matches.",
+        ),
+        Arg::new("excludes", Kind::List)
+            .aliases(&["exclude"])
+            .doc("Globs (or regular expressions) of names to leave out."),
+        Arg::new("contains", Kind::Str).doc(
+            "A regular expression a file's content must match (a line of it, unless \
+             `read_whole_file`).",
+        ),
+        Arg::new("read_whole_file", Kind::Bool)
+            .default("false")
+            .doc("Match `contains` against the whole file instead of line by line."),
+        Arg::new("file_type", Kind::Str)
+            .choices(&["any", "directory", "file", "link"])
+            .default("file")
+            .doc("What to list: `file`, `directory`, `link` or `any`."),
+        Arg::new("recurse", Kind::Bool)
+            .default("false")
+            .doc("Search the directories' subdirectories too."),
+        Arg::new("hidden", Kind::Bool)
+            .default("false")
+            .doc("List names starting with a dot too."),
+        Arg::new("follow", Kind::Bool)
+            .default("false")
+            .doc("Follow symbolic links to directories."),
+        Arg::new("get_checksum", Kind::Bool)
+            .default("false")
+            .doc("Add each file's SHA-1 as `checksum`."),
+        Arg::new("use_regex", Kind::Bool)
+            .default("false")
+            .doc("Read `patterns` and `excludes` as Python regular expressions instead of globs."),
+        Arg::new("age", Kind::Str).doc(
+            "A minimum age (`4w`, `3d`, `2h`, `30m`, seconds unsuffixed); negative, a maximum \
+             age.",
+        ),
+        Arg::new("age_stamp", Kind::Str)
+            .choices(&["atime", "ctime", "mtime"])
+            .default("mtime")
+            .doc("Which time `age` is measured on."),
+        Arg::new("size", Kind::Str)
+            .doc("A minimum size (`10m`, `1g`, bytes unsuffixed); negative, a maximum size."),
+        Arg::new("depth", Kind::Int)
+            .doc("How many levels below `paths` to search, with `recurse`."),
+        Arg::new("limit", Kind::Int).doc("Stop after this many matches."),
+        Arg::new("encoding", Kind::Str)
+            .doc("Accepted as Ansible does; rconf matches `contains` against the file's bytes."),
         Arg::new("checksum_algorithm", Kind::Str)
             .aliases(&["checksum_algo"])
-            .choices(&["sha1"]),
+            .choices(&["sha1"])
+            .implied_default("sha1")
+            .doc("The hash used for `checksum`; rconf supports only `sha1`."),
     ],
     any_args: false,
     required_one_of: &[],
     mutually_exclusive: &[],
+    returns: &[
+        Return::new(
+            "files",
+            "list",
+            "success",
+            "The matches, each with the keys `stat` returns (`path`, `mode`, `size`, `mtime`, \
+             ...).",
+        ),
+        Return::new("matched", "int", "success", "How many matched."),
+        Return::new(
+            "examined",
+            "int",
+            "success",
+            "How many entries were looked at.",
+        ),
+        Return::new(
+            "skipped_paths",
+            "dict",
+            "success",
+            "The paths that could not be searched, with why.",
+        ),
+    ],
+    notes: "",
+    example: concat!(
+        "- find:\n",
+        "    paths: /var/log\n",
+        "    patterns: '*.gz'\n",
+        "    age: 4w\n",
+        "    recurse: true\n",
+        "  register: old_logs"
+    ),
 };
 
 /// `3d`, `-1w`, `90` -> signed seconds (Ansible's units: s m h d w).

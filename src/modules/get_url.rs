@@ -1,7 +1,7 @@
 //! `get_url`: downloads a URL on the target (curl or wget, see http.sh) into a temp file beside
 //! `dest`, verifies `checksum`, and replaces `dest` only when the content differs.
 
-use super::args::{Arg, Args, FreeForm, Kind, ModuleSpec};
+use super::args::{Arg, Args, FreeForm, Kind, ModuleSpec, Return};
 use super::http::{HTTP_SH, request_stdin};
 use super::script::Script;
 use super::{Action, Ctx, Module, RemoteCall};
@@ -14,31 +14,115 @@ pub struct GetUrl;
 
 static SPEC: ModuleSpec = ModuleSpec {
     name: "get_url",
+    summary: "Downloads a URL to a file on the target (curl or wget)",
     aliases: &[],
     free_form: FreeForm::KeyValue,
     args: &[
-        Arg::new("url", Kind::Str).required(),
-        Arg::new("dest", Kind::Str).required(),
-        Arg::new("checksum", Kind::Str),
-        Arg::new("force", Kind::Bool).aliases(&["thirsty"]),
-        Arg::new("headers", Kind::Any),
-        Arg::new("timeout", Kind::Int),
-        Arg::new("url_username", Kind::Str).aliases(&["username"]),
-        Arg::new("url_password", Kind::Str).aliases(&["password"]),
-        Arg::new("force_basic_auth", Kind::Bool),
-        Arg::new("validate_certs", Kind::Bool),
-        Arg::new("backup", Kind::Bool),
-        Arg::new("http_agent", Kind::Str),
-        Arg::new("use_proxy", Kind::Bool),
-        Arg::new("mode", Kind::Mode),
-        Arg::new("owner", Kind::Str),
-        Arg::new("group", Kind::Str),
-        Arg::new("tmp_dest", Kind::Str),
-        Arg::new("unsafe_writes", Kind::Bool),
+        Arg::new("url", Kind::Str)
+            .required()
+            .doc("The `http://`, `https://` or `ftp://` URL to download."),
+        Arg::new("dest", Kind::Str).required().doc(
+            "Where the file goes on the target; a directory gets the file under the URL's last \
+             path segment.",
+        ),
+        Arg::new("checksum", Kind::Str).doc(
+            "`ALGORITHM:HEX` (`sha256:0123...`): the download must have this digest, and an \
+             existing `dest` that has it is not downloaded again.",
+        ),
+        Arg::new("force", Kind::Bool)
+            .aliases(&["thirsty"])
+            .default("false")
+            .doc(
+                "Download again even when `dest` exists, and replace it when the content differs.",
+            ),
+        Arg::new("headers", Kind::Any).doc("HTTP headers to send, a mapping of names to values."),
+        Arg::new("timeout", Kind::Int)
+            .default("10")
+            .doc("Seconds the request may take."),
+        Arg::new("url_username", Kind::Str)
+            .aliases(&["username"])
+            .doc(
+                "The user name for HTTP basic authentication; the credentials travel on stdin into \
+                 a private curl or wget configuration, never on a command line.",
+            ),
+        Arg::new("url_password", Kind::Str)
+            .aliases(&["password"])
+            .doc("The password for HTTP basic authentication, with `url_username`."),
+        Arg::new("force_basic_auth", Kind::Bool)
+            .doc("Accepted as Ansible does; the credentials are sent with the first request."),
+        Arg::new("validate_certs", Kind::Bool)
+            .default("true")
+            .doc("Check the server's TLS certificate; false accepts any certificate."),
+        Arg::new("backup", Kind::Bool).default("false").doc(
+            "Keep a copy of the old file beside it, its name stamped with the time, before \
+             replacing it.",
+        ),
+        Arg::new("http_agent", Kind::Str)
+            .default("ansible-httpget")
+            .doc("The `User-Agent` header sent."),
+        Arg::new("use_proxy", Kind::Bool).doc(
+            "Accepted as Ansible does; curl and wget use the proxy the target's environment \
+             names.",
+        ),
+        Arg::new("mode", Kind::Mode).doc(
+            "The permissions of the file, as an octal string (`'0644'`) or symbolic \
+             (`u=rw,g=r`); quote octal numbers in YAML.",
+        ),
+        Arg::new("owner", Kind::Str)
+            .doc("The user that owns the file (a name, or a number taken as a uid)."),
+        Arg::new("group", Kind::Str)
+            .doc("The group that owns the file (a name, or a number taken as a gid)."),
+        Arg::new("tmp_dest", Kind::Str)
+            .doc("Accepted as Ansible does; rconf downloads to a temp file beside `dest`."),
+        Arg::new("unsafe_writes", Kind::Bool)
+            .doc("Accepted as Ansible does; rconf always writes through a temp file and a rename."),
     ],
     any_args: false,
     required_one_of: &[],
     mutually_exclusive: &[],
+    returns: &[
+        Return::new("dest", "str", "success", "The file written."),
+        Return::new("url", "str", "always", "The URL asked for."),
+        Return::new(
+            "status_code",
+            "int",
+            "a request was made",
+            "The HTTP status of the answer.",
+        ),
+        Return::new(
+            "msg",
+            "str",
+            "always",
+            "What happened (`OK (N bytes)`, `file already exists`, an error).",
+        ),
+        Return::new(
+            "checksum_src",
+            "str",
+            "downloaded",
+            "The SHA-1 of what was downloaded.",
+        ),
+        Return::new(
+            "checksum_dest",
+            "str",
+            "downloaded",
+            "The SHA-1 of `dest` after the task.",
+        ),
+        Return::new("elapsed", "int", "downloaded", "Seconds the download took."),
+        Return::new(
+            "backup_file",
+            "str",
+            "changed and backup=true",
+            "The copy of the old file.",
+        ),
+    ],
+    notes: "",
+    example: concat!(
+        "- get_url:\n",
+        "    url: https://example.org/app.tar.gz\n",
+        "    dest: /opt/app.tar.gz\n",
+        "    checksum: sha256:8a4f1b4b2f0f0e5d7c51d1c4b1e3f8a1d0e1f2a3b4c5d6e7f8091a2b3c4d5e6f\n",
+        "    mode: '0644'"
+    ),
 };
 
 const ALGORITHMS: &[&str] = &["md5", "sha1", "sha224", "sha256", "sha384", "sha512"];

@@ -1,7 +1,7 @@
 //! `getent`: a name service database (passwd, group, hosts, services, ...) as the fact
 //! `getent_<database>` (getent.sh).
 
-use super::args::{Arg, FreeForm, Kind, ModuleSpec};
+use super::args::{Arg, FreeForm, Kind, ModuleSpec, Return};
 use super::simple::sh_module;
 
 const BODY: &str = include_str!("../../modules/getent.sh");
@@ -10,18 +10,37 @@ pub struct Getent;
 
 static SPEC: ModuleSpec = ModuleSpec {
     name: "getent",
+    summary: "Reads a name service database (passwd, group, hosts, ...) into the fact getent_<database>",
     aliases: &[],
     free_form: FreeForm::KeyValue,
     args: &[
-        Arg::new("database", Kind::Str).required(),
-        Arg::new("key", Kind::Str),
-        Arg::new("split", Kind::Str),
-        Arg::new("fail_key", Kind::Bool),
-        Arg::new("service", Kind::Str),
+        Arg::new("database", Kind::Str)
+            .required()
+            .doc("The database to read: `passwd`, `group`, `shadow`, `hosts`, `services`, ..."),
+        Arg::new("key", Kind::Str).doc("One entry to read instead of the whole database."),
+        Arg::new("split", Kind::Str).doc(
+            "The character that separates an entry's fields; unset, `:` for passwd, shadow, \
+             group and gshadow, else whitespace.",
+        ),
+        Arg::new("fail_key", Kind::Bool)
+            .default("true")
+            .doc("Fail when `key` is not in the database."),
+        Arg::new("service", Kind::Str).doc(
+            "Accepted as Ansible does; rconf queries the services the host's nsswitch.conf \
+             names.",
+        ),
     ],
     any_args: false,
     required_one_of: &[],
     mutually_exclusive: &[],
+    returns: &[Return::new(
+        "ansible_facts.getent_<database>",
+        "dict",
+        "success",
+        "Each entry's first field mapped to the list of its other fields.",
+    )],
+    notes: "",
+    example: concat!("- getent:\n", "    database: passwd\n", "    key: deploy"),
 };
 
 sh_module!(Getent, SPEC, BODY);

@@ -1,7 +1,7 @@
 //! `git`: clones or updates a checkout with the target's git (git.sh); `before`/`after` are
 //! commit ids, and check mode asks the remote what `after` would be.
 
-use super::args::{Arg, Args, FreeForm, Kind, ModuleSpec};
+use super::args::{Arg, Args, FreeForm, Kind, ModuleSpec, Return};
 use super::script::ScriptOutput;
 use super::simple::remote;
 use super::{Action, Ctx, Module};
@@ -13,32 +13,94 @@ pub struct Git;
 
 static SPEC: ModuleSpec = ModuleSpec {
     name: "git",
+    summary: "Clones a git repository or brings a checkout to a version",
     aliases: &[],
     free_form: FreeForm::KeyValue,
     args: &[
-        Arg::new("repo", Kind::Str).aliases(&["name"]).required(),
-        Arg::new("dest", Kind::Str).required(),
-        Arg::new("version", Kind::Str),
-        Arg::new("remote", Kind::Str),
-        Arg::new("force", Kind::Bool),
-        Arg::new("depth", Kind::Int),
-        Arg::new("update", Kind::Bool),
-        Arg::new("clone", Kind::Bool),
-        Arg::new("bare", Kind::Bool),
-        Arg::new("recursive", Kind::Bool),
-        Arg::new("single_branch", Kind::Bool),
-        Arg::new("accept_hostkey", Kind::Bool),
-        Arg::new("accept_newhostkey", Kind::Bool),
-        Arg::new("key_file", Kind::Str),
-        Arg::new("ssh_opts", Kind::Str),
-        Arg::new("executable", Kind::Str),
-        Arg::new("umask", Kind::Str),
-        Arg::new("track_submodules", Kind::Bool),
-        Arg::new("verify_commit", Kind::Bool),
+        Arg::new("repo", Kind::Str)
+            .aliases(&["name"])
+            .required()
+            .doc("The repository's URL or path."),
+        Arg::new("dest", Kind::Str)
+            .required()
+            .doc("The checkout's directory on the target."),
+        Arg::new("version", Kind::Str)
+            .default("HEAD")
+            .doc("The branch, tag or commit to check out."),
+        Arg::new("remote", Kind::Str)
+            .default("origin")
+            .doc("The name of the remote."),
+        Arg::new("force", Kind::Bool)
+            .default("false")
+            .doc("Discard local changes in the checkout when moving it to `version`."),
+        Arg::new("depth", Kind::Int).doc("Make a shallow clone with this many commits of history."),
+        Arg::new("update", Kind::Bool).default("true").doc(
+            "Fetch and move an existing checkout to `version`; when false, only a missing \
+             checkout is cloned.",
+        ),
+        Arg::new("clone", Kind::Bool)
+            .default("true")
+            .doc("Clone when `dest` has no checkout; when false, only report."),
+        Arg::new("bare", Kind::Bool)
+            .default("false")
+            .doc("Make a bare repository, with no working tree."),
+        Arg::new("recursive", Kind::Bool)
+            .default("true")
+            .doc("Clone and update submodules too."),
+        Arg::new("single_branch", Kind::Bool)
+            .default("false")
+            .doc("Clone only the history of `version`."),
+        Arg::new("accept_hostkey", Kind::Bool)
+            .implied_default("false")
+            .doc(
+                "Let ssh accept the server's host key when it does not know it \
+                 (`StrictHostKeyChecking=no`).",
+            ),
+        Arg::new("accept_newhostkey", Kind::Bool).doc(
+            "Accepted as Ansible does; rconf does not pass it on (`ssh_opts: -o \
+             StrictHostKeyChecking=accept-new` does the same).",
+        ),
+        Arg::new("key_file", Kind::Str)
+            .doc("The private key on the target ssh uses to reach the repository."),
+        Arg::new("ssh_opts", Kind::Str).doc("More options for ssh (`-o Port=2222`)."),
+        Arg::new("executable", Kind::Str)
+            .doc("The git program to run (`git` from PATH when unset)."),
+        Arg::new("umask", Kind::Str).doc("Accepted as Ansible does; rconf does not use it."),
+        Arg::new("track_submodules", Kind::Bool)
+            .doc("Accepted as Ansible does; rconf does not use it."),
+        Arg::new("verify_commit", Kind::Bool)
+            .doc("Not supported by rconf yet: a task that sets it fails."),
     ],
     any_args: false,
     required_one_of: &[],
     mutually_exclusive: &[],
+    returns: &[
+        Return::new(
+            "before",
+            "str",
+            "success",
+            "The commit checked out before the task (null when there was none).",
+        ),
+        Return::new(
+            "after",
+            "str",
+            "success",
+            "The commit checked out after the task.",
+        ),
+        Return::new(
+            "remote_url_changed",
+            "bool",
+            "the remote's URL changed",
+            "Whether the remote's URL was changed to `repo`.",
+        ),
+    ],
+    notes: "",
+    example: concat!(
+        "- git:\n",
+        "    repo: https://example.org/app.git\n",
+        "    dest: /srv/app\n",
+        "    version: v1.2.0"
+    ),
 };
 
 impl Module for Git {

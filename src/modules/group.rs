@@ -1,6 +1,6 @@
 //! `group`: groups through groupadd/groupmod/groupdel (group.sh).
 
-use super::args::{Arg, FreeForm, Kind, ModuleSpec};
+use super::args::{Arg, FreeForm, Kind, ModuleSpec, Return};
 use super::simple::sh_module;
 
 const BODY: &str = include_str!("../../modules/group.sh");
@@ -9,20 +9,43 @@ pub struct Group;
 
 static SPEC: ModuleSpec = ModuleSpec {
     name: "group",
+    summary: "Manages groups",
     aliases: &[],
     free_form: FreeForm::KeyValue,
     args: &[
-        Arg::new("name", Kind::Str).required(),
-        Arg::new("gid", Kind::Int),
-        Arg::new("state", Kind::Str).choices(&["absent", "present"]),
-        Arg::new("system", Kind::Bool),
-        Arg::new("non_unique", Kind::Bool),
-        Arg::new("local", Kind::Bool),
-        Arg::new("force", Kind::Bool),
+        Arg::new("name", Kind::Str)
+            .required()
+            .doc("The group's name."),
+        Arg::new("gid", Kind::Int).doc("The group's id."),
+        Arg::new("state", Kind::Str)
+            .choices(&["absent", "present"])
+            .default("present")
+            .doc("Whether the group should exist."),
+        Arg::new("system", Kind::Bool)
+            .default("false")
+            .doc("Create a system group (a low gid)."),
+        Arg::new("non_unique", Kind::Bool)
+            .default("false")
+            .doc("With `gid`, allow an id another group already has."),
+        Arg::new("local", Kind::Bool).doc("Accepted as Ansible does; rconf does not use it."),
+        Arg::new("force", Kind::Bool).doc("Accepted as Ansible does; rconf does not use it."),
     ],
     any_args: false,
     required_one_of: &[],
     mutually_exclusive: &[],
+    returns: &[
+        Return::new("name", "str", "always", "The group's name."),
+        Return::new("state", "str", "always", "`present` or `absent`."),
+        Return::new("gid", "int", "state=present", "The group's id."),
+        Return::new(
+            "system",
+            "bool",
+            "state=present",
+            "Whether it was asked to be a system group.",
+        ),
+    ],
+    notes: "",
+    example: concat!("- group:\n", "    name: deploy\n", "    gid: 2000"),
 };
 
 sh_module!(Group, SPEC, BODY);

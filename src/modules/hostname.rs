@@ -1,7 +1,7 @@
 //! `hostname`: sets the running and the permanent host name (/etc/hostname, or hostnamectl
 //! under systemd) in hostname.sh, and returns the new name as facts.
 
-use super::args::{Arg, Args, FreeForm, Kind, ModuleSpec};
+use super::args::{Arg, Args, FreeForm, Kind, ModuleSpec, Return};
 use super::simple::remote_with;
 use super::{Action, Ctx, Module};
 use crate::result::TaskResult;
@@ -15,18 +15,39 @@ pub struct Hostname;
 
 static SPEC: ModuleSpec = ModuleSpec {
     name: "hostname",
+    summary: "Sets the host name (running and in /etc/hostname)",
     aliases: &[],
     free_form: FreeForm::KeyValue,
     args: &[
-        Arg::new("name", Kind::Str).required(),
-        Arg::new("use", Kind::Str).choices(&[
-            "alpine", "debian", "freebsd", "generic", "macos", "macosx", "darwin", "openbsd",
-            "openrc", "redhat", "sles", "solaris", "systemd",
-        ]),
+        Arg::new("name", Kind::Str)
+            .required()
+            .doc("The host name to set."),
+        Arg::new("use", Kind::Str)
+            .choices(&[
+                "alpine", "debian", "freebsd", "generic", "macos", "macosx", "darwin", "openbsd",
+                "openrc", "redhat", "sles", "solaris", "systemd",
+            ])
+            .doc(
+                "How to set it: `systemd` (`hostnamectl`), or `debian`, `redhat`, `alpine`, \
+                 `openrc`, `sles`, `generic` (`/etc/hostname` and `hostname`); unset, detected on \
+                 the target. The other choices fail.",
+            ),
     ],
     any_args: false,
     required_one_of: &[],
     mutually_exclusive: &[],
+    returns: &[
+        Return::new("name", "str", "success", "The host name."),
+        Return::new(
+            "ansible_facts",
+            "dict",
+            "success",
+            "`ansible_hostname`, `ansible_nodename`, `ansible_fqdn` and `ansible_domain` for the \
+             new name.",
+        ),
+    ],
+    notes: "",
+    example: concat!("- hostname:\n", "    name: web1.example.org"),
 };
 
 impl Module for Hostname {

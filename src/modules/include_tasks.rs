@@ -10,17 +10,26 @@ pub struct IncludeTasks;
 
 static SPEC: ModuleSpec = ModuleSpec {
     name: "include_tasks",
+    summary: "Runs the tasks of a file while the play runs: per host, with loops and templated names",
     aliases: &[],
     free_form: FreeForm::KeyValue,
     args: &[
-        Arg::new("_raw_params", Kind::Str),
-        Arg::new("file", Kind::Str),
+        Arg::new("_raw_params", Kind::Str).doc("The task file, as `file` takes it."),
+        Arg::new("file", Kind::Str)
+            .doc("The task file to run, relative to the including file (or a role's `tasks/`)."),
         // Keywords for the included tasks; the loader applies them (`playbook/tasks.rs`).
-        Arg::new("apply", Kind::Any),
+        Arg::new("apply", Kind::Any)
+            .doc("Task keywords (`tags`, `become`, `when`, ...) the included tasks get."),
     ],
     any_args: false,
     required_one_of: &[&["_raw_params", "file"]],
     mutually_exclusive: &[&["_raw_params", "file"]],
+    returns: &[],
+    notes: "Nothing of its own: the tasks it includes report their own results.",
+    example: concat!(
+        "- include_tasks: \"{{ item }}.yml\"\n",
+        "  loop: [users, packages]"
+    ),
 };
 
 /// The result key holding the rendered file (or role) name, for the runner.
@@ -31,23 +40,43 @@ pub struct IncludeRole;
 
 static ROLE_SPEC: ModuleSpec = ModuleSpec {
     name: "include_role",
+    summary: "Runs a role's tasks: read at load time, or at run time with a loop or a templated name",
     aliases: &[],
     free_form: FreeForm::KeyValue,
     args: &[
-        Arg::new("name", Kind::Str).aliases(&["role"]).required(),
-        Arg::new("tasks_from", Kind::Str),
-        // Accepted as Ansible does; rconf reads the role's own vars, defaults and handlers.
-        Arg::new("vars_from", Kind::Str),
-        Arg::new("defaults_from", Kind::Str),
-        Arg::new("handlers_from", Kind::Str),
-        Arg::new("public", Kind::Bool),
-        Arg::new("allow_duplicates", Kind::Bool),
-        Arg::new("rolespec_validate", Kind::Bool),
-        Arg::new("apply", Kind::Any),
+        Arg::new("name", Kind::Str)
+            .aliases(&["role"])
+            .required()
+            .doc("The role to run."),
+        Arg::new("tasks_from", Kind::Str)
+            .implied_default("main")
+            .doc("The file of the role's `tasks/` to run."),
+        Arg::new("vars_from", Kind::Str)
+            .doc("Accepted as Ansible does; rconf reads the role's `vars/main.yml`."),
+        Arg::new("defaults_from", Kind::Str)
+            .doc("Accepted as Ansible does; rconf reads the role's `defaults/main.yml`."),
+        Arg::new("handlers_from", Kind::Str)
+            .doc("Accepted as Ansible does; rconf reads the role's `handlers/main.yml`."),
+        Arg::new("public", Kind::Bool).doc("Accepted as Ansible does; rconf does not use it."),
+        Arg::new("allow_duplicates", Kind::Bool)
+            .doc("Accepted as Ansible does; an included role runs each time it is included."),
+        Arg::new("rolespec_validate", Kind::Bool).doc(
+            "Accepted as Ansible does; rconf checks a role's `meta/argument_specs.yml` first \
+             whatever its value.",
+        ),
+        Arg::new("apply", Kind::Any)
+            .doc("Task keywords (`tags`, `become`, `when`, ...) the role's tasks get."),
     ],
     any_args: false,
     required_one_of: &[],
     mutually_exclusive: &[],
+    returns: &[],
+    notes: "Nothing of its own: the tasks it includes report their own results.",
+    example: concat!(
+        "- include_role:\n",
+        "    name: \"{{ item }}\"\n",
+        "  loop: [common, web]"
+    ),
 };
 
 impl Module for IncludeRole {

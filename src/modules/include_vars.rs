@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use serde_json::{Map, Value};
 
-use super::args::{Arg, Args, FreeForm, Kind, ModuleSpec};
+use super::args::{Arg, Args, FreeForm, Kind, ModuleSpec, Return};
 use super::{Action, Ctx, Module};
 use crate::playbook::node;
 use crate::result::TaskResult;
@@ -14,16 +14,37 @@ pub struct IncludeVars;
 
 static SPEC: ModuleSpec = ModuleSpec {
     name: "include_vars",
+    summary: "Loads variables from a YAML or JSON file on the controller",
     aliases: &[],
     free_form: FreeForm::Command,
     args: &[
-        Arg::new("_raw_params", Kind::Str),
-        Arg::new("file", Kind::Str),
-        Arg::new("name", Kind::Str),
+        Arg::new("_raw_params", Kind::Str).doc("The file, as `file` takes it."),
+        Arg::new("file", Kind::Str).doc(
+            "The YAML or JSON file of variables, looked up in a role's `vars/` then beside the \
+             playbook.",
+        ),
+        Arg::new("name", Kind::Str)
+            .doc("Put the file's variables under this one variable instead of at the top."),
     ],
     any_args: false,
     required_one_of: &[&["_raw_params", "file"]],
     mutually_exclusive: &[&["_raw_params", "file"]],
+    returns: &[
+        Return::new(
+            "ansible_facts",
+            "dict",
+            "success",
+            "The variables loaded, each also a variable of the host from then on.",
+        ),
+        Return::new(
+            "ansible_included_var_files",
+            "list",
+            "success",
+            "The file read.",
+        ),
+    ],
+    notes: "",
+    example: "- include_vars: vars/{{ ansible_facts.os_family }}.yml",
 };
 
 /// `<base>/vars/FILE` then `<base>/FILE`, for each base (role first), or an absolute path.

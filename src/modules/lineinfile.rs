@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use super::args::{Arg, Args, FreeForm, Kind, ModuleSpec};
+use super::args::{Arg, Args, FreeForm, Kind, ModuleSpec, Return};
 use super::pyregex::{to_ere, to_ere_for_substitution, to_sed_replacement};
 use super::script::{Script, ScriptOutput};
 use super::{Action, Ctx, Module, RemoteCall};
@@ -16,26 +16,64 @@ pub struct LineInFile;
 
 static SPEC: ModuleSpec = ModuleSpec {
     name: "lineinfile",
+    summary: "Ensures a line is in a file, or is not",
     aliases: &[],
     free_form: FreeForm::KeyValue,
     args: &[
         Arg::new("path", Kind::Str)
             .aliases(&["dest", "destfile", "name"])
-            .required(),
-        Arg::new("line", Kind::Str).aliases(&["value"]),
-        Arg::new("regexp", Kind::Str).aliases(&["regex"]),
-        Arg::new("search_string", Kind::Str),
-        Arg::new("state", Kind::Str).choices(&["present", "absent"]),
-        Arg::new("insertafter", Kind::Str),
-        Arg::new("insertbefore", Kind::Str),
-        Arg::new("create", Kind::Bool),
-        Arg::new("backup", Kind::Bool),
-        Arg::new("backrefs", Kind::Bool),
-        Arg::new("firstmatch", Kind::Bool),
-        Arg::new("mode", Kind::Mode),
-        Arg::new("owner", Kind::Str),
-        Arg::new("group", Kind::Str),
-        Arg::new("unsafe_writes", Kind::Bool),
+            .required()
+            .doc("The file to edit on the target."),
+        Arg::new("line", Kind::Str).aliases(&["value"]).doc(
+            "The line that should be in the file (required when present); with `backrefs`, it \
+             may use the groups of `regexp`.",
+        ),
+        Arg::new("regexp", Kind::Str).aliases(&["regex"]).doc(
+            "A regular expression (Python syntax): the last matching line is replaced by \
+             `line`, or with `state=absent` every matching line is removed.",
+        ),
+        Arg::new("search_string", Kind::Str).doc(
+            "A literal string to look for instead of `regexp`: the last line containing it is \
+             replaced, or with `state=absent` every such line is removed.",
+        ),
+        Arg::new("state", Kind::Str)
+            .choices(&["present", "absent"])
+            .default("present")
+            .doc("Whether the line should be there or not."),
+        Arg::new("insertafter", Kind::Str)
+            .implied_default("EOF")
+            .doc(
+                "Where a new line goes when nothing matched: after the last line matching this \
+                 expression, or at the end with `EOF`.",
+            ),
+        Arg::new("insertbefore", Kind::Str).doc(
+            "Where a new line goes when nothing matched: before the last line matching this \
+             expression, or at the start with `BOF`.",
+        ),
+        Arg::new("create", Kind::Bool)
+            .default("false")
+            .doc("Create the file when it is missing (otherwise the task fails)."),
+        Arg::new("backup", Kind::Bool).default("false").doc(
+            "Keep a copy of the old file beside it, its name stamped with the time, before \
+             changing it.",
+        ),
+        Arg::new("backrefs", Kind::Bool).default("false").doc(
+            "Replace the line matching `regexp` with `line` expanded by the groups it \
+             captured, and add nothing when no line matches.",
+        ),
+        Arg::new("firstmatch", Kind::Bool).default("false").doc(
+            "Use the first line matching `insertafter` or `insertbefore` instead of the last.",
+        ),
+        Arg::new("mode", Kind::Mode).doc(
+            "The permissions of the file, as an octal string (`'0644'`) or symbolic \
+             (`u=rw,g=r`); quote octal numbers in YAML.",
+        ),
+        Arg::new("owner", Kind::Str)
+            .doc("The user that owns the file (a name, or a number taken as a uid)."),
+        Arg::new("group", Kind::Str)
+            .doc("The group that owns the file (a name, or a number taken as a gid)."),
+        Arg::new("unsafe_writes", Kind::Bool)
+            .doc("Accepted as Ansible does; rconf always writes through a temp file and a rename."),
     ],
     any_args: false,
     required_one_of: &[],
@@ -44,6 +82,33 @@ static SPEC: ModuleSpec = ModuleSpec {
         &["regexp", "search_string"],
         &["backrefs", "search_string"],
     ],
+    returns: &[
+        Return::new(
+            "msg",
+            "str",
+            "always",
+            "What changed: `line added`, `line replaced`, `N line(s) removed`, or empty.",
+        ),
+        Return::new(
+            "found",
+            "int",
+            "state=absent",
+            "How many lines were removed.",
+        ),
+        Return::new(
+            "backup_file",
+            "str",
+            "changed and backup=true",
+            "The copy of the old file.",
+        ),
+    ],
+    notes: "",
+    example: concat!(
+        "- lineinfile:\n",
+        "    path: /etc/ssh/sshd_config\n",
+        "    regexp: '^#?PermitRootLogin'\n",
+        "    line: PermitRootLogin no"
+    ),
 };
 
 /// The task's patterns as EREs for awk, sed and grep, with the variables they travel in; an

@@ -23,14 +23,24 @@ pub const ACTIONS: &[&str] = &[
 
 static SPEC: ModuleSpec = ModuleSpec {
     name: "meta",
+    summary: "Tells the runner what to do next (flush_handlers, end_play, end_host, ...)",
     aliases: &[],
     free_form: FreeForm::Command,
     args: &[Arg::new("_raw_params", Kind::Str)
         .required()
-        .choices(ACTIONS)],
+        .choices(ACTIONS)
+        .doc(
+            "What to do: `flush_handlers` (run the handlers notified so far), `end_play`, \
+             `end_batch`, `end_host`, `clear_facts` or `clear_host_errors`; `noop`, \
+             `refresh_inventory`, `reset_connection` and `end_role` are accepted and do \
+             nothing.",
+        )],
     any_args: false,
     required_one_of: &[],
     mutually_exclusive: &[],
+    returns: &[],
+    notes: "Nothing of its own: the runner acts on it.",
+    example: "- meta: flush_handlers",
 };
 
 impl Module for Meta {

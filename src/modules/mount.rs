@@ -1,7 +1,7 @@
 //! `mount` (`ansible.posix.mount`): a mount point's fstab entry and its live mount (mount.sh
 //! edits the fstab and runs the system's `mount`/`umount`, reading `/proc/mounts`).
 
-use super::args::{Arg, FreeForm, Kind, ModuleSpec};
+use super::args::{Arg, FreeForm, Kind, ModuleSpec, Return};
 use super::simple::sh_module;
 
 const BODY: &str = include_str!("../../modules/mount.sh");
@@ -10,32 +10,82 @@ pub struct Mount;
 
 static SPEC: ModuleSpec = ModuleSpec {
     name: "mount",
+    summary: "Manages a mount point's fstab entry and whether it is mounted",
     aliases: &["ansible.posix.mount"],
     free_form: FreeForm::KeyValue,
     args: &[
-        Arg::new("path", Kind::Str).aliases(&["name"]).required(),
-        Arg::new("src", Kind::Str),
-        Arg::new("fstype", Kind::Str),
-        Arg::new("opts", Kind::Str),
-        Arg::new("dump", Kind::Str),
-        Arg::new("passno", Kind::Str),
-        Arg::new("state", Kind::Str).required().choices(&[
-            "absent",
-            "absent_from_fstab",
-            "mounted",
-            "present",
-            "unmounted",
-            "remounted",
-            "ephemeral",
-        ]),
-        Arg::new("fstab", Kind::Str),
-        Arg::new("boot", Kind::Bool),
-        Arg::new("backup", Kind::Bool),
-        Arg::new("opts_no_log", Kind::Bool),
+        Arg::new("path", Kind::Str)
+            .aliases(&["name"])
+            .required()
+            .doc("The mount point."),
+        Arg::new("src", Kind::Str).doc(
+            "The device (or `UUID=...`, `host:/export`) to mount; needed for `present`, \
+             `mounted` and `ephemeral`.",
+        ),
+        Arg::new("fstype", Kind::Str)
+            .doc("The file system type; needed for `present`, `mounted` and `ephemeral`."),
+        Arg::new("opts", Kind::Str)
+            .implied_default("defaults")
+            .doc("The mount options, comma-separated; a remount passes them when given."),
+        Arg::new("dump", Kind::Str)
+            .default("0")
+            .doc("The fstab dump field."),
+        Arg::new("passno", Kind::Str)
+            .default("0")
+            .doc("The fstab field saying in which order `fsck` checks the file system."),
+        Arg::new("state", Kind::Str)
+            .required()
+            .choices(&[
+                "absent",
+                "absent_from_fstab",
+                "mounted",
+                "present",
+                "unmounted",
+                "remounted",
+                "ephemeral",
+            ])
+            .doc(
+                "`present` (fstab only), `mounted` (fstab, mount point, mounted), `unmounted`, \
+                 `remounted`, `absent` (fstab entry, mount and mount point removed), \
+                 `absent_from_fstab`, or `ephemeral` (mounted, fstab untouched).",
+            ),
+        Arg::new("fstab", Kind::Str)
+            .default("/etc/fstab")
+            .doc("The fstab file to edit."),
+        Arg::new("boot", Kind::Bool)
+            .default("true")
+            .doc("Mount at boot; false adds `noauto` to the options."),
+        Arg::new("backup", Kind::Bool).default("false").doc(
+            "Keep a copy of the old fstab beside it, its name stamped with the time, before \
+             changing it.",
+        ),
+        Arg::new("opts_no_log", Kind::Bool).doc("Accepted as Ansible does; rconf does not use it."),
     ],
     any_args: false,
     required_one_of: &[],
     mutually_exclusive: &[],
+    returns: &[
+        Return::new("name", "str", "success", "The mount point."),
+        Return::new("src", "str", "success", "The device."),
+        Return::new("fstype", "str", "success", "The file system type."),
+        Return::new("opts", "str", "success", "The options written."),
+        Return::new("fstab", "str", "success", "The fstab file."),
+        Return::new(
+            "backup_file",
+            "str",
+            "changed and backup=true",
+            "The copy of the old fstab.",
+        ),
+    ],
+    notes: "",
+    example: concat!(
+        "- mount:\n",
+        "    path: /srv/data\n",
+        "    src: UUID=0a1b2c3d-0000-4000-8000-000000000000\n",
+        "    fstype: ext4\n",
+        "    opts: noatime\n",
+        "    state: mounted"
+    ),
 };
 
 sh_module!(Mount, SPEC, BODY);

@@ -2,7 +2,7 @@
 //! (`ansible_facts.pkg_mgr`), from `use`, or is detected by the script on the target. apt
 //! targets run apt.sh; the others run package.sh with the commands of `MANAGERS`.
 
-use super::args::{Arg, Args, FreeForm, Kind, ModuleSpec};
+use super::args::{Arg, Args, FreeForm, Kind, ModuleSpec, Return};
 use super::script::Script;
 use super::{Action, Ctx, Module, RemoteCall, apt};
 use crate::result::TaskResult;
@@ -211,86 +211,286 @@ const STATES: &[&str] = &["absent", "present", "latest", "installed", "removed"]
 /// dnf/yum (which apt refuses, so a RedHat-only task fails only if it runs on Debian).
 static PACKAGE_SPEC: ModuleSpec = ModuleSpec {
     name: "package",
+    summary: "Installs or removes packages with the target's own manager",
     aliases: &[],
     free_form: FreeForm::KeyValue,
     args: &[
-        Arg::new("name", Kind::List),
-        Arg::new("state", Kind::Str).choices(&[
-            "absent",
-            "present",
-            "latest",
-            "installed",
-            "removed",
-            "build-dep",
-            "fixed",
-        ]),
-        Arg::new("use", Kind::Str).choices(&[
-            "auto", "apt", "dnf", "dnf5", "yum", "apk", "pacman", "zypper",
-        ]),
-        Arg::new("update_cache", Kind::Bool),
-        Arg::new("cache_valid_time", Kind::Int),
-        Arg::new("install_recommends", Kind::Bool),
-        Arg::new("purge", Kind::Bool),
-        Arg::new("force", Kind::Bool),
-        Arg::new("autoremove", Kind::Bool),
-        Arg::new("autoclean", Kind::Bool),
-        Arg::new("default_release", Kind::Str),
-        Arg::new("dpkg_options", Kind::Str),
-        Arg::new("only_upgrade", Kind::Bool),
-        Arg::new("upgrade", Kind::Str),
-        Arg::new("allow_downgrade", Kind::Bool),
-        Arg::new("lock_timeout", Kind::Int),
-        Arg::new("enablerepo", Kind::List),
-        Arg::new("disablerepo", Kind::List),
-        Arg::new("disable_gpg_check", Kind::Bool),
-        Arg::new("exclude", Kind::List),
-        Arg::new("security", Kind::Bool),
-        Arg::new("bugfix", Kind::Bool),
-        Arg::new("releasever", Kind::Str),
-        Arg::new("installroot", Kind::Str),
-        Arg::new("conf_file", Kind::Str),
-        Arg::new("enable_plugin", Kind::List),
-        Arg::new("disable_plugin", Kind::List),
-        Arg::new("skip_broken", Kind::Bool),
-        Arg::new("allowerasing", Kind::Bool),
-        Arg::new("nobest", Kind::Bool),
-        Arg::new("download_only", Kind::Bool),
+        Arg::new("name", Kind::List)
+            .doc("Packages to act on; their names are those of the target's distribution."),
+        Arg::new("state", Kind::Str)
+            .choices(&[
+                "absent",
+                "present",
+                "latest",
+                "installed",
+                "removed",
+                "build-dep",
+                "fixed",
+            ])
+            .default("present")
+            .doc("`present` installs what is missing, `latest` also upgrades, `absent` removes."),
+        Arg::new("use", Kind::Str)
+            .choices(&[
+                "auto", "apt", "dnf", "dnf5", "yum", "apk", "pacman", "zypper",
+            ])
+            .default("auto")
+            .doc(
+                "The manager to use; `auto` takes the `pkg_mgr` fact, else detects it on the \
+                 target.",
+            ),
+        Arg::new("update_cache", Kind::Bool).doc("Refresh the package lists first."),
+        Arg::new("cache_valid_time", Kind::Int)
+            .doc("Handed to apt on apt hosts (see `rconf doc apt`); other managers refuse it."),
+        Arg::new("install_recommends", Kind::Bool)
+            .doc("Handed to apt on apt hosts (see `rconf doc apt`); other managers refuse it."),
+        Arg::new("purge", Kind::Bool)
+            .doc("Handed to apt on apt hosts (see `rconf doc apt`); other managers refuse it."),
+        Arg::new("force", Kind::Bool)
+            .doc("Handed to apt on apt hosts (see `rconf doc apt`); other managers refuse it."),
+        Arg::new("autoremove", Kind::Bool)
+            .doc("Handed to apt on apt hosts (see `rconf doc apt`); other managers refuse it."),
+        Arg::new("autoclean", Kind::Bool)
+            .doc("Handed to apt on apt hosts (see `rconf doc apt`); other managers refuse it."),
+        Arg::new("default_release", Kind::Str)
+            .doc("Handed to apt on apt hosts (see `rconf doc apt`); other managers refuse it."),
+        Arg::new("dpkg_options", Kind::Str)
+            .doc("Handed to apt on apt hosts (see `rconf doc apt`); other managers refuse it."),
+        Arg::new("only_upgrade", Kind::Bool)
+            .doc("Handed to apt on apt hosts (see `rconf doc apt`); other managers refuse it."),
+        Arg::new("upgrade", Kind::Str)
+            .doc("Handed to apt on apt hosts (see `rconf doc apt`); other managers refuse it."),
+        Arg::new("allow_downgrade", Kind::Bool)
+            .doc("Handed to apt on apt hosts (see `rconf doc apt`); other managers refuse it."),
+        Arg::new("lock_timeout", Kind::Int)
+            .doc("Handed to apt on apt hosts (see `rconf doc apt`); other managers refuse it."),
+        Arg::new("enablerepo", Kind::List).doc(
+            "A dnf/yum option: rconf's support for those managers takes only `name`, `state` \
+             and `update_cache`, and apt refuses it, so a task that sets it fails when it \
+             runs.",
+        ),
+        Arg::new("disablerepo", Kind::List).doc(
+            "A dnf/yum option: rconf's support for those managers takes only `name`, `state` \
+             and `update_cache`, and apt refuses it, so a task that sets it fails when it \
+             runs.",
+        ),
+        Arg::new("disable_gpg_check", Kind::Bool).doc(
+            "A dnf/yum option: rconf's support for those managers takes only `name`, `state` \
+             and `update_cache`, and apt refuses it, so a task that sets it fails when it \
+             runs.",
+        ),
+        Arg::new("exclude", Kind::List).doc(
+            "A dnf/yum option: rconf's support for those managers takes only `name`, `state` \
+             and `update_cache`, and apt refuses it, so a task that sets it fails when it \
+             runs.",
+        ),
+        Arg::new("security", Kind::Bool).doc(
+            "A dnf/yum option: rconf's support for those managers takes only `name`, `state` \
+             and `update_cache`, and apt refuses it, so a task that sets it fails when it \
+             runs.",
+        ),
+        Arg::new("bugfix", Kind::Bool).doc(
+            "A dnf/yum option: rconf's support for those managers takes only `name`, `state` \
+             and `update_cache`, and apt refuses it, so a task that sets it fails when it \
+             runs.",
+        ),
+        Arg::new("releasever", Kind::Str).doc(
+            "A dnf/yum option: rconf's support for those managers takes only `name`, `state` \
+             and `update_cache`, and apt refuses it, so a task that sets it fails when it \
+             runs.",
+        ),
+        Arg::new("installroot", Kind::Str).doc(
+            "A dnf/yum option: rconf's support for those managers takes only `name`, `state` \
+             and `update_cache`, and apt refuses it, so a task that sets it fails when it \
+             runs.",
+        ),
+        Arg::new("conf_file", Kind::Str).doc(
+            "A dnf/yum option: rconf's support for those managers takes only `name`, `state` \
+             and `update_cache`, and apt refuses it, so a task that sets it fails when it \
+             runs.",
+        ),
+        Arg::new("enable_plugin", Kind::List).doc(
+            "A dnf/yum option: rconf's support for those managers takes only `name`, `state` \
+             and `update_cache`, and apt refuses it, so a task that sets it fails when it \
+             runs.",
+        ),
+        Arg::new("disable_plugin", Kind::List).doc(
+            "A dnf/yum option: rconf's support for those managers takes only `name`, `state` \
+             and `update_cache`, and apt refuses it, so a task that sets it fails when it \
+             runs.",
+        ),
+        Arg::new("skip_broken", Kind::Bool).doc(
+            "A dnf/yum option: rconf's support for those managers takes only `name`, `state` \
+             and `update_cache`, and apt refuses it, so a task that sets it fails when it \
+             runs.",
+        ),
+        Arg::new("allowerasing", Kind::Bool).doc(
+            "A dnf/yum option: rconf's support for those managers takes only `name`, `state` \
+             and `update_cache`, and apt refuses it, so a task that sets it fails when it \
+             runs.",
+        ),
+        Arg::new("nobest", Kind::Bool).doc(
+            "A dnf/yum option: rconf's support for those managers takes only `name`, `state` \
+             and `update_cache`, and apt refuses it, so a task that sets it fails when it \
+             runs.",
+        ),
+        Arg::new("download_only", Kind::Bool).doc(
+            "A dnf/yum option: rconf's support for those managers takes only `name`, `state` \
+             and `update_cache`, and apt refuses it, so a task that sets it fails when it \
+             runs.",
+        ),
     ],
     any_args: false,
     required_one_of: &[],
     mutually_exclusive: &[],
+    returns: &[
+        Return::new(
+            "cache_updated",
+            "bool",
+            "success",
+            "Whether the package lists were refreshed.",
+        ),
+        Return::new(
+            "stdout",
+            "str",
+            "success",
+            "What the package manager printed.",
+        ),
+        Return::new(
+            "stderr",
+            "str",
+            "success",
+            "What the package manager printed on its standard error.",
+        ),
+        Return::new(
+            "pkg_mgr",
+            "str",
+            "not apt",
+            "The manager that ran (`dnf`, `apk`, ...).",
+        ),
+        Return::new(
+            "installed",
+            "list",
+            "not apt",
+            "The packages installed or upgraded.",
+        ),
+        Return::new("removed", "list", "not apt", "The packages removed."),
+    ],
+    notes: "On apt hosts the result is apt's (`rconf doc apt`).",
+    example: concat!("- package:\n", "    name: git\n", "    state: latest"),
 };
 
 macro_rules! native_spec {
-    ($id:ident, $name:literal, $name_aliases:expr, $cache_aliases:expr) => {
+    (
+        $id:ident,
+        $name:literal,
+        $summary:literal,
+        $example:expr,
+        $name_aliases:expr,
+        $cache_aliases:expr
+    ) => {
         static $id: ModuleSpec = ModuleSpec {
             name: $name,
+            summary: $summary,
             aliases: &[],
             free_form: FreeForm::KeyValue,
             args: &[
                 Arg::new("name", Kind::List)
                     .aliases($name_aliases)
-                    .required(),
-                Arg::new("state", Kind::Str).choices(STATES),
-                Arg::new("update_cache", Kind::Bool).aliases($cache_aliases),
+                    .required()
+                    .doc("Packages to act on, by the names the manager knows them by."),
+                Arg::new("state", Kind::Str)
+                    .choices(STATES)
+                    .default("present")
+                    .doc(
+                        "`present` installs what is missing, `latest` also upgrades, `absent` \
+                         removes (`installed` and `removed` are old names).",
+                    ),
+                Arg::new("update_cache", Kind::Bool)
+                    .aliases($cache_aliases)
+                    .default("false")
+                    .doc("Refresh the package lists first."),
             ],
             any_args: false,
             required_one_of: &[],
             mutually_exclusive: &[],
+            returns: NATIVE_RETURNS,
+            notes: "rconf drives these managers with `name`, `state` and `update_cache` only; a \
+                    task with other arguments runs Ansible's own module (from the ansible-core \
+                    installed on the controller).",
+            example: $example,
         };
     };
 }
 
-native_spec!(DNF_SPEC, "dnf", &["pkg"], &["expire-cache"]);
-native_spec!(YUM_SPEC, "yum", &["pkg"], &["expire-cache"]);
-native_spec!(APK_SPEC, "apk", &[], &[]);
+/// What `dnf`, `yum`, `apk`, `pacman` and `zypper` return (package.sh).
+const NATIVE_RETURNS: &[Return] = &[
+    Return::new(
+        "installed",
+        "list",
+        "success",
+        "The packages installed or upgraded.",
+    ),
+    Return::new("removed", "list", "success", "The packages removed."),
+    Return::new(
+        "cache_updated",
+        "bool",
+        "success",
+        "Whether the package lists were refreshed.",
+    ),
+    Return::new(
+        "stdout",
+        "str",
+        "success",
+        "What the package manager printed.",
+    ),
+    Return::new(
+        "stderr",
+        "str",
+        "success",
+        "What the package manager printed on its standard error.",
+    ),
+];
+
+native_spec!(
+    DNF_SPEC,
+    "dnf",
+    "Installs or removes packages with dnf",
+    concat!("- dnf:\n", "    name: httpd\n", "    state: present"),
+    &["pkg"],
+    &["expire-cache"]
+);
+native_spec!(
+    YUM_SPEC,
+    "yum",
+    "Installs or removes packages with yum",
+    concat!("- yum:\n", "    name: httpd"),
+    &["pkg"],
+    &["expire-cache"]
+);
+native_spec!(
+    APK_SPEC,
+    "apk",
+    "Installs or removes Alpine packages",
+    concat!("- apk:\n", "    name: curl\n", "    update_cache: true"),
+    &[],
+    &[]
+);
 native_spec!(
     PACMAN_SPEC,
     "pacman",
+    "Installs or removes Arch packages",
+    concat!("- pacman:\n", "    name: vim\n", "    state: latest"),
     &["package", "pkg"],
     &["update-cache"]
 );
-native_spec!(ZYPPER_SPEC, "zypper", &["package", "pkg"], &["refresh"]);
+native_spec!(
+    ZYPPER_SPEC,
+    "zypper",
+    "Installs or removes SUSE packages",
+    concat!("- zypper:\n", "    name: nginx"),
+    &["package", "pkg"],
+    &["refresh"]
+);
 
 pub static PACKAGE: Package = Package {
     spec: &PACKAGE_SPEC,

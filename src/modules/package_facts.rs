@@ -1,6 +1,6 @@
 //! `package_facts`: the installed packages as the fact `packages` (package_facts.sh).
 
-use super::args::{Arg, FreeForm, Kind, ModuleSpec};
+use super::args::{Arg, FreeForm, Kind, ModuleSpec, Return};
 use super::simple::sh_module;
 
 const BODY: &str = include_str!("../../modules/package_facts.sh");
@@ -9,16 +9,35 @@ pub struct PackageFacts;
 
 static SPEC: ModuleSpec = ModuleSpec {
     name: "package_facts",
+    summary: "Lists the installed packages (dpkg, rpm or apk) as the fact packages",
     aliases: &[],
     free_form: FreeForm::KeyValue,
     args: &[
-        Arg::new("manager", Kind::Str),
-        // Accepted as Ansible does; one manager is read, the first found.
-        Arg::new("strategy", Kind::Str).choices(&["first", "all"]),
+        Arg::new("manager", Kind::Str).default("auto").doc(
+            "Where to read the packages from: `apt`, `rpm`, `apk`, or `auto` for the first of \
+             them found.",
+        ),
+        Arg::new("strategy", Kind::Str)
+            .choices(&["first", "all"])
+            .doc("Accepted as Ansible does; rconf reads one manager, the first found."),
     ],
     any_args: false,
     required_one_of: &[],
     mutually_exclusive: &[],
+    returns: &[Return::new(
+        "ansible_facts.packages",
+        "dict",
+        "always",
+        "Each installed package's name mapped to a list of `{name, version, arch, source}` \
+         (rpm adds `release` and `epoch`).",
+    )],
+    notes: "",
+    example: concat!(
+        "- package_facts:\n",
+        "- debug:\n",
+        "    msg: nginx is installed\n",
+        "  when: \"'nginx' in ansible_facts.packages\""
+    ),
 };
 
 sh_module!(PackageFacts, SPEC, BODY);

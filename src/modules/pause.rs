@@ -1,7 +1,7 @@
 //! `pause`: waits a number of seconds or minutes. rconf runs without prompting, so a pause
 //! that would wait for a keypress is an error rather than a hang.
 
-use super::args::{Arg, Args, FreeForm, Kind, ModuleSpec};
+use super::args::{Arg, Args, FreeForm, Kind, ModuleSpec, Return};
 use super::{Action, Ctx, Module};
 use crate::result::TaskResult;
 
@@ -9,17 +9,30 @@ pub struct Pause;
 
 static SPEC: ModuleSpec = ModuleSpec {
     name: "pause",
+    summary: "Waits a number of seconds or minutes (never for a keypress)",
     aliases: &[],
     free_form: FreeForm::KeyValue,
     args: &[
-        Arg::new("seconds", Kind::Int),
-        Arg::new("minutes", Kind::Int),
-        Arg::new("prompt", Kind::Str),
-        Arg::new("echo", Kind::Bool),
+        Arg::new("seconds", Kind::Int).doc("How many seconds to wait."),
+        Arg::new("minutes", Kind::Int).doc("How many minutes to wait."),
+        Arg::new("prompt", Kind::Str).doc(
+            "Accepted as Ansible does; rconf never waits for input, so a task needs `seconds` \
+             or `minutes`.",
+        ),
+        Arg::new("echo", Kind::Bool)
+            .default("true")
+            .doc("Accepted as Ansible does (it concerns typed input); returned as `echo`."),
     ],
     any_args: false,
     required_one_of: &[],
     mutually_exclusive: &[&["seconds", "minutes"]],
+    returns: &[
+        Return::new("delta", "int", "always", "Seconds waited."),
+        Return::new("stdout", "str", "always", "`Paused for N seconds`."),
+        Return::new("echo", "bool", "always", "The value of `echo`."),
+    ],
+    notes: "",
+    example: concat!("- pause:\n", "    seconds: 10"),
 };
 
 impl Module for Pause {

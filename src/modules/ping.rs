@@ -1,7 +1,7 @@
 //! `ping`: the host answers and runs a module (ping.sh); `rconf exec all -m ping` as
 //! `ansible all -m ping`.
 
-use super::args::{Arg, FreeForm, Kind, ModuleSpec};
+use super::args::{Arg, FreeForm, Kind, ModuleSpec, Return};
 use super::simple::sh_module;
 
 const BODY: &str = include_str!("../../modules/ping.sh");
@@ -10,12 +10,24 @@ pub struct Ping;
 
 static SPEC: ModuleSpec = ModuleSpec {
     name: "ping",
+    summary: "Checks that the host answers and runs a module: returns pong",
     aliases: &[],
     free_form: FreeForm::KeyValue,
-    args: &[Arg::new("data", Kind::Str)],
+    args: &[Arg::new("data", Kind::Str).default("pong").doc(
+        "What to return as `ping`; the value `crash` makes the module fail instead, to \
+         test failure handling.",
+    )],
     any_args: false,
     required_one_of: &[],
     mutually_exclusive: &[],
+    returns: &[Return::new(
+        "ping",
+        "str",
+        "success",
+        "The value of `data`.",
+    )],
+    notes: "",
+    example: "- ping:",
 };
 
 sh_module!(Ping, SPEC, BODY);

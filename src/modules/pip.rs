@@ -1,6 +1,6 @@
 //! `pip`: Python packages in a virtualenv or for the target's pip (pip.sh).
 
-use super::args::{Arg, FreeForm, Kind, ModuleSpec};
+use super::args::{Arg, FreeForm, Kind, ModuleSpec, Return};
 use super::simple::sh_module;
 
 const BODY: &str = include_str!("../../modules/pip.sh");
@@ -9,24 +9,55 @@ pub struct Pip;
 
 static SPEC: ModuleSpec = ModuleSpec {
     name: "pip",
+    summary: "Installs or removes Python packages with pip, in a virtualenv it creates when missing",
     aliases: &[],
     free_form: FreeForm::KeyValue,
     args: &[
-        Arg::new("name", Kind::List),
-        Arg::new("version", Kind::Str),
-        Arg::new("state", Kind::Str).choices(&["present", "absent", "latest", "forcereinstall"]),
-        Arg::new("requirements", Kind::Str),
-        Arg::new("virtualenv", Kind::Str),
-        Arg::new("virtualenv_command", Kind::Str),
-        Arg::new("virtualenv_python", Kind::Str),
-        Arg::new("virtualenv_site_packages", Kind::Bool),
-        Arg::new("executable", Kind::Str),
-        Arg::new("extra_args", Kind::Str),
-        Arg::new("chdir", Kind::Str),
+        Arg::new("name", Kind::List).doc(
+            "Python packages, each possibly with a version specifier (`flask>=3`, \
+             `gunicorn==22.0.0`).",
+        ),
+        Arg::new("version", Kind::Str).doc("The version to install, for a single `name`."),
+        Arg::new("state", Kind::Str)
+            .choices(&["present", "absent", "latest", "forcereinstall"])
+            .default("present")
+            .doc(
+                "`present` installs what is missing, `latest` upgrades, `forcereinstall` \
+                 reinstalls, `absent` uninstalls.",
+            ),
+        Arg::new("requirements", Kind::Str)
+            .doc("A requirements file on the target, instead of `name` (relative to `chdir`)."),
+        Arg::new("virtualenv", Kind::Str)
+            .doc("The virtualenv to install into; it is created when missing."),
+        Arg::new("virtualenv_command", Kind::Str)
+            .default("virtualenv")
+            .doc("The command that creates the virtualenv, split into words (`python3 -m venv`)."),
+        Arg::new("virtualenv_python", Kind::Str)
+            .doc("The Python a `virtualenv` command creates the environment for (`-p`)."),
+        Arg::new("virtualenv_site_packages", Kind::Bool)
+            .default("false")
+            .doc("Let a new virtualenv see the system's packages."),
+        Arg::new("executable", Kind::Str)
+            .doc("The pip to run (`pip3.11`, a path), when there is no `virtualenv`."),
+        Arg::new("extra_args", Kind::Str)
+            .doc("More arguments for `pip install`, split into words."),
+        Arg::new("chdir", Kind::Str).doc("The directory to run pip in."),
     ],
     any_args: false,
     required_one_of: &[&["name", "requirements"]],
     mutually_exclusive: &[&["name", "requirements"], &["executable", "virtualenv"]],
+    returns: &[
+        Return::new("cmd", "str", "success", "The pip command that ran."),
+        Return::new("stdout", "str", "success", "What pip printed."),
+        Return::new("state", "str", "success", "The state asked for."),
+    ],
+    notes: "",
+    example: concat!(
+        "- pip:\n",
+        "    name: [flask, gunicorn==22.0.0]\n",
+        "    virtualenv: /opt/app/venv\n",
+        "    virtualenv_command: python3 -m venv"
+    ),
 };
 
 sh_module!(Pip, SPEC, BODY);

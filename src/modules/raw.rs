@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use super::args::{Arg, Args, FreeForm, Kind, ModuleSpec};
+use super::args::{Arg, Args, FreeForm, Kind, ModuleSpec, Return};
 use super::script::ScriptOutput;
 use super::simple::remote_with;
 use super::{Action, Ctx, Module};
@@ -14,12 +14,52 @@ pub struct Raw;
 
 static SPEC: ModuleSpec = ModuleSpec {
     name: "raw",
+    summary: "Runs a command through sh with no module machinery",
     aliases: &[],
     free_form: FreeForm::Command,
-    args: &[Arg::new("executable", Kind::Str)],
+    args: &[
+        Arg::new("_raw_params", Kind::Str)
+            .doc("The command line, given to the target's shell as it is written."),
+        Arg::new("executable", Kind::Str)
+            .doc("The shell to run the command with instead of `/bin/sh` (an absolute path)."),
+    ],
     any_args: false,
     required_one_of: &[&["_raw_params"]],
     mutually_exclusive: &[],
+    returns: &[
+        Return::new(
+            "rc",
+            "int",
+            "always",
+            "The command's exit status; anything but 0 fails the task.",
+        ),
+        Return::new(
+            "stdout",
+            "str",
+            "always",
+            "What the command wrote on its standard output.",
+        ),
+        Return::new(
+            "stderr",
+            "str",
+            "always",
+            "What the command wrote on its standard error.",
+        ),
+        Return::new(
+            "stdout_lines",
+            "list",
+            "always",
+            "`stdout` split into lines.",
+        ),
+        Return::new(
+            "stderr_lines",
+            "list",
+            "always",
+            "`stderr` split into lines.",
+        ),
+    ],
+    notes: "Check mode skips the task.",
+    example: "- raw: uptime",
 };
 
 fn lines(s: &str) -> Value {

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use super::args::{Arg, Args, FreeForm, Kind, ModuleSpec};
+use super::args::{Arg, Args, FreeForm, Kind, ModuleSpec, Return};
 use super::quote::quote_str;
 use super::{Action, Ctx, Module};
 use crate::result::TaskResult;
@@ -12,23 +12,59 @@ pub struct Reboot;
 
 static SPEC: ModuleSpec = ModuleSpec {
     name: "reboot",
+    summary: "Reboots the host and waits until it is back (a new boot id, then the test command)",
     aliases: &[],
     free_form: FreeForm::KeyValue,
     args: &[
-        Arg::new("reboot_timeout", Kind::Int),
-        Arg::new("connect_timeout", Kind::Int),
-        Arg::new("pre_reboot_delay", Kind::Int),
-        Arg::new("post_reboot_delay", Kind::Int),
-        Arg::new("test_command", Kind::Str),
-        Arg::new("msg", Kind::Str),
-        Arg::new("reboot_command", Kind::Str),
-        Arg::new("boot_time_command", Kind::Str),
-        // Accepted for compatibility: the commands are found on the host's PATH.
-        Arg::new("search_paths", Kind::List),
+        Arg::new("reboot_timeout", Kind::Int)
+            .default("600")
+            .doc("Seconds to wait for the host to come back and pass `test_command`."),
+        Arg::new("connect_timeout", Kind::Int)
+            .implied_default("5")
+            .doc("Seconds one connection attempt may take while waiting."),
+        Arg::new("pre_reboot_delay", Kind::Int)
+            .default("0")
+            .doc("Seconds to wait before rebooting (whole minutes go to `shutdown -r +N`)."),
+        Arg::new("post_reboot_delay", Kind::Int)
+            .default("0")
+            .doc("Seconds to wait after the host is back, before the test command."),
+        Arg::new("test_command", Kind::Str)
+            .default("whoami")
+            .doc("A command that must succeed on the rebooted host before the task ends."),
+        Arg::new("msg", Kind::Str)
+            .default("Reboot initiated by rconf")
+            .doc("The message `shutdown` shows to logged-in users."),
+        Arg::new("reboot_command", Kind::Str)
+            .doc("The command that reboots the host; unset, `shutdown -r +N \"msg\"`."),
+        Arg::new("boot_time_command", Kind::Str)
+            .default("cat /proc/sys/kernel/random/boot_id")
+            .doc("A command whose output changes with every boot."),
+        Arg::new("search_paths", Kind::List)
+            .doc("Accepted as Ansible does; rconf finds the commands on the host's PATH."),
     ],
     any_args: false,
     required_one_of: &[],
     mutually_exclusive: &[],
+    returns: &[
+        Return::new(
+            "rebooted",
+            "bool",
+            "always",
+            "Whether the host rebooted (false in check mode).",
+        ),
+        Return::new(
+            "elapsed",
+            "int",
+            "not check mode",
+            "Seconds from the reboot command to the end of the task.",
+        ),
+    ],
+    notes: "",
+    example: concat!(
+        "- reboot:\n",
+        "    reboot_timeout: 600\n",
+        "  when: reboot_required.stat.exists"
+    ),
 };
 
 /// What the runner needs to reboot a host and wait for it, with Ansible's defaults.

@@ -1,7 +1,7 @@
 //! `replace`: every match of a Python regex in a file (or in the part between `after` and
 //! `before`), translated to a POSIX ERE and a sed replacement here; replace.sh does the edit.
 
-use super::args::{Arg, Args, FreeForm, Kind, ModuleSpec};
+use super::args::{Arg, Args, FreeForm, Kind, ModuleSpec, Return};
 use super::lineinfile::LineInFile;
 use super::pyregex::{to_ere, to_ere_for_substitution};
 use super::script::ScriptOutput;
@@ -15,28 +15,74 @@ pub struct Replace;
 
 static SPEC: ModuleSpec = ModuleSpec {
     name: "replace",
+    summary: "Replaces every match of a regular expression in a file",
     aliases: &[],
     free_form: FreeForm::KeyValue,
     args: &[
         Arg::new("path", Kind::Str)
             .aliases(&["dest", "destfile", "name"])
-            .required(),
-        Arg::new("regexp", Kind::Str).required(),
-        Arg::new("replace", Kind::Str),
-        Arg::new("after", Kind::Str),
-        Arg::new("before", Kind::Str),
-        Arg::new("backup", Kind::Bool),
-        Arg::new("validate", Kind::Str),
-        Arg::new("encoding", Kind::Str),
-        Arg::new("mode", Kind::Mode),
-        Arg::new("owner", Kind::Str),
-        Arg::new("group", Kind::Str),
-        Arg::new("others", Kind::Str),
-        Arg::new("unsafe_writes", Kind::Bool),
+            .required()
+            .doc("The file to edit on the target."),
+        Arg::new("regexp", Kind::Str).required().doc(
+            "The regular expression to replace (Python syntax, each line matched on its own: a \
+             match cannot span lines).",
+        ),
+        Arg::new("replace", Kind::Str).default("").doc(
+            "What each match becomes; `\\1` and `\\g<name>` bring back captured groups. Empty \
+             removes the matches.",
+        ),
+        Arg::new("after", Kind::Str)
+            .doc("Only replace in the part of the file after the first match of this expression."),
+        Arg::new("before", Kind::Str)
+            .doc("Only replace in the part of the file before the first match of this expression."),
+        Arg::new("backup", Kind::Bool).default("false").doc(
+            "Keep a copy of the old file beside it, its name stamped with the time, before \
+             changing it.",
+        ),
+        Arg::new("validate", Kind::Str).doc(
+            "A command that checks the new file before it replaces the old one; `%s` stands \
+             for the temp file. A failure leaves the old file untouched.",
+        ),
+        Arg::new("encoding", Kind::Str)
+            .implied_default("utf-8")
+            .doc("Accepted as Ansible does; rconf edits the file's bytes as they are."),
+        Arg::new("mode", Kind::Mode).doc(
+            "The permissions of the file, as an octal string (`'0644'`) or symbolic \
+             (`u=rw,g=r`); quote octal numbers in YAML.",
+        ),
+        Arg::new("owner", Kind::Str)
+            .doc("The user that owns the file (a name, or a number taken as a uid)."),
+        Arg::new("group", Kind::Str)
+            .doc("The group that owns the file (a name, or a number taken as a gid)."),
+        Arg::new("others", Kind::Str)
+            .doc("Accepted as Ansible does (the `file` module's arguments); rconf ignores it."),
+        Arg::new("unsafe_writes", Kind::Bool)
+            .doc("Accepted as Ansible does; rconf always writes through a temp file and a rename."),
     ],
     any_args: false,
     required_one_of: &[],
     mutually_exclusive: &[],
+    returns: &[
+        Return::new(
+            "msg",
+            "str",
+            "always",
+            "How many replacements were made, or empty.",
+        ),
+        Return::new(
+            "backup_file",
+            "str",
+            "changed and backup=true",
+            "The copy of the old file.",
+        ),
+    ],
+    notes: "",
+    example: concat!(
+        "- replace:\n",
+        "    path: /etc/hosts\n",
+        "    regexp: '(\\s+)old\\.example(\\s+.*)?$'\n",
+        "    replace: '\\1new.example\\2'"
+    ),
 };
 
 /// Names of the capturing groups of a Python regex, in number order (`None` for unnamed).

@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use super::args::{Arg, Args, FreeForm, Kind, ModuleSpec};
+use super::args::{Arg, Args, FreeForm, Kind, ModuleSpec, Return};
 use super::copy::find_source;
 use super::script::{Script, ScriptOutput};
 use super::{Action, Ctx, Module, RemoteCall};
@@ -16,20 +16,72 @@ pub struct ScriptModule;
 
 static SPEC: ModuleSpec = ModuleSpec {
     name: "script",
+    summary: "Runs a controller-side script on the target",
     aliases: &[],
     free_form: FreeForm::Command,
     args: &[
-        Arg::new("_raw_params", Kind::Str),
-        Arg::new("cmd", Kind::Str),
-        Arg::new("creates", Kind::Str),
-        Arg::new("removes", Kind::Str),
-        Arg::new("chdir", Kind::Str),
-        Arg::new("executable", Kind::Str),
-        Arg::new("decrypt", Kind::Bool),
+        Arg::new("_raw_params", Kind::Str).doc(
+            "The script's path on the controller (looked up in `files/` first), then its \
+             arguments, which the target's sh parses.",
+        ),
+        Arg::new("cmd", Kind::Str)
+            .doc("The script and its arguments, as the free form takes them."),
+        Arg::new("creates", Kind::Str).doc(
+            "A path or glob on the target: when something matches it, the script does not run.",
+        ),
+        Arg::new("removes", Kind::Str)
+            .doc("A path or glob on the target: when nothing matches it, the script does not run."),
+        Arg::new("chdir", Kind::Str).doc("The directory on the target to run the script in."),
+        Arg::new("executable", Kind::Str).doc(
+            "A program to run the script with (`bash`, `python3`); otherwise its `#!` line, \
+             else `sh`.",
+        ),
+        Arg::new("decrypt", Kind::Bool).doc(
+            "Accepted as Ansible does; rconf sends the script as it is on the controller, \
+             without decrypting a vaulted one.",
+        ),
     ],
     any_args: false,
     required_one_of: &[&["_raw_params", "cmd"]],
     mutually_exclusive: &[&["_raw_params", "cmd"]],
+    returns: &[
+        Return::new(
+            "rc",
+            "int",
+            "always",
+            "The command's exit status; anything but 0 fails the task.",
+        ),
+        Return::new(
+            "stdout",
+            "str",
+            "always",
+            "What the command wrote on its standard output.",
+        ),
+        Return::new(
+            "stderr",
+            "str",
+            "always",
+            "What the command wrote on its standard error.",
+        ),
+        Return::new(
+            "stdout_lines",
+            "list",
+            "always",
+            "`stdout` split into lines.",
+        ),
+        Return::new(
+            "stderr_lines",
+            "list",
+            "always",
+            "`stderr` split into lines.",
+        ),
+    ],
+    notes: "",
+    example: concat!(
+        "- script: scripts/setup.sh --fast\n",
+        "  args:\n",
+        "    creates: /etc/app/.done"
+    ),
 };
 
 /// `path/to/script --flag 'a b'` -> (`path/to/script`, `--flag 'a b'`): the arguments stay as

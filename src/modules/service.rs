@@ -1,7 +1,7 @@
 //! `service` and `systemd` (`systemd_service`): the controller picks the service manager from
 //! `use`, the facts (`ansible_facts.service_mgr`) or leaves it to detection in service.sh.
 
-use super::args::{Arg, Args, FreeForm, Kind, ModuleSpec};
+use super::args::{Arg, Args, FreeForm, Kind, ModuleSpec, Return};
 use super::package::fact;
 use super::script::Script;
 use super::{Action, Ctx, Module, RemoteCall};
@@ -17,41 +17,142 @@ pub struct Systemd;
 
 static SERVICE_SPEC: ModuleSpec = ModuleSpec {
     name: "service",
+    summary: "Starts, stops and enables services (systemd, sysvinit, OpenRC)",
     aliases: &[],
     free_form: FreeForm::KeyValue,
     args: &[
-        Arg::new("name", Kind::Str).required(),
-        Arg::new("state", Kind::Str).choices(STATES),
-        Arg::new("enabled", Kind::Bool),
-        Arg::new("pattern", Kind::Str),
-        Arg::new("sleep", Kind::Int),
-        Arg::new("arguments", Kind::Str).aliases(&["args"]),
-        Arg::new("runlevel", Kind::Str),
-        Arg::new("use", Kind::Str),
+        Arg::new("name", Kind::Str)
+            .required()
+            .doc("The service's name."),
+        Arg::new("state", Kind::Str).choices(STATES).doc(
+            "`started` and `stopped` act only when needed; `restarted` always restarts; \
+             `reloaded` always reloads (or starts a stopped service).",
+        ),
+        Arg::new("enabled", Kind::Bool).doc("Whether the service starts at boot."),
+        Arg::new("pattern", Kind::Str).doc(
+            "For init scripts with no useful `status`: the service counts as running when a \
+             process's command line contains this text.",
+        ),
+        Arg::new("sleep", Kind::Int)
+            .doc("With `state=restarted` on init scripts, seconds to wait between stop and start."),
+        Arg::new("arguments", Kind::Str)
+            .aliases(&["args"])
+            .doc("More arguments for the init script's command line (not for systemd)."),
+        Arg::new("runlevel", Kind::Str)
+            .implied_default("default")
+            .doc(
+                "The OpenRC runlevel `enabled` applies to; for update-rc.d, the runlevels to \
+                 enable or disable, when given.",
+            ),
+        Arg::new("use", Kind::Str).default("auto").doc(
+            "The service manager: `systemd`, `sysvinit` or `openrc`; `auto` takes the \
+             `service_mgr` fact, else detects it on the target.",
+        ),
     ],
     any_args: false,
     required_one_of: &[&["state", "enabled"]],
     mutually_exclusive: &[],
+    returns: &[
+        Return::new("name", "str", "success", "The service's name."),
+        Return::new(
+            "state",
+            "str",
+            "state given",
+            "`started` or `stopped`, after the task.",
+        ),
+        Return::new(
+            "enabled",
+            "bool",
+            "enabled given",
+            "Whether the service starts at boot, after the task.",
+        ),
+        Return::new(
+            "status",
+            "dict",
+            "systemd",
+            "The unit's properties, as `systemctl show` lists them.",
+        ),
+    ],
+    notes: "",
+    example: concat!(
+        "- service:\n",
+        "    name: nginx\n",
+        "    state: started\n",
+        "    enabled: true"
+    ),
 };
 
 static SYSTEMD_SPEC: ModuleSpec = ModuleSpec {
     name: "systemd",
+    summary: "Manages systemd units",
     aliases: &["systemd_service"],
     free_form: FreeForm::KeyValue,
     args: &[
-        Arg::new("name", Kind::Str).aliases(&["service", "unit"]),
-        Arg::new("state", Kind::Str).choices(STATES),
-        Arg::new("enabled", Kind::Bool),
-        Arg::new("force", Kind::Bool),
-        Arg::new("masked", Kind::Bool),
-        Arg::new("daemon_reload", Kind::Bool).aliases(&["daemon-reload"]),
-        Arg::new("daemon_reexec", Kind::Bool).aliases(&["daemon-reexec"]),
-        Arg::new("scope", Kind::Str).choices(&["system", "user", "global"]),
-        Arg::new("no_block", Kind::Bool),
+        Arg::new("name", Kind::Str)
+            .aliases(&["service", "unit"])
+            .doc("The unit; without a suffix it is a `.service`."),
+        Arg::new("state", Kind::Str).choices(STATES).doc(
+            "`started` and `stopped` act only when needed; `restarted` always restarts; \
+             `reloaded` always reloads (or starts a stopped service).",
+        ),
+        Arg::new("enabled", Kind::Bool).doc("Whether the unit starts at boot."),
+        Arg::new("force", Kind::Bool)
+            .doc("Accepted as Ansible does; rconf does not pass `--force` to systemctl."),
+        Arg::new("masked", Kind::Bool)
+            .doc("Whether the unit is masked (then it cannot be started at all)."),
+        Arg::new("daemon_reload", Kind::Bool)
+            .aliases(&["daemon-reload"])
+            .default("false")
+            .doc(
+                "Run `systemctl daemon-reload` first, so that systemd reads changed unit files; \
+                 may be the task's only work.",
+            ),
+        Arg::new("daemon_reexec", Kind::Bool)
+            .aliases(&["daemon-reexec"])
+            .default("false")
+            .doc("Run `systemctl daemon-reexec` first."),
+        Arg::new("scope", Kind::Str)
+            .choices(&["system", "user", "global"])
+            .default("system")
+            .doc(
+                "Whose manager to talk to: the `system`'s, the `user`'s, or `global` for every \
+                 user.",
+            ),
+        Arg::new("no_block", Kind::Bool)
+            .default("false")
+            .doc("Queue the start or stop and return without waiting for it."),
     ],
     any_args: false,
     required_one_of: &[],
     mutually_exclusive: &[],
+    returns: &[
+        Return::new("name", "str", "success", "The unit's name."),
+        Return::new(
+            "state",
+            "str",
+            "state given",
+            "`started` or `stopped`, after the task.",
+        ),
+        Return::new(
+            "enabled",
+            "bool",
+            "enabled given",
+            "Whether the unit starts at boot, after the task.",
+        ),
+        Return::new(
+            "status",
+            "dict",
+            "success",
+            "The unit's properties, as `systemctl show` lists them.",
+        ),
+    ],
+    notes: "",
+    example: concat!(
+        "- systemd:\n",
+        "    name: app\n",
+        "    state: restarted\n",
+        "    daemon_reload: true"
+    ),
 };
 
 const ARGS: &[&str] = &[

@@ -2,7 +2,7 @@
 
 use serde_json::{Map, Value};
 
-use super::args::{Arg, Args, FreeForm, Kind, ModuleSpec, parse_bool};
+use super::args::{Arg, Args, FreeForm, Kind, ModuleSpec, Return, parse_bool};
 use super::{Action, Ctx, Module};
 use crate::result::TaskResult;
 
@@ -10,12 +10,28 @@ pub struct SetFact;
 
 static SPEC: ModuleSpec = ModuleSpec {
     name: "set_fact",
+    summary: "Sets host variables",
     aliases: &[],
     free_form: FreeForm::KeyValue,
-    args: &[Arg::new("cacheable", Kind::Bool)],
+    args: &[Arg::new("cacheable", Kind::Bool)
+        .implied_default("false")
+        .doc("Accepted as Ansible does; rconf keeps no fact cache between runs.")],
     any_args: true,
     required_one_of: &[],
     mutually_exclusive: &[],
+    returns: &[Return::new(
+        "ansible_facts",
+        "dict",
+        "success",
+        "The variables set, each also a variable of the host from then on.",
+    )],
+    notes: "Every other argument is a variable to set: `key: value`, or `key=value` in the one-line form; \
+            `yes`/`no` strings become booleans, as in Ansible.",
+    example: concat!(
+        "- set_fact:\n",
+        "    app_port: 8080\n",
+        "    app_url: \"http://{{ inventory_hostname }}:8080\""
+    ),
 };
 
 fn valid_name(name: &str) -> bool {

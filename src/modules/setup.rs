@@ -3,7 +3,7 @@
 
 use serde_json::{Map, Value, json};
 
-use super::args::{Arg, Args, FreeForm, Kind, ModuleSpec};
+use super::args::{Arg, Args, FreeForm, Kind, ModuleSpec, Return};
 use super::script::{Script, ScriptOutput};
 use super::{Action, Ctx, Module, RemoteCall};
 use crate::result::TaskResult;
@@ -15,17 +15,33 @@ pub struct Setup;
 
 static SPEC: ModuleSpec = ModuleSpec {
     name: "setup",
+    summary: "Gathers facts about the target",
     aliases: &["gather_facts"],
     free_form: FreeForm::KeyValue,
     args: &[
-        Arg::new("filter", Kind::List),
-        Arg::new("gather_subset", Kind::List),
-        Arg::new("gather_timeout", Kind::Int),
-        Arg::new("fact_path", Kind::Str),
+        Arg::new("filter", Kind::List).doc(
+            "Shell-style patterns (`ansible_distribution*`): only the facts whose names match \
+             are returned.",
+        ),
+        Arg::new("gather_subset", Kind::List)
+            .doc("Accepted as Ansible does; rconf gathers its one set of facts."),
+        Arg::new("gather_timeout", Kind::Int)
+            .doc("Accepted as Ansible does; rconf does not use it."),
+        Arg::new("fact_path", Kind::Str)
+            .doc("Accepted as Ansible does; rconf reads no local facts."),
     ],
     any_args: false,
     required_one_of: &[],
     mutually_exclusive: &[],
+    returns: &[Return::new(
+        "ansible_facts",
+        "dict",
+        "success",
+        "The facts: `distribution`, `os_family`, `hostname`, `default_ipv4`, `python`, ... \
+         each also a variable `ansible_<name>`.",
+    )],
+    notes: "",
+    example: concat!("- setup:\n", "    filter: ['ansible_distribution*']"),
 };
 
 /// Ansible's `distribution` spelling for an os-release `ID`.

@@ -8,7 +8,7 @@ use base64::Engine;
 use serde_json::Value;
 use sha1::{Digest, Sha1};
 
-use super::args::{Arg, Args, FreeForm, Kind, ModuleSpec};
+use super::args::{Arg, Args, FreeForm, Kind, ModuleSpec, Return};
 use super::script::ScriptOutput;
 use super::simple::remote_with;
 use super::{Action, Ctx, Module};
@@ -21,28 +21,83 @@ pub struct Fetch;
 
 static SLURP_SPEC: ModuleSpec = ModuleSpec {
     name: "slurp",
+    summary: "Returns a remote file's content, base64 encoded",
     aliases: &[],
     free_form: FreeForm::KeyValue,
-    args: &[Arg::new("src", Kind::Str).aliases(&["path"]).required()],
+    args: &[Arg::new("src", Kind::Str)
+        .aliases(&["path"])
+        .required()
+        .doc("The file to read on the target.")],
     any_args: false,
     required_one_of: &[],
     mutually_exclusive: &[],
+    returns: &[
+        Return::new(
+            "content",
+            "str",
+            "success",
+            "The file's bytes, base64 encoded (`b64decode` reads them).",
+        ),
+        Return::new("encoding", "str", "success", "`base64`."),
+        Return::new("source", "str", "success", "The file read."),
+    ],
+    notes: "",
+    example: concat!(
+        "- slurp:\n",
+        "    src: /etc/hostname\n",
+        "  register: hostname_file"
+    ),
 };
 
 static FETCH_SPEC: ModuleSpec = ModuleSpec {
     name: "fetch",
+    summary: "Copies a remote file to the controller",
     aliases: &[],
     free_form: FreeForm::KeyValue,
     args: &[
-        Arg::new("src", Kind::Str).required(),
-        Arg::new("dest", Kind::Str).required(),
-        Arg::new("flat", Kind::Bool),
-        Arg::new("fail_on_missing", Kind::Bool),
-        Arg::new("validate_checksum", Kind::Bool),
+        Arg::new("src", Kind::Str)
+            .required()
+            .doc("The file to copy from the target."),
+        Arg::new("dest", Kind::Str).required().doc(
+            "Where it goes on the controller: `dest/<host>/<src>`, or with `flat` `dest` \
+             itself (inside it when it ends in `/`).",
+        ),
+        Arg::new("flat", Kind::Bool).default("false").doc(
+            "Store the file at `dest` itself instead of under the host's name and the full \
+             path.",
+        ),
+        Arg::new("fail_on_missing", Kind::Bool)
+            .default("true")
+            .doc("Fail when `src` cannot be read; when false, the task only says so."),
+        Arg::new("validate_checksum", Kind::Bool)
+            .default("true")
+            .doc("Fail when the file that arrived differs from the one on the target."),
     ],
     any_args: false,
     required_one_of: &[],
     mutually_exclusive: &[],
+    returns: &[
+        Return::new(
+            "dest",
+            "str",
+            "success",
+            "The file written on the controller.",
+        ),
+        Return::new("file", "str", "success", "The file copied from the target."),
+        Return::new("checksum", "str", "success", "The SHA-1 of the file."),
+        Return::new(
+            "remote_checksum",
+            "str",
+            "success",
+            "The SHA-1 of the file on the target.",
+        ),
+    ],
+    notes: "",
+    example: concat!(
+        "- fetch:\n",
+        "    src: /var/log/app.log\n",
+        "    dest: logs/"
+    ),
 };
 
 impl Module for Slurp {

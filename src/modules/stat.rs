@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use super::args::{Arg, Args, FreeForm, Kind, ModuleSpec};
+use super::args::{Arg, Args, FreeForm, Kind, ModuleSpec, Return};
 use super::script::{Script, ScriptOutput};
 use super::{Action, Ctx, Module, RemoteCall};
 use crate::result::TaskResult;
@@ -14,23 +14,49 @@ pub struct Stat;
 
 static SPEC: ModuleSpec = ModuleSpec {
     name: "stat",
+    summary: "Reports a path's attributes",
     aliases: &[],
     free_form: FreeForm::KeyValue,
     args: &[
         Arg::new("path", Kind::Str)
             .aliases(&["dest", "name"])
-            .required(),
-        Arg::new("follow", Kind::Bool),
-        Arg::new("get_checksum", Kind::Bool),
+            .required()
+            .doc("The path to look at on the target."),
+        Arg::new("follow", Kind::Bool)
+            .default("false")
+            .doc("When `path` is a symbolic link, report on the file it points to."),
+        Arg::new("get_checksum", Kind::Bool)
+            .default("true")
+            .doc("Add the checksum of a regular file the user can read."),
         Arg::new("checksum_algorithm", Kind::Str)
             .aliases(&["checksum", "checksum_algo"])
-            .choices(&["md5", "sha1", "sha224", "sha256", "sha384", "sha512"]),
-        Arg::new("get_mime", Kind::Bool).aliases(&["mime", "mime_type", "mime-type"]),
-        Arg::new("get_attributes", Kind::Bool).aliases(&["attr", "attributes"]),
+            .choices(&["md5", "sha1", "sha224", "sha256", "sha384", "sha512"])
+            .default("sha1")
+            .doc("The hash used for `checksum`."),
+        Arg::new("get_mime", Kind::Bool)
+            .aliases(&["mime", "mime_type", "mime-type"])
+            .doc("Accepted as Ansible does; rconf returns no MIME type."),
+        Arg::new("get_attributes", Kind::Bool)
+            .aliases(&["attr", "attributes"])
+            .doc("Accepted as Ansible does; rconf returns no `lsattr` attributes."),
     ],
     any_args: false,
     required_one_of: &[],
     mutually_exclusive: &[],
+    returns: &[Return::new(
+        "stat",
+        "dict",
+        "success",
+        "What the path is: `exists`, and when it does `mode`, `uid`, `gid`, `pw_name`, \
+         `gr_name`, `size`, times, `isdir`, `isreg`, `islnk` and the other `is*` keys, \
+         `lnk_target`, `checksum`.",
+    )],
+    notes: "",
+    example: concat!(
+        "- stat:\n",
+        "    path: /etc/hosts\n",
+        "  register: hosts_file"
+    ),
 };
 
 impl Module for Stat {

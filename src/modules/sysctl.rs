@@ -1,6 +1,6 @@
 //! `sysctl`: a kernel parameter in a sysctl file, optionally applied (sysctl.sh).
 
-use super::args::{Arg, FreeForm, Kind, ModuleSpec};
+use super::args::{Arg, FreeForm, Kind, ModuleSpec, Return};
 use super::simple::sh_module;
 
 const BODY: &str = include_str!("../../modules/sysctl.sh");
@@ -9,20 +9,48 @@ pub struct Sysctl;
 
 static SPEC: ModuleSpec = ModuleSpec {
     name: "sysctl",
+    summary: "Manages kernel parameters in sysctl.conf",
     aliases: &[],
     free_form: FreeForm::KeyValue,
     args: &[
-        Arg::new("name", Kind::Str).aliases(&["key"]).required(),
-        Arg::new("value", Kind::Str).aliases(&["val"]),
-        Arg::new("state", Kind::Str).choices(&["absent", "present"]),
-        Arg::new("sysctl_file", Kind::Str),
-        Arg::new("reload", Kind::Bool),
-        Arg::new("sysctl_set", Kind::Bool),
-        Arg::new("ignoreerrors", Kind::Bool),
+        Arg::new("name", Kind::Str)
+            .aliases(&["key"])
+            .required()
+            .doc("The parameter, dot-separated (`vm.swappiness`)."),
+        Arg::new("value", Kind::Str)
+            .aliases(&["val"])
+            .doc("Its value; required with `state=present`."),
+        Arg::new("state", Kind::Str)
+            .choices(&["absent", "present"])
+            .default("present")
+            .doc("Whether the parameter's line should be in `sysctl_file`."),
+        Arg::new("sysctl_file", Kind::Str)
+            .default("/etc/sysctl.conf")
+            .doc("The file that holds the line."),
+        Arg::new("reload", Kind::Bool)
+            .default("true")
+            .doc("Load the file (`sysctl -p`) after changing it."),
+        Arg::new("sysctl_set", Kind::Bool)
+            .default("false")
+            .doc("Also set the running kernel's value (`sysctl -w`) when it differs."),
+        Arg::new("ignoreerrors", Kind::Bool)
+            .default("false")
+            .doc("Do not fail on keys the kernel does not know."),
     ],
     any_args: false,
     required_one_of: &[],
     mutually_exclusive: &[],
+    returns: &[
+        Return::new("name", "str", "success", "The parameter."),
+        Return::new("value", "str", "success", "Its value."),
+        Return::new("state", "str", "success", "The state asked for."),
+    ],
+    notes: "",
+    example: concat!(
+        "- sysctl:\n",
+        "    name: vm.swappiness\n",
+        "    value: '10'"
+    ),
 };
 
 sh_module!(Sysctl, SPEC, BODY);

@@ -1,6 +1,6 @@
 //! `tempfile`: a temporary file or directory on the target (tempfile.sh, mktemp).
 
-use super::args::{Arg, FreeForm, Kind, ModuleSpec};
+use super::args::{Arg, FreeForm, Kind, ModuleSpec, Return};
 use super::simple::sh_module;
 
 const BODY: &str = include_str!("../../modules/tempfile.sh");
@@ -9,17 +9,38 @@ pub struct TempFile;
 
 static SPEC: ModuleSpec = ModuleSpec {
     name: "tempfile",
+    summary: "Creates a temporary file or directory",
     aliases: &[],
     free_form: FreeForm::KeyValue,
     args: &[
-        Arg::new("state", Kind::Str).choices(&["directory", "file"]),
-        Arg::new("path", Kind::Str),
-        Arg::new("prefix", Kind::Str),
-        Arg::new("suffix", Kind::Str),
+        Arg::new("state", Kind::Str)
+            .choices(&["directory", "file"])
+            .default("file")
+            .doc("Whether to create a `file` or a `directory`."),
+        Arg::new("path", Kind::Str)
+            .doc("The directory to create it in; unset, `$TMPDIR` or `/tmp`."),
+        Arg::new("prefix", Kind::Str)
+            .default("ansible.")
+            .doc("The start of the new name."),
+        Arg::new("suffix", Kind::Str)
+            .default("")
+            .doc("The end of the new name."),
     ],
     any_args: false,
     required_one_of: &[],
     mutually_exclusive: &[],
+    returns: &[Return::new(
+        "path",
+        "str",
+        "success",
+        "The file or directory created.",
+    )],
+    notes: "",
+    example: concat!(
+        "- tempfile:\n",
+        "    state: directory\n",
+        "  register: scratch"
+    ),
 };
 
 sh_module!(TempFile, SPEC, BODY);

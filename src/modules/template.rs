@@ -1,6 +1,6 @@
 //! `template`: renders `src` on the controller, then writes it with exactly copy's semantics.
 
-use super::args::{Arg, Args, FreeForm, Kind, ModuleSpec};
+use super::args::{Arg, Args, FreeForm, Kind, ModuleSpec, Return};
 use super::copy::{Content, find_source, finish_write, preserve_mode, write_file};
 use super::script::ScriptOutput;
 use super::{Action, Ctx, Module};
@@ -10,26 +10,96 @@ pub struct Template;
 
 static SPEC: ModuleSpec = ModuleSpec {
     name: "template",
+    summary: "Renders a Jinja2 template to the target",
     aliases: &[],
     free_form: FreeForm::KeyValue,
     args: &[
-        Arg::new("src", Kind::Str).required(),
-        Arg::new("dest", Kind::Str).required(),
-        Arg::new("mode", Kind::Mode),
-        Arg::new("owner", Kind::Str),
-        Arg::new("group", Kind::Str),
-        Arg::new("force", Kind::Bool),
-        Arg::new("backup", Kind::Bool),
-        Arg::new("follow", Kind::Bool),
+        Arg::new("src", Kind::Str).required().doc(
+            "The template, looked up in `templates/` then beside the playbook, rendered on the \
+             controller.",
+        ),
+        Arg::new("dest", Kind::Str)
+            .required()
+            .doc("Where the rendered file goes on the target."),
+        Arg::new("mode", Kind::Mode).doc(
+            "The permissions of the file, as an octal string (`'0644'`) or symbolic \
+             (`u=rw,g=r`); quote octal numbers in YAML. `preserve` keeps the template's mode.",
+        ),
+        Arg::new("owner", Kind::Str)
+            .doc("The user that owns the file (a name, or a number taken as a uid)."),
+        Arg::new("group", Kind::Str)
+            .doc("The group that owns the file (a name, or a number taken as a gid)."),
+        Arg::new("force", Kind::Bool).default("true").doc(
+            "Replace a file whose content differs; when false, only a missing file is written.",
+        ),
+        Arg::new("backup", Kind::Bool).default("false").doc(
+            "Keep a copy of the old file beside it, its name stamped with the time, before \
+             changing it.",
+        ),
+        Arg::new("follow", Kind::Bool)
+            .default("false")
+            .doc("When `dest` is a symbolic link, write the file it points to."),
         Arg::new("newline_sequence", Kind::Str)
-            .choices(&["\n", "\r", "\r\n", "\\n", "\\r", "\\r\\n"]),
-        Arg::new("output_encoding", Kind::Str).choices(&["utf-8", "utf8", "UTF-8"]),
-        Arg::new("unsafe_writes", Kind::Bool),
-        Arg::new("validate", Kind::Str),
+            .choices(&["\n", "\r", "\r\n", "\\n", "\\r", "\\r\\n"])
+            .implied_default("\\n")
+            .doc("The line ending of the rendered file."),
+        Arg::new("output_encoding", Kind::Str)
+            .choices(&["utf-8", "utf8", "UTF-8"])
+            .implied_default("utf-8")
+            .doc("The encoding of the rendered file; rconf writes only UTF-8."),
+        Arg::new("unsafe_writes", Kind::Bool)
+            .doc("Accepted as Ansible does; rconf always writes through a temp file and a rename."),
+        Arg::new("validate", Kind::Str).doc(
+            "A command that checks the new file before it replaces the old one; `%s` stands \
+             for the temp file. A failure leaves the old file untouched.",
+        ),
     ],
     any_args: false,
     required_one_of: &[],
     mutually_exclusive: &[],
+    returns: &[
+        Return::new("dest", "str", "success", "The path written."),
+        Return::new(
+            "src",
+            "str",
+            "success",
+            "The template the content came from.",
+        ),
+        Return::new(
+            "checksum",
+            "str",
+            "always",
+            "The SHA-1 of the rendered file.",
+        ),
+        Return::new(
+            "mode",
+            "str",
+            "success",
+            "The file's permissions after the task, in octal.",
+        ),
+        Return::new(
+            "owner",
+            "str",
+            "success",
+            "The file's owner after the task.",
+        ),
+        Return::new(
+            "group",
+            "str",
+            "success",
+            "The file's group after the task.",
+        ),
+        Return::new("uid", "int", "success", "The owner's numeric id."),
+        Return::new("gid", "int", "success", "The group's numeric id."),
+        Return::new("size", "int", "success", "The file's size in bytes."),
+    ],
+    notes: "",
+    example: concat!(
+        "- template:\n",
+        "    src: app.conf.j2\n",
+        "    dest: /etc/app.conf\n",
+        "    mode: '0640'"
+    ),
 };
 
 impl Module for Template {

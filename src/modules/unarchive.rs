@@ -2,7 +2,7 @@
 //! `remote_src`) unpacked into `dest` by the target's tar or unzip; unarchive.sh compares a
 //! scratch extraction with `dest` so a second run changes nothing.
 
-use super::args::{Arg, Args, FreeForm, Kind, ModuleSpec};
+use super::args::{Arg, Args, FreeForm, Kind, ModuleSpec, Return};
 use super::copy::find_source;
 use super::script::Script;
 use super::{Action, Ctx, Module, RemoteCall};
@@ -15,30 +15,71 @@ pub struct Unarchive;
 
 static SPEC: ModuleSpec = ModuleSpec {
     name: "unarchive",
+    summary: "Unpacks a tar or zip archive (from the controller or the target) into a directory",
     aliases: &[],
     free_form: FreeForm::KeyValue,
     args: &[
-        Arg::new("src", Kind::Str).required(),
-        Arg::new("dest", Kind::Str).required(),
-        Arg::new("remote_src", Kind::Bool),
-        Arg::new("copy", Kind::Bool),
-        Arg::new("creates", Kind::Str),
-        Arg::new("extra_opts", Kind::List),
-        Arg::new("exclude", Kind::List),
-        Arg::new("include", Kind::List),
-        Arg::new("list_files", Kind::Bool),
-        Arg::new("keep_newer", Kind::Bool),
-        Arg::new("mode", Kind::Mode),
-        Arg::new("owner", Kind::Str),
-        Arg::new("group", Kind::Str),
-        Arg::new("validate_certs", Kind::Bool),
-        Arg::new("decrypt", Kind::Bool),
-        Arg::new("io_buffer_size", Kind::Int),
-        Arg::new("unsafe_writes", Kind::Bool),
+        Arg::new("src", Kind::Str).required().doc(
+            "The archive: a controller file (looked up in `files/`), sent to the target; with \
+             `remote_src`, a file on the target. URLs are not supported.",
+        ),
+        Arg::new("dest", Kind::Str)
+            .required()
+            .doc("The directory to unpack into; it must exist."),
+        Arg::new("remote_src", Kind::Bool)
+            .default("false")
+            .doc("Take `src` from the target instead of the controller."),
+        Arg::new("copy", Kind::Bool)
+            .implied_default("true")
+            .doc("The old opposite of `remote_src`: false means the archive is on the target."),
+        Arg::new("creates", Kind::Str)
+            .doc("A path on the target: when it exists, nothing is unpacked."),
+        Arg::new("extra_opts", Kind::List)
+            .doc("More options for `tar` or `unzip`, one word an item."),
+        Arg::new("exclude", Kind::List).doc("Archive members not to unpack."),
+        Arg::new("include", Kind::List)
+            .doc("Not supported by rconf yet: a task that sets it fails."),
+        Arg::new("list_files", Kind::Bool)
+            .default("false")
+            .doc("Return the archive's members as `files`."),
+        Arg::new("keep_newer", Kind::Bool).doc("Accepted as Ansible does; rconf does not use it."),
+        Arg::new("mode", Kind::Mode)
+            .doc("The permissions every unpacked entry gets, as `file` takes them."),
+        Arg::new("owner", Kind::Str).doc("The user every unpacked entry belongs to."),
+        Arg::new("group", Kind::Str).doc("The group every unpacked entry belongs to."),
+        Arg::new("validate_certs", Kind::Bool)
+            .doc("Accepted as Ansible does; it concerns URLs, which rconf does not download."),
+        Arg::new("decrypt", Kind::Bool)
+            .doc("Accepted as Ansible does; rconf sends the archive as it is on the controller."),
+        Arg::new("io_buffer_size", Kind::Int)
+            .doc("Accepted as Ansible does; rconf does not use it."),
+        Arg::new("unsafe_writes", Kind::Bool)
+            .doc("Accepted as Ansible does; rconf always writes through a temp file and a rename."),
     ],
     any_args: false,
     required_one_of: &[],
     mutually_exclusive: &[&["copy", "remote_src"]],
+    returns: &[
+        Return::new("dest", "str", "always", "The directory unpacked into."),
+        Return::new("src", "str", "always", "The archive."),
+        Return::new(
+            "handler",
+            "str",
+            "success",
+            "The tool that unpacked it (`TgzArchive`, `ZipArchive`, ...).",
+        ),
+        Return::new("files", "list", "list_files=true", "The archive's members."),
+        Return::new("mode", "str", "success", "The permissions of `dest`."),
+        Return::new("owner", "str", "success", "The owner of `dest`."),
+        Return::new("group", "str", "success", "The group of `dest`."),
+    ],
+    notes: "`changed` is whether a scratch extraction differs from `dest` (type, content, mode, link \
+            target).",
+    example: concat!(
+        "- unarchive:\n",
+        "    src: app.tar.gz\n",
+        "    dest: /opt/app"
+    ),
 };
 
 fn build(args: &Args, ctx: &Ctx) -> Result<RemoteCall, String> {

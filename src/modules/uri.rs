@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use super::args::{Arg, Args, FreeForm, Kind, ModuleSpec};
+use super::args::{Arg, Args, FreeForm, Kind, ModuleSpec, Return};
 use super::http::{HTTP_SH, request_stdin};
 use super::script::{Script, ScriptOutput};
 use super::{Action, Ctx, Module, RemoteCall};
@@ -17,36 +17,129 @@ pub struct Uri;
 
 static SPEC: ModuleSpec = ModuleSpec {
     name: "uri",
+    summary: "Sends an HTTP request from the target and returns the response",
     aliases: &[],
     free_form: FreeForm::KeyValue,
     args: &[
-        Arg::new("url", Kind::Str).required(),
-        Arg::new("method", Kind::Str),
-        Arg::new("body", Kind::Any),
-        Arg::new("body_format", Kind::Str).choices(&["form-urlencoded", "json", "raw"]),
-        Arg::new("headers", Kind::Any),
-        Arg::new("status_code", Kind::List),
-        Arg::new("return_content", Kind::Bool),
-        Arg::new("dest", Kind::Str),
-        Arg::new("creates", Kind::Str),
-        Arg::new("removes", Kind::Str),
-        Arg::new("timeout", Kind::Int),
-        Arg::new("url_username", Kind::Str).aliases(&["user"]),
-        Arg::new("url_password", Kind::Str).aliases(&["password"]),
-        Arg::new("force_basic_auth", Kind::Bool),
-        Arg::new("validate_certs", Kind::Bool),
+        Arg::new("url", Kind::Str)
+            .required()
+            .doc("The `http://` or `https://` URL to send the request to."),
+        Arg::new("method", Kind::Str)
+            .default("GET")
+            .doc("The HTTP method."),
+        Arg::new("body", Kind::Any).doc(
+            "The request body: text, or with `body_format` json or form-urlencoded a mapping \
+             or list to encode.",
+        ),
+        Arg::new("body_format", Kind::Str)
+            .choices(&["form-urlencoded", "json", "raw"])
+            .default("raw")
+            .doc(
+                "How `body` is encoded: `json` and `form-urlencoded` also set `Content-Type`; \
+                 `raw` sends it as it is.",
+            ),
+        Arg::new("headers", Kind::Any).doc("HTTP headers to send, a mapping of names to values."),
+        Arg::new("status_code", Kind::List)
+            .default("200")
+            .doc("The HTTP statuses that count as success; any other fails the task."),
+        Arg::new("return_content", Kind::Bool)
+            .default("false")
+            .doc("Return the response body as `content` even when it is written to `dest`."),
+        Arg::new("dest", Kind::Str).doc("A file on the target to write the response body to."),
+        Arg::new("creates", Kind::Str)
+            .doc("A path on the target: when it exists, the request is not sent."),
+        Arg::new("removes", Kind::Str)
+            .doc("A path on the target: when it does not exist, the request is not sent."),
+        Arg::new("timeout", Kind::Int)
+            .default("30")
+            .doc("Seconds the request may take."),
+        Arg::new("url_username", Kind::Str).aliases(&["user"]).doc(
+            "The user name for HTTP basic authentication; the credentials travel on stdin into \
+             a private curl or wget configuration, never on a command line.",
+        ),
+        Arg::new("url_password", Kind::Str)
+            .aliases(&["password"])
+            .doc("The password for HTTP basic authentication, with `url_username`."),
+        Arg::new("force_basic_auth", Kind::Bool)
+            .doc("Accepted as Ansible does; the credentials are sent with the first request."),
+        Arg::new("validate_certs", Kind::Bool)
+            .default("true")
+            .doc("Check the server's TLS certificate; false accepts any certificate."),
         Arg::new("follow_redirects", Kind::Str)
-            .choices(&["all", "no", "none", "safe", "urllib2", "yes"]),
-        Arg::new("http_agent", Kind::Str),
-        Arg::new("mode", Kind::Mode),
-        Arg::new("owner", Kind::Str),
-        Arg::new("group", Kind::Str),
-        Arg::new("use_proxy", Kind::Bool),
-        Arg::new("unsafe_writes", Kind::Bool),
+            .choices(&["all", "no", "none", "safe", "urllib2", "yes"])
+            .default("safe")
+            .doc(
+                "Whether redirects are followed: `none` (or `no`) follows none; the other values \
+                 follow them.",
+            ),
+        Arg::new("http_agent", Kind::Str)
+            .default("ansible-httpget")
+            .doc("The `User-Agent` header sent."),
+        Arg::new("mode", Kind::Mode).doc(
+            "The permissions of the file, as an octal string (`'0644'`) or symbolic \
+             (`u=rw,g=r`); quote octal numbers in YAML.",
+        ),
+        Arg::new("owner", Kind::Str)
+            .doc("The user that owns the file (a name, or a number taken as a uid)."),
+        Arg::new("group", Kind::Str)
+            .doc("The group that owns the file (a name, or a number taken as a gid)."),
+        Arg::new("use_proxy", Kind::Bool).doc(
+            "Accepted as Ansible does; curl and wget use the proxy the target's environment \
+             names.",
+        ),
+        Arg::new("unsafe_writes", Kind::Bool)
+            .doc("Accepted as Ansible does; rconf always writes through a temp file and a rename."),
     ],
     any_args: false,
     required_one_of: &[],
     mutually_exclusive: &[],
+    returns: &[
+        Return::new(
+            "status",
+            "int",
+            "always",
+            "The HTTP status of the answer (-1 when none came).",
+        ),
+        Return::new("url", "str", "always", "The URL asked for."),
+        Return::new(
+            "msg",
+            "str",
+            "always",
+            "What happened (`OK (N bytes)`, an error).",
+        ),
+        Return::new(
+            "elapsed",
+            "int",
+            "a request was made",
+            "Seconds the request took.",
+        ),
+        Return::new(
+            "content",
+            "str",
+            "return_content=true",
+            "The response body.",
+        ),
+        Return::new(
+            "json",
+            "dict",
+            "the response is JSON",
+            "The response body, parsed.",
+        ),
+        Return::new(
+            "path",
+            "str",
+            "dest given",
+            "The file the body was written to.",
+        ),
+    ],
+    notes: "Each response header is also a key of the result, its name lowercased with `-` turned to `_` \
+            (`content_type`). Check mode skips the task, as in Ansible.",
+    example: concat!(
+        "- uri:\n",
+        "    url: http://localhost:8080/health\n",
+        "    return_content: true\n",
+        "  register: health"
+    ),
 };
 
 /// `application/x-www-form-urlencoded` encoding of one key or value.

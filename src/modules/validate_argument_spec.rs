@@ -5,7 +5,7 @@
 
 use serde_json::{Map, Value, json};
 
-use super::args::{Arg, Args, FreeForm, Kind, ModuleSpec};
+use super::args::{Arg, Args, FreeForm, Kind, ModuleSpec, Return};
 use super::{Action, Ctx, Module};
 use crate::result::TaskResult;
 use crate::template::from_jinja;
@@ -14,17 +14,49 @@ pub struct ValidateArgumentSpec;
 
 static SPEC: ModuleSpec = ModuleSpec {
     name: "validate_argument_spec",
+    summary: "Checks variables against an argument spec (required, type, choices)",
     aliases: &[],
     free_form: FreeForm::No,
     args: &[
-        Arg::new("argument_spec", Kind::Any).required(),
-        Arg::new("provided_arguments", Kind::Any),
+        Arg::new("argument_spec", Kind::Any).required().doc(
+            "The options to check, as in a role's `argument_specs`: each with `required`, \
+             `type` (str, int, float, bool, list, dict, path, raw) and `choices`.",
+        ),
+        Arg::new("provided_arguments", Kind::Any)
+            .doc("The values to check; unset, the task's variables."),
         // What the loader adds for a role's own validation task (Ansible's internal option).
-        Arg::new("validate_args_context", Kind::Any),
+        Arg::new("validate_args_context", Kind::Any)
+            .doc("Where the spec comes from (a role, an entry point), returned as it is."),
     ],
     any_args: false,
     required_one_of: &[],
     mutually_exclusive: &[],
+    returns: &[
+        Return::new(
+            "argument_errors",
+            "list",
+            "failure",
+            "What is wrong, one message an item.",
+        ),
+        Return::new(
+            "argument_spec_data",
+            "dict",
+            "always",
+            "The spec checked against.",
+        ),
+        Return::new(
+            "validate_args_context",
+            "dict",
+            "context given",
+            "The context given.",
+        ),
+    ],
+    notes: "A role with `meta/argument_specs.yml` runs it before its tasks, as in Ansible.",
+    example: concat!(
+        "- validate_argument_spec:\n",
+        "    argument_spec:\n",
+        "      port: {type: int, required: true}"
+    ),
 };
 
 impl Module for ValidateArgumentSpec {

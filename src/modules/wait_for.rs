@@ -1,7 +1,7 @@
 //! `wait_for`: polls a TCP port or a path on the target (wait_for.sh); `search_regex` is
 //! translated from Python to POSIX ERE on the controller.
 
-use super::args::{Arg, Args, FreeForm, Kind, ModuleSpec};
+use super::args::{Arg, Args, FreeForm, Kind, ModuleSpec, Return};
 use super::pyregex::to_ere;
 use super::simple::remote_with;
 use super::{Action, Ctx, Module};
@@ -13,26 +13,54 @@ pub struct WaitFor;
 
 static SPEC: ModuleSpec = ModuleSpec {
     name: "wait_for",
+    summary: "Waits for a port or a path",
     aliases: &[],
     free_form: FreeForm::KeyValue,
     args: &[
-        Arg::new("host", Kind::Str),
-        Arg::new("port", Kind::Int),
-        Arg::new("path", Kind::Str),
+        Arg::new("host", Kind::Str)
+            .default("127.0.0.1")
+            .doc("The host whose `port` is polled."),
+        Arg::new("port", Kind::Int).doc("A TCP port to poll (with nc, bash or /proc/net/tcp)."),
+        Arg::new("path", Kind::Str)
+            .doc("A path to wait for (or, with `absent`, to wait to go away)."),
         Arg::new("state", Kind::Str)
-            .choices(&["absent", "drained", "present", "started", "stopped"]),
-        Arg::new("timeout", Kind::Int),
-        Arg::new("connect_timeout", Kind::Int),
-        Arg::new("delay", Kind::Int),
-        Arg::new("sleep", Kind::Int),
-        Arg::new("search_regex", Kind::Str),
-        Arg::new("msg", Kind::Str),
-        Arg::new("exclude_hosts", Kind::List),
-        Arg::new("active_connection_states", Kind::List),
+            .choices(&["absent", "drained", "present", "started", "stopped"])
+            .default("started")
+            .doc(
+                "For a port: `started` (accepts connections), `stopped` or `drained` (closed). For \
+                 a path: `present`/`started` (exists), `absent`/`stopped` (gone).",
+            ),
+        Arg::new("timeout", Kind::Int)
+            .default("300")
+            .doc("Seconds to wait before failing."),
+        Arg::new("connect_timeout", Kind::Int)
+            .default("5")
+            .doc("Seconds one connection attempt may take."),
+        Arg::new("delay", Kind::Int)
+            .default("0")
+            .doc("Seconds to wait before the first check."),
+        Arg::new("sleep", Kind::Int)
+            .default("1")
+            .doc("Seconds between two checks."),
+        Arg::new("search_regex", Kind::Str)
+            .doc("With `path`, wait until the file's content matches this regular expression."),
+        Arg::new("msg", Kind::Str).doc("The message to fail with instead of the default one."),
+        Arg::new("exclude_hosts", Kind::List)
+            .doc("Accepted as Ansible does; rconf does not use it."),
+        Arg::new("active_connection_states", Kind::List)
+            .doc("Accepted as Ansible does; rconf's `drained` waits for the port to be closed."),
     ],
     any_args: false,
     required_one_of: &[],
     mutually_exclusive: &[&["path", "port"]],
+    returns: &[
+        Return::new("elapsed", "int", "always", "Seconds waited."),
+        Return::new("state", "str", "success", "The state waited for."),
+        Return::new("path", "str", "path given", "The path."),
+        Return::new("port", "int", "port given", "The port."),
+    ],
+    notes: "",
+    example: concat!("- wait_for:\n", "    port: 8080\n", "    timeout: 30"),
 };
 
 impl Module for WaitFor {

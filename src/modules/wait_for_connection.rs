@@ -3,24 +3,36 @@
 
 use std::time::Duration;
 
-use super::args::{Arg, Args, FreeForm, Kind, ModuleSpec};
+use super::args::{Arg, Args, FreeForm, Kind, ModuleSpec, Return};
 use super::{Action, Ctx, Module};
 
 pub struct WaitForConnection;
 
 static SPEC: ModuleSpec = ModuleSpec {
     name: "wait_for_connection",
+    summary: "Waits until the host answers again, reconnecting as needed",
     aliases: &[],
     free_form: FreeForm::KeyValue,
     args: &[
-        Arg::new("timeout", Kind::Int),
-        Arg::new("delay", Kind::Int),
-        Arg::new("sleep", Kind::Int),
-        Arg::new("connect_timeout", Kind::Int),
+        Arg::new("timeout", Kind::Int)
+            .default("600")
+            .doc("Seconds to wait before failing."),
+        Arg::new("delay", Kind::Int)
+            .default("0")
+            .doc("Seconds to wait before the first try."),
+        Arg::new("sleep", Kind::Int)
+            .default("1")
+            .doc("Seconds between two tries."),
+        Arg::new("connect_timeout", Kind::Int)
+            .default("5")
+            .doc("Seconds one connection attempt may take."),
     ],
     any_args: false,
     required_one_of: &[],
     mutually_exclusive: &[],
+    returns: &[Return::new("elapsed", "int", "always", "Seconds waited.")],
+    notes: "",
+    example: concat!("- wait_for_connection:\n", "    timeout: 300"),
 };
 
 /// How long and how often to try, with Ansible's defaults.

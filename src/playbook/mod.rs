@@ -11,6 +11,8 @@ mod tasks;
 mod values;
 
 pub use dynamic::DynamicInclude;
+/// The closest of some names to a misspelt one (`rconf doc cpy` suggests `copy`).
+pub use keywords::did_you_mean;
 
 pub use values::is_identifier;
 
