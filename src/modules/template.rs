@@ -5,6 +5,7 @@ use super::copy::{Content, find_source, finish_write, preserve_mode, write_file}
 use super::script::ScriptOutput;
 use super::{Action, Ctx, Module};
 use crate::result::TaskResult;
+use crate::template::env::FileSyntax;
 
 pub struct Template;
 
@@ -49,6 +50,30 @@ static SPEC: ModuleSpec = ModuleSpec {
             .doc("The encoding of the rendered file; rconf writes only UTF-8."),
         Arg::new("unsafe_writes", Kind::Bool)
             .doc("Accepted as Ansible does; rconf always writes through a temp file and a rename."),
+        Arg::new("trim_blocks", Kind::Bool)
+            .implied_default("true")
+            .doc("Drop the first newline after a block tag (`{% ... %}`)."),
+        Arg::new("lstrip_blocks", Kind::Bool)
+            .implied_default("false")
+            .doc("Strip spaces and tabs from the start of a line up to a block tag."),
+        Arg::new("block_start_string", Kind::Str)
+            .implied_default("{%")
+            .doc("The string that opens a block."),
+        Arg::new("block_end_string", Kind::Str)
+            .implied_default("%}")
+            .doc("The string that closes a block."),
+        Arg::new("variable_start_string", Kind::Str)
+            .implied_default("{{")
+            .doc("The string that opens a printed expression."),
+        Arg::new("variable_end_string", Kind::Str)
+            .implied_default("}}")
+            .doc("The string that closes a printed expression."),
+        Arg::new("comment_start_string", Kind::Str)
+            .implied_default("{#")
+            .doc("The string that opens a comment."),
+        Arg::new("comment_end_string", Kind::Str)
+            .implied_default("#}")
+            .doc("The string that closes a comment."),
         Arg::new("validate", Kind::Str).doc(
             "A command that checks the new file before it replaces the old one; `%s` stands \
              for the temp file. A failure leaves the old file untouched.",
@@ -102,6 +127,71 @@ static SPEC: ModuleSpec = ModuleSpec {
     ),
 };
 
+/// How the template is read: the task's options, then (winning, as in Ansible) a first line
+/// `#jinja2: trim_blocks: False, lstrip_blocks: True`, which is not part of the output.
+fn syntax_of<'s>(args: &Args, source: &'s str) -> Result<(FileSyntax, &'s str), String> {
+    let mut syntax = FileSyntax {
+        trim_blocks: args.bool("trim_blocks", true),
+        lstrip_blocks: args.bool("lstrip_blocks", false),
+        ..FileSyntax::default()
+    };
+    let set = |syntax: &mut FileSyntax, key: &str, value: String| {
+        let slot = match key {
+            "block_start_string" => &mut syntax.block.0,
+            "block_end_string" => &mut syntax.block.1,
+            "variable_start_string" => &mut syntax.variable.0,
+            "variable_end_string" => &mut syntax.variable.1,
+            "comment_start_string" => &mut syntax.comment.0,
+            "comment_end_string" => &mut syntax.comment.1,
+            _ => return false,
+        };
+        *slot = value;
+        true
+    };
+    for key in [
+        "block_start_string",
+        "block_end_string",
+        "variable_start_string",
+        "variable_end_string",
+        "comment_start_string",
+        "comment_end_string",
+    ] {
+        if let Some(v) = args.str(key) {
+            set(&mut syntax, key, v.to_string());
+        }
+    }
+    let Some(rest) = source.strip_prefix("#jinja2:") else {
+        return Ok((syntax, source));
+    };
+    let (line, body) = rest.split_once('\n').unwrap_or((rest, ""));
+    for pair in line.split(',') {
+        let Some((key, value)) = pair.split_once(':') else {
+            return Err(format!(
+                "failed to parse jinja2 override '{}'. Did you use something different from colon as key-value separator?",
+                pair.trim()
+            ));
+        };
+        let (key, value) = (key.trim(), value.trim());
+        // Python literals, as Ansible reads them: True/False, or a quoted string.
+        let text = value
+            .strip_prefix(['"', '\''])
+            .and_then(|v| v.strip_suffix(['"', '\'']))
+            .map(str::to_string);
+        match (key, value) {
+            ("trim_blocks", "True") => syntax.trim_blocks = true,
+            ("trim_blocks", "False") => syntax.trim_blocks = false,
+            ("lstrip_blocks", "True") => syntax.lstrip_blocks = true,
+            ("lstrip_blocks", "False") => syntax.lstrip_blocks = false,
+            ("newline_sequence" | "keep_trailing_newline", _) => {}
+            _ => match text {
+                Some(t) if set(&mut syntax, key, t.clone()) => {}
+                _ => return Err(format!("unsupported jinja2 override `{key}: {value}`")),
+            },
+        }
+    }
+    Ok((syntax, body))
+}
+
 impl Module for Template {
     fn spec(&self) -> &'static ModuleSpec {
         &SPEC
@@ -151,17 +241,22 @@ impl Module for Template {
             template_uid => owner_name(&path),
         };
         let vars = minijinja::context! { ..extra, ..ctx.vars.clone() };
-        let mut rendered = match ctx
-            .templar
-            .render_file(&name, &source, &vars, ctx.search_dirs)
-        {
-            Ok(r) => r,
-            Err(e) => {
-                return Action::Done(TaskResult::failed(format!(
-                    "template error while templating `{name}`: {e}"
-                )));
-            }
+        let (syntax, source) = match syntax_of(args, &source) {
+            Ok(x) => x,
+            Err(e) => return Action::Done(TaskResult::failed(e)),
         };
+        let mut rendered =
+            match ctx
+                .templar
+                .render_file_with(&name, source, &vars, ctx.search_dirs, &syntax)
+            {
+                Ok(r) => r,
+                Err(e) => {
+                    return Action::Done(TaskResult::failed(format!(
+                        "template error while templating `{name}`: {e}"
+                    )));
+                }
+            };
         // YAML users often write the escaped spelling (`'\r\n'`); both mean the same.
         let nl = args
             .str("newline_sequence")

@@ -14,7 +14,35 @@ pub enum Mode {
     Chainable,
 }
 
+/// How a template file is read: Ansible's `trim_blocks`/`lstrip_blocks` and delimiters (the
+/// `template` module's options, or a `#jinja2:` first line).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct FileSyntax {
+    pub trim_blocks: bool,
+    pub lstrip_blocks: bool,
+    pub block: (String, String),
+    pub variable: (String, String),
+    pub comment: (String, String),
+}
+
+impl Default for FileSyntax {
+    fn default() -> Self {
+        FileSyntax {
+            trim_blocks: true,
+            lstrip_blocks: false,
+            block: ("{%".into(), "%}".into()),
+            variable: ("{{".into(), "}}".into()),
+            comment: ("{#".into(), "#}".into()),
+        }
+    }
+}
+
 pub fn build(mode: Mode) -> Environment<'static> {
+    build_with(mode, &FileSyntax::default()).expect("the default syntax is valid")
+}
+
+/// An environment as `build`'s, reading templates with `syntax`.
+pub fn build_with(mode: Mode, syntax: &FileSyntax) -> Result<Environment<'static>, String> {
     let mut env = Environment::new();
     // Debug mode lets errors name the undefined expression (`foo.bar` is undefined).
     env.set_debug(true);
@@ -23,13 +51,16 @@ pub fn build(mode: Mode) -> Environment<'static> {
         Mode::Chainable => UndefinedBehavior::Chainable,
     });
     // Ansible renders with trim_blocks; trailing newlines are restored after rendering.
-    let syntax = SyntaxConfig::builder()
-        .trim_blocks(true)
-        .lstrip_blocks(false)
+    let config = SyntaxConfig::builder()
+        .trim_blocks(syntax.trim_blocks)
+        .lstrip_blocks(syntax.lstrip_blocks)
         .keep_trailing_newline(false)
+        .block_delimiters(syntax.block.0.clone(), syntax.block.1.clone())
+        .variable_delimiters(syntax.variable.0.clone(), syntax.variable.1.clone())
+        .comment_delimiters(syntax.comment.0.clone(), syntax.comment.1.clone())
         .build()
-        .expect("default delimiters are valid");
-    env.set_syntax(syntax);
+        .map_err(|e| format!("invalid template delimiters: {e}"))?;
+    env.set_syntax(config);
     env.set_formatter(move |out, state, value| format_value(mode, out, state, value));
     env.set_unknown_method_callback(minijinja_contrib::pycompat::unknown_method_callback);
     env.set_path_join_callback(super::includes::join);
@@ -42,7 +73,7 @@ pub fn build(mode: Mode) -> Environment<'static> {
     super::comment::register(&mut env);
     super::lookups::register(&mut env);
     super::now::register(&mut env);
-    env
+    Ok(env)
 }
 
 /// Adds filter `name`, and the same as `ansible.builtin.name`, the name linters ask for.

@@ -42,7 +42,9 @@ pub fn join<'s>(name: &'s str, parent: &'s str) -> Cow<'s, str> {
             })
         })
     });
-    match found {
+    // Absolute (the search directories may be relative to the working directory): the
+    // loader reads only absolute paths, and the cache keys on them.
+    match found.map(|p| std::fs::canonicalize(&p).unwrap_or(p)) {
         Some(p) => Cow::Owned(p.display().to_string()),
         None => Cow::Borrowed(name),
     }

@@ -6,7 +6,7 @@ mod context;
 mod convert;
 mod crypt;
 mod data;
-mod env;
+pub mod env;
 mod error;
 mod filters;
 mod includes;
@@ -99,9 +99,48 @@ impl Templar {
         vars: &JValue,
         search: &[std::path::PathBuf],
     ) -> Result<String, String> {
+        self.render_file_with(name, source, vars, search, &env::FileSyntax::default())
+    }
+
+    /// `render_file` with the template's own whitespace rules and delimiters (`trim_blocks`,
+    /// `lstrip_blocks`, `*_start_string`, ...). Environments for a syntax other than the
+    /// default are built once per run and shared.
+    pub fn render_file_with(
+        &self,
+        name: &str,
+        source: &str,
+        vars: &JValue,
+        search: &[std::path::PathBuf],
+        syntax: &env::FileSyntax,
+    ) -> Result<String, String> {
         let _search = includes::enter(search.to_vec());
-        self.render_template(name, source, vars)
-            .map_err(|e| format!("template error in `{name}`: {}", describe(&e)))
+        let fail = |e: minijinja::Error| format!("template error in `{name}`: {}", describe(&e));
+        if *syntax == env::FileSyntax::default() {
+            return self.render_template(name, source, vars).map_err(fail);
+        }
+        static OTHERS: std::sync::OnceLock<
+            std::sync::Mutex<std::collections::HashMap<env::FileSyntax, Templar>>,
+        > = std::sync::OnceLock::new();
+        let templar = {
+            let mut others = OTHERS
+                .get_or_init(Default::default)
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            match others.get(syntax) {
+                Some(t) => t.clone(),
+                None => {
+                    let t = Templar {
+                        envs: Arc::new(Envs {
+                            strict: env::build_with(env::Mode::Strict, syntax)?,
+                            chainable: env::build_with(env::Mode::Chainable, syntax)?,
+                        }),
+                    };
+                    others.insert(syntax.clone(), t.clone());
+                    t
+                }
+            }
+        };
+        templar.render_template(name, source, vars).map_err(fail)
     }
 
     /// Renders every string inside `value`, map keys included. A string that is exactly one
