@@ -419,3 +419,29 @@ fn first_found_finds_task_files_beside_the_roles_tasks() {
     assert_eq!(lab.read("h1.web"), "w\n");
     assert_eq!(lab.read("h2.default"), "d\n");
 }
+
+/// A target path written with `~` is the home directory of the task's user on the target,
+/// as Ansible expands its path options there (here a home set by `environment`).
+#[test]
+fn a_tilde_path_is_the_targets_home() {
+    let lab = lab();
+    let out = lab.run(
+        r#"
+- hosts: all_hosts
+  gather_facts: no
+  environment:
+    HOME: "{{ out }}/{{ inventory_hostname }}-home"
+  tasks:
+    - file: {path: "~", state: directory}
+    - copy: {dest: "~/copied", content: "c\n"}
+    - lineinfile: {path: "~/lines", line: "l", create: true}
+    - command: touch made
+      args: {chdir: "~", creates: "~/made"}
+"#,
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(lab.read("h1-home/copied"), "c\n");
+    assert_eq!(lab.read("h2-home/lines"), "l\n");
+    assert!(lab.exists("h1-home/made"));
+}

@@ -253,7 +253,10 @@ pub fn write_file(
             }
         }
         let mut s = Script::new(ctx)?;
-        s.var("A_dest", dest.as_bytes())?;
+        match super::script::home_relative(dest) {
+            Some(rest) => s.home_var("A_dest", rest.as_bytes())?,
+            None => s.var("A_dest", dest.as_bytes())?,
+        };
         if let Some(b) = basename {
             s.var("A_basename", b.as_bytes())?;
         }

@@ -16,15 +16,31 @@ impl Script {
         Script::with(ctx.marker, ctx.check, ctx.diff)
     }
 
-    /// Assigns every argument in `args` whose name is listed in `names`.
+    /// Assigns every argument in `args` whose name is listed in `names`. A target path
+    /// (`path`, `dest`, `chdir`, `creates`, `removes`) written with a leading `~` is the
+    /// task user's home there, as Ansible expands its `path` options on the target.
     pub fn args(&mut self, args: &super::Args, names: &[&str]) -> Result<&mut Self, String> {
         for name in names {
             if let Some(v) = args.get(name) {
-                self.arg(name, v)?;
+                match v.as_str().and_then(home_relative) {
+                    Some(rest) if TARGET_PATHS.contains(name) => {
+                        self.home_var(&format!("A_{name}"), rest.as_bytes())?
+                    }
+                    _ => self.arg(name, v)?,
+                };
             }
         }
         Ok(self)
     }
+}
+
+/// The arguments that name a path on the target, which `~` may start.
+const TARGET_PATHS: &[&str] = &["path", "dest", "chdir", "creates", "removes"];
+
+/// `~/x` -> `/x`, `~` -> ``: what follows the home directory (`~user` is left alone).
+pub fn home_relative(path: &str) -> Option<&str> {
+    let rest = path.strip_prefix('~')?;
+    (rest.is_empty() || rest.starts_with('/')).then_some(rest)
 }
 
 /// What a module script printed: the payload before the last marker and the JSON after it.

@@ -89,6 +89,19 @@ impl Script {
         Ok(self)
     }
 
+    /// `NAME="$HOME"'rest'`: a target path written `~/rest` (or `~`), which the target's shell
+    /// expands to the home directory of the user the task runs as, as Ansible's `path` options
+    /// are expanded on the target.
+    pub fn home_var(&mut self, name: &str, rest: &[u8]) -> Result<&mut Self, String> {
+        debug_assert!(name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'));
+        let q = quote(rest).map_err(|e| format!("argument `{name}`: {e}"))?;
+        self.buf.extend_from_slice(name.as_bytes());
+        self.buf.extend_from_slice(b"=\"$HOME\"");
+        self.buf.extend(q);
+        self.buf.push(b'\n');
+        Ok(self)
+    }
+
     /// `A_<name>=...` for an argument that is set: strings verbatim, bools `1`/`0`, numbers in
     /// decimal, lists one item per line. Unset (null) arguments are not assigned.
     pub fn arg(&mut self, name: &str, value: &Value) -> Result<&mut Self, String> {
