@@ -41,6 +41,15 @@ static COMMAND_SPEC: ModuleSpec = ModuleSpec {
         Arg::new("strip_empty_ends", Kind::Bool)
             .default("true")
             .doc("Whether trailing newlines are cut from `stdout` and `stderr` in the result."),
+        Arg::new("expand_argument_vars", Kind::Bool)
+            .default("true")
+            .doc(
+                "Replace `$NAME` and `${NAME}` of variables set on the target, and a leading `~`, \
+             in each argument, as Python's expandvars and expanduser do (no shell runs).",
+            ),
+        Arg::new("executable", Kind::Str).doc(
+            "Not used by `command` (as in Ansible since 2.4, with a warning); `shell` takes it.",
+        ),
     ],
     any_args: false,
     required_one_of: &[&["_raw_params", "cmd", "argv"]],
@@ -200,7 +209,10 @@ fn plan(args: &Args, ctx: &Ctx, shell: bool) -> Action {
     }
     let built = (|| {
         let mut s = Script::new(ctx)?;
-        s.args(args, &["chdir", "creates", "removes", "executable"])?;
+        s.args(args, &["chdir", "creates", "removes"])?;
+        if shell {
+            s.args(args, &["executable"])?;
+        }
         match &cmd {
             Value::String(text) => {
                 s.var("A_shell", b"1")?.var("A_cmd", text.as_bytes())?;
@@ -210,6 +222,11 @@ fn plan(args: &Args, ctx: &Ctx, shell: bool) -> Action {
                     .iter()
                     .map(|v| v.as_str().unwrap_or_default().to_string())
                     .collect();
+                if args.bool("expand_argument_vars", true)
+                    && items.iter().any(|a| a.contains('$') || a.starts_with('~'))
+                {
+                    s.var("A_expand", b"1")?;
+                }
                 s.argv(&items)?;
             }
             _ => unreachable!("command_line returns a string or a list"),
@@ -253,6 +270,15 @@ fn finish(args: &Args, out: ScriptOutput, name: &str, shell: bool) -> TaskResult
     let mut r = out.into_result_for(name);
     if r.failed && r.data.contains_key("module_stdout") {
         return r;
+    }
+    if let (false, Some(exe)) = (shell, args.str("executable")) {
+        r.data.insert(
+            "warnings".into(),
+            serde_json::json!([format!(
+                "As of Ansible 2.4, the parameter 'executable' is no longer supported with the \
+                 'command' module. Not using '{exe}'."
+            )]),
+        );
     }
     let skip = r.data.remove("skip").is_some();
     if !skip && !r.failed {
@@ -381,6 +407,29 @@ mod tests {
         );
         assert!(!gone.failed && !gone.changed, "{gone:?}");
         assert!(gone.msg.unwrap().ends_with("does not exist"));
+    }
+
+    /// As Ansible's command (Python's expandvars, then expanduser): set variables and a
+    /// leading `~` are expanded in each argument, unset ones and the rest are left as written.
+    #[test]
+    fn arguments_expand_variables_as_ansible_does() {
+        let t = TestCtx::new();
+        let r = run(
+            &Command,
+            json!({"argv": ["printf", "%s|", "$HOME", "${HOME}x", "$RCONF_UNSET_VAR", "~", "a$", "it's $(id)"]}),
+            &t.ctx(false),
+        );
+        let home = std::env::var("HOME").unwrap();
+        assert_eq!(
+            r.data["stdout"],
+            format!("{home}|{home}x|$RCONF_UNSET_VAR|{home}|a$|it's $(id)|")
+        );
+        let r = run(
+            &Command,
+            json!({"argv": ["printf", "%s", "$HOME"], "expand_argument_vars": false}),
+            &t.ctx(false),
+        );
+        assert_eq!(r.data["stdout"], "$HOME");
     }
 
     #[test]
