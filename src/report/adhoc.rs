@@ -113,7 +113,9 @@ fn text_of<'a>(result: &'a TaskResult, key: &str) -> Option<&'a str> {
 fn command_like(result: &TaskResult, status: Status, no_log: bool) -> Option<i64> {
     let rc = result.data.get("rc").and_then(Value::as_i64)?;
     let shows = matches!(status, Status::Ok | Status::Changed | Status::Failed);
-    (shows && !no_log && result.data.contains_key("stdout")).then_some(rc)
+    // A background job's result (`-B`) is shown as JSON, as Ansible's minimal callback does.
+    let job = result.data.contains_key("ansible_job_id");
+    (shows && !no_log && !job && result.data.contains_key("stdout")).then_some(rc)
 }
 
 fn shown(result: &TaskResult, no_log: bool) -> Value {
