@@ -341,7 +341,7 @@ fn modules_in_the_module_path_are_found_in_ansibles_order() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let s = String::from_utf8_lossy(&out.stdout);
     assert!(
-        s.starts_with("h1 | SUCCESS | rc=- | {")
+        s.starts_with("h1 | SUCCESS => {")
             && s.contains("\"greeting\": \"hello x\"")
             && s.contains("\"where\": \"module-path\""),
         "{}",

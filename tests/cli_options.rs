@@ -68,10 +68,10 @@ fn ansible_aliases_and_a_repeated_limit_work_as_in_ansible() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let s = stdout(&out);
     assert_eq!(s.lines().count(), 2, "{}", text(&out));
+    assert!(!s.contains("{ "), "Ansible's compact JSON: {}", text(&out));
     for host in ["h1", "h2"] {
         assert!(
-            s.contains(&format!("{host} | SUCCESS | rc=- | {{"))
-                && s.contains("\"ping\": \"pong\""),
+            s.contains(&format!("{host} | SUCCESS => {{")) && s.contains("\"ping\": \"pong\""),
             "{}",
             text(&out)
         );
@@ -521,4 +521,30 @@ fn adhoc_playbook_dir_stands_in_for_a_playbooks_directory() {
         "{}",
         text(&out)
     );
+}
+
+#[test]
+fn adhoc_diff_is_printed_as_a_unified_diff_before_the_result() {
+    let fleet = Fleet::start(1);
+    let inventory = fleet.write_inventory();
+    let dest = fleet.dir.path().join("motd");
+    std::fs::write(&dest, "old\n").unwrap();
+    let out = fleet
+        .rconf()
+        .args(["exec", "all", "-m", "copy"])
+        .args(["-a", &format!("content='new\n' dest={}", dest.display())])
+        .args(["-D", "-i"])
+        .arg(&inventory)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let s = stdout(&out);
+    let result = s.find("h1 | CHANGED => {").expect("no result");
+    let diff = &s[..result];
+    assert!(
+        diff.starts_with("--- before") && diff.contains("\n-old\n+new\n"),
+        "{}",
+        text(&out)
+    );
+    assert!(!s[result..].contains("\"diff\""), "{}", text(&out));
 }

@@ -49,7 +49,8 @@ pub struct AdhocArgs {
     /// output is identical.
     #[arg(long, conflicts_with = "one_line")]
     pub no_group: bool,
-    /// One line per host: `host | STATUS | rc=N | output`, as each host finishes.
+    /// One line per host, as each host finishes, in Ansible's `-o` layout
+    /// (`host | CHANGED | rc=0 | (stdout) ...`, `host | SUCCESS => {...}`).
     #[arg(short, long)]
     pub one_line: bool,
     /// JSON lines on stdout, for scripts (the same as `--output jsonl`).
