@@ -1,12 +1,28 @@
 //! The `rconf` binary: parse the command line, run, map the outcome to an exit code.
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 use rconf::cli::{Cli, Command};
 use rconf::run::exit;
 
+/// The command line, with `--version` (on any subcommand) printing what `ansible --version`
+/// prints: only then is the long version worked out.
+fn parse() -> Result<Cli, clap::Error> {
+    let mut cmd = Cli::command();
+    if std::env::args_os().skip(1).any(|a| a == "--version") {
+        // Printed once, then the process exits: leaking it is what a static text costs.
+        let text: &'static str = Box::leak(rconf::cli::version::long_version().into_boxed_str());
+        // `rconf 0.1.0`, not `rconf-run 0.1.0`, whichever subcommand asks.
+        cmd = cmd
+            .long_version(text)
+            .mut_subcommands(|sub| sub.display_name("rconf"));
+    }
+    let mut matches = cmd.try_get_matches()?;
+    Cli::from_arg_matches_mut(&mut matches)
+}
+
 fn main() {
     rconf::cli::closed_pipe::install();
-    let cli = match Cli::try_parse() {
+    let cli = match parse() {
         Ok(cli) => cli,
         Err(e) => {
             let code = if e.use_stderr() {

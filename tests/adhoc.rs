@@ -84,18 +84,20 @@ fn one_line_mode_and_a_failing_host_exit_2() {
         ],
     );
     assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    // Ansible's -o layout: a command's output after `(stdout)`; a failure's line, then the
+    // result as compact JSON.
     let mut lines: Vec<String> = stdout(&out).lines().map(String::from).collect();
     lines.sort();
-    assert_eq!(
-        lines,
-        [
-            "h1 | CHANGED | rc=0 | a\\nb",
-            "h2 | FAILED | rc=1 | a\\nb",
-            "h3 | CHANGED | rc=0 | a\\nb",
-        ],
+    assert_eq!(lines.len(), 4, "{}", text(&out));
+    assert_eq!(lines[0], "h1 | CHANGED | rc=0 | (stdout) a\\nb");
+    assert_eq!(lines[1], "h2 | FAILED | rc=1 | (stdout) a\\nb");
+    assert!(
+        lines[2].starts_with("h2 | FAILED! => {\"changed\": true,"),
         "{}",
         text(&out)
     );
+    assert!(lines[2].contains(",\"rc\": 1,"), "{}", text(&out));
+    assert_eq!(lines[3], "h3 | CHANGED | rc=0 | (stdout) a\\nb");
 }
 
 #[test]

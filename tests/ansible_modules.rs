@@ -314,3 +314,133 @@ fn regexes_posix_cannot_express_get_pythons_semantics() {
     // Python's `a|ab` takes `a` first: `ab` becomes `Xb` (POSIX sed would give `X`).
     assert_eq!(lab.read("t.txt"), "This is line 3\nXb\n", "{t}");
 }
+
+/// A module of the user's own, as Ansible's docs write one.
+const GREET: &str = r#"#!/usr/bin/python
+from ansible.module_utils.basic import AnsibleModule
+
+
+def main():
+    module = AnsibleModule(argument_spec=dict(name=dict(type='str', required=True)))
+    module.exit_json(changed=False, greeting='hello ' + module.params['name'], where=WHERE)
+
+
+WHERE = '@'
+if __name__ == '__main__':
+    main()
+"#;
+
+#[test]
+fn modules_in_the_module_path_are_found_in_ansibles_order() {
+    let lab = Lab::new(1);
+    lab.write("mods/greet.py", &GREET.replace('@', "module-path"));
+    // Named like a native module and ansible-core's: the user's wins, as in Ansible.
+    lab.write("mods/ping.py", &GREET.replace('@', "own-ping"));
+    lab.write(
+        "library/greet.py",
+        &GREET.replace('@', "beside-the-playbook"),
+    );
+    lab.write("library/only_beside.py", &GREET.replace('@', "library"));
+    lab.write("roles/r/library/from_role.py", &GREET.replace('@', "role"));
+    lab.write(
+        "roles/r/tasks/main.yml",
+        "- from_role: {name: r}\n  register: from_role\n",
+    );
+    lab.write(
+        "env_mods/from_env.py",
+        &GREET.replace('@', "ANSIBLE_LIBRARY"),
+    );
+    // -M comes before a role's library/ and ANSIBLE_LIBRARY, after the playbook's library/.
+    lab.write("mods/from_role.py", &GREET.replace('@', "M-role"));
+    lab.write("mods/from_env.py", &GREET.replace('@', "M-env"));
+    let exec = |args: &[&str]| {
+        lab.fleet
+            .rconf()
+            .env("PATH", path_with_ansible())
+            .arg("exec")
+            .args(args)
+            .arg("-i")
+            .arg(&lab.inventory)
+            .args(["--one-line"])
+            .output()
+            .unwrap()
+    };
+    let mods = lab.dir().join("mods");
+    let mods = mods.to_str().unwrap();
+    let out = exec(&[
+        "all",
+        "-M",
+        &format!("/nonexistent:{mods}"),
+        "-m",
+        "greet",
+        "-a",
+        "name=x",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let s = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        s.starts_with("h1 | SUCCESS => {")
+            && s.contains("\"greeting\": \"hello x\"")
+            && s.contains("\"where\": \"module-path\""),
+        "{}",
+        text(&out)
+    );
+    let out = exec(&["all", "--module-path", mods, "-m", "ping", "-a", "name=y"]);
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("\"where\": \"own-ping\""),
+        "{}",
+        text(&out)
+    );
+    // Without -M the native ping answers.
+    let out = exec(&["all", "-m", "ping"]);
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("\"ping\": \"pong\""),
+        "{}",
+        text(&out)
+    );
+
+    // In a playbook, as ansible-playbook 2.19 finds them (checked with the same files):
+    // library/ beside the playbook, then -M, a role's library/, ANSIBLE_LIBRARY.
+    let playbook = r#"
+- hosts: all
+  gather_facts: false
+  roles: [r]
+  tasks:
+    - greet: {name: a}
+      register: greet
+    - only_beside: {name: b}
+      register: beside
+    - from_env: {name: c}
+      register: from_env
+    - copy:
+        dest: "{{ out }}/where"
+        content: "{{ [greet, beside, from_role, from_env] | map(attribute='where') | join(' ') }}\n"
+"#;
+    lab.write("site.yml", playbook);
+    std::fs::create_dir_all(lab.dir().join("out")).unwrap();
+    let out_dir = format!("out={}", lab.dir().join("out").display());
+    let run = |extra: &[&str]| {
+        lab.fleet
+            .rconf()
+            .env("PATH", path_with_ansible())
+            .env("ANSIBLE_LIBRARY", lab.dir().join("env_mods"))
+            .args(["run", "site.yml", "-i"])
+            .arg(&lab.inventory)
+            .args(["-e", &out_dir])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let out = run(&["-M", mods]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(
+        lab.read("where"),
+        "beside-the-playbook library M-role M-env\n"
+    );
+    let out = run(&[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(
+        lab.read("where"),
+        "beside-the-playbook library role ANSIBLE_LIBRARY\n"
+    );
+}

@@ -77,6 +77,17 @@ pub struct Finder {
     cache: Mutex<HashMap<String, Result<Arc<Found>, Missing>>>,
     /// Each collection's routing, read once.
     collection_routing: Mutex<HashMap<PathBuf, Arc<HashMap<String, Route>>>>,
+    /// Where `NAME.py` modules are looked for before ansible-core's own, as Ansible's
+    /// `ansible.legacy` search: `library/` beside the playbook, `-M`, then each role's
+    /// `library/` as its role loads, then the configured module path.
+    library: Mutex<Library>,
+}
+
+#[derive(Debug, Default)]
+struct Library {
+    dirs: Vec<PathBuf>,
+    /// Where the next role's `library/` goes: after the playbook's, before the configured.
+    roles_at: usize,
 }
 
 impl std::fmt::Debug for Finder {
@@ -114,7 +125,73 @@ impl Finder {
             roots,
             cache: Mutex::new(HashMap::new()),
             collection_routing: Mutex::new(HashMap::new()),
+            library: Mutex::new(Library::default()),
         }
+    }
+
+    /// This finder with module directories searched before ansible-core's modules: `first`
+    /// (`library/` beside the playbook, then `-M`), later the roles' `library/`, then
+    /// `configured` (see `default_library`).
+    pub fn with_library(self, first: Vec<PathBuf>, configured: Vec<PathBuf>) -> Finder {
+        {
+            let mut lib = lock(&self.library);
+            lib.roles_at = first.len();
+            lib.dirs = first;
+            // Ansible searches one level of subdirectories of a configured path too.
+            for dir in configured {
+                lib.dirs.extend(subdirs(&dir));
+                lib.dirs.push(dir);
+            }
+        }
+        self
+    }
+
+    /// Adds a role's `library/` (when it exists) to the module directories, as Ansible does
+    /// when the role loads; names resolved from then on see its modules.
+    pub fn add_role_library(&self, role_dir: &Path) {
+        let dir = role_dir.join("library");
+        if !dir.is_dir() {
+            return;
+        }
+        let mut lib = lock(&self.library);
+        if lib.dirs.contains(&dir) {
+            return;
+        }
+        let at = lib.roles_at;
+        lib.dirs.insert(at, dir);
+        lib.roles_at += 1;
+        lock(&self.cache).clear();
+    }
+
+    /// A module in the module directories (`NAME.py`), for a short name or an
+    /// `ansible.legacy.NAME`: as in Ansible, it wins over a built-in module of that name
+    /// (rconf's native ones included). `None` without ansible-core, whose module_utils it
+    /// runs with.
+    pub fn library_module(&self, name: &str) -> Option<Arc<Found>> {
+        let short = name.strip_prefix("ansible.legacy.").unwrap_or(name);
+        if short.is_empty() || short.contains(['.', '/']) {
+            return None;
+        }
+        let file = lock(&self.library)
+            .dirs
+            .iter()
+            .map(|d| d.join(format!("{short}.py")))
+            .find(|f| f.is_file())?;
+        let core = core()?;
+        Some(Arc::new(Found {
+            fqcn: format!("ansible.legacy.{short}"),
+            // How AnsiballZ names a module that is in no collection and not ansible-core's.
+            python_name: format!("ansible.legacy.{short}"),
+            action_plugin: core
+                .dir
+                .join("plugins/action")
+                .join(format!("{short}.py"))
+                .is_file(),
+            windows: false,
+            file,
+            collection: None,
+            core,
+        }))
     }
 
     /// The module a task names, as Ansible resolves it: a short name in the `collections`
@@ -138,7 +215,13 @@ impl Finder {
                     return Ok(found);
                 }
             }
-            return self.qualified(core, &format!("ansible.builtin.{name}"), 0);
+        }
+        if !name.contains('.') || name.starts_with("ansible.legacy.") {
+            if let Some(found) = self.library_module(name) {
+                return Ok(found);
+            }
+            let short = name.strip_prefix("ansible.legacy.").unwrap_or(name);
+            return self.qualified(core, &format!("ansible.builtin.{short}"), 0);
         }
         self.qualified(core, name, 0)
     }
@@ -242,6 +325,39 @@ impl Finder {
             .or_insert_with(|| Arc::new(read_routing(&dir.join("meta/runtime.yml"))))
             .clone()
     }
+}
+
+/// Ansible's module path when neither ANSIBLE_LIBRARY nor ansible.cfg's `library` sets one:
+/// `$ANSIBLE_HOME/plugins/modules` (`~/.ansible`) and `/usr/share/ansible/plugins/modules`.
+pub fn default_library() -> Vec<PathBuf> {
+    let home = std::env::var_os("ANSIBLE_HOME")
+        .filter(|h| !h.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".ansible")));
+    home.map(|h| h.join("plugins/modules"))
+        .into_iter()
+        .chain([PathBuf::from("/usr/share/ansible/plugins/modules")])
+        .collect()
+}
+
+/// The directories one and two levels below `dir`, sorted, as Ansible globs `dir/*` and
+/// `dir/*/*` for a configured plugin path.
+fn subdirs(dir: &Path) -> Vec<PathBuf> {
+    let list = |d: &Path| -> Vec<PathBuf> {
+        let mut v: Vec<PathBuf> = std::fs::read_dir(d)
+            .map(|r| {
+                r.flatten()
+                    .map(|e| e.path())
+                    .filter(|p| p.is_dir())
+                    .collect()
+            })
+            .unwrap_or_default();
+        v.sort();
+        v
+    };
+    let first = list(dir);
+    let second: Vec<PathBuf> = first.iter().flat_map(|d| list(d)).collect();
+    first.into_iter().chain(second).collect()
 }
 
 /// Whether `file` is a module that runs: ansible-core's files for what its executor does

@@ -31,6 +31,12 @@ pub struct AnsibleCfg {
     pub vault_password_file: Option<PathBuf>,
     /// `label@source` entries.
     pub vault_identity_list: Vec<String>,
+    /// Module directories (`library`, ANSIBLE_LIBRARY); empty: Ansible's default.
+    pub library: Vec<PathBuf>,
+    /// The directory of `fact_caching = jsonfile` (`fact_caching_connection`).
+    pub fact_cache: Option<PathBuf>,
+    /// `fact_caching` and `fact_caching_connection` as read, put together once both are.
+    fact_caching: (Option<String>, Option<PathBuf>),
     /// What was found but is not used, with its `file:line`.
     pub warnings: Vec<String>,
 }
@@ -135,6 +141,11 @@ pub fn settings(
         }
         cfg.path = Some(path);
     }
+    let at_cfg = cfg
+        .path
+        .as_ref()
+        .map(|p| p.display().to_string())
+        .unwrap_or_default();
     let cwd = PathBuf::from(".");
     for (var, section, key) in [
         ("ANSIBLE_INVENTORY", "defaults", "inventory"),
@@ -161,13 +172,36 @@ pub fn settings(
             "defaults",
             "vault_identity_list",
         ),
+        ("ANSIBLE_LIBRARY", "defaults", "library"),
+        ("ANSIBLE_CACHE_PLUGIN", "defaults", "fact_caching"),
+        (
+            "ANSIBLE_CACHE_PLUGIN_CONNECTION",
+            "defaults",
+            "fact_caching_connection",
+        ),
     ] {
         if let Some(value) = env(var).filter(|v| !v.is_empty()) {
-            if key == "inventory" {
-                cfg.inventory.clear();
+            match key {
+                "inventory" => cfg.inventory.clear(),
+                "library" => cfg.library.clear(),
+                _ => {}
             }
             apply(&mut cfg, section, key, &value, &cwd, var);
         }
+    }
+    match &cfg.fact_caching {
+        (Some(plugin), Some(dir)) if is_jsonfile(plugin) => cfg.fact_cache = Some(dir.clone()),
+        (Some(plugin), _) if is_jsonfile(plugin) => cfg.warnings.push(format!(
+            "{at_cfg}: `fact_caching = {plugin}` has no `fact_caching_connection` directory; \
+             no facts are cached"
+        )),
+        (Some(plugin), _) if plugin != "memory" && plugin != "ansible.builtin.memory" => {
+            cfg.warnings.push(format!(
+                "{at_cfg}: `fact_caching = {plugin}` is not used by rconf: it caches facts \
+                 only as `jsonfile` (or `--fact-cache DIR`)"
+            ))
+        }
+        _ => {}
     }
     Ok(cfg)
 }
@@ -258,6 +292,22 @@ fn shown(line: &str) -> String {
     }
 }
 
+fn is_jsonfile(plugin: &str) -> bool {
+    matches!(plugin, "jsonfile" | "ansible.builtin.jsonfile")
+}
+
+impl AnsibleCfg {
+    /// Where Ansible's modules are looked for by name after `-M` and the playbook's and
+    /// roles' `library/`: `library`/ANSIBLE_LIBRARY, else Ansible's default.
+    pub fn module_search_path(&self) -> Vec<PathBuf> {
+        if self.library.is_empty() {
+            crate::ansible::default_library()
+        } else {
+            self.library.clone()
+        }
+    }
+}
+
 fn boolean(value: &str) -> Option<bool> {
     match value.to_ascii_lowercase().as_str() {
         "yes" | "true" | "on" | "1" | "y" | "t" => Some(true),
@@ -339,6 +389,16 @@ fn apply(cfg: &mut AnsibleCfg, section: &str, key: &str, value: &str, base: &Pat
                     _ => id.to_string(),
                 }),
         ),
+        ("defaults", "library") => cfg.library.extend(
+            value
+                .split(':')
+                .filter(|s| !s.is_empty())
+                .map(|s| path(s, base)),
+        ),
+        ("defaults", "fact_caching") => cfg.fact_caching.0 = Some(value.to_string()),
+        ("defaults", "fact_caching_connection") => {
+            cfg.fact_caching.1 = Some(path(value, base));
+        }
         ("privilege_escalation", "become_user") => cfg.become_user = Some(value.to_string()),
         ("privilege_escalation", "become_method") => cfg.become_method = Some(value.to_string()),
         _ => {

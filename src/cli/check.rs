@@ -21,6 +21,7 @@ use crate::run::{self, exit};
 
 #[derive(Debug, Args)]
 #[command(
+    args_override_self = true,
     after_help = "Exit codes: 0 every host in sync, 3 drift found, 2 a host failed, \
                         4 a host was unreachable (4 wins over 2, 2 over 3), 6 another run of \
                         this playbook and inventory holds the lock, 5 bad input, 1 internal error or a \
@@ -73,6 +74,11 @@ impl CheckArgs {
                 return exit::BAD_INPUT;
             }
         };
+        if c.flush_cache
+            && let Some(dir) = &opts.fact_cache
+        {
+            super::run::flush_fact_cache(dir, inventory.hosts.keys());
+        }
         let color = c.color();
         let human = Human::new(Box::new(std::io::stdout()), color, c.verbose);
         let human: Box<dyn Reporter> = if self.quiet {

@@ -15,7 +15,7 @@ pub fn render(
     playbook: &Playbook,
     inventory: &Inventory,
 ) -> String {
-    let mut out = format!("\nplaybook: {}\n", args.playbook.display());
+    let mut out = format!("\nplaybook: {}\n", playbook.path.display());
     if args.syntax_check && !(args.list_tasks || args.list_hosts || args.list_tags) {
         return out;
     }

@@ -16,6 +16,7 @@ mod private_tmp;
 mod quiet;
 pub mod run;
 pub mod vault;
+pub mod version;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
@@ -25,6 +26,7 @@ pub use extra_vars::parse_extra_vars;
 #[command(
     name = "rconf",
     version,
+    propagate_version = true,
     about = "Agentless configuration management over SSH that runs Ansible playbooks",
     long_about = "rconf applies Ansible-syntax playbooks to the hosts of an Ansible inventory over SSH. \
                   Targets need only sshd and a POSIX sh: no Python, no agent.",
@@ -66,6 +68,8 @@ impl Command {
             Command::Run(a) => a.common.verbose,
             Command::Exec(a) => a.common.verbose,
             Command::Sh(a) => a.common.verbose,
+            Command::Check(a) => a.common.verbose,
+            Command::Inventory(a) => a.verbose,
             _ => 0,
         }
     }

@@ -19,9 +19,12 @@ use crate::run::{self, ConnectDefaults, RunOptions, TagFilter, exit};
 use crate::transport::HostKeyPolicy;
 
 #[derive(Debug, Args)]
+#[command(args_override_self = true)]
 pub struct RunArgs {
-    /// The playbook to apply (Ansible syntax).
-    pub playbook: PathBuf,
+    /// The playbooks to apply (Ansible syntax), one after the other with one recap, as
+    /// ansible-playbook runs several.
+    #[arg(required = true, value_name = "PLAYBOOK")]
+    pub playbooks: Vec<PathBuf>,
     /// Write the run's JSON report (schema `rconf.report/1`) to this file.
     #[arg(long, value_name = "FILE")]
     pub report: Option<PathBuf>,
@@ -74,9 +77,15 @@ pub struct CommonArgs {
     /// Inventory: an INI or YAML file, a directory, or a comma list `h1,h2,`. Repeatable.
     /// Without it, `inventory` from ansible.cfg (or ANSIBLE_INVENTORY); else only the implicit
     /// `localhost` exists.
-    #[arg(short, long = "inventory", value_name = "INVENTORY")]
+    #[arg(
+        short,
+        long = "inventory",
+        visible_alias = "inventory-file",
+        value_name = "INVENTORY"
+    )]
     pub inventory: Vec<String>,
-    /// Further limit the selected hosts to this pattern.
+    /// Further limit the selected hosts to this pattern (given twice, the last one counts, as
+    /// in Ansible).
     #[arg(short, long, value_name = "PATTERN")]
     pub limit: Option<String>,
     /// Hosts worked on at once (default: `forks` in ansible.cfg, else 50). rconf holds one SSH
@@ -92,15 +101,15 @@ pub struct CommonArgs {
     /// Show the differences of changed files.
     #[arg(short = 'D', long)]
     pub diff: bool,
-    /// How to reach hosts whose variables name no `ansible_connection`: `ssh` (default) or
-    /// `local` (run on this machine), as Ansible's -c.
-    #[arg(short = 'c', long, value_name = "TYPE", value_parser = ["ssh", "local"])]
+    /// How to reach hosts whose variables name no `ansible_connection`: `ssh` (default; also
+    /// `smart` and `paramiko`) or `local` (run on this machine), as Ansible's -c.
+    #[arg(short = 'c', long, value_name = "TYPE", value_parser = connection_value)]
     pub connection: Option<String>,
     /// Connect as this user when the inventory does not say (`ansible_user`).
     #[arg(short, long, value_name = "USER")]
     pub user: Option<String>,
     /// Private key file used when the inventory does not name one.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, visible_alias = "key-file", value_name = "FILE")]
     pub private_key: Option<PathBuf>,
     /// Seconds allowed to connect and authenticate to a host, as Ansible's -T/--timeout
     /// (default: `timeout` in ansible.cfg, else 10).
@@ -122,7 +131,7 @@ pub struct CommonArgs {
     #[arg(short = 'k', long)]
     pub ask_pass: bool,
     /// Read the SSH login password from the first line of FILE.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, visible_alias = "conn-pass-file", value_name = "FILE")]
     pub connection_password_file: Option<PathBuf>,
     /// Read the passphrase of encrypted key files from the first line of FILE (else it is
     /// asked on the terminal, once per key).
@@ -135,19 +144,45 @@ pub struct CommonArgs {
     #[arg(long, value_name = "USER")]
     pub become_user: Option<String>,
     /// How to become another user: `sudo` (default) or `su`.
-    #[arg(long, value_name = "METHOD")]
+    #[arg(long, value_name = "METHOD", value_parser = become_method_value)]
     pub become_method: Option<String>,
     /// Ask for the become (sudo) password on the terminal.
     #[arg(short = 'K', long)]
     pub ask_become_pass: bool,
     /// Read the become password from the first line of FILE.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, visible_alias = "become-pass-file", value_name = "FILE")]
     pub become_password_file: Option<PathBuf>,
     #[command(flatten)]
     pub vault: super::vault::VaultArgs,
     /// OpenSSH client config file to read instead of ~/.ssh/config.
     #[arg(short = 'F', long = "ssh-config", value_name = "FILE")]
     pub ssh_config: Option<PathBuf>,
+    /// Arguments for every SSH connection, as Ansible's `--ssh-common-args`: their `-o
+    /// Key=Value` options are honoured as `ansible_ssh_common_args` is (which wins for a host
+    /// that sets it); other arguments are ignored, with a warning.
+    #[arg(long, value_name = "ARGS", allow_hyphen_values = true)]
+    pub ssh_common_args: Option<String>,
+    /// Like --ssh-common-args, as Ansible's `--ssh-extra-args` (below `ansible_ssh_extra_args`).
+    #[arg(long, value_name = "ARGS", allow_hyphen_values = true)]
+    pub ssh_extra_args: Option<String>,
+    /// Accepted for Ansible's command lines and ignored, with a warning: rconf copies files
+    /// over its one SSH connection, with no scp.
+    #[arg(long, value_name = "ARGS", allow_hyphen_values = true)]
+    pub scp_extra_args: Option<String>,
+    /// Accepted for Ansible's command lines and ignored, with a warning: rconf copies files
+    /// over its one SSH connection, with no sftp.
+    #[arg(long, value_name = "ARGS", allow_hyphen_values = true)]
+    pub sftp_extra_args: Option<String>,
+    /// Colon-separated directories of Ansible modules (`NAME.py`), as Ansible's -M: searched
+    /// after `library/` beside the playbook and before the roles' `library/`, ANSIBLE_LIBRARY
+    /// (or `library` in ansible.cfg), ansible-core's own modules and rconf's native ones.
+    /// Repeatable.
+    #[arg(short = 'M', long = "module-path", value_name = "DIRS")]
+    pub module_path: Vec<String>,
+    /// Clear the fact cache (`--fact-cache DIR`, else ansible.cfg's `fact_caching = jsonfile`
+    /// directory) of every host in the inventory before running, as Ansible's --flush-cache.
+    #[arg(long)]
+    pub flush_cache: bool,
     /// Seconds of silence after which a host is sent a keepalive; three unanswered ones make
     /// it unreachable (default: `ServerAliveInterval`, else 15).
     #[arg(long, value_name = "SECONDS")]
@@ -175,6 +210,7 @@ impl CommonArgs {
     pub fn options(&self, playbook: PathBuf) -> Result<RunOptions, Error> {
         let cfg = super::ansible_cfg::load()?;
         self.vault.install(&cfg)?;
+        let library = cfg.module_search_path();
         let host_key_policy = match self.host_key_checking {
             Some(HostKeyChecking::Yes) => HostKeyPolicy::Strict,
             Some(HostKeyChecking::AcceptNew) => HostKeyPolicy::AcceptNew,
@@ -191,6 +227,18 @@ impl CommonArgs {
             .map_err(Error::Usage)?;
         for w in &ssh_config.warnings {
             eprintln!("warning: {w}");
+        }
+        for (flag, value) in [
+            ("--scp-extra-args", &self.scp_extra_args),
+            ("--sftp-extra-args", &self.sftp_extra_args),
+        ] {
+            if value.as_deref().is_some_and(|v| !v.trim().is_empty()) {
+                eprintln!(
+                    "warning: {flag} does not apply: rconf copies files over its one SSH \
+                     connection, with no scp or sftp; use --ssh-common-args for options of \
+                     that connection"
+                );
+            }
         }
         Ok(RunOptions {
             playbook,
@@ -230,6 +278,8 @@ impl CommonArgs {
                 )?,
                 keepalive: self.keepalive.map(Duration::from_secs),
                 ssh_config: std::sync::Arc::new(ssh_config),
+                ssh_common_args: ssh_args("--ssh-common-args", &self.ssh_common_args),
+                ssh_extra_args: ssh_args("--ssh-extra-args", &self.ssh_extra_args),
             },
             tags: TagFilter::default(),
             start_at_task: None,
@@ -237,9 +287,16 @@ impl CommonArgs {
             roles_path: cfg.roles_path,
             gather_by_default: cfg.gather_by_default.unwrap_or(true),
             collections_path: cfg.collections_path,
+            module_path: self
+                .module_path
+                .iter()
+                .flat_map(|p| std::env::split_paths(p).collect::<Vec<_>>())
+                .filter(|p| !p.as_os_str().is_empty())
+                .collect(),
+            library,
             strict: self.strict,
             verbosity: self.verbose,
-            fact_cache: None,
+            fact_cache: cfg.fact_cache,
             step: false,
         })
     }
@@ -255,6 +312,28 @@ impl CommonArgs {
             }
         }
     }
+}
+
+/// The `-o Key=Value` options of `--ssh-common-args`/`--ssh-extra-args` that rconf honours, as
+/// the words a host's `ansible_ssh_common_args` would hold; what is ignored is warned about
+/// here, once, rather than for each host.
+fn ssh_args(flag: &str, value: &Option<String>) -> Option<String> {
+    let value = value.as_deref()?;
+    let (options, warnings) = crate::transport::config::ssh_args_options(value);
+    for w in warnings {
+        eprintln!("warning: {flag}: {w}");
+    }
+    let words: Vec<String> = options
+        .into_iter()
+        .flat_map(|(k, v)| {
+            let option = format!("{k}={v}");
+            let quoted = shlex::try_quote(&option)
+                .map(|q| q.into_owned())
+                .unwrap_or(option);
+            ["-o".to_string(), quoted]
+        })
+        .collect();
+    Some(words.join(" "))
 }
 
 /// A secret from FILE, or asked on the terminal when `ask` is set.
@@ -278,7 +357,8 @@ impl RunArgs {
     /// Runs the playbook and returns the process exit code.
     pub async fn execute(&self) -> i32 {
         let c = &self.common;
-        let opts = c.options(self.playbook.clone()).map(|mut o| {
+        let first = self.playbooks[0].clone();
+        let opts = c.options(first.clone()).map(|mut o| {
             o.tags = TagFilter {
                 only: self.tags.clone(),
                 skip: self.skip_tags.clone(),
@@ -286,7 +366,7 @@ impl RunArgs {
             o.start_at_task = self.start_at_task.clone();
             o.force_handlers = self.force_handlers;
             o.roles_path = [self.roles_path.clone(), std::mem::take(&mut o.roles_path)].concat();
-            o.fact_cache = self.fact_cache.clone();
+            o.fact_cache = self.fact_cache.clone().or(o.fact_cache.take());
             o.step = self.step;
             o
         });
@@ -301,36 +381,53 @@ impl RunArgs {
         // Before the inventory is read: a dynamic inventory can be slow, and an overlapping
         // run must be refused at once rather than wait for it too. Listing changes nothing
         // and needs no lock.
-        let _lock = if listing {
-            None
-        } else {
-            match super::lock::guard(&self.playbook, &opts.inventory) {
-                Ok(l) => l,
-                Err(code) => return code,
+        let mut _locks = Vec::new();
+        if !listing {
+            for playbook in &self.playbooks {
+                match super::lock::guard(playbook, &opts.inventory) {
+                    Ok(l) => _locks.push(l),
+                    Err(code) => return code,
+                }
             }
-        };
-        let (playbook, inventory) = match run::prepare(&opts) {
+        }
+        let (playbooks, inventory) = match run::prepare_all(&opts, &self.playbooks) {
             Ok(x) => x,
             Err(e) => {
                 eprintln!("error: {e}");
                 return exit::BAD_INPUT;
             }
         };
+        if c.flush_cache
+            && let Some(dir) = &opts.fact_cache
+        {
+            flush_fact_cache(dir, inventory.hosts.keys());
+        }
         if self.step && std::fs::File::open("/dev/tty").is_err() {
             eprintln!("error: --step asks before each task and needs a terminal");
             return exit::BAD_INPUT;
         }
         if listing {
-            print!("{}", listing::render(self, &opts, &playbook, &inventory));
+            for playbook in &playbooks {
+                print!("{}", listing::render(self, &opts, playbook, &inventory));
+            }
             return exit::OK;
         }
-        let meta = json!({
+        let playbook = concat(playbooks);
+        let mut meta = json!({
             "command": "run",
-            "playbook": self.playbook.display().to_string(),
+            "playbook": first.display().to_string(),
             "inventory": opts.inventory,
             "check": c.check,
             "diff": c.diff,
         });
+        if self.playbooks.len() > 1 {
+            let all: Vec<String> = self
+                .playbooks
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect();
+            meta["playbooks"] = json!(all);
+        }
         let meta = meta.as_object().cloned().unwrap_or_default();
         let main: Box<dyn Reporter> = match c.output {
             OutputFormat::Human => {
@@ -371,7 +468,7 @@ impl RunArgs {
             self.history.record(&crate::history::RunRecord {
                 command: "run",
                 check_mode: c.check,
-                playbook: super::history::absolute(&self.playbook),
+                playbook: super::history::absolute(&first),
                 inventory: opts
                     .inventory
                     .iter()
@@ -385,6 +482,39 @@ impl RunArgs {
     }
 }
 
+/// Several playbooks as one run: their plays in order, as ansible-playbook runs them (one
+/// recap; `playbook_dir` and the run-wide search path are the first playbook's).
+fn concat(playbooks: Vec<crate::playbook::Playbook>) -> crate::playbook::Playbook {
+    let mut all = playbooks.into_iter();
+    let Some(mut first) = all.next() else {
+        unreachable!("clap requires at least one playbook")
+    };
+    for p in all {
+        first.plays.extend(p.plays);
+        first.warnings.extend(p.warnings);
+    }
+    first
+}
+
+/// `--flush-cache`: removes the cached facts of `hosts` from the fact cache directory, as
+/// Ansible clears the cache of every inventory host before a run.
+pub fn flush_fact_cache<'a>(dir: &std::path::Path, hosts: impl Iterator<Item = &'a String>) {
+    for host in hosts {
+        // A host name is a file name there; one that could lead elsewhere is none of its.
+        if host.is_empty() || host.contains('/') || host == "." || host == ".." {
+            continue;
+        }
+        match std::fs::remove_file(dir.join(host)) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => eprintln!(
+                "warning: --flush-cache: cannot remove `{}`: {e}",
+                dir.join(host).display()
+            ),
+        }
+    }
+}
+
 /// `-f N`: at least 1, with Ansible's message for 0.
 fn forks_value(s: &str) -> Result<usize, String> {
     match s.parse::<usize>() {
@@ -392,4 +522,41 @@ fn forks_value(s: &str) -> Result<usize, String> {
         Ok(n) => Ok(n),
         Err(e) => Err(e.to_string()),
     }
+}
+
+/// `-c TYPE`: the connection plugins rconf has, by any name Ansible gives them (`ssh` also as
+/// `smart` and `paramiko`, fully qualified or not); another is refused before anything runs.
+fn connection_value(s: &str) -> Result<String, String> {
+    let short = s
+        .strip_prefix("ansible.builtin.")
+        .or_else(|| s.strip_prefix("ansible.legacy."))
+        .unwrap_or(s);
+    match short {
+        "local" => Ok("local".into()),
+        "ssh" | "smart" | "paramiko" | "paramiko_ssh" => Ok("ssh".into()),
+        _ => Err(format!(
+            "rconf connects with `ssh` (also named `smart` or `paramiko`) or `local`; \
+             connection type `{s}` is not supported"
+        )),
+    }
+}
+
+/// `--become-method METHOD`: the methods rconf has; another is refused before anything runs.
+fn become_method_value(s: &str) -> Result<String, String> {
+    let short = s
+        .strip_prefix("ansible.builtin.")
+        .or_else(|| s.strip_prefix("ansible.legacy."))
+        .unwrap_or(s);
+    crate::transport::privilege::Method::parse(short)
+        .map(|_| short.to_string())
+        .map_err(|_| {
+            format!(
+                "rconf becomes another user with {}; become method `{s}` is not supported",
+                crate::transport::privilege::Method::NAMES
+                    .iter()
+                    .map(|m| format!("`{m}`"))
+                    .collect::<Vec<_>>()
+                    .join(" or ")
+            )
+        })
 }

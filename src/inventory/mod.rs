@@ -4,12 +4,16 @@
 mod address;
 mod ansible_json;
 pub mod dynamic;
+pub mod formats;
 mod ini;
 mod pattern;
 mod pyliteral;
 mod source;
 mod vars_dirs;
+mod views;
 mod yaml;
+
+pub use views::{View, sorted as views_sorted};
 
 use std::collections::HashSet;
 

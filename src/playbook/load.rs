@@ -27,6 +27,11 @@ pub struct LoadOptions {
     pub gather_by_default: bool,
     /// Directories of Ansible collections (ansible.cfg's `collections_path`).
     pub collections_path: Vec<PathBuf>,
+    /// `-M`: module directories searched before `library/` beside the playbook.
+    pub module_path: Vec<PathBuf>,
+    /// The configured module path (ANSIBLE_LIBRARY, ansible.cfg's `library`), searched after
+    /// the roles' `library/`; empty: Ansible's default (`ansible::default_library`).
+    pub library: Vec<PathBuf>,
     /// `--strict`: what fails a task only if it runs (module arguments, files read by
     /// `include_tasks`) is a load error too.
     pub strict: bool,
@@ -38,6 +43,8 @@ impl Default for LoadOptions {
             roles_path: Vec::new(),
             gather_by_default: true,
             collections_path: Vec::new(),
+            module_path: Vec::new(),
+            library: Vec::new(),
             strict: false,
         }
     }
@@ -57,7 +64,16 @@ pub fn load(path: &Path, options: &LoadOptions) -> Result<Playbook, Error> {
     if let Some(env) = std::env::var_os("ANSIBLE_ROLES_PATH") {
         roles_path.extend(std::env::split_paths(&env));
     }
-    let finder = Arc::new(Finder::new(&dir, &options.collections_path));
+    // As ansible-playbook adds them: the playbook's `library/` first, then -M.
+    let mut first = vec![dir.join("library")];
+    first.extend(options.module_path.iter().cloned());
+    let configured = if options.library.is_empty() {
+        crate::ansible::default_library()
+    } else {
+        options.library.clone()
+    };
+    let finder =
+        Arc::new(Finder::new(&dir, &options.collections_path).with_library(first, configured));
     let mut loader = Loader::new(path.to_path_buf(), dir.clone(), roles_path, finder);
     loader.gather_by_default = options.gather_by_default;
     loader.strict = options.strict;

@@ -275,13 +275,19 @@ impl Loader {
     fn find_role(&self, name: &str) -> Option<PathBuf> {
         let as_path = Path::new(name);
         if as_path.is_absolute() && as_path.is_dir() {
+            self.finder.add_role_library(as_path);
             return Some(as_path.to_path_buf());
         }
-        self.role_search_dirs()
+        let found = self
+            .role_search_dirs()
             .into_iter()
             .map(|d| d.join(name))
-            .find(|d| d.is_dir())
-            .or_else(|| self.finder.collection_role(name))
+            .find(|d| d.is_dir());
+        if let Some(dir) = &found {
+            // Its `library/` modules, as Ansible adds them when the role loads.
+            self.finder.add_role_library(dir);
+        }
+        found.or_else(|| self.finder.collection_role(name))
     }
 
     fn role_file(

@@ -508,18 +508,27 @@ impl Loader {
                 }
                 continue;
             }
-            let module = match modules::find(&key) {
-                Some(m) => Some(ModuleRef::Native(m, None)),
-                None if NOT_YET.contains(&key.as_str()) || key.starts_with("with_") => None,
-                None if BLOCK_KEYS.contains(&key.as_str()) => None,
-                None => match self.finder.resolve(&key, &collections) {
-                    Ok(f) => Some(ModuleRef::Ansible(f)),
-                    Err(Missing::Removed(why)) => {
-                        self.err(k, format!("module `{key}` was removed from Ansible: {why}"));
-                        ok = false;
-                        continue;
-                    }
-                    Err(_) => None,
+            // A `NAME.py` in the module directories replaces a module of that name, as in
+            // Ansible, unless an action plugin of that name would run in its stead.
+            let library = self
+                .finder
+                .library_module(&key)
+                .filter(|f| !f.action_plugin);
+            let module = match library {
+                Some(f) => Some(ModuleRef::Ansible(f)),
+                None => match modules::find(&key) {
+                    Some(m) => Some(ModuleRef::Native(m, None)),
+                    None if NOT_YET.contains(&key.as_str()) || key.starts_with("with_") => None,
+                    None if BLOCK_KEYS.contains(&key.as_str()) => None,
+                    None => match self.finder.resolve(&key, &collections) {
+                        Ok(f) => Some(ModuleRef::Ansible(f)),
+                        Err(Missing::Removed(why)) => {
+                            self.err(k, format!("module `{key}` was removed from Ansible: {why}"));
+                            ok = false;
+                            continue;
+                        }
+                        Err(_) => None,
+                    },
                 },
             };
             if let Some(m) = module {

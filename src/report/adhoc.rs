@@ -17,7 +17,7 @@ pub enum Layout {
     Grouped,
     /// One block per host, as each host finishes (Ansible's own output).
     PerHost,
-    /// One line per host: `host | STATUS | rc=N | output`, as each host finishes.
+    /// One line per host in Ansible's `-o` layout, as each host finishes.
     OneLine,
 }
 
@@ -77,6 +77,8 @@ impl Adhoc {
             } else {
                 hosts[0].clone()
             };
+            let (diff, tail) = tail.split_once('\0').unwrap_or(("", &tail));
+            let _ = write!(self.out, "{diff}");
             self.print(status, &format!("{who} {tail}"));
         }
     }
@@ -113,7 +115,9 @@ fn text_of<'a>(result: &'a TaskResult, key: &str) -> Option<&'a str> {
 fn command_like(result: &TaskResult, status: Status, no_log: bool) -> Option<i64> {
     let rc = result.data.get("rc").and_then(Value::as_i64)?;
     let shows = matches!(status, Status::Ok | Status::Changed | Status::Failed);
-    (shows && !no_log && result.data.contains_key("stdout")).then_some(rc)
+    // A background job's result (`-B`) is shown as JSON, as Ansible's minimal callback does.
+    let job = result.data.contains_key("ansible_job_id");
+    (shows && !no_log && !job && result.data.contains_key("stdout")).then_some(rc)
 }
 
 fn shown(result: &TaskResult, no_log: bool) -> Value {
@@ -123,7 +127,8 @@ fn shown(result: &TaskResult, no_log: bool) -> Value {
         result.to_json()
     };
     if let Value::Object(m) = &mut v {
-        m.retain(|k, _| !k.starts_with('_'));
+        // As Ansible's result dump: no internal keys, and the diff is printed apart (-D).
+        m.retain(|k, _| !k.starts_with('_') && k != "diff");
     }
     v
 }
@@ -150,35 +155,69 @@ pub fn tail(result: &TaskResult, status: Status, no_log: bool) -> String {
     format!("| {word} => {}", py_json(&shown(result, no_log), Some(4)))
 }
 
-/// `| STATUS | rc=N | output` on one line; newlines shown as `\n`.
-pub fn one_line(result: &TaskResult, status: Status, no_log: bool) -> String {
-    let flat = |s: &str| s.trim_end_matches('\n').replace('\n', "\\n");
-    let rc = result
-        .data
-        .get("rc")
-        .and_then(Value::as_i64)
-        .map_or("-".to_string(), |rc| rc.to_string());
-    let output = if no_log {
-        py_json(&censored(result), None)
-    } else if command_like(result, status, no_log).is_some() {
-        let mut out = text_of(result, "stdout").map(flat).unwrap_or_default();
-        if let Some(err) = text_of(result, "stderr") {
-            out = format!("{out} (stderr) {}", flat(err))
-                .trim_start()
-                .to_string();
+/// A host's result on one line as Ansible's oneline callback (`ansible -o`) prints it:
+/// `host | CHANGED | rc=0 | (stdout) out (stderr) err` for a command, `host | SUCCESS => {...}`
+/// (compact JSON) for other modules, and for a failure first the command's line or Ansible's
+/// exception line, then `host | FAILED! => {...}`.
+pub fn one_line(host: &str, result: &TaskResult, status: Status, no_log: bool) -> String {
+    let flat = |s: &str| s.replace('\n', "\\n").replace('\r', "\\r");
+    let compact = |v: &Value| py_json(v, Some(0)).replace('\n', "");
+    let command = |caption: &str| {
+        let rc = result.data.get("rc").and_then(Value::as_i64).unwrap_or(-1);
+        let stdout = flat(text_of(result, "stdout").unwrap_or(""));
+        match text_of(result, "stderr") {
+            Some(err) => format!(
+                "{host} | {caption} | rc={rc} | (stdout) {stdout} (stderr) {}",
+                flat(err)
+            ),
+            None => format!("{host} | {caption} | rc={rc} | (stdout) {stdout}"),
         }
-        if out.is_empty() && status == Status::Failed {
-            out = result.msg.as_deref().map(flat).unwrap_or_default();
-        }
-        out
-    } else if let (Status::Failed | Status::Unreachable | Status::Skipped, Some(msg)) =
-        (status, &result.msg)
-    {
-        flat(msg)
-    } else {
-        py_json(&shown(result, no_log), None)
     };
-    format!("| {} | rc={rc} | {output}", word(status))
+    match status {
+        Status::Skipped => format!("{host} | SKIPPED"),
+        Status::Unreachable => format!(
+            "{host} | UNREACHABLE!: {}",
+            result.msg.as_deref().unwrap_or("")
+        ),
+        Status::Failed | Status::Ignored => {
+            let first = if !no_log && result.data.contains_key("rc") {
+                command("FAILED")
+            } else {
+                "An exception occurred during task execution. To see the full traceback, use \
+                 -vvv. The error was: (traceback unavailable)"
+                    .to_string()
+            };
+            format!(
+                "{first}\n{host} | FAILED! => {}",
+                compact(&shown(result, no_log))
+            )
+        }
+        Status::Ok | Status::Changed => {
+            if command_like(result, status, no_log).is_some() {
+                command(word(status))
+            } else {
+                format!(
+                    "{host} | {} => {}",
+                    word(status),
+                    compact(&shown(result, no_log))
+                )
+            }
+        }
+    }
+}
+
+/// `-D`: each diff of a result as the unified diff Ansible prints before the result.
+fn diff_text(result: &TaskResult) -> String {
+    let Some(diff) = result.data.get("diff") else {
+        return String::new();
+    };
+    let items: Vec<&Value> = match diff {
+        Value::Array(a) => a.iter().collect(),
+        other => vec![other],
+    };
+    let text: String = items.into_iter().map(super::drift::unified).collect();
+    // Ansible leaves an empty line after a diff.
+    if text.is_empty() { text } else { text + "\n" }
 }
 
 impl Reporter for Adhoc {
@@ -191,20 +230,31 @@ impl Reporter for Adhoc {
                 status,
                 no_log,
                 ..
-            } => match self.layout {
-                Layout::PerHost => {
-                    let text = format!("{host} {}", tail(result, *status, *no_log));
-                    self.print(*status, &text);
+            } => {
+                // A diff comes before the result, as Ansible prints it.
+                let diff = if *no_log {
+                    String::new()
+                } else {
+                    diff_text(result)
+                };
+                match self.layout {
+                    Layout::PerHost => {
+                        let _ = write!(self.out, "{diff}");
+                        let text = format!("{host} {}", tail(result, *status, *no_log));
+                        self.print(*status, &text);
+                    }
+                    Layout::OneLine => {
+                        let _ = write!(self.out, "{diff}");
+                        let text = one_line(host, result, *status, *no_log);
+                        self.print(*status, &text);
+                    }
+                    Layout::Grouped => {
+                        let text = tail(result, *status, *no_log);
+                        self.pending
+                            .push((host.to_string(), *status, diff + "\0" + &text))
+                    }
                 }
-                Layout::OneLine => {
-                    let text = format!("{host} {}", one_line(result, *status, *no_log));
-                    self.print(*status, &text);
-                }
-                Layout::Grouped => {
-                    self.pending
-                        .push((host.to_string(), *status, tail(result, *status, *no_log)))
-                }
-            },
+            }
             Event::Warning(w) => super::progress::eprintln(&format!("[WARNING]: {w}")),
             Event::Recap { .. } => self.print_groups(),
             Event::TaskStart { .. }
@@ -290,7 +340,7 @@ mod tests {
         let out = run(Layout::OneLine, &results);
         assert_eq!(
             out,
-            "h2 | CHANGED | rc=0 | a\\nb\nh1 | CHANGED | rc=0 | a\\nb\n"
+            "h2 | CHANGED | rc=0 | (stdout) a\\nb\nh1 | CHANGED | rc=0 | (stdout) a\\nb\n"
         );
     }
 
@@ -298,8 +348,13 @@ mod tests {
     fn non_command_results_and_unreachable_hosts() {
         let unreachable = TaskResult::unreachable("connection refused");
         assert_eq!(
-            one_line(&unreachable, Status::Unreachable, false),
-            "| UNREACHABLE! | rc=- | connection refused"
+            one_line("h", &unreachable, Status::Unreachable, false),
+            "h | UNREACHABLE!: connection refused"
+        );
+        let failed = cmd(2, "").with("stderr", "no\nsuch");
+        assert_eq!(
+            one_line("h", &failed, Status::Failed, false),
+            "h | FAILED | rc=2 | (stdout)  (stderr) no\\nsuch\nh | FAILED! => {\"changed\": true,\"failed\": true,\"rc\": 2,\"stderr\": \"no\\nsuch\",\"stdout\": \"\"}"
         );
         let ping = TaskResult::ok().with("ping", "pong");
         assert_eq!(
@@ -308,6 +363,11 @@ mod tests {
         );
         let secret = cmd(0, "hunter2");
         assert!(!tail(&secret, Status::Changed, true).contains("hunter2"));
-        assert!(!one_line(&secret, Status::Changed, true).contains("hunter2"));
+        assert!(!one_line("h", &secret, Status::Changed, true).contains("hunter2"));
+        let pinged = TaskResult::ok().with("ping", "pong");
+        assert_eq!(
+            one_line("h", &pinged, Status::Ok, false),
+            "h | SUCCESS => {\"changed\": false,\"failed\": false,\"ping\": \"pong\"}"
+        );
     }
 }

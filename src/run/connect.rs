@@ -38,6 +38,10 @@ pub struct ConnectDefaults {
     pub keepalive: Option<Duration>,
     /// The OpenSSH client config (`-F FILE`, else `~/.ssh/config` and the system one).
     pub ssh_config: Arc<SshConfig>,
+    /// `--ssh-common-args` and `--ssh-extra-args`: for hosts whose variables set no
+    /// `ansible_ssh_common_args` (`ansible_ssh_extra_args`), as in Ansible.
+    pub ssh_common_args: Option<String>,
+    pub ssh_extra_args: Option<String>,
 }
 
 impl Default for ConnectDefaults {
@@ -56,6 +60,8 @@ impl Default for ConnectDefaults {
             become_password: None,
             keepalive: None,
             ssh_config: Arc::default(),
+            ssh_common_args: None,
+            ssh_extra_args: None,
         }
     }
 }
@@ -258,11 +264,15 @@ pub fn login(
         get("ansible_host_key_checking").or_else(|| get("ansible_ssh_host_key_checking")),
         Some(v) if !crate::vars::truthy_json(&v)
     );
-    let ssh_args = ["ansible_ssh_common_args", "ansible_ssh_extra_args"]
-        .iter()
-        .filter_map(|k| text(k))
-        .collect::<Vec<_>>()
-        .join(" ");
+    // A host's variable replaces the command line's option, as Ansible ranks them.
+    let ssh_args = [
+        text("ansible_ssh_common_args").or_else(|| defaults.ssh_common_args.clone()),
+        text("ansible_ssh_extra_args").or_else(|| defaults.ssh_extra_args.clone()),
+    ]
+    .into_iter()
+    .flatten()
+    .collect::<Vec<_>>()
+    .join(" ");
     let explicit = Explicit {
         name: name.to_string(),
         host: text("ansible_host").or_else(|| text("ansible_ssh_host")),

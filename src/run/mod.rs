@@ -79,6 +79,11 @@ pub struct RunOptions {
     pub step: bool,
     /// Directories of Ansible collections (ansible.cfg's `collections_path`).
     pub collections_path: Vec<PathBuf>,
+    /// `-M`: directories of Ansible modules searched first.
+    pub module_path: Vec<PathBuf>,
+    /// ANSIBLE_LIBRARY or ansible.cfg's `library`: module directories searched after those
+    /// beside the playbook (empty: Ansible's defaults).
+    pub library: Vec<PathBuf>,
     /// `--strict`: see `playbook::LoadOptions::strict`.
     pub strict: bool,
     /// `-v` count, passed to Ansible's modules as `_ansible_verbosity`.
@@ -156,17 +161,38 @@ impl RunSummary {
 
 /// Everything statically checkable, before any host is contacted.
 pub fn prepare(opts: &RunOptions) -> Result<(Playbook, Inventory), Error> {
+    let (mut playbooks, inventory) = prepare_all(opts, std::slice::from_ref(&opts.playbook))?;
+    Ok((playbooks.remove(0), inventory))
+}
+
+/// `prepare` for several playbooks run one after the other (`rconf run a.yml b.yml`): each
+/// loaded on its own, one inventory for all of them with the `group_vars/` and `host_vars/`
+/// beside each playbook.
+pub fn prepare_all(
+    opts: &RunOptions,
+    paths: &[PathBuf],
+) -> Result<(Vec<Playbook>, Inventory), Error> {
     let mut errors = Vec::new();
     let load_opts = LoadOptions {
         roles_path: opts.roles_path.clone(),
         gather_by_default: opts.gather_by_default,
         collections_path: opts.collections_path.clone(),
+        module_path: opts.module_path.clone(),
+        library: opts.library.clone(),
         strict: opts.strict,
     };
-    let playbook = playbook::load(&opts.playbook, &load_opts)
-        .map_err(|e| collect(&mut errors, e))
-        .ok();
-    for w in playbook.iter().flat_map(|p| p.warnings.iter()) {
+    let mut playbooks = Vec::new();
+    let mut all_loaded = true;
+    for path in paths {
+        match playbook::load(path, &load_opts) {
+            Ok(p) => playbooks.push(p),
+            Err(e) => {
+                collect(&mut errors, e);
+                all_loaded = false;
+            }
+        }
+    }
+    for w in playbooks.iter().flat_map(|p| p.warnings.iter()) {
         eprintln!("warning: {w}");
     }
     let mut inventory = Inventory::load(&opts.inventory)
@@ -178,12 +204,20 @@ pub fn prepare(opts: &RunOptions) -> Result<(Playbook, Inventory), Error> {
         collect(&mut errors, e);
     }
     // group_vars/ and host_vars/ beside the playbook win over those beside the inventory.
-    if let (Some(inv), Some(pb)) = (inventory.as_mut(), playbook.as_ref())
-        && let Err(e) = inv.load_vars_dirs(&pb.dir)
-    {
-        collect(&mut errors, e);
+    let mut dirs: Vec<&Path> = Vec::new();
+    for pb in &playbooks {
+        if !dirs.contains(&pb.dir.as_path()) {
+            dirs.push(&pb.dir);
+        }
     }
-    for (name, at) in playbook
+    if let Some(inv) = inventory.as_mut() {
+        for dir in dirs {
+            if let Err(e) = inv.load_vars_dirs(dir) {
+                collect(&mut errors, e);
+            }
+        }
+    }
+    for (name, at) in playbooks
         .iter()
         .flat_map(|p| p.plays.iter())
         .flat_map(|p| p.prompts.iter())
@@ -195,8 +229,8 @@ pub fn prepare(opts: &RunOptions) -> Result<(Playbook, Inventory), Error> {
             errors.push(crate::error::Diagnostic::at(at.clone(), msg));
         }
     }
-    match (playbook, inventory) {
-        (Some(p), Some(i)) if errors.is_empty() => Ok((p, i)),
+    match inventory {
+        Some(i) if errors.is_empty() && all_loaded => Ok((playbooks, i)),
         _ => Err(Error::Input(errors)),
     }
 }

@@ -25,7 +25,7 @@ mod regex;
 mod version;
 mod yaml;
 
-pub use convert::{from_jinja, py_repr, to_jinja};
+pub use convert::{from_jinja, py_repr, py_str_repr, to_jinja};
 
 use std::sync::Arc;
 

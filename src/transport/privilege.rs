@@ -11,6 +11,9 @@ pub enum Method {
 }
 
 impl Method {
+    /// The `become_method` names rconf runs.
+    pub const NAMES: &[&str] = &["sudo", "su"];
+
     pub fn parse(name: &str) -> Result<Method, String> {
         match name {
             "sudo" => Ok(Method::Sudo),

@@ -365,6 +365,8 @@ def ansible_records(run):
     records = []
     invocation = 0
     cwd = None
+    owner = None  # the ansible-playbook process of this invocation (not one a task started)
+    root = os.path.realpath(run.root) + os.sep
     for line in read(run.results).splitlines():
         try:
             rec = json.loads(line)
@@ -373,7 +375,18 @@ def ansible_records(run):
         if rec.get('event') == 'invocation':
             invocation = rec.get('n', invocation)
             cwd = rec.get('cwd')
-        elif rec.get('event') == 'result':
+            owner = None
+        elif rec.get('event') in ('playbook', 'play', 'result'):
+            if owner is None:
+                owner = rec.get('pid')
+            if rec.get('pid') != owner:
+                continue
+            if rec.get('event') != 'result':
+                continue
+            path = rec.get('path') or ''
+            if owner is None and os.path.isabs(path) and \
+                    not os.path.realpath(path).startswith(root):
+                continue  # records of old runs without pid: a nested playbook outside the copy
             rec['invocation'] = invocation
             records.append(rec)
         elif rec.get('event') == 'rconf_result':  # written by shim.py from rconf's --report
@@ -648,7 +661,7 @@ def compare(target, kind, out, known, rside='rconf'):
     elif r['rc'] == 'timeout':
         reason = 'rconf hit the time limit'
     stopped = None
-    if r['rc'] not in (0, 2) and not refused:
+    if r['rc'] not in (0, 2, None, 'unknown') and not refused:
         stopped = 'rconf stopped (rc=%s): %s' % (r['rc'], first_error(r['stdout'], r['stderr']))
     for ra, rb in pairs:
         path = ra.get('npath') or ra['task']

@@ -60,6 +60,9 @@ class CallbackModule(CallbackBase):
     def _write(self, record):
         if self._out is None:
             return
+        # A task may run ansible-playbook itself (copy's no_log test does): the harness keeps
+        # the records of the first process of each invocation only.
+        record['pid'] = os.getpid()
         self._out.write(json.dumps(record, default=str) + '\n')
         self._out.flush()
 
