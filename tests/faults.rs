@@ -565,11 +565,14 @@ fn hostile_values_arrive_byte_exact_and_run_nothing() {
     - copy: {content: "{{ item }}", dest: "{{ out }}/names/{{ item }}"}
       loop: "{{ names }}"
       loop_control: {index_var: i}
+    # As in Ansible, command expands $NAME in its arguments unless told not to.
     - command:
         argv: [sh, -c, 'printf %s "$1" > "$2"', sh, "{{ item }}", "{{ out }}/argv/{{ i }}"]
+        expand_argument_vars: false
       loop: "{{ values }}"
       loop_control: {index_var: i}
     - command: "sh -c 'printf %s \"$1\" > \"$2\"' sh {{ item | quote }} {{ out }}/cmd/{{ i }}"
+      args: {expand_argument_vars: false}
       loop: "{{ values }}"
       loop_control: {index_var: i}
     - lineinfile: {path: "{{ out }}/line/{{ i }}", line: "{{ item }}", create: true}
