@@ -39,9 +39,11 @@ END {
     else if (ia != "" && ia != "EOF") { from = n + 1; for (i = 1; i <= n; i++) if (L[i] ~ ia) from = i + 1 }
     else from = n + 1
     to = from - 1
-    if (k > 0 && ENVIRON["PRE"] == "1" && from > 1 && L[from - 1] != "") { for (j = k; j >= 1; j--) W[j + 1] = W[j]; W[1] = ""; k++ }
-    if (k > 0 && ENVIRON["APP"] == "1" && from <= n && L[from] != "") W[++k] = ""
   }
+  # As Ansible, also around a block already there: a blank line before (after) it unless the
+  # line there is blank or it is the first (last) line.
+  if (k > 0 && ENVIRON["PRE"] == "1" && from > 1 && L[from - 1] != "") { for (j = k; j >= 1; j--) W[j + 1] = W[j]; W[1] = ""; k++ }
+  if (k > 0 && ENVIRON["APP"] == "1" && to + 1 <= n && L[to + 1] != "") W[++k] = ""
   for (i = 1; i < from; i++) print L[i]
   for (j = 1; j <= k; j++) print W[j]
   for (i = to + 1; i <= n; i++) print L[i]
