@@ -182,6 +182,29 @@ mod tests {
     use crate::modules::testutil::{TestCtx, run};
     use serde_json::json;
 
+    /// As ansible-core's blockinfile target: append_newline and prepend_newline add a blank
+    /// line around a block that is already in the file too, once.
+    #[test]
+    fn blank_lines_go_around_a_block_already_there() {
+        let t = TestCtx::new();
+        let f = t.path("conf");
+        std::fs::write(
+            &f,
+            "line1\n# BEGIN ANSIBLE MANAGED BLOCK\nx\n# END ANSIBLE MANAGED BLOCK\nline2\n",
+        )
+        .unwrap();
+        let args =
+            json!({"path": f, "block": "x\n", "append_newline": true, "prepend_newline": true});
+        let r = run(&BlockInFile, args.clone(), &t.ctx(false));
+        assert!(r.changed, "{r:?}");
+        assert_eq!(
+            std::fs::read_to_string(&f).unwrap(),
+            "line1\n\n# BEGIN ANSIBLE MANAGED BLOCK\nx\n# END ANSIBLE MANAGED BLOCK\n\nline2\n"
+        );
+        let r = run(&BlockInFile, args, &t.ctx(false));
+        assert!(!r.changed, "{r:?}");
+    }
+
     #[test]
     fn inserts_updates_and_removes_a_marked_block() {
         let t = TestCtx::new();
