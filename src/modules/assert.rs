@@ -106,6 +106,10 @@ fn conditions(that: &Value) -> Result<Vec<Value>, String> {
 }
 
 impl Module for Assert {
+    fn unrendered(&self) -> &'static [&'static str] {
+        &["that"]
+    }
+
     fn spec(&self) -> &'static ModuleSpec {
         &ASSERT_SPEC
     }

@@ -30,6 +30,7 @@ pub mod http;
 pub(crate) mod http_test_server;
 pub mod include_tasks;
 pub mod include_vars;
+pub mod include_vars_dir;
 pub mod kv;
 pub mod lineinfile;
 pub mod meta;
@@ -150,6 +151,12 @@ pub trait Module: Sync {
     /// module lacks; the reason is the task's failure where it is not.
     fn supports(&self, _args: &Args) -> Result<(), String> {
         Ok(())
+    }
+
+    /// Arguments the runner hands over as written, not rendered: conditions the module
+    /// evaluates itself (`assert`'s `that`), as Ansible does not template them first.
+    fn unrendered(&self) -> &'static [&'static str] {
+        &[]
     }
 
     /// Plans the task from rendered, validated arguments.

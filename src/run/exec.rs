@@ -33,12 +33,24 @@ pub async fn call(
         return TaskResult::failed(why.clone());
     }
     let spec = task.module.spec();
-    let raw = Value::Object(task.args.clone().into_iter().collect());
-    let rendered = match shared.templar.render_value(&raw, scope) {
+    // Conditions a module evaluates itself reach it as written (Ansible does not template
+    // them first).
+    let unrendered: &[&str] = match &task.module {
+        ModuleRef::Native(m, _) => m.unrendered(),
+        ModuleRef::Ansible(_) => &[],
+    };
+    let (kept, to_render): (Vec<_>, Vec<_>) = task
+        .args
+        .clone()
+        .into_iter()
+        .partition(|(k, _)| unrendered.contains(&k.as_str()));
+    let raw = Value::Object(to_render.into_iter().collect());
+    let mut rendered = match shared.templar.render_value(&raw, scope) {
         Ok(Value::Object(m)) => m,
         Ok(_) => return TaskResult::failed("module arguments did not render to a mapping"),
         Err(e) => return TaskResult::failed(with_var_error(e)),
     };
+    rendered.extend(kept);
     let omit = &shared.omit;
     let args = rendered
         .into_iter()

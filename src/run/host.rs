@@ -171,10 +171,9 @@ impl TaskShared {
         let (role_defaults, role_vars) = match &task.role {
             Some(r) => {
                 own.insert("role_name".into(), JValue::from(r.name.as_str()));
-                own.insert(
-                    "role_path".into(),
-                    JValue::from(r.dir.display().to_string()),
-                );
+                // Absolute, as Ansible's: tasks join paths to it from anywhere.
+                let dir = std::path::absolute(&r.dir).unwrap_or_else(|_| r.dir.clone());
+                own.insert("role_path".into(), JValue::from(dir.display().to_string()));
                 (vars_layer(&r.defaults), vars_layer(&r.vars))
             }
             None => (Layer::new(), Layer::new()),

@@ -203,6 +203,15 @@ impl Templar {
         let trimmed = expr.trim();
         let fail = |msg: String| format!("the conditional check `{trimmed}` failed: {msg}");
         let inner = single_expression(trimmed).unwrap_or(trimmed);
+        // ansible-core 2.19 parses a condition as an expression: one whole `{{ ... }}` is
+        // still read (deprecated), but template delimiters inside one are a syntax error.
+        if delimiters_outside_strings(inner) {
+            return Err(
+                "Syntax error in expression. Template delimiters are not supported in \
+                 expressions: expected token ':', got '}'"
+                    .to_string(),
+            );
+        }
         match inner.trim() {
             "" => return Err(fail("the condition is empty".to_string())),
             "True" | "true" => return Ok(true),
@@ -275,6 +284,24 @@ impl Templar {
         out.push_str(&"\n".repeat(missing));
         Ok(out)
     }
+}
+
+/// Whether `expr` has `{{` or `{%` outside its string literals (inside one it is just text).
+fn delimiters_outside_strings(expr: &str) -> bool {
+    let b = expr.as_bytes();
+    let mut quote: Option<u8> = None;
+    let mut i = 0;
+    while i < b.len() {
+        match (quote, b[i]) {
+            (Some(_), b'\\') => i += 1,
+            (Some(q), c) if c == q => quote = None,
+            (None, c @ (b'\'' | b'"')) => quote = Some(c),
+            (None, b'{') if matches!(b.get(i + 1), Some(b'{' | b'%')) => return true,
+            _ => {}
+        }
+        i += 1;
+    }
+    false
 }
 
 fn trailing_newlines(s: &str) -> usize {

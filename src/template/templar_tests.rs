@@ -368,3 +368,17 @@ fn template_files_include_and_import_beside_them_and_in_the_search_path() {
         .unwrap_err();
     assert!(err.contains("nowhere.j2"), "{err}");
 }
+
+#[test]
+fn conditions_refuse_template_delimiters_as_ansible_2_19_does() {
+    let t = Templar::new();
+    let v = minijinja::context! { x => 1, l => vec![1] };
+    let e = t.eval_condition("{{ l | length }} == 1", &v).unwrap_err();
+    assert!(
+        e.contains("Template delimiters are not supported in expressions"),
+        "{e}"
+    );
+    // One whole template is still read; inside a string literal the braces are text.
+    assert!(t.eval_condition("{{ x == 1 }}", &v).unwrap());
+    assert!(t.eval_condition("'{{' in '{{ x }}'", &v).unwrap());
+}

@@ -653,7 +653,7 @@ def compare(target, kind, out, known, rside='rconf'):
         side['stderr'] = strip_roots(side['stderr'], side['run'])
     pairs, extra = align(a['records'], r['records'])
     rows = []
-    refused = not r['records'] and r['rc'] not in (0,)
+    refused = bool(a['records']) and not r['records'] and r['rc'] not in (0,)
     reason = None
     if refused:
         reason = 'rconf refused/failed before any task (rc=%s): %s' % (
@@ -740,6 +740,15 @@ def render(results, skipped, opts, meta):
         lines.append('| %s | %s | %d | %d | %d | %d | %s | %s |' % (
             res['target'], res['kind'], n, ag, df, kn,
             ('%.1f' % (100.0 * ag / n)) if n else '-', md_cell('; '.join(note), 200)))
+    for kind, label in (('role', 'role targets'), ('script', 'runme.sh targets')):
+        sub = [r for res in results if res['kind'] == kind for r in res['rows']]
+        if not sub or len(sub) == sum(len(res['rows']) for res in results):
+            continue
+        n = len(sub)
+        ag = sum(1 for r in sub if r['verdict'] == 'agree')
+        lines.append('| *total, %s* | | %d | %d | %d | %d | %s | |' % (
+            label, n, ag, sum(1 for r in sub if r['verdict'] == 'differ'),
+            sum(1 for r in sub if r['verdict'] == 'known'), '%.1f' % (100.0 * ag / n)))
     pct = ('%.1f' % (100.0 * tot['agree'] / tot['n'])) if tot['n'] else '-'
     lines.append('| **total** | | **%d** | **%d** | **%d** | **%d** | **%s** | |' % (
         tot['n'], tot['agree'], tot['differ'], tot['known'], pct))
@@ -801,6 +810,14 @@ def text_table(results, tot):
         out.append('%-22s %-6s %6d %6d %6d %6d %7s%s' % (
             res['target'], res['kind'], n, ag, df, kn,
             ('%.1f' % (100.0 * ag / n)) if n else '-', flag))
+    for kind in ('role', 'script'):
+        sub = [r for res in results if res['kind'] == kind for r in res['rows']]
+        if sub:
+            ag = sum(1 for r in sub if r['verdict'] == 'agree')
+            out.append('%-22s %-6s %6d %6d %6d %6d %7.1f' % (
+                'total ' + kind, '', len(sub), ag,
+                sum(1 for r in sub if r['verdict'] == 'differ'),
+                sum(1 for r in sub if r['verdict'] == 'known'), 100.0 * ag / len(sub)))
     out.append('%-22s %-6s %6d %6d %6d %6d %7s' % (
         'TOTAL', '', tot['n'], tot['agree'], tot['differ'], tot['known'],
         ('%.1f' % (100.0 * tot['agree'] / tot['n'])) if tot['n'] else '-'))
@@ -845,9 +862,14 @@ def report_kept(opts, todo, skipped, known):
         if out['rconf-posix'] is not None:
             results_posix.append(compare(n, kind, out, known, 'rconf-posix'))
     opts.also_posix_setup = bool(results_posix)
+    binary = os.path.join(workdir, 'bin', 'rconf')
     meta = {
         'date': datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%d %H:%M UTC'),
         'from kept work dir': workdir,
+        'rconf binary': ('%d bytes, modified %s, sha256 %s' % (
+            os.path.getsize(binary), datetime.datetime.fromtimestamp(
+                os.path.getmtime(binary), datetime.timezone.utc).strftime('%Y-%m-%d %H:%M:%S UTC'),
+            sha256(binary)[:16])) if os.path.exists(binary) else 'unknown',
         'ansible checkout': opts.ansible_commit or git_describe(opts.ansible_src) or opts.ansible_src,
         'agree': AGREE,
     }
