@@ -48,7 +48,8 @@ static SPEC: ModuleSpec = ModuleSpec {
     ],
     any_args: false,
     required_one_of: &[&["_raw_params", "file", "dir"]],
-    mutually_exclusive: &[&["_raw_params", "file", "dir"]],
+    // file with dir is refused by plan, with Ansible's message.
+    mutually_exclusive: &[&["_raw_params", "file"]],
     returns: &[
         Return::new(
             "ansible_facts",

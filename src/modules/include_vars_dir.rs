@@ -149,3 +149,52 @@ fn walk(dir: &Path, level: usize, depth: usize, out: &mut Vec<(PathBuf, Vec<Stri
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::modules::include_vars::IncludeVars;
+    use crate::modules::testutil::{TestCtx, run};
+    use serde_json::json;
+
+    #[test]
+    fn a_directory_is_read_sorted_to_its_depth_with_its_filters() {
+        let t = TestCtx::new();
+        let d = t.path("vars");
+        std::fs::create_dir_all(format!("{d}/sub")).unwrap();
+        std::fs::write(format!("{d}/a.yml"), "x: a\nonly_a: 1\n").unwrap();
+        std::fs::write(format!("{d}/b.yml"), "x: b\n").unwrap();
+        std::fs::write(format!("{d}/sub/c.yml"), "x: c\n").unwrap();
+        std::fs::write(format!("{d}/notes.txt"), "not: vars\n").unwrap();
+        let r = run(&IncludeVars, json!({"dir": d}), &t.ctx(false));
+        assert!(r.failed, "{r:?}");
+        assert_eq!(
+            r.data["message"],
+            format!("{d}/notes.txt does not have a valid extension: yaml, yml, json")
+        );
+        let r = run(
+            &IncludeVars,
+            json!({"dir": d, "ignore_unknown_extensions": true}),
+            &t.ctx(false),
+        );
+        assert_eq!(r.data["ansible_facts"], json!({"x": "c", "only_a": 1}));
+        let r = run(
+            &IncludeVars,
+            json!({"dir": d, "depth": 1, "ignore_files": ["notes.txt"], "files_matching": "^[ab]"}),
+            &t.ctx(false),
+        );
+        assert_eq!(r.data["ansible_facts"], json!({"x": "b", "only_a": 1}));
+        assert_eq!(
+            r.data["ansible_included_var_files"],
+            json!([format!("{d}/a.yml"), format!("{d}/b.yml")])
+        );
+        let r = run(
+            &IncludeVars,
+            json!({"dir": d, "file": "a.yml"}),
+            &t.ctx(false),
+        );
+        assert_eq!(
+            r.data["message"],
+            "You are mixing file only and dir only arguments, these are incompatible"
+        );
+    }
+}

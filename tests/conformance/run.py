@@ -871,9 +871,18 @@ def report_kept(opts, todo, skipped, known):
                 os.path.getmtime(binary), datetime.timezone.utc).strftime('%Y-%m-%d %H:%M:%S UTC'),
             sha256(binary)[:16])) if os.path.exists(binary) else 'unknown',
         'ansible checkout': opts.ansible_commit or git_describe(opts.ansible_src) or opts.ansible_src,
+        'ansible-playbook': first_line([os.path.join(opts.venv_bin, 'ansible-playbook'), '--version']),
+        'rconf': first_line([binary if os.path.exists(binary) else opts.rconf, '--version']),
         'agree': AGREE,
     }
     return finish(opts, results, results_posix, skipped, meta)
+
+
+def first_line(cmd):
+    try:
+        return subprocess.run(cmd, capture_output=True, text=True, timeout=60).stdout.splitlines()[0]
+    except Exception:
+        return ''
 
 
 AGREE = ('same status (ok / changed / skipped / failed / unreachable) for the same task on the '
