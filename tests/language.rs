@@ -791,3 +791,37 @@ fn keywords_and_names_ansible_templates_are_rendered() {
     }
     assert_eq!(counts(&out, "h1").1, 6, "{}", text(&out));
 }
+
+/// `loop_control: extended` gives each item Ansible's `ansible_loop`, and `index_var` is in
+/// each item's result too (values as ansible-playbook 2.19 prints them for this task).
+#[test]
+fn extended_loops_see_ansible_loop() {
+    let lab = Lab::new(1);
+    let out = lab.run(
+        r#"
+- hosts: all_hosts
+  gather_facts: no
+  tasks:
+    - debug: msg="{{ ansible_loop.index }}/{{ ansible_loop.length }} {{ ansible_loop.first }} {{ ansible_loop.last }} {{ ansible_loop.previtem | default('-') }} {{ ansible_loop.nextitem | default('-') }} {{ ansible_loop.revindex0 }} {{ ansible_loop.allitems | length }} {{ i }} {{ ansible_index_var }}"
+      loop: [a, b, c]
+      loop_control: {extended: true, index_var: i}
+      register: r
+    - debug: msg="{{ r.results | map(attribute='ansible_loop') | map(attribute='index0') | list }} {{ r.results[0].i }}"
+    - debug: msg="{{ ansible_loop.allitems | default('none') }}"
+      loop: [x]
+      loop_control: {extended: true, extended_allitems: false}
+"#,
+        &[],
+    );
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{t}");
+    for line in [
+        "1/3 True False - b 2 3 0 i",
+        "2/3 False False a c 1 3 1 i",
+        "3/3 False True b - 0 3 2 i",
+        "[0, 1, 2] 0",
+        "\"msg\": \"none\"",
+    ] {
+        assert!(t.contains(line), "missing {line:?}:\n{t}");
+    }
+}

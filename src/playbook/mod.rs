@@ -198,6 +198,10 @@ pub struct LoopControl {
     pub label: Option<String>,
     /// Seconds to wait between items.
     pub pause: Option<f64>,
+    /// `extended`: each item sees `ansible_loop` (index, first, last, previtem, ...);
+    /// `extended_allitems: false` leaves its `allitems` out.
+    pub extended: bool,
+    pub extended_allitems: bool,
 }
 
 /// `until` / `retries` / `delay`.

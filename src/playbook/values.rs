@@ -163,7 +163,10 @@ impl Loader {
     }
 
     pub(super) fn loop_control(&mut self, n: &Node) -> LoopControl {
-        let mut lc = LoopControl::default();
+        let mut lc = LoopControl {
+            extended_allitems: true,
+            ..LoopControl::default()
+        };
         let Some(map) = n.as_map() else {
             self.err(
                 n,
@@ -182,8 +185,11 @@ impl Loader {
                 "index_var" => lc.index_var = Some(self.identifier(v, "index_var")),
                 "label" => lc.label = Some(self.string(v, "label")),
                 "pause" => lc.pause = self.number_or_template(v, "pause").as_f64(),
-                "extended" => {}
-                other => self.err(k, format!("unknown `loop_control` key `{other}` (expected loop_var, index_var, label, pause or extended)")),
+                "extended" => lc.extended = self.boolean(v, "extended"),
+                "extended_allitems" => {
+                    lc.extended_allitems = self.boolean(v, "extended_allitems");
+                }
+                other => self.err(k, format!("unknown `loop_control` key `{other}` (expected loop_var, index_var, label, pause, extended or extended_allitems)")),
             }
         }
         lc

@@ -413,12 +413,21 @@ async fn run_loop(
     };
     let mut items = Vec::new();
     let mut results = Vec::new();
+    let all = list.clone();
     for (index, item) in list.into_iter().enumerate() {
         let mut lv = Layer::new();
         lv.insert(loop_var.clone(), to_jinja(&item));
         lv.insert("ansible_loop_var".into(), JValue::from(loop_var.as_str()));
         if let Some(iv) = &task.loop_control.index_var {
             lv.insert(iv.clone(), JValue::from(index));
+            lv.insert("ansible_index_var".into(), JValue::from(iv.as_str()));
+        }
+        let extended = task
+            .loop_control
+            .extended
+            .then(|| extended_loop(&all, index, task.loop_control.extended_allitems));
+        if let Some(info) = &extended {
+            lv.insert("ansible_loop".into(), to_jinja(info));
         }
         let (scope, _) = cx.scope(state, task, &[&lv]);
         let mut r = run_once(state, task, cx, &scope, &[&lv]).await;
@@ -434,6 +443,14 @@ async fn run_loop(
         r.data.insert(loop_var.clone(), item);
         r.data
             .insert("ansible_loop_var".into(), Value::String(loop_var.clone()));
+        if let Some(iv) = &task.loop_control.index_var {
+            r.data.insert(iv.clone(), Value::from(index));
+            r.data
+                .insert("ansible_index_var".into(), Value::String(iv.clone()));
+        }
+        if let Some(info) = extended {
+            r.data.insert("ansible_loop".into(), info);
+        }
         let unreachable = r.unreachable;
         if let Some(pause) = task.loop_control.pause.filter(|p| *p > 0.0) {
             tokio::time::sleep(std::time::Duration::from_secs_f64(pause)).await;
@@ -463,6 +480,25 @@ async fn run_loop(
     }
     total.data.insert("results".into(), Value::Array(results));
     (total, items)
+}
+
+/// `ansible_loop` for item `i` of `all`, as Ansible's `loop_control: extended` gives it.
+fn extended_loop(all: &[Value], i: usize, allitems: bool) -> Value {
+    let n = all.len();
+    let mut info = serde_json::json!({
+        "index": i + 1, "index0": i, "first": i == 0, "last": i + 1 == n, "length": n,
+        "revindex": n - i, "revindex0": n - i - 1,
+    });
+    if allitems {
+        info["allitems"] = Value::Array(all.to_vec());
+    }
+    if let Some(next) = all.get(i + 1) {
+        info["nextitem"] = next.clone();
+    }
+    if i > 0 {
+        info["previtem"] = all[i - 1].clone();
+    }
+    info
 }
 
 /// One module call (one loop item, or the task itself) with `when`, `changed_when`,
