@@ -661,7 +661,12 @@ def compare(target, kind, out, known, rside='rconf'):
     elif r['rc'] == 'timeout':
         reason = 'rconf hit the time limit'
     stopped = None
-    if r['rc'] not in (0, 2, None, 'unknown') and not refused:
+    if kind == 'script' and r['rc'] not in (0, None, 'unknown') and not refused:
+        runs = [l[2:] for l in (r['stderr'] or '').splitlines() if l.startswith('+ ') and
+                'ansible-playbook' in l]
+        stopped = 'runme.sh under rconf stopped (rc=%s) after `%s`: %s' % (
+            r['rc'], short(runs[-1] if runs else '?', 120), first_error(r['stdout'], r['stderr']))
+    elif r['rc'] not in (0, 2, None, 'unknown') and not refused:
         stopped = 'rconf stopped (rc=%s): %s' % (r['rc'], first_error(r['stdout'], r['stderr']))
     for ra, rb in pairs:
         path = ra.get('npath') or ra['task']
@@ -764,8 +769,24 @@ def render(results, skipped, opts, meta):
     lines.append('| target | task path | task | ansible | ansible msg | rconf | rconf msg |')
     lines.append('| --- | --- | --- | --- | --- | --- | --- |')
     for res in results:
+        # Results missing for one reason (a refusal at load, a script stopped by an earlier
+        # playbook) are many: one line for each such reason.
+        missing = {}
+        for r in res['rows']:
+            if r['verdict'] == 'differ' and r['r_status'] == 'missing':
+                missing.setdefault(r['r_msg'], []).append(r)
+        grouped = {m for m, rs in missing.items() if len(rs) > 3}
+        for m in grouped:
+            rs = missing[m]
+            statuses = ', '.join('%s %d' % kv for kv in sorted(
+                {st: sum(1 for x in rs if x['a_status'] == st) for st in
+                 set(x['a_status'] for x in rs)}.items()))
+            lines.append('| %s | %d results from %s | (various) | %s | | missing | %s |' % (
+                res['target'], len(rs), md_cell(rs[0]['path'], 60), statuses, md_cell(m, 200)))
         for r in res['rows']:
             if r['verdict'] != 'differ':
+                continue
+            if r['r_status'] == 'missing' and r['r_msg'] in grouped:
                 continue
             p = r['path'] if not r['invocation'] else '#%s %s' % (r['invocation'], r['path'])
             lines.append('| %s | %s | %s | %s | %s | %s | %s |' % (
@@ -859,7 +880,7 @@ def report_kept(opts, todo, skipped, known):
             skipped.append((n, 'no finished run in %s' % workdir))
             continue
         results.append(compare(n, kind, out, known))
-        if out['rconf-posix'] is not None:
+        if opts.also_posix_setup and out['rconf-posix'] is not None:
             results_posix.append(compare(n, kind, out, known, 'rconf-posix'))
     opts.also_posix_setup = bool(results_posix)
     binary = os.path.join(workdir, 'bin', 'rconf')
