@@ -445,3 +445,28 @@ fn a_tilde_path_is_the_targets_home() {
     assert_eq!(lab.read("h2-home/lines"), "l\n");
     assert!(lab.exists("h1-home/made"));
 }
+
+/// A task naming an action plugin of the playbook's `action_plugins/` (as ansible-core's until
+/// target does) is not refused at load: Ansible would run it, rconf cannot, so it fails only
+/// if it runs, with the reason.
+#[test]
+fn an_action_plugin_of_the_playbook_fails_only_if_it_runs() {
+    let lab = lab();
+    lab.write(
+        "action_plugins/shell_no_failed.py",
+        "from ansible.plugins.action import ActionBase\n",
+    );
+    let play = |when: &str| {
+        format!(
+            "- hosts: all_hosts\n  gather_facts: no\n  tasks:\n    - debug: {{msg: before}}\n    - shell_no_failed: {{_raw_params: 'true'}}\n      when: {when}\n"
+        )
+    };
+    let out = lab.run(&play("false"), &[]);
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{t}");
+    assert!(t.contains("is an action plugin"), "{t}");
+    let out = lab.run(&play("true"), &[]);
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{t}");
+    assert!(t.contains("which rconf does not run"), "{t}");
+}

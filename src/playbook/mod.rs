@@ -51,6 +51,9 @@ pub enum ModuleRef {
     Native(&'static dyn Module, Option<Arc<Found>>),
     /// One of Ansible's own modules, which rconf has no native answer for.
     Ansible(Arc<Found>),
+    /// Something Ansible would run that rconf cannot (an action plugin of the playbook's or
+    /// a role's `action_plugins/`): the task carries the reason in `Task::invalid`.
+    Unrunnable,
 }
 
 impl ModuleRef {
@@ -58,7 +61,7 @@ impl ModuleRef {
     pub fn spec(&self) -> &'static ModuleSpec {
         match self {
             ModuleRef::Native(m, _) => m.spec(),
-            ModuleRef::Ansible(_) => &crate::ansible::SPEC,
+            ModuleRef::Ansible(_) | ModuleRef::Unrunnable => &crate::ansible::SPEC,
         }
     }
 
@@ -66,7 +69,7 @@ impl ModuleRef {
     pub fn control(&self) -> crate::modules::Control {
         match self {
             ModuleRef::Native(m, _) => m.control(),
-            ModuleRef::Ansible(_) => crate::modules::Control::Task,
+            ModuleRef::Ansible(_) | ModuleRef::Unrunnable => crate::modules::Control::Task,
         }
     }
 }

@@ -357,6 +357,19 @@ impl Loader {
         Some((task, inner))
     }
 
+    /// An action plugin of that name in the `action_plugins/` beside the playbook or in the
+    /// task's role (as Ansible finds its own plugins there).
+    fn action_plugin_only(&self, key: &str, inh: &Inherit) -> Option<PathBuf> {
+        let file = format!("{key}.py");
+        let mut dirs = vec![self.playbook_dir.join("action_plugins")];
+        if let Some(role) = &inh.role {
+            dirs.push(role.dir.join("action_plugins"));
+        }
+        dirs.into_iter()
+            .map(|d| d.join(&file))
+            .find(|p| p.is_file())
+    }
+
     /// Adds a run-time include to `list`, carrying what loading it later needs.
     fn push_run_time_include(
         &mut self,
@@ -497,6 +510,7 @@ impl Loader {
             return self.task(&rewritten, handler, inh);
         }
         let mut found: Option<(&Node, &Node, ModuleRef)> = None;
+        let mut invalid_action: Option<String> = None;
         let collections = self.collections(n, &inh.collections);
         let mut ok = true;
         for (k, v) in map {
@@ -527,7 +541,20 @@ impl Loader {
                             ok = false;
                             continue;
                         }
-                        Err(_) => None,
+                        Err(_) => match self.action_plugin_only(&key, inh) {
+                            // Ansible runs it through that action plugin; rconf cannot, so the
+                            // task fails if it runs, as a Windows module's does.
+                            Some(path) => {
+                                let why = format!(
+                                    "`{key}` is an action plugin ({}), which rconf does not run",
+                                    path.display()
+                                );
+                                self.warn(k, why.clone());
+                                invalid_action = Some(why);
+                                Some(ModuleRef::Unrunnable)
+                            }
+                            None => None,
+                        },
                     },
                 },
             };
@@ -583,8 +610,11 @@ impl Loader {
             }
             return None;
         };
-        let (module, args, invalid) =
-            self.module_args(mkey, mval, n.get("args"), module, &collections);
+        let (module, args, invalid) = match invalid_action {
+            // Arguments are not checked against the stand-in module.
+            Some(why) => (module, Some(IndexMap::new()), Some(why)),
+            None => self.module_args(mkey, mval, n.get("args"), module, &collections),
+        };
         let own = self.inherit(n, inh);
         let loop_items = self.loop_source(n);
         let retry = n.get("until").map(|u| Retry {

@@ -37,7 +37,7 @@ pub async fn call(
     // them first).
     let unrendered: &[&str] = match &task.module {
         ModuleRef::Native(m, _) => m.unrendered(),
-        ModuleRef::Ansible(_) => &[],
+        ModuleRef::Ansible(_) | ModuleRef::Unrunnable => &[],
     };
     let (kept, to_render): (Vec<_>, Vec<_>) = task
         .args
@@ -60,6 +60,9 @@ pub async fn call(
     // or a module rconf does not have) Ansible's own module runs the task.
     let (args, runner) = match &task.module {
         ModuleRef::Ansible(found) => (Args(args), Runner::Ansible(found.clone())),
+        ModuleRef::Unrunnable => {
+            return TaskResult::failed(format!("`{}` cannot run in rconf", task.action));
+        }
         ModuleRef::Native(m, fallback) => match spec
             .validate(args.clone())
             .and_then(|a| m.supports(&a).map(|()| a))
