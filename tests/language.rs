@@ -825,3 +825,26 @@ fn extended_loops_see_ansible_loop() {
         assert!(t.contains(line), "missing {line:?}:\n{t}");
     }
 }
+
+/// Ansible's precedence puts set_fact above task vars: a looped set_fact that builds on a
+/// value the task's `vars` start it from accumulates (ansible-core's set_fact target).
+#[test]
+fn a_looped_set_fact_accumulates_over_its_task_vars() {
+    let lab = Lab::new(1);
+    let out = lab.run(
+        r#"
+- hosts: all_hosts
+  gather_facts: no
+  tasks:
+    - set_fact:
+        dig_list: "{{ dig_list + [item] }}"
+      loop: [two, three]
+      vars:
+        dig_list: [one]
+    - assert:
+        that: dig_list == ['one', 'two', 'three']
+"#,
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+}

@@ -182,6 +182,8 @@ impl TaskShared {
         // as Ansible's connection variables are (hostvars do not show it).
         let mut base = Layer::new();
         base.insert("ansible_host".into(), JValue::from(state.name.as_str()));
+        // Ansible's precedence: block and task vars below set_fact and registered values
+        // (a looped `set_fact: x: "{{ x + [item] }}"` with a task `vars: x` accumulates).
         let mut layers: Vec<&Layer> = vec![
             &base,
             &role_defaults,
@@ -189,12 +191,12 @@ impl TaskShared {
             &state.facts,
             &self.play_vars,
             &role_vars,
+            &task_vars,
             &state.host_scope,
         ];
         if let Some(inc) = &self.include_vars {
             layers.push(inc);
         }
-        layers.push(&task_vars);
         layers.extend_from_slice(extra);
         layers.push(&self.shared.extra_vars);
         layers.push(&self.magic);
