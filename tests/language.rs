@@ -848,3 +848,35 @@ fn a_looped_set_fact_accumulates_over_its_task_vars() {
     );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
 }
+
+/// `meta: clear_host_errors` in an `always` clears the failure the block left: the host goes
+/// on after the block and into the next play, its recap still counting the failure (as
+/// ansible-playbook 2.19 runs this playbook).
+#[test]
+fn clear_host_errors_in_always_lets_the_host_go_on() {
+    let lab = Lab::new(1);
+    let out = lab.run(
+        r#"
+- hosts: all_hosts
+  gather_facts: no
+  tasks:
+    - block:
+        - fail: msg=boom
+      always:
+        - meta: clear_host_errors
+    - debug: msg="after the block"
+- hosts: all_hosts
+  gather_facts: no
+  tasks:
+    - debug: msg="next play"
+"#,
+        &[],
+    );
+    let t = text(&out);
+    assert!(
+        t.contains("after the block") && t.contains("next play"),
+        "{t}"
+    );
+    assert_eq!(counts(&out, "h1").0, 2, "{t}");
+    assert_eq!(counts(&out, "h1").2, 1, "{t}");
+}

@@ -313,7 +313,18 @@ impl PlayRunner {
                         }
                         return WalkEnd::EndPlay;
                     }
-                    MetaFlow::Continue => on.iter().map(|h| (h.clone(), Outcome::ok())).collect(),
+                    MetaFlow::Continue => {
+                        // Cleared errors no longer fail their hosts when an `always` ends.
+                        if !acting.is_empty()
+                            && crate::modules::meta::MetaAction::of(&task.args)
+                                == crate::modules::meta::MetaAction::ClearHostErrors
+                        {
+                            for (_, pending) in pos.values_mut() {
+                                *pending = Pending::default();
+                            }
+                        }
+                        on.iter().map(|h| (h.clone(), Outcome::ok())).collect()
+                    }
                 }
             } else if !self.confirm(task).await {
                 on.iter().map(|h| (h.clone(), Outcome::ok())).collect()
