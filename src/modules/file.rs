@@ -128,6 +128,9 @@ fn touch_time(t: &str) -> String {
 
 fn check_args(args: &Args) -> Result<(), String> {
     let state = args.str("state");
+    if args.has("src") && !matches!(state, Some("link" | "hard")) {
+        return Err("src option requires state to be 'link' or 'hard'".into());
+    }
     // Without `src`, a link or hard link that exists is updated: the script decides, with
     // the path's state, as Ansible does.
     if args.bool("recurse", false) && state.is_some_and(|s| s != "directory") {
@@ -360,6 +363,20 @@ mod tests {
         assert!(run(&File, args.clone(), &t.ctx(false)).changed);
         assert_eq!(mode_of(&t.path("r/s/f")), 0o700);
         assert!(!run(&File, args, &t.ctx(false)).changed);
+    }
+
+    #[test]
+    fn src_without_a_link_state_fails_with_ansibles_message() {
+        let t = TestCtx::new();
+        let r = run(
+            &File,
+            json!({"path": t.path("l"), "src": t.path("x")}),
+            &t.ctx(false),
+        );
+        assert_eq!(
+            r.msg.as_deref(),
+            Some("src option requires state to be 'link' or 'hard'")
+        );
     }
 
     #[test]
