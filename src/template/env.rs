@@ -70,6 +70,7 @@ pub fn build_with(mode: Mode, syntax: &FileSyntax) -> Result<Environment<'static
     super::lists::register(&mut env);
     super::jinja_tests::register(&mut env);
     super::more_filters::register(&mut env);
+    super::data_filters::register(&mut env);
     super::comment::register(&mut env);
     super::lookups::register(&mut env);
     super::now::register(&mut env);

@@ -6,6 +6,7 @@ mod context;
 mod convert;
 mod crypt;
 mod data;
+mod data_filters;
 pub mod env;
 mod error;
 mod filters;
