@@ -228,7 +228,17 @@ impl Templar {
         if value.is_undefined() {
             return Err(fail(format!("`{}` is undefined", inner.trim())));
         }
-        Ok(truthy(&value))
+        // ansible-core 2.19: a condition must be a boolean, not a value Python finds truthy.
+        if value.kind() != ValueKind::Bool {
+            let py = |b: bool| if b { "True" } else { "False" };
+            return Err(format!(
+                "Conditional result ({}) was derived from value of type '{}'. Conditionals must \
+                 have a boolean result.",
+                py(truthy(&value)),
+                python_type(&value)
+            ));
+        }
+        Ok(value.is_true())
     }
 
     /// A variable the condition uses that is not defined and that the condition never tests
@@ -284,6 +294,20 @@ impl Templar {
         let missing = trailing_newlines(source).saturating_sub(trailing_newlines(&out));
         out.push_str(&"\n".repeat(missing));
         Ok(out)
+    }
+}
+
+/// The Python type name of a value, as Ansible's messages name it.
+fn python_type(v: &JValue) -> &'static str {
+    match v.kind() {
+        ValueKind::Undefined | ValueKind::None => "NoneType",
+        ValueKind::Bool => "bool",
+        ValueKind::Number if v.is_integer() => "int",
+        ValueKind::Number => "float",
+        ValueKind::String => "str",
+        ValueKind::Seq | ValueKind::Iterable => "list",
+        ValueKind::Map => "dict",
+        _ => "object",
     }
 }
 

@@ -108,8 +108,18 @@ fn conditions_follow_ansible() {
     assert!(!cond("off | bool").unwrap());
     assert!(cond("not (off | bool)").unwrap());
     assert!(cond("{{ port > 80 }}").unwrap());
-    assert!(cond("users").unwrap());
-    assert!(!cond("[]").unwrap());
+    // ansible-core 2.19: a non-boolean result is an error, not Python truthiness.
+    assert_eq!(
+        cond("users").unwrap_err(),
+        "Conditional result (True) was derived from value of type 'list'. Conditionals must \
+         have a boolean result."
+    );
+    assert!(
+        cond("[]")
+            .unwrap_err()
+            .contains("Conditional result (False)")
+    );
+    assert!(cond("users | length > 0").unwrap());
     assert!(cond("True").unwrap());
     assert!(cond("result is changed and result is succeeded").unwrap());
     assert!(cond("nope | default(true)").unwrap());
