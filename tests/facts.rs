@@ -6,7 +6,7 @@ mod common;
 
 use serde_json::{Map, Value};
 
-use common::{Lab, ansible_playbook, text};
+use common::{Lab, run_tool, text};
 
 const PLAYBOOK: &str = r#"
 - hosts: all_hosts
@@ -67,20 +67,7 @@ fn gather(lab: &Lab, ansible: bool) -> Map<String, Value> {
     std::fs::create_dir_all(&out_dir).unwrap();
     lab.write("site.yml", PLAYBOOK);
     let var = format!("out={}", out_dir.display());
-    let out = if ansible {
-        ansible_playbook(lab, "site.yml")
-            .args(["-e", &var])
-            .output()
-            .unwrap()
-    } else {
-        lab.fleet
-            .rconf()
-            .args(["run", "site.yml", "-i"])
-            .arg(&lab.inventory)
-            .args(["-e", &var])
-            .output()
-            .unwrap()
-    };
+    let out = run_tool(lab, ansible, "site.yml", &var);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let facts = std::fs::read_to_string(out_dir.join("facts.json")).unwrap();
     serde_json::from_str(&facts).unwrap()

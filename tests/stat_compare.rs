@@ -5,7 +5,7 @@ mod common;
 
 use serde_json::Value;
 
-use common::{Lab, ansible_playbook, text};
+use common::{Lab, run_tool, text};
 
 const PLAYBOOK: &str = r#"
 - hosts: all_hosts
@@ -24,20 +24,7 @@ fn stats(lab: &Lab, ansible: bool, paths: &str) -> Vec<Value> {
     std::fs::create_dir_all(&out_dir).unwrap();
     lab.write("site.yml", PLAYBOOK);
     let vars = format!("{{\"out\": \"{}\", \"paths\": {paths}}}", out_dir.display());
-    let out = if ansible {
-        ansible_playbook(lab, "site.yml")
-            .args(["-e", &vars])
-            .output()
-            .unwrap()
-    } else {
-        lab.fleet
-            .rconf()
-            .args(["run", "site.yml", "-i"])
-            .arg(&lab.inventory)
-            .args(["-e", &vars])
-            .output()
-            .unwrap()
-    };
+    let out = run_tool(lab, ansible, "site.yml", &vars);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     serde_json::from_str(&std::fs::read_to_string(out_dir.join("stat.json")).unwrap()).unwrap()
 }

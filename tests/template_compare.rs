@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{Lab, ansible_playbook, text};
+use common::{Lab, run_tool, text};
 
 const PLAYBOOK: &str = r#"
 - hosts: all_hosts
@@ -37,20 +37,7 @@ fn render(lab: &Lab, ansible: bool) -> Vec<(String, String)> {
     let out_dir = lab.dir().join(if ansible { "a" } else { "r" });
     std::fs::create_dir_all(&out_dir).unwrap();
     let var = format!("out={}", out_dir.display());
-    let out = if ansible {
-        ansible_playbook(lab, "site.yml")
-            .args(["-e", &var])
-            .output()
-            .unwrap()
-    } else {
-        lab.fleet
-            .rconf()
-            .args(["run", "site.yml", "-i"])
-            .arg(&lab.inventory)
-            .args(["-e", &var])
-            .output()
-            .unwrap()
-    };
+    let out = run_tool(lab, ansible, "site.yml", &var);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let mut files: Vec<(String, String)> = std::fs::read_dir(&out_dir)
         .unwrap()

@@ -13,6 +13,40 @@ const BODY: &str = include_str!("../../modules/command.sh");
 pub struct Command;
 pub struct Shell;
 
+/// The keys of a command's output, which `command`, `shell`, `raw` and `script` return alike.
+pub const OUTPUT: [Return; 5] = [
+    Return::new(
+        "rc",
+        "int",
+        "always",
+        "The command's exit status; anything but 0 fails the task.",
+    ),
+    Return::new(
+        "stdout",
+        "str",
+        "always",
+        "What the command wrote on its standard output.",
+    ),
+    Return::new(
+        "stderr",
+        "str",
+        "always",
+        "What the command wrote on its standard error.",
+    ),
+    Return::new(
+        "stdout_lines",
+        "list",
+        "always",
+        "`stdout` split into lines.",
+    ),
+    Return::new(
+        "stderr_lines",
+        "list",
+        "always",
+        "`stderr` split into lines.",
+    ),
+];
+
 static COMMAND_SPEC: ModuleSpec = ModuleSpec {
     name: "command",
     summary: "Runs a command without a shell",
@@ -61,36 +95,11 @@ static COMMAND_SPEC: ModuleSpec = ModuleSpec {
             "always",
             "The command that ran, as its list of words.",
         ),
-        Return::new(
-            "rc",
-            "int",
-            "always",
-            "The command's exit status; anything but 0 fails the task.",
-        ),
-        Return::new(
-            "stdout",
-            "str",
-            "always",
-            "What the command wrote on its standard output.",
-        ),
-        Return::new(
-            "stderr",
-            "str",
-            "always",
-            "What the command wrote on its standard error.",
-        ),
-        Return::new(
-            "stdout_lines",
-            "list",
-            "always",
-            "`stdout` split into lines.",
-        ),
-        Return::new(
-            "stderr_lines",
-            "list",
-            "always",
-            "`stderr` split into lines.",
-        ),
+        OUTPUT[0],
+        OUTPUT[1],
+        OUTPUT[2],
+        OUTPUT[3],
+        OUTPUT[4],
     ],
     notes: "",
     example: concat!("- command: uname -a\n", "  register: kernel"),
@@ -130,36 +139,11 @@ static SHELL_SPEC: ModuleSpec = ModuleSpec {
     mutually_exclusive: &[&["_raw_params", "cmd"]],
     returns: &[
         Return::new("cmd", "str", "always", "The command line that ran."),
-        Return::new(
-            "rc",
-            "int",
-            "always",
-            "The command's exit status; anything but 0 fails the task.",
-        ),
-        Return::new(
-            "stdout",
-            "str",
-            "always",
-            "What the command wrote on its standard output.",
-        ),
-        Return::new(
-            "stderr",
-            "str",
-            "always",
-            "What the command wrote on its standard error.",
-        ),
-        Return::new(
-            "stdout_lines",
-            "list",
-            "always",
-            "`stdout` split into lines.",
-        ),
-        Return::new(
-            "stderr_lines",
-            "list",
-            "always",
-            "`stderr` split into lines.",
-        ),
+        OUTPUT[0],
+        OUTPUT[1],
+        OUTPUT[2],
+        OUTPUT[3],
+        OUTPUT[4],
     ],
     notes: "",
     example: concat!("- shell: ls /etc | wc -l\n", "  register: count"),

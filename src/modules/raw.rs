@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use super::args::{Arg, Args, FreeForm, Kind, ModuleSpec, Return};
+use super::args::{Arg, Args, FreeForm, Kind, ModuleSpec};
 use super::script::ScriptOutput;
 use super::simple::remote_with;
 use super::{Action, Ctx, Module};
@@ -26,38 +26,7 @@ static SPEC: ModuleSpec = ModuleSpec {
     any_args: false,
     required_one_of: &[&["_raw_params"]],
     mutually_exclusive: &[],
-    returns: &[
-        Return::new(
-            "rc",
-            "int",
-            "always",
-            "The command's exit status; anything but 0 fails the task.",
-        ),
-        Return::new(
-            "stdout",
-            "str",
-            "always",
-            "What the command wrote on its standard output.",
-        ),
-        Return::new(
-            "stderr",
-            "str",
-            "always",
-            "What the command wrote on its standard error.",
-        ),
-        Return::new(
-            "stdout_lines",
-            "list",
-            "always",
-            "`stdout` split into lines.",
-        ),
-        Return::new(
-            "stderr_lines",
-            "list",
-            "always",
-            "`stderr` split into lines.",
-        ),
-    ],
+    returns: &super::command::OUTPUT,
     notes: "Check mode skips the task.",
     example: "- raw: uptime",
 };

@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use super::args::{Arg, Args, FreeForm, Kind, ModuleSpec, Return};
+use super::args::{Arg, Args, FreeForm, Kind, ModuleSpec};
 use super::copy::find_source;
 use super::script::{Script, ScriptOutput};
 use super::{Action, Ctx, Module, RemoteCall};
@@ -44,38 +44,7 @@ static SPEC: ModuleSpec = ModuleSpec {
     any_args: false,
     required_one_of: &[&["_raw_params", "cmd"]],
     mutually_exclusive: &[&["_raw_params", "cmd"]],
-    returns: &[
-        Return::new(
-            "rc",
-            "int",
-            "always",
-            "The command's exit status; anything but 0 fails the task.",
-        ),
-        Return::new(
-            "stdout",
-            "str",
-            "always",
-            "What the command wrote on its standard output.",
-        ),
-        Return::new(
-            "stderr",
-            "str",
-            "always",
-            "What the command wrote on its standard error.",
-        ),
-        Return::new(
-            "stdout_lines",
-            "list",
-            "always",
-            "`stdout` split into lines.",
-        ),
-        Return::new(
-            "stderr_lines",
-            "list",
-            "always",
-            "`stderr` split into lines.",
-        ),
-    ],
+    returns: &super::command::OUTPUT,
     notes: "",
     example: concat!(
         "- script: scripts/setup.sh --fast\n",

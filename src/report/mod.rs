@@ -117,6 +117,17 @@ pub struct Stats {
 }
 
 impl Stats {
+    /// Adds another tally of the same host (the runners of a free play each keep their own).
+    pub fn add(&mut self, other: &Stats) {
+        self.ok += other.ok;
+        self.changed += other.changed;
+        self.unreachable += other.unreachable;
+        self.failed += other.failed;
+        self.skipped += other.skipped;
+        self.rescued += other.rescued;
+        self.ignored += other.ignored;
+    }
+
     pub fn count(&mut self, status: Status, changed: bool) {
         match status {
             Status::Ok | Status::Changed => self.ok += 1,

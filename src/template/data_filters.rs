@@ -40,17 +40,7 @@ fn path_join(parts: &Value) -> Result<String, Error> {
 
 /// The Python type name of the value, as Ansible 2.19 reports it.
 fn type_debug(v: &Value) -> &'static str {
-    match v.kind() {
-        ValueKind::Undefined | ValueKind::None => "NoneType",
-        ValueKind::Bool => "bool",
-        ValueKind::Number if v.is_integer() => "int",
-        ValueKind::Number => "float",
-        ValueKind::String => "str",
-        ValueKind::Bytes => "bytes",
-        ValueKind::Seq | ValueKind::Iterable => "list",
-        ValueKind::Map => "dict",
-        _ => "object",
-    }
+    super::python_type(v)
 }
 
 /// `key | extract(container, morekeys)`: `container[key]`, then each of `morekeys` in turn.

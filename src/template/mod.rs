@@ -297,8 +297,8 @@ impl Templar {
     }
 }
 
-/// The Python type name of a value, as Ansible's messages name it.
-fn python_type(v: &JValue) -> &'static str {
+/// The Python type name of a value, as Ansible's messages and `type_debug` name it.
+pub(super) fn python_type(v: &JValue) -> &'static str {
     match v.kind() {
         ValueKind::Undefined | ValueKind::None => "NoneType",
         ValueKind::Bool => "bool",

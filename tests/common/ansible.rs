@@ -41,3 +41,21 @@ pub fn ansible_playbook(lab: &Lab, playbook: &str) -> Command {
         .arg(&lab.inventory);
     cmd
 }
+
+/// `PLAYBOOK` run by ansible-playbook (`ansible`) or by rconf on the lab's hosts with `-e
+/// VARS`, for tests that compare the two tools' results on the same files.
+pub fn run_tool(lab: &Lab, ansible: bool, playbook: &str, vars: &str) -> std::process::Output {
+    if ansible {
+        return ansible_playbook(lab, playbook)
+            .args(["-e", vars])
+            .output()
+            .unwrap();
+    }
+    lab.fleet
+        .rconf()
+        .args(["run", playbook, "-i"])
+        .arg(&lab.inventory)
+        .args(["-e", vars])
+        .output()
+        .unwrap()
+}

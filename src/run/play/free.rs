@@ -171,14 +171,7 @@ impl PlayRunner {
                 }
             }
             for (host, c) in counts {
-                let s = stats.entry(host).or_default();
-                s.ok += c.ok;
-                s.changed += c.changed;
-                s.unreachable += c.unreachable;
-                s.failed += c.failed;
-                s.skipped += c.skipped;
-                s.rescued += c.rescued;
-                s.ignored += c.ignored;
+                stats.entry(host).or_default().add(&c);
             }
             states.extend(own);
         }
