@@ -1,72 +1,25 @@
 //! Built-in modules: the registry (`BUILTINS`, the only place a module is registered), the
 //! `Module` trait every controller half implements, and the context a module plans in.
 
-pub mod add_host;
-pub mod apt;
-pub mod apt_repository;
+// The modules' shared parts; the modules themselves are declared by `registry!` below.
 pub mod args;
-pub mod assert;
-pub mod async_status;
-pub mod authorized_key;
-pub mod blockinfile;
-pub mod command;
-pub mod copy;
 pub mod copy_tree;
-pub mod cron;
-pub mod debconf;
-pub mod debug;
 pub mod diff;
 pub mod facts_linux;
-pub mod file;
-pub mod find;
 pub mod free_form;
-pub mod get_url;
-pub mod getent;
-pub mod git;
-pub mod group;
-pub mod hostname;
 pub mod http;
 #[cfg(test)]
 pub(crate) mod http_test_server;
-pub mod include_tasks;
-pub mod include_vars;
 pub mod include_vars_dir;
 pub mod kv;
-pub mod lineinfile;
-pub mod meta;
-pub mod mount;
-pub mod package;
-pub mod package_facts;
-pub mod pause;
-pub mod ping;
-pub mod pip;
 pub mod pyregex;
 /// Quoting is the wire protocol's (`crate::remote`); modules reach it here too.
 pub use crate::remote::quote;
-pub mod raw;
-pub mod reboot;
-pub mod replace;
 pub mod script;
-pub mod script_module;
-pub mod service;
-pub mod service_facts;
-pub mod set_fact;
-pub mod setup;
 pub mod simple;
-pub mod slurp;
-pub mod stat;
-pub mod sysctl;
 pub mod tar_tree;
-pub mod tempfile;
-pub mod template;
 #[cfg(test)]
 pub(crate) mod testutil;
-pub mod unarchive;
-pub mod uri;
-pub mod user;
-pub mod validate_argument_spec;
-pub mod wait_for;
-pub mod wait_for_connection;
 
 use std::path::PathBuf;
 
@@ -170,68 +123,68 @@ pub trait Module: Sync {
     }
 }
 
-/// Every built-in module. Names are matched with and without the `ansible.builtin.` prefix.
-pub static BUILTINS: &[&dyn Module] = &[
-    &command::Command,
-    &command::Shell,
-    &file::File,
-    &copy::Copy,
-    &template::Template,
-    &debug::Debug,
-    &set_fact::SetFact,
-    &lineinfile::LineInFile,
-    &setup::Setup,
-    &assert::Fail,
-    &assert::Assert,
-    &stat::Stat,
-    &meta::Meta,
-    &include_vars::IncludeVars,
-    &pause::Pause,
-    &apt::Apt,
-    &package::PACKAGE,
-    &package::DNF,
-    &package::YUM,
-    &package::APK,
-    &package::PACMAN,
-    &package::ZYPPER,
-    &service::Service,
-    &service::Systemd,
-    &user::User,
-    &group::Group,
-    &authorized_key::AuthorizedKey,
-    &slurp::Slurp,
-    &slurp::Fetch,
-    &raw::Raw,
-    &tempfile::TempFile,
-    &wait_for::WaitFor,
-    &wait_for_connection::WaitForConnection,
-    &blockinfile::BlockInFile,
-    &sysctl::Sysctl,
-    &replace::Replace,
-    &find::Find,
-    &script_module::ScriptModule,
-    &cron::Cron,
-    &hostname::Hostname,
-    &get_url::GetUrl,
-    &uri::Uri,
-    &unarchive::Unarchive,
-    &git::Git,
-    &mount::Mount,
-    &include_tasks::IncludeTasks,
-    &include_tasks::IncludeRole,
-    &apt_repository::AptRepository,
-    &getent::Getent,
-    &package_facts::PackageFacts,
-    &add_host::GroupBy,
-    &add_host::AddHost,
-    &reboot::Reboot,
-    &pip::Pip,
-    &async_status::AsyncStatus,
-    &ping::Ping,
-    &service_facts::ServiceFacts,
-    &debconf::Debconf,
-    &validate_argument_spec::ValidateArgumentSpec,
-];
+/// The registry: each line is a module file and the modules it defines. This is the one place
+/// a module is registered: the macro declares the file (`pub mod`) and puts its modules in
+/// `BUILTINS`, so adding a module is its own files plus one line here.
+macro_rules! registry {
+    ($($file:ident: [$($module:ident),+ $(,)?]),+ $(,)?) => {
+        $(pub mod $file;)+
+        /// Every built-in module, by file. Names are matched with and without the
+        /// `ansible.builtin.` prefix (`find`).
+        pub static BUILTINS: &[&dyn Module] = &[$($(&$file::$module),+),+];
+    };
+}
+
+registry! {
+    add_host: [GroupBy, AddHost],
+    apt: [Apt],
+    apt_repository: [AptRepository],
+    assert: [Fail, Assert],
+    async_status: [AsyncStatus],
+    authorized_key: [AuthorizedKey],
+    blockinfile: [BlockInFile],
+    command: [Command, Shell],
+    copy: [Copy],
+    cron: [Cron],
+    debconf: [Debconf],
+    debug: [Debug],
+    file: [File],
+    find: [Find],
+    get_url: [GetUrl],
+    getent: [Getent],
+    git: [Git],
+    group: [Group],
+    hostname: [Hostname],
+    include_tasks: [IncludeTasks, IncludeRole],
+    include_vars: [IncludeVars],
+    lineinfile: [LineInFile],
+    meta: [Meta],
+    mount: [Mount],
+    package: [PACKAGE, DNF, YUM, APK, PACMAN, ZYPPER],
+    package_facts: [PackageFacts],
+    pause: [Pause],
+    ping: [Ping],
+    pip: [Pip],
+    raw: [Raw],
+    reboot: [Reboot],
+    replace: [Replace],
+    script_module: [ScriptModule],
+    service: [Service, Systemd],
+    service_facts: [ServiceFacts],
+    set_fact: [SetFact],
+    setup: [Setup],
+    slurp: [Slurp, Fetch],
+    stat: [Stat],
+    sysctl: [Sysctl],
+    tempfile: [TempFile],
+    template: [Template],
+    unarchive: [Unarchive],
+    uri: [Uri],
+    user: [User],
+    validate_argument_spec: [ValidateArgumentSpec],
+    wait_for: [WaitFor],
+    wait_for_connection: [WaitForConnection],
+}
 
 /// rconf's modules that Ansible now ships in the ansible.posix collection.
 const POSIX: &[&str] = &["mount", "sysctl", "authorized_key"];
@@ -294,5 +247,19 @@ mod tests {
             names.dedup();
             assert_eq!(names.len(), n, "duplicate argument name in `{}`", spec.name);
         }
+    }
+
+    /// `find` takes the first module with a name or alias, so two modules must never share
+    /// one: the registry's order would then decide.
+    #[test]
+    fn module_names_and_aliases_are_unique() {
+        let mut names: Vec<&str> = BUILTINS
+            .iter()
+            .flat_map(|m| std::iter::once(m.spec().name).chain(m.spec().aliases.iter().copied()))
+            .collect();
+        let n = names.len();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), n, "two modules share a name or alias");
     }
 }
