@@ -217,7 +217,12 @@ fn a_typo_is_reported_with_its_place_before_any_host_is_contacted() {
         )),
         "{stderr}"
     );
-    assert!(stderr.contains(&format!("{file}:6:28: module `file`: unsupported parameter `stat` for module `file`; did you mean `state`?")), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "{file}:6:28: unsupported parameter `stat` for module `file`; did you mean `state`?"
+        )),
+        "{stderr}"
+    );
     assert!(stderr.contains("`stat`"), "{stderr}");
     assert!(out.stdout.is_empty(), "{}", text(&out));
     assert!(
@@ -240,7 +245,7 @@ fn an_argument_problem_warns_at_load_and_fails_its_task_only_if_it_runs() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     for line in [4, 6] {
         assert!(
-            stderr.contains(&format!("warning: {}:{line}:50: module `copy`: unsupported parameter `mdoe` for module `copy`; did you mean `mode`?", file.display())),
+            stderr.contains(&format!("warning: {}:{line}:50: unsupported parameter `mdoe` for module `copy`; did you mean `mode`?", file.display())),
             "{}",
             text(&out)
         );
@@ -248,7 +253,7 @@ fn an_argument_problem_warns_at_load_and_fails_its_task_only_if_it_runs() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         stdout.contains(&format!(
-            "\"msg\": \"{}:6:50: module `copy`: unsupported parameter `mdoe`",
+            "\"msg\": \"{}:6:50: unsupported parameter `mdoe`",
             file.display()
         )),
         "{}",

@@ -300,11 +300,7 @@ fn adhoc_playbook(
         .map_err(|e| Error::Usage(format!("-a: module `{}`: {e}", spec.name)))?;
     let problems: Vec<String> = spec.check(&parsed).into_iter().map(|p| p.message).collect();
     if !problems.is_empty() {
-        return Err(Error::Usage(format!(
-            "-a: module `{}`: {}",
-            spec.name,
-            problems.join("; ")
-        )));
+        return Err(Error::Usage(format!("-a: {}", problems.join("; "))));
     }
     let mut task = Task::synthetic(None, module_name, module, parsed, here);
     if let Some(secs) = flags.background.filter(|&s| s > 0) {

@@ -534,9 +534,8 @@ pub fn plan_script(
             let mut forwarded = args.0.clone();
             forwarded.shift_remove("use");
             let spec = super::Module::spec(&apt::Apt);
-            let apt_args = spec
-                .validate(forwarded)
-                .map_err(|e| format!("module `apt`: {e}"))?;
+            // The spec's message names `apt` itself.
+            let apt_args = spec.validate(forwarded)?;
             apt::script(&apt_args, ctx)
         }
         Some("apt") => apt::script(args, ctx),

@@ -240,7 +240,7 @@ fn package_hands_apt_its_own_arguments_and_apt_refuses_the_others() {
         r.msg
             .as_deref()
             .unwrap()
-            .starts_with("module `apt`: unsupported parameter `enablerepo`"),
+            .starts_with("unsupported parameter `enablerepo`"),
         "{r:?}"
     );
 }

@@ -661,7 +661,8 @@ mod tests {
             "- hosts: all\n  tasks:\n    - copy: {dest: /x, content: y, mdoe: '0644'}\n      when: false\n",
         )
         .unwrap();
-        let want = "site.yml:3:36: module `copy`: unsupported parameter `mdoe` for module `copy`; did you mean `mode`?";
+        let want =
+            "site.yml:3:36: unsupported parameter `mdoe` for module `copy`; did you mean `mode`?";
         assert_eq!(pb.warnings.len(), 1);
         assert!(
             pb.warnings[0].to_string().ends_with(want),
@@ -691,7 +692,7 @@ mod tests {
         );
         assert_eq!(
             lines[1],
-            "site.yml:5:24: module `file`: unsupported parameter `stat` for module `file`; did you mean `state`?"
+            "site.yml:5:24: unsupported parameter `stat` for module `file`; did you mean `state`?"
         );
         assert_eq!(
             lines[2],

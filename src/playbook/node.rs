@@ -205,8 +205,13 @@ fn open_vaulted(node: &mut Node, file: &Path, errors: &mut Vec<crate::error::Dia
 fn yaml_message(e: &serde_saphyr::Error) -> String {
     let text = e.without_snippet().to_string();
     let text = text.lines().next().unwrap_or_default().to_string();
-    match text.split_once(": ") {
+    let text = match text.split_once(": ") {
         Some((prefix, rest)) if prefix.starts_with("line ") => rest.to_string(),
+        _ => text,
+    };
+    // The location leads the whole message already (`site.yml:5:11: ...`).
+    match text.rfind(" at line ") {
+        Some(i) if text[i + " at line ".len()..].contains(", column ") => text[..i].to_string(),
         _ => text,
     }
 }

@@ -801,7 +801,8 @@ impl Loader {
         let mut args = match spec.normalize(&mval.to_json()) {
             Ok(a) => a,
             Err(e) => {
-                self.err(mval, format!("module `{}`: {e}", spec.name));
+                // The spec's messages name the module themselves.
+                self.err(mval, e);
                 return (module, None, None);
             }
         };
@@ -863,7 +864,7 @@ impl Loader {
                 .as_deref()
                 .and_then(|a| key_node(mval, a).or_else(|| extra.and_then(|e| key_node(e, a))))
                 .unwrap_or(mkey);
-            let message = format!("module `{}`: {}", spec.name, problem.message);
+            let message = problem.message.clone();
             first.get_or_insert_with(|| format!("{}: {message}", self.loc(at)));
             self.warn(at, message);
         }

@@ -78,7 +78,7 @@ pub async fn call(
                 });
                 match fallback {
                     Some(found) => (Args(args), Runner::Ansible(found)),
-                    None => return TaskResult::failed(format!("module `{}`: {e}", spec.name)),
+                    None => return TaskResult::failed(e),
                 }
             }
         },
