@@ -1,7 +1,8 @@
 //! `group_by` and `add_host`: changes to the run's inventory, made on the controller. The
-//! modules only describe the change in their result (`add_group`, `add_host`); the runner
-//! applies it (`run::inventory_changes`), so later plays can target the new group or host and
-//! `groups` / `group_names` show it.
+//! modules return Ansible's result keys (`add_group`, `add_host`) and read them back as a typed
+//! `InventoryChange` (`Module::inventory_change`); the runner applies it
+//! (`run::inventory_changes`), so later plays can target the new group or host and `groups` /
+//! `group_names` show it.
 
 use serde_json::{Map, Value};
 
@@ -11,6 +12,34 @@ use crate::result::TaskResult;
 
 pub struct GroupBy;
 pub struct AddHost;
+
+/// A change to the run's live inventory that a task asks for.
+#[derive(Debug, Clone, PartialEq)]
+pub enum InventoryChange {
+    /// `group_by`: `host` joins `group`, a child of `parents`.
+    Group {
+        host: String,
+        group: String,
+        parents: Vec<String>,
+    },
+    /// `add_host`: a host (new or known) in `groups`, with these variables.
+    Host {
+        name: String,
+        groups: Vec<String>,
+        vars: Map<String, Value>,
+    },
+}
+
+fn strings(v: Option<&Value>) -> Vec<String> {
+    v.and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(String::from)
+                .collect()
+        })
+        .unwrap_or_default()
+}
 
 static GROUP_BY: ModuleSpec = ModuleSpec {
     name: "group_by",
@@ -89,6 +118,14 @@ impl Module for GroupBy {
         &GROUP_BY
     }
 
+    fn inventory_change(&self, host: &str, result: &TaskResult) -> Option<InventoryChange> {
+        Some(InventoryChange::Group {
+            host: host.to_string(),
+            group: result.data.get("add_group")?.as_str()?.to_string(),
+            parents: strings(result.data.get("parent_groups")),
+        })
+    }
+
     fn plan(&self, args: &Args, ctx: &Ctx) -> Action {
         // A group name is one word: Ansible turns other characters into `_`.
         let key: String = args
@@ -121,6 +158,15 @@ impl Module for AddHost {
 
     fn spec(&self) -> &'static ModuleSpec {
         &ADD_HOST
+    }
+
+    fn inventory_change(&self, _host: &str, result: &TaskResult) -> Option<InventoryChange> {
+        let add = result.data.get("add_host")?;
+        Some(InventoryChange::Host {
+            name: add["host_name"].as_str()?.to_string(),
+            groups: strings(add.get("groups")),
+            vars: add["host_vars"].as_object().cloned().unwrap_or_default(),
+        })
     }
 
     fn plan(&self, args: &Args, ctx: &Ctx) -> Action {
@@ -180,5 +226,28 @@ mod tests {
             json!({"host_name": "web9", "groups": ["new", "web"],
                    "host_vars": {"ansible_port": 2222, "ansible_user": "deploy"}})
         );
+    }
+
+    #[test]
+    fn each_module_reads_its_own_result_back_as_the_change() {
+        let t = TestCtx::new();
+        let r = run(&GroupBy, json!({"key": "db", "parents": ["prod"]}), &t.ctx(false));
+        assert_eq!(
+            GroupBy.inventory_change("h1", &r),
+            Some(InventoryChange::Group {
+                host: "h1".into(),
+                group: "db".into(),
+                parents: vec!["prod".into()],
+            })
+        );
+        let r = run(&AddHost, json!({"name": "web9", "x": 1}), &t.ctx(false));
+        let Some(InventoryChange::Host { name, groups, vars }) = AddHost.inventory_change("h1", &r)
+        else {
+            panic!("no change from {r:?}");
+        };
+        assert_eq!((name.as_str(), groups.len()), ("web9", 0));
+        assert_eq!(vars["x"], 1);
+        // Another module's keys are not its change.
+        assert_eq!(AddHost.inventory_change("h1", &TaskResult::ok()), None);
     }
 }

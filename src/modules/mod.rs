@@ -27,6 +27,7 @@ use crate::result::TaskResult;
 use crate::template::Templar;
 use crate::transport::Stdin;
 
+pub use add_host::InventoryChange;
 pub use args::{Arg, ArgProblem, Args, FreeForm, Kind, ModuleSpec};
 pub use script::ScriptOutput;
 
@@ -110,6 +111,12 @@ pub trait Module: Sync {
     /// evaluates itself (`assert`'s `that`), as Ansible does not template them first.
     fn unrendered(&self) -> &'static [&'static str] {
         &[]
+    }
+
+    /// The change to the run's inventory this module's (successful) result asks for: only
+    /// `Control::Inventory` modules have one. The module reads its own result keys.
+    fn inventory_change(&self, _host: &str, _result: &TaskResult) -> Option<InventoryChange> {
+        None
     }
 
     /// Plans the task from rendered, validated arguments.

@@ -65,6 +65,19 @@ impl ModuleRef {
         }
     }
 
+    /// The inventory change a result of this task asks for (only native `group_by` and
+    /// `add_host` have one).
+    pub fn inventory_change(
+        &self,
+        host: &str,
+        result: &crate::result::TaskResult,
+    ) -> Option<crate::modules::InventoryChange> {
+        match self {
+            ModuleRef::Native(m, _) => m.inventory_change(host, result),
+            ModuleRef::Ansible(_) | ModuleRef::Unrunnable => None,
+        }
+    }
+
     /// What the runner does with the task (Ansible's modules are plain tasks).
     pub fn control(&self) -> crate::modules::Control {
         match self {

@@ -12,6 +12,7 @@ use serde_json::{Map, Value};
 use super::Shared;
 use super::exec;
 use crate::modules::Control;
+use crate::modules::include_tasks::INCLUDE_KEY;
 use crate::playbook::{LoopSource, Task};
 use crate::report::Status;
 use crate::result::TaskResult;
@@ -553,13 +554,13 @@ async fn run_once(
         }
         // An include names its file by its full path, as Ansible prints it.
         if let Some(include) = &task.include
-            && let Some(Value::String(name)) = result.data.get("include")
+            && let Some(Value::String(name)) = result.data.get(INCLUDE_KEY)
             && let Some(path) = include.resolve(name)
         {
-            result.data.insert("include".into(), Value::String(path));
+            result.data.insert(INCLUDE_KEY.into(), Value::String(path));
         }
         if let Control::Inventory { .. } = task.module.control() {
-            super::inventory_changes::record(&cx.shared, &state.name, &result);
+            super::inventory_changes::record(&cx.shared, &task.module, &state.name, &result);
         }
         if task.changed_when.is_some() || task.failed_when.is_some() {
             override_status(&mut result, state, task, cx, extra);

@@ -4,62 +4,26 @@
 
 use indexmap::IndexMap;
 use minijinja::value::Value as JValue;
-use serde_json::Value;
 
 use super::Shared;
 use super::host::HostState;
+use crate::modules::InventoryChange;
+use crate::playbook::ModuleRef;
 use crate::result::TaskResult;
 use crate::template::to_jinja;
 
-/// A change a task asked for.
-pub enum Change {
-    Group {
-        host: String,
-        group: String,
-        parents: Vec<String>,
-    },
-    Host {
-        name: String,
-        groups: Vec<String>,
-        vars: serde_json::Map<String, Value>,
-    },
-}
-
-fn strings(v: Option<&Value>) -> Vec<String> {
-    v.and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(Value::as_str)
-                .map(String::from)
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-/// Records the change a `group_by` or `add_host` result on `host` describes.
-pub fn record(shared: &Shared, host: &str, result: &TaskResult) {
+/// Records the change a `group_by` or `add_host` result on `host` asks for.
+pub fn record(shared: &Shared, module: &ModuleRef, host: &str, result: &TaskResult) {
     if result.failed || result.skipped {
         return;
     }
-    let change = if let Some(group) = result.data.get("add_group").and_then(Value::as_str) {
-        Change::Group {
-            host: host.to_string(),
-            group: group.to_string(),
-            parents: strings(result.data.get("parent_groups")),
-        }
-    } else if let Some(add) = result.data.get("add_host") {
-        Change::Host {
-            name: add["host_name"].as_str().unwrap_or_default().to_string(),
-            groups: strings(add.get("groups")),
-            vars: add["host_vars"].as_object().cloned().unwrap_or_default(),
-        }
-    } else {
+    let Some(change) = module.inventory_change(host, result) else {
         return;
     };
     shared
         .inventory_changes
         .lock()
-        .expect("inventory changes lock")
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
         .push(change);
 }
 
@@ -80,7 +44,7 @@ pub fn apply(shared: &Shared) -> Result<bool, String> {
         .unwrap_or_else(std::sync::PoisonError::into_inner);
     for change in changes {
         match change {
-            Change::Group {
+            InventoryChange::Group {
                 host,
                 group,
                 parents,
@@ -90,7 +54,7 @@ pub fn apply(shared: &Shared) -> Result<bool, String> {
                     inv.add_child(p, &group);
                 }
             }
-            Change::Host { name, groups, vars } => {
+            InventoryChange::Host { name, groups, vars } => {
                 inv.add_host(&name, None);
                 for g in &groups {
                     inv.add_host(&name, Some(g));

@@ -105,7 +105,7 @@ pub struct Shared {
     /// The inventory as `group_by` and `add_host` have changed it, and their changes not yet
     /// applied (`inventory_changes`).
     pub live_inventory: std::sync::Mutex<Inventory>,
-    pub inventory_changes: std::sync::Mutex<Vec<inventory_changes::Change>>,
+    pub inventory_changes: std::sync::Mutex<Vec<crate::modules::InventoryChange>>,
     /// Counts the changes applied to `live_inventory`, so runners know when to re-read it.
     pub inventory_generation: std::sync::atomic::AtomicU64,
     /// Connections to hosts that tasks are delegated to.
