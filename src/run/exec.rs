@@ -496,10 +496,7 @@ async fn open_delegate(
 ) -> Result<Arc<Connection>, TaskResult> {
     // Hosts added by add_host are delegate targets too.
     let (vars, known) = {
-        let inventory = shared
-            .live_inventory
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let inventory = shared.inventory();
         let known = inventory.hosts.contains_key(target) || inventory.is_implicit_localhost(target);
         (inventory.host_vars(target), known)
     };

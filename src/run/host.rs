@@ -259,7 +259,7 @@ async fn run_task_unguarded(state: &mut HostState, task: &Task, cx: &TaskShared)
     };
     let (scope, _) = cx.scope(state, task, &[]);
     let (result, items) = match &task.loop_items {
-        None => (run_once(state, task, cx, &scope, &[]).await, Vec::new()),
+        None => (run_call(state, task, cx, &scope, &[]).await, Vec::new()),
         Some(source) => match loop_items(source, cx, &scope, state, task) {
             Ok(list) => run_loop(state, task, cx, list).await,
             Err(e) => (TaskResult::failed(e), Vec::new()),
@@ -433,7 +433,7 @@ async fn run_loop(
             lv.insert("ansible_loop".into(), to_jinja(info));
         }
         let (scope, _) = cx.scope(state, task, &[&lv]);
-        let mut r = run_once(state, task, cx, &scope, &[&lv]).await;
+        let mut r = run_call(state, task, cx, &scope, &[&lv]).await;
         let label = match &task.loop_control.label {
             Some(l) => cx
                 .shared
@@ -504,9 +504,9 @@ fn extended_loop(all: &[Value], i: usize, allitems: bool) -> Value {
     info
 }
 
-/// One module call (one loop item, or the task itself) with `when`, `changed_when`,
-/// `failed_when` and fact handling.
-async fn run_once(
+/// One module call (one loop item, or the task itself; not Ansible's `run_once`) with `when`,
+/// `changed_when`, `failed_when` and fact handling.
+async fn run_call(
     state: &mut HostState,
     task: &Task,
     cx: &TaskShared,

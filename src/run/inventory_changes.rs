@@ -38,10 +38,7 @@ pub fn apply(shared: &Shared) -> Result<bool, String> {
     if changes.is_empty() {
         return Ok(false);
     }
-    let mut inv = shared
-        .live_inventory
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut inv = shared.inventory();
     for change in changes {
         match change {
             InventoryChange::Group {
@@ -75,19 +72,13 @@ pub fn apply(shared: &Shared) -> Result<bool, String> {
 
 /// `groups`, from the live inventory.
 pub fn groups(shared: &Shared) -> JValue {
-    let inv = shared
-        .live_inventory
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let inv = shared.inventory();
     to_jinja(&serde_json::to_value(inv.groups_map()).unwrap_or_default())
 }
 
 /// Sets every host's `group_names` from the live inventory.
 pub fn refresh_group_names(shared: &Shared, states: &mut IndexMap<String, HostState>) {
-    let inv = shared
-        .live_inventory
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let inv = shared.inventory();
     for (name, state) in states.iter_mut() {
         let names = JValue::from_iter(inv.group_names(name).into_iter().map(JValue::from));
         std::sync::Arc::make_mut(&mut state.inventory_vars).insert("group_names".into(), names);

@@ -101,7 +101,6 @@ pub struct Shared {
     pub omit: String,
     pub task_timeout: Option<Duration>,
     pub connect: ConnectDefaults,
-    pub inventory: Arc<Inventory>,
     /// The inventory as `group_by` and `add_host` have changed it, and their changes not yet
     /// applied (`inventory_changes`).
     pub live_inventory: std::sync::Mutex<Inventory>,
@@ -249,68 +248,20 @@ pub async fn run(
     inventory: Inventory,
     reporter: &mut dyn Reporter,
 ) -> RunSummary {
-    let marker = random_token();
-    let inventory = Arc::new(inventory);
-    let shared = Arc::new(Shared {
-        templar: Templar::new(),
-        extra_vars: layer_from_json(&opts.extra_vars),
-        check: opts.check,
-        diff: opts.diff,
-        playbook_dir: playbook.dir.clone(),
-        omit: format!("__omit_place_holder__{marker}"),
-        marker: format!("\u{1e}rconf-result-{marker}\u{1e}"),
-        task_timeout: opts.task_timeout,
-        connect: opts.connect.clone(),
-        inventory: inventory.clone(),
-        live_inventory: std::sync::Mutex::new((*inventory).clone()),
-        inventory_changes: std::sync::Mutex::new(Vec::new()),
-        inventory_generation: std::sync::atomic::AtomicU64::new(0),
-        delegates: std::sync::Mutex::new(HashMap::new()),
-        tags: opts.tags.clone(),
-        persistent_shell: std::env::var("RCONF_PERSISTENT_SHELL").map_or(true, |v| v != "0"),
-        step: std::sync::atomic::AtomicBool::new(opts.step),
-        finder: playbook.finder.clone(),
-        verbosity: opts.verbosity,
-    });
+    let shared = Arc::new(shared(opts, &playbook, inventory));
     let limit: Option<std::collections::HashSet<String>> = opts.limit.as_ref().map(|pattern| {
-        select_or_warn(&inventory, pattern, reporter)
+        select_or_warn(&shared.inventory(), pattern, reporter)
             .into_iter()
             .collect()
     });
     // Every inventory host has a state from the start, so `hostvars` knows hosts no play has
     // reached yet (their inventory variables, and their facts from the fact cache).
     let source = inventory_source(&opts.inventory);
-    let new_state = |h: &String| {
-        let inventory = shared
-            .live_inventory
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let mut vars = layer_from_json(&inventory.host_vars(h));
-        // Magic variables of the host's inventory entry, as Ansible sets them.
-        let names = JValue::from_iter(inventory.group_names(h).into_iter().map(JValue::from));
-        vars.insert("group_names".into(), names);
-        if let Some((dir, file)) = &source {
-            vars.insert("inventory_dir".into(), JValue::from(dir.as_str()));
-            if let Some(file) = file {
-                vars.insert("inventory_file".into(), JValue::from(file.as_str()));
-            }
-        }
-        let vars = Arc::new(vars);
-        let mut state = HostState::new(h.clone(), vars);
-        if let Some(facts) = opts
-            .fact_cache
-            .as_deref()
-            .and_then(|d| facts_cache::read(d, h))
-        {
-            state.set_facts(&facts);
-        }
-        state
-    };
-    let mut states: IndexMap<String, HostState> = inventory
-        .hosts
-        .keys()
-        .map(|h| (h.clone(), new_state(h)))
-        .collect();
+    let new_state = |h: &String| host_state(&shared, opts, source.as_ref(), h);
+    // The names first: `new_state` reads the inventory under its lock too.
+    let names: Vec<String> = shared.inventory().hosts.keys().cloned().collect();
+    let mut states: IndexMap<String, HostState> =
+        names.iter().map(|h| (h.clone(), new_state(h))).collect();
     let mut stats: IndexMap<String, Stats> = IndexMap::new();
     let run_magic = run_magic(opts);
     let playbook = Arc::new(playbook);
@@ -321,13 +272,7 @@ pub async fn run(
             Ok(_) => inventory_changes::refresh_group_names(&shared, &mut states),
             Err(e) => reporter.event(&Event::Warning(&e)),
         }
-        let groups = inventory_changes::groups(&shared);
-        let live = shared
-            .live_inventory
-            .lock()
-            .expect("live inventory lock")
-            .clone();
-        let hosts: Vec<String> = select_or_warn(&live, &play.hosts, reporter)
+        let hosts: Vec<String> = select_or_warn(&shared.inventory(), &play.hosts, reporter)
             .into_iter()
             .filter(|h| limit.as_ref().is_none_or(|l| l.contains(h)))
             .collect();
@@ -354,43 +299,10 @@ pub async fn run(
                 vec![hosts.clone()]
             }
         };
-        let mut magic = Layer::new();
-        magic.insert("groups".into(), groups.clone());
-        let all_hosts = JValue::from_iter(hosts.iter().map(|h| JValue::from(h.as_str())));
-        magic.insert("ansible_play_hosts_all".into(), all_hosts);
-        magic.insert("ansible_play_name".into(), JValue::from(play.name.as_str()));
-        magic.insert("ansible_check_mode".into(), JValue::from(opts.check));
-        magic.insert("ansible_diff_mode".into(), JValue::from(opts.diff));
-        magic.insert("playbook_dir".into(), JValue::from(absolute(&playbook.dir)));
-        magic.insert("omit".into(), JValue::from(shared.omit.as_str()));
-        for (k, v) in &run_magic {
-            magic.insert(k.clone(), v.clone());
-        }
+        let magic = play_magic(opts, &shared, play, &hosts, &playbook.dir, &run_magic);
         for batch in batches {
-            let mut batch_magic = magic.clone();
-            let batch_hosts = JValue::from_iter(batch.iter().map(|h| JValue::from(h.as_str())));
-            for key in ["play_hosts", "ansible_play_hosts", "ansible_play_batch"] {
-                batch_magic.insert(key.into(), batch_hosts.clone());
-            }
-            let mut runner = PlayRunner {
-                shared: shared.clone(),
-                playbook: playbook.clone(),
-                play_index: pi,
-                play_vars: Arc::new(layer_from_json(&play.vars)),
-                magic: batch_magic,
-                hosts: batch,
-                forks: opts.forks.max(1),
-                force_handlers: opts.force_handlers || play.force_handlers,
-                start_at: start_at.take(),
-                aborted: false,
-                include_vars: None,
-                dynamic_handlers: Vec::new(),
-                limiter: Arc::new(tokio::sync::Semaphore::new(opts.forks.max(1))),
-                free: None,
-                groups_seen: shared
-                    .inventory_generation
-                    .load(std::sync::atomic::Ordering::Acquire),
-            };
+            let mut runner = PlayRunner::new(&shared, &playbook, pi, &magic, batch, opts);
+            runner.start_at = start_at.take();
             runner.run_batch(&mut states, &mut stats, reporter).await;
             start_at = runner.start_at.take();
             let all_failed = runner
@@ -410,6 +322,100 @@ pub async fn run(
         }
     }
     reporter.event(&Event::Recap { stats: &stats });
+    close_connections(states).await;
+    RunSummary { stats }
+}
+
+impl Shared {
+    /// The live inventory (as `group_by` and `add_host` have changed it so far).
+    pub fn inventory(&self) -> std::sync::MutexGuard<'_, Inventory> {
+        self.live_inventory
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// The run's read-only state (and the live inventory that `group_by`/`add_host` change).
+fn shared(opts: &RunOptions, playbook: &Playbook, inventory: Inventory) -> Shared {
+    let marker = random_token();
+    Shared {
+        templar: Templar::new(),
+        extra_vars: layer_from_json(&opts.extra_vars),
+        check: opts.check,
+        diff: opts.diff,
+        playbook_dir: playbook.dir.clone(),
+        omit: format!("__omit_place_holder__{marker}"),
+        marker: format!("\u{1e}rconf-result-{marker}\u{1e}"),
+        task_timeout: opts.task_timeout,
+        connect: opts.connect.clone(),
+        live_inventory: std::sync::Mutex::new(inventory),
+        inventory_changes: std::sync::Mutex::new(Vec::new()),
+        inventory_generation: std::sync::atomic::AtomicU64::new(0),
+        delegates: std::sync::Mutex::new(HashMap::new()),
+        tags: opts.tags.clone(),
+        persistent_shell: std::env::var("RCONF_PERSISTENT_SHELL").map_or(true, |v| v != "0"),
+        step: std::sync::atomic::AtomicBool::new(opts.step),
+        finder: playbook.finder.clone(),
+        verbosity: opts.verbosity,
+    }
+}
+
+/// A host's state before its first task: its inventory variables, the magic variables of its
+/// inventory entry as Ansible sets them, and its facts from the fact cache.
+fn host_state(
+    shared: &Shared,
+    opts: &RunOptions,
+    source: Option<&(String, Option<String>)>,
+    h: &str,
+) -> HostState {
+    let inventory = shared.inventory();
+    let mut vars = layer_from_json(&inventory.host_vars(h));
+    let names = JValue::from_iter(inventory.group_names(h).into_iter().map(JValue::from));
+    vars.insert("group_names".into(), names);
+    if let Some((dir, file)) = source {
+        vars.insert("inventory_dir".into(), JValue::from(dir.as_str()));
+        if let Some(file) = file {
+            vars.insert("inventory_file".into(), JValue::from(file.as_str()));
+        }
+    }
+    drop(inventory);
+    let mut state = HostState::new(h.to_string(), Arc::new(vars));
+    if let Some(facts) = opts
+        .fact_cache
+        .as_deref()
+        .and_then(|d| facts_cache::read(d, h))
+    {
+        state.set_facts(&facts);
+    }
+    state
+}
+
+/// The magic variables every host of a play sees (the batch's own are added per batch).
+fn play_magic(
+    opts: &RunOptions,
+    shared: &Shared,
+    play: &crate::playbook::Play,
+    hosts: &[String],
+    playbook_dir: &std::path::Path,
+    run_magic: &Layer,
+) -> Layer {
+    let mut magic = Layer::new();
+    magic.insert("groups".into(), inventory_changes::groups(shared));
+    let all_hosts = JValue::from_iter(hosts.iter().map(|h| JValue::from(h.as_str())));
+    magic.insert("ansible_play_hosts_all".into(), all_hosts);
+    magic.insert("ansible_play_name".into(), JValue::from(play.name.as_str()));
+    magic.insert("ansible_check_mode".into(), JValue::from(opts.check));
+    magic.insert("ansible_diff_mode".into(), JValue::from(opts.diff));
+    magic.insert("playbook_dir".into(), JValue::from(absolute(playbook_dir)));
+    magic.insert("omit".into(), JValue::from(shared.omit.as_str()));
+    for (k, v) in run_magic {
+        magic.insert(k.clone(), v.clone());
+    }
+    magic
+}
+
+/// Closes every connection the run opened (their shells end, abandoned commands are killed).
+async fn close_connections(states: IndexMap<String, HostState>) {
     for (_, s) in states {
         for (_, c) in s.conn.into_iter().chain(s.other_conns) {
             if let Ok(conn) = Arc::try_unwrap(c) {
@@ -417,7 +423,6 @@ pub async fn run(
             }
         }
     }
-    RunSummary { stats }
 }
 
 fn select_or_warn(

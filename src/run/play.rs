@@ -74,6 +74,105 @@ pub struct PlayRunner {
     pub groups_seen: u64,
 }
 
+impl PlayRunner {
+    /// A runner for one batch of play `play_index`: `magic` is the play's, to which the
+    /// batch's own host lists are added.
+    pub fn new(
+        shared: &Arc<Shared>,
+        playbook: &Arc<Playbook>,
+        play_index: usize,
+        magic: &Layer,
+        batch: Vec<String>,
+        opts: &super::RunOptions,
+    ) -> Self {
+        let play = &playbook.plays[play_index];
+        let mut magic = magic.clone();
+        let batch_hosts = JValue::from_iter(batch.iter().map(|h| JValue::from(h.as_str())));
+        for key in ["play_hosts", "ansible_play_hosts", "ansible_play_batch"] {
+            magic.insert(key.into(), batch_hosts.clone());
+        }
+        PlayRunner {
+            shared: shared.clone(),
+            playbook: playbook.clone(),
+            play_index,
+            play_vars: Arc::new(super::layer_from_json(&play.vars)),
+            magic,
+            hosts: batch,
+            forks: opts.forks.max(1),
+            force_handlers: opts.force_handlers || play.force_handlers,
+            start_at: None,
+            aborted: false,
+            include_vars: None,
+            dynamic_handlers: Vec::new(),
+            limiter: Arc::new(Semaphore::new(opts.forks.max(1))),
+            free: None,
+            groups_seen: shared
+                .inventory_generation
+                .load(std::sync::atomic::Ordering::Acquire),
+        }
+    }
+}
+
+/// Where each host of a walk is: its next task and what its blocks still owe; and, in an
+/// included list, the hosts that failed there (the include fails for them).
+struct Positions {
+    hosts: IndexMap<String, (Next, Pending)>,
+    nested: bool,
+    failed_here: Vec<(String, crate::result::TaskResult)>,
+}
+
+impl Positions {
+    /// Moves each host past task `pc` of `list` by its outcome (into rescue, always, or on),
+    /// counting it; whether a host failed for good here.
+    fn advance(
+        &mut self,
+        list: &TaskList,
+        pc: usize,
+        tags: &TagFilter,
+        outcomes: Vec<(String, Outcome)>,
+        states: &mut States,
+        stats: &mut StatsMap,
+    ) -> bool {
+        let task = &list.tasks[pc];
+        let mut any_failed = false;
+        for (host, outcome) in outcomes {
+            let Some((next, pending)) = self.hosts.get_mut(&host) else {
+                continue;
+            };
+            let failed = outcome.status == Status::Failed;
+            let a = flow::advance(list, pc, failed, pending);
+            *next = flow::skip_unselected(
+                list,
+                a.next,
+                &|i| selected(&list.tasks[i], tags, None),
+                pending,
+            );
+            // In an included list, a failure nothing here rescues is the include's: the
+            // list it sits in counts it (or rescues it).
+            let handed_up = self.nested && *next == Next::Failed;
+            count(
+                stats,
+                &host,
+                &outcome,
+                failed && (a.entered_rescue || handed_up),
+            );
+            if a.rescued {
+                stats.entry(host.clone()).or_default().rescued += 1;
+            }
+            if a.entered_rescue {
+                remember_failure(states, &host, task, &outcome);
+            }
+            if handed_up {
+                self.failed_here.push((host, outcome.result));
+            } else if *next == Next::Failed {
+                mark_failed(states, &host);
+                any_failed = true;
+            }
+        }
+        any_failed
+    }
+}
+
 fn list_of(play: &Play, section: Section) -> &TaskList {
     match section {
         Section::Pre => &play.pre_tasks,
@@ -246,18 +345,20 @@ impl PlayRunner {
         let list = walk.list(&playbook, self.play_index);
         let nested = matches!(walk, Walk::Included(_));
         let tags = self.shared.tags.clone();
-        let mut failed_here = Vec::new();
-        let mut pos: IndexMap<String, (Next, Pending)> = IndexMap::new();
-        for h in hosts {
-            let mut pending = Pending::default();
-            let start = if nested { None } else { self.start_at.clone() };
-            let next = flow::first(
-                list,
-                &|i| selected(&list.tasks[i], &tags, start.as_deref()),
-                &mut pending,
-            );
-            pos.insert(h, (next, pending));
-        }
+        let start = if nested { None } else { self.start_at.clone() };
+        let mut pos = Positions {
+            hosts: hosts
+                .into_iter()
+                .map(|h| {
+                    let mut pending = Pending::default();
+                    let select = |i: usize| selected(&list.tasks[i], &tags, start.as_deref());
+                    let next = flow::first(list, &select, &mut pending);
+                    (h, (next, pending))
+                })
+                .collect(),
+            nested,
+            failed_here: Vec::new(),
+        };
         loop {
             if let Some(free) = &self.free {
                 if free.play_ended() {
@@ -267,6 +368,7 @@ impl PlayRunner {
             }
             self.refresh_groups(states);
             let live: Vec<(String, usize)> = pos
+                .hosts
                 .iter()
                 .filter(|(h, _)| states.get(*h).is_some_and(HostState::active))
                 .filter_map(|(h, (n, _))| match n {
@@ -275,7 +377,7 @@ impl PlayRunner {
                 })
                 .collect();
             let Some(pc) = live.iter().map(|(_, i)| *i).min() else {
-                return WalkEnd::Done(failed_here);
+                return WalkEnd::Done(pos.failed_here);
             };
             let on: Vec<String> = live
                 .into_iter()
@@ -291,40 +393,12 @@ impl PlayRunner {
                 self.start_at = None;
             }
             let mut outcomes = if task.module.control() == Control::Meta {
-                let cx = self.task_shared(states);
-                let acting: Vec<String> = on
-                    .iter()
-                    .filter(|h| {
-                        states
-                            .get(*h)
-                            .is_some_and(|s| host::conditions_met(s, task, &cx))
-                    })
-                    .cloned()
-                    .collect();
-                let flow = if acting.is_empty() {
-                    MetaFlow::Continue
-                } else {
-                    self.meta(task, &acting, states, stats, reporter).await
-                };
-                match flow {
-                    MetaFlow::EndPlay => {
-                        if let Some(free) = &self.free {
-                            free.end_play();
-                        }
-                        return WalkEnd::EndPlay;
-                    }
-                    MetaFlow::Continue => {
-                        // Cleared errors no longer fail their hosts when an `always` ends.
-                        if !acting.is_empty()
-                            && crate::modules::meta::MetaAction::of(&task.args)
-                                == crate::modules::meta::MetaAction::ClearHostErrors
-                        {
-                            for (_, pending) in pos.values_mut() {
-                                *pending = Pending::default();
-                            }
-                        }
-                        on.iter().map(|h| (h.clone(), Outcome::ok())).collect()
-                    }
+                match self
+                    .meta_step(task, &on, &mut pos, states, stats, reporter)
+                    .await
+                {
+                    Some(outcomes) => outcomes,
+                    None => return WalkEnd::EndPlay,
                 }
             } else if !self.confirm(task).await {
                 on.iter().map(|h| (h.clone(), Outcome::ok())).collect()
@@ -355,43 +429,57 @@ impl PlayRunner {
             {
                 return WalkEnd::EndPlay;
             }
-            let mut any_failed = false;
-            for (host, outcome) in outcomes {
-                let Some((next, pending)) = pos.get_mut(&host) else {
-                    continue;
-                };
-                let failed = outcome.status == Status::Failed;
-                let a = flow::advance(list, pc, failed, pending);
-                *next = flow::skip_unselected(
-                    list,
-                    a.next,
-                    &|i| selected(&list.tasks[i], &tags, None),
-                    pending,
-                );
-                // In an included list, a failure nothing here rescues is the include's: the
-                // list it sits in counts it (or rescues it).
-                let handed_up = nested && *next == Next::Failed;
-                count(
-                    stats,
-                    &host,
-                    &outcome,
-                    failed && (a.entered_rescue || handed_up),
-                );
-                if a.rescued {
-                    stats.entry(host.clone()).or_default().rescued += 1;
-                }
-                if a.entered_rescue {
-                    remember_failure(states, &host, task, &outcome);
-                }
-                if handed_up {
-                    failed_here.push((host, outcome.result));
-                } else if *next == Next::Failed {
-                    mark_failed(states, &host);
-                    any_failed = true;
-                }
-            }
+            let any_failed = pos.advance(list, pc, &tags, outcomes, states, stats);
             if any_failed && self.failure_stops_play(states) {
                 return WalkEnd::Aborted;
+            }
+        }
+    }
+
+    /// A `meta` task on the hosts at it: acts for those whose `when` holds. `None` when it
+    /// ends the play.
+    async fn meta_step(
+        &mut self,
+        task: &Task,
+        on: &[String],
+        pos: &mut Positions,
+        states: &mut States,
+        stats: &mut StatsMap,
+        reporter: &mut dyn Reporter,
+    ) -> Option<Vec<(String, Outcome)>> {
+        let cx = self.task_shared(states);
+        let acting: Vec<String> = on
+            .iter()
+            .filter(|h| {
+                states
+                    .get(*h)
+                    .is_some_and(|s| host::conditions_met(s, task, &cx))
+            })
+            .cloned()
+            .collect();
+        let flow = if acting.is_empty() {
+            MetaFlow::Continue
+        } else {
+            self.meta(task, &acting, states, stats, reporter).await
+        };
+        match flow {
+            MetaFlow::EndPlay => {
+                if let Some(free) = &self.free {
+                    free.end_play();
+                }
+                None
+            }
+            MetaFlow::Continue => {
+                // Cleared errors no longer fail their hosts when an `always` ends.
+                if !acting.is_empty()
+                    && crate::modules::meta::MetaAction::of(&task.args)
+                        == crate::modules::meta::MetaAction::ClearHostErrors
+                {
+                    for (_, pending) in pos.hosts.values_mut() {
+                        *pending = Pending::default();
+                    }
+                }
+                Some(on.iter().map(|h| (h.clone(), Outcome::ok())).collect())
             }
         }
     }
