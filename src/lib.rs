@@ -1,4 +1,13 @@
 //! rconf: agentless configuration management over SSH that runs Ansible playbooks.
+//!
+//! The flow of a run, each step a module of its own: `cli` parses the command line and
+//! ansible.cfg; `inventory` and `playbook` load the user's files into inert data, every
+//! problem a `error::Diagnostic` with its `file:line:col`, before any host is contacted;
+//! `run` walks the plays (both strategies through one walk and one step), renders each task
+//! with `template`, asks the task's module (`modules`, or Ansible's own through `ansible`)
+//! for its plan, and sends at most one `remote::Program` per task over `transport` (one SSH
+//! connection per host, persistent shells); results (`result`) become `report` events for the
+//! screen, the report files and `history`. `docs/architecture.md` is the longer version.
 
 pub mod ansible;
 pub mod cli;

@@ -15,6 +15,7 @@ use crate::playbook::{Playbook, Task, TaskList};
 use crate::report::{Reporter, Status};
 use crate::run::host::{HostState, Outcome};
 use crate::template::to_jinja;
+use crate::vars::Layer;
 
 /// The task list a linear walk goes through.
 #[derive(Clone)]
@@ -72,7 +73,6 @@ impl PlayRunner {
         stats: &mut StatsMap,
         reporter: &mut dyn Reporter,
     ) -> bool {
-        use crate::modules::include_tasks::INCLUDE_KEY;
         let Some(include) = task.include.clone() else {
             return false;
         };
@@ -81,47 +81,10 @@ impl PlayRunner {
             .loop_var
             .clone()
             .unwrap_or_else(|| "item".into());
-        let mut groups: Vec<IncludedFile> = Vec::new();
-        for (host, o) in outcomes.iter_mut() {
-            if o.status != Status::Ok {
-                continue;
-            }
-            let file_of = |r: &crate::result::TaskResult| {
-                r.data
-                    .get(INCLUDE_KEY)
-                    .and_then(Value::as_str)
-                    .map(str::to_string)
-            };
-            let entries: Vec<(String, Option<(Value, usize)>)> = if o.items.is_empty() {
-                file_of(&o.result).map(|f| (f, None)).into_iter().collect()
-            } else {
-                o.items
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, (_, r))| !r.skipped && !r.failed)
-                    .filter_map(|(i, (_, r))| {
-                        let item = r.data.get(&loop_var).cloned().unwrap_or(Value::Null);
-                        file_of(r).map(|f| (f, Some((item, i))))
-                    })
-                    .collect()
-            };
-            // Counted below: one `ok` for each file the host includes, as Ansible counts.
-            o.counted = false;
-            for (file, item) in entries {
-                match groups.iter_mut().find(|g| g.file == file && g.item == item) {
-                    Some(g) => g.hosts.push(host.clone()),
-                    None => groups.push(IncludedFile {
-                        file,
-                        item,
-                        hosts: vec![host.clone()],
-                    }),
-                }
-            }
-        }
+        let groups = included_files(outcomes, &loop_var);
         // Every file is read before any runs, so that a file that cannot be read fails its
         // hosts right under the include, as in Ansible.
         let mut loaded: IndexMap<String, Result<Arc<TaskList>, String>> = IndexMap::new();
-        let playbook = self.playbook.clone();
         let mut failed: IndexMap<String, crate::result::TaskResult> = IndexMap::new();
         for g in &groups {
             let list = loaded.entry(g.file.clone()).or_insert_with(|| {
@@ -130,22 +93,7 @@ impl PlayRunner {
                     for w in &l.warnings {
                         reporter.event(&crate::report::Event::Warning(w));
                     }
-                    // A role brings its handlers: they join the play's, once.
-                    let play = &playbook.plays[self.play_index];
-                    for h in l.handlers.tasks {
-                        let known = |t: &Task| {
-                            t.name == h.name
-                                && t.role.as_ref().map(|r| &r.name)
-                                    == h.role.as_ref().map(|r| &r.name)
-                        };
-                        if !play.handlers.tasks.iter().any(known)
-                            && !self.dynamic_handlers.iter().any(|t| known(t))
-                        {
-                            let mut h = h;
-                            h.block = None;
-                            self.dynamic_handlers.push(Arc::new(h));
-                        }
-                    }
+                    self.adopt_handlers(l.handlers.tasks);
                     Arc::new(l.tasks)
                 })
             });
@@ -174,14 +122,7 @@ impl PlayRunner {
             for h in &hosts {
                 stats.entry(h.clone()).or_default().ok += 1;
             }
-            let mut layer = self.include_vars.as_deref().cloned().unwrap_or_default();
-            if let Some((value, index)) = item {
-                layer.insert(loop_var.clone(), to_jinja(&value));
-                layer.insert("ansible_loop_var".into(), JValue::from(loop_var.as_str()));
-                if let Some(iv) = &task.loop_control.index_var {
-                    layer.insert(iv.clone(), JValue::from(index));
-                }
-            }
+            let layer = self.include_layer(task, &loop_var, item);
             let outer = self.include_vars.replace(Arc::new(layer));
             let end =
                 Box::pin(self.walk(Walk::Included(list), hosts, states, stats, reporter)).await;
@@ -201,4 +142,80 @@ impl PlayRunner {
         }
         false
     }
+
+    /// The handlers an included role brings join the play's, once.
+    fn adopt_handlers(&mut self, handlers: Vec<Task>) {
+        let play = &self.playbook.plays[self.play_index];
+        for h in handlers {
+            let known = |t: &Task| {
+                t.name == h.name
+                    && t.role.as_ref().map(|r| &r.name) == h.role.as_ref().map(|r| &r.name)
+            };
+            if !play.handlers.tasks.iter().any(known)
+                && !self.dynamic_handlers.iter().any(|t| known(t))
+            {
+                let mut h = h;
+                h.block = None;
+                self.dynamic_handlers.push(Arc::new(h));
+            }
+        }
+    }
+
+    /// The variables an included file's tasks see: the enclosing include's, and the loop
+    /// item (with `ansible_loop_var` and the `index_var`) it was included for.
+    fn include_layer(&self, task: &Task, loop_var: &str, item: Option<(Value, usize)>) -> Layer {
+        let mut layer = self.include_vars.as_deref().cloned().unwrap_or_default();
+        if let Some((value, index)) = item {
+            layer.insert(loop_var.to_string(), to_jinja(&value));
+            layer.insert("ansible_loop_var".into(), JValue::from(loop_var));
+            if let Some(iv) = &task.loop_control.index_var {
+                layer.insert(iv.clone(), JValue::from(index));
+            }
+        }
+        layer
+    }
+}
+
+/// The files (and loop items) the hosts' results name, each with the hosts that include it,
+/// in the order they first appear. The include's own result is then not counted: each file a
+/// host includes counts one `ok`, as Ansible counts.
+fn included_files(outcomes: &mut [(String, Outcome)], loop_var: &str) -> Vec<IncludedFile> {
+    use crate::modules::include_tasks::INCLUDE_KEY;
+    let file_of = |r: &crate::result::TaskResult| {
+        r.data
+            .get(INCLUDE_KEY)
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    };
+    let mut groups: Vec<IncludedFile> = Vec::new();
+    for (host, o) in outcomes.iter_mut() {
+        if o.status != Status::Ok {
+            continue;
+        }
+        let entries: Vec<(String, Option<(Value, usize)>)> = if o.items.is_empty() {
+            file_of(&o.result).map(|f| (f, None)).into_iter().collect()
+        } else {
+            o.items
+                .iter()
+                .enumerate()
+                .filter(|(_, (_, r))| !r.skipped && !r.failed)
+                .filter_map(|(i, (_, r))| {
+                    let item = r.data.get(loop_var).cloned().unwrap_or(Value::Null);
+                    file_of(r).map(|f| (f, Some((item, i))))
+                })
+                .collect()
+        };
+        o.counted = false;
+        for (file, item) in entries {
+            match groups.iter_mut().find(|g| g.file == file && g.item == item) {
+                Some(g) => g.hosts.push(host.clone()),
+                None => groups.push(IncludedFile {
+                    file,
+                    item,
+                    hosts: vec![host.clone()],
+                }),
+            }
+        }
+    }
+    groups
 }
