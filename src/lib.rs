@@ -12,6 +12,7 @@
 pub mod ansible;
 pub mod cli;
 pub mod error;
+pub mod excerpt;
 pub mod history;
 pub mod inventory;
 pub mod modules;

@@ -6,7 +6,7 @@ use crate::report::{Event, Reporter, Status};
 pub struct Quiet<R> {
     inner: R,
     play: Option<(String, Vec<String>)>,
-    task: Option<(String, String, String, bool)>,
+    task: Option<(String, String, crate::error::Location, bool)>,
 }
 
 impl<R: Reporter> Quiet<R> {
@@ -113,7 +113,7 @@ mod tests {
             q.event(&Event::TaskStart {
                 name: task,
                 action: "copy",
-                location: String::new(),
+                location: crate::error::Location::new("site.yml", 1, 1),
                 handler: false,
             });
             q.event(&result("h1", r, s));

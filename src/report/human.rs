@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use super::{CENSORED_ITEM, Event, Reporter, Status, censored};
+use crate::error::Location;
 use crate::result::TaskResult;
 
 pub struct Human {
@@ -15,6 +16,8 @@ pub struct Human {
     verbosity: u8,
     /// The running task is `debug`, whose results are its output.
     debug_task: bool,
+    /// The running task's action and where it is written, which failures show first.
+    task: Option<(String, Location)>,
     started: Instant,
     /// The running task's name, start, and when its last result arrived.
     current: Option<(String, Instant, Instant)>,
@@ -36,6 +39,7 @@ impl Human {
             color,
             verbosity,
             debug_task: false,
+            task: None,
             started: Instant::now(),
             current: None,
             timings: Vec::new(),
@@ -129,6 +133,27 @@ impl Human {
         let _ = writeln!(self.out, "\n{title} {stars}");
     }
 
+    /// What ansible-core 2.19 prints before a failed or unreachable result: the failure's
+    /// message, then the task's origin with its source lines.
+    fn origin(&mut self, result: &TaskResult, status: Status, no_log: bool) {
+        let Some((action, location)) = &self.task else {
+            return;
+        };
+        let msg = match (no_log, &result.msg) {
+            (true, _) => "(censored due to no_log)",
+            (false, Some(m)) => m.as_str(),
+            (false, None) => "Unknown error.",
+        };
+        let text = match status {
+            Status::Unreachable => format!("[ERROR]: Task failed: {msg}"),
+            _ => format!("[ERROR]: Task failed: {}: {msg}", failure_source(action)),
+        };
+        let block = format!("{text}\n{}\n", crate::excerpt::render(location));
+        for line in block.split('\n') {
+            self.line("31", line);
+        }
+    }
+
     fn line(&mut self, code: &str, text: &str) {
         let text = self.paint(code, text);
         let _ = writeln!(self.out, "{text}");
@@ -183,13 +208,40 @@ fn clock(d: Duration) -> String {
     )
 }
 
+/// Ansible's colours: an ignored failure is as red as any other (only `...ignoring` is not).
 fn color_of(status: Status) -> &'static str {
     match status {
         Status::Ok => "32",
         Status::Changed => "33",
         Status::Skipped => "36",
-        Status::Failed | Status::Unreachable => "31",
-        Status::Ignored => "36",
+        Status::Failed | Status::Ignored | Status::Unreachable => "31",
+    }
+}
+
+/// Whether a failure is the module's (it ran on the host) or the action's own, as 2.19 tells
+/// them apart: Ansible's action plugins that decide a result without running a module on the
+/// host say `Action failed`.
+fn failure_source(action: &str) -> &'static str {
+    const ACTIONS: &[&str] = &[
+        "fail",
+        "assert",
+        "debug",
+        "set_fact",
+        "include_vars",
+        "group_by",
+        "add_host",
+        "pause",
+        "meta",
+        "include_tasks",
+        "include_role",
+        "set_stats",
+        "wait_for_connection",
+    ];
+    let short = action.rsplit('.').next().unwrap_or(action);
+    if ACTIONS.contains(&short) {
+        "Action failed"
+    } else {
+        "Module failed"
     }
 }
 
@@ -252,10 +304,11 @@ impl Reporter for Human {
                 name,
                 handler,
                 action,
-                ..
+                location,
             } => {
                 self.debug_task = crate::modules::find(action)
                     .is_some_and(|m| m.control() == crate::modules::Control::Debug);
+                self.task = Some((action.to_string(), location.clone()));
                 self.close_task();
                 let now = Instant::now();
                 self.current = Some((name.to_string(), now, now));
@@ -269,11 +322,18 @@ impl Reporter for Human {
                 no_log,
             } => {
                 let status = Status::of(result, false);
+                if matches!(status, Status::Failed | Status::Unreachable) {
+                    self.origin(result, status, *no_log);
+                }
                 let label = if *no_log { CENSORED_ITEM } else { label };
                 if let (false, Some(diff)) = (*no_log, result.data.get("diff")) {
                     self.print_diff(diff);
                 }
-                let mut text = format!("{} => (item={label})", head_of(result, status, host));
+                let mut text = match status {
+                    // As Ansible words a failed item: `failed:`, not `fatal:`.
+                    Status::Failed => format!("failed: [{host}] (item={label})"),
+                    _ => format!("{} => (item={label})", head_of(result, status, host)),
+                };
                 if let Some(d) = self.details(result, status, *no_log) {
                     text = format!("{text} => {d}");
                 }
@@ -288,12 +348,15 @@ impl Reporter for Human {
                 ..
             } => {
                 if *looped {
-                    // Items were printed one by one; Ansible adds a line only for failures.
-                    if matches!(status, Status::Failed | Status::Ignored) {
-                        let d = self.details(result, *status, *no_log).unwrap_or_default();
-                        self.line("31", &format!("{} => {d}", head(*status, host)));
-                    }
+                    // Items were printed one by one, failed ones with their origin; 2.19 adds
+                    // no line for the loop as a whole.
                 } else {
+                    if matches!(
+                        status,
+                        Status::Failed | Status::Ignored | Status::Unreachable
+                    ) {
+                        self.origin(result, *status, *no_log);
+                    }
                     // As Ansible, the diff comes before the host's status line.
                     if let (false, Some(diff)) = (*no_log, result.data.get("diff")) {
                         self.print_diff(diff);
@@ -434,7 +497,7 @@ mod tests {
         h.event(&Event::TaskStart {
             name,
             action: "copy",
-            location: String::new(),
+            location: crate::error::Location::new("site.yml", 1, 1),
             handler: false,
         });
         std::thread::sleep(Duration::from_millis(wait));
@@ -488,7 +551,7 @@ mod tests {
         h.event(&Event::TaskStart {
             name: "debug",
             action: "debug",
-            location: String::new(),
+            location: crate::error::Location::new("site.yml", 1, 1),
             handler: false,
         });
         let r = TaskResult::ok()

@@ -97,7 +97,7 @@ impl Reporter for JsonReport {
                 location,
                 handler,
             } => {
-                let task = json!({"name": name, "action": action, "location": location,
+                let task = json!({"name": name, "action": action, "location": location.to_string(),
                                   "handler": handler, "hosts": {}});
                 if let Some(tasks) = self.current_tasks() {
                     tasks.push(task);

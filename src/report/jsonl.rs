@@ -96,7 +96,7 @@ impl super::Reporter for JsonLines {
             } => {
                 self.task = name.to_string();
                 let body = json!({"play": self.play, "task": name, "action": action,
-                                  "location": location, "handler": handler});
+                                  "location": location.to_string(), "handler": handler});
                 self.emit("task_start", body);
             }
             Event::ItemResult {
@@ -175,7 +175,7 @@ mod tests {
         r.event(&Event::TaskStart {
             name: "t",
             action: "shell",
-            location: "x:1:1".into(),
+            location: crate::error::Location::new("x", 1, 1),
             handler: false,
         });
         let res = TaskResult::changed()

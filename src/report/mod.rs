@@ -16,6 +16,7 @@ use std::time::Duration;
 use indexmap::IndexMap;
 use serde::Serialize;
 
+use crate::error::Location;
 use crate::result::TaskResult;
 
 pub use time::{Timestamp, rfc3339};
@@ -30,7 +31,8 @@ pub enum Event<'a> {
     TaskStart {
         name: &'a str,
         action: &'a str,
-        location: String,
+        /// Where the task is written (its mapping's first key), as failures show it.
+        location: Location,
         handler: bool,
     },
     /// One loop item's result (printed as it arrives; the task's total follows as `HostResult`).

@@ -235,7 +235,7 @@ mod tests {
         let task = |name: &'static str| Event::TaskStart {
             name,
             action: "ping",
-            location: String::new(),
+            location: crate::error::Location::new("site.yml", 1, 1),
             handler: false,
         };
         p.event(&task("one"));

@@ -695,7 +695,7 @@ impl PlayRunner {
         reporter.event(&Event::TaskStart {
             name: &name,
             action: &task.action,
-            location: task.location.to_string(),
+            location: task.location.clone(),
             handler,
         });
     }

@@ -239,7 +239,7 @@ struct Screen<'a> {
 struct TaskHeader {
     name: String,
     action: String,
-    location: String,
+    location: crate::error::Location,
     handler: bool,
 }
 
