@@ -84,6 +84,37 @@ impl Error {
     }
 }
 
+impl Error {
+    /// The error as the terminal shows it after `error: `: each problem on its line, followed
+    /// by the source lines with a caret under its column where the file can be read, as
+    /// ansible-core 2.19 shows where a load error is.
+    pub fn rendered(&self) -> String {
+        let Error::Input(ds) = self else {
+            return self.to_string();
+        };
+        let mut out = String::new();
+        let mut after_excerpt = false;
+        for (i, d) in ds.iter().enumerate() {
+            if i > 0 {
+                // A blank line after source lines, so each problem reads as its own block.
+                out.push_str(if after_excerpt {
+                    "\n\nerror: "
+                } else {
+                    "\nerror: "
+                });
+            }
+            out.push_str(&d.to_string());
+            let lines = d.location.as_ref().and_then(crate::excerpt::lines);
+            after_excerpt = lines.is_some();
+            if let Some(lines) = lines {
+                out.push_str("\n\n");
+                out.push_str(&lines);
+            }
+        }
+        out
+    }
+}
+
 fn render(ds: &[Diagnostic]) -> String {
     ds.iter()
         .map(|d| d.to_string())

@@ -32,6 +32,15 @@ pub fn render(at: &Location) -> String {
     out
 }
 
+/// Only the annotated source lines (for a message that names its place itself, such as a load
+/// error's `site.yml:5:11: ...`); `None` when they cannot be shown.
+pub fn lines(at: &Location) -> Option<String> {
+    annotated(at)
+        .ok()
+        .filter(|l| !l.is_empty())
+        .map(|l| l.join("\n"))
+}
+
 fn annotated(at: &Location) -> Result<Vec<String>, String> {
     if at.line == 0 {
         // No line: the origin alone says all there is.
@@ -126,6 +135,16 @@ mod tests {
         );
         let out = render(&Location::new(&p, 1, 2));
         assert!(out.ends_with("\n\n1 l1\n   ^ column 2"), "{out}");
+    }
+
+    #[test]
+    fn the_lines_alone_are_for_messages_that_name_their_place() {
+        let (_d, p) = file("a: 1\n b: 2\n");
+        assert_eq!(
+            lines(&Location::new(&p, 2, 3)).as_deref(),
+            Some("1 a: 1\n2  b: 2\n    ^ column 3")
+        );
+        assert_eq!(lines(&Location::new("/nonexistent/x.yml", 1, 1)), None);
     }
 
     #[test]

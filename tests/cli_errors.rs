@@ -1,6 +1,7 @@
 //! The main ways a run is refused before any host is contacted, through the real binary: the
 //! whole of stderr and the exit code for each, so a change of wording or layout is a decision
-//! made here, not an accident (issue #13). The hosts are this machine (`ansible_connection=local`)
+//! made here, not an accident (issue #13). A load error names its `file:line:col`, then shows
+//! the source lines with a caret under the column, as ansible-core 2.19 shows its origin. The hosts are this machine (`ansible_connection=local`)
 //! and no case reaches them.
 
 use std::path::Path;
@@ -41,7 +42,7 @@ fn refused(files: &[(&str, &str)], args: &[&str], code: i32, stderr: &str) {
 }
 
 #[test]
-fn a_yaml_syntax_error_names_its_place_once() {
+fn a_yaml_syntax_error_names_its_place_once_and_shows_it() {
     refused(
         &[(
             "site.yml",
@@ -49,7 +50,13 @@ fn a_yaml_syntax_error_names_its_place_once() {
         )],
         &["run", "site.yml", "-i", "hosts.ini"],
         5,
-        "error: site.yml:5:11: YAML syntax error: mapping values are not allowed in this context\n",
+        "error: site.yml:5:11: YAML syntax error: mapping values are not allowed in this context
+
+3     - name: bad yaml
+4       debug: msg=\"x\"
+5        foo: 1
+            ^ column 11
+",
     );
 }
 
@@ -63,7 +70,13 @@ fn an_unknown_module_or_keyword_suggests_the_closest_name() {
         )],
         &["run", "site.yml", "-i", "hosts.ini"],
         5,
-        "error: site.yml:5:7: unknown module or task keyword `copyy`; did you mean `copy`?\n",
+        "error: site.yml:5:7: unknown module or task keyword `copyy`; did you mean `copy`?
+
+3   tasks:
+4     - name: typo
+5       copyy: src=a dest=b
+        ^ column 7
+",
     );
     refused(
         &[(
@@ -73,7 +86,13 @@ fn an_unknown_module_or_keyword_suggests_the_closest_name() {
         &["run", "site.yml", "-i", "hosts.ini"],
         5,
         "error: site.yml:6:7: unknown module or task keyword `loop_contrl`; did you mean \
-         `loop_control`?\n",
+         `loop_control`?
+
+4     - debug: {msg: hi}
+5       loop: [1]
+6       loop_contrl: {label: x}
+        ^ column 7
+",
     );
 }
 
@@ -95,7 +114,13 @@ fn a_bad_module_argument_warns_with_its_place_and_the_spec_wording() {
     assert_eq!(
         String::from_utf8_lossy(&out.stderr),
         "error: site.yml:4:7: unsupported parameter `stat` for module `file`; did you mean \
-         `state`?\n"
+         `state`?
+
+2   gather_facts: false
+3   tasks:
+4     - file: path=/nonexistent/x stat=1
+        ^ column 7
+"
     );
     assert_eq!(out.status.code(), Some(5));
 }
@@ -125,7 +150,12 @@ fn missing_files_say_which_and_what_was_expected() {
         &[("site.yml", "- hosts: all\n  roles: [nosuchrole]\n")],
         &["run", "site.yml", "-i", "hosts.ini"],
         5,
-        "error: site.yml:2:11: role `nosuchrole` not found (searched: ./roles, .)\n",
+        "error: site.yml:2:11: role `nosuchrole` not found (searched: ./roles, .)
+
+1 - hosts: all
+2   roles: [nosuchrole]
+            ^ column 11
+",
     );
     refused(
         &[(
@@ -135,7 +165,13 @@ fn missing_files_say_which_and_what_was_expected() {
         &["run", "site.yml", "-i", "hosts.ini"],
         5,
         "error: site.yml:4:21: `import_tasks`: task file `missing.yml` not found (looked beside \
-         the including file and the playbook)\n",
+         the including file and the playbook)
+
+2   gather_facts: false
+3   tasks:
+4     - import_tasks: missing.yml
+                      ^ column 21
+",
     );
 }
 
@@ -145,7 +181,11 @@ fn a_playbook_of_the_wrong_shape_is_refused_at_its_first_line() {
         &[("site.yml", "hosts: all\ntasks: []\n")],
         &["run", "site.yml", "-i", "hosts.ini"],
         5,
-        "error: site.yml:1:1: a playbook is a list of plays, found a mapping\n",
+        "error: site.yml:1:1: a playbook is a list of plays, found a mapping
+
+1 hosts: all
+  ^ column 1
+",
     );
 }
 
@@ -194,7 +234,19 @@ fn several_problems_are_reported_together() {
         )],
         &["run", "site.yml", "-i", "hosts.ini"],
         5,
-        "error: site.yml:4:7: unknown module or task keyword `copyy`; did you mean `copy`?\n\
-         error: site.yml:6:7: unknown module or task keyword `whn`; did you mean `when`?\n",
+        "error: site.yml:4:7: unknown module or task keyword `copyy`; did you mean `copy`?
+
+2   gather_facts: false
+3   tasks:
+4     - copyy: {}
+        ^ column 7
+
+error: site.yml:6:7: unknown module or task keyword `whn`; did you mean `when`?
+
+4     - copyy: {}
+5     - debug: {msg: hi}
+6       whn: true
+        ^ column 7
+",
     );
 }

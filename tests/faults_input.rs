@@ -75,10 +75,18 @@ fn stdout(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-/// Exit code 5 and exactly this one error line on stderr.
+/// Exit code 5 and exactly this one error on stderr: its line, then (for an error with a
+/// place in a readable file) the source lines with a caret, which tests/cli_errors.rs pins.
 fn assert_bad_input(out: &Output, message: &str) {
     assert_eq!(out.status.code(), Some(5), "{}", text(out));
-    assert_eq!(stderr(out), format!("error: {message}\n"), "{}", text(out));
+    let err = stderr(out);
+    let (first, excerpt) = err.split_once('\n').unwrap_or((&err, ""));
+    assert_eq!(first, format!("error: {message}"), "{}", text(out));
+    assert!(
+        excerpt.is_empty() || (excerpt.starts_with('\n') && excerpt.contains(" ^ column ")),
+        "one error, its excerpt at most: {}",
+        text(out)
+    );
 }
 
 // --- Item 3: empty and blank host patterns -------------------------------------------------

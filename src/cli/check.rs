@@ -55,7 +55,7 @@ impl CheckArgs {
         let mut opts = match c.options(self.playbook.clone()) {
             Ok(o) => o,
             Err(e) => {
-                eprintln!("error: {e}");
+                eprintln!("error: {}", e.rendered());
                 return exit::BAD_INPUT;
             }
         };
@@ -70,7 +70,7 @@ impl CheckArgs {
         let (playbook, inventory) = match run::prepare(&opts) {
             Ok(x) => x,
             Err(e) => {
-                eprintln!("error: {e}");
+                eprintln!("error: {}", e.rendered());
                 return exit::BAD_INPUT;
             }
         };

@@ -146,7 +146,7 @@ async fn adhoc(
     let (opts, playbook, inventory) = match prepared {
         Ok(x) => x,
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("error: {}", e.rendered());
             return exit::BAD_INPUT;
         }
     };

@@ -105,7 +105,7 @@ impl InventoryArgs {
                 }
             },
             Err(e) => {
-                eprintln!("error: {e}");
+                eprintln!("error: {}", e.rendered());
                 exit::BAD_INPUT
             }
         }

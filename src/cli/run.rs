@@ -373,7 +373,7 @@ impl RunArgs {
         let opts = match opts {
             Ok(o) => o,
             Err(e) => {
-                eprintln!("error: {e}");
+                eprintln!("error: {}", e.rendered());
                 return exit::BAD_INPUT;
             }
         };
@@ -393,7 +393,7 @@ impl RunArgs {
         let (playbooks, inventory) = match run::prepare_all(&opts, &self.playbooks) {
             Ok(x) => x,
             Err(e) => {
-                eprintln!("error: {e}");
+                eprintln!("error: {}", e.rendered());
                 return exit::BAD_INPUT;
             }
         };
