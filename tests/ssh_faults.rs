@@ -186,3 +186,62 @@ fn a_zero_timeout_is_no_limit_and_zero_forks_is_refused() {
         text(&out)
     );
 }
+
+/// A delegate that accepts TCP connections and never speaks SSH: the hosts that delegate to it
+/// in one step share one connect attempt (one accepted connection per task, not one per host
+/// waiting its turn), each fails with the delegate named, and a later task tries again.
+#[test]
+fn a_dead_delegate_costs_one_attempt_per_task_not_one_per_host() {
+    let fleet = Fleet::start(4);
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let accepted = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = accepted.clone();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for conn in listener.incoming().flatten() {
+            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            held.push(conn);
+        }
+    });
+    let inventory = fleet.dir.path().join("hosts.ini");
+    std::fs::write(
+        &inventory,
+        format!(
+            "{}[dead]\ndeadbox ansible_host=127.0.0.1 ansible_port={port} ansible_user=root\n",
+            fleet.inventory_ini()
+        ),
+    )
+    .unwrap();
+    let task = "    - command: 'true'\n      delegate_to: deadbox\n      ignore_errors: true\n";
+    std::fs::write(
+        fleet.dir.path().join("site.yml"),
+        format!("- hosts: all_hosts\n  gather_facts: false\n  tasks:\n{task}{task}"),
+    )
+    .unwrap();
+    let out = fleet
+        .rconf()
+        .args(["run", "site.yml", "-i"])
+        .arg(&inventory)
+        .args(["-T", "2", "-f", "4"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    for h in &fleet.hosts {
+        assert_eq!(recap(&stdout)[&h.name]["ignored"], 2, "{}", text(&out));
+    }
+    assert_eq!(
+        stdout
+            .lines()
+            .filter(|l| l.starts_with("fatal: [") && l.contains("delegate_to `deadbox`"))
+            .count(),
+        8,
+        "every host's two tasks name the delegate: {stdout}"
+    );
+    assert_eq!(
+        accepted.load(std::sync::atomic::Ordering::SeqCst),
+        2,
+        "one attempt per task: {stdout}"
+    );
+}

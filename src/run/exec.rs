@@ -167,7 +167,7 @@ pub async fn call(
         call.script.prepend(&env_prefix);
     }
     let conn = match &target {
-        Some(t) => match delegated_connection(t, shared).await {
+        Some(t) => match shared.delegates.connection(t, shared).await {
             Ok(c) => c,
             Err(result) => return result,
         },
@@ -470,46 +470,6 @@ fn delegate(
         other => other.to_string(),
     };
     Ok((target != host).then_some(target))
-}
-
-/// A connection to a delegate host, shared by every task delegated to it. The pool's lock is
-/// held only to find the host's slot, never across a connect.
-async fn delegated_connection(
-    target: &str,
-    shared: &super::Shared,
-) -> Result<Arc<Connection>, TaskResult> {
-    let slot = shared
-        .delegates
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .entry(target.to_string())
-        .or_default()
-        .clone();
-    slot.get_or_try_init(|| open_delegate(target, shared))
-        .await
-        .cloned()
-}
-
-async fn open_delegate(
-    target: &str,
-    shared: &super::Shared,
-) -> Result<Arc<Connection>, TaskResult> {
-    // Hosts added by add_host are delegate targets too.
-    let (vars, known) = {
-        let inventory = shared.inventory();
-        let known = inventory.hosts.contains_key(target) || inventory.is_implicit_localhost(target);
-        (inventory.host_vars(target), known)
-    };
-    let plan = if !known && matches!(target, "localhost" | "127.0.0.1" | "::1") {
-        connect::Plan::Local
-    } else {
-        let get = |key: &str| vars.get(key).cloned();
-        connect::plan(target, &get, &shared.connect, None).map_err(TaskResult::failed)?
-    };
-    match connect::open(plan).await {
-        Ok((conn, _)) => Ok(Arc::new(conn)),
-        Err(e) => Err(TaskResult::failed(format!("delegate_to `{target}`: {e}"))),
-    }
 }
 
 /// The host's connection for the task's login, opened on first use and kept for the rest of

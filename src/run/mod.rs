@@ -4,6 +4,7 @@
 
 mod catch_panic;
 mod connect;
+mod delegates;
 mod exec;
 mod facts_cache;
 mod flow;
@@ -13,7 +14,6 @@ mod play;
 mod reboot;
 mod select;
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -32,7 +32,6 @@ use crate::inventory::Inventory;
 use crate::playbook::{self, LoadOptions, Playbook};
 use crate::report::{Event, Reporter, Stats};
 use crate::template::{Templar, to_jinja};
-use crate::transport::Connection;
 use crate::vars::{Layer, layer_from_json};
 
 /// Exit codes, documented in the README. Ansible's numbers where Ansible has one.
@@ -107,10 +106,9 @@ pub struct Shared {
     pub inventory_changes: std::sync::Mutex<Vec<crate::modules::InventoryChange>>,
     /// Counts the changes applied to `live_inventory`, so runners know when to re-read it.
     pub inventory_generation: std::sync::atomic::AtomicU64,
-    /// Connections to hosts that tasks are delegated to.
-    /// One slot per delegate host: hosts delegating to the same one wait for one connection,
-    /// and a delegate that does not answer holds up only the tasks delegated to it.
-    pub delegates: std::sync::Mutex<HashMap<String, Arc<tokio::sync::OnceCell<Arc<Connection>>>>>,
+    /// Connections to hosts that tasks are delegated to: one per delegate host; hosts that
+    /// ask while it connects share that attempt's outcome (`delegates.rs`).
+    pub delegates: delegates::Delegates,
     pub tags: TagFilter,
     /// Tasks run on one persistent remote shell per connection (the default), not one SSH
     /// exec each; `RCONF_PERSISTENT_SHELL=0` turns it off.
@@ -323,6 +321,11 @@ pub async fn run(
     }
     reporter.event(&Event::Recap { stats: &stats });
     close_connections(states).await;
+    for conn in shared.delegates.take_all() {
+        if let Ok(conn) = Arc::try_unwrap(conn) {
+            conn.close().await;
+        }
+    }
     RunSummary { stats }
 }
 
@@ -351,7 +354,7 @@ fn shared(opts: &RunOptions, playbook: &Playbook, inventory: Inventory) -> Share
         live_inventory: std::sync::Mutex::new(inventory),
         inventory_changes: std::sync::Mutex::new(Vec::new()),
         inventory_generation: std::sync::atomic::AtomicU64::new(0),
-        delegates: std::sync::Mutex::new(HashMap::new()),
+        delegates: delegates::Delegates::default(),
         tags: opts.tags.clone(),
         persistent_shell: std::env::var("RCONF_PERSISTENT_SHELL").map_or(true, |v| v != "0"),
         step: std::sync::atomic::AtomicBool::new(opts.step),
