@@ -119,8 +119,6 @@ pub const NOT_YET: &[&str] = &[
     "throttle",
     "debugger",
     "module_defaults",
-    "connection",
-    "port",
     "ignore_unreachable",
     "order",
     "with_random_choice",

@@ -623,7 +623,7 @@ mod tests {
         let pb = load_text("- name: web\n  hosts: web\n  become_not_used: 1\n");
         assert_eq!(
             pb.unwrap_err(),
-            "site.yml:3:3: unknown play keyword `become_not_used` (expected one of: name, hosts, vars, vars_files, vars_prompt, gather_facts, gather_subset, gather_timeout, fact_path, roles, pre_tasks, tasks, post_tasks, handlers, tags, serial, max_fail_percentage, any_errors_fatal, strategy, force_handlers, environment, check_mode, diff, no_log, ignore_errors, collections, become, become_user, become_method, become_flags, timeout, remote_user)"
+            "site.yml:3:3: unknown play keyword `become_not_used` (expected one of: name, hosts, vars, vars_files, vars_prompt, gather_facts, gather_subset, gather_timeout, fact_path, roles, pre_tasks, tasks, post_tasks, handlers, tags, serial, max_fail_percentage, any_errors_fatal, strategy, force_handlers, environment, check_mode, diff, no_log, ignore_errors, collections, become, become_user, become_method, become_flags, timeout, remote_user, connection, port)"
         );
         let pb = load_text(
             "- hosts: all\n  gather_facts: no\n  tasks:\n    - name: a\n      ansible.builtin.command: uname -a\n      changed_when: false\n    - copy: {content: x, dest: /tmp/x}\n      when: [a, b]\n      loop: \"{{ items }}\"\n",

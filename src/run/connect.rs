@@ -73,6 +73,10 @@ pub struct TaskConnection {
     pub timeout: Option<Duration>,
     /// `remote_user`: the login user when no variable names one.
     pub remote_user: Option<String>,
+    /// `connection`: the connection type when no variable names one.
+    pub connection: Option<String>,
+    /// `port`: the port when no variable names one.
+    pub port: Option<Value>,
 }
 
 /// Resolves a task's connection keywords with Ansible's precedence: connection variables
@@ -153,6 +157,8 @@ pub fn task_connection(
         become_,
         timeout,
         remote_user: rendered(&kw.remote_user)?.map(text),
+        connection: rendered(&kw.connection)?.map(text),
+        port: rendered(&kw.port)?,
     })
 }
 
@@ -162,14 +168,14 @@ pub enum Plan {
     Ssh(Box<ConnectSpec>),
 }
 
-/// How to reach `name`; `remote_user` is the task's keyword (below `ansible_user`).
+/// How to reach `name`; `keywords` are the task's (below the host's variables).
 pub fn plan(
     name: &str,
     get: &dyn Fn(&str) -> Option<Value>,
     defaults: &ConnectDefaults,
-    remote_user: Option<&str>,
+    keywords: &TaskConnection,
 ) -> Result<Plan, String> {
-    Ok(login(name, get, defaults, remote_user)?.plan(defaults))
+    Ok(login(name, get, defaults, keywords)?.plan(defaults))
 }
 
 /// What the variables ask for, before the SSH config resolves it.
@@ -213,7 +219,7 @@ pub fn login(
     name: &str,
     get: &dyn Fn(&str) -> Option<Value>,
     defaults: &ConnectDefaults,
-    remote_user: Option<&str>,
+    keywords: &TaskConnection,
 ) -> Result<Login, String> {
     let text = |key: &str| {
         get(key).and_then(|v| match v {
@@ -222,7 +228,9 @@ pub fn login(
             other => Some(other.to_string()),
         })
     };
+    // Variables over keywords over the command line, as Ansible ranks them.
     let connection = text("ansible_connection")
+        .or_else(|| keywords.connection.clone())
         .or_else(|| defaults.connection.clone())
         .unwrap_or_else(|| "ssh".into());
     match connection.as_str() {
@@ -234,7 +242,10 @@ pub fn login(
             ));
         }
     }
-    let port = match get("ansible_port").or_else(|| get("ansible_ssh_port")) {
+    let port = match get("ansible_port")
+        .or_else(|| get("ansible_ssh_port"))
+        .or_else(|| keywords.port.clone())
+    {
         None | Some(Value::Null) => None,
         Some(Value::Number(n)) => Some(
             n.as_u64()
@@ -254,7 +265,7 @@ pub fn login(
     };
     let user = text("ansible_user")
         .or_else(|| text("ansible_ssh_user"))
-        .or_else(|| remote_user.map(str::to_string))
+        .or_else(|| keywords.remote_user.clone())
         .or_else(|| defaults.user.clone());
     let identity_files = text("ansible_ssh_private_key_file")
         .map(|p| vec![expand_home(&p)])

@@ -94,7 +94,13 @@ async fn open(target: &str, shared: &super::Shared) -> Result<Arc<Connection>, T
         connect::Plan::Local
     } else {
         let get = |key: &str| vars.get(key).cloned();
-        connect::plan(target, &get, &shared.connect, None).map_err(TaskResult::failed)?
+        connect::plan(
+            target,
+            &get,
+            &shared.connect,
+            &connect::TaskConnection::default(),
+        )
+        .map_err(TaskResult::failed)?
     };
     match connect::open(plan).await {
         Ok((conn, _)) => Ok(Arc::new(conn)),

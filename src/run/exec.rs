@@ -151,7 +151,7 @@ pub async fn call(
             return result;
         }
         Action::WaitForConnection(wait) => {
-            return wait_for_connection(state, scope, shared, wait).await;
+            return wait_for_connection(state, scope, shared, &how, wait).await;
         }
         Action::Reboot(plan) => {
             return super::reboot::reboot(state, scope, shared, &how, &plan).await;
@@ -171,7 +171,7 @@ pub async fn call(
             Ok(c) => c,
             Err(result) => return result,
         },
-        None => match connection(state, scope, shared, how.remote_user.as_deref()).await {
+        None => match connection(state, scope, shared, &how).await {
             Ok(c) => c,
             Err(result) => return result,
         },
@@ -363,6 +363,7 @@ async fn wait_for_connection(
     state: &mut HostState,
     scope: &JValue,
     shared: &super::Shared,
+    how: &connect::TaskConnection,
     wait: crate::modules::wait_for_connection::Wait,
 ) -> TaskResult {
     tokio::time::sleep(wait.delay).await;
@@ -372,7 +373,7 @@ async fn wait_for_connection(
         // A fresh connection each time: the host may have rebooted under the old one.
         state.conn = None;
         let tried = async {
-            let conn = connection(state, scope, shared, None)
+            let conn = connection(state, scope, shared, how)
                 .await
                 .map_err(|r| r.msg.unwrap_or_default())?;
             conn.run_script(
@@ -478,7 +479,7 @@ pub(super) async fn connection(
     state: &mut HostState,
     scope: &JValue,
     shared: &super::Shared,
-    remote_user: Option<&str>,
+    keywords: &connect::TaskConnection,
 ) -> Result<Arc<Connection>, TaskResult> {
     let get = |key: &str| {
         scope
@@ -487,8 +488,8 @@ pub(super) async fn connection(
             .filter(|v| !v.is_undefined())
             .and_then(|v| from_jinja(&v).ok())
     };
-    let login = connect::login(&state.name, &get, &shared.connect, remote_user)
-        .map_err(TaskResult::failed)?;
+    let login =
+        connect::login(&state.name, &get, &shared.connect, keywords).map_err(TaskResult::failed)?;
     let key = login.key();
     if let Some((k, c)) = &state.conn
         && *k == key

@@ -24,7 +24,7 @@ async fn run(
     command: &str,
     timeout: Duration,
 ) -> Result<String, String> {
-    let conn = connection(state, scope, shared, how.remote_user.as_deref())
+    let conn = connection(state, scope, shared, how)
         .await
         .map_err(|r| r.msg.unwrap_or_default())?;
     let script = format!("{command}\n");

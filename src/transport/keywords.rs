@@ -12,6 +12,10 @@ pub struct ConnectionKeywords {
     pub become_flags: Option<Value>,
     pub timeout: Option<Value>,
     pub remote_user: Option<Value>,
+    /// `connection: local|ssh`: the connection type when no `ansible_connection` names one.
+    pub connection: Option<Value>,
+    /// `port`: the SSH port when no `ansible_port` names one.
+    pub port: Option<Value>,
 }
 
 /// The keys this struct reads, for the loader's lists of supported keywords.
@@ -22,6 +26,8 @@ pub const KEYS: &[&str] = &[
     "become_flags",
     "timeout",
     "remote_user",
+    "connection",
+    "port",
 ];
 
 /// The become methods rconf implements.
@@ -44,6 +50,8 @@ impl ConnectionKeywords {
             become_flags: get("become_flags"),
             timeout: get("timeout"),
             remote_user: get("remote_user"),
+            connection: get("connection"),
+            port: get("port"),
         };
         if let Some(m) = &kw.become_method
             && !is_template(m)
@@ -63,6 +71,17 @@ impl ConnectionKeywords {
                 "`timeout` must be a whole number of seconds (0: no limit), found `{t}`"
             ));
         }
+        let is_port = |p: &Value| match p {
+            Value::Number(n) => n.as_u64().is_some_and(|p| (1..=65535).contains(&p)),
+            Value::String(s) => s.trim().parse::<u16>().is_ok_and(|p| p > 0),
+            _ => false,
+        };
+        if let Some(p) = &kw.port
+            && !is_template(p)
+            && !is_port(p)
+        {
+            errors.push(format!("`port` must be a port number, found `{p}`"));
+        }
         (kw, errors)
     }
 
@@ -75,6 +94,8 @@ impl ConnectionKeywords {
             (&mut self.become_flags, &outer.become_flags),
             (&mut self.timeout, &outer.timeout),
             (&mut self.remote_user, &outer.remote_user),
+            (&mut self.connection, &outer.connection),
+            (&mut self.port, &outer.port),
         ];
         for (mine, theirs) in pairs {
             if mine.is_none() {
