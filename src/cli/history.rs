@@ -25,6 +25,10 @@ pub struct HistoryArgs {
     /// After recording, keep only the newest N runs (`100`) or the last N days (`30d`).
     #[arg(long, value_name = "N|Nd", env = "RCONF_HISTORY_KEEP")]
     pub keep: Option<Keep>,
+    /// Record the run under this project [default: the playbook's directory]. A host's
+    /// history is read per project, so two projects' `web01` stay apart.
+    #[arg(long, value_name = "NAME", env = "RCONF_PROJECT")]
+    pub project: Option<String>,
 }
 
 impl HistoryArgs {
@@ -34,6 +38,14 @@ impl HistoryArgs {
             return None;
         }
         self.history.clone().or_else(history::default_path)
+    }
+
+    /// The project a run of `playbook` belongs to.
+    pub fn project(&self, playbook: &std::path::Path) -> String {
+        match self.project.as_deref().map(str::trim) {
+            Some(p) if !p.is_empty() => p.to_string(),
+            _ => default_project(playbook),
+        }
     }
 
     /// Records a finished run. A history that cannot be written is a warning, never a failed
@@ -118,6 +130,14 @@ pub fn absolute(p: &std::path::Path) -> String {
         .to_string()
 }
 
+/// A playbook's project when none is named: its directory, absolute.
+pub fn default_project(playbook: &std::path::Path) -> String {
+    let abs = std::fs::canonicalize(playbook).unwrap_or_else(|_| playbook.to_path_buf());
+    abs.parent()
+        .map(|d| d.display().to_string())
+        .unwrap_or_default()
+}
+
 /// `rconf history`: list recorded runs, one host's timeline, or a stored report.
 #[derive(Debug, Args)]
 pub struct HistoryCmd {
@@ -127,9 +147,13 @@ pub struct HistoryCmd {
     /// fixed.
     #[arg(long, value_name = "HOST")]
     pub host: Option<String>,
-    /// How many runs to list, newest first.
+    /// How many runs to list, newest first (the shards of one job count as one run).
     #[arg(short = 'n', long, default_value_t = 20, value_name = "N")]
     pub last: u64,
+    /// Only this project's runs (as `rconf run --project` recorded them; by default a
+    /// playbook's directory).
+    #[arg(long, value_name = "NAME")]
+    pub project: Option<String>,
     /// History database [default: $XDG_STATE_HOME/rconf/history.db, else
     /// ~/.local/state/rconf/history.db].
     #[arg(long = "history", value_name = "PATH", global = true)]
@@ -196,18 +220,18 @@ impl HistoryCmd {
     }
 
     fn list(&self, store: &Store) -> Result<i32, history::HistoryError> {
-        let runs = store.runs(self.last)?;
+        let runs = store.runs_in(self.last, self.project.as_deref())?;
         if runs.is_empty() {
             println!("no runs recorded in `{}`", store.path().display());
             return Ok(exit::OK);
         }
         println!(
-            "{:>5}  {:<24}  {:<7}  {:>5}  {:>7}  {:>6}  {:>4}  PLAYBOOK",
-            "RUN", "STARTED", "COMMAND", "HOSTS", "DRIFTED", "FAILED", "EXIT"
+            "{:>5}  {:<24}  {:<7}  {:>5}  {:>7}  {:>6}  {:>4}  {:<20}  PLAYBOOK",
+            "RUN", "STARTED", "COMMAND", "HOSTS", "DRIFTED", "FAILED", "EXIT", "PROJECT"
         );
         for r in runs {
             println!(
-                "{:>5}  {:<24}  {:<7}  {:>5}  {:>7}  {:>6}  {:>4}  {}",
+                "{:>5}  {:<24}  {:<7}  {:>5}  {:>7}  {:>6}  {:>4}  {:<20}  {}",
                 r.id,
                 r.started,
                 command_label(&r.command, r.check_mode),
@@ -215,62 +239,94 @@ impl HistoryCmd {
                 r.drifted,
                 r.failed,
                 r.exit_code,
+                r.project,
                 r.playbook
             );
+            // Detail lines are indented, so that a reader can tell them from runs.
+            if let Some(key) = &r.run_key {
+                println!("{:>7}run id {key}: {} shard(s)", "", r.shards);
+            }
+            if !r.drifted_hosts.is_empty() {
+                println!("{:>7}drifted: {}", "", r.drifted_hosts.join(", "));
+            }
         }
         Ok(exit::OK)
     }
 
+    /// One timeline per project: the same name in two projects is two hosts.
     fn host_timeline(&self, store: &Store, host: &str) -> Result<i32, history::HistoryError> {
-        let rows = store.host_rows(host)?;
+        let rows = store.host_rows_in(host, self.project.as_deref())?;
         if rows.is_empty() {
-            println!("no recorded run included host `{host}`");
+            match &self.project {
+                Some(p) => println!("no recorded run of project `{p}` included host `{host}`"),
+                None => println!("no recorded run included host `{host}`"),
+            }
             return Ok(exit::OK);
         }
-        println!("history of {host}, oldest first");
-        println!(
-            "{:>5}  {:<24}  {:<7}  {:<11}  {:<14}  PLAYBOOK",
-            "RUN", "STARTED", "COMMAND", "STATE", "EVENT"
-        );
-        let events = timeline(&rows);
-        for (r, e) in rows.iter().zip(&events) {
-            let event = match e {
-                Some(HostEvent::Appeared) => "drift appeared",
-                Some(HostEvent::Fixed) => "drift fixed",
-                None => "",
-            };
-            println!(
-                "{:>5}  {:<24}  {:<7}  {:<11}  {:<14}  {}",
-                r.run_id,
-                r.started,
-                command_label(&r.command, r.check_mode),
-                r.state,
-                event,
-                r.playbook
-            );
-            if r.check_mode && !r.resources.is_empty() {
-                for res in &r.resources {
-                    println!("{:>7}~ {res}", "");
-                }
+        let mut projects: Vec<&str> = Vec::new();
+        for r in &rows {
+            if !projects.contains(&r.project.as_str()) {
+                projects.push(&r.project);
             }
         }
-        for (r, e) in rows.iter().zip(&events) {
-            match e {
-                Some(HostEvent::Appeared) => println!(
-                    "drift first seen: run {} at {} ({})",
-                    r.run_id,
-                    r.started,
-                    r.resources.join(", ")
-                ),
-                Some(HostEvent::Fixed) => println!(
-                    "drift fixed: run {} at {} ({})",
-                    r.run_id,
-                    r.started,
-                    command_label(&r.command, r.check_mode)
-                ),
-                None => {}
+        for (i, project) in projects.iter().enumerate() {
+            if i > 0 {
+                println!();
             }
+            let mine: Vec<_> = rows
+                .iter()
+                .filter(|r| r.project == *project)
+                .cloned()
+                .collect();
+            project_timeline(host, project, &mine);
         }
         Ok(exit::OK)
+    }
+}
+
+fn project_timeline(host: &str, project: &str, rows: &[history::HostRow]) {
+    println!("history of {host} in project {project}, oldest first");
+    println!(
+        "{:>5}  {:<24}  {:<7}  {:<11}  {:<14}  PLAYBOOK",
+        "RUN", "STARTED", "COMMAND", "STATE", "EVENT"
+    );
+    let events = timeline(rows);
+    for (r, e) in rows.iter().zip(&events) {
+        let event = match e {
+            Some(HostEvent::Appeared) => "drift appeared",
+            Some(HostEvent::Fixed) => "drift fixed",
+            None => "",
+        };
+        println!(
+            "{:>5}  {:<24}  {:<7}  {:<11}  {:<14}  {}",
+            r.run_id,
+            r.started,
+            command_label(&r.command, r.check_mode),
+            r.state,
+            event,
+            r.playbook
+        );
+        if r.check_mode && !r.resources.is_empty() {
+            for res in &r.resources {
+                println!("{:>7}~ {res}", "");
+            }
+        }
+    }
+    for (r, e) in rows.iter().zip(&events) {
+        match e {
+            Some(HostEvent::Appeared) => println!(
+                "drift first seen: run {} at {} ({})",
+                r.run_id,
+                r.started,
+                r.resources.join(", ")
+            ),
+            Some(HostEvent::Fixed) => println!(
+                "drift fixed: run {} at {} ({})",
+                r.run_id,
+                r.started,
+                command_label(&r.command, r.check_mode)
+            ),
+            None => {}
+        }
     }
 }

@@ -15,6 +15,7 @@ pub mod man;
 mod private_tmp;
 mod quiet;
 pub mod run;
+pub mod shard;
 pub mod vault;
 pub mod version;
 

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use rusqlite::{Connection, ErrorCode};
 
-pub use query::{HostEvent, HostRow, Keep, RunRow, timeline};
+pub use query::{HostEvent, HostRow, Keep, RunRow, combine_exit_codes, timeline};
 pub use record::RunRecord;
 pub use schema::VERSION;
 

@@ -17,6 +17,13 @@ pub struct RunRecord<'a> {
     pub exit_code: i32,
     /// The run's JSON report.
     pub report: &'a Value,
+    /// What the run belongs to (`--project`, else the playbook's directory): a host's
+    /// history is read per project.
+    pub project: String,
+    /// The id shared by the shards of one job (`--run-id`): one logical run.
+    pub run_key: Option<String>,
+    /// `K/N` when the run was a shard.
+    pub shard: Option<String>,
 }
 
 /// A host's state after a run: what a check found, or what an applying run left.
@@ -48,8 +55,8 @@ impl Store {
         let tx = self.conn.transaction().map_err(err)?;
         tx.execute(
             "INSERT INTO runs (started, ended, started_unix, command, check_mode, playbook,
-                               inventory, exit_code, report)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                               inventory, exit_code, report, project, run_key, shard)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
             rusqlite::params![
                 text("start"),
                 text("end"),
@@ -60,6 +67,9 @@ impl Store {
                 serde_json::to_string(&run.inventory).unwrap_or_default(),
                 run.exit_code,
                 doc.to_string(),
+                run.project,
+                run.run_key,
+                run.shard,
             ],
         )
         .map_err(err)?;

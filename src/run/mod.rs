@@ -12,6 +12,7 @@ mod inventory_changes;
 mod play;
 mod reboot;
 mod select;
+pub mod shard;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -88,6 +89,8 @@ pub struct RunOptions {
     pub strict: bool,
     /// `-v` count, passed to Ansible's modules as `_ansible_verbosity`.
     pub verbosity: u8,
+    /// `--shard K/N`: only the inventory hosts whose name hashes to K (`shard`).
+    pub shard: Option<shard::Shard>,
 }
 
 /// Read-only state shared by every host task of a run.
@@ -330,6 +333,7 @@ pub async fn run(
         let hosts: Vec<String> = select_or_warn(&live, &play.hosts, reporter)
             .into_iter()
             .filter(|h| limit.as_ref().is_none_or(|l| l.contains(h)))
+            .filter(|h| in_shard(opts, &inventory, h))
             .collect();
         reporter.event(&Event::PlayStart {
             name: &play.name,
@@ -418,6 +422,26 @@ pub async fn run(
         }
     }
     RunSummary { stats }
+}
+
+/// Whether the run's shard has `host`. A host that `add_host` brought in belongs to the
+/// shard that added it: no other shard knows it.
+fn in_shard(opts: &RunOptions, inventory: &Inventory, host: &str) -> bool {
+    opts.shard
+        .is_none_or(|s| s.owns(host) || !inventory.hosts.contains_key(host))
+}
+
+/// The inventory hosts a run may touch: those `--limit` leaves (all without one) in the
+/// run's shard; the run lock claims them. An inventory without hosts has the implicit
+/// `localhost`.
+pub fn selected_hosts(opts: &RunOptions, inventory: &Inventory) -> Vec<String> {
+    if inventory.hosts.is_empty() {
+        return vec!["localhost".into()];
+    }
+    let pattern = opts.limit.as_deref().unwrap_or("all");
+    let mut hosts = inventory.select(pattern).unwrap_or_default();
+    hosts.retain(|h| in_shard(opts, inventory, h));
+    hosts
 }
 
 fn select_or_warn(
