@@ -7,7 +7,7 @@ use clap::{Args, Subcommand};
 use serde_json::{Map, Value};
 
 use super::private_tmp::PrivateDir;
-use crate::history::{self, HostEvent, Keep, RunRecord, Store, timeline};
+use crate::history::{self, HistoryStore, HostEvent, Keep, RunRecord, timeline};
 use crate::report::json::JsonReport;
 use crate::report::{Event, Reporter};
 use crate::run::exit;
@@ -15,10 +15,12 @@ use crate::run::exit;
 /// How a run or check is recorded in the history.
 #[derive(Debug, Clone, Args)]
 pub struct HistoryArgs {
-    /// History database to record into [default: $XDG_STATE_HOME/rconf/history.db, else
+    /// History to record into: a SQLite file, or a shared PostgreSQL database
+    /// (`postgresql://user@host/db?sslmode=require`) [default: RCONF_HISTORY_URL, else
+    /// `history` in ansible.cfg's [rconf] section, else $XDG_STATE_HOME/rconf/history.db, else
     /// ~/.local/state/rconf/history.db].
-    #[arg(long = "history", value_name = "PATH")]
-    pub history: Option<PathBuf>,
+    #[arg(long = "history", value_name = "PATH|URL")]
+    pub history: Option<String>,
     /// Do not record this run in the history.
     #[arg(long, conflicts_with = "history")]
     pub no_history: bool,
@@ -31,13 +33,50 @@ pub struct HistoryArgs {
     pub project: Option<String>,
 }
 
+/// The history in use: `--history`, else `RCONF_HISTORY_URL`, else ansible.cfg's `[rconf]
+/// history`, else the default file.
+pub fn location(given: Option<&str>) -> Option<history::Location> {
+    let given = given.map(str::to_string).filter(|s| !s.trim().is_empty());
+    let from_env = || {
+        std::env::var("RCONF_HISTORY_URL")
+            .ok()
+            .filter(|s| !s.trim().is_empty())
+    };
+    let from_cfg = || super::ansible_cfg::load().ok().and_then(|c| c.history);
+    match given.or_else(from_env).or_else(from_cfg) {
+        Some(s) => Some(history::Location::parse(&s)),
+        None => history::default_path().map(history::Location::Sqlite),
+    }
+}
+
+/// Opens the history, first uploading what the spool kept of a shared one.
+fn open_and_drain(
+    location: &history::Location,
+    existing: bool,
+) -> Result<Box<dyn HistoryStore>, history::HistoryError> {
+    let mut store = if existing {
+        location.open_existing()?
+    } else {
+        location.open()?
+    };
+    if let history::Location::Postgres(url) = location
+        && let Some(dir) = history::spool::dir(url)
+    {
+        let n = history::spool::upload(&dir, store.as_mut());
+        if n > 0 {
+            eprintln!("[INFO]: uploaded {n} run(s) kept while the shared history was unreachable");
+        }
+    }
+    Ok(store)
+}
+
 impl HistoryArgs {
-    /// The database to record into, or `None` when recording is off.
-    pub fn path(&self) -> Option<PathBuf> {
+    /// The history to record into, or `None` when recording is off.
+    pub fn location(&self) -> Option<history::Location> {
         if self.no_history {
             return None;
         }
-        self.history.clone().or_else(history::default_path)
+        location(self.history.as_deref())
     }
 
     /// The project a run of `playbook` belongs to.
@@ -49,19 +88,36 @@ impl HistoryArgs {
     }
 
     /// Records a finished run. A history that cannot be written is a warning, never a failed
-    /// run: the caller's exit code stands.
+    /// run: the caller's exit code stands. A shared history that cannot take it gets it next
+    /// time, from the spool.
     pub fn record(&self, run: &RunRecord) -> Option<i64> {
-        let path = self.path()?;
-        let result = Store::open(&path).and_then(|mut store| {
-            let id = store.record(run)?;
+        let location = self.location()?;
+        let rows = history::Rows::of(run);
+        let result = open_and_drain(&location, false).and_then(|mut store| {
+            let id = store.insert(&rows)?;
             if let Some(keep) = self.keep {
                 store.prune(keep)?;
             }
             Ok(id)
         });
-        match result {
-            Ok(id) => Some(id),
-            Err(e) => {
+        match (result, &location) {
+            (Ok(id), _) => Some(id),
+            (Err(e), history::Location::Postgres(url)) => {
+                let kept = history::spool::dir(url)
+                    .ok_or_else(|| "no state directory (set HOME or XDG_STATE_HOME)".to_string())
+                    .and_then(|d| history::spool::save(&d, &rows).map_err(|e| e.to_string()));
+                match kept {
+                    Ok(path) => eprintln!(
+                        "[WARNING]: {e}; the run is kept in `{}` and recorded there by the next run or `rconf history`",
+                        path.display()
+                    ),
+                    Err(why) => eprintln!(
+                        "[WARNING]: this run was not recorded in the history: {e}; nor kept locally: {why}"
+                    ),
+                }
+                None
+            }
+            (Err(e), _) => {
                 eprintln!("[WARNING]: this run was not recorded in the history: {e}");
                 None
             }
@@ -154,10 +210,11 @@ pub struct HistoryCmd {
     /// playbook's directory).
     #[arg(long, value_name = "NAME")]
     pub project: Option<String>,
-    /// History database [default: $XDG_STATE_HOME/rconf/history.db, else
+    /// History to read: a SQLite file or a `postgresql://` URL [default: RCONF_HISTORY_URL,
+    /// else ansible.cfg's [rconf] history, else $XDG_STATE_HOME/rconf/history.db, else
     /// ~/.local/state/rconf/history.db].
-    #[arg(long = "history", value_name = "PATH", global = true)]
-    pub history: Option<PathBuf>,
+    #[arg(long = "history", value_name = "PATH|URL", global = true)]
+    pub history: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -183,11 +240,11 @@ fn command_label(command: &str, check: bool) -> &str {
 
 impl HistoryCmd {
     pub fn execute(&self) -> i32 {
-        let Some(path) = self.history.clone().or_else(history::default_path) else {
+        let Some(location) = location(self.history.as_deref()) else {
             eprintln!("error: no history location: set HOME or XDG_STATE_HOME, or pass --history");
             return exit::BAD_INPUT;
         };
-        let mut store = match Store::open_existing(&path) {
+        let mut store = match open_and_drain(&location, true) {
             Ok(s) => s,
             Err(e) => {
                 eprintln!("error: {e}");
@@ -210,8 +267,8 @@ impl HistoryCmd {
                 println!("deleted {n} run(s)");
                 exit::OK
             }),
-            (None, Some(host)) => self.host_timeline(&store, host),
-            (None, None) => self.list(&store),
+            (None, Some(host)) => self.host_timeline(store.as_ref(), host),
+            (None, None) => self.list(store.as_ref()),
         };
         result.unwrap_or_else(|e| {
             eprintln!("error: {e}");
@@ -219,10 +276,10 @@ impl HistoryCmd {
         })
     }
 
-    fn list(&self, store: &Store) -> Result<i32, history::HistoryError> {
+    fn list(&self, store: &dyn HistoryStore) -> Result<i32, history::HistoryError> {
         let runs = store.runs_in(self.last, self.project.as_deref())?;
         if runs.is_empty() {
-            println!("no runs recorded in `{}`", store.path().display());
+            println!("no runs recorded in `{}`", store.shown());
             return Ok(exit::OK);
         }
         println!(
@@ -254,7 +311,11 @@ impl HistoryCmd {
     }
 
     /// One timeline per project: the same name in two projects is two hosts.
-    fn host_timeline(&self, store: &Store, host: &str) -> Result<i32, history::HistoryError> {
+    fn host_timeline(
+        &self,
+        store: &dyn HistoryStore,
+        host: &str,
+    ) -> Result<i32, history::HistoryError> {
         let rows = store.host_rows_in(host, self.project.as_deref())?;
         if rows.is_empty() {
             match &self.project {

@@ -458,7 +458,10 @@ impl RunArgs {
             report_failed = Some(report.failed());
             reporters.push(Box::new(report));
         }
-        let capture = self.history.path().map(|_| super::history::Capture::new());
+        let capture = self
+            .history
+            .location()
+            .map(|_| super::history::Capture::new());
         if let Some(capture) = &capture {
             reporters.push(capture.reporter(meta));
         }

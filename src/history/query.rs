@@ -257,3 +257,9 @@ impl Store {
         Ok(n)
     }
 }
+
+/// A `group_concat`/`string_agg` of lines, as a list (none: empty).
+pub(super) fn split_lines(text: Option<String>) -> Vec<String> {
+    text.map(|s| s.lines().map(str::to_string).collect())
+        .unwrap_or_default()
+}

@@ -52,6 +52,9 @@ pub(super) const MIGRATIONS: &[&str] = &[
     ALTER TABLE runs ADD COLUMN shard TEXT;
     UPDATE runs SET project = rtrim(rtrim(playbook, replace(playbook, '/', '')), '/');
     CREATE INDEX runs_by_run_key ON runs(run_key);",
+    // 3: a unique id per recorded run, so that a run the spool uploads twice is stored once.
+    "ALTER TABLE runs ADD COLUMN uid TEXT;
+    CREATE UNIQUE INDEX runs_by_uid ON runs(uid);",
 ];
 
 /// The schema version this rconf writes.

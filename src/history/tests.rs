@@ -301,3 +301,55 @@ fn exit_codes_of_shards_combine_in_rconfs_order() {
     assert_eq!(c([2, 4, 3]), 4);
     assert_eq!(c([]), 0);
 }
+
+#[test]
+fn a_location_is_a_file_or_a_postgresql_url_shown_without_its_password() {
+    assert_eq!(
+        Location::parse("postgresql://ops:s3cret@db:5432/rconf?sslmode=require"),
+        Location::Postgres("postgresql://ops:s3cret@db:5432/rconf?sslmode=require".into())
+    );
+    assert_eq!(
+        Location::parse("postgres://db/rconf").shown(),
+        "postgres://db/rconf"
+    );
+    assert_eq!(
+        Location::parse("postgresql://ops:s3cret@db/rconf").shown(),
+        "postgresql://ops:***@db/rconf"
+    );
+    assert_eq!(
+        Location::parse("state/h.db"),
+        Location::Sqlite("state/h.db".into())
+    );
+}
+
+#[test]
+fn a_spooled_run_is_uploaded_once_even_when_uploaded_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let spool = dir.path().join("spool");
+    let doc = report(&[("h1", "/e/s")], &["h1", "h2"]);
+    let run = RunRecord {
+        command: "check",
+        check_mode: true,
+        playbook: "/srv/site.yml".into(),
+        inventory: vec![],
+        exit_code: 3,
+        report: &doc,
+        project: "/srv".into(),
+        run_key: Some("job".into()),
+        shard: Some("1/2".into()),
+    };
+    let rows = Rows::of(&run);
+    let file = spool::save(&spool, &rows).unwrap();
+    let mut store = Store::open(&dir.path().join("h.db")).unwrap();
+    // A crash after storing and before removing the file: the next upload finds it again.
+    store.insert(&rows).unwrap();
+    assert_eq!(spool::upload(&spool, &mut store), 1);
+    assert!(!file.exists());
+    let runs = store.runs(10).unwrap();
+    assert_eq!(runs.len(), 1);
+    assert_eq!(
+        (runs[0].hosts, runs[0].drifted_hosts.clone()),
+        (2, vec!["h1".to_string()])
+    );
+    assert_eq!(spool::upload(&spool, &mut store), 0);
+}
