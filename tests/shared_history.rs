@@ -1,8 +1,8 @@
 //! The shared history in a real PostgreSQL server (Debian's `postgresql`, started here on a
 //! private port and data directory, as the unprivileged `postgres` user when the test runs as
 //! root): a check of 40 sshd hosts as 4 parallel shards is one run of 40 hosts with its drifted
-//! hosts named, the shards' results are an unsharded check's, and a database killed mid-run
-//! loses no record.
+//! hosts named, the shards' results are an unsharded check's, a database killed mid-run
+//! loses no record, and `rconf pull` records there too.
 
 mod common;
 
@@ -415,6 +415,43 @@ fn four_shards_of_40_hosts_are_one_run_in_postgresql_and_a_killed_database_loses
         .unwrap();
     let t = String::from_utf8_lossy(&h3.stdout);
     assert_eq!(t.matches(" drifted ").count(), 2, "{t}");
+
+    // A node that pulls its configuration records into the same store.
+    let repo = s.fleet.dir.path().join("repo");
+    std::fs::create_dir(&repo).unwrap();
+    let git = |args: &[&str]| {
+        let out = Command::new("git")
+            .arg("-C")
+            .arg(&repo)
+            .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", text(&out));
+    };
+    git(&["init", "--quiet"]);
+    std::fs::write(
+        repo.join("local.yml"),
+        "- hosts: localhost\n  gather_facts: no\n  tasks:\n    - debug: msg=pulled\n",
+    )
+    .unwrap();
+    git(&["add", "local.yml"]);
+    git(&["commit", "--quiet", "-m", "one"]);
+    let mut cmd = s.fleet.rconf();
+    let pulled = cmd
+        .env_remove("XDG_STATE_HOME")
+        .env("RCONF_HISTORY_URL", &url)
+        .args(["pull", "-U", &format!("file://{}", repo.display()), "-d"])
+        .arg(s.fleet.dir.path().join("checkout"))
+        .output()
+        .unwrap();
+    assert_eq!(pulled.status.code(), Some(0), "{}", text(&pulled));
+    let list = String::from_utf8_lossy(&s.history(&url).stdout).to_string();
+    let newest = list.lines().nth(1).unwrap_or_default();
+    assert!(
+        newest.contains(" run ") && newest.contains("local.yml"),
+        "{list}"
+    );
 }
 
 fn spool_files(spool: &Path) -> usize {
