@@ -430,6 +430,19 @@ mod tests {
     }
 
     #[test]
+    fn the_rconf_section_names_the_history() {
+        let cfg = parse(
+            "[rconf]\nhistory = postgresql://rconf@db/rconf?sslmode=require\n",
+            &[],
+        );
+        assert_eq!(
+            cfg.history.as_deref(),
+            Some("postgresql://rconf@db/rconf?sslmode=require")
+        );
+        assert!(cfg.warnings.is_empty(), "{:?}", cfg.warnings);
+    }
+
+    #[test]
     fn the_keys_a_project_sets_are_read_with_paths_beside_the_file() {
         let cfg = parse(
             "# a project\n[defaults]\ninventory = inventories/prod/hosts, extra.yml\nremote_user: deploy\n\
