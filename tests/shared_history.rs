@@ -416,6 +416,12 @@ fn four_shards_of_40_hosts_are_one_run_in_postgresql_and_a_killed_database_loses
     let t = String::from_utf8_lossy(&h3.stdout);
     assert_eq!(t.matches(" drifted ").count(), 2, "{t}");
 
+    // `sslmode=require` is honoured: this test server offers no TLS, so it is refused.
+    let tls = s.history(&format!("{url}?sslmode=require"));
+    assert_eq!(tls.status.code(), Some(1), "{}", text(&tls));
+    let err = String::from_utf8_lossy(&tls.stderr);
+    assert!(err.contains("server does not support TLS"), "{err}");
+
     // A node that pulls its configuration records into the same store.
     let repo = s.fleet.dir.path().join("repo");
     std::fs::create_dir(&repo).unwrap();
