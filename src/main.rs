@@ -79,6 +79,7 @@ fn main() {
             Command::Doc(args) => args.execute(),
             Command::Check(args) => args.execute().await,
             Command::History(args) => args.execute(),
+            Command::Pull(args) => args.execute().await,
         }
     });
     std::process::exit(code);

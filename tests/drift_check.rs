@@ -1,5 +1,6 @@
 //! `rconf check` end to end against real sshd hosts: drift found and reported (text, JSON,
-//! JUnit) without touching any host, fixed by `rconf run`, and the run lock.
+//! JUnit) without touching any host, fixed by `rconf run`, the run lock per host, history per
+//! project, and shards.
 
 mod common;
 
@@ -218,7 +219,10 @@ fn check_finds_exactly_the_hand_edits_changes_nothing_and_run_fixes_them() {
 
     let list = p.history(&[]);
     let l = String::from_utf8_lossy(&list.stdout);
-    assert_eq!(l.lines().count(), 5, "header and 4 runs: {l}");
+    // Runs start at the margin; what follows a run (its drifted hosts) is indented.
+    let runs = l.lines().filter(|l| !l.starts_with("       ")).count();
+    assert_eq!(runs, 5, "header and 4 runs: {l}");
+    assert!(l.contains("\n       drifted: h1, h2, h3\n"), "{l}");
     let shown = p.history(&["show", "2"]);
     let stored: Value = serde_json::from_slice(&shown.stdout).unwrap();
     assert_eq!(stored["command"], "check");
@@ -332,4 +336,204 @@ fn a_check_that_reads_with_command_and_acts_on_it_reports_drift_not_failure() {
         "{}",
         text(&registered)
     );
+}
+
+/// A playbook whose task on a host waits until the test creates `go-HOST` under the root.
+const GATED: &str = "- hosts: all_hosts\n  gather_facts: no\n  tasks:\n    - command: sh -c 'while [ ! -e {{ test_root }}/go-{{ inventory_hostname }} ]; do sleep 0.05; done'\n      check_mode: false\n      changed_when: false\n";
+
+/// Waits until a live claim in the fleet's lock directory names `host`.
+fn wait_for_claim(p: &Project, host: &str) {
+    let locks = p.fleet.home.join(".local/state/rconf/locks");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let line = format!("\nhost {host}\n");
+    loop {
+        let claimed = std::fs::read_dir(&locks)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .any(|d| {
+                std::fs::read_dir(d.path())
+                    .into_iter()
+                    .flatten()
+                    .flatten()
+                    .any(|c| std::fs::read_to_string(c.path()).is_ok_and(|t| t.contains(&line)))
+            });
+        if claimed {
+            return;
+        }
+        assert!(Instant::now() < deadline, "no run claimed {host}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn checks_on_disjoint_limits_run_side_by_side_and_overlapping_ones_are_refused() {
+    let p = project(3);
+    std::fs::write(p.dir.join("gated.yml"), GATED).unwrap();
+    std::fs::create_dir_all(&p.root).unwrap();
+    let go = |h: &str| std::fs::write(p.root.join(format!("go-{h}")), "").unwrap();
+    go("h2");
+    go("h3");
+    let mut first = p
+        .cmd("check", "gated.yml", &["-l", "h1", "--no-history"])
+        .spawn()
+        .unwrap();
+    wait_for_claim(&p, "h1");
+    // h1 is busy; h2 and h3 are not, whether by name, by group minus h1, or by shard.
+    let disjoint = p.rconf("check", "gated.yml", &["-l", "h2", "--no-history"]);
+    assert_eq!(disjoint.status.code(), Some(0), "{}", text(&disjoint));
+    let rest = p.rconf("check", "gated.yml", &["-l", "all:!h1", "--no-history"]);
+    assert_eq!(rest.status.code(), Some(0), "{}", text(&rest));
+    // Overlapping on h1: refused, naming the host both want.
+    let overlap = p.rconf("check", "gated.yml", &["-l", "h1:h3", "--no-history"]);
+    assert_eq!(overlap.status.code(), Some(6), "{}", text(&overlap));
+    let err = String::from_utf8_lossy(&overlap.stderr);
+    assert!(
+        err.starts_with(&format!(
+            "error: another rconf run of this playbook and inventory is in progress (pid {}) on h1: lock `",
+            first.id()
+        )),
+        "{err}"
+    );
+    let everything = p.rconf("run", "gated.yml", &["--no-history"]);
+    assert_eq!(everything.status.code(), Some(6), "{}", text(&everything));
+    go("h1");
+    assert_eq!(first.wait().unwrap().code(), Some(0));
+    let after = p.rconf("check", "gated.yml", &["--no-history"]);
+    assert_eq!(after.status.code(), Some(0), "{}", text(&after));
+}
+
+#[test]
+fn one_host_name_in_two_projects_keeps_two_histories() {
+    let p = project(2);
+    let first = p.rconf("run", "site.yml", &[]);
+    assert_eq!(first.status.code(), Some(0), "{}", text(&first));
+    // Another project with a playbook of the same hosts: h1 drifts only as it sees it.
+    let other = p.fleet.dir.path().join("other");
+    std::fs::create_dir_all(&other).unwrap();
+    std::fs::write(
+        other.join("motd.yml"),
+        "- hosts: all_hosts\n  gather_facts: no\n  tasks:\n    - copy:\n        content: \"other\\n\"\n        dest: \"{{ test_root }}/{{ inventory_hostname }}/etc/motd\"\n",
+    )
+    .unwrap();
+    let check_other = |extra: &[&str]| {
+        let mut cmd = p.fleet.rconf();
+        cmd.env_remove("XDG_STATE_HOME")
+            .arg("check")
+            .arg(other.join("motd.yml"))
+            .arg("-i")
+            .arg(&p.inventory)
+            .arg("-e")
+            .arg(format!("test_root={}", p.root.display()))
+            .args(extra);
+        cmd.output().unwrap()
+    };
+    let drifted = check_other(&["--project", "motd-team"]);
+    assert_eq!(drifted.status.code(), Some(3), "{}", text(&drifted));
+    let ours = p.rconf("check", "site.yml", &[]);
+    assert_eq!(ours.status.code(), Some(0), "{}", text(&ours));
+
+    let project = p.dir.canonicalize().unwrap().display().to_string();
+    let mine = p.history(&["--host", "h1", "--project", &project]);
+    let t = String::from_utf8_lossy(&mine.stdout).to_string();
+    assert!(
+        t.starts_with(&format!(
+            "history of h1 in project {project}, oldest first\n"
+        )),
+        "{t}"
+    );
+    assert!(
+        !t.contains("drift"),
+        "the other project's drift is not ours: {t}"
+    );
+    assert_eq!(t.lines().count(), 4, "header and 2 runs: {t}");
+
+    let all = String::from_utf8_lossy(&p.history(&["--host", "h1"]).stdout).to_string();
+    assert!(
+        all.contains("history of h1 in project motd-team, oldest first\n"),
+        "{all}"
+    );
+    assert!(all.contains("drift first seen: run 2 at "), "{all}");
+    let list = String::from_utf8_lossy(&p.history(&["--project", "motd-team"]).stdout).to_string();
+    assert_eq!(
+        list.lines().count(),
+        3,
+        "header, the run, its drifted hosts: {list}"
+    );
+    assert!(list.contains("motd-team"), "{list}");
+}
+
+#[test]
+fn shards_split_the_hosts_once_each_with_the_unsharded_results_and_one_history_run() {
+    let p = project(6);
+    let first = p.rconf("run", "site.yml", &["--no-history"]);
+    assert_eq!(first.status.code(), Some(0), "{}", text(&first));
+    for h in ["h2", "h5"] {
+        std::fs::write(p.root.join(format!("{h}/etc/motd")), "edited\n").unwrap();
+    }
+    let states = |report: &Path| -> BTreeMap<String, String> {
+        let doc: Value = serde_json::from_slice(&std::fs::read(report).unwrap()).unwrap();
+        doc["drift"]["hosts"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .map(|(h, d)| (h.clone(), d["state"].as_str().unwrap().to_string()))
+            .collect()
+    };
+    let whole = p.fleet.dir.path().join("whole.json");
+    let out = p.rconf(
+        "check",
+        "site.yml",
+        &["--no-history", "--report", whole.to_str().unwrap()],
+    );
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out));
+    let whole = states(&whole);
+    assert_eq!(whole.len(), 6);
+
+    // Three shards at once, from the three ways a scheduler says which one this is.
+    let envs: [(&str, &str, &str, &str); 3] = [
+        ("RCONF_SHARD", "1/3", "", ""),
+        ("JOB_COMPLETION_INDEX", "1", "RCONF_SHARD_COUNT", "3"),
+        ("CI_NODE_INDEX", "3", "CI_NODE_TOTAL", "3"),
+    ];
+    let children: Vec<_> = envs
+        .iter()
+        .enumerate()
+        .map(|(i, (k1, v1, k2, v2))| {
+            let report = p.fleet.dir.path().join(format!("shard{i}.json"));
+            let mut cmd = p.cmd(
+                "check",
+                "site.yml",
+                &["--run-id", "job-7", "--report", report.to_str().unwrap()],
+            );
+            cmd.env(k1, v1).stdout(std::process::Stdio::null());
+            if !k2.is_empty() {
+                cmd.env(k2, v2);
+            }
+            (cmd.spawn().unwrap(), report)
+        })
+        .collect();
+    let mut union: BTreeMap<String, String> = BTreeMap::new();
+    for (mut child, report) in children {
+        let code = child.wait().unwrap().code();
+        let share = states(&report);
+        assert!(matches!(code, Some(0 | 3)), "{code:?}");
+        for (h, s) in share {
+            assert!(union.insert(h.clone(), s).is_none(), "{h} is in two shards");
+        }
+    }
+    assert_eq!(union, whole, "the shards' results are the unsharded run's");
+
+    let list = String::from_utf8_lossy(&p.history(&[]).stdout).to_string();
+    let rows: Vec<&str> = list.lines().collect();
+    assert_eq!(
+        rows.len(),
+        4,
+        "header, one run, its run id, its drifted hosts: {list}"
+    );
+    let cols: Vec<&str> = rows[1].split_whitespace().collect();
+    // RUN STARTED COMMAND HOSTS DRIFTED FAILED EXIT ...
+    assert_eq!(&cols[2..7], ["check", "6", "2", "0", "3"], "{list}");
+    assert_eq!(rows[2].trim(), "run id job-7: 3 shard(s)");
+    assert_eq!(rows[3].trim(), "drifted: h2, h5");
 }

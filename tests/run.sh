@@ -18,6 +18,8 @@ command -v unzip >/dev/null || missing+=(unzip)
 # wheel that python3-venv brings.
 { command -v python3 >/dev/null && ls /usr/share/python-wheels/pip-*.whl >/dev/null 2>&1; } \
   || missing+=(python3-venv)
+# The shared-history test starts its own PostgreSQL server (initdb, postgres) on a private port.
+ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || missing+=(postgresql)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "tests/run.sh: the tests need ${missing[*]}; install them as root (apt-get install ${missing[*]})" >&2
@@ -25,7 +27,8 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
   echo "tests/run.sh: installing ${missing[*]}"
   apt-get update -qq
-  # Keep the package's own sshd service from starting: the tests start their own.
+  # Keep the packages' own services (sshd, the postgresql cluster) from starting: the tests
+  # start their own.
   policy=/usr/sbin/policy-rc.d
   had_policy=0; [ -e "$policy" ] && had_policy=1
   [ "$had_policy" = 1 ] || { printf '#!/bin/sh\nexit 101\n' > "$policy"; chmod +x "$policy"; }

@@ -37,6 +37,8 @@ pub struct AnsibleCfg {
     pub fact_cache: Option<PathBuf>,
     /// `fact_caching` and `fact_caching_connection` as read, put together once both are.
     fact_caching: (Option<String>, Option<PathBuf>),
+    /// `[rconf] history`: the history database, a path or a `postgresql://` URL.
+    pub history: Option<String>,
     /// What was found but is not used, with its `file:line`.
     pub warnings: Vec<String>,
 }
@@ -399,6 +401,7 @@ fn apply(cfg: &mut AnsibleCfg, section: &str, key: &str, value: &str, base: &Pat
         ("defaults", "fact_caching_connection") => {
             cfg.fact_caching.1 = Some(path(value, base));
         }
+        ("rconf", "history") => cfg.history = Some(value.to_string()),
         ("privilege_escalation", "become_user") => cfg.become_user = Some(value.to_string()),
         ("privilege_escalation", "become_method") => cfg.become_method = Some(value.to_string()),
         _ => {
@@ -424,6 +427,19 @@ mod tests {
             &|k| env.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()),
         )
         .unwrap()
+    }
+
+    #[test]
+    fn the_rconf_section_names_the_history() {
+        let cfg = parse(
+            "[rconf]\nhistory = postgresql://rconf@db/rconf?sslmode=require\n",
+            &[],
+        );
+        assert_eq!(
+            cfg.history.as_deref(),
+            Some("postgresql://rconf@db/rconf?sslmode=require")
+        );
+        assert!(cfg.warnings.is_empty(), "{:?}", cfg.warnings);
     }
 
     #[test]

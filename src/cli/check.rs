@@ -46,6 +46,8 @@ pub struct CheckArgs {
     #[command(flatten)]
     pub history: HistoryArgs,
     #[command(flatten)]
+    pub shard: super::shard::ShardArgs,
+    #[command(flatten)]
     pub common: CommonArgs,
 }
 
@@ -61,10 +63,18 @@ impl CheckArgs {
         };
         opts.check = true;
         opts.diff = true;
+        opts.shard = match self.shard.shard() {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return exit::BAD_INPUT;
+            }
+        };
         // Before the inventory is read: a dynamic inventory can be slow, and the next cron
         // check must be refused at once rather than wait for it too.
-        let _lock = match lock::guard(&self.playbook, &opts.inventory) {
-            Ok(l) => l,
+        let selection = lock::selection(opts.limit.as_deref(), opts.shard);
+        let mut locks = match lock::guard(&self.playbook, &opts.inventory, &selection) {
+            Ok(l) => vec![l],
             Err(code) => return code,
         };
         let (playbook, inventory) = match run::prepare(&opts) {
@@ -74,6 +84,9 @@ impl CheckArgs {
                 return exit::BAD_INPUT;
             }
         };
+        if let Err(code) = lock::claim(&mut locks, &run::selected_hosts(&opts, &inventory)) {
+            return code;
+        }
         if c.flush_cache
             && let Some(dir) = &opts.fact_cache
         {
@@ -115,6 +128,9 @@ impl CheckArgs {
                 .collect(),
             exit_code: code,
             report: &doc,
+            project: self.history.project(&self.playbook),
+            run_key: self.shard.run_id(),
+            shard: opts.shard.map(|s| s.to_string()),
         });
         if let Value::Object(m) = &mut doc {
             m.insert("drift".into(), drift.to_json());

@@ -7,7 +7,7 @@ use clap::{Args, Subcommand};
 use serde_json::{Map, Value};
 
 use super::private_tmp::PrivateDir;
-use crate::history::{self, HostEvent, Keep, RunRecord, Store, timeline};
+use crate::history::{self, HistoryStore, HostEvent, Keep, RunRecord, timeline};
 use crate::report::json::JsonReport;
 use crate::report::{Event, Reporter};
 use crate::run::exit;
@@ -15,41 +15,109 @@ use crate::run::exit;
 /// How a run or check is recorded in the history.
 #[derive(Debug, Clone, Args)]
 pub struct HistoryArgs {
-    /// History database to record into [default: $XDG_STATE_HOME/rconf/history.db, else
+    /// History to record into: a SQLite file, or a shared PostgreSQL database
+    /// (`postgresql://user@host/db?sslmode=require`) [default: RCONF_HISTORY_URL, else
+    /// `history` in ansible.cfg's [rconf] section, else $XDG_STATE_HOME/rconf/history.db, else
     /// ~/.local/state/rconf/history.db].
-    #[arg(long = "history", value_name = "PATH")]
-    pub history: Option<PathBuf>,
+    #[arg(long = "history", value_name = "PATH|URL")]
+    pub history: Option<String>,
     /// Do not record this run in the history.
     #[arg(long, conflicts_with = "history")]
     pub no_history: bool,
     /// After recording, keep only the newest N runs (`100`) or the last N days (`30d`).
     #[arg(long, value_name = "N|Nd", env = "RCONF_HISTORY_KEEP")]
     pub keep: Option<Keep>,
+    /// Record the run under this project [default: the playbook's directory]. A host's
+    /// history is read per project, so two projects' `web01` stay apart.
+    #[arg(long, value_name = "NAME", env = "RCONF_PROJECT")]
+    pub project: Option<String>,
+}
+
+/// The history in use: `--history`, else `RCONF_HISTORY_URL`, else ansible.cfg's `[rconf]
+/// history`, else the default file.
+pub fn location(given: Option<&str>) -> Option<history::Location> {
+    let given = given.map(str::to_string).filter(|s| !s.trim().is_empty());
+    let from_env = || {
+        std::env::var("RCONF_HISTORY_URL")
+            .ok()
+            .filter(|s| !s.trim().is_empty())
+    };
+    let from_cfg = || super::ansible_cfg::load().ok().and_then(|c| c.history);
+    match given.or_else(from_env).or_else(from_cfg) {
+        Some(s) => Some(history::Location::parse(&s)),
+        None => history::default_path().map(history::Location::Sqlite),
+    }
+}
+
+/// Opens the history, first uploading what the spool kept of a shared one.
+fn open_and_drain(
+    location: &history::Location,
+    existing: bool,
+) -> Result<Box<dyn HistoryStore>, history::HistoryError> {
+    let mut store = if existing {
+        location.open_existing()?
+    } else {
+        location.open()?
+    };
+    if let history::Location::Postgres(url) = location
+        && let Some(dir) = history::spool::dir(url)
+    {
+        let n = history::spool::upload(&dir, store.as_mut());
+        if n > 0 {
+            eprintln!("[INFO]: uploaded {n} run(s) kept while the shared history was unreachable");
+        }
+    }
+    Ok(store)
 }
 
 impl HistoryArgs {
-    /// The database to record into, or `None` when recording is off.
-    pub fn path(&self) -> Option<PathBuf> {
+    /// The history to record into, or `None` when recording is off.
+    pub fn location(&self) -> Option<history::Location> {
         if self.no_history {
             return None;
         }
-        self.history.clone().or_else(history::default_path)
+        location(self.history.as_deref())
+    }
+
+    /// The project a run of `playbook` belongs to.
+    pub fn project(&self, playbook: &std::path::Path) -> String {
+        match self.project.as_deref().map(str::trim) {
+            Some(p) if !p.is_empty() => p.to_string(),
+            _ => default_project(playbook),
+        }
     }
 
     /// Records a finished run. A history that cannot be written is a warning, never a failed
-    /// run: the caller's exit code stands.
+    /// run: the caller's exit code stands. A shared history that cannot take it gets it next
+    /// time, from the spool.
     pub fn record(&self, run: &RunRecord) -> Option<i64> {
-        let path = self.path()?;
-        let result = Store::open(&path).and_then(|mut store| {
-            let id = store.record(run)?;
+        let location = self.location()?;
+        let rows = history::Rows::of(run);
+        let result = open_and_drain(&location, false).and_then(|mut store| {
+            let id = store.insert(&rows)?;
             if let Some(keep) = self.keep {
                 store.prune(keep)?;
             }
             Ok(id)
         });
-        match result {
-            Ok(id) => Some(id),
-            Err(e) => {
+        match (result, &location) {
+            (Ok(id), _) => Some(id),
+            (Err(e), history::Location::Postgres(url)) => {
+                let kept = history::spool::dir(url)
+                    .ok_or_else(|| "no state directory (set HOME or XDG_STATE_HOME)".to_string())
+                    .and_then(|d| history::spool::save(&d, &rows).map_err(|e| e.to_string()));
+                match kept {
+                    Ok(path) => eprintln!(
+                        "[WARNING]: {e}; the run is kept in `{}` and recorded there by the next run or `rconf history`",
+                        path.display()
+                    ),
+                    Err(why) => eprintln!(
+                        "[WARNING]: this run was not recorded in the history: {e}; nor kept locally: {why}"
+                    ),
+                }
+                None
+            }
+            (Err(e), _) => {
                 eprintln!("[WARNING]: this run was not recorded in the history: {e}");
                 None
             }
@@ -118,6 +186,14 @@ pub fn absolute(p: &std::path::Path) -> String {
         .to_string()
 }
 
+/// A playbook's project when none is named: its directory, absolute.
+pub fn default_project(playbook: &std::path::Path) -> String {
+    let abs = std::fs::canonicalize(playbook).unwrap_or_else(|_| playbook.to_path_buf());
+    abs.parent()
+        .map(|d| d.display().to_string())
+        .unwrap_or_default()
+}
+
 /// `rconf history`: list recorded runs, one host's timeline, or a stored report.
 #[derive(Debug, Args)]
 pub struct HistoryCmd {
@@ -127,13 +203,18 @@ pub struct HistoryCmd {
     /// fixed.
     #[arg(long, value_name = "HOST")]
     pub host: Option<String>,
-    /// How many runs to list, newest first.
+    /// How many runs to list, newest first (the shards of one job count as one run).
     #[arg(short = 'n', long, default_value_t = 20, value_name = "N")]
     pub last: u64,
-    /// History database [default: $XDG_STATE_HOME/rconf/history.db, else
+    /// Only this project's runs (as `rconf run --project` recorded them; by default a
+    /// playbook's directory).
+    #[arg(long, value_name = "NAME")]
+    pub project: Option<String>,
+    /// History to read: a SQLite file or a `postgresql://` URL [default: RCONF_HISTORY_URL,
+    /// else ansible.cfg's [rconf] history, else $XDG_STATE_HOME/rconf/history.db, else
     /// ~/.local/state/rconf/history.db].
-    #[arg(long = "history", value_name = "PATH", global = true)]
-    pub history: Option<PathBuf>,
+    #[arg(long = "history", value_name = "PATH|URL", global = true)]
+    pub history: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -159,11 +240,11 @@ fn command_label(command: &str, check: bool) -> &str {
 
 impl HistoryCmd {
     pub fn execute(&self) -> i32 {
-        let Some(path) = self.history.clone().or_else(history::default_path) else {
+        let Some(location) = location(self.history.as_deref()) else {
             eprintln!("error: no history location: set HOME or XDG_STATE_HOME, or pass --history");
             return exit::BAD_INPUT;
         };
-        let mut store = match Store::open_existing(&path) {
+        let mut store = match open_and_drain(&location, true) {
             Ok(s) => s,
             Err(e) => {
                 eprintln!("error: {e}");
@@ -186,8 +267,8 @@ impl HistoryCmd {
                 println!("deleted {n} run(s)");
                 exit::OK
             }),
-            (None, Some(host)) => self.host_timeline(&store, host),
-            (None, None) => self.list(&store),
+            (None, Some(host)) => self.host_timeline(store.as_ref(), host),
+            (None, None) => self.list(store.as_ref()),
         };
         result.unwrap_or_else(|e| {
             eprintln!("error: {e}");
@@ -195,19 +276,19 @@ impl HistoryCmd {
         })
     }
 
-    fn list(&self, store: &Store) -> Result<i32, history::HistoryError> {
-        let runs = store.runs(self.last)?;
+    fn list(&self, store: &dyn HistoryStore) -> Result<i32, history::HistoryError> {
+        let runs = store.runs_in(self.last, self.project.as_deref())?;
         if runs.is_empty() {
-            println!("no runs recorded in `{}`", store.path().display());
+            println!("no runs recorded in `{}`", store.shown());
             return Ok(exit::OK);
         }
         println!(
-            "{:>5}  {:<24}  {:<7}  {:>5}  {:>7}  {:>6}  {:>4}  PLAYBOOK",
-            "RUN", "STARTED", "COMMAND", "HOSTS", "DRIFTED", "FAILED", "EXIT"
+            "{:>5}  {:<24}  {:<7}  {:>5}  {:>7}  {:>6}  {:>4}  {:<20}  PLAYBOOK",
+            "RUN", "STARTED", "COMMAND", "HOSTS", "DRIFTED", "FAILED", "EXIT", "PROJECT"
         );
         for r in runs {
             println!(
-                "{:>5}  {:<24}  {:<7}  {:>5}  {:>7}  {:>6}  {:>4}  {}",
+                "{:>5}  {:<24}  {:<7}  {:>5}  {:>7}  {:>6}  {:>4}  {:<20}  {}",
                 r.id,
                 r.started,
                 command_label(&r.command, r.check_mode),
@@ -215,62 +296,98 @@ impl HistoryCmd {
                 r.drifted,
                 r.failed,
                 r.exit_code,
+                r.project,
                 r.playbook
             );
+            // Detail lines are indented, so that a reader can tell them from runs.
+            if let Some(key) = &r.run_key {
+                println!("{:>7}run id {key}: {} shard(s)", "", r.shards);
+            }
+            if !r.drifted_hosts.is_empty() {
+                println!("{:>7}drifted: {}", "", r.drifted_hosts.join(", "));
+            }
         }
         Ok(exit::OK)
     }
 
-    fn host_timeline(&self, store: &Store, host: &str) -> Result<i32, history::HistoryError> {
-        let rows = store.host_rows(host)?;
+    /// One timeline per project: the same name in two projects is two hosts.
+    fn host_timeline(
+        &self,
+        store: &dyn HistoryStore,
+        host: &str,
+    ) -> Result<i32, history::HistoryError> {
+        let rows = store.host_rows_in(host, self.project.as_deref())?;
         if rows.is_empty() {
-            println!("no recorded run included host `{host}`");
+            match &self.project {
+                Some(p) => println!("no recorded run of project `{p}` included host `{host}`"),
+                None => println!("no recorded run included host `{host}`"),
+            }
             return Ok(exit::OK);
         }
-        println!("history of {host}, oldest first");
-        println!(
-            "{:>5}  {:<24}  {:<7}  {:<11}  {:<14}  PLAYBOOK",
-            "RUN", "STARTED", "COMMAND", "STATE", "EVENT"
-        );
-        let events = timeline(&rows);
-        for (r, e) in rows.iter().zip(&events) {
-            let event = match e {
-                Some(HostEvent::Appeared) => "drift appeared",
-                Some(HostEvent::Fixed) => "drift fixed",
-                None => "",
-            };
-            println!(
-                "{:>5}  {:<24}  {:<7}  {:<11}  {:<14}  {}",
-                r.run_id,
-                r.started,
-                command_label(&r.command, r.check_mode),
-                r.state,
-                event,
-                r.playbook
-            );
-            if r.check_mode && !r.resources.is_empty() {
-                for res in &r.resources {
-                    println!("{:>7}~ {res}", "");
-                }
+        let mut projects: Vec<&str> = Vec::new();
+        for r in &rows {
+            if !projects.contains(&r.project.as_str()) {
+                projects.push(&r.project);
             }
         }
-        for (r, e) in rows.iter().zip(&events) {
-            match e {
-                Some(HostEvent::Appeared) => println!(
-                    "drift first seen: run {} at {} ({})",
-                    r.run_id,
-                    r.started,
-                    r.resources.join(", ")
-                ),
-                Some(HostEvent::Fixed) => println!(
-                    "drift fixed: run {} at {} ({})",
-                    r.run_id,
-                    r.started,
-                    command_label(&r.command, r.check_mode)
-                ),
-                None => {}
+        for (i, project) in projects.iter().enumerate() {
+            if i > 0 {
+                println!();
             }
+            let mine: Vec<_> = rows
+                .iter()
+                .filter(|r| r.project == *project)
+                .cloned()
+                .collect();
+            project_timeline(host, project, &mine);
         }
         Ok(exit::OK)
+    }
+}
+
+fn project_timeline(host: &str, project: &str, rows: &[history::HostRow]) {
+    println!("history of {host} in project {project}, oldest first");
+    println!(
+        "{:>5}  {:<24}  {:<7}  {:<11}  {:<14}  PLAYBOOK",
+        "RUN", "STARTED", "COMMAND", "STATE", "EVENT"
+    );
+    let events = timeline(rows);
+    for (r, e) in rows.iter().zip(&events) {
+        let event = match e {
+            Some(HostEvent::Appeared) => "drift appeared",
+            Some(HostEvent::Fixed) => "drift fixed",
+            None => "",
+        };
+        println!(
+            "{:>5}  {:<24}  {:<7}  {:<11}  {:<14}  {}",
+            r.run_id,
+            r.started,
+            command_label(&r.command, r.check_mode),
+            r.state,
+            event,
+            r.playbook
+        );
+        if r.check_mode && !r.resources.is_empty() {
+            for res in &r.resources {
+                println!("{:>7}~ {res}", "");
+            }
+        }
+    }
+    for (r, e) in rows.iter().zip(&events) {
+        match e {
+            Some(HostEvent::Appeared) => println!(
+                "drift first seen: run {} at {} ({})",
+                r.run_id,
+                r.started,
+                r.resources.join(", ")
+            ),
+            Some(HostEvent::Fixed) => println!(
+                "drift fixed: run {} at {} ({})",
+                r.run_id,
+                r.started,
+                command_label(&r.command, r.check_mode)
+            ),
+            None => {}
+        }
     }
 }

@@ -13,8 +13,10 @@ mod listing;
 pub mod lock;
 pub mod man;
 mod private_tmp;
+pub mod pull;
 mod quiet;
 pub mod run;
+pub mod shard;
 pub mod vault;
 pub mod version;
 
@@ -53,6 +55,9 @@ pub enum Command {
     Inventory(inventory::InventoryArgs),
     /// Show recorded runs, a host's drift timeline, or a stored report.
     History(history::HistoryCmd),
+    /// On this host: fetch a git repository and apply its playbook locally when it changed
+    /// (ansible-pull).
+    Pull(pull::PullArgs),
     /// Describe the built-in modules: `rconf doc -l` lists them, `rconf doc apt` shows one, `-s` a task snippet.
     Doc(doc::DocArgs),
     /// Print shell completions: `rconf completions bash|zsh|fish`.

@@ -68,6 +68,8 @@ pub struct RunArgs {
     #[command(flatten)]
     pub history: super::history::HistoryArgs,
     #[command(flatten)]
+    pub shard: super::shard::ShardArgs,
+    #[command(flatten)]
     pub common: CommonArgs,
 }
 
@@ -296,6 +298,7 @@ impl CommonArgs {
             library,
             strict: self.strict,
             verbosity: self.verbose,
+            shard: None,
             fact_cache: cfg.fact_cache,
             step: false,
         })
@@ -370,6 +373,10 @@ impl RunArgs {
             o.step = self.step;
             o
         });
+        let opts = opts.and_then(|mut o| {
+            o.shard = self.shard.shard().map_err(Error::Usage)?;
+            Ok(o)
+        });
         let opts = match opts {
             Ok(o) => o,
             Err(e) => {
@@ -381,11 +388,12 @@ impl RunArgs {
         // Before the inventory is read: a dynamic inventory can be slow, and an overlapping
         // run must be refused at once rather than wait for it too. Listing changes nothing
         // and needs no lock.
-        let mut _locks = Vec::new();
+        let mut locks = Vec::new();
         if !listing {
+            let selection = super::lock::selection(opts.limit.as_deref(), opts.shard);
             for playbook in &self.playbooks {
-                match super::lock::guard(playbook, &opts.inventory) {
-                    Ok(l) => _locks.push(l),
+                match super::lock::guard(playbook, &opts.inventory, &selection) {
+                    Ok(l) => locks.push(l),
                     Err(code) => return code,
                 }
             }
@@ -397,6 +405,9 @@ impl RunArgs {
                 return exit::BAD_INPUT;
             }
         };
+        if let Err(code) = super::lock::claim(&mut locks, &run::selected_hosts(&opts, &inventory)) {
+            return code;
+        }
         if c.flush_cache
             && let Some(dir) = &opts.fact_cache
         {
@@ -447,7 +458,10 @@ impl RunArgs {
             report_failed = Some(report.failed());
             reporters.push(Box::new(report));
         }
-        let capture = self.history.path().map(|_| super::history::Capture::new());
+        let capture = self
+            .history
+            .location()
+            .map(|_| super::history::Capture::new());
         if let Some(capture) = &capture {
             reporters.push(capture.reporter(meta));
         }
@@ -476,6 +490,9 @@ impl RunArgs {
                     .collect(),
                 exit_code: code,
                 report: &doc,
+                project: self.history.project(&first),
+                run_key: self.shard.run_id(),
+                shard: opts.shard.map(|s| s.to_string()),
             });
         }
         code

@@ -1,9 +1,14 @@
 //! The run history: every run and check recorded in an embedded SQLite database (by default
-//! `$XDG_STATE_HOME/rconf/history.db`), with per-host outcomes, per-task results and the report.
+//! `$XDG_STATE_HOME/rconf/history.db`) or a shared PostgreSQL one (`pg`), with per-host
+//! outcomes, per-task results and the report.
 
+mod pg;
 mod query;
 mod record;
+mod rows;
 mod schema;
+pub mod spool;
+mod store;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -11,9 +16,12 @@ use std::time::Duration;
 
 use rusqlite::{Connection, ErrorCode};
 
-pub use query::{HostEvent, HostRow, Keep, RunRow, timeline};
+pub use pg::{PgStore, redact};
+pub use query::{HostEvent, HostRow, Keep, RunRow, combine_exit_codes, timeline};
 pub use record::RunRecord;
+pub use rows::Rows;
 pub use schema::VERSION;
+pub use store::{HistoryStore, Location};
 
 /// How long a write waits for another rconf process holding the database.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);

@@ -7,17 +7,37 @@ use rusqlite::OptionalExtension;
 
 use super::{HistoryError, Store};
 
+/// One logical run: a run, or the shards of one job (the same `--run-id`) taken together.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RunRow {
+    /// The newest of its shards' ids.
     pub id: i64,
+    /// When its first shard started.
     pub started: String,
     pub command: String,
     pub check_mode: bool,
     pub playbook: String,
+    /// The combined exit code (`combine_exit_codes`).
     pub exit_code: i32,
+    /// Distinct hosts over all shards.
     pub hosts: i64,
     pub drifted: i64,
     pub failed: i64,
+    pub project: String,
+    /// The `--run-id` its shards share, if any.
+    pub run_key: Option<String>,
+    /// How many recorded runs (shards) it has.
+    pub shards: i64,
+    /// The drifted hosts, by name.
+    pub drifted_hosts: Vec<String>,
+}
+
+/// The exit code of several shards as one run: the order in which rconf's own codes win
+/// (unreachable over failed over drift; errors and a held lock above all).
+pub fn combine_exit_codes(codes: impl IntoIterator<Item = i32>) -> i32 {
+    const RANK: [i32; 7] = [0, 3, 2, 4, 1, 6, 5];
+    let rank = |c: i32| RANK.iter().position(|&r| r == c).unwrap_or(RANK.len());
+    codes.into_iter().max_by_key(|&c| rank(c)).unwrap_or(0)
 }
 
 /// One run as seen by one host.
@@ -28,6 +48,7 @@ pub struct HostRow {
     pub command: String,
     pub check_mode: bool,
     pub playbook: String,
+    pub project: String,
     /// `in_sync`, `drifted` (a check found changes), `changed` (a run applied changes),
     /// `failed` or `unreachable`.
     pub state: String,
@@ -62,20 +83,22 @@ impl std::str::FromStr for Keep {
     }
 }
 
-/// Marks, for rows in time order, where drift appeared and where it was fixed, per playbook
-/// (drift is relative to what a playbook wants). Failed and unreachable runs say nothing.
+/// Marks, for rows in time order, where drift appeared and where it was fixed, per project
+/// and playbook (drift is relative to what a playbook wants). Failed and unreachable runs say
+/// nothing.
 pub fn timeline(rows: &[HostRow]) -> Vec<Option<HostEvent>> {
-    let mut drifted: HashMap<&str, bool> = HashMap::new();
+    let mut drifted: HashMap<(&str, &str), bool> = HashMap::new();
     rows.iter()
         .map(|r| {
-            let was = drifted.get(r.playbook.as_str()).copied();
+            let key = (r.project.as_str(), r.playbook.as_str());
+            let was = drifted.get(&key).copied();
             let now = match (r.check_mode, r.state.as_str()) {
                 (_, "in_sync") => false,
                 (true, "drifted") => true,
                 (false, "changed") => false,
                 _ => return None,
             };
-            drifted.insert(&r.playbook, now);
+            drifted.insert(key, now);
             match (was, now) {
                 (Some(false) | None, true) => Some(HostEvent::Appeared),
                 (Some(true), false) => Some(HostEvent::Fixed),
@@ -86,31 +109,60 @@ pub fn timeline(rows: &[HostRow]) -> Vec<Option<HostEvent>> {
 }
 
 impl Store {
-    /// The newest `limit` runs, newest first.
+    /// The newest `limit` logical runs, newest first.
     pub fn runs(&self, limit: u64) -> Result<Vec<RunRow>, HistoryError> {
+        self.runs_in(limit, None)
+    }
+
+    /// The newest `limit` logical runs of `project` (all projects: `None`), newest first.
+    pub fn runs_in(&self, limit: u64, project: Option<&str>) -> Result<Vec<RunRow>, HistoryError> {
+        // A run without a run id is a logical run of its own.
         let mut stmt = self
             .conn
             .prepare(
-                "SELECT r.id, r.started, r.command, r.check_mode, r.playbook, r.exit_code,
-                        COUNT(h.host),
-                        COALESCE(SUM(h.state = 'drifted'), 0),
-                        COALESCE(SUM(h.state IN ('failed', 'unreachable')), 0)
-                 FROM runs r LEFT JOIN host_runs h ON h.run_id = r.id
-                 GROUP BY r.id ORDER BY r.id DESC LIMIT ?1",
+                "WITH logical AS (
+                     SELECT COALESCE(run_key, '#' || id) AS k, MAX(id) AS newest,
+                            MIN(started) AS started, COUNT(*) AS shards,
+                            group_concat(exit_code) AS codes
+                     FROM runs WHERE ?2 IS NULL OR project = ?2
+                     GROUP BY k ORDER BY newest DESC LIMIT ?1)
+                 SELECT l.newest, l.started, r.command, r.check_mode, r.playbook, l.codes,
+                        (SELECT COUNT(DISTINCT h.host) FROM host_runs h JOIN runs s
+                           ON s.id = h.run_id WHERE COALESCE(s.run_key, '#' || s.id) = l.k),
+                        (SELECT group_concat(h.host, char(10)) FROM host_runs h JOIN runs s
+                           ON s.id = h.run_id
+                           WHERE COALESCE(s.run_key, '#' || s.id) = l.k AND h.state = 'drifted'),
+                        (SELECT COUNT(DISTINCT h.host) FROM host_runs h JOIN runs s
+                           ON s.id = h.run_id WHERE COALESCE(s.run_key, '#' || s.id) = l.k
+                           AND h.state IN ('failed', 'unreachable')),
+                        r.project, r.run_key, l.shards
+                 FROM logical l JOIN runs r ON r.id = l.newest
+                 ORDER BY l.newest DESC",
             )
             .map_err(|e| self.err(e))?;
         let rows = stmt
-            .query_map([limit as i64], |r| {
+            .query_map(rusqlite::params![limit as i64, project], |r| {
+                let codes: String = r.get(5)?;
+                let drifted: Option<String> = r.get(7)?;
+                let mut drifted_hosts: Vec<String> = drifted
+                    .map(|s| s.lines().map(str::to_string).collect())
+                    .unwrap_or_default();
+                drifted_hosts.sort();
+                drifted_hosts.dedup();
                 Ok(RunRow {
                     id: r.get(0)?,
                     started: r.get(1)?,
                     command: r.get(2)?,
                     check_mode: r.get(3)?,
                     playbook: r.get(4)?,
-                    exit_code: r.get(5)?,
+                    exit_code: combine_exit_codes(codes.split(',').filter_map(|c| c.parse().ok())),
                     hosts: r.get(6)?,
-                    drifted: r.get(7)?,
+                    drifted: drifted_hosts.len() as i64,
                     failed: r.get(8)?,
+                    project: r.get(9)?,
+                    run_key: r.get(10)?,
+                    shards: r.get(11)?,
+                    drifted_hosts,
                 })
             })
             .and_then(|rows| rows.collect::<Result<Vec<_>, _>>());
@@ -119,19 +171,30 @@ impl Store {
 
     /// Every recorded run that included `host`, oldest first.
     pub fn host_rows(&self, host: &str) -> Result<Vec<HostRow>, HistoryError> {
+        self.host_rows_in(host, None)
+    }
+
+    /// Every recorded run of `project` (all projects: `None`) that included `host`, oldest
+    /// first.
+    pub fn host_rows_in(
+        &self,
+        host: &str,
+        project: Option<&str>,
+    ) -> Result<Vec<HostRow>, HistoryError> {
         let mut stmt = self
             .conn
             .prepare(
                 "SELECT r.id, r.started, r.command, r.check_mode, r.playbook, h.state,
                         (SELECT group_concat(COALESCE(t.resource, t.task), char(10))
                          FROM task_results t
-                         WHERE t.run_id = r.id AND t.host = h.host AND t.status = 'changed')
+                         WHERE t.run_id = r.id AND t.host = h.host AND t.status = 'changed'),
+                        r.project
                  FROM host_runs h JOIN runs r ON r.id = h.run_id
-                 WHERE h.host = ?1 ORDER BY r.id",
+                 WHERE h.host = ?1 AND (?2 IS NULL OR r.project = ?2) ORDER BY r.id",
             )
             .map_err(|e| self.err(e))?;
         let rows = stmt
-            .query_map([host], |r| {
+            .query_map(rusqlite::params![host, project], |r| {
                 let resources: Option<String> = r.get(6)?;
                 Ok(HostRow {
                     run_id: r.get(0)?,
@@ -143,6 +206,7 @@ impl Store {
                     resources: resources
                         .map(|s| s.lines().map(str::to_string).collect())
                         .unwrap_or_default(),
+                    project: r.get(7)?,
                 })
             })
             .and_then(|rows| rows.collect::<Result<Vec<_>, _>>());
@@ -192,4 +256,10 @@ impl Store {
         tx.commit().map_err(err)?;
         Ok(n)
     }
+}
+
+/// A `group_concat`/`string_agg` of lines, as a list (none: empty).
+pub(super) fn split_lines(text: Option<String>) -> Vec<String> {
+    text.map(|s| s.lines().map(str::to_string).collect())
+        .unwrap_or_default()
 }

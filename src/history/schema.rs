@@ -3,7 +3,7 @@
 
 use rusqlite::{Connection, TransactionBehavior};
 
-const MIGRATIONS: &[&str] = &[
+pub(super) const MIGRATIONS: &[&str] = &[
     // 1: runs, per-host outcome and stats, per-task results.
     "CREATE TABLE runs (
         id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -44,6 +44,17 @@ const MIGRATIONS: &[&str] = &[
         msg TEXT,
         PRIMARY KEY (run_id, host, seq)
     );",
+    // 2: the project a run belongs to (its playbook's directory until now: `rtrim` with the
+    // characters of the path but `/` cuts the file name), and the logical run (`--run-id`)
+    // and shard (`K/N`) of a sharded job.
+    "ALTER TABLE runs ADD COLUMN project TEXT NOT NULL DEFAULT '';
+    ALTER TABLE runs ADD COLUMN run_key TEXT;
+    ALTER TABLE runs ADD COLUMN shard TEXT;
+    UPDATE runs SET project = rtrim(rtrim(playbook, replace(playbook, '/', '')), '/');
+    CREATE INDEX runs_by_run_key ON runs(run_key);",
+    // 3: a unique id per recorded run, so that a run the spool uploads twice is stored once.
+    "ALTER TABLE runs ADD COLUMN uid TEXT;
+    CREATE UNIQUE INDEX runs_by_uid ON runs(uid);",
 ];
 
 /// The schema version this rconf writes.

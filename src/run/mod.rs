@@ -13,6 +13,7 @@ mod inventory_changes;
 mod play;
 mod reboot;
 mod select;
+pub mod shard;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -87,6 +88,8 @@ pub struct RunOptions {
     pub strict: bool,
     /// `-v` count, passed to Ansible's modules as `_ansible_verbosity`.
     pub verbosity: u8,
+    /// `--shard K/N`: only the inventory hosts whose name hashes to K (`shard`).
+    pub shard: Option<shard::Shard>,
 }
 
 /// Read-only state shared by every host task of a run.
@@ -246,6 +249,8 @@ pub async fn run(
     inventory: Inventory,
     reporter: &mut dyn Reporter,
 ) -> RunSummary {
+    // Hosts `add_host` adds later belong to every shard: the shard owns the hosts it adds.
+    let known: std::collections::HashSet<String> = inventory.hosts.keys().cloned().collect();
     let shared = Arc::new(shared(opts, &playbook, inventory));
     let limit: Option<std::collections::HashSet<String>> = opts.limit.as_ref().map(|pattern| {
         select_or_warn(&shared.inventory(), pattern, reporter)
@@ -273,6 +278,7 @@ pub async fn run(
         let hosts: Vec<String> = select_or_warn(&shared.inventory(), &play.hosts, reporter)
             .into_iter()
             .filter(|h| limit.as_ref().is_none_or(|l| l.contains(h)))
+            .filter(|h| in_shard(opts, |h| known.contains(h), h))
             .collect();
         reporter.event(&Event::PlayStart {
             name: &play.name,
@@ -426,6 +432,27 @@ async fn close_connections(states: IndexMap<String, HostState>) {
             }
         }
     }
+}
+
+/// Whether the run's shard has `host`. A host that `add_host` brought in belongs to the
+/// shard that added it: no other shard knows it.
+/// Whether the run's shard (all, without one) owns `host`; `known` says whether the host was
+/// in the inventory the run started with (a host added later belongs to the shard adding it).
+fn in_shard(opts: &RunOptions, known: impl Fn(&str) -> bool, host: &str) -> bool {
+    opts.shard.is_none_or(|s| s.owns(host) || !known(host))
+}
+
+/// The inventory hosts a run may touch: those `--limit` leaves (all without one) in the
+/// run's shard; the run lock claims them. An inventory without hosts has the implicit
+/// `localhost`.
+pub fn selected_hosts(opts: &RunOptions, inventory: &Inventory) -> Vec<String> {
+    if inventory.hosts.is_empty() {
+        return vec!["localhost".into()];
+    }
+    let pattern = opts.limit.as_deref().unwrap_or("all");
+    let mut hosts = inventory.select(pattern).unwrap_or_default();
+    hosts.retain(|h| in_shard(opts, |h| inventory.hosts.contains_key(h), h));
+    hosts
 }
 
 fn select_or_warn(
