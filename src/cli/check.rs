@@ -80,7 +80,8 @@ impl CheckArgs {
             super::run::flush_fact_cache(dir, inventory.hosts.keys());
         }
         let color = c.color();
-        let human = Human::new(Box::new(std::io::stdout()), color, c.verbose);
+        let human = Human::new(Box::new(std::io::stdout()), color, c.verbose)
+            .with_result_format(super::ansible_cfg::result_format());
         let human: Box<dyn Reporter> = if self.quiet {
             Box::new(Quiet::new(human))
         } else {

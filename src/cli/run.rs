@@ -431,7 +431,8 @@ impl RunArgs {
         let meta = meta.as_object().cloned().unwrap_or_default();
         let main: Box<dyn Reporter> = match c.output {
             OutputFormat::Human => {
-                let human = Human::new(progress::stdout(), c.color(), c.verbose);
+                let human = Human::new(progress::stdout(), c.color(), c.verbose)
+                    .with_result_format(super::ansible_cfg::result_format());
                 if self.quiet {
                     Box::new(super::quiet::Quiet::new(human))
                 } else {

@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+use super::layout::{ResultFormat, yaml_block};
 use super::{CENSORED_ITEM, Event, Reporter, Status, censored};
 use crate::error::Location;
 use crate::result::TaskResult;
@@ -16,6 +17,8 @@ pub struct Human {
     verbosity: u8,
     /// The running task is `debug`, whose results are its output.
     debug_task: bool,
+    /// How results after `=>` are laid out.
+    format: ResultFormat,
     /// The running task's action and where it is written, which failures show first.
     task: Option<(String, Location)>,
     started: Instant,
@@ -40,10 +43,17 @@ impl Human {
             verbosity,
             debug_task: false,
             task: None,
+            format: ResultFormat::Auto,
             started: Instant::now(),
             current: None,
             timings: Vec::new(),
         }
+    }
+
+    /// Results laid out as ansible.cfg's `callback_result_format` asks.
+    pub fn with_result_format(mut self, format: ResultFormat) -> Self {
+        self.format = format;
+        self
     }
 
     fn close_task(&mut self) {
@@ -178,21 +188,22 @@ impl Human {
             all
         };
         let debug_output = self.debug_task && !result.skipped;
-        match status {
-            Status::Failed | Status::Ignored | Status::Unreachable => {
-                Some(py_json(&strip_internal(shown), None))
-            }
+        let (value, indent) = match status {
+            Status::Failed | Status::Ignored | Status::Unreachable => (strip_internal(shown), None),
             // `debug` under `no_log` shows nothing of its message: with -v only the censored
             // result, as any other module's, and as Ansible does.
-            _ if debug_output && !no_log => {
-                Some(py_json(&strip_internal(debug_view(result)), Some(4)))
-            }
-            _ if self.verbosity > 0 => Some(py_json(
-                &strip_internal(shown),
+            _ if debug_output && !no_log => (strip_internal(debug_view(result)), Some(4)),
+            _ if self.verbosity > 0 => (
+                strip_internal(shown),
                 if self.verbosity > 2 { Some(4) } else { None },
-            )),
-            _ => None,
-        }
+            ),
+            _ => return None,
+        };
+        Some(if self.format.yaml_for(&value) {
+            yaml_block(&value)
+        } else {
+            py_json(&value, indent)
+        })
     }
 }
 

@@ -8,6 +8,7 @@ pub mod human;
 pub mod json;
 pub mod jsonl;
 pub mod junit;
+pub mod layout;
 pub mod progress;
 mod time;
 
