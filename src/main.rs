@@ -38,10 +38,11 @@ fn main() {
             std::process::exit(code);
         }
     };
-    // -vv: rconf's debug logs (remote commands); -vvv: also the SSH library's.
+    // As Ansible's levels: -vv and -vvv rconf's own debug logs, -vvvv also the SSH library's
+    // protocol traces (noise below that).
     let default_filter = match cli.command.verbosity() {
         0 | 1 => "warn",
-        2 => "warn,rconf=debug",
+        2 | 3 => "warn,rconf=debug",
         _ => "warn,rconf=trace,russh=debug",
     };
     let filter = std::env::var("RCONF_LOG").unwrap_or_else(|_| default_filter.into());

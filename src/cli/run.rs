@@ -193,8 +193,9 @@ pub struct CommonArgs {
     /// Output on stdout: `human`, or `jsonl` (one JSON event per line as it happens, for scripts).
     #[arg(long, value_enum, default_value_t = OutputFormat::Human, value_name = "FORMAT")]
     pub output: OutputFormat,
-    /// More output: -v every result, -vv also debug logs (remote commands), -vvv pretty results
-    /// and connection traces.
+    /// More output, as Ansible's levels: -v every result (not gathered facts), -vv also each
+    /// task's path and rconf's debug logs, -vvv results indented and module invocations, -vvvv
+    /// also the SSH library's protocol traces.
     #[arg(short, long, action = clap::ArgAction::Count)]
     pub verbose: u8,
     /// Refuse the playbook, before any host is contacted, for what otherwise fails a task

@@ -17,6 +17,8 @@ pub struct Human {
     verbosity: u8,
     /// The running task is `debug`, whose results are its output.
     debug_task: bool,
+    /// The running task gathers facts: `-v` does not dump them (Ansible's verbose override).
+    facts_task: bool,
     /// How results after `=>` are laid out.
     format: ResultFormat,
     /// The running task's action and where it is written, which failures show first.
@@ -42,6 +44,7 @@ impl Human {
             color,
             verbosity,
             debug_task: false,
+            facts_task: false,
             task: None,
             format: ResultFormat::Auto,
             started: Instant::now(),
@@ -193,6 +196,8 @@ impl Human {
             // `debug` under `no_log` shows nothing of its message: with -v only the censored
             // result, as any other module's, and as Ansible does.
             _ if debug_output && !no_log => (strip_internal(debug_view(result)), Some(4)),
+            // Gathered facts are not dumped at any verbosity, as Ansible's setup overrides it.
+            _ if self.facts_task => return None,
             _ if self.verbosity > 0 => (
                 strip_internal(shown),
                 if self.verbosity > 2 { Some(4) } else { None },
@@ -319,12 +324,19 @@ impl Reporter for Human {
             } => {
                 self.debug_task = crate::modules::find(action)
                     .is_some_and(|m| m.control() == crate::modules::Control::Debug);
+                self.facts_task = crate::modules::find(action)
+                    .is_some_and(|m| m.control() == crate::modules::Control::GatherFacts);
                 self.task = Some((action.to_string(), location.clone()));
                 self.close_task();
                 let now = Instant::now();
                 self.current = Some((name.to_string(), now, now));
                 let kind = if *handler { "RUNNING HANDLER" } else { "TASK" };
                 self.banner(&format!("{kind} [{name}]"));
+                if self.verbosity >= 2 {
+                    // As Ansible's `-vv`: the file and line, without the column.
+                    let file = location.file.strip_prefix(".").unwrap_or(&location.file);
+                    let _ = writeln!(self.out, "task path: {}:{}", file.display(), location.line);
+                }
             }
             Event::ItemResult {
                 host,

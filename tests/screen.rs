@@ -1,0 +1,81 @@
+//! What the human screen shows beside failures, next to ansible-playbook 2.19 where it applies:
+//! the verbosity levels as Ansible users read them, banners as wide as the terminal.
+
+mod common;
+
+use common::{Lab, ansible_playbook, text};
+
+const PLAYBOOK: &str = "\
+- hosts: all
+  tasks:
+    - name: hi
+      debug: msg=hi
+    - name: cmd
+      command: echo hi
+";
+
+/// The lines of `stdout` that start with one of `heads`, in order.
+fn lines_with(stdout: &str, heads: &[&str]) -> Vec<String> {
+    stdout
+        .lines()
+        .filter(|l| heads.iter().any(|h| l.starts_with(h)))
+        .map(String::from)
+        .collect()
+}
+
+#[test]
+fn dash_v_shows_results_but_not_gathered_facts_and_dash_vv_each_tasks_path() {
+    let lab = Lab::new(1);
+    let out = lab.run(PLAYBOOK, &["-v"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(
+        stdout.contains("TASK [Gathering Facts] ***") && stdout.contains("\nok: [h1]\n"),
+        "{stdout}"
+    );
+    assert!(
+        !stdout.contains("ansible_facts"),
+        "facts dumped at -v:\n{stdout}"
+    );
+    assert!(
+        stdout.contains("changed: [h1] => {\"changed\": true, \"cmd\": [\"echo\", \"hi\"]"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("task path:"), "{stdout}");
+
+    let out = lab.run(PLAYBOOK, &["-vv"]);
+    let ours = lines_with(
+        &String::from_utf8_lossy(&out.stdout),
+        &["task path:", "TASK ["],
+    );
+    assert_eq!(
+        ours,
+        [
+            "TASK [Gathering Facts] *********************************************************",
+            "task path: site.yml:1",
+            "TASK [hi] **********************************************************************",
+            "task path: site.yml:3",
+            "TASK [cmd] *********************************************************************",
+            "task path: site.yml:5",
+        ],
+        "{}",
+        text(&out)
+    );
+    // ansible-playbook -vv says the same, with the path made absolute.
+    let ansible = ansible_playbook(&lab, "site.yml")
+        .arg("-vv")
+        .output()
+        .unwrap();
+    let dir = format!("{}/", lab.dir().display());
+    let theirs = lines_with(
+        &String::from_utf8_lossy(&ansible.stdout).replace(&dir, ""),
+        &["task path:", "TASK ["],
+    );
+    assert_eq!(ours, theirs, "{}", text(&ansible));
+    // Facts are no more dumped by ansible-playbook -v than by rconf.
+    let ansible = ansible_playbook(&lab, "site.yml")
+        .arg("-v")
+        .output()
+        .unwrap();
+    assert!(!String::from_utf8_lossy(&ansible.stdout).contains("ansible_facts"));
+}
