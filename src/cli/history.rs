@@ -130,6 +130,10 @@ pub struct HistoryCmd {
     /// How many runs to list, newest first.
     #[arg(short = 'n', long, default_value_t = 20, value_name = "N")]
     pub last: u64,
+    /// Write the drift timeline of these runs (hosts x runs, where drift appeared and was
+    /// fixed) as one self-contained HTML page.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
     /// History database [default: $XDG_STATE_HOME/rconf/history.db, else
     /// ~/.local/state/rconf/history.db].
     #[arg(long = "history", value_name = "PATH", global = true)]
@@ -186,11 +190,22 @@ impl HistoryCmd {
                 println!("deleted {n} run(s)");
                 exit::OK
             }),
+            (None, host) if self.html.is_some() => self.html_page(&store, host.as_deref()),
             (None, Some(host)) => self.host_timeline(&store, host),
             (None, None) => self.list(&store),
         };
         result.unwrap_or_else(|e| {
             eprintln!("error: {e}");
+            exit::ERROR
+        })
+    }
+
+    fn html_page(&self, store: &Store, host: Option<&str>) -> Result<i32, history::HistoryError> {
+        let page = crate::report::html::history_from(store, self.last, host)?;
+        let path = self.html.as_deref().unwrap_or(std::path::Path::new("-"));
+        Ok(if super::check::write_file(path, &page) {
+            exit::OK
+        } else {
             exit::ERROR
         })
     }

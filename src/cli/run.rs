@@ -28,6 +28,10 @@ pub struct RunArgs {
     /// Write the run's JSON report (schema `rconf.report/1`) to this file.
     #[arg(long, value_name = "FILE")]
     pub report: Option<PathBuf>,
+    /// Write one self-contained HTML page of the run: hosts x tasks with status colours,
+    /// failures with their origin, diffs folded per file.
+    #[arg(long, value_name = "FILE")]
+    pub report_html: Option<PathBuf>,
     /// Only run tasks with one of these tags (comma-separated or repeated).
     #[arg(short, long, value_delimiter = ',', value_name = "TAGS")]
     pub tags: Vec<String>,
@@ -449,7 +453,8 @@ impl RunArgs {
             report_failed = Some(report.failed());
             reporters.push(Box::new(report));
         }
-        let capture = self.history.path().map(|_| super::history::Capture::new());
+        let capture = (self.history.path().is_some() || self.report_html.is_some())
+            .then(super::history::Capture::new);
         if let Some(capture) = &capture {
             reporters.push(capture.reporter(meta));
         }
@@ -466,7 +471,26 @@ impl RunArgs {
         } else {
             code
         };
-        if let Some(doc) = capture.and_then(|c| c.take()) {
+        let doc = capture.and_then(|c| c.take());
+        let html_unwritten = match (&self.report_html, &doc) {
+            (Some(path), Some(doc)) => {
+                !super::check::write_file(path, &crate::report::html::run_page(doc))
+            }
+            (Some(path), None) => {
+                eprintln!(
+                    "error: cannot write `{}`: the run's report could not be read back",
+                    path.display()
+                );
+                true
+            }
+            (None, _) => false,
+        };
+        let code = if html_unwritten && code == exit::OK {
+            exit::ERROR
+        } else {
+            code
+        };
+        if let Some(doc) = doc.filter(|_| self.history.path().is_some()) {
             self.history.record(&crate::history::RunRecord {
                 command: "run",
                 check_mode: c.check,

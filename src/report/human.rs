@@ -84,37 +84,15 @@ impl Human {
 
     /// A `diff` result key (one change or a list of them) as a unified diff.
     fn print_diff(&mut self, diff: &Value) {
-        let items = match diff {
-            Value::Array(a) => a.iter().collect(),
-            other => vec![other],
-        };
-        for d in items {
-            let text = |k: &str| d.get(k).and_then(Value::as_str);
-            // Attribute diffs (file, user, ...) are mappings: shown as sorted JSON, as Ansible does.
-            let side = |k: &str| match d.get(k) {
-                Some(Value::String(s)) => Some(s.clone()),
-                Some(v @ Value::Object(_)) => Some(py_json(v, Some(4)) + "\n"),
-                _ => None,
-            };
-            let (Some(before), Some(after)) = (side("before"), side("after")) else {
-                if let Some(note) = ["dst_binary", "src_binary", "dst_larger"]
-                    .iter()
-                    .find(|k| d.get(**k).is_some())
-                {
+        for d in diff_items(diff) {
+            let rendered = match unified_diff(d) {
+                Ok(text) => text,
+                Err(Some(note)) => {
                     let _ = writeln!(self.out, "diff skipped: {note}");
+                    continue;
                 }
-                continue;
+                Err(None) => continue,
             };
-            let diff = similar::TextDiff::from_lines(&before, &after);
-            let header = (
-                format!("before: {}", text("before_header").unwrap_or("")),
-                format!("after: {}", text("after_header").unwrap_or("")),
-            );
-            let rendered = diff
-                .unified_diff()
-                .context_radius(3)
-                .header(&header.0, &header.1)
-                .to_string();
             for line in rendered.lines() {
                 let code = match line.chars().next() {
                     _ if line.starts_with("+++") || line.starts_with("---") => "1",
@@ -210,6 +188,41 @@ impl Human {
             py_json(&value, indent)
         })
     }
+}
+
+/// The changes of a `diff` result key: one, or a list of them.
+pub(super) fn diff_items(diff: &Value) -> Vec<&Value> {
+    match diff {
+        Value::Array(a) => a.iter().collect(),
+        other => vec![other],
+    }
+}
+
+/// One change as a unified diff with Ansible's `before:`/`after:` headers; without text on
+/// both sides, the reason it is skipped (`dst_binary`, ...) if the change gives one.
+pub(super) fn unified_diff(d: &Value) -> Result<String, Option<&'static str>> {
+    let text = |k: &str| d.get(k).and_then(Value::as_str);
+    // Attribute diffs (file, user, ...) are mappings: shown as sorted JSON, as Ansible does.
+    let side = |k: &str| match d.get(k) {
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(v @ Value::Object(_)) => Some(py_json(v, Some(4)) + "\n"),
+        _ => None,
+    };
+    let (Some(before), Some(after)) = (side("before"), side("after")) else {
+        return Err(["dst_binary", "src_binary", "dst_larger"]
+            .into_iter()
+            .find(|k| d.get(*k).is_some()));
+    };
+    let diff = similar::TextDiff::from_lines(&before, &after);
+    let header = (
+        format!("before: {}", text("before_header").unwrap_or("")),
+        format!("after: {}", text("after_header").unwrap_or("")),
+    );
+    Ok(diff
+        .unified_diff()
+        .context_radius(3)
+        .header(&header.0, &header.1)
+        .to_string())
 }
 
 /// `0:01:02.345`, as Ansible's timer callbacks write durations.

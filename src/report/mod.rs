@@ -4,6 +4,7 @@
 pub mod adhoc;
 pub mod drift;
 pub mod hostlist;
+pub mod html;
 pub mod human;
 pub mod json;
 pub mod jsonl;
