@@ -79,3 +79,52 @@ fn dash_v_shows_results_but_not_gathered_facts_and_dash_vv_each_tasks_path() {
         .unwrap();
     assert!(!String::from_utf8_lossy(&ansible.stdout).contains("ansible_facts"));
 }
+
+/// An inventory of `count` local hosts `h01`.. as Ansible's range `h[01:NN]` names them.
+fn local_range(lab: &Lab, count: usize) -> String {
+    let path = lab.dir().join("range.ini");
+    std::fs::write(
+        &path,
+        format!("[web]\nh[01:{count:02}] ansible_connection=local\n"),
+    )
+    .unwrap();
+    path.display().to_string()
+}
+
+#[test]
+fn hosts_of_a_padded_range_fold_into_that_range() {
+    let lab = Lab::new(1);
+    let inv = local_range(&lab, 10);
+    let out = lab
+        .fleet
+        .rconf()
+        .args(["sh", "-i", &inv, "all", "--", "echo same"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "h[01-10] (10) | CHANGED | rc=0 >>\nsame\n"
+    );
+}
+
+#[test]
+fn exec_accepts_no_history_as_run_does() {
+    let lab = Lab::new(1);
+    let inv = local_range(&lab, 2);
+    let out = lab
+        .fleet
+        .rconf()
+        .args(["exec", "-i", &inv, "h01", "-m", "ping", "--no-history"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).starts_with("h01 | SUCCESS => {"),
+        "{}",
+        text(&out)
+    );
+    // Nothing was recorded: ad hoc commands never are.
+    let history = lab.fleet.home.join(".local/state/rconf/history.db");
+    assert!(!history.exists(), "{}", history.display());
+}

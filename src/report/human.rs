@@ -21,6 +21,8 @@ pub struct Human {
     facts_task: bool,
     /// How results after `=>` are laid out.
     format: ResultFormat,
+    /// Banners' width.
+    width: usize,
     /// The running task's action and where it is written, which failures show first.
     task: Option<(String, Location)>,
     started: Instant,
@@ -34,8 +36,25 @@ pub struct Human {
 /// it lists 20; a shorter list is read, a long one skipped).
 const SLOWEST: usize = 5;
 
-/// Ansible pads banners to 79 columns plus the space (when not on a wider terminal).
+/// Ansible pads banners to 79 columns plus the space, or to one column short of a wider
+/// terminal's width.
 const WIDTH: usize = 79;
+
+/// The banner width as Ansible computes it: `max(79, columns - 1)` when stdout is a terminal.
+fn banner_width() -> usize {
+    // SAFETY: TIOCGWINSZ only writes a `winsize` into the struct it is given.
+    let columns = unsafe {
+        let mut size: libc::winsize = std::mem::zeroed();
+        if libc::isatty(libc::STDOUT_FILENO) == 1
+            && libc::ioctl(libc::STDOUT_FILENO, libc::TIOCGWINSZ, &mut size) == 0
+        {
+            usize::from(size.ws_col)
+        } else {
+            0
+        }
+    };
+    WIDTH.max(columns.saturating_sub(1))
+}
 
 impl Human {
     pub fn new(out: Box<dyn Write + Send>, color: bool, verbosity: u8) -> Self {
@@ -47,6 +66,7 @@ impl Human {
             facts_task: false,
             task: None,
             format: ResultFormat::Auto,
+            width: banner_width(),
             started: Instant::now(),
             current: None,
             timings: Vec::new(),
@@ -76,8 +96,8 @@ impl Human {
         let total = self.started.elapsed();
         self.banner(&format!("SLOWEST TASKS (run took {})", clock(total)));
         for (name, took) in timings.iter().take(SLOWEST) {
-            let name: String = name.chars().take(WIDTH - 12).collect();
-            let dashes = "-".repeat((WIDTH - 10).saturating_sub(name.chars().count() + 1));
+            let name: String = name.chars().take(self.width - 12).collect();
+            let dashes = "-".repeat((self.width - 10).saturating_sub(name.chars().count() + 1));
             let _ = writeln!(self.out, "{name} {dashes} {:>7.2}s", took.as_secs_f64());
         }
     }
@@ -120,7 +140,7 @@ impl Human {
     }
 
     fn banner(&mut self, title: &str) {
-        let stars = "*".repeat(WIDTH.saturating_sub(title.chars().count()).max(3));
+        let stars = "*".repeat(self.width.saturating_sub(title.chars().count()).max(3));
         let _ = writeln!(self.out, "\n{title} {stars}");
     }
 
