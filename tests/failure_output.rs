@@ -227,3 +227,36 @@ fn another_stdout_callback_is_warned_about_not_ignored() {
         text(&out)
     );
 }
+
+#[test]
+fn a_no_log_failure_shows_where_it_is_but_not_its_source() {
+    let lab = Lab::new(1);
+    let page = lab.dir().join("page.html");
+    let out = lab.run(
+        "\
+- hosts: all
+  gather_facts: false
+  tasks:
+    - name: hidden
+      no_log: true
+      shell: 'echo s3cr3t-value; exit 3'
+",
+        &["--report-html", page.to_str().unwrap(), "--no-history"],
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        stdout.contains(
+            "[ERROR]: Task failed: Module failed: (censored due to no_log)\n\
+             Origin: site.yml:4:7\n\n(source not shown: content redacted)\n\nfatal: [h1]: FAILED!"
+        ),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("s3cr3t"), "{stdout}");
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(
+        html.contains("(source not shown: content redacted)"),
+        "{html}"
+    );
+    assert!(!html.contains("s3cr3t"), "{html}");
+}

@@ -42,6 +42,10 @@ fn dash_v_shows_results_but_not_gathered_facts_and_dash_vv_each_tasks_path() {
         "{stdout}"
     );
     assert!(!stdout.contains("task path:"), "{stdout}");
+    assert!(
+        stdout.starts_with("No config file found; using defaults\n"),
+        "{stdout}"
+    );
 
     let out = lab.run(PLAYBOOK, &["-vv"]);
     let ours = lines_with(
@@ -72,6 +76,33 @@ fn dash_v_shows_results_but_not_gathered_facts_and_dash_vv_each_tasks_path() {
         &["task path:", "TASK ["],
     );
     assert_eq!(ours, theirs, "{}", text(&ansible));
+    let logs = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !logs.contains("ESTABLISH"),
+        "connection details before -vvv:\n{logs}"
+    );
+
+    // -vvv: who connects where with which key, and that the host key is known.
+    let out = lab.run(PLAYBOOK, &["-vvv"]);
+    let logs = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(
+        logs.contains("<h1> ESTABLISH SSH CONNECTION FOR USER: root (127.0.0."),
+        "{logs}"
+    );
+    assert!(
+        logs.contains("<h1> authenticated with key file `"),
+        "{logs}"
+    );
+    assert!(
+        logs.contains("key SHA256:") && logs.contains("is known (in "),
+        "{logs}"
+    );
+    assert!(
+        !logs.contains("russh"),
+        "protocol traces before -vvvv:\n{logs}"
+    );
+
     // Facts are no more dumped by ansible-playbook -v than by rconf.
     let ansible = ansible_playbook(&lab, "site.yml")
         .arg("-v")

@@ -197,9 +197,9 @@ pub struct CommonArgs {
     /// Output on stdout: `human`, or `jsonl` (one JSON event per line as it happens, for scripts).
     #[arg(long, value_enum, default_value_t = OutputFormat::Human, value_name = "FORMAT")]
     pub output: OutputFormat,
-    /// More output, as Ansible's levels: -v every result (not gathered facts), -vv also each
-    /// task's path and rconf's debug logs, -vvv results indented and module invocations, -vvvv
-    /// also the SSH library's protocol traces.
+    /// More output, as Ansible's levels: -v the config file in use and every result (not
+    /// gathered facts), -vv also each task's path, -vvv results indented, module invocations
+    /// and connection details (user, key, host key), -vvvv the SSH library's protocol traces.
     #[arg(short, long, action = clap::ArgAction::Count)]
     pub verbose: u8,
     /// Refuse the playbook, before any host is contacted, for what otherwise fails a task
@@ -214,6 +214,13 @@ impl CommonArgs {
     /// variables for what the flags leave open.
     pub fn options(&self, playbook: PathBuf) -> Result<RunOptions, Error> {
         let cfg = super::ansible_cfg::load()?;
+        if self.verbose > 0 && self.output == OutputFormat::Human {
+            // As Ansible's first `-v` line (not in a stream of JSON lines).
+            match &cfg.path {
+                Some(p) => println!("Using {} as config file", p.display()),
+                None => println!("No config file found; using defaults"),
+            }
+        }
         self.vault.install(&cfg)?;
         let library = cfg.module_search_path();
         let host_key_policy = match self.host_key_checking {

@@ -196,7 +196,10 @@ fn status_letter(status: &str) -> &'static str {
 }
 
 fn failure(out: &mut String, host: &str, task: &str, t: &Value, r: &Value, status: &str) {
-    let msg = r["msg"].as_str().unwrap_or("Unknown error.");
+    let msg = match r.get("censored") {
+        Some(_) => "(censored due to no_log)",
+        None => r["msg"].as_str().unwrap_or("Unknown error."),
+    };
     let _ = write!(
         out,
         "<div class=\"failure\" data-host=\"{0}\"><h3 class=\"{status}\">{0}: {1} ({status})</h3>\
@@ -208,12 +211,14 @@ fn failure(out: &mut String, host: &str, task: &str, t: &Value, r: &Value, statu
     if let Some(stderr) = r["stderr"].as_str().filter(|s| !s.is_empty()) {
         let _ = write!(out, "<pre>{}</pre>", esc(stderr));
     }
+    // A `no_log` result (censored) shows its task's place, not its source, as on the terminal.
     if let Some(at) = t["location"].as_str().and_then(location) {
-        let _ = write!(
-            out,
-            "<pre class=\"origin\">{}</pre>",
-            esc(&crate::excerpt::render(&at))
-        );
+        let origin = if r.get("censored").is_some() {
+            format!("Origin: {at}\n\n(source not shown: content redacted)")
+        } else {
+            crate::excerpt::render(&at)
+        };
+        let _ = write!(out, "<pre class=\"origin\">{}</pre>", esc(&origin));
     }
     out.push_str("</div>\n");
 }

@@ -159,7 +159,20 @@ impl Human {
             Status::Unreachable => format!("[ERROR]: Task failed: {msg}"),
             _ => format!("[ERROR]: Task failed: {}: {msg}", failure_source(action)),
         };
-        let block = format!("{text}\n{}\n", crate::excerpt::render(location));
+        // A `no_log` task's source may hold the very values it hides (they are often written
+        // in it): its place is shown, its lines are not, in Ansible's words for that.
+        let origin = if no_log {
+            let file = location.file.strip_prefix(".").unwrap_or(&location.file);
+            format!(
+                "Origin: {}:{}:{}\n\n(source not shown: content redacted)",
+                file.display(),
+                location.line,
+                location.col
+            )
+        } else {
+            crate::excerpt::render(location)
+        };
+        let block = format!("{text}\n{origin}\n");
         for line in block.split('\n') {
             self.line("31", line);
         }
