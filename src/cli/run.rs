@@ -217,7 +217,12 @@ impl CommonArgs {
         if self.verbose > 0 && self.output == OutputFormat::Human {
             // As Ansible's first `-v` line (not in a stream of JSON lines).
             match &cfg.path {
-                Some(p) => println!("Using {} as config file", p.display()),
+                Some(p) => println!(
+                    "Using {} as config file",
+                    std::path::absolute(p)
+                        .unwrap_or_else(|_| p.clone())
+                        .display()
+                ),
                 None => println!("No config file found; using defaults"),
             }
         }
