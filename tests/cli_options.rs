@@ -1,8 +1,9 @@
 //! The options of `ansible-playbook` and `ansible` that rconf takes with Ansible's meaning
 //! (issue #18), through the real binary against real sshd hosts: aliases, a repeated `-l`,
 //! values rconf cannot use refused before anything runs, `--ssh-*-args`, `--version`, several
-//! playbooks in one run, `--flush-cache`, and the ad hoc `-B`/`-P`, `-t`, `--list-hosts`,
-//! `--playbook-dir`. What Ansible prints for the same was checked with ansible-core 2.19.
+//! playbooks in one run, `--flush-cache`, the ad hoc `-B`/`-P`, `-t`, `--list-hosts`,
+//! `--playbook-dir`, and `-v` naming the config file. What Ansible prints for the same was
+//! checked with ansible-core 2.19.
 
 mod common;
 
