@@ -38,10 +38,11 @@ fn main() {
             std::process::exit(code);
         }
     };
-    // -vv: rconf's debug logs (remote commands); -vvv: also the SSH library's.
+    // As Ansible's levels: -vvv rconf's own debug logs (who connects where, with which key,
+    // the host key known), -vvvv also the SSH library's protocol traces.
     let default_filter = match cli.command.verbosity() {
-        0 | 1 => "warn",
-        2 => "warn,rconf=debug",
+        0..=2 => "warn",
+        3 => "warn,rconf=debug",
         _ => "warn,rconf=trace,russh=debug",
     };
     let filter = std::env::var("RCONF_LOG").unwrap_or_else(|_| default_filter.into());

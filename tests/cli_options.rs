@@ -1,8 +1,9 @@
 //! The options of `ansible-playbook` and `ansible` that rconf takes with Ansible's meaning
 //! (issue #18), through the real binary against real sshd hosts: aliases, a repeated `-l`,
 //! values rconf cannot use refused before anything runs, `--ssh-*-args`, `--version`, several
-//! playbooks in one run, `--flush-cache`, and the ad hoc `-B`/`-P`, `-t`, `--list-hosts`,
-//! `--playbook-dir`. What Ansible prints for the same was checked with ansible-core 2.19.
+//! playbooks in one run, `--flush-cache`, the ad hoc `-B`/`-P`, `-t`, `--list-hosts`,
+//! `--playbook-dir`, and `-v` naming the config file. What Ansible prints for the same was
+//! checked with ansible-core 2.19.
 
 mod common;
 
@@ -547,4 +548,40 @@ fn adhoc_diff_is_printed_as_a_unified_diff_before_the_result() {
         text(&out)
     );
     assert!(!s[result..].contains("\"diff\""), "{}", text(&out));
+}
+
+#[test]
+fn verbose_names_the_config_file_first_as_ansible_does() {
+    let lab = Lab::new(1);
+    let inv = lab.inventory.to_str().unwrap();
+    let first_line = |out: &Output| stdout(out).lines().next().unwrap_or("").to_string();
+    let out = lab
+        .fleet
+        .rconf()
+        .args(["exec", "all", "-i", inv, "-m", "ping", "-v"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(first_line(&out), "No config file found; using defaults");
+    // ansible -v says the same on the same inventory.
+    let ansible = std::process::Command::new(common::ansible_venv().join("bin/ansible"))
+        .args(["all", "-i", inv, "-m", "ping", "-v", "--list-hosts"])
+        .env("HOME", &lab.fleet.home)
+        .current_dir(lab.dir())
+        .output()
+        .unwrap();
+    assert_eq!(first_line(&ansible), "No config file found; using defaults");
+
+    // With an ansible.cfg in the current directory, `run -v` names it.
+    lab.write("ansible.cfg", "[defaults]\nforks = 3\n");
+    let out = lab.run(
+        "- hosts: all\n  gather_facts: false\n  tasks:\n    - ping:\n",
+        &["-v", "--no-history"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let cfg = lab.dir().join("ansible.cfg");
+    assert_eq!(
+        first_line(&out),
+        format!("Using {} as config file", cfg.display())
+    );
 }

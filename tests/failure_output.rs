@@ -129,3 +129,134 @@ fn an_unreachable_host_shows_the_origin_of_the_task_that_could_not_reach_it() {
         "{stdout}"
     );
 }
+
+/// The lines from the first starting with `head` to the next blank one.
+fn block_from(stdout: &str, head: &str) -> String {
+    let start = stdout
+        .find(head)
+        .unwrap_or_else(|| panic!("no {head:?} in:\n{stdout}"));
+    let rest = &stdout[start..];
+    rest[..rest.find("\n\n").unwrap_or(rest.len())].to_string()
+}
+
+#[test]
+fn multi_line_output_reads_as_lines_and_callback_result_format_yaml_is_honoured() {
+    let lab = Lab::new(1);
+    let playbook = "\
+- hosts: all
+  gather_facts: false
+  tasks:
+    - name: shell fails
+      shell: 'echo out; echo e1 >&2; echo e2 >&2; exit 3'
+";
+    // rconf's own default: one JSON line, but a multi-line stderr as a YAML block.
+    let out = lab.run(playbook, &[]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let fatal = block_from(&stdout, "fatal: [h1]: FAILED! =>");
+    assert!(
+        fatal.starts_with("fatal: [h1]: FAILED! => \n    changed: true\n"),
+        "{stdout}"
+    );
+    assert!(
+        fatal.contains("\n    stderr: |-\n        e1\n        e2\n    stderr_lines: <omitted>\n"),
+        "{stdout}"
+    );
+
+    // `callback_result_format = yaml` in ansible.cfg: every result as YAML, as Ansible prints
+    // it (compared on a debug whose value has no timings).
+    lab.write("ansible.cfg", "[defaults]\ncallback_result_format = yaml\n");
+    let playbook = "\
+- hosts: all
+  gather_facts: false
+  tasks:
+    - debug: var=x
+      vars: {x: {k: [1, {z: 2}], e: '', s: \"two\\nlines\\n\", n: '0:01'}}
+";
+    let out = lab.run(playbook, &[]);
+    let ours = block_from(&String::from_utf8_lossy(&out.stdout), "ok: [h1] =>");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let ansible = ansible_playbook(&lab, "site.yml").output().unwrap();
+    let theirs = block_from(&String::from_utf8_lossy(&ansible.stdout), "ok: [h1] =>");
+    assert_eq!(ours, theirs, "{}", text(&ansible));
+    assert!(
+        ours.contains("\n        s: |-\n            two\n            lines"),
+        "{ours}"
+    );
+
+    // `callback_result_format = json` keeps even multi-line text on one JSON line.
+    lab.write("ansible.cfg", "[defaults]\ncallback_result_format = json\n");
+    let out = lab.run(
+        "- hosts: all\n  gather_facts: false\n  tasks:\n    - fail: msg=\"a\\nb\"\n",
+        &[],
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains(
+            "fatal: [h1]: FAILED! => {\"changed\": false, \"failed\": true, \"msg\": \"a\\nb\"}"
+        ),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn another_stdout_callback_is_warned_about_not_ignored() {
+    let lab = Lab::new(1);
+    lab.write("ansible.cfg", "[defaults]\nstdout_callback = minimal\n");
+    let out = lab.run(
+        "- hosts: all\n  gather_facts: false\n  tasks:\n    - debug: msg=hi\n",
+        &[],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(
+        stderr.contains("ansible.cfg:2: `stdout_callback = minimal` is not used by rconf: it prints as Ansible's default callback"),
+        "{stderr}"
+    );
+    // `yaml` (the community.general callback Ansible users set) means YAML results.
+    lab.write("ansible.cfg", "[defaults]\nstdout_callback = yaml\n");
+    let out = lab.run(
+        "- hosts: all\n  gather_facts: false\n  tasks:\n    - debug: msg=hi\n",
+        &[],
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("ok: [h1] => \n    msg: hi\n"), "{stdout}");
+    assert!(
+        !String::from_utf8_lossy(&out.stderr).contains("warning"),
+        "{}",
+        text(&out)
+    );
+}
+
+#[test]
+fn a_no_log_failure_shows_where_it_is_but_not_its_source() {
+    let lab = Lab::new(1);
+    let page = lab.dir().join("page.html");
+    let out = lab.run(
+        "\
+- hosts: all
+  gather_facts: false
+  tasks:
+    - name: hidden
+      no_log: true
+      shell: 'echo s3cr3t-value; exit 3'
+",
+        &["--report-html", page.to_str().unwrap(), "--no-history"],
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        stdout.contains(
+            "[ERROR]: Task failed: Module failed: (censored due to no_log)\n\
+             Origin: site.yml:4:7\n\n(source not shown: content redacted)\n\nfatal: [h1]: FAILED!"
+        ),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("s3cr3t"), "{stdout}");
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(
+        html.contains("(source not shown: content redacted)"),
+        "{html}"
+    );
+    assert!(!html.contains("s3cr3t"), "{html}");
+}

@@ -14,6 +14,8 @@ command -v curl >/dev/null || missing+=(curl)
 command -v git >/dev/null || missing+=(git)
 command -v zip >/dev/null || missing+=(zip)
 command -v unzip >/dev/null || missing+=(unzip)
+# The HTML pages (--report-html, history --html) are loaded in a real headless browser.
+command -v chromium >/dev/null || missing+=(chromium)
 # The pip module's test builds a virtualenv on an isolated host; Debian's venv needs the pip
 # wheel that python3-venv brings.
 { command -v python3 >/dev/null && ls /usr/share/python-wheels/pip-*.whl >/dev/null 2>&1; } \

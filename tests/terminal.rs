@@ -1,5 +1,6 @@
 //! Terminal behaviour under a real pseudo-terminal (util-linux `script`): the progress line
-//! appears on a terminal and never in pipes, and `NO_COLOR` removes colour.
+//! appears on a terminal and never in pipes, `NO_COLOR` removes colour, banners are as wide as
+//! the terminal and failures coloured as Ansible colours them.
 
 mod common;
 
@@ -119,4 +120,94 @@ fn playbook_runs_show_progress_on_a_terminal_only() {
     let out = String::from_utf8_lossy(&piped.stdout);
     assert!(!out.contains("hosts [") && !out.contains('\x1b'), "{out}");
     assert!(piped.stderr.is_empty(), "{}", text(&piped));
+}
+
+/// `program ARGS` under a pseudo-terminal `cols` wide, with `cmd`'s environment and directory.
+fn sized_terminal(cmd: &Command, cols: u16) -> String {
+    let line: Vec<String> = std::iter::once(cmd.get_program())
+        .chain(cmd.get_args())
+        .map(|a| quote(&a.to_string_lossy()))
+        .collect();
+    let mut term = Command::new("script");
+    term.args([
+        "-qec",
+        &format!("stty cols {cols} rows 40; {}", line.join(" ")),
+        "/dev/null",
+    ])
+    .env("TERM", "xterm")
+    .stdin(Stdio::null());
+    if let Some(dir) = cmd.get_current_dir() {
+        term.current_dir(dir);
+    }
+    for (k, v) in cmd.get_envs() {
+        match v {
+            Some(v) => term.env(k, v),
+            None => term.env_remove(k),
+        };
+    }
+    let out = term.output().expect("the terminal tests need `script`");
+    String::from_utf8_lossy(&out.stdout).replace('\r', "")
+}
+
+#[test]
+fn banners_are_as_wide_as_the_terminal_as_ansibles_are() {
+    let lab = common::Lab::new(1);
+    lab.write(
+        "site.yml",
+        "- hosts: all\n  gather_facts: false\n  tasks:\n    - name: hi\n      debug: msg=hi\n",
+    );
+    let banners = |drawn: &str| -> Vec<String> {
+        drawn
+            .lines()
+            .filter(|l| l.starts_with("PLAY [") || l.starts_with("TASK ["))
+            .map(String::from)
+            .collect()
+    };
+    let mut rconf = lab.fleet.rconf();
+    rconf
+        .args(["run", "site.yml", "-i"])
+        .arg(&lab.inventory)
+        .args(["--no-history"])
+        .env("NO_COLOR", "1");
+    let ours = banners(&sized_terminal(&rconf, 120));
+    assert_eq!(
+        ours,
+        [
+            format!("PLAY [all] {}", "*".repeat(109)),
+            format!("TASK [hi] {}", "*".repeat(110)),
+        ]
+    );
+    let theirs = banners(&sized_terminal(
+        &common::ansible_playbook(&lab, "site.yml"),
+        120,
+    ));
+    assert_eq!(ours, theirs);
+    // Narrower than 80 columns: Ansible's 79 still.
+    let narrow = banners(&sized_terminal(&rconf, 60));
+    assert_eq!(narrow[0], format!("PLAY [all] {}", "*".repeat(69)));
+}
+
+#[test]
+fn an_ignored_failure_is_red_as_in_ansible_and_only_ignoring_is_not() {
+    let lab = common::Lab::new(1);
+    lab.write(
+        "site.yml",
+        "- hosts: all\n  gather_facts: false\n  tasks:\n    - command: /bin/false\n      ignore_errors: true\n",
+    );
+    let mut rconf = lab.fleet.rconf();
+    rconf
+        .args(["run", "site.yml", "-i"])
+        .arg(&lab.inventory)
+        .arg("--no-history")
+        .env_remove("NO_COLOR");
+    let drawn = sized_terminal(&rconf, 100);
+    assert!(
+        drawn.contains("\x1b[31mfatal: [h1]: FAILED! => {"),
+        "{drawn:?}"
+    );
+    assert!(drawn.contains("\x1b[36m...ignoring\x1b[0m"), "{drawn:?}");
+    assert!(
+        drawn.contains("\x1b[31m[ERROR]: Task failed: Module failed: non-zero return code\x1b[0m"),
+        "{drawn:?}"
+    );
 }

@@ -7,6 +7,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::error::{Diagnostic, Error};
+use crate::report::layout::ResultFormat;
 
 /// Settings from `ansible.cfg` and `ANSIBLE_*` variables; `None` when neither sets them.
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -39,6 +40,10 @@ pub struct AnsibleCfg {
     fact_caching: (Option<String>, Option<PathBuf>),
     /// `[rconf] history`: the history database, a path or a `postgresql://` URL.
     pub history: Option<String>,
+    /// `callback_result_format` (`json` or `yaml`).
+    pub result_format: Option<ResultFormat>,
+    /// `stdout_callback = yaml`: results as YAML unless `callback_result_format` says otherwise.
+    pub yaml_callback: bool,
     /// What was found but is not used, with its `file:line`.
     pub warnings: Vec<String>,
 }
@@ -75,6 +80,29 @@ pub fn load() -> Result<AnsibleCfg, Error> {
         eprintln!("warning: {w}");
     }
     Ok(cfg)
+}
+
+/// How results are laid out on the terminal, from the same settings as `load` (whose warnings
+/// were already printed; a file `load` refused never gets here).
+pub fn result_format() -> ResultFormat {
+    let Ok((file, _)) = find() else {
+        return ResultFormat::Auto;
+    };
+    match settings(file, &|k| std::env::var(k).ok()) {
+        Ok(cfg) => cfg.terminal_results(),
+        Err(_) => ResultFormat::Auto,
+    }
+}
+
+impl AnsibleCfg {
+    /// `callback_result_format` if set, else YAML under `stdout_callback = yaml`, else rconf's.
+    pub fn terminal_results(&self) -> ResultFormat {
+        match (self.result_format, self.yaml_callback) {
+            (Some(f), _) => f,
+            (None, true) => ResultFormat::Yaml,
+            (None, false) => ResultFormat::Auto,
+        }
+    }
 }
 
 /// The config file Ansible would read, as `(path, text)`, and notes about files skipped. A
@@ -175,6 +203,12 @@ pub fn settings(
             "vault_identity_list",
         ),
         ("ANSIBLE_LIBRARY", "defaults", "library"),
+        ("ANSIBLE_STDOUT_CALLBACK", "defaults", "stdout_callback"),
+        (
+            "ANSIBLE_CALLBACK_RESULT_FORMAT",
+            "defaults",
+            "callback_result_format",
+        ),
         ("ANSIBLE_CACHE_PLUGIN", "defaults", "fact_caching"),
         (
             "ANSIBLE_CACHE_PLUGIN_CONNECTION",
@@ -397,6 +431,20 @@ fn apply(cfg: &mut AnsibleCfg, section: &str, key: &str, value: &str, base: &Pat
                 .filter(|s| !s.is_empty())
                 .map(|s| path(s, base)),
         ),
+        ("defaults", "stdout_callback") => match value {
+            "default" | "ansible.builtin.default" => cfg.yaml_callback = false,
+            "yaml" | "community.general.yaml" => cfg.yaml_callback = true,
+            other => cfg.warnings.push(format!(
+                "{at}: `stdout_callback = {other}` is not used by rconf: it prints as Ansible's \
+                 default callback (`callback_result_format = yaml` for YAML results, \
+                 `--output json` or `--report FILE` for machine-readable output)"
+            )),
+        },
+        ("defaults", "callback_result_format") => match value {
+            "json" => cfg.result_format = Some(ResultFormat::Json),
+            "yaml" => cfg.result_format = Some(ResultFormat::Yaml),
+            _ => bad("json or yaml"),
+        },
         ("defaults", "fact_caching") => cfg.fact_caching.0 = Some(value.to_string()),
         ("defaults", "fact_caching_connection") => {
             cfg.fact_caching.1 = Some(path(value, base));

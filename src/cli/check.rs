@@ -36,6 +36,10 @@ pub struct CheckArgs {
     /// Write a JUnit XML report (one test case per host and task; drift is a failure).
     #[arg(long, value_name = "FILE")]
     pub junit: Option<PathBuf>,
+    /// Write one self-contained HTML page of the check: hosts x tasks, failures with their
+    /// origin, diffs folded per file.
+    #[arg(long, value_name = "FILE")]
+    pub report_html: Option<PathBuf>,
     /// Print only drift and failures (nothing at all when every host is in sync).
     #[arg(short, long)]
     pub quiet: bool,
@@ -93,7 +97,8 @@ impl CheckArgs {
             super::run::flush_fact_cache(dir, inventory.hosts.keys());
         }
         let color = c.color();
-        let human = Human::new(Box::new(std::io::stdout()), color, c.verbose);
+        let human = Human::new(Box::new(std::io::stdout()), color, c.verbose)
+            .with_result_format(super::ansible_cfg::result_format());
         let human: Box<dyn Reporter> = if self.quiet {
             Box::new(Quiet::new(human))
         } else {
@@ -152,6 +157,10 @@ impl CheckArgs {
             let title = format!("rconf check {}", self.playbook.display());
             write_file(path, &junit::render(&doc, &title))
         });
+        let html_written = self
+            .report_html
+            .as_deref()
+            .map(|path| write_file(path, &crate::report::html::run_page(&doc)));
         if let (Some(cmd), false) = (&self.on_drift, drift.drifted().is_empty()) {
             let report = self
                 .report
@@ -161,7 +170,7 @@ impl CheckArgs {
         }
         // A report that was asked for and not written fails a check that would otherwise
         // pass; drift, failed and unreachable hosts keep their own code (README).
-        let unwritten = report_written == Some(false) || junit_written == Some(false);
+        let unwritten = [report_written, junit_written, html_written].contains(&Some(false));
         if unwritten && code == exit::OK {
             exit::ERROR
         } else {
@@ -214,7 +223,8 @@ impl CheckArgs {
 }
 
 /// Writes a report file atomically; a failure is printed, and `false`.
-fn write_file(path: &Path, text: &str) -> bool {
+/// Writes `text` to `path` whole (a temporary file renamed), or says why not and returns false.
+pub(super) fn write_file(path: &Path, text: &str) -> bool {
     let tmp = path.with_extension("rconf-tmp");
     let result = std::fs::write(&tmp, text).and_then(|()| std::fs::rename(&tmp, path));
     if let Err(e) = result {

@@ -73,6 +73,10 @@ pub struct AdhocArgs {
     /// relative files are found there (default: the current directory, without `library/`).
     #[arg(long, value_name = "DIR")]
     pub playbook_dir: Option<PathBuf>,
+    /// Accepted as `run` and `check` take it, for scripts that pass it to every command: ad
+    /// hoc commands are never recorded in the history.
+    #[arg(long)]
+    pub no_history: bool,
 }
 
 #[derive(Debug, Args)]

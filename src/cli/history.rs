@@ -206,6 +206,10 @@ pub struct HistoryCmd {
     /// How many runs to list, newest first (the shards of one job count as one run).
     #[arg(short = 'n', long, default_value_t = 20, value_name = "N")]
     pub last: u64,
+    /// Write the drift timeline of these runs (hosts x runs, where drift appeared and was
+    /// fixed) as one self-contained HTML page.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
     /// Only this project's runs (as `rconf run --project` recorded them; by default a
     /// playbook's directory).
     #[arg(long, value_name = "NAME")]
@@ -267,11 +271,27 @@ impl HistoryCmd {
                 println!("deleted {n} run(s)");
                 exit::OK
             }),
+            (None, host) if self.html.is_some() => self.html_page(store.as_ref(), host.as_deref()),
             (None, Some(host)) => self.host_timeline(store.as_ref(), host),
             (None, None) => self.list(store.as_ref()),
         };
         result.unwrap_or_else(|e| {
             eprintln!("error: {e}");
+            exit::ERROR
+        })
+    }
+
+    fn html_page(
+        &self,
+        store: &dyn HistoryStore,
+        host: Option<&str>,
+    ) -> Result<i32, history::HistoryError> {
+        let page =
+            crate::report::html::history_from(store, self.last, host, self.project.as_deref())?;
+        let path = self.html.as_deref().unwrap_or(std::path::Path::new("-"));
+        Ok(if super::check::write_file(path, &page) {
+            exit::OK
+        } else {
             exit::ERROR
         })
     }

@@ -28,6 +28,10 @@ pub struct RunArgs {
     /// Write the run's JSON report (schema `rconf.report/1`) to this file.
     #[arg(long, value_name = "FILE")]
     pub report: Option<PathBuf>,
+    /// Write one self-contained HTML page of the run: hosts x tasks with status colours,
+    /// failures with their origin, diffs folded per file.
+    #[arg(long, value_name = "FILE")]
+    pub report_html: Option<PathBuf>,
     /// Only run tasks with one of these tags (comma-separated or repeated).
     #[arg(short, long, value_delimiter = ',', value_name = "TAGS")]
     pub tags: Vec<String>,
@@ -195,8 +199,9 @@ pub struct CommonArgs {
     /// Output on stdout: `human`, or `jsonl` (one JSON event per line as it happens, for scripts).
     #[arg(long, value_enum, default_value_t = OutputFormat::Human, value_name = "FORMAT")]
     pub output: OutputFormat,
-    /// More output: -v every result, -vv also debug logs (remote commands), -vvv pretty results
-    /// and connection traces.
+    /// More output, as Ansible's levels: -v the config file in use and every result (not
+    /// gathered facts), -vv also each task's path, -vvv results indented, module invocations
+    /// and connection details (user, key, host key), -vvvv the SSH library's protocol traces.
     #[arg(short, long, action = clap::ArgAction::Count)]
     pub verbose: u8,
     /// Refuse the playbook, before any host is contacted, for what otherwise fails a task
@@ -211,6 +216,18 @@ impl CommonArgs {
     /// variables for what the flags leave open.
     pub fn options(&self, playbook: PathBuf) -> Result<RunOptions, Error> {
         let cfg = super::ansible_cfg::load()?;
+        if self.verbose > 0 && self.output == OutputFormat::Human {
+            // As Ansible's first `-v` line (not in a stream of JSON lines).
+            match &cfg.path {
+                Some(p) => println!(
+                    "Using {} as config file",
+                    std::path::absolute(p)
+                        .unwrap_or_else(|_| p.clone())
+                        .display()
+                ),
+                None => println!("No config file found; using defaults"),
+            }
+        }
         self.vault.install(&cfg)?;
         let library = cfg.module_search_path();
         let host_key_policy = match self.host_key_checking {
@@ -442,7 +459,8 @@ impl RunArgs {
         let meta = meta.as_object().cloned().unwrap_or_default();
         let main: Box<dyn Reporter> = match c.output {
             OutputFormat::Human => {
-                let human = Human::new(progress::stdout(), c.color(), c.verbose);
+                let human = Human::new(progress::stdout(), c.color(), c.verbose)
+                    .with_result_format(super::ansible_cfg::result_format());
                 if self.quiet {
                     Box::new(super::quiet::Quiet::new(human))
                 } else {
@@ -458,10 +476,8 @@ impl RunArgs {
             report_failed = Some(report.failed());
             reporters.push(Box::new(report));
         }
-        let capture = self
-            .history
-            .location()
-            .map(|_| super::history::Capture::new());
+        let capture = (self.history.location().is_some() || self.report_html.is_some())
+            .then(super::history::Capture::new);
         if let Some(capture) = &capture {
             reporters.push(capture.reporter(meta));
         }
@@ -478,7 +494,26 @@ impl RunArgs {
         } else {
             code
         };
-        if let Some(doc) = capture.and_then(|c| c.take()) {
+        let doc = capture.and_then(|c| c.take());
+        let html_unwritten = match (&self.report_html, &doc) {
+            (Some(path), Some(doc)) => {
+                !super::check::write_file(path, &crate::report::html::run_page(doc))
+            }
+            (Some(path), None) => {
+                eprintln!(
+                    "error: cannot write `{}`: the run's report could not be read back",
+                    path.display()
+                );
+                true
+            }
+            (None, _) => false,
+        };
+        let code = if html_unwritten && code == exit::OK {
+            exit::ERROR
+        } else {
+            code
+        };
+        if let Some(doc) = doc.filter(|_| self.history.location().is_some()) {
             self.history.record(&crate::history::RunRecord {
                 command: "run",
                 check_mode: c.check,

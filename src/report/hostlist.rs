@@ -18,7 +18,8 @@ fn split(name: &str) -> Option<(&str, &str, &str)> {
 }
 
 /// Zero-padded numbers fold only with numbers of the same width (`web01`, `web02`), plain ones
-/// with any plain number (`h9`, `h10`).
+/// with any plain number (`h9`, `h10`). A plain number as wide as a padded family of the same
+/// name joins it (`h10` with `h01`..`h09`), as the inventory range `h[01-10]` made them.
 fn width_class(digits: &str) -> usize {
     if digits.len() > 1 && digits.starts_with('0') {
         digits.len()
@@ -43,13 +44,22 @@ pub fn fold<S: AsRef<str>>(names: &[S]) -> String {
     }
     let mut parts: Vec<Part> = Vec::new();
     let mut families: Vec<Family> = Vec::new();
+    let padded: BTreeSet<(&str, &str, usize)> = names
+        .iter()
+        .filter_map(|n| split(n.as_ref()))
+        .map(|(prefix, digits, suffix)| (prefix, suffix, width_class(digits)))
+        .filter(|(_, _, w)| *w > 0)
+        .collect();
     for name in names {
         let name = name.as_ref();
         let Some((prefix, digits, suffix)) = split(name) else {
             parts.push(Part::Plain(name));
             continue;
         };
-        let width = width_class(digits);
+        let width = match width_class(digits) {
+            0 if padded.contains(&(prefix, suffix, digits.len())) => digits.len(),
+            w => w,
+        };
         let Ok(n) = digits.parse::<u64>() else {
             parts.push(Part::Plain(name));
             continue;
@@ -129,6 +139,15 @@ mod tests {
     fn plain_numbers_fold_across_widths_padded_ones_do_not() {
         assert_eq!(fold(&["h9", "h10", "h11"]), "h[9-11]");
         assert_eq!(fold(&["n01", "n1"]), "n01,n1");
+    }
+
+    #[test]
+    fn a_padded_range_keeps_its_wider_numbers() {
+        let names: Vec<String> = (1..=10).map(|i| format!("h{i:02}")).collect();
+        assert_eq!(fold(&names), "h[01-10]");
+        // Whatever comes first.
+        assert_eq!(fold(&["h10", "h09", "h08"]), "h[08-10]");
+        assert_eq!(fold(&["h10", "h11"]), "h[10-11]");
     }
 
     #[test]

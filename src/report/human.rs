@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+use super::layout::{ResultFormat, yaml_block};
 use super::{CENSORED_ITEM, Event, Reporter, Status, censored};
 use crate::error::Location;
 use crate::result::TaskResult;
@@ -16,6 +17,12 @@ pub struct Human {
     verbosity: u8,
     /// The running task is `debug`, whose results are its output.
     debug_task: bool,
+    /// The running task gathers facts: `-v` does not dump them (Ansible's verbose override).
+    facts_task: bool,
+    /// How results after `=>` are laid out.
+    format: ResultFormat,
+    /// Banners' width.
+    width: usize,
     /// The running task's action and where it is written, which failures show first.
     task: Option<(String, Location)>,
     started: Instant,
@@ -29,8 +36,25 @@ pub struct Human {
 /// it lists 20; a shorter list is read, a long one skipped).
 const SLOWEST: usize = 5;
 
-/// Ansible pads banners to 79 columns plus the space (when not on a wider terminal).
+/// Ansible pads banners to 79 columns plus the space, or to one column short of a wider
+/// terminal's width.
 const WIDTH: usize = 79;
+
+/// The banner width as Ansible computes it: `max(79, columns - 1)` when stdout is a terminal.
+fn banner_width() -> usize {
+    // SAFETY: TIOCGWINSZ only writes a `winsize` into the struct it is given.
+    let columns = unsafe {
+        let mut size: libc::winsize = std::mem::zeroed();
+        if libc::isatty(libc::STDOUT_FILENO) == 1
+            && libc::ioctl(libc::STDOUT_FILENO, libc::TIOCGWINSZ, &mut size) == 0
+        {
+            usize::from(size.ws_col)
+        } else {
+            0
+        }
+    };
+    WIDTH.max(columns.saturating_sub(1))
+}
 
 impl Human {
     pub fn new(out: Box<dyn Write + Send>, color: bool, verbosity: u8) -> Self {
@@ -39,11 +63,20 @@ impl Human {
             color,
             verbosity,
             debug_task: false,
+            facts_task: false,
             task: None,
+            format: ResultFormat::Auto,
+            width: banner_width(),
             started: Instant::now(),
             current: None,
             timings: Vec::new(),
         }
+    }
+
+    /// Results laid out as ansible.cfg's `callback_result_format` asks.
+    pub fn with_result_format(mut self, format: ResultFormat) -> Self {
+        self.format = format;
+        self
     }
 
     fn close_task(&mut self) {
@@ -63,45 +96,23 @@ impl Human {
         let total = self.started.elapsed();
         self.banner(&format!("SLOWEST TASKS (run took {})", clock(total)));
         for (name, took) in timings.iter().take(SLOWEST) {
-            let name: String = name.chars().take(WIDTH - 12).collect();
-            let dashes = "-".repeat((WIDTH - 10).saturating_sub(name.chars().count() + 1));
+            let name: String = name.chars().take(self.width - 12).collect();
+            let dashes = "-".repeat((self.width - 10).saturating_sub(name.chars().count() + 1));
             let _ = writeln!(self.out, "{name} {dashes} {:>7.2}s", took.as_secs_f64());
         }
     }
 
     /// A `diff` result key (one change or a list of them) as a unified diff.
     fn print_diff(&mut self, diff: &Value) {
-        let items = match diff {
-            Value::Array(a) => a.iter().collect(),
-            other => vec![other],
-        };
-        for d in items {
-            let text = |k: &str| d.get(k).and_then(Value::as_str);
-            // Attribute diffs (file, user, ...) are mappings: shown as sorted JSON, as Ansible does.
-            let side = |k: &str| match d.get(k) {
-                Some(Value::String(s)) => Some(s.clone()),
-                Some(v @ Value::Object(_)) => Some(py_json(v, Some(4)) + "\n"),
-                _ => None,
-            };
-            let (Some(before), Some(after)) = (side("before"), side("after")) else {
-                if let Some(note) = ["dst_binary", "src_binary", "dst_larger"]
-                    .iter()
-                    .find(|k| d.get(**k).is_some())
-                {
+        for d in diff_items(diff) {
+            let rendered = match unified_diff(d) {
+                Ok(text) => text,
+                Err(Some(note)) => {
                     let _ = writeln!(self.out, "diff skipped: {note}");
+                    continue;
                 }
-                continue;
+                Err(None) => continue,
             };
-            let diff = similar::TextDiff::from_lines(&before, &after);
-            let header = (
-                format!("before: {}", text("before_header").unwrap_or("")),
-                format!("after: {}", text("after_header").unwrap_or("")),
-            );
-            let rendered = diff
-                .unified_diff()
-                .context_radius(3)
-                .header(&header.0, &header.1)
-                .to_string();
             for line in rendered.lines() {
                 let code = match line.chars().next() {
                     _ if line.starts_with("+++") || line.starts_with("---") => "1",
@@ -129,7 +140,7 @@ impl Human {
     }
 
     fn banner(&mut self, title: &str) {
-        let stars = "*".repeat(WIDTH.saturating_sub(title.chars().count()).max(3));
+        let stars = "*".repeat(self.width.saturating_sub(title.chars().count()).max(3));
         let _ = writeln!(self.out, "\n{title} {stars}");
     }
 
@@ -148,7 +159,20 @@ impl Human {
             Status::Unreachable => format!("[ERROR]: Task failed: {msg}"),
             _ => format!("[ERROR]: Task failed: {}: {msg}", failure_source(action)),
         };
-        let block = format!("{text}\n{}\n", crate::excerpt::render(location));
+        // A `no_log` task's source may hold the very values it hides (they are often written
+        // in it): its place is shown, its lines are not, in Ansible's words for that.
+        let origin = if no_log {
+            let file = location.file.strip_prefix(".").unwrap_or(&location.file);
+            format!(
+                "Origin: {}:{}:{}\n\n(source not shown: content redacted)",
+                file.display(),
+                location.line,
+                location.col
+            )
+        } else {
+            crate::excerpt::render(location)
+        };
+        let block = format!("{text}\n{origin}\n");
         for line in block.split('\n') {
             self.line("31", line);
         }
@@ -178,22 +202,60 @@ impl Human {
             all
         };
         let debug_output = self.debug_task && !result.skipped;
-        match status {
-            Status::Failed | Status::Ignored | Status::Unreachable => {
-                Some(py_json(&strip_internal(shown), None))
-            }
+        let (value, indent) = match status {
+            Status::Failed | Status::Ignored | Status::Unreachable => (strip_internal(shown), None),
             // `debug` under `no_log` shows nothing of its message: with -v only the censored
             // result, as any other module's, and as Ansible does.
-            _ if debug_output && !no_log => {
-                Some(py_json(&strip_internal(debug_view(result)), Some(4)))
-            }
-            _ if self.verbosity > 0 => Some(py_json(
-                &strip_internal(shown),
+            _ if debug_output && !no_log => (strip_internal(debug_view(result)), Some(4)),
+            // Gathered facts are not dumped at any verbosity, as Ansible's setup overrides it.
+            _ if self.facts_task => return None,
+            _ if self.verbosity > 0 => (
+                strip_internal(shown),
                 if self.verbosity > 2 { Some(4) } else { None },
-            )),
-            _ => None,
-        }
+            ),
+            _ => return None,
+        };
+        Some(if self.format.yaml_for(&value) {
+            yaml_block(&value)
+        } else {
+            py_json(&value, indent)
+        })
     }
+}
+
+/// The changes of a `diff` result key: one, or a list of them.
+pub(super) fn diff_items(diff: &Value) -> Vec<&Value> {
+    match diff {
+        Value::Array(a) => a.iter().collect(),
+        other => vec![other],
+    }
+}
+
+/// One change as a unified diff with Ansible's `before:`/`after:` headers; without text on
+/// both sides, the reason it is skipped (`dst_binary`, ...) if the change gives one.
+pub(super) fn unified_diff(d: &Value) -> Result<String, Option<&'static str>> {
+    let text = |k: &str| d.get(k).and_then(Value::as_str);
+    // Attribute diffs (file, user, ...) are mappings: shown as sorted JSON, as Ansible does.
+    let side = |k: &str| match d.get(k) {
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(v @ Value::Object(_)) => Some(py_json(v, Some(4)) + "\n"),
+        _ => None,
+    };
+    let (Some(before), Some(after)) = (side("before"), side("after")) else {
+        return Err(["dst_binary", "src_binary", "dst_larger"]
+            .into_iter()
+            .find(|k| d.get(*k).is_some()));
+    };
+    let diff = similar::TextDiff::from_lines(&before, &after);
+    let header = (
+        format!("before: {}", text("before_header").unwrap_or("")),
+        format!("after: {}", text("after_header").unwrap_or("")),
+    );
+    Ok(diff
+        .unified_diff()
+        .context_radius(3)
+        .header(&header.0, &header.1)
+        .to_string())
 }
 
 /// `0:01:02.345`, as Ansible's timer callbacks write durations.
@@ -308,12 +370,19 @@ impl Reporter for Human {
             } => {
                 self.debug_task = crate::modules::find(action)
                     .is_some_and(|m| m.control() == crate::modules::Control::Debug);
+                self.facts_task = crate::modules::find(action)
+                    .is_some_and(|m| m.control() == crate::modules::Control::GatherFacts);
                 self.task = Some((action.to_string(), location.clone()));
                 self.close_task();
                 let now = Instant::now();
                 self.current = Some((name.to_string(), now, now));
                 let kind = if *handler { "RUNNING HANDLER" } else { "TASK" };
                 self.banner(&format!("{kind} [{name}]"));
+                if self.verbosity >= 2 {
+                    // As Ansible's `-vv`: the file and line, without the column.
+                    let file = location.file.strip_prefix(".").unwrap_or(&location.file);
+                    let _ = writeln!(self.out, "task path: {}:{}", file.display(), location.line);
+                }
             }
             Event::ItemResult {
                 host,

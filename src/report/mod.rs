@@ -4,10 +4,12 @@
 pub mod adhoc;
 pub mod drift;
 pub mod hostlist;
+pub mod html;
 pub mod human;
 pub mod json;
 pub mod jsonl;
 pub mod junit;
+pub mod layout;
 pub mod progress;
 mod time;
 

@@ -165,6 +165,7 @@ fn to_yaml(v: &Value, kwargs: Kwargs, nice: bool) -> Result<String, Error> {
             flow.unwrap_or(true)
         },
         sort_keys: sort_keys.unwrap_or(true),
+        literal_blocks: false,
     };
     Ok(yaml::dump(&json(v)?, &style))
 }

@@ -24,7 +24,7 @@ pub use lookups::is_known as is_lookup;
 mod more_filters;
 mod regex;
 mod version;
-mod yaml;
+pub(crate) mod yaml;
 
 pub use convert::{from_jinja, py_repr, py_str_repr, to_jinja};
 

@@ -10,6 +10,9 @@ pub struct Style {
     /// `default_flow_style=None`: collections holding only scalars are written inline.
     pub flow_leaves: bool,
     pub sort_keys: bool,
+    /// Multi-line strings as literal blocks (`|-`), as Ansible's YAML result display writes
+    /// them, rather than PyYAML's default double-quoted `\n` escapes.
+    pub literal_blocks: bool,
 }
 
 pub fn dump(v: &Json, style: &Style) -> String {
@@ -85,6 +88,10 @@ fn block(out: &mut String, v: &Json, style: &Style, indent: usize, after_dash: b
                 pad(out, i == 0);
                 out.push_str(&scalar(&Json::String(k.clone()), false));
                 out.push(':');
+                if let Some(text) = val.as_str().filter(|t| style.literal_blocks && literal(t)) {
+                    literal_block(out, text, indent + style.indent);
+                    continue;
+                }
                 match inline(val, style) {
                     Some(text) => {
                         out.push(' ');
@@ -125,6 +132,30 @@ fn block(out: &mut String, v: &Json, style: &Style, indent: usize, after_dash: b
             out.push_str(&scalar(other, false));
             out.push('\n');
         }
+    }
+}
+
+/// Whether a string reads back the same as a literal block: several lines, none with trailing
+/// blanks, no leading blank (which would need an indentation indicator), no control characters.
+fn literal(s: &str) -> bool {
+    s.contains('\n')
+        && !s.starts_with([' ', '\n'])
+        && !s
+            .chars()
+            .any(|c| c.is_control() && c != '\n' || c == '\u{feff}')
+        && s.lines().all(|l| !l.ends_with([' ', '\t']))
+}
+
+/// ` |-`, then the lines at `indent`. Final newlines are dropped, as Ansible's result display
+/// drops them (`two\nlines\n` shows as two lines under `|-`): this is for reading, not reading back.
+fn literal_block(out: &mut String, s: &str, indent: usize) {
+    out.push_str(" |-\n");
+    for line in s.trim_end_matches('\n').split('\n') {
+        if !line.is_empty() {
+            out.push_str(&" ".repeat(indent));
+        }
+        out.push_str(line);
+        out.push('\n');
     }
 }
 
@@ -260,10 +291,25 @@ fn resolves_to_non_string(s: &str) -> bool {
     number || timestamp(s)
 }
 
+/// YAML 1.1's base-60 numbers as PyYAML resolves them: `1:30` (an int, never led by `0`) and
+/// `0:00:01.5` (a float); `0:01` stays a string.
 fn sexagesimal(t: &str) -> bool {
-    t.contains(':')
-        && t.split(':')
-            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
+    let digits = |p: &str| p.chars().all(|c| c.is_ascii_digit());
+    let (whole, frac) = match t.split_once('.') {
+        Some((w, f)) => (w, Some(f)),
+        None => (t, None),
+    };
+    let mut parts = whole.split(':');
+    let head = parts.next().unwrap_or_default();
+    let rest: Vec<&str> = parts.collect();
+    !rest.is_empty()
+        && !head.is_empty()
+        && digits(head)
+        && (frac.is_some() || !head.starts_with('0'))
+        && frac.is_none_or(digits)
+        && rest
+            .iter()
+            .all(|p| digits(p) && (p.len() == 1 || p.len() == 2 && p.as_bytes()[0] <= b'5'))
 }
 
 fn timestamp(s: &str) -> bool {
@@ -280,6 +326,19 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    #[test]
+    fn base_60_numbers_are_quoted_as_pyyaml_resolves_them() {
+        for (text, quoted) in [
+            ("1:30", true),
+            ("0:01", false),
+            ("0:00:00.006769", true),
+            ("1:75", false),
+            ("12:30:1", true),
+        ] {
+            assert_eq!(needs_quotes(text, false), quoted, "{text}");
+        }
+    }
+
     fn nice(v: &Json) -> String {
         dump(
             v,
@@ -287,6 +346,7 @@ mod tests {
                 indent: 4,
                 flow_leaves: false,
                 sort_keys: true,
+                literal_blocks: false,
             },
         )
     }
@@ -298,6 +358,7 @@ mod tests {
                 indent: 2,
                 flow_leaves: true,
                 sort_keys: true,
+                literal_blocks: false,
             },
         )
     }

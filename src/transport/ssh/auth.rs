@@ -79,6 +79,13 @@ pub(super) async fn authenticate(
     spec: &ConnectSpec,
 ) -> Result<(), TransportError> {
     let user = spec.user.as_str();
+    // -vvv: who connects where, as Ansible's `ESTABLISH SSH CONNECTION FOR USER`.
+    tracing::debug!(
+        "<{}> ESTABLISH SSH CONNECTION FOR USER: {user} ({} port {})",
+        spec.name,
+        spec.address,
+        spec.port
+    );
     let mut attempts = Attempts::default();
     // Asking costs up to a second when the server sends no EXT_INFO, so only for RSA keys.
     let mut rsa_hash: Option<Option<HashAlg>> = None;
@@ -99,7 +106,10 @@ pub(super) async fn authenticate(
                             .authenticate_publickey_with(user, key, hash, &mut agent)
                             .await
                         {
-                            Ok(AuthResult::Success) => return Ok(()),
+                            Ok(AuthResult::Success) => {
+                                tracing::debug!("<{}> authenticated with {label}", spec.name);
+                                return Ok(());
+                            }
                             Ok(result) => attempts.failed(label, &result),
                             Err(e) => attempts.notes.push(format!("{label}: {e:?}")),
                         }
@@ -159,6 +169,7 @@ pub(super) async fn authenticate(
             .await
             .map_err(protocol)?;
         if result.success() {
+            tracing::debug!("<{}> authenticated with {label}", spec.name);
             return Ok(());
         }
         attempts.failed(label, &result);

@@ -80,7 +80,12 @@ impl ClientHandler {
             self.port
         );
         match hosts.check(&names, key) {
-            HostKeyStatus::Known => Ok(()),
+            HostKeyStatus::Known => {
+                let files: Vec<String> =
+                    self.files.iter().map(|f| f.display().to_string()).collect();
+                tracing::debug!("the {described} is known (in {})", files.join(", "));
+                Ok(())
+            }
             HostKeyStatus::Revoked { file, line } => Err(format!(
                 "the {described} is marked @revoked in `{}` line {line}; refusing to connect",
                 file.display()
