@@ -19,6 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import fleet as fleetmod  # noqa: E402
+import users  # noqa: E402
 import workloads  # noqa: E402
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
@@ -127,13 +128,13 @@ def tasks(path, host):
     return out
 
 
-def floor(fl, commands):
-    """The OpenSSH floor: per host one ControlMaster connection, then every recorded command
-    as a plain `ssh` exec over it, hosts in parallel. Measured like `measure`, summing the CPU
-    of every ssh client; peak RSS is that of the largest single ssh process."""
+def floor(fl, commands, user):
+    """The OpenSSH floor: per host one ControlMaster connection as `user`, then every recorded
+    command as a plain `ssh` exec over it, hosts in parallel. Measured like `measure`, summing
+    the CPU of every ssh client; peak RSS is that of the largest single ssh process."""
     m0, t0 = machine_cpu(), time.monotonic()
     c0 = os.times()
-    base = ["ssh", "-F", fl.ssh_config]
+    base = ["ssh", "-F", fl.ssh_config, "-l", user]
 
     def one(host):
         sock = os.path.join(fl.control_dir, host)
@@ -193,7 +194,7 @@ def recap_changed(text):
 
 def run_tool(tool, w, run, fl, args, env, rec):
     if tool == "floor":
-        return floor(fl, {h["name"]: tasks(rec, h["name"]) for h in fl.hosts})
+        return floor(fl, {h["name"]: tasks(rec, h["name"]) for h in fl.hosts}, w.user)
     if tool == "limit":
         count = len(tasks(rec, fl.hosts[0]["name"]))
         return measure([args.limit, fl.inventory, str(count)], env, fl.dir)
@@ -319,10 +320,10 @@ def main():
     p.add_argument("--limit", required=True, help="the russh_limit example binary")
     p.add_argument("--hosts", default="10,50", help="comma list of host counts")
     p.add_argument("--reps", type=int, default=3, help="repetitions (median is reported)")
-    p.add_argument("--workloads", default="W1,W2,W3")
+    p.add_argument("--workloads", default="W1,W2,W3,W4")
     p.add_argument("--compare", action="store_true", help="also ansible-core and pyinfra")
     p.add_argument("--compare-reps", type=int, default=1, help="repetitions for those")
-    p.add_argument("--compare-workloads", default="W1,W3", help="workloads for those")
+    p.add_argument("--compare-workloads", default="W1,W3,W4", help="workloads for those")
     p.add_argument("--venv", help="a venv whose bin/ has ansible-playbook and pyinfra")
     p.add_argument(
         "--replay",
@@ -359,11 +360,19 @@ def main():
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     workdir = tempfile.mkdtemp(prefix="rconf-bench-")
+    # W4 logs in as an unprivileged user, whose sshd reads the shared authorized_keys and
+    # whose recorder writes under the work directory.
+    os.chmod(workdir, 0o711)
+    unprivileged = any(w == "W4" for w in args.workloads)
     try:
+        if unprivileged:
+            users.acquire()
         rows = []
         for n in [int(x) for x in args.hosts.split(",")]:
             rows += bench_size(n, args, workdir)
     finally:
+        if unprivileged:
+            users.release()
         if not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)
     if args.json:

@@ -11,6 +11,8 @@ import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+import users
+
 SSHD = "/usr/sbin/sshd"
 
 # Sessions record their command and stdin before running them (see `record_mode`).
@@ -77,6 +79,13 @@ class Fleet:
         os.chmod(self.recorder, 0o755)
         self.inventory = os.path.join(workdir, "hosts.ini")
         self.pyinfra_inventory = os.path.join(workdir, "pyinfra_inventory.py")
+        self.inventories = {
+            "root": (self.inventory, self.pyinfra_inventory),
+            users.USER: (
+                os.path.join(workdir, f"hosts-{users.USER}.ini"),
+                os.path.join(workdir, f"pyinfra_inventory_{users.USER}.py"),
+            ),
+        }
         self.ssh_config = os.path.join(workdir, "ssh_config")
         self.control_dir = os.path.join(workdir, "cm")
         os.makedirs("/run/sshd", exist_ok=True)
@@ -159,24 +168,28 @@ class Fleet:
             self._kill(h)
 
     def _write_inventory(self):
-        with open(self.inventory, "w") as f:
-            f.write("[all_hosts]\n")
-            for h in self.hosts:
-                f.write(
-                    f"{h['name']} ansible_host={h['address']} ansible_port={h['port']} "
-                    "ansible_user=root\n"
-                )
-        # The same hosts for pyinfra: a Python inventory of (name, data) pairs.
-        with open(self.pyinfra_inventory, "w") as f:
-            f.write("all_hosts = [\n")
-            for h in self.hosts:
-                f.write(
-                    f"    ({h['name']!r}, {{'ssh_hostname': {h['address']!r}, "
-                    f"'ssh_port': {h['port']}, 'ssh_user': 'root', "
-                    f"'ssh_key': {self.identity!r}, "
-                    f"'ssh_known_hosts_file': {self.home + '/.ssh/known_hosts'!r}}}),\n"
-                )
-            f.write("]\n")
+        """The hosts for rconf and ansible, and for pyinfra, logging in as root (`inventory`)
+        and as the benchmark's unprivileged user (`inventories[users.USER]`)."""
+        for user in ("root", users.USER):
+            inventory, pyinfra = self.inventories[user]
+            with open(inventory, "w") as f:
+                f.write("[all_hosts]\n")
+                for h in self.hosts:
+                    f.write(
+                        f"{h['name']} ansible_host={h['address']} ansible_port={h['port']} "
+                        f"ansible_user={user}\n"
+                    )
+            # The same hosts for pyinfra: a Python inventory of (name, data) pairs.
+            with open(pyinfra, "w") as f:
+                f.write("all_hosts = [\n")
+                for h in self.hosts:
+                    f.write(
+                        f"    ({h['name']!r}, {{'ssh_hostname': {h['address']!r}, "
+                        f"'ssh_port': {h['port']}, 'ssh_user': {user!r}, "
+                        f"'ssh_key': {self.identity!r}, "
+                        f"'ssh_known_hosts_file': {self.home + '/.ssh/known_hosts'!r}}}),\n"
+                    )
+                f.write("]\n")
 
     def _write_ssh_config(self):
         """An OpenSSH client config naming every host, for the ControlMaster floor."""
@@ -194,5 +207,7 @@ class Fleet:
     def record_into(self, path):
         """Sends the recorder's output for the next sessions to `path/<host>/`."""
         os.makedirs(path, exist_ok=True)
+        # W4's sessions log in as the unprivileged user, who records too.
+        os.chmod(path, 0o777)
         with open(os.path.join(self.rec, "current"), "w") as f:
             f.write(path)

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds rconf and the russh limit in release mode, then runs the benchmark harness.
-#   bench/run.sh                       # N=10,50; W1-W3; median of 3
+#   bench/run.sh                       # N=10,50; W1-W4; median of 3
 #   bench/run.sh --hosts 200 --reps 1  # any option of bench/bench.py
 #   bench/run.sh --compare             # also ansible-core and pyinfra (venv from PyPI, once)
 #   bench/run.sh --quick               # N=3, one repetition (what tests/bench_smoke.rs runs)

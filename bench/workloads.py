@@ -1,12 +1,16 @@
 """The benchmark's workloads, each as the files and commands every tool needs to apply it.
 
 W1 is the acceptance playbook (tests/fixtures/acceptance), W2 a playbook of 100 small copy
-tasks, W3 the ad hoc command `true` on every host. Each has a root directory on the (shared)
+tasks, W3 the ad hoc command `true` on every host, W4 W1's tasks the way playbooks usually
+run: logged in as an unprivileged user (`users.USER`, passwordless sudo), `become: true`,
+`gather_facts: true` (issue 17 calls it W2). Each has a root directory on the (shared)
 target filesystem that is wiped before a first run.
 """
 
 import os
 import shutil
+
+import users
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ACCEPTANCE = os.path.join(REPO, "tests", "fixtures", "acceptance")
@@ -74,11 +78,20 @@ def _w2_playbook():
     return "\n".join(lines) + "\n"
 
 
+def _w4_playbook():
+    """W1's playbook with the play keywords of a usual one: become, facts gathered."""
+    with open(os.path.join(ACCEPTANCE, "site.yml")) as f:
+        text = f.read()
+    assert "  gather_facts: no\n" in text, "site.yml changed: adapt W4"
+    return text.replace("  gather_facts: no\n", "  gather_facts: true\n  become: true\n")
+
+
 class Workload:
-    def __init__(self, name, what, root):
+    def __init__(self, name, what, root, user="root"):
         self.name = name
         self.what = what
         self.root = root  # None: nothing on the targets to reset
+        self.user = user  # who logs in
 
     def reset(self):
         if self.root:
@@ -92,24 +105,33 @@ def prepare(workdir, fleet):
     w2 = os.path.join(project, "small.yml")
     with open(w2, "w") as f:
         f.write(_w2_playbook())
+    w4 = os.path.join(project, "become.yml")
+    with open(w4, "w") as f:
+        f.write(_w4_playbook())
     out = []
-    for name, what, playbook, pyinfra in [
-        ("W1", "acceptance playbook (10 tasks)", os.path.join(project, "site.yml"), PYINFRA_W1),
-        ("W2", f"{W2_TASKS} small copy tasks", w2, PYINFRA_W2),
+    for name, what, playbook, pyinfra, user in [
+        ("W1", "acceptance playbook (10 tasks)", os.path.join(project, "site.yml"), PYINFRA_W1,
+         "root"),
+        ("W2", f"{W2_TASKS} small copy tasks", w2, PYINFRA_W2, "root"),
+        ("W4", f"W1 as `{users.USER}` with become and facts", w4, PYINFRA_W1, users.USER),
     ]:
-        w = Workload(name, what, os.path.join(workdir, "root-" + name))
-        w.rconf = ["run", playbook, "-i", fleet.inventory, "-e", "test_root=" + w.root]
+        w = Workload(name, what, os.path.join(workdir, "root-" + name), user)
+        inventory, pyinfra_inventory = fleet.inventories[user]
+        w.rconf = ["run", playbook, "-i", inventory, "-e", "test_root=" + w.root]
         w.ansible = [
-            "ansible-playbook", playbook, "-i", fleet.inventory, "-e", "test_root=" + w.root,
+            "ansible-playbook", playbook, "-i", inventory, "-e", "test_root=" + w.root,
         ]
         deploy = os.path.join(project, f"pyinfra_{name}.py")
         with open(deploy, "w") as f:
             f.write(pyinfra.format(root=w.root, project=project, n=W2_TASKS - 1))
-        w.pyinfra = ["pyinfra", "-y", fleet.pyinfra_inventory, deploy]
+        # pyinfra has no play keywords: `--sudo` runs every operation under sudo.
+        sudo = ["--sudo"] if user != "root" else []
+        w.pyinfra = ["pyinfra", "-y"] + sudo + [pyinfra_inventory, deploy]
         out.append(w)
     w3 = Workload("W3", "ad hoc `sh all -- true`", None)
     w3.rconf = ["sh", "all", "-i", fleet.inventory, "--", "true"]
     w3.ansible = ["ansible", "all", "-i", fleet.inventory, "-m", "shell", "-a", "true"]
     w3.pyinfra = ["pyinfra", "-y", fleet.pyinfra_inventory, "exec", "--", "true"]
     out.append(w3)
-    return out
+    # W1-W3 first: the order of the rows in earlier results.
+    return sorted(out, key=lambda w: w.name)

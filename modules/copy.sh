@@ -62,7 +62,8 @@ if [ "$SAME" = 0 ] && [ "$RC_DIFF" = 1 ] && [ "$EXISTS" = 1 ]; then
 fi
 if [ "$SAME" = 0 ] && [ "$RC_CHECK" = 0 ]; then
   TMP=$(mktemp "$DIR/.rconf.XXXXXX") || { rc_fail "cannot create a temporary file in $DIR"; }
-  trap 'rm -f -- "$TMP"' EXIT
+  # After the rename the temp file is gone: the test spares an `rm` per written file.
+  trap '[ ! -e "$TMP" ] || rm -f -- "$TMP"' EXIT
   trap 'exit 143' HUP INT TERM PIPE
   if [ -n "$SMALL" ]; then printf '%s' "$NEW" > "$TMP"; else cat > "$TMP"; fi ||
     { rm -f -- "$TMP"; rc_fail "cannot write the new content of $D"; }

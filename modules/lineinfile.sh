@@ -130,7 +130,7 @@ elif [ "$CH" = 1 ] && [ "$RC_CHECK" = 0 ]; then
   OUT=$(mktemp "$DIR/.rconf.XXXXXX") || rc_fail "cannot create a temporary file in $DIR"
 fi
 if [ -n "$OUT" ]; then
-  trap 'rm -f -- "$OUT"; [ -z "$RC_BIG" ] || rm -rf -- "$RC_BIG"' EXIT
+  trap '[ ! -e "$OUT" ] || rm -f -- "$OUT"; [ -z "$RC_BIG" ] || rm -rf -- "$RC_BIG"' EXIT
   edit_pass
 fi
 if [ "$ST" = absent ]; then EXTRA=",\"found\":$FOUND"; fi

@@ -2,17 +2,25 @@
 # (distribution, os_family, major version...) from these raw values.
 F=
 rc_f() { rc_json_str "$2"; F="$F,\"$1\":$J"; }
-set -- $(uname -snrm 2>/dev/null)
-rc_f system "${1-}"; rc_f nodename "${2-}"; rc_f kernel "${3-}"; rc_f machine "${4-}"
-rc_f kernel_version "$(uname -v 2>/dev/null)"
+# Linux gives uname's fields as files (the machine excepted): read, they cost no program.
+if [ -r /proc/sys/kernel/version ] && read -r RC_S < /proc/sys/kernel/ostype &&
+  read -r RC_N < /proc/sys/kernel/hostname && read -r RC_K < /proc/sys/kernel/osrelease &&
+  IFS= read -r RC_V < /proc/sys/kernel/version; then
+  rc_f system "$RC_S"; rc_f nodename "$RC_N"; rc_f kernel "$RC_K"; rc_f machine "$(uname -m 2>/dev/null)"
+  rc_f kernel_version "$RC_V"
+else
+  set -- $(uname -snrm 2>/dev/null); RC_N=${2-}
+  rc_f system "${1-}"; rc_f nodename "${2-}"; rc_f kernel "${3-}"; rc_f machine "${4-}"
+  rc_f kernel_version "$(uname -v 2>/dev/null)"
+fi
 # Python's getfqdn(), as Ansible's fqdn: the name the host's address resolves back to (its
 # first dotted name, else that name).
 RC_FQ=
 if command -v getent > /dev/null 2>&1; then
-  set -- $(getent hosts "$(uname -n)" 2>/dev/null)
+  set -- $(getent hosts "$RC_N" 2>/dev/null)
   [ -z "${1-}" ] || { set -- $(getent hosts "$1" 2>/dev/null); [ -z "${2-}" ] || { shift; RC_FQ=$1; for N; do case $N in *.*) RC_FQ=$N; break;; esac; done; }; }
 fi
-[ -n "$RC_FQ" ] || RC_FQ=$(hostname -f 2>/dev/null || uname -n)
+[ -n "$RC_FQ" ] || RC_FQ=$(hostname -f 2>/dev/null || printf '%s' "$RC_N")
 rc_f fqdn "$RC_FQ"
 if [ -r /etc/os-release ]; then
   while IFS='=' read -r K V; do
@@ -26,7 +34,8 @@ fi
 if [ -r /etc/debian_version ]; then read -r V < /etc/debian_version; rc_f debian_version "$V"; fi
 if [ -r /etc/redhat-release ]; then read -r V < /etc/redhat-release; rc_f redhat_release "$V"; fi
 if [ -r /etc/alpine-release ]; then read -r V < /etc/alpine-release; rc_f alpine_release "$V"; fi
-rc_f user_id "$(id -un 2>/dev/null)"; rc_f user_uid "$(id -u)"; rc_f user_gid "$(id -g)"
+RC_U=$(id -u)
+rc_f user_id "$(id -un 2>/dev/null)"; rc_f user_uid "$RC_U"; rc_f user_gid "$(id -g)"
 rc_f user_dir "${HOME-}"; rc_f user_shell "${SHELL-}"
 for PM in apt-get:apt dnf:dnf yum:yum apk:apk pacman:pacman zypper:zypper pkg:pkgng; do
   if command -v "${PM%%:*}" > /dev/null 2>&1; then rc_f pkg_mgr "${PM#*:}"; break; fi
@@ -50,12 +59,14 @@ rc_f date_utc "$(date -u '+%Y-%m-%dT%H:%M:%SZ')"
 for PY in /usr/bin/python3 python3; do
   if command -v "$PY" > /dev/null 2>&1; then
     PY=$(command -v "$PY")
-    rc_f python "$PY $("$PY" -c 'import sys; v = sys.version_info; print(v[0], v[1], v[2], v[3], v[4], sys.implementation.name)' 2> /dev/null)"
+    # -E -S: no site packages or environment to load; the version is the same.
+    rc_f python "$PY $("$PY" -E -S -c 'import sys; v = sys.version_info; print(v[0], v[1], v[2], v[3], v[4], sys.implementation.name)' 2> /dev/null)"
     break
   fi
 done
 if command -v ip > /dev/null 2>&1; then
-  rc_f route "$(ip -4 route get 1.1.1.1 2>/dev/null | head -n 1)"
+  RC_L=$(ip -4 route get 1.1.1.1 2>/dev/null); rc_f route "${RC_L%%"
+"*}"
   rc_f addrs "$(ip -o addr 2>/dev/null)"
 fi
 # Files whose lines the controller reads (facts_linux.rs), with the shell's own `read`.
@@ -69,7 +80,6 @@ rc_lines cpuinfo /proc/cpuinfo; rc_lines resolv /etc/resolv.conf; rc_lines cmdli
 rc_lines machine_id /etc/machine-id; [ -r /etc/machine-id ] || rc_lines machine_id /var/lib/dbus/machine-id
 rc_lines fips /proc/sys/crypto/fips_enabled; rc_lines uptime /proc/uptime; rc_lines meminfo /proc/meminfo
 [ -e /sys/kernel/security/apparmor ] && rc_f apparmor 1
-RC_U=$(id -u)
 while IFS=: read -r RC_N RC_P RC_I RC_G RC_C RC_R; do
   [ "$RC_I" = "$RC_U" ] && { rc_f gecos "$RC_C"; break; }
 done < /etc/passwd

@@ -57,8 +57,8 @@ fn quick_benchmark_prints_a_table_for_every_workload_and_tool() {
         .iter()
         .map(|l| l.trim_matches('|').split('|').map(str::trim).collect())
         .collect();
-    // 3 workloads x 2 runs x (rconf, floor, limit).
-    assert_eq!(rows.len(), 18, "rows:\n{stdout}");
+    // 4 workloads x 2 runs x (rconf, floor, limit).
+    assert_eq!(rows.len(), 24, "rows:\n{stdout}");
     for row in &rows {
         assert_eq!(row.len(), 11, "row {row:?}");
         assert_eq!(row[0], "3", "host count in {row:?}");
@@ -74,7 +74,7 @@ fn quick_benchmark_prints_a_table_for_every_workload_and_tool() {
             assert!(rss > 1.0, "controller RSS in {row:?}");
         }
     }
-    for w in ["W1", "W2", "W3"] {
+    for w in ["W1", "W2", "W3", "W4"] {
         for tool in ["rconf", "floor", "limit"] {
             assert!(
                 rows.iter()
@@ -86,9 +86,12 @@ fn quick_benchmark_prints_a_table_for_every_workload_and_tool() {
     // The acceptance playbook makes one remote call per task (10 tasks).
     let w1: Vec<&Vec<&str>> = rows.iter().filter(|r| r[1] == "W1").collect();
     assert!(w1.iter().all(|r| r[4] == "10"), "W1 execs per host: {w1:?}");
+    // W4 is W1 as an unprivileged user under become, facts gathered first: one task more.
+    let w4: Vec<&Vec<&str>> = rows.iter().filter(|r| r[1] == "W4").collect();
+    assert!(w4.iter().all(|r| r[4] == "11"), "W4 execs per host: {w4:?}");
     let doc: serde_json::Value =
         serde_json::from_slice(&std::fs::read(json.path()).unwrap()).unwrap();
-    assert_eq!(doc.as_array().map(Vec::len), Some(18), "JSON rows");
+    assert_eq!(doc.as_array().map(Vec::len), Some(24), "JSON rows");
 }
 
 #[test]

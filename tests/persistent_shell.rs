@@ -67,6 +67,20 @@ fn exec_requests(fleet: &Fleet, i: usize) -> usize {
 
 #[test]
 fn results_equal_one_exec_per_task_and_one_exec_serves_the_run() {
+    both_modes_agree(&[]);
+}
+
+/// The same under `become` (sudo from root to root): the tasks run on one shell started under
+/// sudo, with the results of one `sudo` exec per task.
+#[test]
+fn under_become_results_equal_one_exec_per_task_and_one_exec_serves_the_run() {
+    both_modes_agree(&["--become"]);
+}
+
+/// Runs the acceptance playbook twice with one persistent shell per run and twice with one
+/// exec per task (`RCONF_PERSISTENT_SHELL=0`), `extra` given to each run: equal recaps and
+/// files, and the exec requests each mode takes.
+fn both_modes_agree(extra: &[&str]) {
     let fleet = Fleet::start(3);
     let playbook =
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/acceptance/site.yml");
@@ -78,9 +92,14 @@ fn results_equal_one_exec_per_task_and_one_exec_serves_the_run() {
     for (root, persistent) in roots.iter().zip([true, false]) {
         let before: Vec<usize> = (0..3).map(|i| exec_requests(&fleet, i)).collect();
         let arg = format!("test_root={}", root.display());
-        let first = run(&fleet, &playbook, persistent, &["-e", &arg]);
+        let args: Vec<&str> = ["-e", &arg]
+            .iter()
+            .copied()
+            .chain(extra.iter().copied())
+            .collect();
+        let first = run(&fleet, &playbook, persistent, &args);
         assert_eq!(first.status.code(), Some(0), "{}", text(&first));
-        let second = run(&fleet, &playbook, persistent, &["-e", &arg]);
+        let second = run(&fleet, &playbook, persistent, &args);
         assert_eq!(second.status.code(), Some(0), "{}", text(&second));
         recaps.push((recap(&first), recap(&second)));
         let used: Vec<usize> = (0..3)

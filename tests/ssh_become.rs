@@ -161,3 +161,68 @@ fn become_tasks_share_one_shell_per_user_with_the_results_of_one_exec_per_task()
     }
     assert_eq!(recaps[0], recaps[1]);
 }
+
+/// `su` with a password, without a terminal: util-linux su reads it from stdin. The password
+/// never reaches the module's input (stdin content arrives whole), a wrong one fails the first
+/// task with su's reason, and one exec per task gives the same results.
+#[test]
+fn su_with_a_password_runs_without_a_terminal_in_both_modes() {
+    let Some(host) = host() else { return };
+    let out = host.exec(
+        "useradd -m -s /bin/sh rconfbob && printf 'rconfbob:%s\\n' 'b0b pass' | chpasswd && \
+         mkdir -p /srv/bob && chown rconfbob /srv/bob",
+    );
+    assert!(out.status.success(), "useradd: {}", text(&out));
+    let playbook = write(
+        &host,
+        "su.yml",
+        "- hosts: all\n  gather_facts: false\n  become: true\n  become_method: su\n\
+         \x20 become_user: rconfbob\n  tasks:\n\
+         \x20   - command: id -un\n      register: who\n\
+         \x20   - copy: {content: \"from stdin\\n\", dest: /srv/bob/file}\n\
+         \x20   - assert:\n        that: who.stdout == 'rconfbob'\n",
+    );
+    let execs = || host.log_text().matches("req exec").count();
+    let mut recaps = Vec::new();
+    for (mode, expected) in [("1", 1), ("0", 2)] {
+        let _ = std::fs::remove_file(host.path("/srv/bob/file"));
+        let inv = inventory(&host, "ansible_become_password=\"b0b pass\"");
+        let before = execs();
+        let out = host
+            .rconf()
+            .arg("run")
+            .arg(&playbook)
+            .arg("-i")
+            .arg(&inv)
+            .env("RCONF_PERSISTENT_SHELL", mode)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "mode {mode}: {}", text(&out));
+        assert_eq!(execs() - before, expected, "mode {mode}");
+        assert_eq!(
+            std::fs::read_to_string(host.path("/srv/bob/file")).unwrap(),
+            "from stdin\n"
+        );
+        recaps.push(common::recap(&out));
+    }
+    assert_eq!(recaps[0], recaps[1]);
+
+    let inv = inventory(&host, "ansible_become_password=wrong");
+    let out = host
+        .rconf()
+        .arg("run")
+        .arg(&playbook)
+        .arg("-i")
+        .arg(&inv)
+        .output()
+        .unwrap();
+    let all = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{all}");
+    assert!(
+        all.contains(
+            "become failed: su to user rconfbob refused the become password: su: Authentication failure"
+        ),
+        "{all}"
+    );
+    assert!(!all.contains("b0b"), "{all}");
+}

@@ -357,6 +357,7 @@ impl Loader {
                 .iter()
                 .filter_map(|k| n.get(k).map(|v| (k.to_string(), v.to_json())))
                 .collect(),
+            connection: inh.connection.clone(),
             gather_facts: n
                 .get("gather_facts")
                 .map(|v| self.boolean(v, "gather_facts"))

@@ -106,6 +106,9 @@ pub struct Play {
     pub gather_facts: bool,
     /// `gather_subset`, `gather_timeout`, `fact_path`: arguments for fact gathering.
     pub gather_args: IndexMap<String, Value>,
+    /// The play's own connection keywords (`become`, `remote_user`, ...): fact gathering runs
+    /// with them, as in Ansible (its tasks have them merged in already).
+    pub connection: ConnectionKeywords,
     pub pre_tasks: TaskList,
     /// The roles' tasks, then the play's own `tasks`.
     pub tasks: TaskList,
@@ -136,6 +139,7 @@ impl Play {
             vars: IndexMap::new(),
             gather_facts: false,
             gather_args: IndexMap::new(),
+            connection: ConnectionKeywords::default(),
             pre_tasks: TaskList::default(),
             tasks: TaskList {
                 tasks: vec![task],

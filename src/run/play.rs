@@ -252,8 +252,10 @@ impl PlayRunner {
                 play.gather_args.clone(),
                 play.location.clone(),
             );
-            // Facts describe the host as it is, also in check mode.
+            // Facts describe the host as it is, also in check mode, and as the play's
+            // become user sees it.
             t.check_mode = Some(false);
+            t.connection = play.connection.clone();
             let hosts = self.active(states, None);
             let outcomes = self
                 .run_step(

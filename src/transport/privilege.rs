@@ -59,29 +59,30 @@ fn sh_quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', r"'\''"))
 }
 
+/// What the wrapped command is: its exit status decides how a failure of the wrapper itself
+/// can be told from the command's own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Wrapping {
+    /// A task's own command: any status is the task's, so the escalation is proven by an
+    /// input-less `true` first.
+    Command,
+    /// The persistent shell (`ssh::worker`), which itself ends only with status 0 or 3: sudo
+    /// without a password runs it at once, and sudo's status 1 says sudo refused.
+    Shell,
+}
+
 impl Become {
     /// Wraps `inner` (a complete command line such as `sh -c '...'`).
     pub fn wrap(&self, inner: &[u8]) -> Result<Wrapped, String> {
+        self.wrap_as(inner, Wrapping::Command)
+    }
+
+    /// Wraps `inner` as `what` says.
+    pub fn wrap_as(&self, inner: &[u8], what: Wrapping) -> Result<Wrapped, String> {
         let user = sh_quote(&self.user);
         let script = match self.method {
-            Method::Sudo => self.sudo_script(&user),
-            Method::Su => {
-                if self.password.is_some() {
-                    return Err(
-                        "`become_method: su` with a password needs a terminal, which rconf \
-                         does not use; use `become_method: sudo` (su works without a password \
-                         when connected as root)"
-                            .to_string(),
-                    );
-                }
-                let flags = self.flags.as_deref().unwrap_or("");
-                format!(
-                    "if ! su {flags} -s /bin/sh -c true {user} </dev/null >/dev/null 2>&1; then \
-                     printf '{FAILED}su to user %s failed (without a terminal su works only \
-                     when connected as root)\\n' {user} >&2; exit 1; fi; \
-                     exec su {flags} -s /bin/sh -c \"$1\" {user}"
-                )
-            }
+            Method::Sudo => self.sudo_script(&user, what),
+            Method::Su => self.su_script(&user),
         };
         // The inner command travels as "$1" so it is quoted exactly once, by the caller.
         let mut command = b"exec sh -c ".to_vec();
@@ -98,15 +99,24 @@ impl Become {
         })
     }
 
-    fn sudo_script(&self, user: &str) -> String {
+    fn sudo_script(&self, user: &str, what: Wrapping) -> String {
         let flags = self.flags.as_deref().unwrap_or("-H");
+        let needs = format!(
+            "printf '{FAILED}sudo to user %s needs a password (or is not allowed): give it \
+             with -K/--ask-become-pass or `ansible_become_password`\\n' {user} >&2"
+        );
         let Some(_) = &self.password else {
-            return format!(
-                "if sudo -n {flags} -u {user} -- true 2>/dev/null; then \
-                 exec sudo -n {flags} -u {user} -- sh -c \"$1\"; fi; \
-                 printf '{FAILED}sudo to user %s needs a password (or is not allowed): give it \
-                 with -K/--ask-become-pass or `ansible_become_password`\\n' {user} >&2; exit 1"
-            );
+            return match what {
+                // One sudo for the shell's whole life: the probe would be a second one.
+                Wrapping::Shell => format!(
+                    "sudo -n {flags} -u {user} -- sh -c \"$1\"; rconf_st=$?; \
+                     if [ $rconf_st = 1 ]; then {needs}; fi; exit $rconf_st"
+                ),
+                Wrapping::Command => format!(
+                    "if sudo -n {flags} -u {user} -- true 2>/dev/null; then \
+                     exec sudo -n {flags} -u {user} -- sh -c \"$1\"; fi; {needs}; exit 1"
+                ),
+            };
         };
         // Without a password requirement sudo would leave the password line in the module's
         // stdin, so that case runs without it. `-k` makes sudo read the password even when a
@@ -122,6 +132,33 @@ impl Become {
              \"$(printf '%s' \"$rconf_err\" | tr '\\n' ' ')\" >&2; exit 1; fi; \
              {{ printf '%s\\n' \"$rconf_pw\"; unset rconf_pw; exec cat; }} | \
              sudo -k -S -p '' {flags} -u {user} -- sh -c \"$1\""
+        )
+    }
+
+    /// su reads its password from its stdin when there is no terminal (util-linux su through
+    /// PAM) but in one `read` of up to a few hundred bytes, which could swallow the start of
+    /// the command's input: the command gets the wrapper's stdin on descriptor 3 instead, and
+    /// its stderr on 4, away from su's prompt.
+    fn su_script(&self, user: &str) -> String {
+        let flags = self.flags.as_deref().unwrap_or("");
+        let Some(_) = &self.password else {
+            return format!(
+                "if ! su {flags} -s /bin/sh -c true {user} </dev/null >/dev/null 2>&1; then \
+                 printf '{FAILED}su to user %s failed (without a password su works only \
+                 when connected as root: give the password with -K/--ask-become-pass or \
+                 `ansible_become_password`)\\n' {user} >&2; exit 1; fi; \
+                 exec su {flags} -s /bin/sh -c \"$1\" {user}"
+            );
+        };
+        format!(
+            "IFS= read -r rconf_pw || rconf_pw=; \
+             if ! rconf_err=$(printf '%s\\n' \"$rconf_pw\" | \
+             su {flags} -s /bin/sh -c true {user} 2>&1 >/dev/null); then \
+             rconf_err=${{rconf_err#Password:}}; \
+             printf '{FAILED}su to user %s refused the become password: %s\\n' {user} \
+             \"$(printf '%s' \"${{rconf_err# }}\" | tr '\\n' ' ')\" >&2; exit 1; fi; \
+             exec 3<&0 4>&2; printf '%s\\n' \"$rconf_pw\" | \
+             su {flags} -s /bin/sh -c \"exec <&3 3<&- 2>&4 4>&-; $1\" {user} 2>/dev/null"
         )
     }
 }
@@ -170,11 +207,12 @@ mod tests {
     }
 
     #[test]
-    fn su_with_a_password_is_refused_with_advice() {
-        let mut b = sudo(Some("x"));
+    fn su_with_a_password_gets_it_on_stdin_never_in_the_command() {
+        let mut b = sudo(Some("s3cr'et"));
         b.method = Method::Su;
-        let e = b.wrap(b"true").err().unwrap();
-        assert!(e.contains("use `become_method: sudo`"), "{e}");
+        let w = b.wrap(b"true").unwrap();
+        assert!(!String::from_utf8(w.command).unwrap().contains("s3cr"));
+        assert_eq!(w.stdin_prefix, b"s3cr'et\n");
     }
 
     #[test]

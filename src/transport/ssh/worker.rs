@@ -212,7 +212,9 @@ impl Worker {
         let (shell, password) = match become_ {
             None => (shell, Vec::new()),
             Some(b) => {
-                let w = b.wrap(&shell).map_err(TransportError::Local)?;
+                let w = b
+                    .wrap_as(&shell, crate::transport::privilege::Wrapping::Shell)
+                    .map_err(TransportError::Local)?;
                 (w.command, w.stdin_prefix)
             }
         };
