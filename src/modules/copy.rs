@@ -176,7 +176,7 @@ pub fn find_source(name: &str, sub: &str, ctx: &Ctx) -> Result<PathBuf, String> 
 
 /// The plain text of `path` when it is vault-encrypted (only its first bytes are read
 /// otherwise, so large files are not loaded).
-fn vaulted(path: &Path) -> Option<Result<String, String>> {
+pub(crate) fn vaulted(path: &Path) -> Option<Result<String, String>> {
     let mut head = [0u8; 15];
     let mut f = std::fs::File::open(path).ok()?;
     f.read_exact(&mut head).ok()?;

@@ -5,6 +5,7 @@ pub mod add_host;
 pub mod apt;
 pub mod apt_repository;
 pub mod args;
+pub mod assemble;
 pub mod assert;
 pub mod async_status;
 pub mod authorized_key;
@@ -176,6 +177,7 @@ pub static BUILTINS: &[&dyn Module] = &[
     &command::Shell,
     &file::File,
     &copy::Copy,
+    &assemble::Assemble,
     &template::Template,
     &debug::Debug,
     &set_fact::SetFact,
