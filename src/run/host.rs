@@ -561,17 +561,29 @@ async fn run_once(
         if let Control::Inventory { .. } = task.module.control() {
             super::inventory_changes::record(&cx.shared, &state.name, &result);
         }
+        // `retries` counts the attempts after the first, as in Ansible ("N retries left");
+        // with none there is no retrying, and no `attempts`. `changed_when` and `failed_when`
+        // see `attempts`, and `until` sees what they decided.
+        let retry = task.retry.as_ref().filter(|_| retries > 0);
+        if retry.is_some() {
+            result.data.insert("attempts".into(), Value::from(attempt));
+        }
         if task.changed_when.is_some() || task.failed_when.is_some() {
             override_status(&mut result, state, task, cx, extra);
         }
-        let Some(retry) = &task.retry else {
+        let Some(retry) = retry else {
             return result;
         };
-        // `retries` counts the attempts after the first, as in Ansible ("N retries left").
-        result.data.insert("attempts".into(), Value::from(attempt));
-        match conditions_hold(&retry.until, &result, state, task, cx, extra) {
+        let held = if retry.until.is_empty() {
+            Ok(!result.failed)
+        } else {
+            conditions_hold(&retry.until, &result, state, task, cx, extra)
+        };
+        match held {
             Ok(true) => return result,
             Ok(false) if attempt > retries => {
+                // Ansible counts the retries, not the runs, once they are used up.
+                result.data.insert("attempts".into(), Value::from(retries));
                 result.failed = true;
                 if result.msg.is_none() {
                     result.msg = Some(format!(
