@@ -761,9 +761,9 @@ impl Loader {
     }
 
     fn loop_source(&mut self, n: &Node) -> Option<LoopSource> {
-        let kinds: [(&str, MakeLoop); 6] = [
+        // `with_list` is the `list` lookup: a value that is not a list is one item, as there.
+        let kinds: [(&str, MakeLoop); 5] = [
             ("loop", LoopSource::List),
-            ("with_list", LoopSource::List),
             ("with_items", LoopSource::Items),
             ("with_dict", LoopSource::Dict),
             ("with_fileglob", LoopSource::Fileglob),

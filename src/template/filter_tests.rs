@@ -339,6 +339,9 @@ fn python_string_and_dict_methods() {
     assert_eq!(e("'web1'.startswith('web')"), json!(true));
     assert_eq!(e("d.keys() | list"), json!(["b", "a"]));
     assert_eq!(e("{'k': 1}.items() | list"), json!([["k", 1]]));
+    // A list's index, as Python's (and Ansible's loops target uses it).
+    assert_eq!(e("['a', 'b', 'c'].index('b')"), json!(1));
+    assert!(err("['a'].index('z')").contains("'z' is not in list"));
 }
 
 #[test]
