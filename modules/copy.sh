@@ -108,4 +108,6 @@ fi
 rc_attr_json "$D"
 [ -z "$RC_AJ" ] || RC_AJ=",$RC_AJ"
 rc_tf_set "$CH"
+# Ansible's copy module returns the legacy md5sum when it wrote (or would write) the file.
+if [ "$CH" = 1 ] && [ -n "${A_md5-}" ]; then EXTRA="$EXTRA,\"md5sum\":\"$A_md5\""; fi
 rc_out "{\"changed\":$TF,\"dest\":$J_DEST,\"state\":\"file\",\"checksum\":\"$A_checksum\"$RC_AJ$EXTRA}"

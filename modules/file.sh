@@ -28,7 +28,14 @@ rc_done() {
     [ -z "$RC_AJ" ] || RC_AJ=",$RC_AJ"
   fi
   rc_tf_set "$CH"
-  rc_out "{\"changed\":$TF,\"state\":\"$STATE\",\"prev_state\":$J_PREV$RC_AJ${1-}}"
+  # Ansible reports what the path is afterwards: a touched path is a file (or still absent in
+  # check mode).
+  RC_RS=$STATE
+  if [ "$STATE" = touch ]; then
+    rc_type "$P"; RC_RS=$T
+    if [ "$T" = file ] && [ "${S_nlink:-1}" != 1 ]; then RC_RS=hard; fi
+  fi
+  rc_out "{\"changed\":$TF,\"state\":\"$RC_RS\",\"prev_state\":$J_PREV$RC_AJ${1-}}"
   exit 0
 }
 # Applies modification/access times; touch defaults to now, other states to preserve.
@@ -66,8 +73,7 @@ absent)
 file)
   case $PREV in
     file|hard) rc_fresh ;;
-    absent) rc_fail "file ($P) is absent, cannot continue" ;;
-    *) rc_fail "file ($P) is $PREV, cannot continue" ;;
+    *) rc_fail "file ($P) is $PREV, cannot continue" ",\"state\":$J_PREV" ;;
   esac
   rc_set_attrs; rc_times; rc_done ;;
 touch)

@@ -119,8 +119,9 @@ rc_attr_json_stated() {
   rc_json_str "$S_user"; RC_AJ="\"owner\":$J"
   rc_json_str "$S_group"; RC_AJ="$RC_AJ,\"group\":$J"
   rc_mode_norm "$S_mode"
-  # Zero-padded to four digits without a subshell.
-  case ${#M} in 1) M=000$M ;; 2) M=00$M ;; 3) M=0$M ;; esac
+  # Ansible's '0%03o': a leading zero before at least three digits (`0644`, `01444`),
+  # without a subshell.
+  case ${#M} in 1) M=000$M ;; 2) M=00$M ;; 3|4) M=0$M ;; esac
   RC_AJ="$RC_AJ,\"mode\":\"$M\",\"uid\":$S_uid,\"gid\":$S_gid,\"size\":$S_size"
 }
 # Moves the finished temporary file $1 (made beside $2, so the rename is atomic) into place at

@@ -176,7 +176,7 @@ pub fn find_source(name: &str, sub: &str, ctx: &Ctx) -> Result<PathBuf, String> 
 
 /// The plain text of `path` when it is vault-encrypted (only its first bytes are read
 /// otherwise, so large files are not loaded).
-fn vaulted(path: &Path) -> Option<Result<String, String>> {
+pub(crate) fn vaulted(path: &Path) -> Option<Result<String, String>> {
     let mut head = [0u8; 15];
     let mut f = std::fs::File::open(path).ok()?;
     f.read_exact(&mut head).ok()?;
@@ -187,14 +187,17 @@ fn vaulted(path: &Path) -> Option<Result<String, String>> {
     Some(text.and_then(|t| crate::vault::open_value(&t).unwrap_or(Ok(t))))
 }
 
-/// The SHA-1 of `content` and its length in bytes: copy.sh checks both before the new content
-/// replaces anything.
-fn sha1_hex(content: &Content) -> Result<(String, u64), String> {
+/// The SHA-1 of `content`, its MD5 (the legacy `md5sum` Ansible's copy still returns) and its
+/// length in bytes: copy.sh checks the SHA-1 and the size before the new content replaces
+/// anything.
+fn sha1_hex(content: &Content) -> Result<(String, String, u64), String> {
     let mut h = Sha1::new();
+    let mut md5 = md5::Md5::new();
     let mut size = 0u64;
     match content {
         Content::Bytes(b) => {
             h.update(b);
+            md5.update(b);
             size = b.len() as u64;
         }
         Content::File(p) => {
@@ -209,14 +212,13 @@ fn sha1_hex(content: &Content) -> Result<(String, u64), String> {
                     break;
                 }
                 h.update(&buf[..n]);
+                md5.update(&buf[..n]);
                 size += n as u64;
             }
         }
     }
-    Ok((
-        h.finalize().iter().map(|b| format!("{b:02x}")).collect(),
-        size,
-    ))
+    let hex = |d: &[u8]| d.iter().map(|b| format!("{b:02x}")).collect::<String>();
+    Ok((hex(&h.finalize()), hex(&md5.finalize()), size))
 }
 
 /// Plans writing `content` to `dest` with copy's semantics. `basename` names the file inside
@@ -239,7 +241,7 @@ pub fn write_file(
         other => other,
     };
     let built = (|| {
-        let (checksum, size) = sha1_hex(&content)?;
+        let (checksum, md5sum, size) = sha1_hex(&content)?;
         if ctx.diff {
             let after = match &content {
                 Content::Bytes(b) => Some(b.clone()),
@@ -261,6 +263,7 @@ pub fn write_file(
             s.var("A_basename", b.as_bytes())?;
         }
         s.var("A_checksum", checksum.as_bytes())?;
+        s.var("A_md5", md5sum.as_bytes())?;
         s.var("A_size", size.to_string().as_bytes())?;
         if args.str("dest").is_some_and(|d| d.ends_with('/')) {
             s.var("A_mkdirs", b"1")?;
@@ -447,8 +450,15 @@ mod tests {
         assert_eq!(first.data["dest"], dest);
         assert_eq!(first.data["checksum"].as_str().unwrap().len(), 40);
         assert_eq!(first.data["size"], HOSTILE.len());
+        // The legacy md5sum, as Ansible's copy module returns it when it writes.
+        let md5: String = md5::Md5::digest(HOSTILE.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert_eq!(first.data["md5sum"], md5.as_str());
         let second = run(&Copy, args.clone(), &t.ctx(false));
         assert!(!second.changed, "{second:?}");
+        assert!(!second.data.contains_key("md5sum"), "{second:?}");
         assert!(!run(&Copy, args, &t.ctx(true)).changed);
     }
 

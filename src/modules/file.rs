@@ -244,10 +244,29 @@ mod tests {
         let p = t.path("nope");
         let r = run(&File, json!(format!("path={p} state=file")), &t.ctx(false));
         assert!(r.failed);
+        assert_eq!(r.data["state"], "absent");
         assert_eq!(
             r.msg.unwrap(),
             format!("file ({p}) is absent, cannot continue")
         );
+    }
+
+    /// As Ansible's file module: the result's `state` is what the path is afterwards (a
+    /// touched path is a file), and a mode with a special bit is `0` and four digits.
+    #[test]
+    fn touch_reports_the_file_and_modes_keep_ansibles_leading_zero() {
+        let t = TestCtx::new();
+        let p = t.path("t");
+        let r = run(
+            &File,
+            json!({"path": p, "state": "touch", "mode": "01444"}),
+            &t.ctx(false),
+        );
+        assert!(r.changed && !r.failed, "{r:?}");
+        assert_eq!(r.data["state"], "file");
+        assert_eq!(r.data["mode"], "01444");
+        let r = run(&File, json!({"path": p, "mode": "0644"}), &t.ctx(false));
+        assert_eq!(r.data["mode"], "0644");
     }
 
     #[test]

@@ -215,6 +215,19 @@ impl Module for LineInFile {
         if r.msg.is_none() {
             r.msg = Some(String::new());
         }
+        // Ansible's module warns of an empty pattern, which matches every line.
+        let warnings: Vec<&str> = [
+            (args.str("regexp"), EMPTY_REGEXP),
+            (args.str("search_string"), EMPTY_SEARCH_STRING),
+        ]
+        .into_iter()
+        .filter(|(v, _)| *v == Some(""))
+        .map(|(_, w)| w)
+        .collect();
+        if !warnings.is_empty() {
+            r.data
+                .insert("warnings".into(), serde_json::json!(warnings));
+        }
         // In diff mode the payload is the old content followed by the new one.
         if let Some(n) = r.data.remove("diff_before_len").and_then(|v| v.as_u64())
             && let Some((before, after)) = payload.split_at_checked(n as usize)
@@ -235,6 +248,14 @@ impl Module for LineInFile {
         r
     }
 }
+
+const EMPTY_REGEXP: &str = "The regular expression is an empty string, which will match every \
+     line in the file. This may have unintended consequences, such as replacing the last line \
+     in the file rather than appending. If this is desired, use '^' to match every line in the \
+     file and avoid this warning.";
+const EMPTY_SEARCH_STRING: &str = "The search string is an empty string, which will match every \
+     line in the file. This may have unintended consequences, such as replacing the last line \
+     in the file rather than appending.";
 
 #[cfg(test)]
 mod tests {
@@ -274,6 +295,20 @@ mod tests {
         assert_eq!(c.unwrap(), "a=1\nb=2\na=9\n");
         assert_eq!(r.msg.unwrap(), "line replaced");
         assert!(!again.changed);
+    }
+
+    /// As Ansible's lineinfile: an empty pattern matches every line (the last is replaced)
+    /// and the result warns of it.
+    #[test]
+    fn an_empty_pattern_replaces_the_last_line_with_a_warning() {
+        let (r, c, _) = case(Some("a\nb\n"), json!({"regexp": "", "line": "z"}));
+        assert_eq!(c.unwrap(), "a\nz\n");
+        assert_eq!(r.data["warnings"], json!([EMPTY_REGEXP]));
+        let (r, c, _) = case(Some("a\nb\n"), json!({"search_string": "", "line": "z"}));
+        assert_eq!(c.unwrap(), "a\nz\n");
+        assert_eq!(r.data["warnings"], json!([EMPTY_SEARCH_STRING]));
+        let (r, _, _) = case(Some("a\n"), json!({"regexp": "^a", "line": "z"}));
+        assert!(!r.data.contains_key("warnings"));
     }
 
     #[test]

@@ -146,6 +146,7 @@ registry! {
     add_host: [GroupBy, AddHost],
     apt: [Apt],
     apt_repository: [AptRepository],
+    assemble: [Assemble],
     assert: [Fail, Assert],
     async_status: [AsyncStatus],
     authorized_key: [AuthorizedKey],

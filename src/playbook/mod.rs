@@ -227,6 +227,7 @@ pub struct LoopControl {
 /// `until` / `retries` / `delay`.
 #[derive(Debug, Clone)]
 pub struct Retry {
+    /// The conditions that end the retries; none: until the task succeeds.
     pub until: Vec<String>,
     /// A number or a template; Ansible's default is 3.
     pub retries: Value,

@@ -617,8 +617,12 @@ impl Loader {
         };
         let own = self.inherit(n, inh);
         let loop_items = self.loop_source(n);
-        let retry = n.get("until").map(|u| Retry {
-            until: self.conditions(u, "until"),
+        // `retries` alone retries until the task succeeds, as in Ansible.
+        let retry = (n.get("until").is_some() || n.get("retries").is_some()).then(|| Retry {
+            until: n
+                .get("until")
+                .map(|u| self.conditions(u, "until"))
+                .unwrap_or_default(),
             retries: n
                 .get("retries")
                 .map(|v| self.number_or_template(v, "retries"))
@@ -757,9 +761,9 @@ impl Loader {
     }
 
     fn loop_source(&mut self, n: &Node) -> Option<LoopSource> {
-        let kinds: [(&str, MakeLoop); 6] = [
+        // `with_list` is the `list` lookup: a value that is not a list is one item, as there.
+        let kinds: [(&str, MakeLoop); 5] = [
             ("loop", LoopSource::List),
-            ("with_list", LoopSource::List),
             ("with_items", LoopSource::Items),
             ("with_dict", LoopSource::Dict),
             ("with_fileglob", LoopSource::Fileglob),

@@ -262,7 +262,17 @@ async fn run_task_unguarded(state: &mut HostState, task: &Task, cx: &TaskShared)
         None => (run_call(state, task, cx, &scope, &[]).await, Vec::new()),
         Some(source) => match loop_items(source, cx, &scope, state, task) {
             Ok(list) => run_loop(state, task, cx, list).await,
-            Err(e) => (TaskResult::failed(e), Vec::new()),
+            // As Ansible: a loop that cannot be rendered fails the task only if its `when`
+            // (evaluated without an item) does not skip it first.
+            Err(e) => match false_condition(task, cx, &scope) {
+                Some(cond) => (
+                    TaskResult::skipped("Conditional result was False")
+                        .with("false_condition", cond)
+                        .with("skip_reason", "Conditional result was False"),
+                    Vec::new(),
+                ),
+                None => (TaskResult::failed(e), Vec::new()),
+            },
         },
     };
     let status = Status::of(&result, !result.unreachable && ignore_errors(&scope));
@@ -285,6 +295,15 @@ async fn run_task_unguarded(state: &mut HostState, task: &Task, cx: &TaskShared)
         counted: true,
         no_log: no_log(task, cx, &scope),
     }
+}
+
+/// The first of the task's `when` conditions that is false in `scope` (one that cannot be
+/// evaluated, e.g. it uses the loop's item, decides nothing).
+fn false_condition(task: &Task, cx: &TaskShared, scope: &JValue) -> Option<String> {
+    task.when
+        .iter()
+        .find(|c| cx.shared.templar.eval_condition(c, scope) == Ok(false))
+        .cloned()
 }
 
 /// Whether the task's values are hidden on this host: `no_log` as written, or its template
@@ -341,7 +360,33 @@ fn loop_items(
                 .into_iter()
                 .map(|(key, value)| serde_json::json!({"key": key, "value": value}))
                 .collect()),
-            other => Err(format!("with_dict expects a dict, got {other}")),
+            // Each term of a list is a dictionary of its own, as for the dict lookup.
+            Value::Array(terms) if terms.iter().all(Value::is_object) => Ok(terms
+                .into_iter()
+                .filter_map(|t| match t {
+                    Value::Object(m) => Some(m),
+                    _ => None,
+                })
+                .flat_map(|m| {
+                    m.into_iter()
+                        .map(|(key, value)| serde_json::json!({"key": key, "value": value}))
+                })
+                .collect()),
+            // Ansible 2.19's words (the dict lookup's), naming the first term that is not one.
+            Value::Array(terms) => {
+                let first = terms
+                    .into_iter()
+                    .find(|t| !t.is_object())
+                    .unwrap_or_default();
+                Err(format!(
+                    "the 'dict' lookup plugin expects a dictionary, got '{}'",
+                    crate::report::human::py_json(&first, None)
+                ))
+            }
+            other => Err(format!(
+                "the 'dict' lookup plugin expects a dictionary, got '{}'",
+                crate::report::human::py_json(&other, None)
+            )),
         },
         // Lookups that search the controller's files (role first, then the playbook).
         LoopSource::Fileglob(_) => lookup_items("fileglob", vec![rendered], cx, state, task),
@@ -562,17 +607,29 @@ async fn run_call(
         if let Control::Inventory { .. } = task.module.control() {
             super::inventory_changes::record(&cx.shared, &task.module, &state.name, &result);
         }
+        // `retries` counts the attempts after the first, as in Ansible ("N retries left");
+        // with none there is no retrying, and no `attempts`. `changed_when` and `failed_when`
+        // see `attempts`, and `until` sees what they decided.
+        let retry = task.retry.as_ref().filter(|_| retries > 0);
+        if retry.is_some() {
+            result.data.insert("attempts".into(), Value::from(attempt));
+        }
         if task.changed_when.is_some() || task.failed_when.is_some() {
             override_status(&mut result, state, task, cx, extra);
         }
-        let Some(retry) = &task.retry else {
+        let Some(retry) = retry else {
             return result;
         };
-        // `retries` counts the attempts after the first, as in Ansible ("N retries left").
-        result.data.insert("attempts".into(), Value::from(attempt));
-        match conditions_hold(&retry.until, &result, state, task, cx, extra) {
+        let held = if retry.until.is_empty() {
+            Ok(!result.failed)
+        } else {
+            conditions_hold(&retry.until, &result, state, task, cx, extra)
+        };
+        match held {
             Ok(true) => return result,
             Ok(false) if attempt > retries => {
+                // Ansible counts the retries, not the runs, once they are used up.
+                result.data.insert("attempts".into(), Value::from(retries));
                 result.failed = true;
                 if result.msg.is_none() {
                     result.msg = Some(format!(

@@ -62,7 +62,7 @@ pub fn build_with(mode: Mode, syntax: &FileSyntax) -> Result<Environment<'static
         .map_err(|e| format!("invalid template delimiters: {e}"))?;
     env.set_syntax(config);
     env.set_formatter(move |out, state, value| format_value(mode, out, state, value));
-    env.set_unknown_method_callback(minijinja_contrib::pycompat::unknown_method_callback);
+    env.set_unknown_method_callback(python_methods);
     env.set_path_join_callback(super::includes::join);
     env.set_loader(super::includes::load);
     super::filters::register(&mut env);
@@ -86,6 +86,27 @@ where
 {
     env.add_filter(name, f.clone());
     env.add_filter(format!("ansible.builtin.{name}"), f);
+}
+
+/// Python methods of values, as Ansible's templates call them: minijinja-contrib's, plus a
+/// list's `index`.
+fn python_methods(
+    state: &mut State,
+    value: &Value,
+    method: &str,
+    args: &[Value],
+) -> Result<Value, Error> {
+    if method == "index" && value.kind() == ValueKind::Seq {
+        let (wanted,): (Value,) = minijinja::value::from_args(args)?;
+        return match value.try_iter()?.position(|v| v == wanted) {
+            Some(i) => Ok(Value::from(i)),
+            None => Err(Error::new(
+                minijinja::ErrorKind::InvalidOperation,
+                format!("{} is not in list", py_repr(&wanted)),
+            )),
+        };
+    }
+    minijinja_contrib::pycompat::unknown_method_callback(state, value, method, args)
 }
 
 fn format_value(

@@ -137,6 +137,39 @@ fn regex_filters() {
         json!([["k", "v"], ["x", "y"]])
     );
     assert!(err("'a' | regex_replace('(')").starts_with("invalid regular expression `(`"));
+    // mandatory_count: Ansible's values and message (it names `count`, 0 when not given).
+    assert_eq!(
+        e("'foo=bar=baz' | regex_replace('=', ':', mandatory_count=2)"),
+        json!("foo:bar:baz")
+    );
+    assert!(
+        err("'foo=bar=baz' | regex_replace('=', ':', mandatory_count=1)")
+            .contains("'=' should match 1 times, but matches 0 times in 'foo=bar=baz'")
+    );
+}
+
+/// `to_datetime` and `strftime` give what ansible-playbook 2.19.14 gave for the same input.
+#[test]
+fn datetime_filters() {
+    assert_eq!(
+        e("'%Y-%m-%d %H:%M:%S' | strftime(1585247522, utc=True)"),
+        json!("2020-03-26 18:32:02")
+    );
+    assert_eq!(
+        e("'%Y-%m-%d %H:%M:%S' | strftime('1585247522.7', utc=True)"),
+        json!("2020-03-26 18:32:02")
+    );
+    assert!(err("'%Y' | strftime('foo')").contains("Invalid value for epoch value (foo)"));
+    assert_eq!(
+        e("('1993-03-26 01:23:45' | to_datetime) < ('1994-03-26' | to_datetime('%Y-%m-%d'))"),
+        json!(true)
+    );
+    assert_eq!(e("('1993-03-26 01:23:45' | to_datetime).year"), json!(1993));
+    assert_eq!(
+        e("('1993-03-26 01:23:45' | to_datetime) | string"),
+        json!("1993-03-26 01:23:45")
+    );
+    assert!(err("'x' | to_datetime").contains("does not match format"));
 }
 
 #[test]
@@ -306,6 +339,9 @@ fn python_string_and_dict_methods() {
     assert_eq!(e("'web1'.startswith('web')"), json!(true));
     assert_eq!(e("d.keys() | list"), json!(["b", "a"]));
     assert_eq!(e("{'k': 1}.items() | list"), json!([["k", 1]]));
+    // A list's index, as Python's (and Ansible's loops target uses it).
+    assert_eq!(e("['a', 'b', 'c'].index('b')"), json!(1));
+    assert!(err("['a'].index('z')").contains("'z' is not in list"));
 }
 
 #[test]

@@ -7,6 +7,7 @@ mod convert;
 mod crypt;
 mod data;
 mod data_filters;
+mod embedded;
 pub mod env;
 mod error;
 mod filters;
@@ -213,6 +214,15 @@ impl Templar {
                     .to_string(),
             );
         }
+        let rendered;
+        let inner = match self.render_embedded(inner, vars) {
+            Ok(Some(s)) => {
+                rendered = s;
+                rendered.as_str()
+            }
+            Ok(None) => inner,
+            Err(e) => return Err(fail(format!("Error rendering expression: {e}"))),
+        };
         match inner.trim() {
             "" => return Err(fail("the condition is empty".to_string())),
             "True" | "true" => return Ok(true),
@@ -239,6 +249,27 @@ impl Templar {
             ));
         }
         Ok(value.is_true())
+    }
+
+    /// `expr` with each string constant that holds a template replaced by its rendering, as
+    /// ansible-core 2.19 evaluates a condition (`None`: there is none).
+    fn render_embedded(&self, expr: &str, vars: &JValue) -> Result<Option<String>, String> {
+        let runs = embedded::templated_constants(expr);
+        if runs.is_empty() {
+            return Ok(None);
+        }
+        let mut out = String::with_capacity(expr.len());
+        let mut at = 0;
+        for (range, value) in runs {
+            let text = self
+                .render_template("<string>", &value, vars)
+                .map_err(|e| describe_in(&e, &value))?;
+            out.push_str(&expr[at..range.start]);
+            out.push_str(&embedded::literal(&text));
+            at = range.end;
+        }
+        out.push_str(&expr[at..]);
+        Ok(Some(out))
     }
 
     /// A variable the condition uses that is not defined and that the condition never tests

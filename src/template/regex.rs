@@ -85,13 +85,29 @@ fn regex_replace(
     kwargs: Kwargs,
 ) -> Result<String, Error> {
     let count: Option<usize> = kwargs.get("count")?;
+    let mandatory: Option<usize> = kwargs.get("mandatory_count")?;
     let re = compile(pattern, &kwargs)?;
     kwargs.assert_all_used()?;
     let text = to_string(v)?;
     let repl = replacement(repl.unwrap_or(""));
-    Ok(re
-        .replacen(&text, count.unwrap_or(0), repl.as_str())
-        .into_owned())
+    let count = count.unwrap_or(0);
+    let out = re.replacen(&text, count, repl.as_str()).into_owned();
+    if let Some(want) = mandatory.filter(|n| *n > 0) {
+        let matches = re.find_iter(&text).count();
+        let made = if count == 0 {
+            matches
+        } else {
+            matches.min(count)
+        };
+        if made != want {
+            // Ansible's message names `count` (the argument) where it means the matches:
+            // kept as it is, as tests match it.
+            return Err(invalid(format!(
+                "'{pattern}' should match {want} times, but matches {count} times in '{text}'"
+            )));
+        }
+    }
+    Ok(out)
 }
 
 /// The match (or the requested groups, given as `'\\1'` or `'\\g<name>'`), or None.

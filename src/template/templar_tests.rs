@@ -388,7 +388,26 @@ fn conditions_refuse_template_delimiters_as_ansible_2_19_does() {
         e.contains("Template delimiters are not supported in expressions"),
         "{e}"
     );
-    // One whole template is still read; inside a string literal the braces are text.
+    // One whole template is still read.
     assert!(t.eval_condition("{{ x == 1 }}", &v).unwrap());
-    assert!(t.eval_condition("'{{' in '{{ x }}'", &v).unwrap());
+}
+
+/// ansible-playbook 2.19 renders a condition's string constants that hold a template
+/// (warning "Jinja constant strings should not contain embedded templates"); adjacent
+/// literals are one constant. Values as ansible-playbook 2.19.14 gave them.
+#[test]
+fn conditions_render_string_constants_that_hold_templates() {
+    let t = Templar::new();
+    let v = minijinja::context! { x => 1, l => vec!["a", "b"] };
+    assert!(
+        t.eval_condition("'a' in '{{ l | join(' ') }}'", &v)
+            .unwrap()
+    );
+    assert!(
+        !t.eval_condition("'zz' in '{{ l | join(' ') }}'", &v)
+            .unwrap()
+    );
+    assert!(t.eval_condition("'1' in 'a{{ x }}'", &v).unwrap());
+    // `'{{'` alone is a template that does not parse: Ansible fails the condition.
+    assert!(t.eval_condition("'{{' in 'a{{ x }}'", &v).is_err());
 }
