@@ -24,6 +24,7 @@ pub static SPEC: ModuleSpec = ModuleSpec {
     any_args: true,
     required_one_of: &[],
     mutually_exclusive: &[],
+    rules: &[],
     returns: &[],
     notes: "The module's own result, as Ansible documents it.",
     example: "",

@@ -137,6 +137,9 @@ pub fn page(spec: &ModuleSpec) -> String {
             shown_group(spec, group)
         ));
     }
+    for rule in spec.rules {
+        out.push_str(&format!("  {}\n", rule_line(rule)));
+    }
     match spec.free_form {
         FreeForm::No => {}
         _ if spec.args.is_empty() && !spec.any_args => {}
@@ -266,6 +269,25 @@ impl DocArgs {
             .collect();
         print!("{}", pages.join("\n"));
         exit::OK
+    }
+}
+
+/// A spec rule as `rconf doc` lists it under the options.
+fn rule_line(rule: &crate::modules::args::Rule) -> String {
+    use crate::modules::args::Rule;
+    match rule {
+        Rule::RequiredIf {
+            key,
+            value,
+            then,
+            any,
+        } => format!(
+            "with {key}={value}, needs {} of: {}",
+            if *any { "one" } else { "all" },
+            then.join(", ")
+        ),
+        Rule::Together(names) => format!("set together or not at all: {}", names.join(", ")),
+        Rule::By(key, names) => format!("{key} needs: {}", names.join(", ")),
     }
 }
 

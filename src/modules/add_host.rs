@@ -58,6 +58,7 @@ static GROUP_BY: ModuleSpec = ModuleSpec {
     any_args: false,
     required_one_of: &[],
     mutually_exclusive: &[],
+    rules: &[],
     returns: &[],
     notes: "Nothing of its own: later tasks see the host in `groups` and `group_names`, and later plays \
             can target the group.",
@@ -85,6 +86,7 @@ static ADD_HOST: ModuleSpec = ModuleSpec {
     any_args: true,
     required_one_of: &[],
     mutually_exclusive: &[],
+    rules: &[],
     returns: &[],
     notes: "Every other argument is a variable of the new host (`ansible_host`, `ansible_user`, ...). \
             Nothing is returned of its own: later plays can target the host, once per play whatever the \

@@ -118,6 +118,7 @@ static SPEC: ModuleSpec = ModuleSpec {
     any_args: false,
     required_one_of: &[],
     mutually_exclusive: &[&["deb", "name"], &["deb", "upgrade"]],
+    rules: &[],
     returns: &[
         Return::new(
             "cache_updated",

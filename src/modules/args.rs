@@ -156,6 +156,9 @@ pub struct ModuleSpec {
     pub required_one_of: &'static [&'static [&'static str]],
     /// Groups of which at most one argument may be set.
     pub mutually_exclusive: &'static [&'static [&'static str]],
+    /// Conditional requirements between arguments (Ansible's `required_if`,
+    /// `required_together`, `required_by`), checked with the other rules, with Ansible's words.
+    pub rules: &'static [Rule],
     /// The keys of the result worth knowing.
     pub returns: &'static [Return],
     /// The end of `rconf doc`'s page: what the other arguments of an `any_args` module are,
@@ -163,6 +166,98 @@ pub struct ModuleSpec {
     pub notes: &'static str,
     /// One example task in YAML, starting `- NAME:`.
     pub example: &'static str,
+}
+
+/// A requirement between arguments, as Ansible's argument spec states it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rule {
+    /// When `key` is `value` (as written, or a boolean spelled `true`/`false`), the arguments
+    /// in `then` must be set: all of them, or with `any`, at least one.
+    RequiredIf {
+        key: &'static str,
+        value: &'static str,
+        then: &'static [&'static str],
+        any: bool,
+    },
+    /// Set together or not at all.
+    Together(&'static [&'static str]),
+    /// When `key` is set, so must these be.
+    By(&'static str, &'static [&'static str]),
+}
+
+impl Rule {
+    /// The problem with `present` (which arguments are set) and `value_of` (an argument's
+    /// value as text), in ansible-core's wording; `None` when the rule holds.
+    fn check(
+        &self,
+        present: &dyn Fn(&str) -> bool,
+        value_of: &dyn Fn(&str) -> Option<String>,
+    ) -> Option<ArgProblem> {
+        let missing = |names: &[&str]| -> Vec<String> {
+            names
+                .iter()
+                .filter(|n| !present(n))
+                .map(|n| n.to_string())
+                .collect()
+        };
+        match *self {
+            Rule::RequiredIf {
+                key,
+                value,
+                then,
+                any,
+            } => {
+                // A boolean rule holds for any spelling of it (`yes`, `True`, `1`).
+                let holds = value_of(key).is_some_and(|v| match value {
+                    "true" | "false" => {
+                        crate::vars::truthy_json(&Value::String(v)) == (value == "true")
+                    }
+                    _ => v == value,
+                });
+                let missing = missing(then);
+                let unmet = if any {
+                    missing.len() == then.len()
+                } else {
+                    !missing.is_empty()
+                };
+                (holds && unmet).then(|| ArgProblem {
+                    arg: Some(key.to_string()),
+                    message: format!(
+                        "{key} is {} but {} of the following are missing: {}",
+                        python_value(value),
+                        if any { "any" } else { "all" },
+                        missing.join(", ")
+                    ),
+                })
+            }
+            Rule::Together(names) => {
+                let set = names.iter().filter(|n| present(n)).count();
+                (set > 0 && set < names.len()).then(|| ArgProblem {
+                    arg: names.iter().find(|n| present(n)).map(|n| n.to_string()),
+                    message: format!("parameters are required together: {}", names.join(", ")),
+                })
+            }
+            Rule::By(key, names) => {
+                let missing = missing(names);
+                (present(key) && !missing.is_empty()).then(|| ArgProblem {
+                    arg: Some(key.to_string()),
+                    message: format!(
+                        "missing parameter(s) required by '{key}': {}",
+                        missing.join(", ")
+                    ),
+                })
+            }
+        }
+    }
+}
+
+/// A rule's value as Python prints it in ansible-core's message (`True`, not `true`).
+fn python_value(v: &str) -> &str {
+    match v {
+        "true" => "True",
+        "false" => "False",
+        other => other,
+    }
 }
 
 /// One problem found in a task's arguments at load time.
@@ -412,6 +507,18 @@ impl ModuleSpec {
                 });
             }
         }
+        let value_of = |n: &str| {
+            args.iter()
+                .find(|(k, _)| k.as_str() == n || self.arg(k).is_some_and(|a| a.name == n))
+                .filter(|(_, v)| !has_template(v))
+                .map(|(_, v)| match v {
+                    Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                })
+        };
+        for rule in self.rules {
+            problems.extend(rule.check(&present, &value_of));
+        }
         for group in self.mutually_exclusive {
             let set: Vec<_> = group.iter().filter(|n| present(n)).collect();
             if set.len() > 1 {
@@ -620,6 +727,7 @@ mod tests {
         any_args: false,
         required_one_of: &[],
         mutually_exclusive: &[],
+        rules: &[],
         summary: "",
         returns: &[],
         notes: "",
@@ -642,6 +750,7 @@ mod tests {
         any_args: false,
         required_one_of: &[],
         mutually_exclusive: &[&["src", "kind"]],
+        rules: &[],
         summary: "",
         returns: &[],
         notes: "",
@@ -660,6 +769,7 @@ mod tests {
         any_args: false,
         required_one_of: &[&["_raw_params", "cmd"]],
         mutually_exclusive: &[],
+        rules: &[],
         summary: "",
         returns: &[],
         notes: "",
@@ -821,5 +931,71 @@ mod tests {
                 .unwrap(),
         );
         assert!(p[0].message.contains("given twice"), "{p:?}");
+    }
+
+    static RULES: ModuleSpec = ModuleSpec {
+        name: "rules",
+        aliases: &[],
+        free_form: FreeForm::KeyValue,
+        args: &[
+            Arg::new("non_unique", Kind::Bool),
+            Arg::new("gid", Kind::Int),
+            Arg::new("question", Kind::Str),
+            Arg::new("vtype", Kind::Str),
+            Arg::new("value", Kind::Str),
+            Arg::new("archive", Kind::Str),
+            Arg::new("archive_prefix", Kind::Str),
+        ],
+        any_args: false,
+        required_one_of: &[],
+        mutually_exclusive: &[],
+        rules: &[
+            Rule::RequiredIf {
+                key: "non_unique",
+                value: "true",
+                then: &["gid"],
+                any: false,
+            },
+            Rule::Together(&["question", "vtype", "value"]),
+            Rule::By("archive_prefix", &["archive"]),
+        ],
+        summary: "",
+        returns: &[],
+        notes: "",
+        example: "",
+    };
+
+    /// The messages are ansible-core's (module_utils/common/validation.py), word for word.
+    #[test]
+    fn conditional_rules_fail_with_ansibles_words_and_hold_otherwise() {
+        let messages = |raw: Value| -> Vec<String> {
+            RULES
+                .check(&RULES.normalize(&raw).unwrap())
+                .into_iter()
+                .map(|p| p.message)
+                .collect()
+        };
+        assert_eq!(
+            messages(json!({"non_unique": "yes"})),
+            ["non_unique is True but all of the following are missing: gid"]
+        );
+        assert_eq!(
+            messages(json!({"question": "q", "value": "v"})),
+            ["parameters are required together: question, vtype, value"]
+        );
+        assert_eq!(
+            messages(json!({"archive_prefix": "p/"})),
+            ["missing parameter(s) required by 'archive_prefix': archive"]
+        );
+        for fine in [
+            json!({"non_unique": false}),
+            json!({"non_unique": true, "gid": 5}),
+            json!({"question": "q", "vtype": "string", "value": "v"}),
+            json!({"archive": "a.tar", "archive_prefix": "p/"}),
+            // A template is judged once rendered.
+            json!({"non_unique": "{{ flag }}"}),
+        ] {
+            assert_eq!(messages(fine.clone()), Vec::<String>::new(), "{fine}");
+        }
     }
 }

@@ -20,6 +20,7 @@ static FAIL_SPEC: ModuleSpec = ModuleSpec {
     any_args: false,
     required_one_of: &[],
     mutually_exclusive: &[],
+    rules: &[],
     returns: &[Return::new("msg", "str", "always", "The message.")],
     notes: "",
     example: concat!(
@@ -52,6 +53,7 @@ static ASSERT_SPEC: ModuleSpec = ModuleSpec {
     any_args: false,
     required_one_of: &[],
     mutually_exclusive: &[],
+    rules: &[],
     returns: &[
         Return::new("msg", "str", "always", "`fail_msg` or `success_msg`."),
         Return::new(

@@ -32,6 +32,7 @@ static SPEC: ModuleSpec = ModuleSpec {
     any_args: false,
     required_one_of: &[],
     mutually_exclusive: &[],
+    rules: &[],
     returns: &[
         Return::new("ansible_job_id", "str", "always", "The job's id."),
         Return::new(

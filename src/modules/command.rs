@@ -88,6 +88,7 @@ static COMMAND_SPEC: ModuleSpec = ModuleSpec {
     any_args: false,
     required_one_of: &[&["_raw_params", "cmd", "argv"]],
     mutually_exclusive: &[&["_raw_params", "cmd", "argv"]],
+    rules: &[],
     returns: &[
         Return::new(
             "cmd",
@@ -137,6 +138,7 @@ static SHELL_SPEC: ModuleSpec = ModuleSpec {
     any_args: false,
     required_one_of: &[&["_raw_params", "cmd"]],
     mutually_exclusive: &[&["_raw_params", "cmd"]],
+    rules: &[],
     returns: &[
         Return::new("cmd", "str", "always", "The command line that ran."),
         OUTPUT[0],

@@ -89,6 +89,7 @@ static SPEC: ModuleSpec = ModuleSpec {
     any_args: false,
     required_one_of: &[&["src", "content"]],
     mutually_exclusive: &[&["src", "content"]],
+    rules: &[],
     returns: &[
         Return::new("dest", "str", "success", "The path written."),
         Return::new(

@@ -72,6 +72,7 @@ static SPEC: ModuleSpec = ModuleSpec {
     any_args: false,
     required_one_of: &[],
     mutually_exclusive: &[&["insertafter", "insertbefore"]],
+    rules: &[],
     returns: &[
         Return::new(
             "jobs",

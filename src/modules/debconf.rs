@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use super::args::{Arg, Args, FreeForm, Kind, ModuleSpec, Return};
+use super::args::{Arg, Args, FreeForm, Kind, ModuleSpec, Return, Rule};
 use super::simple::remote_with;
 use super::{Action, Ctx, Module};
 
@@ -54,6 +54,7 @@ static SPEC: ModuleSpec = ModuleSpec {
     any_args: false,
     required_one_of: &[],
     mutually_exclusive: &[],
+    rules: &[Rule::Together(&["question", "vtype", "value"])],
     returns: &[Return::new(
         "current",
         "dict",
@@ -100,11 +101,6 @@ impl Module for Debconf {
             .get("value")
             .map(|v| answer(v, args.str("vtype")))
             .unwrap_or_default();
-        if args.str("question").is_some() && args.get("vtype").is_none() {
-            return Action::Done(crate::result::TaskResult::failed(
-                "`question` needs `vtype` (debconf's type of the answer: string, select, boolean, ...)",
-            ));
-        }
         remote_with(
             args,
             ctx,

@@ -29,6 +29,7 @@ static SPEC: ModuleSpec = ModuleSpec {
     any_args: false,
     required_one_of: &[],
     mutually_exclusive: &[&["msg", "var"]],
+    rules: &[],
     returns: &[
         Return::new("msg", "str", "msg given or neither", "The message."),
         Return::new(

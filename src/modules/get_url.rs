@@ -80,6 +80,7 @@ static SPEC: ModuleSpec = ModuleSpec {
     any_args: false,
     required_one_of: &[],
     mutually_exclusive: &[],
+    rules: &[],
     returns: &[
         Return::new("dest", "str", "success", "The file written."),
         Return::new("url", "str", "always", "The URL asked for."),

@@ -1,6 +1,6 @@
 //! `group`: groups through groupadd/groupmod/groupdel (group.sh).
 
-use super::args::{Arg, FreeForm, Kind, ModuleSpec, Return};
+use super::args::{Arg, FreeForm, Kind, ModuleSpec, Return, Rule};
 use super::simple::sh_module;
 
 const BODY: &str = include_str!("../../modules/group.sh");
@@ -33,6 +33,12 @@ static SPEC: ModuleSpec = ModuleSpec {
     any_args: false,
     required_one_of: &[],
     mutually_exclusive: &[],
+    rules: &[Rule::RequiredIf {
+        key: "non_unique",
+        value: "true",
+        then: &["gid"],
+        any: false,
+    }],
     returns: &[
         Return::new("name", "str", "always", "The group's name."),
         Return::new("state", "str", "always", "`present` or `absent`."),

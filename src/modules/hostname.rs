@@ -36,6 +36,7 @@ static SPEC: ModuleSpec = ModuleSpec {
     any_args: false,
     required_one_of: &[],
     mutually_exclusive: &[],
+    rules: &[],
     returns: &[
         Return::new("name", "str", "success", "The host name."),
         Return::new(

@@ -24,6 +24,7 @@ static SPEC: ModuleSpec = ModuleSpec {
     any_args: false,
     required_one_of: &[&["_raw_params", "file"]],
     mutually_exclusive: &[&["_raw_params", "file"]],
+    rules: &[],
     returns: &[],
     notes: "Nothing of its own: the tasks it includes report their own results.",
     example: concat!(
@@ -70,6 +71,7 @@ static ROLE_SPEC: ModuleSpec = ModuleSpec {
     any_args: false,
     required_one_of: &[],
     mutually_exclusive: &[],
+    rules: &[],
     returns: &[],
     notes: "Nothing of its own: the tasks it includes report their own results.",
     example: concat!(

@@ -50,6 +50,7 @@ static SPEC: ModuleSpec = ModuleSpec {
     required_one_of: &[&["_raw_params", "file", "dir"]],
     // file with dir is refused by plan, with Ansible's message.
     mutually_exclusive: &[&["_raw_params", "file"]],
+    rules: &[],
     returns: &[
         Return::new(
             "ansible_facts",

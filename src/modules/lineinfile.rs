@@ -82,6 +82,7 @@ static SPEC: ModuleSpec = ModuleSpec {
         &["regexp", "search_string"],
         &["backrefs", "search_string"],
     ],
+    rules: &[],
     returns: &[
         Return::new(
             "msg",

@@ -38,6 +38,7 @@ static SPEC: ModuleSpec = ModuleSpec {
     any_args: false,
     required_one_of: &[],
     mutually_exclusive: &[],
+    rules: &[],
     returns: &[],
     notes: "Nothing of its own: the runner acts on it.",
     example: "- meta: flush_handlers",

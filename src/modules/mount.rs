@@ -64,6 +64,7 @@ static SPEC: ModuleSpec = ModuleSpec {
     any_args: false,
     required_one_of: &[],
     mutually_exclusive: &[],
+    rules: &[],
     returns: &[
         Return::new("name", "str", "success", "The mount point."),
         Return::new("src", "str", "success", "The device."),

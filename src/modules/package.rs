@@ -342,6 +342,7 @@ static PACKAGE_SPEC: ModuleSpec = ModuleSpec {
     any_args: false,
     required_one_of: &[],
     mutually_exclusive: &[],
+    rules: &[],
     returns: &[
         Return::new(
             "cache_updated",
@@ -413,6 +414,7 @@ macro_rules! native_spec {
             any_args: false,
             required_one_of: &[],
             mutually_exclusive: &[],
+            rules: &[],
             returns: NATIVE_RETURNS,
             notes: "rconf drives these managers with `name`, `state` and `update_cache` only; a \
                     task with other arguments runs Ansible's own module (from the ansible-core \

@@ -26,6 +26,7 @@ static SPEC: ModuleSpec = ModuleSpec {
     any_args: false,
     required_one_of: &[],
     mutually_exclusive: &[&["seconds", "minutes"]],
+    rules: &[],
     returns: &[
         Return::new("delta", "int", "always", "Seconds waited."),
         Return::new("stdout", "str", "always", "`Paused for N seconds`."),

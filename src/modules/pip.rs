@@ -46,6 +46,7 @@ static SPEC: ModuleSpec = ModuleSpec {
     any_args: false,
     required_one_of: &[&["name", "requirements"]],
     mutually_exclusive: &[&["name", "requirements"], &["executable", "virtualenv"]],
+    rules: &[],
     returns: &[
         Return::new("cmd", "str", "success", "The pip command that ran."),
         Return::new("stdout", "str", "success", "What pip printed."),

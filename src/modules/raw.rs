@@ -26,6 +26,7 @@ static SPEC: ModuleSpec = ModuleSpec {
     any_args: false,
     required_one_of: &[&["_raw_params"]],
     mutually_exclusive: &[],
+    rules: &[],
     returns: &super::command::OUTPUT,
     notes: "Check mode skips the task.",
     example: "- raw: uptime",

@@ -44,6 +44,7 @@ static SPEC: ModuleSpec = ModuleSpec {
     any_args: false,
     required_one_of: &[&["_raw_params", "cmd"]],
     mutually_exclusive: &[&["_raw_params", "cmd"]],
+    rules: &[],
     returns: &super::command::OUTPUT,
     notes: "",
     example: concat!(

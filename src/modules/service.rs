@@ -52,6 +52,7 @@ static SERVICE_SPEC: ModuleSpec = ModuleSpec {
     any_args: false,
     required_one_of: &[&["state", "enabled"]],
     mutually_exclusive: &[],
+    rules: &[],
     returns: &[
         Return::new("name", "str", "success", "The service's name."),
         Return::new(
@@ -125,6 +126,7 @@ static SYSTEMD_SPEC: ModuleSpec = ModuleSpec {
     any_args: false,
     required_one_of: &[],
     mutually_exclusive: &[],
+    rules: &[],
     returns: &[
         Return::new("name", "str", "success", "The unit's name."),
         Return::new(

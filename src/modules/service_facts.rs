@@ -16,6 +16,7 @@ static SPEC: ModuleSpec = ModuleSpec {
     any_args: false,
     required_one_of: &[],
     mutually_exclusive: &[],
+    rules: &[],
     returns: &[Return::new(
         "ansible_facts.services",
         "dict",

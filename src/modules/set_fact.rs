@@ -19,6 +19,7 @@ static SPEC: ModuleSpec = ModuleSpec {
     any_args: true,
     required_one_of: &[],
     mutually_exclusive: &[],
+    rules: &[],
     returns: &[Return::new(
         "ansible_facts",
         "dict",

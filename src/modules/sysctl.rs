@@ -40,6 +40,7 @@ static SPEC: ModuleSpec = ModuleSpec {
     any_args: false,
     required_one_of: &[],
     mutually_exclusive: &[],
+    rules: &[],
     returns: &[
         Return::new("name", "str", "success", "The parameter."),
         Return::new("value", "str", "success", "Its value."),

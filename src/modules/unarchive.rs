@@ -59,6 +59,7 @@ static SPEC: ModuleSpec = ModuleSpec {
     any_args: false,
     required_one_of: &[],
     mutually_exclusive: &[&["copy", "remote_src"]],
+    rules: &[],
     returns: &[
         Return::new("dest", "str", "always", "The directory unpacked into."),
         Return::new("src", "str", "always", "The archive."),

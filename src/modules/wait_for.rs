@@ -53,6 +53,7 @@ static SPEC: ModuleSpec = ModuleSpec {
     any_args: false,
     required_one_of: &[],
     mutually_exclusive: &[&["path", "port"]],
+    rules: &[],
     returns: &[
         Return::new("elapsed", "int", "always", "Seconds waited."),
         Return::new("state", "str", "success", "The state waited for."),

@@ -30,6 +30,7 @@ static SPEC: ModuleSpec = ModuleSpec {
     any_args: false,
     required_one_of: &[],
     mutually_exclusive: &[],
+    rules: &[],
     returns: &[Return::new("elapsed", "int", "always", "Seconds waited.")],
     notes: "",
     example: concat!("- wait_for_connection:\n", "    timeout: 300"),
