@@ -11,8 +11,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use rconf::transport::ssh::SshConnection;
-use rconf::transport::{ConnectSpec, Stdin};
+use rconf::{ConnectSpec, SshConnection, Stdin};
 
 fn hosts(inventory: &str) -> Vec<ConnectSpec> {
     let home = PathBuf::from(std::env::var("HOME").expect("HOME must be set"));

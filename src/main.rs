@@ -1,8 +1,8 @@
 //! The `rconf` binary: parse the command line, run, map the outcome to an exit code.
 
 use clap::{CommandFactory, FromArgMatches};
-use rconf::cli::{Cli, Command};
-use rconf::run::exit;
+use rconf::exit;
+use rconf::{Cli, Command};
 
 /// The command line, with `--version` (on any subcommand) printing what `ansible --version`
 /// prints: only then is the long version worked out.
@@ -10,7 +10,7 @@ fn parse() -> Result<Cli, clap::Error> {
     let mut cmd = Cli::command();
     if std::env::args_os().skip(1).any(|a| a == "--version") {
         // Printed once, then the process exits: leaking it is what a static text costs.
-        let text: &'static str = Box::leak(rconf::cli::version::long_version().into_boxed_str());
+        let text: &'static str = Box::leak(rconf::version::long_version().into_boxed_str());
         // `rconf 0.1.0`, not `rconf-run 0.1.0`, whichever subcommand asks.
         cmd = cmd
             .long_version(text)
@@ -21,7 +21,7 @@ fn parse() -> Result<Cli, clap::Error> {
 }
 
 fn main() {
-    rconf::cli::closed_pipe::install();
+    rconf::closed_pipe::install();
     let cli = match parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -33,7 +33,7 @@ fn main() {
             if let Err(err) = e.print()
                 && err.kind() == std::io::ErrorKind::BrokenPipe
             {
-                rconf::cli::closed_pipe::die_of_sigpipe();
+                rconf::closed_pipe::die_of_sigpipe();
             }
             std::process::exit(code);
         }
@@ -48,7 +48,7 @@ fn main() {
     let filter = std::env::var("RCONF_LOG").unwrap_or_else(|_| default_filter.into());
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
-        .with_writer(rconf::report::progress::log_writer())
+        .with_writer(rconf::log_writer())
         .with_ansi(
             std::io::IsTerminal::is_terminal(&std::io::stderr())
                 && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),

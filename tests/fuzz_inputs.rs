@@ -9,10 +9,10 @@
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 
-use rconf::error::Error;
-use rconf::inventory::Inventory;
-use rconf::playbook::{LoadOptions, load};
-use rconf::template::Templar;
+use rconf::Error;
+use rconf::Inventory;
+use rconf::Templar;
+use rconf::{LoadOptions, load};
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
@@ -407,7 +407,7 @@ fn templates(rng: &mut Rng, findings: &mut Findings, rounds: usize) {
         b"{% for h in hosts %}{{ h | upper }}:{{ port | default(80) }}\n{% endfor %}".to_vec(),
     ];
     let templar = Templar::new();
-    let vars = rconf::template::to_jinja(&serde_json::json!({
+    let vars = rconf::to_jinja(&serde_json::json!({
         "hosts": ["a", "b"], "port": 8080, "x": true, "item": "i", "inventory_hostname": "h1",
         "app_name": "demo", "app_port": 80, "greeting": "hi", "items": [1, 2],
     }));

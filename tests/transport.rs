@@ -8,9 +8,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::{Fleet, FleetOptions};
-use rconf::transport::local::LocalConnection;
-use rconf::transport::ssh::SshConnection;
-use rconf::transport::{Connection, HostKeyPolicy, Stdin, TransportError};
+use rconf::{Connection, HostKeyPolicy, LocalConnection, SshConnection, Stdin, TransportError};
 
 async fn connect(fleet: &Fleet, i: usize) -> SshConnection {
     SshConnection::connect(&fleet.spec(i))
@@ -152,7 +150,7 @@ async fn accept_new_records_the_key_and_strict_then_accepts_it() {
     // A loaded machine can drop a connection during key exchange; only a host key refusal
     // would be this test's failure, so a transient connect error gets one more try.
     let conn = match SshConnection::connect(&spec).await {
-        Err(rconf::transport::TransportError::Connect(first)) => {
+        Err(rconf::TransportError::Connect(first)) => {
             SshConnection::connect(&spec).await.unwrap_or_else(|e| {
                 panic!(
                     "strict connect after accept-new: {first}; then {e}\n{}",

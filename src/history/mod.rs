@@ -16,10 +16,10 @@ use std::time::Duration;
 
 use rusqlite::{Connection, ErrorCode};
 
-pub use pg::{PgStore, redact};
-pub use query::{HostEvent, HostRow, Keep, RunRow, combine_exit_codes, timeline};
+pub use query::{HostEvent, HostRow, Keep, RunRow, timeline};
 pub use record::RunRecord;
 pub use rows::Rows;
+#[cfg(test)]
 pub use schema::VERSION;
 pub use store::{HistoryStore, Location};
 

@@ -110,6 +110,7 @@ pub fn timeline(rows: &[HostRow]) -> Vec<Option<HostEvent>> {
 
 impl Store {
     /// The newest `limit` logical runs, newest first.
+    #[cfg(test)]
     pub fn runs(&self, limit: u64) -> Result<Vec<RunRow>, HistoryError> {
         self.runs_in(limit, None)
     }
@@ -170,6 +171,7 @@ impl Store {
     }
 
     /// Every recorded run that included `host`, oldest first.
+    #[cfg(test)]
     pub fn host_rows(&self, host: &str) -> Result<Vec<HostRow>, HistoryError> {
         self.host_rows_in(host, None)
     }

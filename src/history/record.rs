@@ -27,6 +27,7 @@ pub struct RunRecord<'a> {
 
 impl Store {
     /// Records a run; returns its id.
+    #[cfg(test)]
     pub fn record(&mut self, run: &RunRecord) -> Result<i64, HistoryError> {
         self.insert(&Rows::of(run))
     }

@@ -69,6 +69,7 @@ pub fn split_spans(s: &str) -> Result<Vec<(usize, usize)>, String> {
 }
 
 /// The words of `s` (see `split_spans`).
+#[cfg(test)]
 pub fn split_args(s: &str) -> Result<Vec<String>, String> {
     Ok(split_spans(s)?
         .into_iter()

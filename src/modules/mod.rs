@@ -28,7 +28,7 @@ use crate::template::Templar;
 use crate::transport::Stdin;
 
 pub use add_host::InventoryChange;
-pub use args::{Arg, ArgProblem, Args, FreeForm, Kind, ModuleSpec};
+pub use args::{Arg, Args, FreeForm, ModuleSpec};
 pub use script::ScriptOutput;
 
 /// What a module may consult while planning one task on one host.

@@ -73,7 +73,8 @@ pub static MANAGERS: &[Manager] = &[
     },
 ];
 
-/// What a package task does to a set of names.
+/// What a package task does to a set of names (the tests check each manager's command).
+#[cfg(test)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Op {
     Install,
@@ -82,6 +83,7 @@ pub enum Op {
     Refresh,
 }
 
+#[cfg(test)]
 impl Manager {
     /// The command line this manager runs for `op` on `names` (what the script executes).
     pub fn command(&self, op: Op, names: &[&str]) -> String {

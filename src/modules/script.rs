@@ -8,7 +8,7 @@ use crate::transport::Output;
 
 #[cfg(test)]
 pub use crate::remote::script::run_local;
-pub use crate::remote::script::{LIB_SH, Program, Script};
+pub use crate::remote::script::{Program, Script};
 
 impl Script {
     /// `lib.sh`'s protocol variables for a task planned in `ctx`.

@@ -32,10 +32,6 @@ pub struct Adhoc {
 }
 
 impl Adhoc {
-    pub fn new(out: Box<dyn Write + Send>, color: bool) -> Self {
-        Adhoc::with_layout(out, color, Layout::PerHost)
-    }
-
     pub fn with_layout(out: Box<dyn Write + Send>, color: bool, layout: Layout) -> Self {
         Adhoc {
             out,

@@ -21,7 +21,7 @@ use serde::Serialize;
 use crate::error::Location;
 use crate::result::TaskResult;
 
-pub use time::{Timestamp, rfc3339};
+pub use time::rfc3339;
 
 /// One thing that happened during a run, in the order it happened.
 #[derive(Debug)]

@@ -2,8 +2,6 @@
 
 use std::time::SystemTime;
 
-pub type Timestamp = SystemTime;
-
 /// `2026-11-26T07:58:03.123Z`
 pub fn rfc3339(t: SystemTime) -> String {
     humantime::format_rfc3339_millis(t).to_string()

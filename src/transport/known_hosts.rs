@@ -83,6 +83,7 @@ impl KnownHosts {
     }
 
     /// Parses the text of one file (named `file` in messages).
+    #[cfg(test)]
     pub fn parse(text: &str, file: &Path) -> KnownHosts {
         let mut all = KnownHosts::default();
         all.parse_into(text, file);

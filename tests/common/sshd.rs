@@ -7,7 +7,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
-use rconf::transport::{ConnectSpec, HostKeyPolicy};
+use rconf::{ConnectSpec, HostKeyPolicy};
 
 const SSHD: &str = "/usr/sbin/sshd";
 
