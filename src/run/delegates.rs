@@ -104,6 +104,11 @@ async fn open(target: &str, shared: &super::Shared) -> Result<Arc<Connection>, T
     };
     match connect::open(plan).await {
         Ok((conn, _)) => Ok(Arc::new(conn)),
-        Err(e) => Err(TaskResult::failed(format!("delegate_to `{target}`: {e}"))),
+        // As in Ansible, a delegate that cannot be reached makes the task unreachable for the
+        // host that delegated it (`fatal: [h -> d]: UNREACHABLE!`), which `ignore_errors`
+        // does not ignore.
+        Err(e) => Err(TaskResult::unreachable(format!(
+            "delegate_to `{target}`: {e}"
+        ))),
     }
 }

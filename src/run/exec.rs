@@ -169,7 +169,10 @@ pub async fn call(
     let conn = match &target {
         Some(t) => match shared.delegates.connection(t, shared).await {
             Ok(c) => c,
-            Err(result) => return result,
+            Err(mut result) => {
+                result.delegated_to = Some(t.clone());
+                return result;
+            }
         },
         None => match connection(state, scope, shared, &how).await {
             Ok(c) => c,
