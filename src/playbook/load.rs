@@ -11,7 +11,7 @@ use serde_json::Value;
 use super::keywords::{NOT_YET, did_you_mean, play_keys};
 use super::node::{self, Node, NodeValue};
 use super::tasks::Inherit;
-use super::{Play, Playbook, Strategy, TaskList};
+use super::{HostOrder, Play, Playbook, Strategy, TaskList};
 use crate::ansible::Finder;
 use crate::error::{Diagnostic, Error, Location};
 use crate::template::Templar;
@@ -387,6 +387,7 @@ impl Loader {
                 .filter(|v| !v.as_str().is_some_and(Templar::is_template))
                 .map(|v| self.strategy(v))
                 .unwrap_or_default(),
+            order: n.get("order").map(|v| self.order(v)).unwrap_or_default(),
             prompts,
             force_handlers: n
                 .get("force_handlers")
@@ -548,6 +549,27 @@ impl Loader {
         }
     }
 
+    fn order(&mut self, n: &Node) -> HostOrder {
+        match n.as_str() {
+            Some("inventory") => HostOrder::Inventory,
+            Some("reverse_inventory") => HostOrder::ReverseInventory,
+            Some("sorted") => HostOrder::Sorted,
+            Some("reverse_sorted") => HostOrder::ReverseSorted,
+            Some("shuffle") => HostOrder::Shuffle,
+            _ => {
+                self.err(
+                    n,
+                    format!(
+                        "`order` must be one of: inventory, reverse_inventory, sorted, \
+                         reverse_sorted, shuffle; found `{}`",
+                        n.key_text()
+                    ),
+                );
+                HostOrder::Inventory
+            }
+        }
+    }
+
     fn strategy(&mut self, n: &Node) -> Strategy {
         match n.as_str() {
             Some("linear") | Some("ansible.builtin.linear") => Strategy::Linear,
@@ -624,7 +646,7 @@ mod tests {
         let pb = load_text("- name: web\n  hosts: web\n  become_not_used: 1\n");
         assert_eq!(
             pb.unwrap_err(),
-            "site.yml:3:3: unknown play keyword `become_not_used` (expected one of: name, hosts, vars, vars_files, vars_prompt, gather_facts, gather_subset, gather_timeout, fact_path, roles, pre_tasks, tasks, post_tasks, handlers, tags, serial, max_fail_percentage, any_errors_fatal, strategy, force_handlers, environment, check_mode, diff, no_log, ignore_errors, collections, become, become_user, become_method, become_flags, timeout, remote_user, connection, port)"
+            "site.yml:3:3: unknown play keyword `become_not_used` (expected one of: name, hosts, vars, vars_files, vars_prompt, gather_facts, gather_subset, gather_timeout, fact_path, roles, pre_tasks, tasks, post_tasks, handlers, tags, serial, max_fail_percentage, any_errors_fatal, strategy, order, force_handlers, environment, check_mode, diff, no_log, ignore_errors, collections, become, become_user, become_method, become_flags, timeout, remote_user, connection, port)"
         );
         let pb = load_text(
             "- hosts: all\n  gather_facts: no\n  tasks:\n    - name: a\n      ansible.builtin.command: uname -a\n      changed_when: false\n    - copy: {content: x, dest: /tmp/x}\n      when: [a, b]\n      loop: \"{{ items }}\"\n",

@@ -87,6 +87,39 @@ impl ModuleRef {
     }
 }
 
+/// The play keyword `order`: the order the play's hosts run in (and are batched by `serial`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum HostOrder {
+    /// As the inventory lists them.
+    #[default]
+    Inventory,
+    ReverseInventory,
+    /// By name.
+    Sorted,
+    ReverseSorted,
+    /// A new random order each run.
+    Shuffle,
+}
+
+impl HostOrder {
+    /// Puts `hosts` (in inventory order) in this order.
+    pub fn apply(self, hosts: &mut [String]) {
+        match self {
+            HostOrder::Inventory => {}
+            HostOrder::ReverseInventory => hosts.reverse(),
+            HostOrder::Sorted => hosts.sort(),
+            HostOrder::ReverseSorted => {
+                hosts.sort();
+                hosts.reverse();
+            }
+            HostOrder::Shuffle => {
+                use rand::seq::SliceRandom;
+                hosts.shuffle(&mut rand::rng());
+            }
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Strategy {
     /// Every host finishes a task before any host starts the next one.
@@ -120,6 +153,7 @@ pub struct Play {
     pub max_fail_percentage: Option<f64>,
     pub any_errors_fatal: bool,
     pub strategy: Strategy,
+    pub order: HostOrder,
     /// A templated `strategy` (`"{{ my_strategy }}"`), rendered with the play's variables
     /// when the play starts.
     pub strategy_template: Option<String>,
@@ -152,6 +186,7 @@ impl Play {
             max_fail_percentage: None,
             any_errors_fatal: false,
             strategy: Strategy::Linear,
+            order: HostOrder::Inventory,
             strategy_template: None,
             force_handlers: false,
             prompts: Vec::new(),

@@ -275,11 +275,12 @@ pub async fn run(
             Ok(_) => inventory_changes::refresh_group_names(&shared, &mut states),
             Err(e) => reporter.event(&Event::Warning(&e)),
         }
-        let hosts: Vec<String> = select_or_warn(&shared.inventory(), &play.hosts, reporter)
+        let mut hosts: Vec<String> = select_or_warn(&shared.inventory(), &play.hosts, reporter)
             .into_iter()
             .filter(|h| limit.as_ref().is_none_or(|l| l.contains(h)))
             .filter(|h| in_shard(opts, |h| known.contains(h), h))
             .collect();
+        play.order.apply(&mut hosts);
         reporter.event(&Event::PlayStart {
             name: &play.name,
             hosts: &hosts,
