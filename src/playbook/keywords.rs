@@ -45,6 +45,7 @@ const PLAY_KEYS: &[&str] = &[
     "no_log",
     "ignore_errors",
     "collections",
+    "throttle",
 ];
 
 /// Keywords a block passes down to every task inside it (also valid on tasks).
@@ -63,6 +64,7 @@ const INHERITED_KEYS: &[&str] = &[
     "delegate_facts",
     "any_errors_fatal",
     "collections",
+    "throttle",
 ];
 
 pub const BLOCK_KEYS: &[&str] = &["block", "rescue", "always"];
@@ -100,6 +102,7 @@ const TASK_KEYS: &[&str] = &[
     "delegate_facts",
     "any_errors_fatal",
     "collections",
+    "throttle",
 ];
 
 /// Task-shaped entries that pull in other task files or roles, resolved at load time.
@@ -117,7 +120,6 @@ pub const INCLUDE_KEYS: &[&str] = &[
 /// Ansible keywords that a real playbook may use and rconf does not implement yet.
 pub const NOT_YET: &[&str] = &[
     "become_exe",
-    "throttle",
     "debugger",
     "module_defaults",
     "ignore_unreachable",

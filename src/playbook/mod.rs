@@ -315,6 +315,8 @@ pub struct Task {
     /// `delegate_to:` host (may be a template).
     pub delegate_to: Option<String>,
     pub delegate_facts: bool,
+    /// `throttle`: at most this many hosts run the task at once (beside `--forks`).
+    pub throttle: Option<usize>,
     pub block: Option<(usize, Part)>,
     pub role: Option<Arc<Role>>,
     /// `become*`, `timeout`, `remote_user`, with the enclosing blocks' and play's filled in.
@@ -379,6 +381,7 @@ impl Task {
             run_once: false,
             delegate_to: None,
             delegate_facts: false,
+            throttle: None,
             block: None,
             role: None,
             connection: ConnectionKeywords::default(),

@@ -47,6 +47,8 @@ pub(super) struct Inherit {
     pub diff: Option<bool>,
     pub environment: Option<Value>,
     pub run_once: Option<bool>,
+    /// `throttle`: at most this many hosts run the task at once.
+    pub throttle: Option<usize>,
     pub delegate_to: Option<String>,
     pub delegate_facts: Option<bool>,
     pub role: Option<Arc<Role>>,
@@ -478,6 +480,9 @@ impl Loader {
         if let Some(v) = n.get("run_once") {
             inh.run_once = Some(self.boolean(v, "run_once"));
         }
+        if let Some(v) = n.get("throttle") {
+            inh.throttle = self.throttle(v);
+        }
         if let Some(v) = n.get("delegate_to") {
             inh.delegate_to = Some(self.string(v, "delegate_to"));
         }
@@ -684,6 +689,8 @@ impl Loader {
                     }),
             delegate_to: own.delegate_to,
             delegate_facts: own.delegate_facts.unwrap_or(false),
+            // 0 is Ansible's default: no limit but the forks.
+            throttle: own.throttle.filter(|&n| n > 0),
             block: None,
             role: own.role,
             connection: own.connection,

@@ -100,6 +100,26 @@ impl Loader {
         }
     }
 
+    /// `throttle`: a whole number (0: no limit). A template is refused: rconf decides the
+    /// hosts of a step before it renders anything per host.
+    pub(super) fn throttle(&mut self, n: &Node) -> Option<usize> {
+        let parsed = match &n.value {
+            NodeValue::Int(i) => usize::try_from(*i).ok(),
+            NodeValue::Str(s) => s.trim().parse().ok(),
+            _ => None,
+        };
+        if parsed.is_none() {
+            self.err(
+                n,
+                format!(
+                    "`throttle` must be a whole number (0: no limit), found `{}`",
+                    n.key_text()
+                ),
+            );
+        }
+        parsed
+    }
+
     /// A boolean, or a template kept for the runner to render.
     pub(super) fn bool_or_template(&mut self, n: &Node, key: &str) -> Value {
         match &n.value {

@@ -112,6 +112,9 @@ pub struct Shared {
     /// Connections to hosts that tasks are delegated to: one per delegate host; hosts that
     /// ask while it connects share that attempt's outcome (`delegates.rs`).
     pub delegates: delegates::Delegates,
+    /// One semaphore per `throttle`d task (by its place), shared by the steps and, under the
+    /// free strategy, by the hosts that run it.
+    pub throttles: std::sync::Mutex<std::collections::HashMap<String, Arc<tokio::sync::Semaphore>>>,
     pub tags: TagFilter,
     /// Tasks run on one persistent remote shell per connection (the default), not one SSH
     /// exec each; `RCONF_PERSISTENT_SHELL=0` turns it off.
@@ -337,6 +340,16 @@ pub async fn run(
 }
 
 impl Shared {
+    /// The semaphore of a task with `throttle: n`.
+    pub fn throttle(&self, task: &crate::playbook::Task, n: usize) -> Arc<tokio::sync::Semaphore> {
+        self.throttles
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .entry(task.location.to_string())
+            .or_insert_with(|| Arc::new(tokio::sync::Semaphore::new(n)))
+            .clone()
+    }
+
     /// The live inventory (as `group_by` and `add_host` have changed it so far).
     pub fn inventory(&self) -> std::sync::MutexGuard<'_, Inventory> {
         self.live_inventory
@@ -362,6 +375,7 @@ fn shared(opts: &RunOptions, playbook: &Playbook, inventory: Inventory) -> Share
         inventory_changes: std::sync::Mutex::new(Vec::new()),
         inventory_generation: std::sync::atomic::AtomicU64::new(0),
         delegates: delegates::Delegates::default(),
+        throttles: std::sync::Mutex::default(),
         tags: opts.tags.clone(),
         persistent_shell: std::env::var("RCONF_PERSISTENT_SHELL").map_or(true, |v| v != "0"),
         step: std::sync::atomic::AtomicBool::new(opts.step),

@@ -577,19 +577,30 @@ impl PlayRunner {
         let cx = self.task_shared_with(states, Some(retry_tx));
         let runners: &[String] = if task.run_once { &on[..1] } else { on };
         let limiter = self.limiter.clone();
+        // `throttle` caps this task's hosts beside the forks (Ansible ignores it with run_once).
+        let throttle = task
+            .throttle
+            .filter(|_| !task.run_once)
+            .map(|n| self.shared.throttle(task, n));
         let mut set = JoinSet::new();
         for name in runners {
             let Some(mut state) = states.shift_remove(name) else {
                 continue;
             };
-            let (cx, limiter, playbook, step, play) = (
+            let (cx, limiter, throttle, playbook, step, play) = (
                 cx.clone(),
                 limiter.clone(),
+                throttle.clone(),
                 self.playbook.clone(),
                 step.clone(),
                 self.play_index,
             );
             set.spawn(async move {
+                // The throttle first, so a host waiting for it holds no fork.
+                let _throttled = match throttle {
+                    Some(t) => t.acquire_owned().await.ok(),
+                    None => None,
+                };
                 let _permit = limiter.acquire_owned().await;
                 let task = task_of(&playbook, play, &step);
                 let outcome = host::run_task(&mut state, task, &cx).await;
