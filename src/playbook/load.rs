@@ -646,7 +646,7 @@ mod tests {
         let pb = load_text("- name: web\n  hosts: web\n  become_not_used: 1\n");
         assert_eq!(
             pb.unwrap_err(),
-            "site.yml:3:3: unknown play keyword `become_not_used` (expected one of: name, hosts, vars, vars_files, vars_prompt, gather_facts, gather_subset, gather_timeout, fact_path, roles, pre_tasks, tasks, post_tasks, handlers, tags, serial, max_fail_percentage, any_errors_fatal, strategy, order, force_handlers, environment, check_mode, diff, no_log, ignore_errors, collections, become, become_user, become_method, become_flags, timeout, remote_user, connection, port)"
+            "site.yml:3:3: unknown play keyword `become_not_used` (expected one of: name, hosts, vars, vars_files, vars_prompt, gather_facts, gather_subset, gather_timeout, fact_path, roles, pre_tasks, tasks, post_tasks, handlers, tags, serial, max_fail_percentage, any_errors_fatal, strategy, order, force_handlers, environment, check_mode, diff, no_log, ignore_errors, collections, throttle, become, become_user, become_method, become_flags, timeout, remote_user, connection, port)"
         );
         let pb = load_text(
             "- hosts: all\n  gather_facts: no\n  tasks:\n    - name: a\n      ansible.builtin.command: uname -a\n      changed_when: false\n    - copy: {content: x, dest: /tmp/x}\n      when: [a, b]\n      loop: \"{{ items }}\"\n",
@@ -704,7 +704,7 @@ mod tests {
             ..LoadOptions::default()
         };
         let e = load_with(
-            "- hosts: all\n  tasks:\n    - regster: x\n      command: ls\n    - file: {path: /x, stat: touch}\n    - throttle: 10\n      command: ls\n    - {}\n",
+            "- hosts: all\n  tasks:\n    - regster: x\n      command: ls\n    - file: {path: /x, stat: touch}\n    - debugger: always\n      command: ls\n    - {}\n",
             &strict,
         )
         .unwrap_err();
@@ -719,7 +719,7 @@ mod tests {
         );
         assert_eq!(
             lines[2],
-            "site.yml:6:7: task keyword `throttle` is not supported by rconf yet"
+            "site.yml:6:7: task keyword `debugger` is not supported by rconf yet"
         );
         assert!(
             lines[3].starts_with("site.yml:8:7: task has no module"),
