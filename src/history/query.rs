@@ -243,7 +243,11 @@ impl Store {
                 ("started_unix < ?1", now - (d as i64) * 86_400)
             }
         };
-        let tx = self.conn.transaction().map_err(err)?;
+        // Immediate, as `insert`: wait for the write lock rather than fail on its upgrade.
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(err)?;
         let sub = format!("SELECT id FROM runs WHERE {cond}");
         for table in ["task_results", "host_runs"] {
             tx.execute(

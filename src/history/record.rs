@@ -39,7 +39,13 @@ impl Store {
             path: path.clone(),
             msg: super::describe(&e),
         };
-        let tx = self.conn.transaction().map_err(err)?;
+        // Immediate: the write lock is taken (waiting `busy_timeout` for it) before the read,
+        // so two rconf processes recording at once (shards of a job) queue instead of one
+        // getting SQLITE_BUSY when its read lock cannot become a write lock.
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(err)?;
         let existing: Option<i64> = tx
             .query_row("SELECT id FROM runs WHERE uid = ?1", [&rows.uid], |r| {
                 r.get(0)
