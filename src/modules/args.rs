@@ -272,6 +272,17 @@ pub struct ArgProblem {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Args(pub IndexMap<String, Value>);
 
+impl Args {
+    /// A `validate` command must name the file it checks as `%s` (Ansible's rule for every
+    /// module that writes a file: copy, template, assemble, replace, ...).
+    pub fn check_validate(&self) -> Result<(), String> {
+        match self.str("validate") {
+            Some(v) if !v.contains("%s") => Err(format!("validate must contain %s: `{v}`")),
+            _ => Ok(()),
+        }
+    }
+}
+
 /// Options `command`/`shell` take out of a free-form string.
 const COMMAND_OPTIONS: &[&str] = &[
     "creates",

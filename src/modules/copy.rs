@@ -354,12 +354,8 @@ impl Module for Copy {
     }
 
     fn plan(&self, args: &Args, ctx: &Ctx) -> Action {
-        if let Some(v) = args.str("validate")
-            && !v.contains("%s")
-        {
-            return Action::Done(TaskResult::failed(format!(
-                "validate must contain %s: `{v}`"
-            )));
+        if let Err(e) = args.check_validate() {
+            return Action::Done(TaskResult::failed(e));
         }
         if args.bool("remote_src", false) {
             return copy_tree::plan_remote(args, ctx);

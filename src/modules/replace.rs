@@ -225,11 +225,7 @@ fn build(args: &Args) -> Result<Vec<(&'static str, String)>, String> {
             ));
         }
     }
-    if let Some(v) = args.str("validate")
-        && !v.contains("%s")
-    {
-        return Err(format!("validate must contain %s: `{v}`"));
-    }
+    args.check_validate()?;
     Ok(vars)
 }
 

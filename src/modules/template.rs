@@ -199,12 +199,8 @@ impl Module for Template {
     }
 
     fn plan(&self, args: &Args, ctx: &Ctx) -> Action {
-        if let Some(v) = args.str("validate")
-            && !v.contains("%s")
-        {
-            return Action::Done(TaskResult::failed(format!(
-                "validate must contain %s: `{v}`"
-            )));
+        if let Err(e) = args.check_validate() {
+            return Action::Done(TaskResult::failed(e));
         }
         let src = args.str("src").unwrap_or_default();
         let path = match find_source(src, "templates", ctx) {
