@@ -92,3 +92,18 @@ fn a_misspelt_module_gets_the_closest_name() {
     let (_, err, _) = doc(&["zzzzzzzz"]);
     assert!(!err.contains("did you mean"), "{err}");
 }
+
+#[test]
+fn a_page_lists_the_rules_between_options() {
+    let (out, _, code) = doc(&["debconf"]);
+    assert_eq!(code, Some(0));
+    assert!(
+        out.contains("  set together or not at all: question, vtype, value\n"),
+        "{out}"
+    );
+    let (out, _, _) = doc(&["group"]);
+    assert!(
+        out.contains("  with non_unique=true, needs all of: gid\n"),
+        "{out}"
+    );
+}
