@@ -41,13 +41,15 @@ if [ "${A_update_cache-0}" = 1 ] || [ "${A_cache_valid_time-0}" -gt 0 ]; then
   fi
   if [ "$FRESH" = 0 ]; then
     if [ "$RC_CHECK" = 0 ]; then
-      MT0=$(stat -c %Y "$STAMP" 2>/dev/null || echo 0)
+      # `%y`: the mtime to the nanosecond, as Ansible compares a float st_mtime (two updates in
+      # one second still tell a moved cache from an unmoved one).
+      MT0=$(stat -c %y "$STAMP" 2>/dev/null || echo 0)
       rc_capture apt-get -q update
       [ "$RC_RC" = 0 ] || rc_fail "failed to update the apt cache: ${RC_E:-$RC_O}" ",\"rc\":$RC_RC"
       # As Ansible's apt: the update is a change only when it changed the cache's mtime (apt
       # leaves it alone when no index changed).
       [ -e /var/lib/apt/periodic/update-success-stamp ] && STAMP=/var/lib/apt/periodic/update-success-stamp
-      [ "$(stat -c %Y "$STAMP" 2>/dev/null || echo 0)" != "$MT0" ] && CU=true
+      [ "$(stat -c %y "$STAMP" 2>/dev/null || echo 0)" != "$MT0" ] && CU=true
     else
       CU=true
     fi
