@@ -27,10 +27,12 @@ if [ -f "$D" ] && [ "$DEST_IS_DIR" = 0 ] && [ "${A_force-0}" = 0 ]; then
   if [ -z "${A_checksum-}" ]; then unchanged "file already exists"; fi
   sum_of "$D"; [ "$RC_S" = "$SUM" ] && unchanged "file already exists"
 fi
+# Without an HTTP answer Ansible's status_code is -1.
+no_answer() { [ "$RC_STATUS" != 0 ] || RC_STATUS=-1; }
 if [ "$RC_CHECK" = 1 ]; then
   rc_http HEAD "$A_url" /dev/null
   case $RC_STATUS in 2??|3??) ;; *)
-    rc_json_str "Request failed: ${RC_HERR:-HTTP Error $RC_STATUS}"
+    rc_json_str "Request failed: ${RC_HERR:-HTTP Error $RC_STATUS}"; no_answer
     rc_out "{\"failed\":true,\"msg\":$J,\"status_code\":$RC_STATUS,\"dest\":$J_D,\"url\":$J_URL}"; exit 0 ;;
   esac
   rc_out "{\"changed\":true,\"msg\":\"OK (check mode: not downloaded)\",\"status_code\":$RC_STATUS,\"dest\":$J_D,\"url\":$J_URL}"; exit 0
@@ -41,7 +43,7 @@ rc_http GET "$A_url" "$TMP"
 ELAPSED=$(( $(date +%s) - START ))
 case $RC_STATUS in
   2??) ;;
-  *) rc_json_str "Request failed: ${RC_HERR:-HTTP Error $RC_STATUS}"
+  *) rc_json_str "Request failed: ${RC_HERR:-HTTP Error $RC_STATUS}"; no_answer
      rc_out "{\"failed\":true,\"msg\":$J,\"status_code\":$RC_STATUS,\"dest\":$J_D,\"url\":$J_URL,\"elapsed\":$ELAPSED}"; exit 0 ;;
 esac
 SIZE=$(wc -c < "$TMP" | tr -d ' ')

@@ -44,6 +44,8 @@ rc_http() {
     RC_HERR=$(grep -v '^  ' "$W/herr")
   fi
   case $RC_STATUS in ''|*[!0-9]*) RC_STATUS=0 ;; esac
+  # curl's %{http_code} is 000 without an answer: a JSON number has no leading zeros.
+  RC_STATUS=$((RC_STATUS + 0))
   # Only the last response's headers count after redirects.
   tr -d '\r' < "$W/hdrs" | awk '/^HTTP\//{n=0} {h[++n]=$0} END{for(i=1;i<=n;i++) print h[i]}' > "$W/hdrs1"
   mv -f -- "$W/hdrs1" "$W/hdrs"

@@ -38,10 +38,11 @@ fn main() {
             std::process::exit(code);
         }
     };
-    // As Ansible's levels: -vvv rconf's own debug logs (who connects where, with which key,
+    // As Ansible's levels: -vv what is sent to each host for each task, -vvv rconf's own debug logs (who connects where, with which key,
     // the host key known), -vvvv also the SSH library's protocol traces.
     let default_filter = match cli.command.verbosity() {
-        0..=2 => "warn",
+        0..=1 => "warn",
+        2 => "warn,rconf::command=info",
         3 => "warn,rconf=debug",
         _ => "warn,rconf=trace,russh=debug",
     };

@@ -157,8 +157,8 @@ fn ssh_args_options_apply_as_the_inventory_variables_do() {
     for warning in [
         "warning: --ssh-common-args: ssh option `forwardagent` is ignored",
         "warning: --ssh-extra-args: ssh argument `-C` is ignored (only `-o Key=Value` options are read)",
-        "warning: --scp-extra-args does not apply: rconf copies files over its one SSH connection",
-        "warning: --sftp-extra-args does not apply",
+        "warning: --scp-extra-args: ssh argument `-l` is ignored (only `-o Key=Value` options are read)",
+        "warning: --sftp-extra-args: ssh argument `-f` is ignored",
     ] {
         assert!(err.contains(warning), "no `{warning}` in:\n{}", text(&out));
     }
@@ -189,6 +189,55 @@ fn ssh_args_options_apply_as_the_inventory_variables_do() {
         .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert_eq!(stdout(&out), "t | CHANGED | rc=0 >>\ndirect\n");
+
+    // The copy programs' options apply to the one connection that carries the copies, and a
+    // host's ansible_sftp_extra_args replaces --sftp-extra-args (whose port is wrong).
+    let inventory = write(
+        fleet.dir.path(),
+        "hosts3.ini",
+        &format!(
+            "[web]\nt ansible_host={} ansible_user=root ansible_sftp_extra_args='-o Port={}'\n",
+            target.address, target.port
+        ),
+    );
+    for (inventory, flags) in [
+        (
+            inventory,
+            ["--sftp-extra-args".to_string(), "-o Port=9".to_string()],
+        ),
+        (
+            write(
+                fleet.dir.path(),
+                "hosts4.ini",
+                &format!(
+                    "[web]\nt ansible_host={} ansible_user=root\n",
+                    target.address
+                ),
+            ),
+            [
+                "--scp-extra-args".to_string(),
+                format!("-o Port={}", target.port),
+            ],
+        ),
+    ] {
+        let out = fleet
+            .rconf()
+            .args(["exec", "all", "-i"])
+            .arg(&inventory)
+            .arg("-F")
+            .arg(&config)
+            .args(&flags)
+            .args(["-m", "copy", "-a"])
+            .arg(format!(
+                "content=copied dest={}/copied",
+                fleet.dir.path().display()
+            ))
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+        assert!(stdout(&out).starts_with("t | "), "{}", text(&out));
+        assert!(!stderr(&out).contains("warning"), "{}", text(&out));
+    }
 }
 
 #[test]

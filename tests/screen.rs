@@ -95,7 +95,7 @@ fn dash_v_shows_results_but_not_gathered_facts_and_dash_vv_each_tasks_path() {
         "{logs}"
     );
     assert!(
-        logs.contains("key SHA256:") && logs.contains("is known (in "),
+        logs.contains("key SHA256:") && logs.contains("is known: `") && logs.contains("` line "),
         "{logs}"
     );
     assert!(
@@ -158,4 +158,44 @@ fn exec_accepts_no_history_as_run_does() {
     // Nothing was recorded: ad hoc commands never are.
     let history = lab.fleet.home.join(".local/state/rconf/history.db");
     assert!(!history.exists(), "{}", history.display());
+}
+
+#[test]
+fn dash_vv_shows_what_is_sent_to_each_host_with_secrets_and_no_log_censored() {
+    let lab = Lab::new(1);
+    let playbook = format!(
+        "- hosts: all\n  gather_facts: false\n  tasks:\n\
+         \x20   - command: echo visible-arg\n\
+         \x20   - command: echo hidden-arg\n      no_log: true\n\
+         \x20   - get_url: {{url: 'http://127.0.0.1:9/none', dest: '{}/f', url_password: hunter2}}\n\
+         \x20     ignore_errors: true\n",
+        lab.dir().display()
+    );
+    let out = lab.run(&playbook, &["-vv"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let logs = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        logs.contains("<h1> EXEC command {") && logs.contains("echo visible-arg"),
+        "{logs}"
+    );
+    assert!(
+        logs.contains("<h1> EXEC command (arguments hidden: no_log) (persistent shell)"),
+        "{logs}"
+    );
+    assert!(
+        logs.contains("\"url_password\":\"VALUE_SPECIFIED_IN_NO_LOG_PARAMETER\""),
+        "{logs}"
+    );
+    // (The failure's Origin quotes the playbook's lines, as Ansible's does: stderr only.)
+    assert!(
+        !logs.contains("hunter2") && !logs.contains("hidden-arg"),
+        "{logs}"
+    );
+    // Not before -vv.
+    let out = lab.run(&playbook, &["-v"]);
+    assert!(
+        !String::from_utf8_lossy(&out.stderr).contains("EXEC"),
+        "{}",
+        text(&out)
+    );
 }

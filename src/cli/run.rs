@@ -171,12 +171,12 @@ pub struct CommonArgs {
     /// Like --ssh-common-args, as Ansible's `--ssh-extra-args` (below `ansible_ssh_extra_args`).
     #[arg(long, value_name = "ARGS", allow_hyphen_values = true)]
     pub ssh_extra_args: Option<String>,
-    /// Accepted for Ansible's command lines and ignored, with a warning: rconf copies files
-    /// over its one SSH connection, with no scp.
+    /// As Ansible's `--scp-extra-args` (below `ansible_scp_extra_args`): rconf copies files
+    /// over the host's one SSH connection, so its `-o Key=Value` options apply to that
+    /// connection, after the ssh ones; other arguments are ignored, with a warning.
     #[arg(long, value_name = "ARGS", allow_hyphen_values = true)]
     pub scp_extra_args: Option<String>,
-    /// Accepted for Ansible's command lines and ignored, with a warning: rconf copies files
-    /// over its one SSH connection, with no sftp.
+    /// As Ansible's `--sftp-extra-args` (below `ansible_sftp_extra_args`), as --scp-extra-args.
     #[arg(long, value_name = "ARGS", allow_hyphen_values = true)]
     pub sftp_extra_args: Option<String>,
     /// Colon-separated directories of Ansible modules (`NAME.py`), as Ansible's -M: searched
@@ -200,8 +200,9 @@ pub struct CommonArgs {
     #[arg(long, value_enum, default_value_t = OutputFormat::Human, value_name = "FORMAT")]
     pub output: OutputFormat,
     /// More output, as Ansible's levels: -v the config file in use and every result (not
-    /// gathered facts), -vv also each task's path, -vvv results indented, module invocations
-    /// and connection details (user, key, host key), -vvvv the SSH library's protocol traces.
+    /// gathered facts), -vv also each task's path and what is sent to each host (secrets
+    /// censored), -vvv results indented, module invocations and connection details (user, key,
+    /// known_hosts line), -vvvv the SSH library's protocol traces.
     #[arg(short, long, action = clap::ArgAction::Count)]
     pub verbose: u8,
     /// Refuse the playbook, before any host is contacted, for what otherwise fails a task
@@ -247,18 +248,6 @@ impl CommonArgs {
         for w in &ssh_config.warnings {
             eprintln!("warning: {w}");
         }
-        for (flag, value) in [
-            ("--scp-extra-args", &self.scp_extra_args),
-            ("--sftp-extra-args", &self.sftp_extra_args),
-        ] {
-            if value.as_deref().is_some_and(|v| !v.trim().is_empty()) {
-                eprintln!(
-                    "warning: {flag} does not apply: rconf copies files over its one SSH \
-                     connection, with no scp or sftp; use --ssh-common-args for options of \
-                     that connection"
-                );
-            }
-        }
         Ok(RunOptions {
             playbook,
             inventory,
@@ -299,6 +288,8 @@ impl CommonArgs {
                 ssh_config: std::sync::Arc::new(ssh_config),
                 ssh_common_args: ssh_args("--ssh-common-args", &self.ssh_common_args),
                 ssh_extra_args: ssh_args("--ssh-extra-args", &self.ssh_extra_args),
+                sftp_extra_args: ssh_args("--sftp-extra-args", &self.sftp_extra_args),
+                scp_extra_args: ssh_args("--scp-extra-args", &self.scp_extra_args),
             },
             tags: TagFilter::default(),
             start_at_task: None,

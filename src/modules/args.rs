@@ -62,6 +62,8 @@ pub struct Arg {
     /// when the argument is unset, because it must tell an unset argument from one set to the
     /// default (`debug`'s `msg` beside `var`, `insertafter` beside `insertbefore`).
     pub apply_default: bool,
+    /// Never shown: Ansible's `no_log=True` on an option (`-vv` prints it censored).
+    pub secret: bool,
 }
 
 impl Arg {
@@ -76,7 +78,13 @@ impl Arg {
             doc: "",
             default: None,
             apply_default: false,
+            secret: false,
         }
+    }
+    /// An argument that holds a secret, as Ansible's `no_log=True` on an option.
+    pub const fn secret(mut self) -> Arg {
+        self.secret = true;
+        self
     }
     /// What the argument does, for `rconf doc`.
     pub const fn doc(mut self, doc: &'static str) -> Arg {

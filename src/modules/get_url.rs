@@ -46,6 +46,7 @@ static SPEC: ModuleSpec = ModuleSpec {
                  a private curl or wget configuration, never on a command line.",
             ),
         Arg::new("url_password", Kind::Str)
+            .secret()
             .aliases(&["password"])
             .doc("The password for HTTP basic authentication, with `url_username`."),
         Arg::new("force_basic_auth", Kind::Bool)
@@ -284,6 +285,14 @@ mod tests {
         );
         assert!(r.failed && r.data["status_code"] == 404, "{r:?}");
         assert!(!std::path::Path::new(&t.path("m")).exists());
+        // No HTTP answer at all (nothing listens on port 9): Ansible's -1, valid JSON.
+        let r = run(
+            &GetUrl,
+            json!({"url": "http://127.0.0.1:9/none", "dest": t.path("n")}),
+            &t.ctx(false),
+        );
+        assert!(r.failed && r.data.get("status_code") == Some(&json!(-1)), "{r:?}");
+        assert!(r.msg.as_deref().is_some_and(|m| m.starts_with("Request failed: ")), "{r:?}");
         let r = run(
             &GetUrl,
             json!({"url": srv.url("/f.txt"), "dest": t.path("x"), "checksum": "crc:1"}),

@@ -58,6 +58,7 @@ static SPEC: ModuleSpec = ModuleSpec {
              a private curl or wget configuration, never on a command line.",
         ),
         Arg::new("url_password", Kind::Str)
+            .secret()
             .aliases(&["password"])
             .doc("The password for HTTP basic authentication, with `url_username`."),
         Arg::new("force_basic_auth", Kind::Bool)

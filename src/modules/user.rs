@@ -54,7 +54,7 @@ static SPEC: ModuleSpec = ModuleSpec {
             .doc("Create the home directory of a new account."),
         Arg::new("skeleton", Kind::Str)
             .doc("The directory whose files a new home directory starts with."),
-        Arg::new("password", Kind::Str).doc(
+        Arg::new("password", Kind::Str).secret().doc(
             "The password as a crypt hash (`{{ 'pw' | password_hash('sha512') }}`); clear text \
              is refused.",
         ),

@@ -42,6 +42,11 @@ pub struct ConnectDefaults {
     /// `ansible_ssh_common_args` (`ansible_ssh_extra_args`), as in Ansible.
     pub ssh_common_args: Option<String>,
     pub ssh_extra_args: Option<String>,
+    /// `--sftp-extra-args` and `--scp-extra-args` (below `ansible_sftp_extra_args`,
+    /// `ansible_scp_extra_args`): Ansible gives them to the program that copies files; rconf
+    /// copies over the host's one connection, so their options apply to that connection.
+    pub sftp_extra_args: Option<String>,
+    pub scp_extra_args: Option<String>,
 }
 
 impl Default for ConnectDefaults {
@@ -62,6 +67,8 @@ impl Default for ConnectDefaults {
             ssh_config: Arc::default(),
             ssh_common_args: None,
             ssh_extra_args: None,
+            sftp_extra_args: None,
+            scp_extra_args: None,
         }
     }
 }
@@ -275,10 +282,13 @@ pub fn login(
         get("ansible_host_key_checking").or_else(|| get("ansible_ssh_host_key_checking")),
         Some(v) if !crate::vars::truthy_json(&v)
     );
-    // A host's variable replaces the command line's option, as Ansible ranks them.
+    // A host's variable replaces the command line's option, as Ansible ranks them. The
+    // copy programs' arguments come last: the first value of an option wins, as in ssh.
     let ssh_args = [
         text("ansible_ssh_common_args").or_else(|| defaults.ssh_common_args.clone()),
         text("ansible_ssh_extra_args").or_else(|| defaults.ssh_extra_args.clone()),
+        text("ansible_sftp_extra_args").or_else(|| defaults.sftp_extra_args.clone()),
+        text("ansible_scp_extra_args").or_else(|| defaults.scp_extra_args.clone()),
     ]
     .into_iter()
     .flatten()

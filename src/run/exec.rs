@@ -179,6 +179,20 @@ pub async fn call(
             Err(result) => return result,
         },
     };
+    // -vv: what is sent, as Ansible's EXEC lines (which it shows from -vvv).
+    if tracing::enabled!(target: super::command_log::TARGET, tracing::Level::INFO) {
+        let spec = matches!(runner, Runner::Native(_)).then_some(spec);
+        let line = super::command_log::describe(
+            target.as_deref().unwrap_or(&state.name),
+            &task.action,
+            &args,
+            spec,
+            super::host::no_log(task, cx, scope),
+            how.become_.as_ref(),
+            shared.persistent_shell,
+        );
+        tracing::info!(target: super::command_log::TARGET, "{line}");
+    }
     // `async`: the task's time limit; with `poll: 0`, a job left running on the host.
     let job = match async_settings(task, shared, scope) {
         Ok(j) => j,

@@ -3,6 +3,7 @@
 //! unreachable host stops only itself; blocks, handlers and strategies live in `play`.
 
 mod catch_panic;
+mod command_log;
 mod connect;
 mod delegates;
 mod exec;

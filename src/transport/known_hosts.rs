@@ -24,8 +24,8 @@ pub struct KnownHostEntry {
 /// The verdict for one presented host key.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum HostKeyStatus {
-    /// A plain entry for this host lists exactly this key.
-    Known,
+    /// A plain entry for this host lists exactly this key; `file:line` is the first such.
+    Known { file: PathBuf, line: usize },
     /// No entry names this host.
     Unknown,
     /// Entries name this host, but none lists this key; `file:line` is the first of them.
@@ -131,7 +131,7 @@ impl KnownHosts {
         }
         let mut changed = None;
         let mut cert_authority = None;
-        let mut known = false;
+        let mut known = None;
         for entry in &self.entries {
             if !names.iter().any(|n| entry_matches(&entry.patterns, n)) {
                 continue;
@@ -142,14 +142,16 @@ impl KnownHosts {
                 Some(Marker::CertAuthority) => {
                     cert_authority.get_or_insert((entry.file.clone(), entry.line));
                 }
-                None if same_key => known = true,
+                None if same_key => {
+                    known.get_or_insert((entry.file.clone(), entry.line));
+                }
                 None => {
                     changed.get_or_insert((entry.file.clone(), entry.line));
                 }
             }
         }
-        if known {
-            HostKeyStatus::Known
+        if let Some((file, line)) = known {
+            HostKeyStatus::Known { file, line }
         } else if let Some((file, line)) = changed {
             HostKeyStatus::Changed { file, line }
         } else if let Some((file, line)) = cert_authority {
@@ -282,7 +284,10 @@ mod tests {
     #[test]
     fn plain_entry_known_unknown_and_changed() {
         let file = format!("web1 {KEY_A}\n");
-        assert_eq!(check(&file, "web1", 22, KEY_A), HostKeyStatus::Known);
+        assert!(matches!(
+            check(&file, "web1", 22, KEY_A),
+            HostKeyStatus::Known { .. }
+        ));
         assert_eq!(check(&file, "web2", 22, KEY_A), HostKeyStatus::Unknown);
         assert_eq!(
             check(&file, "web1", 22, KEY_B),
@@ -303,13 +308,19 @@ mod tests {
                 line: 4
             }
         );
-        assert_eq!(check(&file, "web1", 22, KEY_A), HostKeyStatus::Known);
+        assert!(matches!(
+            check(&file, "web1", 22, KEY_A),
+            HostKeyStatus::Known { .. }
+        ));
     }
 
     #[test]
     fn non_default_port_needs_bracketed_entry() {
         let file = format!("[10.0.0.5]:2222 {KEY_A}\n");
-        assert_eq!(check(&file, "10.0.0.5", 2222, KEY_A), HostKeyStatus::Known);
+        assert!(matches!(
+            check(&file, "10.0.0.5", 2222, KEY_A),
+            HostKeyStatus::Known { .. }
+        ));
         assert_eq!(check(&file, "10.0.0.5", 22, KEY_A), HostKeyStatus::Unknown);
         assert_eq!(
             check(&file, "10.0.0.5", 2200, KEY_A),
@@ -320,19 +331,22 @@ mod tests {
     #[test]
     fn globs_and_negation() {
         let file = format!("*.example.com,!bad.example.com,db?? {KEY_A}\n");
-        assert_eq!(
+        assert!(matches!(
             check(&file, "www.example.com", 22, KEY_A),
-            HostKeyStatus::Known
-        );
-        assert_eq!(
+            HostKeyStatus::Known { .. }
+        ));
+        assert!(matches!(
             check(&file, "WWW.Example.COM", 22, KEY_A),
-            HostKeyStatus::Known
-        );
+            HostKeyStatus::Known { .. }
+        ));
         assert_eq!(
             check(&file, "bad.example.com", 22, KEY_A),
             HostKeyStatus::Unknown
         );
-        assert_eq!(check(&file, "db01", 22, KEY_A), HostKeyStatus::Known);
+        assert!(matches!(
+            check(&file, "db01", 22, KEY_A),
+            HostKeyStatus::Known { .. }
+        ));
         assert_eq!(check(&file, "db1", 22, KEY_A), HostKeyStatus::Unknown);
         assert_eq!(
             check(&file, "example.com", 22, KEY_A),
@@ -359,7 +373,10 @@ mod tests {
         use base64::Engine;
         let b64 = base64::engine::general_purpose::STANDARD;
         let file = format!("|1|{}|{} {KEY_A}\n", b64.encode(salt), b64.encode(hash));
-        assert_eq!(check(&file, "127.0.0.1", 2222, KEY_A), HostKeyStatus::Known);
+        assert!(matches!(
+            check(&file, "127.0.0.1", 2222, KEY_A),
+            HostKeyStatus::Known { .. }
+        ));
         assert_eq!(check(&file, "127.0.0.1", 22, KEY_A), HostKeyStatus::Unknown);
         assert!(matches!(
             check(&file, "127.0.0.1", 2222, KEY_B),
@@ -399,7 +416,13 @@ mod tests {
     fn any_of_several_names_may_match() {
         let hosts = KnownHosts::parse(&format!("myalias {KEY_A}\n"), Path::new("kh"));
         let names = ["10.1.1.1".to_string(), "myalias".to_string()];
-        assert_eq!(hosts.check(&names, &key(KEY_A)), HostKeyStatus::Known);
+        assert_eq!(
+            hosts.check(&names, &key(KEY_A)),
+            HostKeyStatus::Known {
+                file: "kh".into(),
+                line: 1
+            }
+        );
     }
 
     #[test]
@@ -429,7 +452,10 @@ mod tests {
         let hosts = KnownHosts::load(std::slice::from_ref(&file)).unwrap();
         assert_eq!(
             hosts.check(&[lookup_name("127.0.0.9", 2222)], &key(KEY_A)),
-            HostKeyStatus::Known
+            HostKeyStatus::Known {
+                file: file.clone(),
+                line: 1
+            }
         );
         use std::os::unix::fs::PermissionsExt;
         let mode = std::fs::metadata(file.parent().unwrap())

@@ -80,10 +80,9 @@ impl ClientHandler {
             self.port
         );
         match hosts.check(&names, key) {
-            HostKeyStatus::Known => {
-                let files: Vec<String> =
-                    self.files.iter().map(|f| f.display().to_string()).collect();
-                tracing::debug!("the {described} is known (in {})", files.join(", "));
+            HostKeyStatus::Known { file, line } => {
+                // -vvv: which line vouched for the key, as `ssh -v`'s "Host ... found: line N".
+                tracing::debug!("the {described} is known: `{}` line {line}", file.display());
                 Ok(())
             }
             HostKeyStatus::Revoked { file, line } => Err(format!(
