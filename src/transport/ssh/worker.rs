@@ -343,6 +343,24 @@ impl Worker {
                     }
                     Some(ChannelMsg::Failure) => return Err(lost("the host refused to start a shell".to_string())),
                     Some(ChannelMsg::ExitStatus { .. } | ChannelMsg::ExitSignal { .. } | ChannelMsg::Eof | ChannelMsg::Close) | None => {
+                        // sshd may send the exit status before the last of stderr (it reaps
+                        // the child before draining its pipes): what is still in flight is
+                        // read up to the end of the channel, briefly, so the reason is kept.
+                        if !matches!(msg, Some(ChannelMsg::Eof | ChannelMsg::Close) | None) {
+                            let drain = async {
+                                while let Some(msg) = self.read.wait().await {
+                                    match msg {
+                                        ChannelMsg::Data { data } => out.stdout.extend_from_slice(&data),
+                                        ChannelMsg::ExtendedData { data, ext: 1 } => {
+                                            out.stderr.extend_from_slice(&data)
+                                        }
+                                        ChannelMsg::Eof | ChannelMsg::Close => break,
+                                        _ => {}
+                                    }
+                                }
+                            };
+                            let _ = tokio::time::timeout(std::time::Duration::from_secs(2), drain).await;
+                        }
                         // A become shell that never started says why (wrong password, ...).
                         let why = crate::transport::privilege::failure(&out)
                             .unwrap_or_else(|| "the remote shell ended during the task".to_string());
