@@ -42,6 +42,7 @@ fn dash_v_shows_results_but_not_gathered_facts_and_dash_vv_each_tasks_path() {
         "{stdout}"
     );
     assert!(!stdout.contains("task path:"), "{stdout}");
+    assert!(!stdout.contains("PLAYBOOK:"), "{stdout}");
     assert!(
         stdout.starts_with("No config file found; using defaults\n"),
         "{stdout}"
@@ -50,11 +51,13 @@ fn dash_v_shows_results_but_not_gathered_facts_and_dash_vv_each_tasks_path() {
     let out = lab.run(PLAYBOOK, &["-vv"]);
     let ours = lines_with(
         &String::from_utf8_lossy(&out.stdout),
-        &["task path:", "TASK ["],
+        &["PLAYBOOK:", "1 plays in", "task path:", "TASK ["],
     );
     assert_eq!(
         ours,
         [
+            "PLAYBOOK: site.yml *************************************************************",
+            "1 plays in site.yml",
             "TASK [Gathering Facts] *********************************************************",
             "task path: site.yml:1",
             "TASK [hi] **********************************************************************",
@@ -73,7 +76,7 @@ fn dash_v_shows_results_but_not_gathered_facts_and_dash_vv_each_tasks_path() {
     let dir = format!("{}/", lab.dir().display());
     let theirs = lines_with(
         &String::from_utf8_lossy(&ansible.stdout).replace(&dir, ""),
-        &["task path:", "TASK ["],
+        &["PLAYBOOK:", "1 plays in", "task path:", "TASK ["],
     );
     assert_eq!(ours, theirs, "{}", text(&ansible));
     let logs = String::from_utf8_lossy(&out.stderr);

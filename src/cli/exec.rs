@@ -318,5 +318,6 @@ fn adhoc_playbook(
         plays: vec![play],
         warnings: Vec::new(),
         finder,
+        files: Vec::new(),
     })
 }

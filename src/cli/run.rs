@@ -533,6 +533,11 @@ fn concat(playbooks: Vec<crate::playbook::Playbook>) -> crate::playbook::Playboo
         unreachable!("clap requires at least one playbook")
     };
     for p in all {
+        let shift = first.plays.len();
+        first.files.extend(p.files.into_iter().map(|mut f| {
+            f.first_play += shift;
+            f
+        }));
         first.plays.extend(p.plays);
         first.warnings.extend(p.warnings);
     }

@@ -83,9 +83,15 @@ pub fn load(path: &Path, options: &LoadOptions) -> Result<Playbook, Error> {
     if !errors.is_empty() {
         return Err(Error::Input(errors));
     }
+    let files = vec![super::PlaybookFile {
+        path: path.to_path_buf(),
+        first_play: 0,
+        plays: plays.len(),
+    }];
     Ok(Playbook {
         path: path.to_path_buf(),
         dir,
+        files,
         plays,
         warnings: loader.warnings,
         finder: loader.finder,

@@ -41,6 +41,18 @@ pub struct Playbook {
     pub warnings: Vec<Diagnostic>,
     /// Where Ansible's own modules are found for this playbook.
     pub finder: Arc<crate::ansible::Finder>,
+    /// The playbook files given on the command line, each with the range of `plays` it holds
+    /// (its imported playbooks included), as `-vv` announces them. Empty for ad hoc commands.
+    pub files: Vec<PlaybookFile>,
+}
+
+/// One playbook file of a run: `plays[first_play..first_play + plays]` came from it.
+#[derive(Debug, Clone)]
+pub struct PlaybookFile {
+    /// As given on the command line.
+    pub path: PathBuf,
+    pub first_play: usize,
+    pub plays: usize,
 }
 
 /// The module a task runs.

@@ -219,6 +219,7 @@ fn diff_text(result: &TaskResult) -> String {
 impl Reporter for Adhoc {
     fn event(&mut self, event: &Event) {
         match event {
+            Event::PlaybookStart { .. } => {}
             Event::PlayStart { hosts, .. } => self.order = hosts.to_vec(),
             Event::HostResult {
                 host,

@@ -361,6 +361,12 @@ fn strip_internal(v: Value) -> Value {
 impl Reporter for Human {
     fn event(&mut self, event: &Event) {
         match event {
+            Event::PlaybookStart { path, plays } if self.verbosity >= 2 => {
+                let base = path.file_name().unwrap_or(path.as_os_str());
+                self.banner(&format!("PLAYBOOK: {}", base.to_string_lossy()));
+                let _ = writeln!(self.out, "{plays} plays in {}", path.display());
+            }
+            Event::PlaybookStart { .. } => {}
             Event::PlayStart { name, .. } => self.banner(&format!("PLAY [{name}]")),
             Event::TaskStart {
                 name,

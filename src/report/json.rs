@@ -87,6 +87,7 @@ impl JsonReport {
 impl Reporter for JsonReport {
     fn event(&mut self, event: &Event) {
         match event {
+            Event::PlaybookStart { .. } => {}
             Event::PlayStart { name, hosts } => {
                 self.plays
                     .push(json!({"name": name, "hosts": hosts, "tasks": []}));

@@ -84,6 +84,7 @@ pub fn result_object(
 impl super::Reporter for JsonLines {
     fn event(&mut self, event: &Event) {
         match event {
+            Event::PlaybookStart { .. } => {}
             Event::PlayStart { name, hosts } => {
                 self.play = name.to_string();
                 self.emit("play_start", json!({"play": name, "hosts": hosts}));

@@ -26,6 +26,11 @@ pub use time::rfc3339;
 /// One thing that happened during a run, in the order it happened.
 #[derive(Debug)]
 pub enum Event<'a> {
+    /// A playbook file's first play is about to start (`-vv` shows it, as Ansible does).
+    PlaybookStart {
+        path: &'a std::path::Path,
+        plays: usize,
+    },
     PlayStart {
         name: &'a str,
         hosts: &'a [String],

@@ -172,6 +172,7 @@ impl Reporter for Progress {
         }
         self.inner.event(event);
         match event {
+            Event::PlaybookStart { .. } => {}
             Event::PlayStart { hosts, .. } => {
                 self.finish();
                 self.play_hosts = hosts.to_vec();

@@ -273,7 +273,16 @@ pub async fn run(
     let run_magic = run_magic(opts);
     let playbook = Arc::new(playbook);
     let mut start_at = opts.start_at_task.clone();
+    let announce = |at: usize, reporter: &mut dyn Reporter| {
+        for f in playbook.files.iter().filter(|f| f.first_play == at) {
+            reporter.event(&Event::PlaybookStart {
+                path: &f.path,
+                plays: f.plays,
+            });
+        }
+    };
     for (pi, play) in playbook.plays.iter().enumerate() {
+        announce(pi, reporter);
         // group_by and add_host of earlier plays count from here on.
         match inventory_changes::apply(&shared) {
             Ok(_) => inventory_changes::refresh_group_names(&shared, &mut states),
