@@ -146,9 +146,10 @@ impl Finder {
         self
     }
 
-    /// Adds a role's `library/` (when it exists) to the module directories, as Ansible does
-    /// when the role loads; names resolved from then on see its modules.
-    pub fn add_role_library(&self, role_dir: &Path) {
+    /// Adds the `library/` of `role_dir` (when it exists) to the module directories, as
+    /// Ansible does when a role, or a playbook that `import_playbook` reads, loads: names
+    /// resolved from then on see its modules.
+    pub fn add_library_of(&self, role_dir: &Path) {
         let dir = role_dir.join("library");
         if !dir.is_dir() {
             return;

@@ -86,6 +86,7 @@ impl DynamicInclude {
                 name,
                 tasks_from.as_deref(),
                 Default::default(),
+                false,
                 at,
                 &self.inherit,
                 &mut tasks,

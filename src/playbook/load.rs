@@ -35,6 +35,9 @@ pub struct LoadOptions {
     /// `--strict`: what fails a task only if it runs (module arguments, files read by
     /// `include_tasks`) is a load error too.
     pub strict: bool,
+    /// `-e`: they template what is read at load time (an `import_playbook` file name), over
+    /// every other variable.
+    pub extra_vars: IndexMap<String, Value>,
 }
 
 impl Default for LoadOptions {
@@ -46,8 +49,19 @@ impl Default for LoadOptions {
             module_path: Vec::new(),
             library: Vec::new(),
             strict: false,
+            extra_vars: IndexMap::new(),
         }
     }
+}
+
+/// What the `import_playbook` items that brought a play in give it: their `vars` (over the
+/// play's own; an outer import's over an inner one's), their `when` (before the tasks' own;
+/// outer first) and their `tags` (added to the play's).
+#[derive(Debug, Clone, Default)]
+struct ImportScope {
+    vars: IndexMap<String, Value>,
+    when: Vec<String>,
+    tags: Vec<String>,
 }
 
 /// Loads and checks a playbook. Nothing is contacted; the result is inert data.
@@ -77,8 +91,9 @@ pub fn load(path: &Path, options: &LoadOptions) -> Result<Playbook, Error> {
     let mut loader = Loader::new(path.to_path_buf(), dir.clone(), roles_path, finder);
     loader.gather_by_default = options.gather_by_default;
     loader.strict = options.strict;
+    loader.extra_vars = options.extra_vars.clone();
     let mut plays = Vec::new();
-    loader.plays(&root, 0, &mut plays);
+    loader.plays(&root, 0, &ImportScope::default(), &mut plays);
     let errors = loader.take_errors();
     if !errors.is_empty() {
         return Err(Error::Input(errors));
@@ -118,6 +133,11 @@ pub(super) struct Loader {
     pub warnings: Vec<Diagnostic>,
     /// Errors that stay errors in a file read ahead (an include that includes itself).
     pub always: Vec<Diagnostic>,
+    /// See `LoadOptions::extra_vars`.
+    pub extra_vars: IndexMap<String, Value>,
+    /// The current play's `vars` and `vars_files` (and its imports' vars): what a static
+    /// import's name is templated with.
+    pub play_vars: IndexMap<String, Value>,
 }
 
 impl Loader {
@@ -139,6 +159,8 @@ impl Loader {
             strict: false,
             warnings: Vec::new(),
             always: Vec::new(),
+            extra_vars: IndexMap::new(),
+            play_vars: IndexMap::new(),
         }
     }
 
@@ -216,7 +238,7 @@ impl Loader {
         }
     }
 
-    fn plays(&mut self, root: &Node, depth: usize, out: &mut Vec<Play>) {
+    fn plays(&mut self, root: &Node, depth: usize, scope: &ImportScope, out: &mut Vec<Play>) {
         let NodeValue::Seq(items) = &root.value else {
             self.err(
                 root,
@@ -229,9 +251,9 @@ impl Loader {
                 .get("import_playbook")
                 .or_else(|| item.get("ansible.builtin.import_playbook"));
             match import {
-                Some(target) => self.import_playbook(target, depth, out),
+                Some(target) => self.import_playbook(item, target, depth, scope, out),
                 None => {
-                    if let Some(play) = self.play(item) {
+                    if let Some(play) = self.play(item, scope) {
                         out.push(play);
                     }
                 }
@@ -239,15 +261,47 @@ impl Loader {
         }
     }
 
-    fn import_playbook(&mut self, target: &Node, depth: usize, out: &mut Vec<Play>) {
-        let name = self.string(target, "import_playbook");
-        if Templar::is_template(&name) {
-            self.err(
-                target,
-                "`import_playbook` with a templated file name is not supported by rconf yet",
-            );
-            return;
+    /// The plays of the file `item` imports, with what `item` gives them (`ImportScope`).
+    fn import_playbook(
+        &mut self,
+        item: &Node,
+        target: &Node,
+        depth: usize,
+        outer: &ImportScope,
+        out: &mut Vec<Play>,
+    ) {
+        let own_vars = item.get("vars").map(|v| self.vars(v)).unwrap_or_default();
+        let mut scope = ImportScope {
+            vars: own_vars,
+            when: outer.when.clone(),
+            tags: outer.tags.clone(),
+        };
+        scope
+            .vars
+            .extend(outer.vars.iter().map(|(k, v)| (k.clone(), v.clone())));
+        if let Some(w) = item.get("when") {
+            scope.when.extend(self.conditions(w, "when"));
         }
+        if let Some(t) = item.get("tags") {
+            for tag in self.strings(t, "tags") {
+                if !scope.tags.contains(&tag) {
+                    scope.tags.push(tag);
+                }
+            }
+        }
+        let written = self.string(target, "import_playbook");
+        // As Ansible: the file name is templated with the import's vars and the extra vars
+        // (inventory and facts do not exist yet).
+        let name = match self.load_time_render(&written, &[&scope.vars]) {
+            Ok(name) => name,
+            Err(e) => {
+                self.err(
+                    target,
+                    format!("cannot template the `import_playbook` file name `{written}`: {e}"),
+                );
+                return;
+            }
+        };
         if depth >= MAX_IMPORT_DEPTH {
             self.err(target, format!("`import_playbook` nests more than {MAX_IMPORT_DEPTH} deep (does a playbook import itself?)"));
             return;
@@ -261,12 +315,42 @@ impl Loader {
         let Some(root) = self.read_yaml(&path, target) else {
             return;
         };
+        if let Some(dir) = path.parent() {
+            self.finder.add_library_of(dir);
+        }
         let saved = std::mem::replace(&mut self.file, path);
-        self.plays(&root, depth + 1, out);
+        self.plays(&root, depth + 1, &scope, out);
         self.file = saved;
     }
 
-    fn play(&mut self, n: &Node) -> Option<Play> {
+    /// Renders `text` at load time with `layers` (lowest first) under the extra vars, as
+    /// Ansible templates a static import's name: no host exists yet, so neither inventory
+    /// variables nor facts. The result must be a string.
+    pub(super) fn load_time_render(
+        &self,
+        text: &str,
+        layers: &[&IndexMap<String, Value>],
+    ) -> Result<String, String> {
+        if !Templar::is_template(text) {
+            return Ok(text.to_string());
+        }
+        let templar = Templar::new();
+        let layers: Vec<crate::vars::Layer> = layers
+            .iter()
+            .copied()
+            .chain([&self.extra_vars])
+            .map(crate::vars::layer_from_json)
+            .collect();
+        let refs: Vec<&crate::vars::Layer> = layers.iter().collect();
+        let scope = crate::vars::Scope::new(&templar, &refs).into_value();
+        match templar.render_str(text, &scope) {
+            Ok(Value::String(s)) => Ok(s),
+            Ok(other) => Err(format!("it renders to {other}, not a file name")),
+            Err(e) => Err(crate::vars::Scope::take_error().unwrap_or(e)),
+        }
+    }
+
+    fn play(&mut self, n: &Node, scope: &ImportScope) -> Option<Play> {
         let Some(map) = n.as_map() else {
             self.err(
                 n,
@@ -321,19 +405,31 @@ impl Loader {
             .get("vars_prompt")
             .map(|v| self.vars_prompt(v, &mut vars))
             .unwrap_or_default();
-        let tags = n
+        vars.extend(scope.vars.iter().map(|(k, v)| (k.clone(), v.clone())));
+        let mut tags = n
             .get("tags")
             .map(|v| self.strings(v, "tags"))
             .unwrap_or_default();
+        for tag in &scope.tags {
+            if !tags.contains(tag) {
+                tags.push(tag.clone());
+            }
+        }
         // Play-level keywords reach every task the way block keywords do (vars excepted:
-        // they are the play's own layer).
+        // they are the play's own layer). An import's `when` comes first on every task but
+        // the handlers, as Ansible prepends it to the blocks of pre_tasks, roles, tasks and
+        // post_tasks.
         let mut inh = Inherit {
             base_dir: self.playbook_dir.clone(),
+            tags: scope.tags.clone(),
             ..Inherit::default()
         };
         inh = self.inherit(&strip(n, &["when", "vars"]), &inh);
+        let handler_inh = inh.clone();
+        inh.when = scope.when.clone();
         self.roles_seen.clear();
         self.role_handlers = TaskList::default();
+        self.play_vars = vars.clone();
         let mut pre_tasks = TaskList::default();
         let mut tasks = TaskList::default();
         let mut post_tasks = TaskList::default();
@@ -351,7 +447,7 @@ impl Loader {
             self.task_list(v, "post_tasks", false, &inh, &mut post_tasks, None);
         }
         if let Some(v) = n.get("handlers") {
-            self.task_list(v, "handlers", true, &inh, &mut handlers, None);
+            self.task_list(v, "handlers", true, &handler_inh, &mut handlers, None);
         }
         append(&mut handlers, std::mem::take(&mut self.role_handlers));
         self.check_notify(&[&pre_tasks, &tasks, &post_tasks, &handlers], &handlers);
@@ -368,6 +464,7 @@ impl Loader {
                 .get("gather_facts")
                 .map(|v| self.boolean(v, "gather_facts"))
                 .unwrap_or(self.gather_by_default),
+            gather_when: scope.when.clone(),
             pre_tasks,
             tasks,
             post_tasks,

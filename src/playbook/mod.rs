@@ -149,6 +149,9 @@ pub struct Play {
     /// Play `vars`, then each `vars_files` file in order (later wins).
     pub vars: IndexMap<String, Value>,
     pub gather_facts: bool,
+    /// The `when` of the `import_playbook` items that brought this play in: fact gathering
+    /// is skipped on a host where they are false, as the play's tasks are.
+    pub gather_when: Vec<String>,
     /// `gather_subset`, `gather_timeout`, `fact_path`: arguments for fact gathering.
     pub gather_args: IndexMap<String, Value>,
     /// The play's own connection keywords (`become`, `remote_user`, ...): fact gathering runs
@@ -184,6 +187,7 @@ impl Play {
             hosts: hosts.to_string(),
             vars: IndexMap::new(),
             gather_facts: false,
+            gather_when: Vec::new(),
             gather_args: IndexMap::new(),
             connection: ConnectionKeywords::default(),
             pre_tasks: TaskList::default(),

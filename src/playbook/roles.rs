@@ -63,17 +63,22 @@ impl Loader {
                     continue;
                 }
             };
-            self.role_into(&name, None, params, item, &inner, list, None);
+            self.role_into(&name, None, params, true, item, &inner, list, None);
         }
     }
 
-    /// Loads role `name` and appends its dependencies' and its own tasks to `list`.
+    /// Loads role `name` and appends its dependencies' and its own tasks to `list`. `once`:
+    /// a role of the play's `roles` or a dependency, which runs once per play for the same
+    /// parameters unless its `meta/main.yml` says `allow_duplicates: true`; `import_role` and
+    /// `include_role` run it every time, as Ansible's `allow_duplicates` defaults to true
+    /// for them.
     #[allow(clippy::too_many_arguments)]
     pub(super) fn role_into(
         &mut self,
         name: &str,
         tasks_from: Option<&str>,
         params: IndexMap<String, Value>,
+        once: bool,
         at: &Node,
         inh: &Inherit,
         list: &mut TaskList,
@@ -88,6 +93,18 @@ impl Loader {
             );
             return;
         }
+        let Some(name) = self.static_name(name, inh, at, "role") else {
+            return;
+        };
+        let name = name.as_str();
+        let tasks_from = match tasks_from {
+            Some(t) => match self.static_name(t, inh, at, "tasks_from") {
+                Some(t) => Some(t),
+                None => return,
+            },
+            None => None,
+        };
+        let tasks_from = tasks_from.as_deref();
         let Some(dir) = self.find_role(name) else {
             let searched: Vec<String> = self
                 .role_search_dirs()
@@ -109,10 +126,17 @@ impl Loader {
             tasks_from.unwrap_or("main"),
             serde_json::to_string(&params).unwrap_or_default()
         );
-        if self.roles_seen.contains(&key) {
-            return;
+        let meta = self.role_file(&dir, "meta", "main", at);
+        let allow_duplicates = meta
+            .as_ref()
+            .and_then(|(_, m)| m.get("allow_duplicates"))
+            .is_some_and(|v| self.boolean(v, "allow_duplicates"));
+        if once && !allow_duplicates {
+            if self.roles_seen.contains(&key) {
+                return;
+            }
+            self.roles_seen.push(key);
         }
-        self.roles_seen.push(key);
         let defaults = self.role_vars_file(&dir, "defaults", at);
         let mut vars = self.role_vars_file(&dir, "vars", at);
         vars.extend(params);
@@ -130,7 +154,7 @@ impl Loader {
             inner.collections.insert(0, collection);
         }
         inner.base_dir = dir.join("tasks");
-        if let Some(meta) = self.role_file(&dir, "meta", "main", at) {
+        if let Some(meta) = meta {
             // A role's `collections` are searched first for its short module names.
             inner.collections = self.collections(&meta.1, &inner.collections);
             self.role_dependencies(&meta, &dir, &inner, list, block);
@@ -213,7 +237,7 @@ impl Loader {
             };
             let mut inner = self.inherit(dep, inh);
             inner.base_dir = dir.to_path_buf();
-            self.role_into(&name, None, params, dep, &inner, list, block);
+            self.role_into(&name, None, params, true, dep, &inner, list, block);
         }
         self.file = saved;
     }
@@ -275,7 +299,7 @@ impl Loader {
     fn find_role(&self, name: &str) -> Option<PathBuf> {
         let as_path = Path::new(name);
         if as_path.is_absolute() && as_path.is_dir() {
-            self.finder.add_role_library(as_path);
+            self.finder.add_library_of(as_path);
             return Some(as_path.to_path_buf());
         }
         let found = self
@@ -285,7 +309,7 @@ impl Loader {
             .find(|d| d.is_dir());
         if let Some(dir) = &found {
             // Its `library/` modules, as Ansible adds them when the role loads.
-            self.finder.add_role_library(dir);
+            self.finder.add_library_of(dir);
         }
         found.or_else(|| self.finder.collection_role(name))
     }

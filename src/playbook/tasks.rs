@@ -229,13 +229,9 @@ impl Loader {
                     );
                     return;
                 };
-                if Templar::is_template(&file) {
-                    self.err(
-                        value,
-                        format!("`{key}` with a templated file name is not supported by rconf yet"),
-                    );
+                let Some(file) = self.static_name(&file, &inner, value, key) else {
                     return;
-                }
+                };
                 let Some(path) = self.find_task_file(&file, inh) else {
                     self.err(value, format!("`{key}`: task file `{file}` not found (looked beside the including file and the playbook)"));
                     return;
@@ -271,11 +267,40 @@ impl Loader {
                     &name,
                     tasks_from.as_deref(),
                     params,
+                    false,
                     value,
                     &inner,
                     list,
                     block,
                 );
+            }
+        }
+    }
+
+    /// `text` (a static import's file or role name) rendered as Ansible does while loading,
+    /// with what `inh` sees: the role's defaults, the play's vars, the role's vars, the
+    /// enclosing blocks' and the import's own vars, and the extra vars. `None` after
+    /// reporting why it cannot be.
+    pub(super) fn static_name(
+        &mut self,
+        text: &str,
+        inh: &Inherit,
+        at: &Node,
+        key: &str,
+    ) -> Option<String> {
+        let none = IndexMap::new();
+        let (defaults, role_vars) = match &inh.role {
+            Some(r) => (&r.defaults, &r.vars),
+            None => (&none, &none),
+        };
+        match self.load_time_render(text, &[defaults, &self.play_vars, role_vars, &inh.vars]) {
+            Ok(name) => Some(name),
+            Err(e) => {
+                self.err(
+                    at,
+                    format!("cannot template the `{key}` name `{text}`: {e}"),
+                );
+                None
             }
         }
     }
@@ -423,6 +448,7 @@ impl Loader {
                     &name,
                     tasks_from.as_deref(),
                     IndexMap::new(),
+                    false,
                     value,
                     &inner,
                     &mut TaskList::default(),

@@ -184,6 +184,7 @@ pub fn prepare_all(
         module_path: opts.module_path.clone(),
         library: opts.library.clone(),
         strict: opts.strict,
+        extra_vars: opts.extra_vars.clone(),
     };
     let mut playbooks = Vec::new();
     let mut all_loaded = true;

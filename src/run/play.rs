@@ -256,6 +256,7 @@ impl PlayRunner {
             // become user sees it.
             t.check_mode = Some(false);
             t.connection = play.connection.clone();
+            t.when = play.gather_when.clone();
             let hosts = self.active(states, None);
             let outcomes = self
                 .run_step(

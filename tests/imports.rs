@@ -1,0 +1,172 @@
+//! Static imports as Ansible loads them, against real sshd hosts and beside ansible-playbook
+//! 2.19 on the same files: what an `import_playbook` item gives the plays it brings in (`vars`,
+//! `when`, `tags`), import names templated at load time, and how often an imported role runs.
+
+mod common;
+
+use common::{Lab, recap, run_tool, text};
+
+/// Empties the lab's `out/`, where the tasks leave their files.
+fn clear(lab: &Lab) {
+    let out = lab.dir().join("out");
+    let _ = std::fs::remove_dir_all(&out);
+    std::fs::create_dir_all(&out).unwrap();
+}
+
+/// Runs `site.yml` of `lab` under ansible-playbook, then under rconf, each with `-e VARS` on
+/// an empty `out/`; rconf's output, after checking that both exit with `code` and print the
+/// same recap. What is left in `out/` is rconf's.
+fn both(lab: &Lab, vars: &str, code: i32) -> std::process::Output {
+    clear(lab);
+    let theirs = run_tool(lab, true, "site.yml", vars);
+    clear(lab);
+    let ours = run_tool(lab, false, "site.yml", vars);
+    assert_eq!(ours.status.code(), Some(code), "rconf:\n{}", text(&ours));
+    assert_eq!(
+        theirs.status.code(),
+        Some(code),
+        "ansible-playbook:\n{}",
+        text(&theirs)
+    );
+    assert_eq!(
+        recap(&ours),
+        recap(&theirs),
+        "rconf:\n{}\nansible-playbook:\n{}",
+        text(&ours),
+        text(&theirs)
+    );
+    ours
+}
+
+#[test]
+fn an_import_playbooks_vars_when_and_tags_reach_every_play_it_imports() {
+    let lab = Lab::new(1);
+    let out = lab.dir().join("out");
+    std::fs::create_dir_all(&out).unwrap();
+    // The imported file: its play's own vars lose to the import's, gathering included.
+    lab.write(
+        "sub/part.yml",
+        "- hosts: all\n  vars: {who: play}\n  tasks:\n\
+         \x20   - copy: {content: \"{{ who }}\\n\", dest: \"{{ out }}/{{ name }}\"}\n\
+         \x20   - copy: {content: \"untagged\\n\", dest: \"{{ out }}/{{ name }}.always\"}\n\
+         \x20     tags: [always]\n",
+    );
+    lab.write(
+        "site.yml",
+        "- import_playbook: sub/part.yml\n  vars: {who: import, name: first}\n\
+         - import_playbook: sub/part.yml\n  when: false\n  vars: {name: skipped}\n\
+         - import_playbook: \"{{ dir }}/part.yml\"\n  vars: {dir: sub, name: third}\n  tags: [third]\n",
+    );
+    let ran = both(&lab, &format!("out={}", out.display()), 0);
+    assert_eq!(lab.read("first"), "import\n");
+    assert_eq!(lab.read("third"), "play\n");
+    assert!(!lab.exists("skipped") && !lab.exists("skipped.always"));
+    // The false `when` skips the imported play's fact gathering as well as its tasks.
+    let stdout = String::from_utf8_lossy(&ran.stdout);
+    let second = stdout.split("PLAY [all]").nth(2).unwrap_or_default();
+    assert!(
+        second.starts_with(" *")
+            && second.contains("TASK [Gathering Facts] ***")
+            && second
+                .split("TASK [")
+                .nth(1)
+                .unwrap_or_default()
+                .contains("skipping: [h1]"),
+        "{stdout}"
+    );
+
+    // The import's tags are the play's: `--tags third` selects the third import only (and
+    // what is tagged `always`).
+    let tagged = |ansible: bool| {
+        clear(&lab);
+        let mut cmd = if ansible {
+            common::ansible_playbook(&lab, "site.yml")
+        } else {
+            let mut cmd = lab.fleet.rconf();
+            cmd.args(["run", "site.yml", "-i"]).arg(&lab.inventory);
+            cmd
+        };
+        let run = cmd
+            .args(["-e", &format!("out={}", out.display()), "--tags", "third"])
+            .output()
+            .unwrap();
+        assert_eq!(run.status.code(), Some(0), "{}", text(&run));
+        run
+    };
+    let theirs = recap(&tagged(true));
+    let ours = tagged(false);
+    assert_eq!(recap(&ours), theirs, "{}", text(&ours));
+    assert!(
+        lab.exists("third") && !lab.exists("first"),
+        "{}",
+        text(&ours)
+    );
+    assert!(lab.exists("first.always"), "{}", text(&ours));
+}
+
+#[test]
+fn static_import_names_are_templated_with_play_task_and_extra_vars() {
+    let lab = Lab::new(1);
+    let out = lab.dir().join("out");
+    std::fs::create_dir_all(&out).unwrap();
+    lab.write(
+        "tasks/mark.yml",
+        "- copy: {content: \"{{ tag }}\\n\", dest: \"{{ out }}/{{ tag }}\"}\n",
+    );
+    lab.write(
+        "roles/r/tasks/other.yml",
+        "- copy: {content: \"role {{ tag }}\\n\", dest: \"{{ out }}/{{ tag }}\"}\n",
+    );
+    lab.write(
+        "site.yml",
+        "- hosts: all\n  gather_facts: no\n  vars: {play_file: tasks/mark.yml, entry: other}\n  tasks:\n\
+         \x20   - import_tasks: \"{{ play_file }}\"\n      vars: {tag: play}\n\
+         \x20   - import_tasks: \"{{ task_file }}\"\n      vars: {task_file: tasks/mark.yml, tag: task}\n\
+         \x20   - import_tasks: \"{{ cli_file }}\"\n      vars: {tag: cli}\n\
+         \x20   - import_role: {name: \"{{ role_name }}\", tasks_from: \"{{ entry }}\"}\n      vars: {tag: role1}\n\
+         \x20   - import_role: {name: r, tasks_from: \"{{ entry }}\"}\n      vars: {tag: role2}\n",
+    );
+    let vars = format!(
+        "{{\"out\": \"{}\", \"cli_file\": \"tasks/mark.yml\", \"role_name\": \"r\"}}",
+        out.display()
+    );
+    both(&lab, &vars, 0);
+    assert_eq!(lab.read("play"), "play\n");
+    assert_eq!(lab.read("task"), "task\n");
+    assert_eq!(lab.read("cli"), "cli\n");
+    // The same role imported twice runs twice, as Ansible's import_role allows duplicates.
+    assert_eq!(lab.read("role1"), "role role1\n");
+    assert_eq!(lab.read("role2"), "role role2\n");
+
+    // A name that cannot be rendered is refused before any host is contacted.
+    let ours = run_tool(&lab, false, "site.yml", &format!("out={}", out.display()));
+    assert_eq!(ours.status.code(), Some(5), "{}", text(&ours));
+    let stderr = String::from_utf8_lossy(&ours.stderr);
+    assert!(
+        stderr.contains(
+            "site.yml:9:21: cannot template the `import_tasks` name `{{ cli_file }}`: `cli_file` is undefined"
+        ),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_role_of_the_plays_roles_runs_once_unless_its_meta_allows_duplicates() {
+    let lab = Lab::new(1);
+    let out = lab.dir().join("out");
+    std::fs::create_dir_all(&out).unwrap();
+    for role in ["once", "twice"] {
+        lab.write(
+            &format!("roles/{role}/tasks/main.yml"),
+            &format!("- shell: echo {role} >> {}/{role}\n", out.display()),
+        );
+    }
+    lab.write("roles/twice/meta/main.yml", "allow_duplicates: true\n");
+    lab.write(
+        "site.yml",
+        "- hosts: all\n  gather_facts: no\n  roles: [once, once, twice, twice]\n",
+    );
+    both(&lab, "x=1", 0);
+    assert_eq!(lab.read("once"), "once\n");
+    assert_eq!(lab.read("twice"), "twice\ntwice\n");
+}
