@@ -170,3 +170,52 @@ fn a_role_of_the_plays_roles_runs_once_unless_its_meta_allows_duplicates() {
     assert_eq!(lab.read("once"), "once\n");
     assert_eq!(lab.read("twice"), "twice\ntwice\n");
 }
+
+#[test]
+fn roles_and_imported_roles_share_their_defaults_and_vars_with_the_play_and_take_from_files() {
+    let lab = Lab::new(1);
+    let out = lab.dir().join("out");
+    lab.write("roles/pr/defaults/main.yml", "pr_default: d\n");
+    lab.write("roles/pr/vars/main.yml", "pr_var: v\n");
+    lab.write("roles/pr/vars/other.yml", "pr_var: other\n");
+    lab.write(
+        "roles/pr/tasks/main.yml",
+        "- command: \"true\"\n  notify: h\n",
+    );
+    lab.write(
+        "roles/pr/handlers/alt.yml",
+        "- name: h\n  copy: {content: \"alt {{ pr_var }}\\n\", dest: \"{{ out }}/handler\"}\n",
+    );
+    lab.write("roles/inc/defaults/main.yml", "inc_default: i\n");
+    lab.write("roles/inc/tasks/main.yml", "- debug: msg=inc\n");
+    lab.write(
+        "site.yml",
+        "- hosts: all\n  gather_facts: no\n  tasks:\n\
+         \x20   - copy: {content: \"{{ pr_default }} {{ pr_var }}\\n\", dest: \"{{ out }}/before\"}\n\
+         \x20   - import_role: name=pr vars_from=other.yml handlers_from=alt.yml\n\
+         \x20   - include_role: {name: inc}\n\
+         \x20   - copy: {content: \"{{ inc_default | default('private') }}\\n\", dest: \"{{ out }}/after\"}\n",
+    );
+    both(&lab, &format!("out={}", out.display()), 0);
+    // The imported role's defaults and vars_from file reach a task before it.
+    assert_eq!(lab.read("before"), "d other\n");
+    assert_eq!(lab.read("handler"), "alt other\n");
+    // include_role's defaults stay its own.
+    assert_eq!(lab.read("after"), "private\n");
+}
+
+#[test]
+fn a_delegated_task_sees_the_delegates_variables() {
+    let lab = Lab::new(2);
+    let out = lab.dir().join("out");
+    lab.write("host_vars/h2.yml", "colour: blue\n");
+    lab.write(
+        "site.yml",
+        "- hosts: h1\n  gather_facts: no\n  tasks:\n\
+         \x20   - copy:\n        content: \"{{ ansible_delegated_vars['h2'].colour }} {{ ansible_delegated_vars['h2'].inventory_hostname }}\\n\"\n        dest: \"{{ out }}/delegated\"\n      delegate_to: h2\n\
+         \x20   - assert: {that: [ansible_delegated_vars is not defined, ansible_playbook_python is defined]}\n",
+    );
+    both(&lab, &format!("out={}", out.display()), 0);
+    // Written on h2 (the lab's hosts share this machine's files) by the task of h1.
+    assert_eq!(lab.read("delegated"), "blue h1\n");
+}

@@ -422,6 +422,20 @@ fn find_core() -> Option<Core> {
     pythons.iter().find_map(|py| ask(py))
 }
 
+/// The Python of the controller's Ansible, as `ansible_playbook_python` names it: the
+/// interpreter of `ansible-playbook` on PATH, else `python3` on PATH. Read from the script's
+/// `#!` line, so no interpreter starts for it.
+pub fn controller_python() -> Option<PathBuf> {
+    let py = on_path("ansible-playbook")
+        .and_then(|p| interpreter_of(&p))
+        .unwrap_or_else(|| PathBuf::from("python3"));
+    if py.is_absolute() {
+        Some(py)
+    } else {
+        on_path(&py.to_string_lossy())
+    }
+}
+
 fn on_path(command: &str) -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;
     std::env::split_paths(&path)

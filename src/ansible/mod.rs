@@ -7,7 +7,7 @@ mod locate;
 mod payload;
 mod run;
 
-pub use locate::{Finder, Found, Missing, core, default_library};
+pub use locate::{Finder, Found, Missing, controller_python, core, default_library};
 pub use run::{Call, delivered, finish, plan};
 
 use crate::modules::{FreeForm, ModuleSpec};

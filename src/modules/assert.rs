@@ -129,6 +129,8 @@ impl Module for Assert {
             }
         };
         for cond in conds {
+            // What an earlier render left is not this condition's.
+            let _ = crate::vars::Scope::take_error();
             let ok = match &cond {
                 Value::Bool(b) => Ok(*b),
                 Value::String(expr) => ctx.templar.eval_condition(expr, ctx.vars),
@@ -148,13 +150,19 @@ impl Module for Assert {
                     );
                 }
                 Err(e) => {
-                    return Action::Done(
-                        TaskResult::failed(format!(
-                            "the conditional check `{}` failed: {e}",
-                            text(&cond)
-                        ))
-                        .with("assertion", cond.clone()),
-                    );
+                    // The engine sees a variable whose own template fails as undefined:
+                    // say what failed inside it.
+                    let e = match crate::vars::Scope::take_error() {
+                        Some(inner) => format!("{e} ({inner})"),
+                        None => e,
+                    };
+                    // eval_condition names the condition already, except for a type error.
+                    let msg = if e.starts_with("the conditional check") {
+                        e
+                    } else {
+                        format!("the conditional check `{}` failed: {e}", text(&cond))
+                    };
+                    return Action::Done(TaskResult::failed(msg).with("assertion", cond.clone()));
                 }
             }
         }

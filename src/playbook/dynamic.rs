@@ -17,11 +17,8 @@ pub(super) enum Kind {
     /// A task file.
     Tasks,
     /// A role's tasks (`tasks_from`, default `main`), with its defaults, vars and handlers;
-    /// `at` is where the include is written, for messages.
-    Role {
-        tasks_from: Option<String>,
-        at: Box<Node>,
-    },
+    /// `at` is the include's arguments (`tasks_from`, `vars_from`, ...), where it is written.
+    Role { at: Box<Node> },
 }
 
 /// A loaded include: its tasks, and for a role the handlers it brings.
@@ -80,18 +77,10 @@ impl DynamicInclude {
     /// lists every problem with its `file:line:col`.
     pub fn load(&self, name: &str) -> Result<Loaded, String> {
         let mut loader = self.loader();
-        if let Kind::Role { tasks_from, at } = &self.kind {
+        if let Kind::Role { at } = &self.kind {
             let mut tasks = TaskList::default();
-            loader.role_into(
-                name,
-                tasks_from.as_deref(),
-                Default::default(),
-                false,
-                at,
-                &self.inherit,
-                &mut tasks,
-                None,
-            );
+            let call = super::roles::RoleCall::imported(&mut loader, name.to_string(), at, false);
+            loader.role_into(call, at, &self.inherit, &mut tasks, None);
             let errors = loader.take_errors();
             if !errors.is_empty() {
                 return Err(describe(&Error::Input(errors)));

@@ -138,6 +138,9 @@ pub(super) struct Loader {
     /// The current play's `vars` and `vars_files` (and its imports' vars): what a static
     /// import's name is templated with.
     pub play_vars: IndexMap<String, Value>,
+    /// The defaults and `vars/` of the current play's public roles (`RoleCall::public`).
+    pub public_role_defaults: IndexMap<String, Value>,
+    pub public_role_vars: IndexMap<String, Value>,
 }
 
 impl Loader {
@@ -161,6 +164,8 @@ impl Loader {
             always: Vec::new(),
             extra_vars: IndexMap::new(),
             play_vars: IndexMap::new(),
+            public_role_defaults: IndexMap::new(),
+            public_role_vars: IndexMap::new(),
         }
     }
 
@@ -430,6 +435,8 @@ impl Loader {
         self.roles_seen.clear();
         self.role_handlers = TaskList::default();
         self.play_vars = vars.clone();
+        self.public_role_defaults.clear();
+        self.public_role_vars.clear();
         let mut pre_tasks = TaskList::default();
         let mut tasks = TaskList::default();
         let mut post_tasks = TaskList::default();
@@ -465,6 +472,8 @@ impl Loader {
                 .map(|v| self.boolean(v, "gather_facts"))
                 .unwrap_or(self.gather_by_default),
             gather_when: scope.when.clone(),
+            public_role_defaults: std::mem::take(&mut self.public_role_defaults),
+            public_role_vars: std::mem::take(&mut self.public_role_vars),
             pre_tasks,
             tasks,
             post_tasks,

@@ -152,6 +152,11 @@ pub struct Play {
     /// The `when` of the `import_playbook` items that brought this play in: fact gathering
     /// is skipped on a host where they are false, as the play's tasks are.
     pub gather_when: Vec<String>,
+    /// The defaults and `vars/` of the play's `roles` and `import_role`s (and their
+    /// dependencies): every task of the play sees them, the defaults below everything and
+    /// the vars over the play's, as Ansible's roles are public unless included.
+    pub public_role_defaults: IndexMap<String, Value>,
+    pub public_role_vars: IndexMap<String, Value>,
     /// `gather_subset`, `gather_timeout`, `fact_path`: arguments for fact gathering.
     pub gather_args: IndexMap<String, Value>,
     /// The play's own connection keywords (`become`, `remote_user`, ...): fact gathering runs
@@ -188,6 +193,8 @@ impl Play {
             vars: IndexMap::new(),
             gather_facts: false,
             gather_when: Vec::new(),
+            public_role_defaults: IndexMap::new(),
+            public_role_vars: IndexMap::new(),
             gather_args: IndexMap::new(),
             connection: ConnectionKeywords::default(),
             pre_tasks: TaskList::default(),

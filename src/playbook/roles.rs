@@ -15,6 +15,70 @@ use super::{Part, Role, TaskList};
 /// How deep role dependencies may go before rconf calls it a cycle.
 const MAX_ROLE_DEPTH: usize = 16;
 
+/// A role brought into a play: by `roles`, a dependency, `import_role` or `include_role`.
+#[derive(Debug, Clone)]
+pub(super) struct RoleCall {
+    pub name: String,
+    /// `tasks_from`, `vars_from`, `defaults_from`, `handlers_from`: the files read instead
+    /// of `main`.
+    pub tasks_from: Option<String>,
+    pub handlers_from: Option<String>,
+    pub vars_from: Option<String>,
+    pub defaults_from: Option<String>,
+    /// The entry's parameters and `vars`: the role's own, over its `vars/`.
+    pub params: IndexMap<String, Value>,
+    /// A role of the play's `roles` or a dependency runs once per play for the same
+    /// parameters, unless its `meta/main.yml` says `allow_duplicates: true`; `import_role`
+    /// and `include_role` run it every time (their `allow_duplicates` defaults to true).
+    pub once: bool,
+    /// Its defaults and `vars/` are seen by every task of the play, as Ansible makes those of
+    /// `roles` and `import_role` (and their dependencies) public; `include_role`'s are not.
+    pub public: bool,
+}
+
+impl RoleCall {
+    /// A role of the play's `roles` or a dependency.
+    pub(super) fn listed(name: String, params: IndexMap<String, Value>, public: bool) -> RoleCall {
+        RoleCall {
+            name,
+            tasks_from: None,
+            handlers_from: None,
+            vars_from: None,
+            defaults_from: None,
+            params,
+            once: true,
+            public,
+        }
+    }
+
+    /// `import_role` (`public`) or `include_role` with the arguments of `value` (`name`,
+    /// `*_from`, `allow_duplicates`, `public`).
+    pub(super) fn imported(l: &mut Loader, name: String, value: &Node, public: bool) -> RoleCall {
+        let mut text = |key: &str| value.get(key).map(|v| l.string(v, key));
+        let tasks_from = text("tasks_from");
+        let handlers_from = text("handlers_from");
+        let vars_from = text("vars_from");
+        let defaults_from = text("defaults_from");
+        let once = value
+            .get("allow_duplicates")
+            .is_some_and(|v| !l.boolean(v, "allow_duplicates"));
+        let public = value
+            .get("public")
+            .map(|v| l.boolean(v, "public"))
+            .unwrap_or(public);
+        RoleCall {
+            name,
+            tasks_from,
+            handlers_from,
+            vars_from,
+            defaults_from,
+            params: IndexMap::new(),
+            once,
+            public,
+        }
+    }
+}
+
 impl Loader {
     /// `roles:` of a play: each entry is a name or a mapping (`role:`/`name:`, parameters,
     /// `when`, `tags`, `vars`).
@@ -63,22 +127,20 @@ impl Loader {
                     continue;
                 }
             };
-            self.role_into(&name, None, params, true, item, &inner, list, None);
+            self.role_into(
+                RoleCall::listed(name, params, true),
+                item,
+                &inner,
+                list,
+                None,
+            );
         }
     }
 
-    /// Loads role `name` and appends its dependencies' and its own tasks to `list`. `once`:
-    /// a role of the play's `roles` or a dependency, which runs once per play for the same
-    /// parameters unless its `meta/main.yml` says `allow_duplicates: true`; `import_role` and
-    /// `include_role` run it every time, as Ansible's `allow_duplicates` defaults to true
-    /// for them.
-    #[allow(clippy::too_many_arguments)]
+    /// Loads the role of `call` and appends its dependencies' and its own tasks to `list`.
     pub(super) fn role_into(
         &mut self,
-        name: &str,
-        tasks_from: Option<&str>,
-        params: IndexMap<String, Value>,
-        once: bool,
+        call: RoleCall,
         at: &Node,
         inh: &Inherit,
         list: &mut TaskList,
@@ -88,22 +150,34 @@ impl Loader {
             self.err(
                 at,
                 format!(
-                    "role `{name}`: dependencies nest more than {MAX_ROLE_DEPTH} deep (a cycle?)"
+                    "role `{}`: dependencies nest more than {MAX_ROLE_DEPTH} deep (a cycle?)",
+                    call.name
                 ),
             );
             return;
         }
-        let Some(name) = self.static_name(name, inh, at, "role") else {
+        let Some(name) = self.static_name(&call.name, inh, at, "role") else {
             return;
         };
         let name = name.as_str();
-        let tasks_from = match tasks_from {
-            Some(t) => match self.static_name(t, inh, at, "tasks_from") {
-                Some(t) => Some(t),
-                None => return,
-            },
-            None => None,
-        };
+        let mut from = [
+            call.tasks_from,
+            call.vars_from,
+            call.defaults_from,
+            call.handlers_from,
+        ];
+        for (f, key) in
+            from.iter_mut()
+                .zip(["tasks_from", "vars_from", "defaults_from", "handlers_from"])
+        {
+            if let Some(text) = f.take() {
+                let Some(rendered) = self.static_name(&text, inh, at, key) else {
+                    return;
+                };
+                *f = Some(rendered);
+            }
+        }
+        let [tasks_from, vars_from, defaults_from, handlers_from] = from;
         let tasks_from = tasks_from.as_deref();
         let Some(dir) = self.find_role(name) else {
             let searched: Vec<String> = self
@@ -120,10 +194,13 @@ impl Loader {
             );
             return;
         };
+        let params = call.params;
         let key = format!(
-            "{}|{}|{}",
+            "{}|{}|{:?}|{:?}|{}",
             dir.display(),
             tasks_from.unwrap_or("main"),
+            vars_from,
+            defaults_from,
             serde_json::to_string(&params).unwrap_or_default()
         );
         let meta = self.role_file(&dir, "meta", "main", at);
@@ -131,14 +208,15 @@ impl Loader {
             .as_ref()
             .and_then(|(_, m)| m.get("allow_duplicates"))
             .is_some_and(|v| self.boolean(v, "allow_duplicates"));
-        if once && !allow_duplicates {
+        if call.once && !allow_duplicates {
             if self.roles_seen.contains(&key) {
                 return;
             }
             self.roles_seen.push(key);
         }
-        let defaults = self.role_vars_file(&dir, "defaults", at);
-        let mut vars = self.role_vars_file(&dir, "vars", at);
+        let defaults = self.role_vars_file(&dir, "defaults", defaults_from.as_deref(), at);
+        let own_vars = self.role_vars_file(&dir, "vars", vars_from.as_deref(), at);
+        let mut vars = own_vars.clone();
         vars.extend(params);
         let role = Arc::new(Role {
             name: role_name(name),
@@ -157,7 +235,13 @@ impl Loader {
         if let Some(meta) = meta {
             // A role's `collections` are searched first for its short module names.
             inner.collections = self.collections(&meta.1, &inner.collections);
-            self.role_dependencies(&meta, &dir, &inner, list, block);
+            self.role_dependencies(&meta, &dir, call.public, &inner, list, block);
+        }
+        // After the dependencies', as Ansible merges a role's defaults and vars over theirs.
+        if call.public {
+            self.public_role_defaults
+                .extend(role.defaults.iter().map(|(k, v)| (k.clone(), v.clone())));
+            self.public_role_vars.extend(own_vars);
         }
         // A role with an argument spec for this entry point starts with Ansible's validation.
         if let Some((path, task)) =
@@ -179,7 +263,14 @@ impl Loader {
                 format!("role `{name}` has no tasks file `tasks/{from}.yml`"),
             );
         }
-        if let Some(path) = role_main(&dir, "handlers", "main")
+        let handlers = handlers_from.as_deref().unwrap_or("main");
+        if handlers != "main" && role_main(&dir, "handlers", handlers).is_none() {
+            self.err(
+                at,
+                format!("role `{name}` has no handlers file `handlers/{handlers}`"),
+            );
+        }
+        if let Some(path) = role_main(&dir, "handlers", handlers)
             && let Some(root) = self.read_yaml(&path, at)
         {
             let saved = std::mem::replace(&mut self.file, path);
@@ -194,6 +285,7 @@ impl Loader {
         &mut self,
         meta: &(PathBuf, Node),
         dir: &Path,
+        public: bool,
         inh: &Inherit,
         list: &mut TaskList,
         block: Option<(usize, Part)>,
@@ -237,7 +329,13 @@ impl Loader {
             };
             let mut inner = self.inherit(dep, inh);
             inner.base_dir = dir.to_path_buf();
-            self.role_into(&name, None, params, true, dep, &inner, list, block);
+            self.role_into(
+                RoleCall::listed(name, params, public),
+                dep,
+                &inner,
+                list,
+                block,
+            );
         }
         self.file = saved;
     }
@@ -326,8 +424,20 @@ impl Loader {
         Some((path, node))
     }
 
-    fn role_vars_file(&mut self, dir: &Path, sub: &str, at: &Node) -> IndexMap<String, Value> {
-        match self.role_file(dir, sub, "main", at) {
+    /// `SUB/main.yml` of the role (or `SUB/FROM` with `vars_from`/`defaults_from`).
+    fn role_vars_file(
+        &mut self,
+        dir: &Path,
+        sub: &str,
+        from: Option<&str>,
+        at: &Node,
+    ) -> IndexMap<String, Value> {
+        if let Some(f) = from
+            && role_main(dir, sub, f).is_none()
+        {
+            self.err(at, format!("the role has no file `{sub}/{f}`"));
+        }
+        match self.role_file(dir, sub, from.unwrap_or("main"), at) {
             Some((path, node)) => {
                 let saved = std::mem::replace(&mut self.file, path);
                 let vars = self.vars(&node);

@@ -245,34 +245,22 @@ impl Loader {
                 self.file = saved;
             }
             _ => {
-                let (name, tasks_from, params) = match &value.value {
-                    NodeValue::Str(s) => (Some(s.clone()), None, IndexMap::new()),
-                    NodeValue::Map(_) => (
-                        value
-                            .get("name")
-                            .or_else(|| value.get("role"))
-                            .map(|v| self.string(v, "name")),
-                        value
-                            .get("tasks_from")
-                            .map(|v| self.string(v, "tasks_from")),
-                        value.get("vars").map(|v| self.vars(v)).unwrap_or_default(),
-                    ),
-                    _ => (None, None, IndexMap::new()),
+                let value = &*role_args(value);
+                let name = match &value.value {
+                    NodeValue::Str(s) => Some(s.clone()),
+                    NodeValue::Map(_) => value
+                        .get("name")
+                        .or_else(|| value.get("role"))
+                        .map(|v| self.string(v, "name")),
+                    _ => None,
                 };
                 let Some(name) = name else {
                     self.err(value, format!("`{key}` needs the role's `name`"));
                     return;
                 };
-                self.role_into(
-                    &name,
-                    tasks_from.as_deref(),
-                    params,
-                    false,
-                    value,
-                    &inner,
-                    list,
-                    block,
-                );
+                let mut call = super::roles::RoleCall::imported(self, name, value, true);
+                call.params = value.get("vars").map(|v| self.vars(v)).unwrap_or_default();
+                self.role_into(call, value, &inner, list, block);
             }
         }
     }
@@ -433,31 +421,20 @@ impl Loader {
         let Some((task, inner)) = self.run_time_include(n, inh, "include_role", false) else {
             return;
         };
-        let tasks_from = value
-            .get("tasks_from")
-            .and_then(Node::as_str)
-            .map(str::to_string);
+        let value = &*role_args(value);
         let name = value
             .get("name")
             .or_else(|| value.get("role"))
             .and_then(Node::as_str)
             .map(str::to_string);
+        // The loader of the run time reads the arguments again (they may be templates then).
         if let Some(name) = name.filter(|r| !Templar::is_template(r)) {
             self.deferred(DEFERRED, |l| {
-                l.role_into(
-                    &name,
-                    tasks_from.as_deref(),
-                    IndexMap::new(),
-                    false,
-                    value,
-                    &inner,
-                    &mut TaskList::default(),
-                    None,
-                )
+                let call = super::roles::RoleCall::imported(l, name, value, false);
+                l.role_into(call, value, &inner, &mut TaskList::default(), None)
             });
         }
         let kind = super::dynamic::Kind::Role {
-            tasks_from,
             at: Box::new(value.clone()),
         };
         self.push_run_time_include(task, kind, inner, list, block);
@@ -551,6 +528,19 @@ impl Loader {
                     self.err(k, "`listen` is only valid on handlers");
                     ok = false;
                 }
+                continue;
+            }
+            // `action: {module: "{{ name }}"}`: Ansible picks the module when the task runs;
+            // rconf checks every task's module and arguments at load, so this task fails if
+            // it runs (a warning, as Ansible loads it without complaint).
+            if Templar::is_template(&key) && found.is_none() {
+                let why = format!(
+                    "the module name `{key}` is a template: rconf resolves a task's module when \
+                     the playbook is loaded, not when the task runs"
+                );
+                self.warn(k, why.clone());
+                invalid_action = Some(why);
+                found = Some((k, v, ModuleRef::Unrunnable));
                 continue;
             }
             // A `NAME.py` in the module directories replaces a module of that name, as in
@@ -907,6 +897,33 @@ impl Loader {
         }
         (module, Some(args), first)
     }
+}
+
+/// `import_role: name=r tasks_from=x`: the `k=v` form as the mapping it stands for (a
+/// plain name stays as it is).
+pub(super) fn role_args(value: &Node) -> std::borrow::Cow<'_, Node> {
+    let NodeValue::Str(s) = &value.value else {
+        return std::borrow::Cow::Borrowed(value);
+    };
+    let Ok((free, kv)) = crate::template::split_kv(s) else {
+        return std::borrow::Cow::Borrowed(value);
+    };
+    if kv.is_empty() {
+        return std::borrow::Cow::Borrowed(value);
+    }
+    let at = |v: NodeValue| Node {
+        value: v,
+        line: value.line,
+        col: value.col,
+    };
+    let mut pairs: Vec<(Node, Node)> = kv
+        .into_iter()
+        .map(|(k, v)| (at(NodeValue::Str(k)), at(NodeValue::Str(v))))
+        .collect();
+    if let Some(name) = free.into_iter().next() {
+        pairs.push((at(NodeValue::Str("name".into())), at(NodeValue::Str(name))));
+    }
+    std::borrow::Cow::Owned(at(NodeValue::Map(pairs)))
 }
 
 /// The file of `include_tasks: x.yml` or of the `k=v` form `include_tasks: file=x.yml`.

@@ -93,6 +93,8 @@ impl HostState {
 pub struct TaskShared {
     pub shared: Arc<Shared>,
     pub play_vars: Arc<Layer>,
+    /// The defaults of the play's public roles, below the task's own role's.
+    pub role_defaults: Arc<Layer>,
     /// Magic variables common to all hosts: `groups`, `hostvars`, `play_hosts`, ...
     pub magic: Arc<Layer>,
     /// The loop variables of the run-time `include_tasks` the task was included by.
@@ -187,6 +189,7 @@ impl TaskShared {
         // (a looped `set_fact: x: "{{ x + [item] }}"` with a task `vars: x` accumulates).
         let mut layers: Vec<&Layer> = vec![
             &base,
+            &self.role_defaults,
             &role_defaults,
             &state.inventory_vars,
             &state.facts,
@@ -202,10 +205,56 @@ impl TaskShared {
         layers.push(&self.shared.extra_vars);
         layers.push(&self.magic);
         layers.push(&own);
+        let scope = Scope::new(&self.shared.templar, &layers).into_value();
+        // A delegated task sees the delegate's variables as Ansible shows them:
+        // `ansible_delegated_vars[DELEGATE]`, with `inventory_hostname` the task's own host.
+        let Some(delegated) = task
+            .delegate_to
+            .as_ref()
+            .and_then(|raw| self.delegated_vars(raw, state, &scope))
+        else {
+            return (scope, task_vars);
+        };
+        let mut more = Layer::new();
+        more.insert("ansible_delegated_vars".into(), delegated);
+        layers.push(&more);
         (
             Scope::new(&self.shared.templar, &layers).into_value(),
             task_vars,
         )
+    }
+
+    /// `ansible_delegated_vars` of a task delegated to `raw` (rendered with `scope`): the
+    /// delegate's host variables (none for a host outside the inventory), keyed by its name.
+    fn delegated_vars(&self, raw: &str, state: &HostState, scope: &JValue) -> Option<JValue> {
+        let target = match self.shared.templar.render_str(raw, scope).ok()? {
+            Value::String(s) => s,
+            other => other.to_string(),
+        };
+        if target.is_empty() || target == self.shared.omit {
+            return None;
+        }
+        let mut vars: IndexMap<String, JValue> = IndexMap::new();
+        if let Some(host) = self
+            .magic
+            .get("hostvars")
+            .and_then(|h| h.get_item(&JValue::from(target.as_str())).ok())
+            .filter(|h| !h.is_undefined())
+            && let Ok(keys) = host.try_iter()
+        {
+            for k in keys {
+                if let (Some(name), Ok(v)) = (k.as_str(), host.get_item(&k)) {
+                    vars.insert(name.to_string(), v);
+                }
+            }
+        }
+        vars.insert(
+            "inventory_hostname".into(),
+            JValue::from(state.name.as_str()),
+        );
+        let mut outer = IndexMap::new();
+        outer.insert(target, crate::vars::map_value(vars));
+        Some(crate::vars::map_value(outer))
     }
 }
 

@@ -516,7 +516,8 @@ fn random_token() -> String {
 pub const ANSIBLE_COMPAT: (u32, u32, u32) = (2, 19, 0);
 
 /// Magic variables of the run: `ansible_version`, `ansible_run_tags`, `ansible_skip_tags`,
-/// `ansible_forks`, `ansible_inventory_sources` and, with `-l`, `ansible_limit`.
+/// `ansible_forks`, `ansible_playbook_python`, `ansible_inventory_sources` and, with `-l`,
+/// `ansible_limit`.
 fn run_magic(opts: &RunOptions) -> Layer {
     let (major, minor, revision) = ANSIBLE_COMPAT;
     let full = format!("{major}.{minor}.{revision}");
@@ -537,6 +538,10 @@ fn run_magic(opts: &RunOptions) -> Layer {
     m.insert("ansible_run_tags".into(), tags(&opts.tags.only, &["all"]));
     m.insert("ansible_skip_tags".into(), tags(&opts.tags.skip, &[]));
     m.insert("ansible_forks".into(), JValue::from(opts.forks));
+    if let Some(py) = crate::ansible::controller_python() {
+        let py = py.display().to_string();
+        m.insert("ansible_playbook_python".into(), JValue::from(py));
+    }
     let sources = opts.inventory.iter().map(|i| {
         let p = Path::new(i);
         JValue::from(if p.exists() { absolute(p) } else { i.clone() })

@@ -51,7 +51,10 @@ pub struct PlayRunner {
     pub shared: Arc<Shared>,
     pub playbook: Arc<Playbook>,
     pub play_index: usize,
+    /// The play's vars, then its public roles' `vars/` (see `Play::public_role_vars`).
     pub play_vars: Arc<Layer>,
+    /// The play's public roles' defaults, below every other variable.
+    pub role_defaults: Arc<Layer>,
     pub magic: Layer,
     /// The hosts of this batch, in inventory order.
     pub hosts: Vec<String>,
@@ -95,7 +98,10 @@ impl PlayRunner {
             shared: shared.clone(),
             playbook: playbook.clone(),
             play_index,
-            play_vars: Arc::new(super::layer_from_json(&play.vars)),
+            play_vars: Arc::new(super::layer_from_json(
+                play.vars.iter().chain(&play.public_role_vars),
+            )),
+            role_defaults: Arc::new(super::layer_from_json(&play.public_role_defaults)),
             magic,
             hosts: batch,
             forks: opts.forks.max(1),
@@ -553,6 +559,7 @@ impl PlayRunner {
         Arc::new(TaskShared {
             shared: self.shared.clone(),
             play_vars: self.play_vars.clone(),
+            role_defaults: self.role_defaults.clone(),
             magic: Arc::new(magic),
             include_vars: self.include_vars.clone(),
             retries,

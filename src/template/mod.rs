@@ -19,6 +19,7 @@ mod lookup_lists;
 mod lookup_password;
 mod lookup_text;
 mod lookups;
+pub use lookups::split_kv;
 mod now;
 pub use lookups::LOOP_SUBDIR;
 pub use lookups::is_known as is_lookup;

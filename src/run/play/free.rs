@@ -187,6 +187,7 @@ impl PlayRunner {
             playbook: self.playbook.clone(),
             play_index: self.play_index,
             play_vars: self.play_vars.clone(),
+            role_defaults: self.role_defaults.clone(),
             magic: self.magic.clone(),
             hosts: vec![host],
             forks: self.forks,
