@@ -503,8 +503,7 @@ impl Loader {
             prompts,
             force_handlers: n
                 .get("force_handlers")
-                .map(|v| self.boolean(v, "force_handlers"))
-                .unwrap_or(false),
+                .map(|v| self.boolean(v, "force_handlers")),
             location: self.loc(n),
         })
     }

@@ -177,7 +177,9 @@ pub struct Play {
     /// A templated `strategy` (`"{{ my_strategy }}"`), rendered with the play's variables
     /// when the play starts.
     pub strategy_template: Option<String>,
-    pub force_handlers: bool,
+    /// The play's `force_handlers`: when set, it wins over `--force-handlers` (Ansible's
+    /// keyword defaults to the command line's value).
+    pub force_handlers: Option<bool>,
     /// `vars_prompt` entries without a default: rconf never prompts, so each needs `-e`.
     pub prompts: Vec<(String, Location)>,
     pub location: Location,
@@ -211,7 +213,7 @@ impl Play {
             strategy: Strategy::Linear,
             order: HostOrder::Inventory,
             strategy_template: None,
-            force_handlers: false,
+            force_handlers: None,
             prompts: Vec::new(),
             location,
         }

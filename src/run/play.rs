@@ -105,7 +105,7 @@ impl PlayRunner {
             magic,
             hosts: batch,
             forks: opts.forks.max(1),
-            force_handlers: opts.force_handlers || play.force_handlers,
+            force_handlers: play.force_handlers.unwrap_or(opts.force_handlers),
             start_at: None,
             aborted: false,
             include_vars: None,

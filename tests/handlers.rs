@@ -1,0 +1,62 @@
+//! Handlers after a failure, beside ansible-playbook 2.19 on the same files: the play's
+//! `force_handlers` keyword, when set, wins over `--force-handlers`.
+
+mod common;
+
+use common::{Lab, recap, text};
+
+/// A play whose host fails after notifying a handler that leaves a file.
+fn play(force: &str) -> String {
+    format!(
+        "- hosts: all\n  gather_facts: no\n{force}  tasks:\n\
+         \x20   - command: \"true\"\n      notify: h\n\
+         \x20   - fail: {{msg: boom}}\n\
+         \x20 handlers:\n\
+         \x20   - name: h\n      copy: {{content: \"ran\\n\", dest: \"{{{{ out }}}}/handler\"}}\n"
+    )
+}
+
+#[test]
+fn the_plays_force_handlers_wins_over_the_command_line() {
+    let lab = Lab::new(1);
+    let out = lab.dir().join("out");
+    for (keyword, flag, runs) in [
+        ("  force_handlers: false\n", true, false),
+        ("  force_handlers: true\n", false, true),
+        ("", true, true),
+        ("", false, false),
+    ] {
+        lab.write("site.yml", &play(keyword));
+        let mut recaps = Vec::new();
+        for ansible in [true, false] {
+            let _ = std::fs::remove_dir_all(&out);
+            std::fs::create_dir_all(&out).unwrap();
+            let mut cmd = if ansible {
+                common::ansible_playbook(&lab, "site.yml")
+            } else {
+                let mut cmd = lab.fleet.rconf();
+                cmd.args(["run", "site.yml", "-i"]).arg(&lab.inventory);
+                cmd
+            };
+            cmd.args(["-e", &format!("out={}", out.display())]);
+            if flag {
+                cmd.arg("--force-handlers");
+            }
+            let run = cmd.output().unwrap();
+            assert_eq!(
+                run.status.code(),
+                Some(2),
+                "{keyword:?} {flag}: {}",
+                text(&run)
+            );
+            assert_eq!(
+                lab.exists("handler"),
+                runs,
+                "{keyword:?} --force-handlers={flag}: {}",
+                text(&run)
+            );
+            recaps.push(recap(&run));
+        }
+        assert_eq!(recaps[0], recaps[1], "{keyword:?} {flag}");
+    }
+}
