@@ -76,6 +76,14 @@ impl Scope {
     }
 }
 
+/// Adds the error met while templating a variable, which the engine reports as undefined.
+pub fn with_var_error(e: String) -> String {
+    match Scope::take_error() {
+        Some(inner) => format!("{e} ({inner})"),
+        None => e,
+    }
+}
+
 fn needs_render(v: &JValue) -> bool {
     if let Some(s) = v.as_str() {
         return Templar::is_template(s);

@@ -31,13 +31,7 @@ fn the_plays_force_handlers_wins_over_the_command_line() {
         for ansible in [true, false] {
             let _ = std::fs::remove_dir_all(&out);
             std::fs::create_dir_all(&out).unwrap();
-            let mut cmd = if ansible {
-                common::ansible_playbook(&lab, "site.yml")
-            } else {
-                let mut cmd = lab.fleet.rconf();
-                cmd.args(["run", "site.yml", "-i"]).arg(&lab.inventory);
-                cmd
-            };
+            let mut cmd = common::tool(&lab, ansible, "site.yml");
             cmd.args(["-e", &format!("out={}", out.display())]);
             if flag {
                 cmd.arg("--force-handlers");

@@ -79,14 +79,7 @@ fn an_import_playbooks_vars_when_and_tags_reach_every_play_it_imports() {
     // what is tagged `always`).
     let tagged = |ansible: bool| {
         clear(&lab);
-        let mut cmd = if ansible {
-            common::ansible_playbook(&lab, "site.yml")
-        } else {
-            let mut cmd = lab.fleet.rconf();
-            cmd.args(["run", "site.yml", "-i"]).arg(&lab.inventory);
-            cmd
-        };
-        let run = cmd
+        let run = common::tool(&lab, ansible, "site.yml")
             .args(["-e", &format!("out={}", out.display()), "--tags", "third"])
             .output()
             .unwrap();

@@ -152,10 +152,7 @@ impl Module for Assert {
                 Err(e) => {
                     // The engine sees a variable whose own template fails as undefined:
                     // say what failed inside it.
-                    let e = match crate::vars::Scope::take_error() {
-                        Some(inner) => format!("{e} ({inner})"),
-                        None => e,
-                    };
+                    let e = crate::vars::with_var_error(e);
                     // eval_condition names the condition already, except for a type error.
                     let msg = if e.starts_with("the conditional check") {
                         e
@@ -214,5 +211,15 @@ mod tests {
         let t = TestCtx::new();
         assert!(!run(&Assert, json!({"that": ["who == 'world'"]}), &t.ctx(false)).failed);
         assert!(run(&Assert, json!({"that": "who == 'mars'"}), &t.ctx(false)).failed);
+    }
+
+    #[test]
+    fn a_condition_that_cannot_be_evaluated_is_named_once() {
+        let t = TestCtx::new();
+        let r = run(&Assert, json!({"that": "nope == 1"}), &t.ctx(false));
+        assert_eq!(
+            r.msg.as_deref(),
+            Some("the conditional check `nope == 1` failed: `nope` is undefined")
+        );
     }
 }

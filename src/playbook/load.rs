@@ -287,13 +287,7 @@ impl Loader {
         if let Some(w) = item.get("when") {
             scope.when.extend(self.conditions(w, "when"));
         }
-        if let Some(t) = item.get("tags") {
-            for tag in self.strings(t, "tags") {
-                if !scope.tags.contains(&tag) {
-                    scope.tags.push(tag);
-                }
-            }
-        }
+        self.add_tags(item.get("tags"), &mut scope.tags);
         let written = self.string(target, "import_playbook");
         // As Ansible: the file name is templated with the import's vars and the extra vars
         // (inventory and facts do not exist yet).
@@ -411,10 +405,8 @@ impl Loader {
             .map(|v| self.vars_prompt(v, &mut vars))
             .unwrap_or_default();
         vars.extend(scope.vars.iter().map(|(k, v)| (k.clone(), v.clone())));
-        let mut tags = n
-            .get("tags")
-            .map(|v| self.strings(v, "tags"))
-            .unwrap_or_default();
+        let mut tags = Vec::new();
+        self.add_tags(n.get("tags"), &mut tags);
         for tag in &scope.tags {
             if !tags.contains(tag) {
                 tags.push(tag.clone());
@@ -805,6 +797,25 @@ mod tests {
         );
         let task = &pb.plays[0].tasks.tasks[0];
         assert!(task.invalid.as_deref().unwrap().ends_with(want));
+    }
+
+    #[test]
+    fn a_templated_module_name_is_a_warning_and_fails_its_task_only_if_it_runs() {
+        // Ansible loads it and picks the module when the task runs.
+        let pb = load_text(
+            "- hosts: all\n  tasks:\n    - action:\n        module: \"{{ m }}\"\n      tags: [never]\n",
+        )
+        .unwrap();
+        assert_eq!(pb.warnings.len(), 1, "{:?}", pb.warnings);
+        let want = "the module name `{{ m }}` is a template: rconf resolves a task's module \
+                    when the playbook is loaded, not when the task runs";
+        assert!(
+            pb.warnings[0].to_string().ends_with(want),
+            "{}",
+            pb.warnings[0]
+        );
+        let task = &pb.plays[0].tasks.tasks[0];
+        assert_eq!(task.invalid.as_deref(), Some(want));
     }
 
     #[test]

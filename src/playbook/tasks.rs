@@ -455,13 +455,7 @@ impl Loader {
         if let Some(w) = n.get("when") {
             inh.when.extend(self.conditions(w, "when"));
         }
-        if let Some(t) = n.get("tags") {
-            for tag in self.strings(t, "tags") {
-                if !inh.tags.contains(&tag) {
-                    inh.tags.push(tag);
-                }
-            }
-        }
+        self.add_tags(n.get("tags"), &mut inh.tags);
         if let Some(v) = n.get("vars") {
             inh.vars.extend(self.vars(v));
         }

@@ -61,6 +61,15 @@ impl Loader {
         s
     }
 
+    /// Adds the `tags` at `n` (when there) to `into`, each once, in order.
+    pub(super) fn add_tags(&mut self, n: Option<&Node>, into: &mut Vec<String>) {
+        for tag in n.map(|t| self.strings(t, "tags")).unwrap_or_default() {
+            if !into.contains(&tag) {
+                into.push(tag);
+            }
+        }
+    }
+
     pub(super) fn strings(&mut self, n: &Node, key: &str) -> Vec<String> {
         match &n.value {
             NodeValue::Seq(items) => items.iter().map(|i| self.string(i, key)).collect(),

@@ -827,13 +827,7 @@ fn override_status(
     }
 }
 
-/// Adds the error met while templating a variable, which the engine reports as undefined.
-pub fn with_var_error(e: String) -> String {
-    match Scope::take_error() {
-        Some(inner) => format!("{e} ({inner})"),
-        None => e,
-    }
-}
+pub use crate::vars::with_var_error;
 
 /// A loop label as Ansible prints it: strings as they are, anything else as Python's repr
 /// (`['a', 1]`, `{'name': 'alice'}`).

@@ -42,19 +42,20 @@ pub fn ansible_playbook(lab: &Lab, playbook: &str) -> Command {
     cmd
 }
 
-/// `PLAYBOOK` run by ansible-playbook (`ansible`) or by rconf on the lab's hosts with `-e
-/// VARS`, for tests that compare the two tools' results on the same files.
-pub fn run_tool(lab: &Lab, ansible: bool, playbook: &str, vars: &str) -> std::process::Output {
+/// The command that runs `PLAYBOOK` on the lab's hosts under ansible-playbook (`ansible`) or
+/// rconf, for tests that compare the two tools on the same files; add options to it.
+pub fn tool(lab: &Lab, ansible: bool, playbook: &str) -> Command {
     if ansible {
-        return ansible_playbook(lab, playbook)
-            .args(["-e", vars])
-            .output()
-            .unwrap();
+        return ansible_playbook(lab, playbook);
     }
-    lab.fleet
-        .rconf()
-        .args(["run", playbook, "-i"])
-        .arg(&lab.inventory)
+    let mut cmd = lab.fleet.rconf();
+    cmd.args(["run", playbook, "-i"]).arg(&lab.inventory);
+    cmd
+}
+
+/// `tool` with `-e VARS`, run.
+pub fn run_tool(lab: &Lab, ansible: bool, playbook: &str, vars: &str) -> std::process::Output {
+    tool(lab, ansible, playbook)
         .args(["-e", vars])
         .output()
         .unwrap()
