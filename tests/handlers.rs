@@ -54,3 +54,48 @@ fn the_plays_force_handlers_wins_over_the_command_line() {
         assert_eq!(recaps[0], recaps[1], "{keyword:?} {flag}");
     }
 }
+
+/// Which handlers a notification runs, and in which order, as ansible-playbook runs them: a
+/// role's handlers before the play's; a name runs one handler (the play's over a role's of
+/// the same name, the first of two in the play); a topic runs every listener, also written
+/// `role : topic`.
+#[test]
+fn notifications_select_handlers_as_ansible_does() {
+    let lab = Lab::new(1);
+    let log = |text: &str| format!("shell: \"echo {text} >> {{{{ out }}}}/order\"");
+    lab.write(
+        "roles/r/handlers/main.yml",
+        &format!(
+            "- name: rh\n  {}\n  listen: topic\n- name: dup\n  {}\n",
+            log("role-rh"),
+            log("role-dup")
+        ),
+    );
+    lab.write("roles/r/tasks/main.yml", "- debug: {msg: role}\n");
+    lab.write(
+        "site.yml",
+        &format!(
+            "- hosts: all\n  gather_facts: no\n  roles: [r]\n  tasks:\n\
+             \x20   - command: \"true\"\n      notify: [dup, topic]\n\
+             \x20   - command: \"true\"\n      notify: \"r : rh\"\n\
+             \x20 handlers:\n\
+             \x20   - name: dup\n      {}\n\
+             \x20   - name: dup\n      {}\n\
+             \x20   - name: px\n      {}\n      listen: topic\n",
+            log("play-dup-1"),
+            log("play-dup-2"),
+            log("play-px")
+        ),
+    );
+    let out = lab.dir().join("out");
+    let mut orders = Vec::new();
+    for ansible in [true, false] {
+        let _ = std::fs::remove_dir_all(&out);
+        std::fs::create_dir_all(&out).unwrap();
+        let run = common::run_tool(&lab, ansible, "site.yml", &format!("out={}", out.display()));
+        assert_eq!(run.status.code(), Some(0), "{}", text(&run));
+        orders.push((lab.read("order"), recap(&run)));
+    }
+    assert_eq!(orders[0].0, "role-rh\nplay-dup-1\nplay-px\n");
+    assert_eq!(orders[0], orders[1]);
+}

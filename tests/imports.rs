@@ -212,3 +212,79 @@ fn a_delegated_task_sees_the_delegates_variables() {
     // Written on h2 (the lab's hosts share this machine's files) by the task of h1.
     assert_eq!(lab.read("delegated"), "blue h1\n");
 }
+
+#[test]
+fn a_looped_include_sees_the_loop_variables_and_action_include_tasks_includes() {
+    let lab = Lab::new(1);
+    let out = lab.dir().join("out");
+    lab.write(
+        "item.yml",
+        "- copy:\n    content: \"{{ ansible_loop_var }} {{ ansible_index_var }} {{ ansible_loop.index }}/{{ ansible_loop.length }}\\n\"\n    dest: \"{{ out }}/{{ f }}\"\n",
+    );
+    lab.write(
+        "plain.yml",
+        "- copy: {content: \"plain\\n\", dest: \"{{ out }}/plain\"}\n",
+    );
+    lab.write(
+        "site.yml",
+        "- hosts: all\n  gather_facts: no\n  tasks:\n\
+         \x20   - include_tasks: item.yml\n      loop: [a, b]\n\
+         \x20     loop_control: {loop_var: f, index_var: i, extended: true}\n\
+         \x20   - action: include_tasks plain.yml\n",
+    );
+    both(&lab, &format!("out={}", out.display()), 0);
+    assert_eq!(lab.read("a"), "f i 1/2\n");
+    assert_eq!(lab.read("b"), "f i 2/2\n");
+    assert_eq!(lab.read("plain"), "plain\n");
+}
+
+#[test]
+fn a_role_file_argument_that_is_not_a_string_is_refused_before_any_host_is_contacted() {
+    let lab = Lab::new(1);
+    lab.write("roles/r/tasks/main.yml", "- debug: {msg: r}\n");
+    lab.write(
+        "site.yml",
+        "- hosts: all\n  tasks:\n    - include_role:\n        name: r\n        vars_from:\n          - v.yml\n",
+    );
+    let theirs = common::tool(&lab, true, "site.yml").output().unwrap();
+    assert!(
+        text(&theirs).contains("Expected a string for vars_from but got"),
+        "{}",
+        text(&theirs)
+    );
+    let ours = common::tool(&lab, false, "site.yml").output().unwrap();
+    // 5: bad input (a deliberate difference: Ansible says 4, as for unreachable hosts).
+    assert_eq!(ours.status.code(), Some(5), "{}", text(&ours));
+    assert!(
+        text(&ours)
+            .contains("site.yml:6:11: Expected a string for vars_from but got a list instead"),
+        "{}",
+        text(&ours)
+    );
+    lab.assert_no_host_contacted();
+}
+
+#[test]
+fn skipping_an_imports_tag_skips_its_plays_fact_gathering_and_tags_keep_it() {
+    let lab = Lab::new(1);
+    lab.write(
+        "part.yml",
+        "- hosts: all\n  tasks:\n    - debug: {msg: part}\n",
+    );
+    lab.write(
+        "site.yml",
+        "- import_playbook: part.yml\n  tags: [skipme]\n- import_playbook: part.yml\n",
+    );
+    let mut recaps = Vec::new();
+    for ansible in [true, false] {
+        let run = common::tool(&lab, ansible, "site.yml")
+            .args(["--tags", "other", "--skip-tags", "skipme"])
+            .output()
+            .unwrap();
+        assert_eq!(run.status.code(), Some(0), "{}", text(&run));
+        recaps.push(recap(&run));
+    }
+    // The second play's gathering only: `always` survives `--tags other`.
+    assert_eq!(recaps[1].values().next().unwrap()["ok"], 1);
+    assert_eq!(recaps[0], recaps[1]);
+}

@@ -432,7 +432,6 @@ impl Loader {
         let mut pre_tasks = TaskList::default();
         let mut tasks = TaskList::default();
         let mut post_tasks = TaskList::default();
-        let mut handlers = TaskList::default();
         if let Some(v) = n.get("pre_tasks") {
             self.task_list(v, "pre_tasks", false, &inh, &mut pre_tasks, None);
         }
@@ -445,10 +444,13 @@ impl Loader {
         if let Some(v) = n.get("post_tasks") {
             self.task_list(v, "post_tasks", false, &inh, &mut post_tasks, None);
         }
+        // The roles' handlers come first, as Ansible lists them (they also run first).
+        let mut handlers = std::mem::take(&mut self.role_handlers);
         if let Some(v) = n.get("handlers") {
-            self.task_list(v, "handlers", true, &handler_inh, &mut handlers, None);
+            let mut own = TaskList::default();
+            self.task_list(v, "handlers", true, &handler_inh, &mut own, None);
+            append(&mut handlers, own);
         }
-        append(&mut handlers, std::mem::take(&mut self.role_handlers));
         self.check_notify(&[&pre_tasks, &tasks, &post_tasks, &handlers], &handlers);
         Some(Play {
             name,
@@ -512,13 +514,7 @@ impl Loader {
         }
         let mut known: Vec<String> = Vec::new();
         for h in &handlers.tasks {
-            if let Some(name) = &h.name {
-                known.push(name.clone());
-                if let Some(role) = &h.role {
-                    known.push(format!("{} : {name}", role.name));
-                }
-            }
-            known.extend(h.listen.iter().cloned());
+            known.extend(super::notify::handler_topics(h));
         }
         for task in lists.iter().flat_map(|l| &l.tasks) {
             for n in &task.notify {

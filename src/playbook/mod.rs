@@ -6,6 +6,7 @@ mod dynamic;
 mod keywords;
 mod load;
 pub mod node;
+pub mod notify;
 mod roles;
 mod tasks;
 mod values;

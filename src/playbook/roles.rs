@@ -36,6 +36,28 @@ pub(super) struct RoleCall {
     pub public: bool,
 }
 
+/// The arguments of `import_role`/`include_role` that name a file of the role.
+const FROM_ARGS: [&str; 4] = ["tasks_from", "vars_from", "defaults_from", "handlers_from"];
+
+impl Loader {
+    /// Whether each `*_from` argument of an `import_role`/`include_role` is a string, reporting
+    /// those that are not with Ansible's message: Ansible refuses them when it loads the
+    /// task, also an `include_role`'s.
+    pub(super) fn role_file_args_are_strings(&mut self, value: &Node) -> bool {
+        let mut ok = true;
+        for key in FROM_ARGS {
+            if let Some(v) = value.get(key).filter(|v| v.as_str().is_none()) {
+                self.err(
+                    v,
+                    format!("Expected a string for {key} but got {} instead", v.kind()),
+                );
+                ok = false;
+            }
+        }
+        ok
+    }
+}
+
 impl RoleCall {
     /// A role of the play's `roles` or a dependency.
     pub(super) fn listed(name: String, params: IndexMap<String, Value>, public: bool) -> RoleCall {
@@ -54,7 +76,12 @@ impl RoleCall {
     /// `import_role` (`public`) or `include_role` with the arguments of `value` (`name`,
     /// `*_from`, `allow_duplicates`, `public`).
     pub(super) fn imported(l: &mut Loader, name: String, value: &Node, public: bool) -> RoleCall {
-        let mut text = |key: &str| value.get(key).map(|v| l.string(v, key));
+        let mut text = |key: &str| {
+            value
+                .get(key)
+                .filter(|v| v.as_str().is_some())
+                .map(|v| l.string(v, key))
+        };
         let tasks_from = text("tasks_from");
         let handlers_from = text("handlers_from");
         let vars_from = text("vars_from");

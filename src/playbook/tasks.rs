@@ -109,6 +109,12 @@ impl Loader {
         {
             return self.include(n, k, v, handler, inh, list, block);
         }
+        // `action: include_tasks FILE` is the include written as a key, as in Ansible.
+        if action_names_include(n)
+            && let Some(rewritten) = self.local_action(n)
+        {
+            return self.entry(&rewritten, handler, inh, list, block);
+        }
         if let Some(mut task) = self.task(n, handler, inh) {
             task.block = block;
             list.tasks.push(task);
@@ -258,6 +264,9 @@ impl Loader {
                     self.err(value, format!("`{key}` needs the role's `name`"));
                     return;
                 };
+                if !self.role_file_args_are_strings(value) {
+                    return;
+                }
                 let mut call = super::roles::RoleCall::imported(self, name, value, true);
                 call.params = value.get("vars").map(|v| self.vars(v)).unwrap_or_default();
                 self.role_into(call, value, &inner, list, block);
@@ -422,6 +431,9 @@ impl Loader {
             return;
         };
         let value = &*role_args(value);
+        if !self.role_file_args_are_strings(value) {
+            return;
+        }
         let name = value
             .get("name")
             .or_else(|| value.get("role"))
@@ -931,4 +943,21 @@ fn key_node<'a>(map: &'a Node, key: &str) -> Option<&'a Node> {
         .iter()
         .find(|(k, _)| k.key_text() == key)
         .map(|(k, _)| k)
+}
+
+/// Whether the task's `action:` names an include or import (`action: include_tasks x.yml`, or
+/// `action: {module: import_role, name: r}`).
+fn action_names_include(n: &Node) -> bool {
+    let Some(value) = n.get("action") else {
+        return false;
+    };
+    let module = match &value.value {
+        NodeValue::Str(s) => s.split_whitespace().next().map(str::to_string),
+        NodeValue::Map(_) => value
+            .get("module")
+            .and_then(Node::as_str)
+            .map(str::to_string),
+        _ => None,
+    };
+    module.is_some_and(|m| INCLUDE_KEYS.contains(&m.as_str()))
 }

@@ -250,7 +250,13 @@ impl PlayRunner {
             }
         }
         let play = &self.playbook.plays[self.play_index];
-        if let (true, Some(setup)) = (play.gather_facts, crate::modules::find("setup")) {
+        // Ansible's fact-gathering task is tagged `always` and the play's tags: `--tags`
+        // keeps it, `--skip-tags` of the play's (or `always`) drops it.
+        let gather_tags: Vec<String> = std::iter::once("always".to_string())
+            .chain(play.tags.iter().cloned())
+            .collect();
+        let gather = play.gather_facts && self.shared.tags.selects(&gather_tags);
+        if let (true, Some(setup)) = (gather, crate::modules::find("setup")) {
             let mut t = Task::synthetic(
                 Some("Gathering Facts".into()),
                 "gather_facts",

@@ -71,19 +71,19 @@ impl PlayRunner {
                     .map(StepRef::Synthetic),
             )
             .collect();
-        for step in steps {
-            let h = super::task_of(&playbook, self.play_index, &step);
-            // A handler answers to its name, `role : name` for a role's, and its topics.
-            let mut names: Vec<String> = h.name.iter().chain(&h.listen).cloned().collect();
-            if let (Some(name), Some(role)) = (&h.name, &h.role) {
-                names.push(format!("{} : {name}", role.name));
-            }
+        let handlers: Vec<&crate::playbook::Task> = steps
+            .iter()
+            .map(|step| super::task_of(&playbook, self.play_index, step))
+            .collect();
+        let selection = crate::playbook::notify::Selection::new(&handlers);
+        for (index, step) in steps.iter().enumerate() {
+            let h = handlers[index];
             let hosts: Vec<String> = self
                 .hosts
                 .iter()
                 .filter_map(|n| states.get(n))
                 .filter(|s| s.active() || (self.force_handlers && s.failed && !s.unreachable))
-                .filter(|s| names.iter().any(|n| s.notified.contains(n.as_str())))
+                .filter(|s| s.notified.iter().any(|n| selection.selects(n, index)))
                 .map(|s| s.name.clone())
                 .collect();
             if hosts.is_empty() {

@@ -52,11 +52,20 @@ pub(super) enum WalkEnd {
     Aborted,
 }
 
+/// The loop item an include runs for: its value, index and, under `loop_control: extended`,
+/// the `ansible_loop` the include's result carries.
+#[derive(PartialEq)]
+struct LoopItem {
+    value: Value,
+    index: usize,
+    extended: Option<Value>,
+}
+
 /// One file one loop item names, and the hosts that include it.
 struct IncludedFile {
     file: String,
-    /// The loop item and its index, when the include loops.
-    item: Option<(Value, usize)>,
+    /// The loop item, when the include loops.
+    item: Option<LoopItem>,
     hosts: Vec<String>,
 }
 
@@ -162,14 +171,24 @@ impl PlayRunner {
     }
 
     /// The variables an included file's tasks see: the enclosing include's, and the loop
-    /// item (with `ansible_loop_var` and the `index_var`) it was included for.
-    fn include_layer(&self, task: &Task, loop_var: &str, item: Option<(Value, usize)>) -> Layer {
+    /// item it was included for, with the loop variables a looped task sees (`ansible_loop_var`,
+    /// the `index_var` and `ansible_index_var`, `ansible_loop` when extended).
+    fn include_layer(&self, task: &Task, loop_var: &str, item: Option<LoopItem>) -> Layer {
         let mut layer = self.include_vars.as_deref().cloned().unwrap_or_default();
-        if let Some((value, index)) = item {
+        if let Some(LoopItem {
+            value,
+            index,
+            extended,
+        }) = item
+        {
             layer.insert(loop_var.to_string(), to_jinja(&value));
             layer.insert("ansible_loop_var".into(), JValue::from(loop_var));
             if let Some(iv) = &task.loop_control.index_var {
                 layer.insert(iv.clone(), JValue::from(index));
+                layer.insert("ansible_index_var".into(), JValue::from(iv.as_str()));
+            }
+            if let Some(info) = extended {
+                layer.insert("ansible_loop".into(), to_jinja(&info));
             }
         }
         layer
@@ -192,7 +211,7 @@ fn included_files(outcomes: &mut [(String, Outcome)], loop_var: &str) -> Vec<Inc
         if o.status != Status::Ok {
             continue;
         }
-        let entries: Vec<(String, Option<(Value, usize)>)> = if o.items.is_empty() {
+        let entries: Vec<(String, Option<LoopItem>)> = if o.items.is_empty() {
             file_of(&o.result).map(|f| (f, None)).into_iter().collect()
         } else {
             o.items
@@ -200,8 +219,12 @@ fn included_files(outcomes: &mut [(String, Outcome)], loop_var: &str) -> Vec<Inc
                 .enumerate()
                 .filter(|(_, (_, r))| !r.skipped && !r.failed)
                 .filter_map(|(i, (_, r))| {
-                    let item = r.data.get(loop_var).cloned().unwrap_or(Value::Null);
-                    file_of(r).map(|f| (f, Some((item, i))))
+                    let item = LoopItem {
+                        value: r.data.get(loop_var).cloned().unwrap_or(Value::Null),
+                        index: i,
+                        extended: r.data.get("ansible_loop").cloned(),
+                    };
+                    file_of(r).map(|f| (f, Some(item)))
                 })
                 .collect()
         };
