@@ -880,3 +880,27 @@ fn clear_host_errors_in_always_lets_the_host_go_on() {
     assert_eq!(counts(&out, "h1").0, 2, "{t}");
     assert_eq!(counts(&out, "h1").2, 1, "{t}");
 }
+
+/// A fact delegated to the implicit localhost (not in the inventory) stays there, and
+/// `hostvars['localhost']` finds it and the local connection, as in ansible-playbook.
+#[test]
+fn facts_delegated_to_the_implicit_localhost_are_in_its_hostvars() {
+    let lab = Lab::new(1);
+    let out = lab.dir().join("out");
+    lab.write(
+        "site.yml",
+        "- hosts: all\n  gather_facts: no\n  tasks:\n\
+         \x20   - set_fact: {shared: 7}\n      delegate_to: localhost\n      delegate_facts: true\n\
+         \x20   - copy:\n        content: \"{{ hostvars['localhost'].shared }} {{ hostvars['localhost'].ansible_connection }} {{ shared | default('unset') }}\\n\"\n        dest: \"{{ out }}/seen\"\n",
+    );
+    let mut recaps = Vec::new();
+    for ansible in [true, false] {
+        let _ = std::fs::remove_dir_all(&out);
+        std::fs::create_dir_all(&out).unwrap();
+        let run = common::run_tool(&lab, ansible, "site.yml", &format!("out={}", out.display()));
+        assert_eq!(run.status.code(), Some(0), "{}", text(&run));
+        assert_eq!(lab.read("seen"), "7 local unset\n", "{}", text(&run));
+        recaps.push(recap(&run));
+    }
+    assert_eq!(recaps[0], recaps[1]);
+}

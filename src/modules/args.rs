@@ -619,24 +619,58 @@ impl ModuleSpec {
 /// Splits `key=value` (the key is a plain identifier) as Ansible's `parse_kv` does: the
 /// word's backslash escapes decoded first, then the value loses one level of quotes.
 fn key_value(tok: &str) -> Option<(String, String)> {
-    // A key may be a template (`set_fact: "{{ name }}=value"`), rendered with the values.
-    let eq = if tok.starts_with("{{") {
-        tok.find("}}")? + 2
-    } else {
-        tok.find('=')?
-    };
-    if tok.as_bytes().get(eq) != Some(&b'=') {
-        return None;
+    // A key may be or hold a template (`set_fact: "{{ name }}=value"`,
+    // `"user_{{ item.name }}={{ item.host }}"`), rendered with the values: the key ends at the
+    // first `=` outside `{{ }}`.
+    let b = tok.as_bytes();
+    let (mut i, mut eq) = (0, None);
+    while i < b.len() {
+        if b[i..].starts_with(b"{{") {
+            i = i + 2 + tok[i + 2..].find("}}")? + 2;
+            continue;
+        }
+        if b[i] == b'=' {
+            eq = Some(i);
+            break;
+        }
+        i += 1;
     }
+    let eq = eq?;
     let key = &tok[..eq];
-    let template = key.starts_with("{{");
-    if key.is_empty() || !(template || key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')) {
+    let plain = key.replace("{{", "").replace("}}", "");
+    let template = key.contains("{{");
+    let word = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    let valid = if template {
+        // Outside its templates, only name characters.
+        split_outside_templates(key).all(|part| part.chars().all(word))
+    } else {
+        plain.chars().all(word)
+    };
+    if key.is_empty() || !valid {
         return None;
     }
     Some((
         key.to_string(),
         unquote(&super::kv::decode_escapes(&tok[eq + 1..])),
     ))
+}
+
+/// The parts of `s` outside its `{{ ... }}` templates.
+fn split_outside_templates(s: &str) -> impl Iterator<Item = &str> {
+    let mut parts = Vec::new();
+    let mut rest = s;
+    while let Some(open) = rest.find("{{") {
+        parts.push(&rest[..open]);
+        match rest[open..].find("}}") {
+            Some(close) => rest = &rest[open + close + 2..],
+            None => {
+                rest = "";
+                break;
+            }
+        }
+    }
+    parts.push(rest);
+    parts.into_iter()
 }
 
 fn unquote(s: &str) -> String {
@@ -794,6 +828,16 @@ mod tests {
         notes: "",
         example: "",
     };
+
+    #[test]
+    fn a_key_may_hold_templates() {
+        let m = FILE
+            .normalize(&json!("user_{{ item.0.name }}={{ item.1 }} {{ k }}=v"))
+            .unwrap();
+        assert_eq!(m["user_{{ item.0.name }}"], "{{ item.1 }}");
+        assert_eq!(m["{{ k }}"], "v");
+        assert!(!m.contains_key("_raw_params"));
+    }
 
     #[test]
     fn key_value_strings_split_with_quotes_and_templates() {

@@ -267,7 +267,12 @@ pub async fn run(
     let source = inventory_source(&opts.inventory);
     let new_state = |h: &String| host_state(&shared, opts, source.as_ref(), h);
     // The names first: `new_state` reads the inventory under its lock too.
-    let names: Vec<String> = shared.inventory().hosts.keys().cloned().collect();
+    let mut names: Vec<String> = shared.inventory().hosts.keys().cloned().collect();
+    // Ansible's implicit localhost too, when the inventory lacks one: `hostvars['localhost']`
+    // finds it, and facts delegated to it (`delegate_facts`) stay there.
+    if shared.inventory().is_implicit_localhost("localhost") {
+        names.push("localhost".to_string());
+    }
     let mut states: IndexMap<String, HostState> =
         names.iter().map(|h| (h.clone(), new_state(h))).collect();
     let mut stats: IndexMap<String, Stats> = IndexMap::new();

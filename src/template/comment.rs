@@ -25,7 +25,12 @@ struct Style {
 }
 
 fn comment(text: &str, style: Option<String>, kwargs: Kwargs) -> Result<String, Error> {
-    let style = style.unwrap_or_else(|| "plain".into());
+    let style = match style {
+        Some(s) => s,
+        None => kwargs
+            .get::<Option<String>>("style")?
+            .unwrap_or_else(|| "plain".into()),
+    };
     let (beginning, decoration, end) = match style.as_str() {
         "plain" => ("", "# ", ""),
         "erlang" => ("", "% ", ""),

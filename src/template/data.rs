@@ -180,7 +180,11 @@ fn from_yaml(v: &Value) -> Result<Value, Error> {
     Ok(to_jinja(&data))
 }
 
-fn from_yaml_all(v: &str) -> Result<Value, Error> {
+fn from_yaml_all(v: &Value) -> Result<Value, Error> {
+    // As Ansible: what is not text is already data.
+    let Some(v) = v.as_str() else {
+        return Ok(v.clone());
+    };
     let docs: Vec<Json> = serde_saphyr::from_multiple(v)
         .map_err(|e| invalid(format!("from_yaml_all: the text is not valid YAML: {e}")))?;
     Ok(to_jinja(&Json::Array(docs)))
@@ -270,7 +274,10 @@ fn dict2items(v: &Value, kwargs: Kwargs) -> Result<Value, Error> {
     let key_name = key_name.unwrap_or_else(|| "key".into());
     let value_name = value_name.unwrap_or_else(|| "value".into());
     let Json::Object(map) = json(v)? else {
-        return Err(invalid("dict2items: expected a dictionary"));
+        return Err(invalid(format!(
+            "dict2items requires a dictionary, got <class '{}'> instead.",
+            super::python_type(v)
+        )));
     };
     let items = map.into_iter().map(|(k, val)| {
         let mut item = Map::new();
@@ -287,14 +294,25 @@ fn items2dict(v: &Value, kwargs: Kwargs) -> Result<Value, Error> {
     kwargs.assert_all_used()?;
     let key_name = key_name.unwrap_or_else(|| "key".into());
     let value_name = value_name.unwrap_or_else(|| "value".into());
-    let Json::Array(items) = json(v)? else {
-        return Err(invalid("items2dict: expected a list of dictionaries"));
+    let whole = json(v)?;
+    let Json::Array(items) = &whole else {
+        return Err(invalid(format!(
+            "items2dict requires a list, got <class '{}'> instead.",
+            super::python_type(v)
+        )));
     };
     let mut out = Map::new();
     for item in items {
+        if !item.is_object() {
+            return Err(invalid(format!(
+                "items2dict requires a list of dictionaries, got {} instead.",
+                super::convert::py_repr(v)
+            )));
+        }
         let (Some(k), Some(val)) = (item.get(&key_name), item.get(&value_name)) else {
             return Err(invalid(format!(
-                "items2dict: each item needs `{key_name}` and `{value_name}` keys, got `{item}`"
+                "items2dict requires each dictionary in the list to contain the keys '{key_name}' and '{value_name}', got {} instead.",
+                super::convert::py_repr(v)
             )));
         };
         let k = match k {

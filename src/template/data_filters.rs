@@ -1,7 +1,7 @@
 //! Ansible filters on data and paths that the others lack: `path_join`, `type_debug`,
 //! `extract` and `shuffle`.
 
-use minijinja::value::ValueKind;
+use minijinja::value::{Kwargs, ValueKind};
 use minijinja::{Environment, Error, Value};
 
 use super::env::filter;
@@ -19,6 +19,12 @@ pub fn register(env: &mut Environment<'static>) {
 fn path_join(parts: &Value) -> Result<String, Error> {
     if let Some(s) = parts.as_str() {
         return Ok(s.to_string());
+    }
+    if !matches!(parts.kind(), ValueKind::Seq | ValueKind::Iterable) {
+        return Err(invalid(format!(
+            "|path_join expects string or sequence, got <class '{}'> instead.",
+            super::python_type(parts)
+        )));
     }
     let mut out = String::new();
     for p in parts.try_iter()? {
@@ -44,30 +50,49 @@ fn type_debug(v: &Value) -> &'static str {
 }
 
 /// `key | extract(container, morekeys)`: `container[key]`, then each of `morekeys` in turn.
+/// A missing container or key gives an undefined value, as Jinja's `getitem` does, so that
+/// `default()` after it applies.
 fn extract(key: &Value, container: &Value, morekeys: Option<&Value>) -> Result<Value, Error> {
-    let mut v = container.get_item(key)?;
+    let mut keys = vec![key.clone()];
     if let Some(more) = morekeys {
-        let keys: Vec<Value> = match more.kind() {
-            ValueKind::Seq | ValueKind::Iterable => more.try_iter()?.collect(),
-            _ => vec![more.clone()],
-        };
-        for k in keys {
-            v = v.get_item(&k)?;
+        match more.kind() {
+            ValueKind::Seq | ValueKind::Iterable => keys.extend(more.try_iter()?),
+            _ => keys.push(more.clone()),
         }
     }
-    if v.is_undefined() {
-        return Err(invalid(format!(
-            "extract: no item `{key}` in the container"
-        )));
+    let mut v = container.clone();
+    for k in keys {
+        if v.is_undefined() {
+            break;
+        }
+        v = v.get_item(&k).unwrap_or(Value::UNDEFINED);
     }
     Ok(v)
 }
 
-/// The items in a random order (a `seed` argument is accepted; the order is random anyway).
-fn shuffle(v: &Value, _seed: Option<&Value>) -> Result<Value, Error> {
+/// The items in a random order, the same order for the same `seed` (positional or by name);
+/// what cannot be listed is returned as it is, as Ansible's `randomize_list` does.
+fn shuffle(v: &Value, seed: Option<&Value>, kwargs: Kwargs) -> Result<Value, Error> {
+    use rand::SeedableRng;
     use rand::seq::SliceRandom;
-    let mut items: Vec<Value> = v.try_iter()?.collect();
-    items.shuffle(&mut rand::rng());
+    let seed: Option<Value> = match seed {
+        Some(s) => Some(s.clone()),
+        None => kwargs.get("seed")?,
+    };
+    kwargs.assert_all_used()?;
+    let Ok(items) = v.try_iter() else {
+        return Ok(v.clone());
+    };
+    let mut items: Vec<Value> = items.collect();
+    match seed.filter(|s| s.is_true()) {
+        Some(seed) => {
+            let mut rng = rand::rngs::StdRng::seed_from_u64(super::filters::fnv1a(
+                seed.to_string().as_bytes(),
+            ));
+            items.shuffle(&mut rng);
+        }
+        None => items.shuffle(&mut rand::rng()),
+    }
     Ok(Value::from(items))
 }
 

@@ -215,7 +215,7 @@ fn encodings_and_hashes() {
         e("'hello' | checksum"),
         json!("aaf4c61ddcc5e8a2dabede0f3b482cd9aea9434d")
     );
-    assert!(err("'x' | hash('crc')").starts_with("hash: unsupported algorithm `crc`"));
+    assert!(err("'x' | hash('crc')").starts_with("unsupported hash type crc"));
 }
 
 #[test]

@@ -174,18 +174,101 @@ pub fn shell_quote(s: &str) -> String {
 }
 
 fn quote(v: &Value) -> Result<String, Error> {
+    // Ansible quotes None (and an undefined value) as the empty string.
+    if v.is_none() || v.is_undefined() {
+        return Ok(shell_quote(""));
+    }
     Ok(shell_quote(&to_string(v)?))
 }
 
-fn b64encode(v: &Value) -> Result<String, Error> {
-    Ok(base64::engine::general_purpose::STANDARD.encode(to_string(v)?))
+fn b64encode(v: &Value, encoding: Option<String>, kwargs: Kwargs) -> Result<String, Error> {
+    let encoding = encoding_arg(encoding, &kwargs)?;
+    let bytes = encode_text(&to_string(v)?, &encoding)?;
+    Ok(base64::engine::general_purpose::STANDARD.encode(bytes))
 }
 
-fn b64decode(v: &str) -> Result<String, Error> {
+fn b64decode(v: &str, encoding: Option<String>, kwargs: Kwargs) -> Result<String, Error> {
+    let encoding = encoding_arg(encoding, &kwargs)?;
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(v.trim())
         .map_err(|e| invalid(format!("b64decode: `{v}` is not valid base64: {e}")))?;
-    String::from_utf8(bytes).map_err(|_| invalid("b64decode: the decoded data is not UTF-8 text"))
+    decode_text(&bytes, &encoding)
+}
+
+/// The `encoding` of `b64encode`/`b64decode`, positional or by name (default `utf-8`).
+fn encoding_arg(positional: Option<String>, kwargs: &Kwargs) -> Result<String, Error> {
+    let encoding = match positional {
+        Some(e) => Some(e),
+        None => kwargs.get::<Option<String>>("encoding")?,
+    };
+    kwargs.assert_all_used()?;
+    Ok(encoding
+        .unwrap_or_else(|| "utf-8".into())
+        .to_ascii_lowercase()
+        .replace('_', "-"))
+}
+
+/// Text as bytes in one of the encodings roles name (UTF-8, UTF-16 in either order, Latin-1,
+/// ASCII), as Python's `str.encode`.
+fn encode_text(text: &str, encoding: &str) -> Result<Vec<u8>, Error> {
+    let units = || text.encode_utf16();
+    Ok(match encoding {
+        "utf-8" | "utf8" => text.as_bytes().to_vec(),
+        "utf-16-le" | "utf-16le" => units().flat_map(u16::to_le_bytes).collect(),
+        "utf-16-be" | "utf-16be" => units().flat_map(u16::to_be_bytes).collect(),
+        // Python writes a byte order mark, then little-endian units.
+        "utf-16" | "utf16" => [0xff, 0xfe]
+            .into_iter()
+            .chain(units().flat_map(u16::to_le_bytes))
+            .collect(),
+        "latin-1" | "latin1" | "iso-8859-1" | "ascii" => {
+            let limit = if encoding == "ascii" { 0x7f } else { 0xff };
+            text.chars()
+                .map(|c| {
+                    u8::try_from(u32::from(c))
+                        .ok()
+                        .filter(|b| u32::from(*b) <= limit)
+                        .ok_or_else(|| {
+                            invalid(format!("'{encoding}' codec can't encode character {c:?}"))
+                        })
+                })
+                .collect::<Result<_, _>>()?
+        }
+        other => return Err(invalid(format!("unknown encoding: {other}"))),
+    })
+}
+
+/// Bytes read back as text in `encoding` (see [`encode_text`]).
+fn decode_text(bytes: &[u8], encoding: &str) -> Result<String, Error> {
+    let utf16 = |le: bool, bytes: &[u8]| -> Result<String, Error> {
+        let units: Vec<u16> = bytes
+            .chunks(2)
+            .map(|c| match (le, c) {
+                (true, [a, b]) => u16::from_le_bytes([*a, *b]),
+                (false, [a, b]) => u16::from_be_bytes([*a, *b]),
+                _ => 0xfffd,
+            })
+            .collect();
+        String::from_utf16(&units).map_err(|_| {
+            invalid(format!(
+                "b64decode: the decoded data is not {encoding} text"
+            ))
+        })
+    };
+    match encoding {
+        "utf-8" | "utf8" => String::from_utf8(bytes.to_vec())
+            .map_err(|_| invalid("b64decode: the decoded data is not UTF-8 text")),
+        "utf-16-le" | "utf-16le" => utf16(true, bytes),
+        "utf-16-be" | "utf-16be" => utf16(false, bytes),
+        "utf-16" | "utf16" => match bytes {
+            [0xfe, 0xff, rest @ ..] => utf16(false, rest),
+            [0xff, 0xfe, rest @ ..] => utf16(true, rest),
+            _ => utf16(true, bytes),
+        },
+        "latin-1" | "latin1" | "iso-8859-1" => Ok(bytes.iter().map(|b| char::from(*b)).collect()),
+        "ascii" if bytes.is_ascii() => Ok(bytes.iter().map(|b| char::from(*b)).collect()),
+        other => Err(invalid(format!("b64decode: cannot decode as {other}"))),
+    }
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -204,7 +287,7 @@ fn hash(v: &Value, algorithm: Option<String>) -> Result<String, Error> {
         "md5" => hex(&md5::Md5::digest(data)),
         other => {
             return Err(invalid(format!(
-                "hash: unsupported algorithm `{other}`, expected md5, sha1, sha224, sha256, sha384 or sha512"
+                "unsupported hash type {other} (rconf knows md5, sha1, sha224, sha256, sha384 and sha512)"
             )));
         }
     })
@@ -221,7 +304,7 @@ fn random(v: &Value, kwargs: Kwargs) -> Result<Value, Error> {
         Some(seed) => StdRng::seed_from_u64(fnv1a(seed.to_string().as_bytes())),
         None => StdRng::from_os_rng(),
     };
-    if let Some(end) = v.as_i64() {
+    if let Some(end) = v.as_i64().filter(|_| v.is_integer()) {
         let start = start.unwrap_or(0);
         let step = step.unwrap_or(1).max(1);
         let count = (end - start + step - 1) / step;
@@ -230,6 +313,18 @@ fn random(v: &Value, kwargs: Kwargs) -> Result<Value, Error> {
         }
         return Ok(Value::from(start + rng.random_range(0..count) * step));
     }
+    // Ansible's messages: what is not a sequence or an integer, and start/step on a sequence.
+    if !matches!(
+        v.kind(),
+        ValueKind::Seq | ValueKind::Map | ValueKind::Iterable | ValueKind::String
+    ) {
+        return Err(invalid("random can only be used on sequences and integers"));
+    }
+    if start.is_some_and(|s| s != 0) || step.is_some_and(|s| s != 0) {
+        return Err(invalid(
+            "start and step can only be used with integer values",
+        ));
+    }
     let items: Vec<Value> = v.try_iter()?.collect();
     if items.is_empty() {
         return Err(invalid("random: cannot choose from an empty sequence"));
@@ -237,7 +332,7 @@ fn random(v: &Value, kwargs: Kwargs) -> Result<Value, Error> {
     Ok(items[rng.random_range(0..items.len())].clone())
 }
 
-fn fnv1a(data: &[u8]) -> u64 {
+pub(super) fn fnv1a(data: &[u8]) -> u64 {
     data.iter().fold(0xcbf2_9ce4_8422_2325, |h, b| {
         (h ^ u64::from(*b)).wrapping_mul(0x100_0000_01b3)
     })

@@ -260,61 +260,92 @@ pub fn together(call: &mut Call) -> Result<Vec<Value>, String> {
 }
 
 /// `[item, element]` for each element of each item's list under the key path
-/// (`with_subelements: [users, groups]`, or `[users, a.b, {skip_missing: true}]`).
+/// (`with_subelements: [users, groups]`, or `[users, a.b, {skip_missing: true}]`), with
+/// Ansible's checks and messages; the item comes without the list it was split on.
 pub fn subelements(call: &mut Call) -> Result<Vec<Value>, String> {
+    use super::convert::py_repr;
+    let terms_error =
+        |msg: &str| format!("subelements lookup expects a list of two or three items, {msg}");
     let (items, path, flags) = match call.terms.as_slice() {
         [items, path] => (items, path, None),
         [items, path, flags] => (items, path, Some(flags)),
-        _ => return Err("subelements lookup expects a list of two or three items".into()),
+        _ => return Err(terms_error("")),
     };
-    let Some(path) = path.as_str() else {
-        return Err(format!(
-            "the second term of subelements must be a key, got `{path}`"
+    let (true, Some(path)) = (
+        matches!(items.kind(), ValueKind::Seq | ValueKind::Map),
+        path.as_str(),
+    ) else {
+        return Err(terms_error(
+            "first a dict or a list, second a string pointing to the subkey",
         ));
     };
     let skip_missing = match flags {
         None => false,
-        Some(f) => match f.get_attr("skip_missing") {
-            Ok(v) if !v.is_undefined() => v.is_true(),
+        Some(f) if f.kind() == ValueKind::Map => match f.get_attr("skip_missing") {
+            Ok(v) if !v.is_undefined() => v.is_true() || v.as_str() == Some("yes"),
             _ => false,
         },
+        Some(_) => {
+            return Err(terms_error(
+                "the optional third item must be a dict with flags ('skip_missing',)",
+            ));
+        }
+    };
+    let is_skipped = |v: &Value| {
+        v.get_attr("skipped")
+            .is_ok_and(|s| !s.is_undefined() && s != Value::from(false))
     };
     let items: Vec<Value> = match items.kind() {
-        ValueKind::Seq => items.try_iter().map_err(|e| e.to_string())?.collect(),
+        ValueKind::Map if is_skipped(items) => return Ok(Vec::new()),
         ValueKind::Map => items
             .try_iter()
             .map_err(|e| e.to_string())?
             .map(|k| items.get_item(&k).unwrap_or_default())
             .collect(),
-        _ => {
-            return Err(format!(
-                "subelements expects a list or a mapping, got `{items}`"
-            ));
-        }
+        _ => items.try_iter().map_err(|e| e.to_string())?.collect(),
     };
+    let keys: Vec<&str> = path.split('.').collect();
     let mut out = Vec::new();
     'items: for item in items {
-        if item.get_attr("skipped").is_ok_and(|v| v.is_true()) {
+        if item.kind() != ValueKind::Map {
+            return Err(format!(
+                "subelements lookup expects a dictionary, got '{}'",
+                py_repr(&item)
+            ));
+        }
+        if is_skipped(&item) {
             continue;
         }
         let mut cur = item.clone();
-        for key in path.split('.') {
-            match cur.get_attr(key) {
-                Ok(v) if !v.is_undefined() => cur = v,
+        for (i, key) in keys.iter().enumerate() {
+            let last = i + 1 == keys.len();
+            let next = match cur.get_attr(key) {
+                Ok(v) if !v.is_undefined() => v,
                 _ if skip_missing => continue 'items,
                 _ => {
                     return Err(format!(
-                        "could not find `{key}` key in iterated item `{item}`"
+                        "could not find '{key}' key in iterated item '{}'",
+                        py_repr(&cur)
+                    ));
+                }
+            };
+            match (last, next.kind()) {
+                (false, ValueKind::Map) | (true, ValueKind::Seq) => cur = next,
+                (false, _) if skip_missing => continue 'items,
+                (false, _) => {
+                    return Err(format!(
+                        "the key {key} should point to a dictionary, got '{}'",
+                        py_repr(&next)
+                    ));
+                }
+                (true, _) => {
+                    return Err(format!(
+                        "the key {key} should point to a list, got '{}'",
+                        py_repr(&next)
                     ));
                 }
             }
         }
-        if cur.kind() != ValueKind::Seq {
-            return Err(format!(
-                "the key `{path}` should point to a list, got `{cur}`"
-            ));
-        }
-        // As Ansible, the item comes without the list it was split on.
         let parent = without(&item, path)?;
         for element in cur.try_iter().map_err(|e| e.to_string())? {
             out.push(Value::from(vec![parent.clone(), element]));

@@ -11,6 +11,7 @@ mod embedded;
 pub mod env;
 mod error;
 mod filters;
+mod guard;
 mod includes;
 mod jinja_tests;
 mod lists;
@@ -282,7 +283,9 @@ impl Templar {
         names.sort();
         names.into_iter().find(|name| {
             let undefined = vars.get_attr(name).map_or(true, |v| v.is_undefined());
-            undefined && self.envs.strict.globals().all(|(g, _)| g != name) && !guarded(expr, name)
+            undefined
+                && self.envs.strict.globals().all(|(g, _)| g != name)
+                && !guard::guarded(expr, name)
         })
     }
 
@@ -381,17 +384,6 @@ fn single_expression(s: &str) -> Option<&str> {
 
 /// True when the template text copes with undefined values itself (`default`, `is defined`,
 /// `mandatory`), so a chained undefined such as `a.b.c | default(1)` must not be an error.
-/// Whether `expr` tests `name` for being defined anywhere (`name is defined`, `name.x is
-/// undefined`, `name | default(...)`, `name | d(...)`, `name | mandatory`), so that an undefined
-/// `name` is the author's expected case (a short-circuit such as `name is defined and name > 1`).
-fn guarded(expr: &str, name: &str) -> bool {
-    let pattern = format!(
-        r"\b{}\b(?:\.\w+|\[[^\]]*\])*\s*(?:is\s+(?:not\s+)?(?:defined|undefined|none)\b|\|\s*(?:default|d|mandatory)\b)",
-        ::regex::escape(name)
-    );
-    ::regex::Regex::new(&pattern).is_ok_and(|re| re.is_match(expr))
-}
-
 fn handles_undefined(source: &str) -> bool {
     source.contains("default")
         || source.contains("defined")

@@ -1,5 +1,6 @@
-//! Exact outputs of `password_hash`, `to_uuid`, `urlsplit`, the path and size filters and
-//! `subelements`.
+//! Exact outputs of `password_hash`, `to_uuid`, `urlsplit`, the path and size filters,
+//! `subelements`, and the filters that follow ansible-core's `filter_core` target (`extract`,
+//! `b64encode` encodings, `random`, `shuffle`, `comment`, `dict2items`/`items2dict` messages).
 
 use super::*;
 use serde_json::json;
@@ -137,4 +138,80 @@ fn subelements_pairs_items_with_their_list() {
         json!("alice")
     );
     assert!(err("users | subelements('keys')").contains("could not find `keys`"));
+}
+
+fn cond(expr: &str) -> Result<bool, String> {
+    let vars = to_jinja(&json!({"container": {"key": {"subkey": "value"}}}));
+    Templar::new().eval_condition(expr, &vars)
+}
+
+#[test]
+fn extract_gives_an_undefined_value_that_default_replaces() {
+    for expr in [
+        "'key' | extract(badcontainer) | default('a') == 'a'",
+        "('key' | extract(badcontainer)).subkey | default('a') == 'a'",
+        "'badkey' | extract(container, 'subkey') | default('a') == 'a'",
+        "'key' | extract(container, ['badsubkey', 'subsubkey']) | default('a') == 'a'",
+        "'key' | extract(container, 'subkey') == 'value'",
+    ] {
+        assert_eq!(cond(expr), Ok(true), "{expr}");
+    }
+    // Not guarded: an undefined container still fails the condition.
+    assert!(cond("'key' | extract(badcontainer) == 'a'").is_err());
+}
+
+#[test]
+fn filters_take_ansibles_arguments_and_fail_with_its_messages() {
+    assert_eq!(
+        e("'Ansible - くらとみ\n' | b64encode(encoding='utf-16-le')"),
+        json!("QQBuAHMAaQBiAGwAZQAgAC0AIABPMIkwaDB/MAoA")
+    );
+    assert_eq!(
+        e("'QQBuAHMAaQBiAGwAZQAgAC0AIABPMIkwaDB/MAoA' | b64decode(encoding='utf-16-le')"),
+        json!("Ansible - くらとみ\n")
+    );
+    assert_eq!(e("2 | from_yaml_all"), json!(2));
+    assert_eq!(e("22 | shuffle"), json!(22));
+    assert_eq!(
+        e("[1,2,3,4,5] | shuffle(seed=7)"),
+        e("[1,2,3,4,5] | shuffle(seed=7)")
+    );
+    assert_eq!(e("none | quote"), json!("''"));
+    assert_eq!(
+        e("'boo!' | comment(style='cblock')"),
+        json!("/*\n *\n * boo!\n *\n */")
+    );
+    for (expr, msg) in [
+        (
+            "none | random",
+            "random can only be used on sequences and integers",
+        ),
+        (
+            "[1,2,3] | random(step=2)",
+            "start and step can only be used with integer values",
+        ),
+        (
+            "true | dict2items",
+            "dict2items requires a dictionary, got <class 'bool'> instead.",
+        ),
+        (
+            "true | items2dict",
+            "items2dict requires a list, got <class 'bool'> instead.",
+        ),
+        (
+            "[true] | items2dict",
+            "items2dict requires a list of dictionaries, got [True] instead.",
+        ),
+        (
+            "true | path_join",
+            "|path_join expects string or sequence, got <class 'bool'> instead.",
+        ),
+        (
+            "'x' | to_uuid(namespace=22)",
+            "Invalid value '22' for 'namespace'",
+        ),
+    ] {
+        let got = err(expr);
+        assert!(got.contains(msg), "{expr}: {got}");
+    }
 }

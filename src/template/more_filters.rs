@@ -75,13 +75,21 @@ fn password_hash(
 }
 
 /// A name-based (version 5) UUID in Ansible's namespace, or in the one given.
-fn to_uuid(v: &Value, namespace: Option<String>, kwargs: Kwargs) -> Result<String, Error> {
+fn to_uuid(v: &Value, namespace: Option<Value>, kwargs: Kwargs) -> Result<String, Error> {
     let namespace = pick(namespace, &kwargs, "namespace")?;
     kwargs.assert_all_used()?;
-    let ns = namespace.unwrap_or_else(|| "361E6D51-FAEC-444A-9079-341386DA8E2E".into());
+    let ns = match namespace {
+        Some(n) => n
+            .as_str()
+            .map(str::to_string)
+            .unwrap_or_else(|| n.to_string()),
+        None => "361E6D51-FAEC-444A-9079-341386DA8E2E".into(),
+    };
     let hex: String = ns.chars().filter(|c| *c != '-').collect();
     if hex.len() != 32 || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
-        return Err(invalid(format!("to_uuid: `{ns}` is not a UUID")));
+        return Err(invalid(format!(
+            "Invalid value '{ns}' for 'namespace': badly formed hexadecimal UUID string"
+        )));
     }
     let mut data: Vec<u8> = (0..16)
         .map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).unwrap_or(0))
