@@ -31,14 +31,27 @@ pub fn map_value(m: IndexMap<String, JValue>) -> JValue {
 }
 
 /// The merged variables of one task on one host. Cheap to build: values are reference counted.
+/// A variable written in the playbook, inventory or a vars file is a template, rendered when it
+/// is used; one the run produced (a registered result, a fact, a `set_fact` value, a loop
+/// item) is data, used as it is, as Ansible marks such values unsafe: a `{{` in a command's
+/// output is never evaluated on the controller.
 pub struct Scope {
-    vars: Layer,
+    vars: IndexMap<String, (JValue, Kind)>,
     templar: Templar,
+}
+
+/// Whether a layer's values are templates or data (see [`Scope`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Template,
+    Data,
 }
 
 impl std::fmt::Debug for Scope {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_map().entries(self.vars.iter()).finish()
+        f.debug_map()
+            .entries(self.vars.iter().map(|(k, (v, _))| (k, v)))
+            .finish()
     }
 }
 
@@ -51,12 +64,18 @@ thread_local! {
 }
 
 impl Scope {
-    /// Merges layers given lowest precedence first.
+    /// Merges layers of templates given lowest precedence first.
     pub fn new(templar: &Templar, layers: &[&Layer]) -> Scope {
-        let mut vars = Layer::with_capacity(layers.iter().map(|l| l.len()).sum());
-        for layer in layers {
+        let marked: Vec<(&Layer, Kind)> = layers.iter().map(|l| (*l, Kind::Template)).collect();
+        Scope::marked(templar, &marked)
+    }
+
+    /// Merges layers given lowest precedence first, each of templates or of data.
+    pub fn marked(templar: &Templar, layers: &[(&Layer, Kind)]) -> Scope {
+        let mut vars = IndexMap::with_capacity(layers.iter().map(|(l, _)| l.len()).sum());
+        for (layer, kind) in layers {
             for (k, v) in layer.iter() {
-                vars.insert(k.clone(), v.clone());
+                vars.insert(k.clone(), (v.clone(), *kind));
             }
         }
         Scope {
@@ -105,8 +124,8 @@ fn needs_render(v: &JValue) -> bool {
 impl Object for Scope {
     fn get_value(self: &Arc<Self>, key: &JValue) -> Option<JValue> {
         let name = key.as_str()?;
-        let v = self.vars.get(name)?;
-        if !needs_render(v) {
+        let (v, kind) = self.vars.get(name)?;
+        if *kind == Kind::Data || !needs_render(v) {
             return Some(v.clone());
         }
         let depth = DEPTH.with(|d| d.get());

@@ -904,3 +904,41 @@ fn facts_delegated_to_the_implicit_localhost_are_in_its_hostvars() {
     }
     assert_eq!(recaps[0], recaps[1]);
 }
+
+/// What the run produced is data, never templated again, as in ansible-playbook: a `{{` in a
+/// command's output or in a `set_fact` value stays text (it would otherwise run on the
+/// controller), while a vars file's values are templates, and `!unsafe` text is never one.
+#[test]
+fn module_output_and_set_fact_values_are_never_templated_again() {
+    let lab = Lab::new(1);
+    let out = lab.dir().join("out");
+    lab.write("vf.yml", "fromfile: \"{{ base }}/x\"\n");
+    lab.write(
+        "site.yml",
+        "- hosts: all\n  gather_facts: no\n  vars:\n    base: /opt\n    raw: !unsafe '{{ base }}'\n  tasks:\n\
+         \x20   - set_fact:\n        x: \"{{ '{{' }} base }}\"\n\
+         \x20   - command: echo \"{{ '{{' }} lookup('pipe', 'touch {{ out }}/ran') }}\"\n      register: r\n\
+         \x20   - include_vars: vf.yml\n\
+         \x20   - copy:\n        content: \"{{ x }}|{{ r.stdout }}|{{ fromfile }}|{{ raw }}\\n\"\n        dest: \"{{ out }}/seen\"\n",
+    );
+    let mut recaps = Vec::new();
+    for ansible in [true, false] {
+        let _ = std::fs::remove_dir_all(&out);
+        std::fs::create_dir_all(&out).unwrap();
+        let run = common::run_tool(&lab, ansible, "site.yml", &format!("out={}", out.display()));
+        assert_eq!(run.status.code(), Some(0), "{}", text(&run));
+        let pipe = format!("{{{{ lookup('pipe', 'touch {}/ran') }}}}", out.display());
+        assert_eq!(
+            lab.read("seen"),
+            format!("{{{{ base }}}}|{pipe}|/opt/x|{{{{ base }}}}\n"),
+            "ansible={ansible}: {}",
+            text(&run)
+        );
+        assert!(
+            !lab.exists("ran"),
+            "the output was evaluated on the controller"
+        );
+        recaps.push(recap(&run));
+    }
+    assert_eq!(recaps[0], recaps[1]);
+}

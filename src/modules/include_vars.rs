@@ -116,7 +116,7 @@ fn merge(old: Value, new: Value) -> Value {
 
 impl Module for IncludeVars {
     fn control(&self) -> super::Control {
-        super::Control::SetsVars
+        super::Control::SetsVars { templates: true }
     }
 
     fn spec(&self) -> &'static ModuleSpec {

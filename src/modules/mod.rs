@@ -79,7 +79,9 @@ pub enum Control {
     /// Gathers facts (`setup`): they become `ansible_facts` and `ansible_<name>`.
     GatherFacts,
     /// Sets host variables (`set_fact`, `include_vars`); a `run_once` gives them to every host.
-    SetsVars,
+    /// `templates`: the values are templates, rendered when used (a vars file's); otherwise
+    /// data, already rendered (`set_fact`'s), never templated again.
+    SetsVars { templates: bool },
     /// Changes the run's live inventory (`group_by`, `add_host`). `bypass_host_loop`: runs once
     /// for the play whatever its hosts, as Ansible's `add_host` does.
     Inventory { bypass_host_loop: bool },

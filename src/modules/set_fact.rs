@@ -45,7 +45,7 @@ fn valid_name(name: &str) -> bool {
 
 impl Module for SetFact {
     fn control(&self) -> super::Control {
-        super::Control::SetsVars
+        super::Control::SetsVars { templates: false }
     }
 
     fn spec(&self) -> &'static ModuleSpec {

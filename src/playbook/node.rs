@@ -242,9 +242,35 @@ fn pyyaml_bool(value: NodeValue, span: serde_saphyr::Span) -> NodeValue {
     }
 }
 
+/// Ansible's `!unsafe` string is never templated: it is kept as a template that renders to
+/// the text itself, so every later step (arguments, variables) sees it as written. The tag is
+/// found in the source just before the scalar (the parser does not hand tags over).
+fn unsafe_text(value: NodeValue, span: serde_saphyr::Span) -> NodeValue {
+    let NodeValue::Str(text) = value else {
+        return value;
+    };
+    let Some(start) = span.byte_offset() else {
+        return NodeValue::Str(text);
+    };
+    let tagged = SOURCE.with(|src| {
+        src.borrow().as_ref().is_some_and(|t| {
+            let start = start as usize;
+            t.get(..start)
+                .is_some_and(|before| before.trim_end().ends_with("!unsafe"))
+                || t.get(start..).is_some_and(|at| at.starts_with("!unsafe"))
+        })
+    });
+    if tagged {
+        NodeValue::Str(crate::template::literal(&text))
+    } else {
+        NodeValue::Str(text)
+    }
+}
+
 fn from_spanned(s: Spanned<NodeValue>) -> Node {
+    let span = s.referenced.span();
     Node {
-        value: pyyaml_bool(s.value, s.referenced.span()),
+        value: unsafe_text(pyyaml_bool(s.value, span), span),
         line: (s.referenced.line() as usize).max(1),
         col: (s.referenced.column() as usize).max(1),
     }

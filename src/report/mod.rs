@@ -94,9 +94,15 @@ pub enum Status {
 
 impl Status {
     pub fn of(result: &TaskResult, ignore_errors: bool) -> Status {
+        // As Ansible's TaskResult: a `failed_when` verdict, when there is one, decides (a
+        // result marked failed after its retries ran out still passes a false `failed_when`).
+        let failed = match result.data.get("failed_when_result") {
+            Some(serde_json::Value::Bool(verdict)) => *verdict,
+            _ => result.failed,
+        };
         if result.unreachable {
             Status::Unreachable
-        } else if result.failed {
+        } else if failed {
             if ignore_errors {
                 Status::Ignored
             } else {

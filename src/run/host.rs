@@ -26,8 +26,11 @@ pub struct HostState {
     pub inventory_vars: Arc<Layer>,
     /// Gathered facts, as `ansible_facts` and as `ansible_<name>`.
     pub facts: Layer,
-    /// `set_fact` values and registered results.
+    /// Variables a task loaded from a file (`include_vars`): templates, rendered when used.
     pub host_scope: Layer,
+    /// Values the run produced: registered results, `set_fact` values, `ansible_failed_*`.
+    /// Data, never templated again (see `vars::Scope`). A name is in one of the two.
+    pub data: Layer,
     /// The connection tasks use, with the login it was opened for (`connect::Login::key`).
     pub conn: Option<(String, Arc<Connection>)>,
     /// Connections opened earlier for other logins (another play's `remote_user`), kept for
@@ -52,6 +55,7 @@ impl HostState {
             inventory_vars,
             facts: Layer::new(),
             host_scope: Layer::new(),
+            data: Layer::new(),
             conn: None,
             other_conns: Vec::new(),
             connect_time: None,
@@ -69,6 +73,18 @@ impl HostState {
         store_facts(self, facts);
     }
 
+    /// Sets a variable the run produced (see `data`).
+    pub fn set_data(&mut self, name: &str, value: JValue) {
+        self.host_scope.shift_remove(name);
+        self.data.insert(name.to_string(), value);
+    }
+
+    /// Sets a variable that is a template (see `host_scope`).
+    pub fn set_template(&mut self, name: &str, value: JValue) {
+        self.data.shift_remove(name);
+        self.host_scope.insert(name.to_string(), value);
+    }
+
     /// Still taking part in the play.
     pub fn active(&self) -> bool {
         !self.failed && !self.unreachable && !self.ended
@@ -76,7 +92,12 @@ impl HostState {
 
     pub fn public_vars(&self) -> JValue {
         let mut m: IndexMap<String, JValue> = IndexMap::new();
-        for layer in [&*self.inventory_vars, &self.facts, &self.host_scope] {
+        for layer in [
+            &*self.inventory_vars,
+            &self.facts,
+            &self.host_scope,
+            &self.data,
+        ] {
             for (k, v) in layer {
                 m.insert(k.clone(), v.clone());
             }
@@ -187,25 +208,29 @@ impl TaskShared {
         base.insert("ansible_host".into(), JValue::from(state.name.as_str()));
         // Ansible's precedence: block and task vars below set_fact and registered values
         // (a looped `set_fact: x: "{{ x + [item] }}"` with a task `vars: x` accumulates).
-        let mut layers: Vec<&Layer> = vec![
-            &base,
-            &self.role_defaults,
-            &role_defaults,
-            &state.inventory_vars,
-            &state.facts,
-            &self.play_vars,
-            &role_vars,
-            &task_vars,
-            &state.host_scope,
+        // Facts, what tasks produced, the loop's item and registered values in `extra`, the
+        // magic variables: data; the rest: templates (see `vars::Scope`).
+        use crate::vars::Kind::{Data, Template};
+        let mut layers: Vec<(&Layer, crate::vars::Kind)> = vec![
+            (&base, Data),
+            (&self.role_defaults, Template),
+            (&role_defaults, Template),
+            (&state.inventory_vars, Template),
+            (&state.facts, Data),
+            (&self.play_vars, Template),
+            (&role_vars, Template),
+            (&task_vars, Template),
+            (&state.host_scope, Template),
+            (&state.data, Data),
         ];
         if let Some(inc) = &self.include_vars {
-            layers.push(inc);
+            layers.push((inc, Template));
         }
-        layers.extend_from_slice(extra);
-        layers.push(&self.shared.extra_vars);
-        layers.push(&self.magic);
-        layers.push(&own);
-        let scope = Scope::new(&self.shared.templar, &layers).into_value();
+        layers.extend(extra.iter().map(|l| (*l, Data)));
+        layers.push((&self.shared.extra_vars, Template));
+        layers.push((&self.magic, Data));
+        layers.push((&own, Data));
+        let scope = Scope::marked(&self.shared.templar, &layers).into_value();
         // A delegated task sees the delegate's variables as Ansible shows them:
         // `ansible_delegated_vars[DELEGATE]`, with `inventory_hostname` the task's own host.
         let Some(delegated) = task
@@ -217,9 +242,9 @@ impl TaskShared {
         };
         let mut more = Layer::new();
         more.insert("ansible_delegated_vars".into(), delegated);
-        layers.push(&more);
+        layers.push((&more, Data));
         (
-            Scope::new(&self.shared.templar, &layers).into_value(),
+            Scope::marked(&self.shared.templar, &layers).into_value(),
             task_vars,
         )
     }
@@ -326,9 +351,7 @@ async fn run_task_unguarded(state: &mut HostState, task: &Task, cx: &TaskShared)
     };
     let status = Status::of(&result, !result.unreachable && ignore_errors(&scope));
     if let Some(name) = &task.register {
-        state
-            .host_scope
-            .insert(name.clone(), to_jinja(&result.to_json()));
+        state.set_data(name, to_jinja(&result.to_json()));
     }
     if result.changed && !result.failed {
         state.notified.extend(task.notify.iter().cloned());
@@ -748,9 +771,13 @@ fn conditions_hold(
 /// `packages`) become `ansible_facts` and variables of their own name, as in Ansible.
 pub fn absorb_facts(state: &mut HostState, control: Control, facts: &Map<String, Value>) {
     match control {
-        Control::SetsVars => {
+        Control::SetsVars { templates } => {
             for (k, v) in facts {
-                state.host_scope.insert(k.clone(), to_jinja(v));
+                if templates {
+                    state.set_template(k, to_jinja(v));
+                } else {
+                    state.set_data(k, to_jinja(v));
+                }
             }
         }
         Control::GatherFacts => store_facts(state, facts),
@@ -804,8 +831,12 @@ fn override_status(
     if let Some(conds) = &task.changed_when {
         match conditions_hold(conds, result, state, task, cx, extra) {
             Ok(v) => result.changed = v,
+            // As Ansible: the error also under `changed_when_result`.
             Err(e) => {
                 result.failed = true;
+                result
+                    .data
+                    .insert("changed_when_result".into(), Value::String(e.clone()));
                 result.msg = Some(e);
                 return;
             }
@@ -821,6 +852,9 @@ fn override_status(
             }
             Err(e) => {
                 result.failed = true;
+                result
+                    .data
+                    .insert("failed_when_result".into(), Value::String(e.clone()));
                 result.msg = Some(e);
             }
         }

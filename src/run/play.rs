@@ -743,14 +743,17 @@ impl PlayRunner {
         for h in &on[1..] {
             if let Some(s) = states.get_mut(h) {
                 if let Some(name) = &task.register {
-                    s.host_scope
-                        .insert(name.clone(), to_jinja(&result.to_json()));
+                    s.set_data(name, to_jinja(&result.to_json()));
                 }
                 if let Some(Value::Object(facts)) = result.data.get("ansible_facts")
-                    && task.module.control() == Control::SetsVars
+                    && let Control::SetsVars { templates } = task.module.control()
                 {
                     for (k, v) in facts {
-                        s.host_scope.insert(k.clone(), to_jinja(v));
+                        if templates {
+                            s.set_template(k, to_jinja(v));
+                        } else {
+                            s.set_data(k, to_jinja(v));
+                        }
                     }
                 }
                 if result.changed && !result.failed {
@@ -801,12 +804,8 @@ fn remember_failure(states: &mut States, host: &str, task: &Task, outcome: &Outc
 
 fn remember_failure_in(s: &mut HostState, task: &Task, outcome: &Outcome) {
     let failed_task = serde_json::json!({"name": task.display_name(), "action": task.action});
-    s.host_scope
-        .insert("ansible_failed_task".into(), to_jinja(&failed_task));
-    s.host_scope.insert(
-        "ansible_failed_result".into(),
-        to_jinja(&outcome.result.to_json()),
-    );
+    s.set_data("ansible_failed_task", to_jinja(&failed_task));
+    s.set_data("ansible_failed_result", to_jinja(&outcome.result.to_json()));
 }
 
 /// One line typed on the terminal after `prompt` (empty when there is no terminal).

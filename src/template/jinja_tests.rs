@@ -29,13 +29,37 @@ pub fn register(env: &mut Environment<'static>) {
         Ok(items(&b)?.iter().all(|x| a.contains(x)))
     });
     env.add_test("contains", |a: Value, x: Value| -> Result<bool, Error> {
+        // As Python's `in`: a substring of a string.
+        if let (Some(a), Some(x)) = (a.as_str(), x.as_str()) {
+            return Ok(a.contains(x));
+        }
         Ok(items(&a)?.contains(&x))
     });
-    env.add_test("file", |p: &str| Path::new(p).is_file());
-    env.add_test("directory", |p: &str| Path::new(p).is_dir());
+    // Ansible's path tests, each also under its `is_` name.
+    for name in ["file", "is_file"] {
+        env.add_test(name, |p: &str| Path::new(p).is_file());
+    }
+    for name in ["directory", "is_dir"] {
+        env.add_test(name, |p: &str| Path::new(p).is_dir());
+    }
     env.add_test("exists", |p: &str| Path::new(p).exists());
-    env.add_test("link", |p: &str| Path::new(p).is_symlink());
-    env.add_test("abs", |p: &str| Path::new(p).is_absolute());
+    for name in ["link", "is_link"] {
+        env.add_test(name, |p: &str| Path::new(p).is_symlink());
+    }
+    env.add_test("link_exists", |p: &str| {
+        Path::new(p).symlink_metadata().is_ok()
+    });
+    for name in ["abs", "is_abs"] {
+        env.add_test(name, |p: &str| Path::new(p).is_absolute());
+    }
+    for name in ["same_file", "is_same_file"] {
+        env.add_test(name, |a: &str, b: &str| {
+            match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+                (Ok(a), Ok(b)) => a == b,
+                _ => false,
+            }
+        });
+    }
 }
 
 /// A boolean key of a registered result; for a loop's result, true when any item has it

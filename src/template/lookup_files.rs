@@ -43,6 +43,21 @@ pub fn template(call: &mut Call) -> Result<Vec<Value>, String> {
             extra.insert(key.to_string(), v);
         }
     }
+    // The lookup's own delimiters (`variable_start_string`, ...), as the template module's.
+    let mut syntax = super::env::FileSyntax::default();
+    for (option, slot) in [
+        ("variable_start_string", &mut syntax.variable.0),
+        ("variable_end_string", &mut syntax.variable.1),
+        ("comment_start_string", &mut syntax.comment.0),
+        ("comment_end_string", &mut syntax.comment.1),
+    ] {
+        if let Some(v) = call.opt(option) {
+            *slot = v
+                .as_str()
+                .map(str::to_string)
+                .unwrap_or_else(|| v.to_string());
+        }
+    }
     let mut out = Vec::new();
     for name in call.str_terms()? {
         let path = call.find("templates", &name)?;
@@ -62,7 +77,7 @@ pub fn template(call: &mut Call) -> Result<Vec<Value>, String> {
         let search = call.search_dirs("templates");
         let named = full.display().to_string();
         out.push(Value::from(
-            templar.render_file(&named, &source, &scope, &search)?,
+            templar.render_file_with(&named, &source, &scope, &search, &syntax)?,
         ));
     }
     Ok(out)
@@ -190,10 +205,20 @@ impl Glob {
 
 /// The first file that exists among the candidates: string terms are file names, mapping
 /// terms carry their own `files`, `paths` and `skip`.
+/// What separates the names of first_found's `files` and `paths` strings, as in Ansible.
+const FILE_SEPS: &[char] = &[',', ';'];
+const PATH_SEPS: &[char] = &[',', ':', ';'];
+
 pub fn first_found(call: &mut Call) -> Result<Vec<Value>, String> {
     let mut skip = call.opt_bool("skip", false);
-    let paths = call.opt("paths").map(split_names).unwrap_or_default();
-    let mut files = call.opt("files").map(split_names).unwrap_or_default();
+    let paths = call
+        .opt("paths")
+        .map(|v| split_names(v, PATH_SEPS))
+        .unwrap_or_default();
+    let mut files = call
+        .opt("files")
+        .map(|v| split_names(v, FILE_SEPS))
+        .unwrap_or_default();
     let mut candidates = Vec::new();
     // A list term counts as its items (`with_first_found: [{files: [...], skip: true}]`).
     let mut terms: Vec<Value> = Vec::new();
@@ -208,8 +233,12 @@ pub fn first_found(call: &mut Call) -> Result<Vec<Value>, String> {
         match term.kind() {
             ValueKind::Map => {
                 let get = |k: &str| term.get_attr(k).ok().filter(|v| !v.is_undefined());
-                let t_files = get("files").map(|v| split_names(&v)).unwrap_or_default();
-                let t_paths = get("paths").map(|v| split_names(&v)).unwrap_or_default();
+                let t_files = get("files")
+                    .map(|v| split_names(&v, FILE_SEPS))
+                    .unwrap_or_default();
+                let t_paths = get("paths")
+                    .map(|v| split_names(&v, PATH_SEPS))
+                    .unwrap_or_default();
                 if let Some(s) = get("skip") {
                     skip = super::filters::ansible_bool(&s);
                 }
@@ -252,18 +281,23 @@ fn combine(files: &[String], paths: &[String]) -> Vec<String> {
 }
 
 /// A list of names, or one string of names separated by `,` or `;` (Ansible's convention).
-fn split_names(v: &Value) -> Vec<String> {
-    if let Some(s) = v.as_str() {
-        return s
-            .split([',', ';'])
+/// A `files` or `paths` option as a list of names: a string is split on `seps` (Ansible's
+/// legacy `a.yml;b.yml` and `/etc:/opt` forms), and so is each string of a list.
+fn split_names(v: &Value, seps: &[char]) -> Vec<String> {
+    let split = |s: &str| -> Vec<String> {
+        s.split(seps)
             .map(str::trim)
             .filter(|s| !s.is_empty())
             .map(String::from)
-            .collect();
+            .collect()
+    };
+    if let Some(s) = v.as_str() {
+        return split(s);
     }
     v.try_iter()
         .map(|it| {
-            it.filter_map(|x| x.as_str().map(String::from))
+            it.filter_map(|x| x.as_str().map(split))
+                .flatten()
                 .collect::<Vec<_>>()
         })
         .unwrap_or_default()

@@ -388,7 +388,10 @@ fn nested_together_and_subelements_shape_items_as_ansible_does() {
         ])
     );
     let e = d.err_with("query('subelements', users, 'groups')", users);
-    assert!(e.contains("could not find `groups` key"), "{e}");
+    assert!(
+        e.contains("could not find 'groups' key in iterated item '{'name': 'carol'}'"),
+        "{e}"
+    );
 }
 
 #[test]

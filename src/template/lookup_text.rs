@@ -3,6 +3,7 @@
 
 use std::process::Command;
 
+use indexmap::IndexMap;
 use minijinja::Value;
 
 use super::lookups::{Call, split_kv};
@@ -131,8 +132,6 @@ fn inline_opts(call: &Call, term: &str) -> Result<(String, Call2), String> {
                 .or_else(|| call.opt("default").cloned()),
             re: get("re").is_some_and(|v| super::filters::ansible_bool(&Value::from(v))),
             kind: get("type"),
-            delimiter: get("delimiter"),
-            col: get("col"),
         },
     ))
 }
@@ -143,8 +142,6 @@ struct Call2 {
     default: Option<Value>,
     re: bool,
     kind: Option<String>,
-    delimiter: Option<String>,
-    col: Option<String>,
 }
 
 /// A value from an INI file (`type=properties` for section-less Java properties).
@@ -217,42 +214,83 @@ fn parse_ini(text: &str, fixed_section: Option<&str>) -> Vec<(String, String, St
 
 /// A column of the CSV row whose first column is the key (tab-separated by default).
 pub fn csvfile(call: &mut Call) -> Result<Vec<Value>, String> {
+    const REQUIRED: &str = "Search key is required but was not found";
+    const OPTIONS: [&str; 6] = ["file", "delimiter", "col", "keycol", "default", "encoding"];
+    let terms = call.str_terms()?;
+    if terms.is_empty() {
+        return Err(REQUIRED.into());
+    }
     let mut out = Vec::new();
-    for term in call.str_terms()? {
-        let (key, o) = inline_opts(call, &term)?;
-        let file = o.file.clone().unwrap_or_else(|| "ansible.csv".into());
-        let delimiter = match o.delimiter.as_deref() {
+    for term in terms {
+        // As Ansible's parse_kv: `k=v` words are options, the rest (quotes kept) the key.
+        let words = crate::modules::free_form::split_args(&term)?;
+        let mut key_words = Vec::new();
+        let mut inline: IndexMap<String, String> = IndexMap::new();
+        for w in words {
+            match w.split_once('=') {
+                Some((k, v)) if !k.is_empty() => {
+                    let k = k.trim();
+                    if !OPTIONS.contains(&k) {
+                        return Err(format!("{k} is not a valid option"));
+                    }
+                    let v = crate::modules::kv::decode_escapes(v.trim());
+                    inline.insert(k.to_string(), unquote(&v));
+                }
+                _ => key_words.push(w),
+            }
+        }
+        if key_words.is_empty() {
+            return Err(REQUIRED.into());
+        }
+        let key = crate::modules::free_form::join_args(&key_words);
+        let get = |name: &str| inline.get(name).cloned().or_else(|| call.opt_str(name));
+        let file = get("file").unwrap_or_else(|| "ansible.csv".into());
+        let delimiter = match get("delimiter").as_deref() {
             None | Some("TAB") | Some("\\t") => '\t',
             Some(d) => d
                 .chars()
                 .next()
                 .ok_or("`delimiter` must be one character")?,
         };
-        let col: usize = match &o.col {
-            None => 1,
-            Some(c) => c
-                .parse()
-                .map_err(|_| format!("`col` must be a column number, got `{c}`"))?,
+        let number = |name: &str, default: usize| -> Result<usize, String> {
+            match get(name) {
+                None => Ok(default),
+                Some(c) => c
+                    .trim()
+                    .parse()
+                    .map_err(|_| format!("`{name}` must be a column number, got `{c}`")),
+            }
+        };
+        let (col, keycol) = (number("col", 1)?, number("keycol", 0)?);
+        let default = match inline.get("default") {
+            Some(d) => Some(Value::from(d.as_str())),
+            None => call.opt("default").cloned().filter(|v| !v.is_none()),
         };
         let text = std::fs::read_to_string(call.find("files", &file)?)
-            .map_err(|e| format!("cannot read `{file}`: {e}"))?;
+            .map_err(|e| format!("csvfile: cannot read `{file}`: {e}"))?;
         let row = parse_csv(&text, delimiter)
             .into_iter()
-            .find(|r| r.first().is_some_and(|c| *c == key));
+            .find(|r| r.get(keycol).is_some_and(|c| *c == key));
         match row {
             Some(r) => match r.get(col) {
                 Some(v) => out.push(Value::from(v.as_str())),
-                None => {
-                    return Err(format!(
-                        "row `{key}` of `{file}` has no column {col} (it has {})",
-                        r.len()
-                    ));
-                }
+                None => return Err("csvfile: list index out of range".into()),
             },
-            None => out.push(o.default.clone().unwrap_or(Value::from(()))),
+            // No default: nothing, as Ansible's None is left out.
+            None => out.extend(default),
         }
     }
     Ok(out)
+}
+
+/// A value without the quotes around it (`file="a b.csv"`).
+fn unquote(s: &str) -> String {
+    let b = s.as_bytes();
+    if b.len() >= 2 && (b[0] == b'"' || b[0] == b'\'') && b[b.len() - 1] == b[0] {
+        s[1..s.len() - 1].to_string()
+    } else {
+        s.to_string()
+    }
 }
 
 /// RFC 4180 records: quoted fields may hold delimiters, newlines and doubled quotes.

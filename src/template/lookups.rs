@@ -48,7 +48,15 @@ fn plugin(name: &str) -> Option<(Plugin, &'static [&'static str])> {
         "file" => (lookup_files::file, &["lstrip", "rstrip"]),
         "template" => (
             lookup_files::template,
-            &["template_vars", "convert_data", "jinja2_native"],
+            &[
+                "template_vars",
+                "convert_data",
+                "jinja2_native",
+                "variable_start_string",
+                "variable_end_string",
+                "comment_start_string",
+                "comment_end_string",
+            ],
         ),
         "fileglob" => (lookup_files::fileglob, &[]),
         "first_found" => (lookup_files::first_found, &["files", "paths", "skip"]),

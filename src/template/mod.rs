@@ -332,6 +332,26 @@ impl Templar {
     }
 }
 
+/// A template that renders to `text` exactly (Ansible's `!unsafe`): each Jinja opening
+/// delimiter becomes an expression printing it.
+pub fn literal(text: &str) -> String {
+    if !text.contains('{') {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (c, chars.peek()) {
+            ('{', Some(&next @ ('{' | '%' | '#'))) => {
+                chars.next();
+                out.push_str(&format!("{{{{ '{{{next}' }}}}"));
+            }
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
 /// The Python type name of a value, as Ansible's messages and `type_debug` name it.
 pub(super) fn python_type(v: &JValue) -> &'static str {
     match v.kind() {
