@@ -942,3 +942,42 @@ fn module_output_and_set_fact_values_are_never_templated_again() {
     }
     assert_eq!(recaps[0], recaps[1]);
 }
+
+/// `hostvars[other].x` renders a template among the other host's variables with that host's
+/// own variables; a looped include with a templated `loop_var` sees the item under the
+/// rendered name; a loop label sees the item's own result and fails its item when it cannot
+/// be rendered. Each as ansible-playbook does on the same files.
+#[test]
+fn hostvars_templates_templated_include_loop_vars_and_labels_as_ansible() {
+    let lab = Lab::new(2);
+    let out = lab.dir().join("out");
+    lab.write(
+        "host_vars/h2.yml",
+        "port: 5432\nurl: \"db://{{ inventory_hostname }}:{{ port }}\"\n",
+    );
+    lab.write(
+        "item.yml",
+        "- copy: {content: \"{{ picked }}\\n\", dest: \"{{ out }}/picked\"}\n",
+    );
+    lab.write(
+        "site.yml",
+        "- hosts: h1\n  gather_facts: no\n  tasks:\n\
+         \x20   - copy: {content: \"{{ hostvars['h2'].url }}\\n\", dest: \"{{ out }}/url\"}\n\
+         \x20   - include_tasks: item.yml\n      loop: [value]\n      loop_control: {loop_var: \"{{ name }}\"}\n      vars: {name: picked}\n\
+         \x20   - command: \"echo {{ item }}\"\n      register: r\n      loop: [shown, skipped]\n\
+         \x20     loop_control: {label: \"{{ r.stdout }}\"}\n      when: item == 'shown'\n      ignore_errors: true\n\
+         \x20   - copy: {content: \"{{ r.results | map(attribute='failed') | join(',') }}\\n\", dest: \"{{ out }}/label\"}\n",
+    );
+    let mut recaps = Vec::new();
+    for ansible in [true, false] {
+        let _ = std::fs::remove_dir_all(&out);
+        std::fs::create_dir_all(&out).unwrap();
+        let run = common::run_tool(&lab, ansible, "site.yml", &format!("out={}", out.display()));
+        assert_eq!(run.status.code(), Some(0), "{}", text(&run));
+        assert_eq!(lab.read("url"), "db://h2:5432\n", "{}", text(&run));
+        assert_eq!(lab.read("picked"), "value\n", "{}", text(&run));
+        assert_eq!(lab.read("label"), "False,True\n", "{}", text(&run));
+        recaps.push(recap(&run));
+    }
+    assert_eq!(recaps[0], recaps[1]);
+}

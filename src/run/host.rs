@@ -90,23 +90,24 @@ impl HostState {
         !self.failed && !self.unreachable && !self.ended
     }
 
-    pub fn public_vars(&self) -> JValue {
-        let mut m: IndexMap<String, JValue> = IndexMap::new();
-        for layer in [
-            &*self.inventory_vars,
-            &self.facts,
-            &self.host_scope,
-            &self.data,
-        ] {
-            for (k, v) in layer {
-                m.insert(k.clone(), v.clone());
-            }
-        }
-        m.insert(
+    /// What other hosts see as `hostvars[this]`: its inventory variables, facts and what its
+    /// tasks set, a template among them rendered with this host's own variables when read,
+    /// as Ansible's `hostvars` renders them.
+    pub fn public_vars(&self, templar: &crate::template::Templar) -> JValue {
+        use crate::vars::Kind::{Data, Template};
+        let mut own = Layer::new();
+        own.insert(
             "inventory_hostname".into(),
             JValue::from(self.name.as_str()),
         );
-        crate::vars::map_value(m)
+        let layers = [
+            (&*self.inventory_vars, Template),
+            (&self.facts, Data),
+            (&self.host_scope, Template),
+            (&self.data, Data),
+            (&own, Data),
+        ];
+        Scope::marked(templar, &layers).into_value()
     }
 }
 
@@ -551,13 +552,30 @@ async fn run_loop(
         }
         let (scope, _) = cx.scope(state, task, &[&lv]);
         let mut r = run_call(state, task, cx, &scope, &[&lv]).await;
+        // The label sees the item's own result under the `register` name, and one that
+        // cannot be rendered fails its item (even a skipped one), as in Ansible 2.19.
         let label = match &task.loop_control.label {
-            Some(l) => cx
-                .shared
-                .templar
-                .render_value(&Value::String(l.clone()), &scope)
-                .map(|v| text(&v))
-                .unwrap_or_else(|_| l.clone()),
+            Some(l) => {
+                let mut reg = Layer::new();
+                if let Some(name) = &task.register {
+                    reg.insert(name.clone(), to_jinja(&r.to_json()));
+                }
+                let (scope, _) = cx.scope(state, task, &[&lv, &reg]);
+                match cx
+                    .shared
+                    .templar
+                    .render_value(&Value::String(l.clone()), &scope)
+                {
+                    Ok(v) => text(&v),
+                    Err(e) => {
+                        r = TaskResult::failed(format!(
+                            "Failed to template loop_control.label: {}",
+                            with_var_error(e)
+                        ));
+                        l.clone()
+                    }
+                }
+            }
             None => text(&item),
         };
         r.data.insert(loop_var.clone(), item);

@@ -559,7 +559,7 @@ impl PlayRunner {
             None => IndexMap::new(),
         };
         for (k, s) in states {
-            hostvars.insert(k.clone(), s.public_vars());
+            hostvars.insert(k.clone(), s.public_vars(&self.shared.templar));
         }
         magic.insert("hostvars".into(), crate::vars::map_value(hostvars));
         Arc::new(TaskShared {

@@ -20,9 +20,12 @@ use crate::modules::Control;
 use crate::playbook::Task;
 use crate::report::{Event, Reporter};
 use crate::run::host;
+use crate::template::Templar;
 
 /// What the hosts of a free play share while each walks on its own.
 pub struct FreeShared {
+    /// Renders the templates among a host's variables when another host reads them.
+    templar: Templar,
     /// Every host's variables as the others see them (`hostvars`), as of its last task.
     hostvars: Mutex<IndexMap<String, JValue>>,
     /// Facts `delegate_facts` sends to a host another runner is walking.
@@ -47,12 +50,13 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl FreeShared {
-    fn new(states: &States) -> Self {
+    fn new(states: &States, templar: &Templar) -> Self {
         FreeShared {
+            templar: templar.clone(),
             hostvars: Mutex::new(
                 states
                     .iter()
-                    .map(|(k, s)| (k.clone(), s.public_vars()))
+                    .map(|(k, s)| (k.clone(), s.public_vars(templar)))
                     .collect(),
             ),
             mail: Mutex::default(),
@@ -77,7 +81,7 @@ impl FreeShared {
     pub fn publish(&self, states: &States) {
         let mut all = lock(&self.hostvars);
         for (k, s) in states {
-            all.insert(k.clone(), s.public_vars());
+            all.insert(k.clone(), s.public_vars(&self.templar));
         }
     }
 
@@ -120,7 +124,7 @@ impl PlayRunner {
         stats: &mut StatsMap,
         reporter: &mut dyn Reporter,
     ) {
-        let free = Arc::new(FreeShared::new(states));
+        let free = Arc::new(FreeShared::new(states, &self.shared.templar));
         let play = self.play();
         if play.max_fail_percentage.is_some() {
             free.warn(

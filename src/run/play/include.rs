@@ -56,6 +56,8 @@ pub(super) enum WalkEnd {
 /// the `ansible_loop` the include's result carries.
 #[derive(PartialEq)]
 struct LoopItem {
+    /// The loop variable's name, as the host rendered `loop_var`.
+    var: String,
     value: Value,
     index: usize,
     extended: Option<Value>,
@@ -85,12 +87,7 @@ impl PlayRunner {
         let Some(include) = task.include.clone() else {
             return false;
         };
-        let loop_var = task
-            .loop_control
-            .loop_var
-            .clone()
-            .unwrap_or_else(|| "item".into());
-        let groups = included_files(outcomes, &loop_var);
+        let groups = included_files(outcomes);
         // Every file is read before any runs, so that a file that cannot be read fails its
         // hosts right under the include, as in Ansible.
         let mut loaded: IndexMap<String, Result<Arc<TaskList>, String>> = IndexMap::new();
@@ -131,7 +128,7 @@ impl PlayRunner {
             for h in &hosts {
                 stats.entry(h.clone()).or_default().ok += 1;
             }
-            let layer = self.include_layer(task, &loop_var, item);
+            let layer = self.include_layer(task, item);
             let outer = self.include_vars.replace(Arc::new(layer));
             let end =
                 Box::pin(self.walk(Walk::Included(list), hosts, states, stats, reporter)).await;
@@ -173,16 +170,17 @@ impl PlayRunner {
     /// The variables an included file's tasks see: the enclosing include's, and the loop
     /// item it was included for, with the loop variables a looped task sees (`ansible_loop_var`,
     /// the `index_var` and `ansible_index_var`, `ansible_loop` when extended).
-    fn include_layer(&self, task: &Task, loop_var: &str, item: Option<LoopItem>) -> Layer {
+    fn include_layer(&self, task: &Task, item: Option<LoopItem>) -> Layer {
         let mut layer = self.include_vars.as_deref().cloned().unwrap_or_default();
         if let Some(LoopItem {
+            var,
             value,
             index,
             extended,
         }) = item
         {
-            layer.insert(loop_var.to_string(), to_jinja(&value));
-            layer.insert("ansible_loop_var".into(), JValue::from(loop_var));
+            layer.insert(var.clone(), to_jinja(&value));
+            layer.insert("ansible_loop_var".into(), JValue::from(var));
             if let Some(iv) = &task.loop_control.index_var {
                 layer.insert(iv.clone(), JValue::from(index));
                 layer.insert("ansible_index_var".into(), JValue::from(iv.as_str()));
@@ -198,7 +196,7 @@ impl PlayRunner {
 /// The files (and loop items) the hosts' results name, each with the hosts that include it,
 /// in the order they first appear. The include's own result is then not counted: each file a
 /// host includes counts one `ok`, as Ansible counts.
-fn included_files(outcomes: &mut [(String, Outcome)], loop_var: &str) -> Vec<IncludedFile> {
+fn included_files(outcomes: &mut [(String, Outcome)]) -> Vec<IncludedFile> {
     use crate::modules::include_tasks::INCLUDE_KEY;
     let file_of = |r: &crate::result::TaskResult| {
         r.data
@@ -219,8 +217,15 @@ fn included_files(outcomes: &mut [(String, Outcome)], loop_var: &str) -> Vec<Inc
                 .enumerate()
                 .filter(|(_, (_, r))| !r.skipped && !r.failed)
                 .filter_map(|(i, (_, r))| {
+                    let var = r
+                        .data
+                        .get("ansible_loop_var")
+                        .and_then(Value::as_str)
+                        .unwrap_or("item")
+                        .to_string();
                     let item = LoopItem {
-                        value: r.data.get(loop_var).cloned().unwrap_or(Value::Null),
+                        value: r.data.get(&var).cloned().unwrap_or(Value::Null),
+                        var,
                         index: i,
                         extended: r.data.get("ansible_loop").cloned(),
                     };
