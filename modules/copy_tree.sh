@@ -95,6 +95,14 @@ if [ -d "$SRC" ]; then
 else
   case $D in */) D="$D${SRC##*/}" ;; *) [ -d "$D" ] && D="${D%/}/${SRC##*/}" ;; esac
   RC_P=${D%/*}; [ -n "$RC_P" ] || RC_P=/
+  # A dest ending in / is a directory, made with its parents when missing (as Ansible).
+  case $A_dest in */) if [ ! -d "$RC_P" ]; then
+    if [ "$RC_CHECK" = 1 ]; then
+      rc_json_str "dest directory $RC_P would be created"
+      rc_out "{\"changed\":true,\"msg\":$J}"; exit 0
+    fi
+    mkdir -p -- "$RC_P" || rc_fail "cannot create $RC_P"; CH=1
+  fi ;; esac
   [ "$RC_P" = "$D" ] || [ -d "$RC_P" ] || rc_fail "Destination directory $RC_P does not exist"
   sync_file "$SRC" "$D"
   RC_S=$(sha1sum < "$SRC") && EXTRA="$EXTRA,\"checksum\":\"${RC_S%% *}\""

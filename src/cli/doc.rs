@@ -138,7 +138,9 @@ pub fn page(spec: &ModuleSpec) -> String {
         ));
     }
     for rule in spec.rules {
-        out.push_str(&format!("  {}\n", rule_line(rule)));
+        if let Some(line) = rule_line(rule) {
+            out.push_str(&format!("  {line}\n"));
+        }
     }
     match spec.free_form {
         FreeForm::No => {}
@@ -272,10 +274,11 @@ impl DocArgs {
     }
 }
 
-/// A spec rule as `rconf doc` lists it under the options.
-fn rule_line(rule: &crate::modules::args::Rule) -> String {
+/// A spec rule as `rconf doc` lists it under the options; none for a rule that only rewords
+/// a requirement already listed.
+fn rule_line(rule: &crate::modules::args::Rule) -> Option<String> {
     use crate::modules::args::Rule;
-    match rule {
+    Some(match rule {
         Rule::RequiredIf {
             key,
             value,
@@ -288,7 +291,8 @@ fn rule_line(rule: &crate::modules::args::Rule) -> String {
         ),
         Rule::Together(names) => format!("set together or not at all: {}", names.join(", ")),
         Rule::By(key, names) => format!("{key} needs: {}", names.join(", ")),
-    }
+        Rule::Action(..) | Rule::Exclusive(..) => return None,
+    })
 }
 
 #[cfg(test)]

@@ -191,6 +191,13 @@ pub enum Rule {
     Together(&'static [&'static str]),
     /// When `key` is set, so must these be.
     By(&'static str, &'static [&'static str]),
+    /// One of these must be set, else the message: a requirement the spec states
+    /// (`required`, `required_one_of`) in the words of the Ansible action plugin that checks
+    /// it before its module runs (`copy`: "dest is required"), said instead of the spec's.
+    Action(&'static [&'static str], &'static str),
+    /// At most one of these, else the message: a `mutually_exclusive` group in an action
+    /// plugin's words, as `Action`.
+    Exclusive(&'static [&'static str], &'static str),
 }
 
 impl Rule {
@@ -243,6 +250,17 @@ impl Rule {
                 (set > 0 && set < names.len()).then(|| ArgProblem {
                     arg: names.iter().find(|n| present(n)).map(|n| n.to_string()),
                     message: format!("parameters are required together: {}", names.join(", ")),
+                })
+            }
+            Rule::Action(names, msg) => (!names.iter().any(|n| present(n))).then(|| ArgProblem {
+                arg: None,
+                message: msg.to_string(),
+            }),
+            Rule::Exclusive(names, msg) => {
+                let set: Vec<&&str> = names.iter().filter(|n| present(n)).collect();
+                (set.len() > 1).then(|| ArgProblem {
+                    arg: Some(set[1].to_string()),
+                    message: msg.to_string(),
                 })
             }
             Rule::By(key, names) => {
@@ -495,34 +513,35 @@ impl ModuleSpec {
                 problems.push(problem(spec.name, m));
             }
         }
-        for a in self.args.iter().filter(|a| a.required) {
-            if !seen.contains_key(a.name) {
-                problems.push(problem(
-                    a.name,
-                    format!(
-                        "missing required argument `{}` for module `{}`",
-                        a.name, self.name
-                    ),
-                ));
-            }
+        // ansible-core's wording: one message naming every missing argument, sorted.
+        let worded = |names: &[&str]| {
+            self.rules.iter().any(|r| match r {
+                Rule::Action(n, _) | Rule::Exclusive(n, _) => *n == names,
+                _ => false,
+            })
+        };
+        let mut missing: Vec<&str> = self
+            .args
+            .iter()
+            .filter(|a| a.required && !seen.contains_key(a.name) && !worded(&[a.name]))
+            .map(|a| a.name)
+            .collect();
+        missing.sort_unstable();
+        if let Some(first) = missing.first() {
+            problems.push(problem(
+                first,
+                format!("missing required arguments: {}", missing.join(", ")),
+            ));
         }
         let present = |n: &str| {
             args.keys()
                 .any(|k| k == n || self.arg(k).is_some_and(|a| a.name == n))
         };
         for group in self.required_one_of {
-            if !group.iter().any(|n| present(n)) {
+            if !group.iter().any(|n| present(n)) && !worded(group) {
                 problems.push(ArgProblem {
                     arg: None,
-                    message: format!(
-                        "module `{}` needs one of: {}",
-                        self.name,
-                        group
-                            .iter()
-                            .map(|n| format!("`{n}`"))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ),
+                    message: format!("one of the following is required: {}", group.join(", ")),
                 });
             }
         }
@@ -540,17 +559,10 @@ impl ModuleSpec {
         }
         for group in self.mutually_exclusive {
             let set: Vec<_> = group.iter().filter(|n| present(n)).collect();
-            if set.len() > 1 {
+            if set.len() > 1 && !worded(group) {
                 problems.push(ArgProblem {
                     arg: Some(set[1].to_string()),
-                    message: format!(
-                        "arguments {} are mutually exclusive for module `{}`",
-                        set.iter()
-                            .map(|n| format!("`{n}`"))
-                            .collect::<Vec<_>>()
-                            .join(" and "),
-                        self.name
-                    ),
+                    message: format!("parameters are mutually exclusive: {}", group.join("|")),
                 });
             }
         }
@@ -931,7 +943,10 @@ mod tests {
     #[test]
     fn command_needs_a_command() {
         let p = COMMAND.check(&COMMAND.normalize(&json!({"chdir": "/"})).unwrap());
-        assert!(p[0].message.contains("needs one of"), "{p:?}");
+        assert_eq!(
+            p[0].message, "one of the following is required: _raw_params, cmd",
+            "{p:?}"
+        );
     }
 
     #[test]

@@ -124,7 +124,7 @@ impl Module for Assert {
             Some(Err(e)) => return Action::Done(TaskResult::failed(e)),
             None => {
                 return Action::Done(TaskResult::failed(
-                    "missing required argument `that` for module `assert`",
+                    "missing required arguments: that",
                 ));
             }
         };

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 use sha1::{Digest, Sha1};
 
-use super::args::{Arg, Args, FreeForm, Kind, ModuleSpec, Return};
+use super::args::{Arg, Args, FreeForm, Kind, ModuleSpec, Return, Rule};
 use super::copy_tree;
 use super::diff;
 use super::script::{Script, ScriptOutput};
@@ -89,7 +89,12 @@ static SPEC: ModuleSpec = ModuleSpec {
     any_args: false,
     required_one_of: &[&["src", "content"]],
     mutually_exclusive: &[&["src", "content"]],
-    rules: &[],
+    // The same requirements in the words of Ansible's copy action plugin.
+    rules: &[
+        Rule::Action(&["src", "content"], "src (or content) is required"),
+        Rule::Action(&["dest"], "dest is required"),
+        Rule::Exclusive(&["src", "content"], "src and content are mutually exclusive"),
+    ],
     returns: &[
         Return::new("dest", "str", "success", "The path written."),
         Return::new(
@@ -379,6 +384,9 @@ impl Module for Copy {
             );
         }
         let src = args.str("src").unwrap_or_default();
+        if src.is_empty() {
+            return Action::Done(TaskResult::failed("src (or content) is required"));
+        }
         let path = match find_source(src, "files", ctx) {
             Ok(p) => p,
             Err(e) => return Action::Done(TaskResult::failed(e)),

@@ -395,7 +395,10 @@ esac
     fn service_needs_state_or_enabled_and_a_known_manager() {
         let spec = Service.spec();
         let p = spec.check(&spec.normalize(&json!({"name": "x"})).unwrap());
-        assert!(p[0].message.contains("needs one of"), "{p:?}");
+        assert!(
+            p[0].message.starts_with("one of the following is required: "),
+            "{p:?}"
+        );
         let t = TestCtx::new();
         let args = spec
             .validate(

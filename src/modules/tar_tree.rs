@@ -49,13 +49,20 @@ fn walk(
         let path = root.join(&name);
         let lmeta = std::fs::symlink_metadata(&path)
             .map_err(|err| format!("cannot read `{}`: {err}", path.display()))?;
-        let meta = if lmeta.file_type().is_symlink() && follow {
-            let target = std::fs::metadata(&path)
-                .map_err(|err| format!("cannot follow the symlink `{}`: {err}", path.display()))?;
-            let circular = target.is_dir() && ancestors.contains(&(target.dev(), target.ino()));
-            if circular { lmeta } else { target }
-        } else {
-            lmeta
+        // Followed, a symlink is what it points to, as Ansible's copy: a regular file, or a
+        // directory that is not one of its own ancestors. A broken or looping link, or one to
+        // anything else, is copied as the link.
+        let meta = match std::fs::metadata(&path) {
+            Ok(target)
+                if lmeta.file_type().is_symlink()
+                    && follow
+                    && (target.is_file()
+                        || target.is_dir()
+                            && !ancestors.contains(&(target.dev(), target.ino()))) =>
+            {
+                target
+            }
+            _ => lmeta,
         };
         let mut h = tar::Header::new_gnu();
         h.set_mode(meta.permissions().mode() & 0o7777);
@@ -93,6 +100,39 @@ mod tests {
     use super::*;
     use std::io::Write;
     use std::process::{Command, Stdio};
+
+    #[test]
+    fn broken_and_looping_links_are_copied_as_links_when_following() {
+        let src = tempfile::tempdir().unwrap();
+        std::fs::create_dir(src.path().join("d")).unwrap();
+        std::fs::write(src.path().join("d/f"), "f\n").unwrap();
+        std::os::unix::fs::symlink("invalid", src.path().join("d/invalid")).unwrap();
+        std::os::unix::fs::symlink("nowhere", src.path().join("d/broken")).unwrap();
+        std::os::unix::fs::symlink("../", src.path().join("d/circles")).unwrap();
+        std::os::unix::fs::symlink("f", src.path().join("d/to_f")).unwrap();
+        let tar = tar_tree(src.path(), true).unwrap();
+        let mut archive = tar::Archive::new(&tar[..]);
+        let mut kinds: Vec<(String, bool)> = archive
+            .entries()
+            .unwrap()
+            .map(|e| {
+                let e = e.unwrap();
+                let link = e.header().entry_type() == tar::EntryType::Symlink;
+                (e.path().unwrap().display().to_string(), link)
+            })
+            .collect();
+        kinds.sort();
+        let want = [
+            ("d", false),
+            ("d/broken", true),
+            ("d/circles", true),
+            ("d/f", false),
+            ("d/invalid", true),
+            ("d/to_f", false),
+        ];
+        let want: Vec<(String, bool)> = want.iter().map(|(p, l)| (p.to_string(), *l)).collect();
+        assert_eq!(kinds, want);
+    }
 
     #[test]
     fn system_tar_unpacks_what_we_write() {

@@ -95,6 +95,49 @@ fn reaches_guard(b: &[u8]) -> bool {
     }
 }
 
+/// The operands of `expr` when it is a chain of one boolean operator (`a and b and c`, or the
+/// same with `or`) at its top level, with that operator; `None` for anything else (a single
+/// term, or `and` mixed with `or`, whose precedence this does not model).
+pub(super) fn boolean_chain(expr: &str) -> Option<(&'static str, Vec<&str>)> {
+    let b = expr.as_bytes();
+    let ident = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
+    let (mut depth, mut quote) = (0usize, None::<u8>);
+    let mut cuts: Vec<(usize, usize, &'static str)> = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        match (quote, b[i]) {
+            (Some(_), b'\\') => i += 1,
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, c @ (b'\'' | b'"')) => quote = Some(c),
+            (None, b'(' | b'[' | b'{') => depth += 1,
+            (None, b')' | b']' | b'}') => depth = depth.saturating_sub(1),
+            (None, _) if depth == 0 && (i == 0 || !ident(b[i - 1])) => {
+                for op in ["and", "or"] {
+                    let end = i + op.len();
+                    if b[i..].starts_with(op.as_bytes()) && b.get(end).is_some_and(|c| !ident(*c)) {
+                        cuts.push((i, end, op));
+                    }
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    let op = cuts.first()?.2;
+    if cuts.iter().any(|c| c.2 != op) {
+        return None;
+    }
+    let mut terms = Vec::new();
+    let mut start = 0;
+    for (from, to, _) in cuts {
+        terms.push(expr[start..from].trim());
+        start = to;
+    }
+    terms.push(expr[start..].trim());
+    terms.iter().all(|t| !t.is_empty()).then_some((op, terms))
+}
+
 fn skip_ident(b: &[u8], mut i: usize) -> usize {
     while b
         .get(i)
@@ -170,6 +213,22 @@ mod tests {
         ] {
             assert!(guarded(expr, name), "{expr}");
         }
+    }
+
+    #[test]
+    fn a_chain_of_one_boolean_operator_splits_into_its_terms() {
+        use super::boolean_chain;
+        assert_eq!(
+            boolean_chain("a is defined and a.b != '' and (c or d)"),
+            Some(("and", vec!["a is defined", "a.b != ''", "(c or d)"]))
+        );
+        assert_eq!(
+            boolean_chain("x == 'a or b' or y"),
+            Some(("or", vec!["x == 'a or b'", "y"]))
+        );
+        assert_eq!(boolean_chain("a and b or c"), None);
+        assert_eq!(boolean_chain("android == 1"), None);
+        assert_eq!(boolean_chain("not x"), None);
     }
 
     #[test]

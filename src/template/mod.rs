@@ -278,6 +278,29 @@ impl Templar {
     /// (`is defined`, `is undefined`, `default`, ...): Ansible fails such a condition, where
     /// Jinja would compare an undefined value and a typo in a guard would run the task.
     fn unguarded_undefined(&self, expr: &str, vars: &JValue) -> Option<String> {
+        let name = self.unguarded_in(expr, vars)?;
+        // `a and b and c` stops at the first false term (`or` at the first true one), as
+        // Jinja evaluates it: a term after that is never evaluated, so its undefined
+        // variable does not fail the condition.
+        let Some((op, terms)) = guard::boolean_chain(expr) else {
+            return Some(name);
+        };
+        for term in terms {
+            if let Some(name) = self.unguarded_in(term, vars) {
+                return Some(name);
+            }
+            match self.eval_expr(term, vars) {
+                Ok(v) if v.is_true() == (op == "or") => return None,
+                Ok(_) => {}
+                // The whole condition's evaluation reports it.
+                Err(_) => return None,
+            }
+        }
+        None
+    }
+
+    /// An undefined, unguarded variable `expr` names (see `unguarded_undefined`).
+    fn unguarded_in(&self, expr: &str, vars: &JValue) -> Option<String> {
         let compiled = self.envs.strict.compile_expression(expr).ok()?;
         let mut names: Vec<String> = compiled.undeclared_variables(false).into_iter().collect();
         names.sort();

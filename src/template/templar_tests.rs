@@ -138,6 +138,18 @@ fn undefined_in_condition_is_an_error() {
 }
 
 #[test]
+fn an_undefined_variable_after_a_deciding_and_or_or_term_is_not_evaluated() {
+    // As Jinja: `and` stops at the first false term, `or` at the first true one.
+    assert_eq!(cond("os == 'Arch' and nope.stdout != ''"), Ok(false));
+    assert_eq!(cond("os == 'Debian' or nope == 1"), Ok(true));
+    assert_eq!(
+        cond("os == 'Debian' and nope == 1").unwrap_err(),
+        "the conditional check `os == 'Debian' and nope == 1` failed: `nope` is undefined"
+    );
+    assert!(cond("os == 'Arch' or nope == 1").is_err());
+}
+
+#[test]
 fn syntax_errors_say_what_is_wrong() {
     let err = cond("port >").unwrap_err();
     assert!(
