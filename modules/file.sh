@@ -12,6 +12,23 @@ if [ -z "$STATE" ]; then
   elif [ "$PREV" = absent ] || [ "$PREV" = hard ]; then STATE=file
   else STATE=$PREV; fi
 fi
+# A hard link asked for at a directory goes inside it, under the source's name (as Ansible).
+if [ "$STATE" = hard ] && [ "$PREV" = directory ] && [ -n "${A_src-}" ]; then
+  P="$P/${A_src##*/}"; rc_type "$P"; PREV=$T
+  if [ "$PREV" = file ] && rc_stat "$P" L && [ "${S_nlink:-1}" != 1 ]; then PREV=hard; fi
+fi
+# As Ansible in check mode: an owner or group that does not exist yet is a warning (a task
+# earlier in a real run may create it).
+if [ "$RC_CHECK" = 1 ] && [ "$STATE" != absent ]; then
+  if [ -n "$OWN" ] && ! rc_user_exists "$OWN"; then
+    case $OWN in *[!0-9]*) rc_warn "failed to look up user $OWN. Create user up to this point in real play" ;;
+      *) rc_warn "failed to look up user with uid $OWN. Create user up to this point in real play" ;; esac
+  fi
+  if [ -n "$GRP" ] && ! rc_group_exists "$GRP"; then
+    case $GRP in *[!0-9]*) rc_warn "failed to look up group $GRP. Create group up to this point in real play" ;;
+      *) rc_warn "failed to look up group with gid $GRP. Create group up to this point in real play" ;; esac
+  fi
+fi
 rc_json_str "$PREV"; J_PREV=$J
 CH=0
 # Follow a symlink to its target for the states that manage the target.
@@ -35,7 +52,7 @@ rc_done() {
     rc_type "$P"; RC_RS=$T
     if [ "$T" = file ] && [ "${S_nlink:-1}" != 1 ]; then RC_RS=hard; fi
   fi
-  rc_out "{\"changed\":$TF,\"state\":\"$RC_RS\",\"prev_state\":$J_PREV$RC_AJ${1-}}"
+  rc_out "{\"changed\":$TF,\"state\":\"$RC_RS\",\"prev_state\":$J_PREV$RC_AJ${1-}${RC_WJ-}}"
   exit 0
 }
 # Applies modification/access times; touch defaults to now, other states to preserve.
@@ -81,8 +98,10 @@ touch)
     CH=1
     if [ "$RC_CHECK" = 1 ]; then rc_done; fi
     : > "$P" || rc_fail "Error, could not touch target: $P"
+    # As Ansible: a new file whose owner, group or mode cannot be set is removed again.
+    RC_UNDO=$P
   fi
-  rc_set_attrs; rc_times; rc_done ;;
+  rc_set_attrs; RC_UNDO=; rc_times; rc_done ;;
 directory)
   case $PREV in
     directory) ;;
@@ -155,19 +174,17 @@ link)
     rc_link -s
   fi
   # As Ansible: with follow, the attributes are the target's (none when it does not exist).
-  RC_WARN=
   if [ "${A_follow-1}" = 1 ] && [ -L "$P" ]; then
     if [ -e "$P" ]; then
       RC_T=$(readlink -f -- "$P") || rc_fail "cannot resolve symlink $P"
       rc_attrs "$RC_T" "$MODE" "$OWN" "$GRP"; [ "$RC_CH" = 0 ] || CH=1
     else
-      rc_json_str "Cannot set fs attributes on a non-existent symlink target. follow should be set to False to avoid this."
-      RC_WARN=",\"warnings\":[$J]"
+      rc_warn "Cannot set fs attributes on a non-existent symlink target. follow should be set to False to avoid this."
     fi
   else
     rc_attrs "$P" "" "$OWN" "$GRP" h; [ "$RC_CH" = 0 ] || CH=1
   fi
-  rc_done "$RC_WARN" ;;
+  rc_done ;;
 hard)
   if [ -z "${A_src+x}" ]; then
     [ "$PREV" = hard ] || rc_fail "src is required for creating new hardlinks"

@@ -17,9 +17,26 @@ rc_json_str() {
 }
 # Fails the task with message $1 (and optional extra JSON members in $2, starting with a comma).
 rc_fail() {
+  # A file this run created and whose attributes then failed goes again (RC_UNDO).
+  [ -z "${RC_UNDO-}" ] || rm -f -- "$RC_UNDO"
   rc_json_str "$1"
-  rc_out "{\"failed\":true,\"msg\":$J${2-}}"
+  rc_out "{\"failed\":true,\"msg\":$J${2-}${RC_WJ-}}"
   exit 0
+}
+# Adds $1 to the warnings the result carries (RC_WJ: `,"warnings":[...]`, or empty).
+rc_warn() {
+  rc_json_str "$1"
+  if [ -n "${RC_WJ-}" ]; then RC_WJ="${RC_WJ%]},$J]"; else RC_WJ=",\"warnings\":[$J]"; fi
+}
+# Whether owner $1 (a name or a uid) exists on this host; `getent` answers for both. Without
+# it (busybox), a name is asked of `id` and a number is taken as it is.
+rc_user_exists() {
+  if command -v getent > /dev/null; then getent passwd -- "$1" > /dev/null 2>&1
+  else case $1 in *[!0-9]*) id -u -- "$1" > /dev/null 2>&1 ;; esac; fi
+}
+rc_group_exists() {
+  if command -v getent > /dev/null; then getent group -- "$1" > /dev/null 2>&1
+  else case $1 in *[!0-9]*) grep -q "^$1:" /etc/group ;; esac; fi
 }
 # Reads attributes of $1 into S_mode S_uid S_gid S_user S_group S_size S_ino S_dev S_nlink;
 # returns 1 when the path does not exist. $2=L follows a symlink. RC_SK names what the S_*
@@ -72,6 +89,7 @@ rc_attrs() {
   if [ -n "$3" ]; then
     case $3 in *[!0-9]*) [ "$3" = "$S_user" ] ;; *) [ "$3" = "$S_uid" ] ;; esac || {
       RC_CH=1
+      rc_user_exists "$3" || rc_fail "chown failed: failed to look up user $3"
       if [ "$RC_CHECK" = 0 ]; then
         if [ "${5-}" = h ]; then chown -h -- "$3" "$1"; else chown -- "$3" "$1"; fi || rc_fail "chown failed: failed to set owner \`$3\` on $1"
       fi
@@ -80,6 +98,7 @@ rc_attrs() {
   if [ -n "$4" ]; then
     case $4 in *[!0-9]*) [ "$4" = "$S_group" ] ;; *) [ "$4" = "$S_gid" ] ;; esac || {
       RC_CH=1
+      rc_group_exists "$4" || rc_fail "chgrp failed: failed to look up group $4"
       if [ "$RC_CHECK" = 0 ]; then
         if [ "${5-}" = h ]; then chgrp -h -- "$4" "$1"; else chgrp -- "$4" "$1"; fi || rc_fail "chgrp failed: failed to set group \`$4\` on $1"
       fi

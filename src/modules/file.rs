@@ -240,6 +240,48 @@ mod tests {
     }
 
     #[test]
+    fn unknown_owners_warn_in_check_mode_and_fail_with_ansibles_words() {
+        let t = TestCtx::new();
+        let p = t.path("f");
+        std::fs::write(&p, "x").unwrap();
+        let args = json!({"path": p, "state": "touch", "owner": "no-such-user-rconf"});
+        let r = run(&File, args.clone(), &t.ctx(true));
+        assert!(r.failed, "{r:?}");
+        assert_eq!(
+            r.msg.as_deref(),
+            Some("chown failed: failed to look up user no-such-user-rconf")
+        );
+        assert_eq!(
+            r.data["warnings"][0],
+            "failed to look up user no-such-user-rconf. Create user up to this point in real play"
+        );
+        let g = run(&File, json!({"path": p, "group": "987654"}), &t.ctx(true));
+        assert_eq!(
+            g.data["warnings"][0],
+            "failed to look up group with gid 987654. Create group up to this point in real play",
+            "{g:?}"
+        );
+    }
+
+    #[test]
+    fn a_hard_link_asked_for_at_a_directory_goes_inside_it() {
+        let t = TestCtx::new();
+        let src = t.path("src");
+        std::fs::write(&src, "x").unwrap();
+        let dir = t.path("d");
+        std::fs::create_dir(&dir).unwrap();
+        let args = json!({"src": src, "path": dir, "state": "hard"});
+        let r = run(&File, args.clone(), &t.ctx(false));
+        assert!(r.changed && !r.failed, "{r:?}");
+        let inside = format!("{dir}/src");
+        assert_eq!(
+            std::fs::metadata(&inside).unwrap().ino(),
+            std::fs::metadata(&src).unwrap().ino()
+        );
+        assert!(!run(&File, args, &t.ctx(false)).changed);
+    }
+
+    #[test]
     fn state_file_on_missing_path_fails_like_ansible() {
         let t = TestCtx::new();
         let p = t.path("nope");
