@@ -59,9 +59,26 @@ rc_done() {
 rc_times() {
   if [ "$STATE" = touch ]; then RC_DT=now; else RC_DT=preserve; fi
   RC_MT=${A_modification_time:-$RC_DT}; RC_AT=${A_access_time:-$RC_DT}
+  # Both now: one plain touch, which the kernel allows whoever may write the file (setting one
+  # time alone, or an explicit time, needs its owner), as Ansible's os.utime(path, None).
+  if [ "$RC_MT" = now ] && [ "$RC_AT" = now ]; then
+    CH=1
+    [ "$RC_CHECK" = 1 ] && return 0
+    touch -c -- "$P" || rc_fail "cannot set times on $P (time \`now\`)"
+    return 0
+  fi
   for RC_W in m:$RC_MT a:$RC_AT; do
     RC_V=${RC_W#?:}
     [ "$RC_V" = preserve ] && continue
+    # An explicit time the file already has changes nothing (compared through a reference
+    # file the same `touch -t` stamps).
+    if [ "$RC_V" != now ] && RC_REF=$(mktemp); then
+      touch -c -t "$RC_V" -- "$RC_REF" 2>/dev/null || { rm -f -- "$RC_REF"; rc_fail "cannot set times on $P (time \`$RC_V\`)"; }
+      case ${RC_W%%:*} in m) RC_F=%Y ;; *) RC_F=%X ;; esac
+      RC_SAME=0; [ "$(stat -c "$RC_F" -- "$RC_REF" "$P" | uniq | wc -l)" = 1 ] && RC_SAME=1
+      rm -f -- "$RC_REF"
+      [ "$RC_SAME" = 1 ] && continue
+    fi
     CH=1
     [ "$RC_CHECK" = 1 ] && continue
     if [ "$RC_V" = now ]; then touch -c -"${RC_W%%:*}" -- "$P"

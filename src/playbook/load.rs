@@ -792,7 +792,10 @@ mod tests {
             pb.warnings[0]
         );
         let task = &pb.plays[0].tasks.tasks[0];
-        assert!(task.invalid.as_deref().unwrap().ends_with(want));
+        assert_eq!(
+            task.invalid.as_deref(),
+            Some("unsupported parameter `mdoe` for module `copy`; did you mean `mode`?")
+        );
     }
 
     #[test]

@@ -897,8 +897,10 @@ impl Loader {
                 .as_deref()
                 .and_then(|a| key_node(mval, a).or_else(|| extra.and_then(|e| key_node(e, a))))
                 .unwrap_or(mkey);
+            // The task's failure says what Ansible's module says; where it is written goes in
+            // the load warning and the failure's origin.
             let message = problem.message.clone();
-            first.get_or_insert_with(|| format!("{}: {message}", self.loc(at)));
+            first.get_or_insert_with(|| message.clone());
             self.warn(at, message);
         }
         (module, Some(args), first)
