@@ -45,9 +45,11 @@ static SPEC: ModuleSpec = ModuleSpec {
             .implied_default("\\n")
             .doc("The line ending of the rendered file."),
         Arg::new("output_encoding", Kind::Str)
-            .choices(&["utf-8", "utf8", "UTF-8"])
             .implied_default("utf-8")
-            .doc("The encoding of the rendered file; rconf writes only UTF-8."),
+            .doc(
+                "The encoding of the rendered file: utf-8 (also when empty), utf-16, \
+                 utf-16-le/-be, latin-1, windows-1252 or ascii.",
+            ),
         Arg::new("unsafe_writes", Kind::Bool)
             .doc("Accepted as Ansible does; rconf always writes through a temp file and a rename."),
         Arg::new("trim_blocks", Kind::Bool)
@@ -275,12 +277,23 @@ impl Module for Template {
         } else {
             dest.to_string()
         };
+        // The rendered text in the asked encoding (an empty one is UTF-8, as in Ansible).
+        let encoding = args
+            .str("output_encoding")
+            .filter(|e| !e.is_empty())
+            .unwrap_or("utf-8")
+            .to_ascii_lowercase()
+            .replace('_', "-");
+        let bytes = match crate::template::codec::encode_text(&rendered, &encoding) {
+            Ok(b) => b,
+            Err(e) => return Action::Done(TaskResult::failed(format!("output_encoding: {e}"))),
+        };
         write_file(
             &args,
             ctx,
             &full_dest,
             Some(&base),
-            Content::Bytes(rendered.into_bytes()),
+            Content::Bytes(bytes),
             &name,
         )
     }

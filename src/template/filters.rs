@@ -183,7 +183,7 @@ fn quote(v: &Value) -> Result<String, Error> {
 
 fn b64encode(v: &Value, encoding: Option<String>, kwargs: Kwargs) -> Result<String, Error> {
     let encoding = encoding_arg(encoding, &kwargs)?;
-    let bytes = encode_text(&to_string(v)?, &encoding)?;
+    let bytes = super::codec::encode_text(&to_string(v)?, &encoding).map_err(invalid)?;
     Ok(base64::engine::general_purpose::STANDARD.encode(bytes))
 }
 
@@ -192,7 +192,7 @@ fn b64decode(v: &str, encoding: Option<String>, kwargs: Kwargs) -> Result<String
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(v.trim())
         .map_err(|e| invalid(format!("b64decode: `{v}` is not valid base64: {e}")))?;
-    decode_text(&bytes, &encoding)
+    super::codec::decode_text(&bytes, &encoding).map_err(invalid)
 }
 
 /// The `encoding` of `b64encode`/`b64decode`, positional or by name (default `utf-8`).
@@ -208,68 +208,6 @@ fn encoding_arg(positional: Option<String>, kwargs: &Kwargs) -> Result<String, E
         .replace('_', "-"))
 }
 
-/// Text as bytes in one of the encodings roles name (UTF-8, UTF-16 in either order, Latin-1,
-/// ASCII), as Python's `str.encode`.
-fn encode_text(text: &str, encoding: &str) -> Result<Vec<u8>, Error> {
-    let units = || text.encode_utf16();
-    Ok(match encoding {
-        "utf-8" | "utf8" => text.as_bytes().to_vec(),
-        "utf-16-le" | "utf-16le" => units().flat_map(u16::to_le_bytes).collect(),
-        "utf-16-be" | "utf-16be" => units().flat_map(u16::to_be_bytes).collect(),
-        // Python writes a byte order mark, then little-endian units.
-        "utf-16" | "utf16" => [0xff, 0xfe]
-            .into_iter()
-            .chain(units().flat_map(u16::to_le_bytes))
-            .collect(),
-        "latin-1" | "latin1" | "iso-8859-1" | "ascii" => {
-            let limit = if encoding == "ascii" { 0x7f } else { 0xff };
-            text.chars()
-                .map(|c| {
-                    u8::try_from(u32::from(c))
-                        .ok()
-                        .filter(|b| u32::from(*b) <= limit)
-                        .ok_or_else(|| {
-                            invalid(format!("'{encoding}' codec can't encode character {c:?}"))
-                        })
-                })
-                .collect::<Result<_, _>>()?
-        }
-        other => return Err(invalid(format!("unknown encoding: {other}"))),
-    })
-}
-
-/// Bytes read back as text in `encoding` (see [`encode_text`]).
-fn decode_text(bytes: &[u8], encoding: &str) -> Result<String, Error> {
-    let utf16 = |le: bool, bytes: &[u8]| -> Result<String, Error> {
-        let units: Vec<u16> = bytes
-            .chunks(2)
-            .map(|c| match (le, c) {
-                (true, [a, b]) => u16::from_le_bytes([*a, *b]),
-                (false, [a, b]) => u16::from_be_bytes([*a, *b]),
-                _ => 0xfffd,
-            })
-            .collect();
-        String::from_utf16(&units).map_err(|_| {
-            invalid(format!(
-                "b64decode: the decoded data is not {encoding} text"
-            ))
-        })
-    };
-    match encoding {
-        "utf-8" | "utf8" => String::from_utf8(bytes.to_vec())
-            .map_err(|_| invalid("b64decode: the decoded data is not UTF-8 text")),
-        "utf-16-le" | "utf-16le" => utf16(true, bytes),
-        "utf-16-be" | "utf-16be" => utf16(false, bytes),
-        "utf-16" | "utf16" => match bytes {
-            [0xfe, 0xff, rest @ ..] => utf16(false, rest),
-            [0xff, 0xfe, rest @ ..] => utf16(true, rest),
-            _ => utf16(true, bytes),
-        },
-        "latin-1" | "latin1" | "iso-8859-1" => Ok(bytes.iter().map(|b| char::from(*b)).collect()),
-        "ascii" if bytes.is_ascii() => Ok(bytes.iter().map(|b| char::from(*b)).collect()),
-        other => Err(invalid(format!("b64decode: cannot decode as {other}"))),
-    }
-}
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()

@@ -1,6 +1,7 @@
 //! Templating: the minijinja environment with Ansible's undefined rules, filters and tests.
 //! `Templar` renders template files, single strings (native types) and `when` conditions.
 
+pub mod codec;
 mod comment;
 mod context;
 mod convert;
