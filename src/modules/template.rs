@@ -186,6 +186,8 @@ fn syntax_of<'s>(args: &Args, source: &'s str) -> Result<(FileSyntax, &'s str), 
             ("lstrip_blocks", "True") => syntax.lstrip_blocks = true,
             ("lstrip_blocks", "False") => syntax.lstrip_blocks = false,
             ("newline_sequence" | "keep_trailing_newline", _) => {}
+            ("line_statement_prefix", _) if text.is_some() => syntax.line_statement = text,
+            ("line_comment_prefix", _) if text.is_some() => syntax.line_comment = text,
             _ => match text {
                 Some(t) if set(&mut syntax, key, t.clone()) => {}
                 _ => return Err(format!("unsupported jinja2 override `{key}: {value}`")),

@@ -23,6 +23,9 @@ pub struct FileSyntax {
     pub block: (String, String),
     pub variable: (String, String),
     pub comment: (String, String),
+    /// Jinja's line statements and line comments (`line_statement_prefix`, ...), when set.
+    pub line_statement: Option<String>,
+    pub line_comment: Option<String>,
 }
 
 impl Default for FileSyntax {
@@ -33,6 +36,8 @@ impl Default for FileSyntax {
             block: ("{%".into(), "%}".into()),
             variable: ("{{".into(), "}}".into()),
             comment: ("{#".into(), "#}".into()),
+            line_statement: None,
+            line_comment: None,
         }
     }
 }
@@ -58,6 +63,8 @@ pub fn build_with(mode: Mode, syntax: &FileSyntax) -> Result<Environment<'static
         .block_delimiters(syntax.block.0.clone(), syntax.block.1.clone())
         .variable_delimiters(syntax.variable.0.clone(), syntax.variable.1.clone())
         .comment_delimiters(syntax.comment.0.clone(), syntax.comment.1.clone())
+        .line_statement_prefix(syntax.line_statement.clone().unwrap_or_default())
+        .line_comment_prefix(syntax.line_comment.clone().unwrap_or_default())
         .build()
         .map_err(|e| format!("invalid template delimiters: {e}"))?;
     env.set_syntax(config);

@@ -208,7 +208,6 @@ fn encoding_arg(positional: Option<String>, kwargs: &Kwargs) -> Result<String, E
         .replace('_', "-"))
 }
 
-
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
