@@ -7,8 +7,9 @@ rc_glob() {
   done
   IFS=$RC_IFS; return 1
 }
+# The physical directory, as Python's os.chdir leaves it: `$PWD` names no symlink.
 if [ -n "${A_chdir-}" ]; then
-  cd -- "$A_chdir" 2>/dev/null || rc_fail "Unable to change directory before execution: $A_chdir" ',"rc":1'
+  cd -P -- "$A_chdir" 2>/dev/null || rc_fail "Unable to change directory before execution: $A_chdir" ',"rc":1'
 fi
 if [ -n "${A_creates-}" ] && rc_glob "$A_creates"; then
   rc_json_str "Did not run command since '$A_creates' exists"; RC_M=$J

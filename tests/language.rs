@@ -981,3 +981,47 @@ fn hostvars_templates_templated_include_loop_vars_and_labels_as_ansible() {
     }
     assert_eq!(recaps[0], recaps[1]);
 }
+
+/// `set_fact: cacheable: true` is kept by the jsonfile fact cache (ANSIBLE_CACHE_PLUGIN_*
+/// with its prefix) and read back by the next run; a plain set_fact is not. Set values stay
+/// what they render to (`"yes"` is a string). As ansible-playbook on the same files.
+#[test]
+fn cacheable_facts_outlive_the_run_in_the_prefixed_fact_cache() {
+    let lab = Lab::new(1);
+    let out = lab.dir().join("out");
+    lab.write(
+        "one.yml",
+        "- hosts: all\n  gather_facts: no\n  tasks:\n\
+         \x20   - set_fact: {kept: 'yes', cacheable: true}\n\
+         \x20   - set_fact: {lost: 1}\n",
+    );
+    lab.write(
+        "two.yml",
+        "- hosts: all\n  gather_facts: no\n  tasks:\n\
+         \x20   - copy: {content: \"{{ kept }} {{ kept | type_debug }} {{ lost is defined }}\\n\", dest: \"{{ out }}/seen\"}\n",
+    );
+    for ansible in [true, false] {
+        let cache = lab.dir().join(format!("cache-{ansible}"));
+        let _ = std::fs::remove_dir_all(&out);
+        std::fs::create_dir_all(&out).unwrap();
+        for playbook in ["one.yml", "two.yml"] {
+            let run = common::tool(&lab, ansible, playbook)
+                .args(["-e", &format!("out={}", out.display())])
+                .env("ANSIBLE_CACHE_PLUGIN", "jsonfile")
+                .env("ANSIBLE_CACHE_PLUGIN_CONNECTION", &cache)
+                .env("ANSIBLE_CACHE_PLUGIN_PREFIX", "pre_")
+                .output()
+                .unwrap();
+            assert_eq!(run.status.code(), Some(0), "{playbook}: {}", text(&run));
+        }
+        assert_eq!(lab.read("seen"), "yes str False\n", "ansible={ansible}");
+        let files: Vec<String> = std::fs::read_dir(&cache)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert!(
+            !files.is_empty() && files.iter().all(|f| f.starts_with("pre_")),
+            "ansible={ansible}: {files:?}"
+        );
+    }
+}

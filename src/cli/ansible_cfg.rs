@@ -35,9 +35,11 @@ pub struct AnsibleCfg {
     /// Module directories (`library`, ANSIBLE_LIBRARY); empty: Ansible's default.
     pub library: Vec<PathBuf>,
     /// The directory of `fact_caching = jsonfile` (`fact_caching_connection`).
-    pub fact_cache: Option<PathBuf>,
+    pub fact_cache: Option<crate::run::FactCache>,
     /// `fact_caching` and `fact_caching_connection` as read, put together once both are.
     fact_caching: (Option<String>, Option<PathBuf>),
+    /// `fact_caching_prefix`: what each cache file's name starts with.
+    fact_caching_prefix: Option<String>,
     /// `[rconf] history`: the history database, a path or a `postgresql://` URL.
     pub history: Option<String>,
     /// `callback_result_format` (`json` or `yaml`).
@@ -215,6 +217,11 @@ pub fn settings(
             "defaults",
             "fact_caching_connection",
         ),
+        (
+            "ANSIBLE_CACHE_PLUGIN_PREFIX",
+            "defaults",
+            "fact_caching_prefix",
+        ),
     ] {
         if let Some(value) = env(var).filter(|v| !v.is_empty()) {
             match key {
@@ -226,7 +233,12 @@ pub fn settings(
         }
     }
     match &cfg.fact_caching {
-        (Some(plugin), Some(dir)) if is_jsonfile(plugin) => cfg.fact_cache = Some(dir.clone()),
+        (Some(plugin), Some(dir)) if is_jsonfile(plugin) => {
+            cfg.fact_cache = Some(crate::run::FactCache {
+                dir: dir.clone(),
+                prefix: cfg.fact_caching_prefix.clone().unwrap_or_default(),
+            })
+        }
         (Some(plugin), _) if is_jsonfile(plugin) => cfg.warnings.push(format!(
             "{at_cfg}: `fact_caching = {plugin}` has no `fact_caching_connection` directory; \
              no facts are cached"
@@ -449,6 +461,7 @@ fn apply(cfg: &mut AnsibleCfg, section: &str, key: &str, value: &str, base: &Pat
         ("defaults", "fact_caching_connection") => {
             cfg.fact_caching.1 = Some(path(value, base));
         }
+        ("defaults", "fact_caching_prefix") => cfg.fact_caching_prefix = Some(value.to_string()),
         ("rconf", "history") => cfg.history = Some(value.to_string()),
         ("privilege_escalation", "become_user") => cfg.become_user = Some(value.to_string()),
         ("privilege_escalation", "become_method") => cfg.become_method = Some(value.to_string()),

@@ -377,7 +377,11 @@ impl RunArgs {
             o.start_at_task = self.start_at_task.clone();
             o.force_handlers = self.force_handlers;
             o.roles_path = [self.roles_path.clone(), std::mem::take(&mut o.roles_path)].concat();
-            o.fact_cache = self.fact_cache.clone().or(o.fact_cache.take());
+            o.fact_cache = self
+                .fact_cache
+                .clone()
+                .map(run::FactCache::new)
+                .or(o.fact_cache.take());
             o.step = self.step;
             o
         });
@@ -546,18 +550,15 @@ fn concat(playbooks: Vec<crate::playbook::Playbook>) -> crate::playbook::Playboo
 
 /// `--flush-cache`: removes the cached facts of `hosts` from the fact cache directory, as
 /// Ansible clears the cache of every inventory host before a run.
-pub fn flush_fact_cache<'a>(dir: &std::path::Path, hosts: impl Iterator<Item = &'a String>) {
-    for host in hosts {
-        // A host name is a file name there; one that could lead elsewhere is none of its.
-        if host.is_empty() || host.contains('/') || host == "." || host == ".." {
-            continue;
-        }
-        match std::fs::remove_file(dir.join(host)) {
+pub fn flush_fact_cache<'a>(cache: &run::FactCache, hosts: impl Iterator<Item = &'a String>) {
+    // A host name that could lead out of the directory names none of its files.
+    for file in hosts.filter_map(|h| cache.file(h)) {
+        match std::fs::remove_file(&file) {
             Ok(()) => {}
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
             Err(e) => eprintln!(
                 "warning: --flush-cache: cannot remove `{}`: {e}",
-                dir.join(host).display()
+                file.display()
             ),
         }
     }

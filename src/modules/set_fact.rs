@@ -2,7 +2,7 @@
 
 use serde_json::{Map, Value};
 
-use super::args::{Arg, Args, FreeForm, Kind, ModuleSpec, Return, parse_bool};
+use super::args::{Arg, Args, FreeForm, Kind, ModuleSpec, Return};
 use super::{Action, Ctx, Module};
 use crate::result::TaskResult;
 
@@ -27,7 +27,7 @@ static SPEC: ModuleSpec = ModuleSpec {
         "The variables set, each also a variable of the host from then on.",
     )],
     notes: "Every other argument is a variable to set: `key: value`, or `key=value` in the one-line form; \
-            `yes`/`no` strings become booleans, as in Ansible.",
+            a value stays what it renders to (`\"yes\"` is a string), as in ansible-core 2.19.",
     example: concat!(
         "- set_fact:\n",
         "    app_port: 8080\n",
@@ -63,18 +63,9 @@ impl Module for SetFact {
                     "the variable name `{k}` is not valid; expected a letter or underscore followed by letters, digits and underscores"
                 )));
             }
-            // As Ansible does without native Jinja types: boolean-looking strings become booleans.
-            let v = match v {
-                Value::String(s)
-                    if matches!(
-                        s.to_ascii_lowercase().as_str(),
-                        "true" | "false" | "yes" | "no"
-                    ) =>
-                {
-                    Value::Bool(parse_bool(v).unwrap_or(false))
-                }
-                other => other.clone(),
-            };
+            // As ansible-core 2.19: a value is what it renders to, `"yes"` stays a string (older
+            // releases turned boolean-looking strings into booleans).
+            let v = v.clone();
             facts.insert(k.clone(), v);
         }
         if facts.is_empty() {
@@ -97,12 +88,12 @@ mod tests {
     use serde_json::json;
 
     #[test]
-    fn facts_are_returned_with_yes_no_as_booleans() {
+    fn facts_are_returned_as_they_render_yes_staying_a_string() {
         let t = TestCtx::new();
         let r = run(&SetFact, json!("a=1 flag=yes name='x y'"), &t.ctx(false));
         assert_eq!(
             r.data["ansible_facts"],
-            json!({"a": "1", "flag": true, "name": "x y"})
+            json!({"a": "1", "flag": "yes", "name": "x y"})
         );
         assert!(!r.changed);
         let r = run(

@@ -852,6 +852,20 @@ impl Loader {
             }
         }
         let written = mkey.key_text();
+        // As Ansible's module argument parser: `_ansible_` names are its own.
+        if spec.free_form != crate::modules::args::FreeForm::Command
+            && let Some(bad) = args.keys().find(|k| k.starts_with("_ansible_"))
+        {
+            let at = key_node(mval, bad).unwrap_or(mkey);
+            self.err(
+                at,
+                format!(
+                    "Invalid parameter specified beginning with keyword '_ansible_' for action \
+                     '{written}': '{bad}'. The prefix '_ansible_' is reserved for internal use only."
+                ),
+            );
+            return (module, None, None);
+        }
         if let ModuleRef::Ansible(f) = &module {
             if f.windows {
                 let why = format!(

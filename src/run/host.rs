@@ -31,6 +31,8 @@ pub struct HostState {
     /// Values the run produced: registered results, `set_fact` values, `ansible_failed_*`.
     /// Data, never templated again (see `vars::Scope`). A name is in one of the two.
     pub data: Layer,
+    /// `set_fact: cacheable: true` values, which the fact cache keeps with the facts.
+    pub cacheable: Map<String, Value>,
     /// The connection tasks use, with the login it was opened for (`connect::Login::key`).
     pub conn: Option<(String, Arc<Connection>)>,
     /// Connections opened earlier for other logins (another play's `remote_user`), kept for
@@ -56,6 +58,7 @@ impl HostState {
             facts: Layer::new(),
             host_scope: Layer::new(),
             data: Layer::new(),
+            cacheable: Map::new(),
             conn: None,
             other_conns: Vec::new(),
             connect_time: None,
@@ -686,6 +689,13 @@ async fn run_call(
             result.data.get("ansible_facts").and_then(Value::as_object),
         ) {
             absorb_facts(state, task.module.control(), facts);
+            // `set_fact: cacheable: true` also makes them facts, kept by the fact cache.
+            if result.data.get("_ansible_facts_cacheable") == Some(&Value::Bool(true)) {
+                merge_into_ansible_facts(state, facts);
+                state
+                    .cacheable
+                    .extend(facts.iter().map(|(k, v)| (k.clone(), v.clone())));
+            }
         }
         // An include names its file by its full path, as Ansible prints it.
         if let Some(include) = &task.include

@@ -8,6 +8,7 @@ mod connect;
 mod delegates;
 mod exec;
 mod facts_cache;
+pub use facts_cache::FactCache;
 mod flow;
 mod host;
 mod inventory_changes;
@@ -75,7 +76,7 @@ pub struct RunOptions {
     /// Plays without `gather_facts` gather (ansible.cfg's `gathering`, default implicit).
     pub gather_by_default: bool,
     /// Facts are read from and written to `DIR/<host>` (JSON), as Ansible's jsonfile cache.
-    pub fact_cache: Option<PathBuf>,
+    pub fact_cache: Option<FactCache>,
     /// Ask on the terminal before each task (`--step`).
     pub step: bool,
     /// Directories of Ansible collections (ansible.cfg's `collections_path`).
@@ -422,10 +423,15 @@ fn host_state(
     let mut state = HostState::new(h.to_string(), Arc::new(vars));
     if let Some(facts) = opts
         .fact_cache
-        .as_deref()
+        .as_ref()
         .and_then(|d| facts_cache::read(d, h))
     {
+        let (facts, cacheable) = facts_cache::split(facts);
         state.set_facts(&facts);
+        for (k, v) in &cacheable {
+            state.set_data(k, crate::template::to_jinja(v));
+        }
+        state.cacheable = cacheable;
     }
     state
 }
