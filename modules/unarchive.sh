@@ -41,9 +41,16 @@ extract() { # $1 target directory; rest: extra options
     if [ -n "${A_exclude-}" ]; then
       RC_IFS=$IFS; IFS='
 '; set -f; unzip -o "$@" "$ARC" -d "$RC_T" -x $A_exclude; RC_RC=$?; set +f; IFS=$RC_IFS
+    elif [ -n "${A_include-}" ]; then
+      # Only the members `include` names: unzip takes them after the archive.
+      RC_IFS=$IFS; IFS='
+'; set -f; unzip -o "$@" "$ARC" $A_include -d "$RC_T"; RC_RC=$?; set +f; IFS=$RC_IFS
     else unzip -o "$@" "$ARC" -d "$RC_T"; RC_RC=$?; fi
   else
-    if [ -n "${A_exclude-}" ]; then
+    if [ -n "${A_include-}" ]; then
+      RC_IFS=$IFS; IFS='
+'; set -f; tar $Z -x -f "$ARC" -C "$RC_T" "$@" -- $A_include; RC_RC=$?; set +f; IFS=$RC_IFS
+    elif [ -n "${A_exclude-}" ]; then
       RC_X=$(printf '%s\n' "$A_exclude" | sed 's/^/--exclude=/')
       RC_IFS=$IFS; IFS='
 '; set -f; tar $Z -x -f "$ARC" -C "$RC_T" $RC_X "$@"; RC_RC=$?; set +f; IFS=$RC_IFS

@@ -374,8 +374,14 @@ impl Module for Copy {
                 Value::String(s) => s.clone().into_bytes(),
                 other => crate::report::human::py_json(other, None).into_bytes(),
             };
+            // Ansible writes `content` to a private temp file first: `mode: preserve` keeps
+            // that file's 0600.
+            let mut args = args.clone();
+            if args.str("mode") == Some("preserve") {
+                args.0.insert("mode".into(), Value::from("0600"));
+            }
             return write_file(
-                args,
+                &args,
                 ctx,
                 dest,
                 None,

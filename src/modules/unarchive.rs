@@ -37,8 +37,7 @@ static SPEC: ModuleSpec = ModuleSpec {
         Arg::new("extra_opts", Kind::List)
             .doc("More options for `tar` or `unzip`, one word an item."),
         Arg::new("exclude", Kind::List).doc("Archive members not to unpack."),
-        Arg::new("include", Kind::List)
-            .doc("Not supported by rconf yet: a task that sets it fails."),
+        Arg::new("include", Kind::List).doc("The only archive members to unpack."),
         Arg::new("list_files", Kind::Bool)
             .default("false")
             .doc("Return the archive's members as `files`."),
@@ -58,7 +57,7 @@ static SPEC: ModuleSpec = ModuleSpec {
     ],
     any_args: false,
     required_one_of: &[],
-    mutually_exclusive: &[&["copy", "remote_src"]],
+    mutually_exclusive: &[&["copy", "remote_src"], &["exclude", "include"]],
     rules: &[],
     returns: &[
         Return::new("dest", "str", "always", "The directory unpacked into."),
@@ -86,9 +85,6 @@ static SPEC: ModuleSpec = ModuleSpec {
 fn build(args: &Args, ctx: &Ctx) -> Result<RemoteCall, String> {
     let src = args.str("src").unwrap_or_default();
     let remote = args.bool("remote_src", false) || !args.bool("copy", true);
-    if args.has("include") {
-        return Err("unarchive `include` is not supported yet".into());
-    }
     if src.contains("://") {
         return Err(format!(
             "unarchive cannot download `{src}`; fetch it with get_url first, then use `remote_src: true`"
@@ -103,6 +99,7 @@ fn build(args: &Args, ctx: &Ctx) -> Result<RemoteCall, String> {
             "creates",
             "extra_opts",
             "exclude",
+            "include",
             "list_files",
             "mode",
             "owner",
