@@ -3,9 +3,10 @@
 # differs is it extracted into A_dest. tar (gz, bz2, xz, zstd) and zip via the target's tools.
 rc_drain() { [ "${A_remote_src-0}" = 1 ] || cat > /dev/null; }
 D=$A_dest; rc_json_str "$D"; J_D=$J; rc_json_str "$A_src"; J_S=$J
+# As Ansible's action plugin: an existing `creates` skips the task.
 if [ -n "${A_creates-}" ] && [ -e "$A_creates" ]; then
   rc_drain; rc_json_str "skipped, since $A_creates exists"
-  rc_out "{\"changed\":false,\"msg\":$J,\"dest\":$J_D,\"src\":$J_S}"; exit 0
+  rc_out "{\"changed\":false,\"skipped\":true,\"msg\":$J,\"dest\":$J_D,\"src\":$J_S}"; exit 0
 fi
 [ -d "$D" ] || { rc_drain; rc_fail "dest '$D' must be an existing dir" ",\"dest\":$J_D,\"src\":$J_S"; }
 W=$(mktemp -d) || { rc_drain; rc_fail "cannot create a temporary directory"; }
