@@ -333,6 +333,18 @@ impl Loader {
         if !Templar::is_template(text) {
             return Ok(text.to_string());
         }
+        match self.load_time_value(text, layers)? {
+            Value::String(s) => Ok(s),
+            other => Err(format!("it renders to {other}, not a file name")),
+        }
+    }
+
+    /// As `load_time_render`, the value whatever its type.
+    pub(super) fn load_time_value(
+        &self,
+        text: &str,
+        layers: &[&IndexMap<String, Value>],
+    ) -> Result<Value, String> {
         let templar = Templar::new();
         let layers: Vec<crate::vars::Layer> = layers
             .iter()
@@ -342,11 +354,9 @@ impl Loader {
             .collect();
         let refs: Vec<&crate::vars::Layer> = layers.iter().collect();
         let scope = crate::vars::Scope::new(&templar, &refs).into_value();
-        match templar.render_str(text, &scope) {
-            Ok(Value::String(s)) => Ok(s),
-            Ok(other) => Err(format!("it renders to {other}, not a file name")),
-            Err(e) => Err(crate::vars::Scope::take_error().unwrap_or(e)),
-        }
+        templar
+            .render_str(text, &scope)
+            .map_err(|e| crate::vars::Scope::take_error().unwrap_or(e))
     }
 
     fn play(&mut self, n: &Node, scope: &ImportScope) -> Option<Play> {
@@ -405,6 +415,8 @@ impl Loader {
             .map(|v| self.vars_prompt(v, &mut vars))
             .unwrap_or_default();
         vars.extend(scope.vars.iter().map(|(k, v)| (k.clone(), v.clone())));
+        // What load-time templates (tags, import names) of this play see.
+        self.play_vars = vars.clone();
         let mut tags = Vec::new();
         self.add_tags(n.get("tags"), &mut tags);
         for tag in &scope.tags {
@@ -426,7 +438,6 @@ impl Loader {
         inh.when = scope.when.clone();
         self.roles_seen.clear();
         self.role_handlers = TaskList::default();
-        self.play_vars = vars.clone();
         self.public_role_defaults.clear();
         self.public_role_vars.clear();
         let mut pre_tasks = TaskList::default();

@@ -64,8 +64,27 @@ impl Loader {
     /// Adds the `tags` at `n` (when there) to `into`, each once, in order.
     pub(super) fn add_tags(&mut self, n: Option<&Node>, into: &mut Vec<String>) {
         for tag in n.map(|t| self.strings(t, "tags")).unwrap_or_default() {
-            if !into.contains(&tag) {
-                into.push(tag);
+            // A templated tag is rendered with the play's vars and -e, as Ansible does before
+            // selecting; one that needs a host's variables stays as written.
+            let rendered = Templar::is_template(&tag)
+                .then(|| self.load_time_value(&tag, &[&self.play_vars]).ok())
+                .flatten();
+            let tags = match rendered {
+                Some(Value::Array(items)) => items
+                    .iter()
+                    .map(|v| {
+                        v.as_str()
+                            .map(str::to_string)
+                            .unwrap_or_else(|| v.to_string())
+                    })
+                    .collect(),
+                Some(Value::String(s)) => s.split(',').map(|t| t.trim().to_string()).collect(),
+                _ => vec![tag],
+            };
+            for tag in tags {
+                if !into.contains(&tag) {
+                    into.push(tag);
+                }
             }
         }
     }

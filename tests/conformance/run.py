@@ -258,6 +258,8 @@ class Run:
             CONFORMANCE_RCONF=self.opts.rconf,
             CONFORMANCE_ANSIBLE_PLAYBOOK=os.path.join(self.opts.venv_bin, 'ansible-playbook'),
         )
+        if getattr(self.opts, 'locpath', None):
+            env['LOCPATH'] = self.opts.locpath
         if self.opts.pythonpath:
             env['PYTHONPATH'] = os.pathsep.join(filter(None, [self.opts.pythonpath,
                                                               env.get('PYTHONPATH')]))
@@ -533,6 +535,19 @@ def sides(opts):
     """The runs of one target: ansible-playbook, rconf, and with --also-posix-setup rconf again
     on a copy without setup_remote_tmp_dir's Windows handler."""
     return ['ansible', 'rconf'] + (['rconf-posix'] if opts.also_posix_setup else [])
+
+
+def private_locales(workdir):
+    """en_US.UTF-8 for the targets that ask for it (tags' runme.sh sets LC_ALL to it), built
+    with localedef into the work dir and found through LOCPATH, so the machine's own locales
+    stay as they are; None when localedef or the locale sources are missing."""
+    out = os.path.join(workdir, 'locale')
+    if not shutil.which('localedef') or not os.path.isdir('/usr/share/i18n/locales'):
+        return None
+    os.makedirs(out, exist_ok=True)
+    subprocess.run(['localedef', '-i', 'en_US', '-f', 'UTF-8', os.path.join(out, 'en_US.UTF-8')],
+                   capture_output=True)
+    return out if os.path.isdir(os.path.join(out, 'en_US.UTF-8')) else None
 
 
 def run_role_target(opts, host, target, workdir):
@@ -992,6 +1007,7 @@ def main():
                                        timeout=30).stdout.strip()
     except Exception:
         pass
+    opts.locpath = private_locales(workdir)
     host = SshHost(workdir)
     results = []
     results_posix = []
