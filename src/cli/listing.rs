@@ -30,7 +30,8 @@ pub fn render(
             i + 1,
             play.hosts,
             play.name,
-            play.tags.join(", ")
+            // As ansible-playbook: the play's tags joined by a bare comma.
+            play.tags.join(",")
         );
         if args.list_hosts {
             let hosts: Vec<String> = inventory
@@ -65,7 +66,9 @@ pub fn render(
         if args.list_tasks {
             let _ = writeln!(out, "    tasks:");
             for t in tasks {
-                let own: Vec<&str> = t.tags.iter().map(String::as_str).collect();
+                // Sorted, as ansible-playbook lists them.
+                let own: BTreeSet<&str> = t.tags.iter().map(String::as_str).collect();
+                let own: Vec<&str> = own.into_iter().collect();
                 let _ = writeln!(
                     out,
                     "      {}\tTAGS: [{}]",

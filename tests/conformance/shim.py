@@ -36,7 +36,7 @@ TAKES_VALUE = {'-i', '--inventory', '--inventory-file', '-e', '--extra-vars', '-
                '--vault-id', '-M', '--module-path', '--become-password-file',
                '--connection-password-file'}
 RENAME = {'--inventory-file': '--inventory', '--key-file': '--private-key'}
-DROP_FLAG = {'--flush-cache'}  # no fact cache in rconf: nothing to flush
+DROP_FLAG = set()  # every ansible-playbook flag has its rconf counterpart (--flush-cache too)
 playbooks, opts = [], []
 i = 0
 while i < len(argv):
