@@ -48,7 +48,7 @@ rc_f proc_1 "$INIT"
 [ -x /sbin/openrc-run ] && rc_f has_openrc 1
 if [ -r /proc/meminfo ]; then
   while read -r K V U; do
-    case $K in MemTotal:) rc_f memtotal_kb "$V" ;; MemFree:) rc_f memfree_kb "$V" ;; SwapTotal:) rc_f swaptotal_kb "$V" ;; esac
+    case $K in MemTotal:) rc_f memtotal_kb "$V" ;; MemFree:) rc_f memfree_kb "$V" ;; SwapTotal:) rc_f swaptotal_kb "$V" ;; SwapFree:) rc_f swapfree_kb "$V" ;; esac
   done < /proc/meminfo
 fi
 rc_f vcpus "$(getconf _NPROCESSORS_ONLN 2>/dev/null || grep -c ^processor /proc/cpuinfo 2>/dev/null)"
@@ -80,6 +80,33 @@ rc_lines cpuinfo /proc/cpuinfo; rc_lines resolv /etc/resolv.conf; rc_lines cmdli
 rc_lines machine_id /etc/machine-id; [ -r /etc/machine-id ] || rc_lines machine_id /var/lib/dbus/machine-id
 rc_lines fips /proc/sys/crypto/fips_enabled; rc_lines uptime /proc/uptime; rc_lines meminfo /proc/meminfo
 [ -e /sys/kernel/security/apparmor ] && rc_f apparmor 1
+# DMI identity files (readable ones), storage identities, local facts' directory.
+if [ -d /sys/devices/virtual/dmi/id ]; then
+  RC_L=
+  for RC_N in bios_date bios_vendor bios_version board_asset_tag board_name board_serial \
+    board_vendor board_version chassis_asset_tag chassis_serial chassis_vendor chassis_version \
+    chassis_type product_name product_serial product_uuid product_version sys_vendor; do
+    [ -r "/sys/devices/virtual/dmi/id/$RC_N" ] && IFS= read -r RC_X < "/sys/devices/virtual/dmi/id/$RC_N" && RC_L="$RC_L$RC_N=$RC_X
+"
+  done
+  rc_f dmi "$RC_L"
+fi
+rc_lines iscsi /etc/iscsi/initiatorname.iscsi; rc_lines hostnqn /etc/nvme/hostnqn
+if [ -d /sys/class/fc_host ]; then
+  RC_L=; for RC_N in /sys/class/fc_host/*/port_name; do [ -r "$RC_N" ] && read -r RC_X < "$RC_N" && RC_L="$RC_L $RC_X"; done
+  rc_f fc_wwn "$RC_L"
+fi
+[ -d /etc/ansible/facts.d ] && rc_f facts_d 1
+if command -v lsb_release > /dev/null 2>&1; then rc_f has_lsb_release 1; else rc_lines lsb_release_file /etc/lsb-release; fi
+# The host's SSH public keys, from the first of Ansible's key directories that has one.
+for RC_D in /etc/ssh /etc/openssh /etc; do
+  RC_K=
+  for RC_A in dsa rsa ecdsa ed25519; do
+    [ -r "$RC_D/ssh_host_${RC_A}_key.pub" ] || continue
+    read -r RC_T RC_B RC_X < "$RC_D/ssh_host_${RC_A}_key.pub" && rc_f "sshkey_$RC_A" "$RC_T $RC_B" && RC_K=1
+  done
+  [ -z "$RC_K" ] || break
+done
 while IFS=: read -r RC_N RC_P RC_I RC_G RC_C RC_R; do
   [ "$RC_I" = "$RC_U" ] && { rc_f gecos "$RC_C"; break; }
 done < /etc/passwd

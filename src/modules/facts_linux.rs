@@ -40,6 +40,47 @@ pub fn extend(f: &mut Map<String, Value>, raw: &Map<String, Value>) {
         "disabled"
     };
     f.insert("apparmor".into(), json!({ "status": status }));
+    dmi_facts(f, raw);
+    // Storage identities: empty when the host has none, as Ansible gives them.
+    f.insert(
+        "iscsi_iqn".into(),
+        json!(
+            get("iscsi")
+                .and_then(|t| t
+                    .lines()
+                    .find_map(|l| l.trim().strip_prefix("InitiatorName=")))
+                .unwrap_or_default()
+        ),
+    );
+    f.insert(
+        "hostnqn".into(),
+        json!(get("hostnqn").map(str::trim).unwrap_or_default()),
+    );
+    f.insert(
+        "fibre_channel_wwn".into(),
+        json!(
+            get("fc_wwn")
+                .map(|t| t
+                    .split_whitespace()
+                    .map(|w| w.trim_start_matches("0x"))
+                    .collect::<Vec<_>>())
+                .unwrap_or_default()
+        ),
+    );
+    if !raw.contains_key("facts_d") {
+        f.insert("ansible_local".into(), json!({}));
+    }
+    // `ssh_host_key_<algo>_public` and its `_keytype`, as Ansible's ssh_pub_keys collector.
+    for algo in ["dsa", "rsa", "ecdsa", "ed25519"] {
+        if let Some((keytype, key)) = get(&format!("sshkey_{algo}")).and_then(|v| v.split_once(' '))
+        {
+            f.insert(format!("ssh_host_key_{algo}_public"), json!(key));
+            f.insert(
+                format!("ssh_host_key_{algo}_public_keytype"),
+                json!(keytype),
+            );
+        }
+    }
     if let Some(roots) = get("roots") {
         f.insert(
             "is_chroot".into(),
@@ -124,6 +165,13 @@ fn cpu_facts(f: &mut Map<String, Value>, info: &str) {
             }
             "cpu cores" => set(&mut sockets, &physid, value.parse().unwrap_or(1)),
             "siblings" => set(&mut cores, &coreid, value.parse().unwrap_or(1)),
+            // Each processor's line replaces the last, as in Ansible's collector.
+            "flags" => {
+                f.insert(
+                    "flags".into(),
+                    json!(value.split_whitespace().collect::<Vec<_>>()),
+                );
+            }
             _ => {}
         }
     }
@@ -138,6 +186,91 @@ fn cpu_facts(f: &mut Map<String, Value>, info: &str) {
     f.insert("processor_count".into(), json!(count));
     f.insert("processor_cores".into(), json!(per_socket));
     f.insert("processor_threads_per_core".into(), json!(threads));
+}
+
+/// The DMI facts Ansible reads from /sys/devices/virtual/dmi/id (setup.sh sends `dmi` as
+/// `name=value` lines when the directory exists): each is its file's text, or "NA".
+fn dmi_facts(f: &mut Map<String, Value>, raw: &Map<String, Value>) {
+    const FORM_FACTOR: [&str; 37] = [
+        "Unknown",
+        "Other",
+        "Unknown",
+        "Desktop",
+        "Low Profile Desktop",
+        "Pizza Box",
+        "Mini Tower",
+        "Tower",
+        "Portable",
+        "Laptop",
+        "Notebook",
+        "Hand Held",
+        "Docking Station",
+        "All In One",
+        "Sub Notebook",
+        "Space-saving",
+        "Lunch Box",
+        "Main Server Chassis",
+        "Expansion Chassis",
+        "Sub Chassis",
+        "Bus Expansion Chassis",
+        "Peripheral Chassis",
+        "RAID Chassis",
+        "Rack Mount Chassis",
+        "Sealed-case PC",
+        "Multi-system",
+        "CompactPCI",
+        "AdvancedTCA",
+        "Blade",
+        "Blade Enclosure",
+        "Tablet",
+        "Convertible",
+        "Detachable",
+        "IoT Gateway",
+        "Embedded PC",
+        "Mini PC",
+        "Stick PC",
+    ];
+    let read: Map<String, Value> = raw
+        .get("dmi")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| l.split_once('='))
+        .map(|(k, v)| (k.to_string(), json!(v.trim())))
+        .collect();
+    for (fact, file) in [
+        ("bios_date", "bios_date"),
+        ("bios_vendor", "bios_vendor"),
+        ("bios_version", "bios_version"),
+        ("board_asset_tag", "board_asset_tag"),
+        ("board_name", "board_name"),
+        ("board_serial", "board_serial"),
+        ("board_vendor", "board_vendor"),
+        ("board_version", "board_version"),
+        ("chassis_asset_tag", "chassis_asset_tag"),
+        ("chassis_serial", "chassis_serial"),
+        ("chassis_vendor", "chassis_vendor"),
+        ("chassis_version", "chassis_version"),
+        ("form_factor", "chassis_type"),
+        ("product_name", "product_name"),
+        ("product_serial", "product_serial"),
+        ("product_uuid", "product_uuid"),
+        ("product_version", "product_version"),
+        ("system_vendor", "sys_vendor"),
+    ] {
+        let value = match read.get(file).and_then(Value::as_str) {
+            Some(v) if fact == "form_factor" => match v.parse::<usize>() {
+                Ok(n) => FORM_FACTOR
+                    .get(n)
+                    .map(|s| s.to_string())
+                    .unwrap_or_else(|| format!("unknown ({v})")),
+                Err(_) => format!("unknown ({v})"),
+            },
+            Some(v) => v.to_string(),
+            None => "NA".to_string(),
+        };
+        f.insert(fact.into(), json!(value));
+    }
 }
 
 /// `cmdline` (the last value of a key wins) and `proc_cmdline` (repeated keys become lists),

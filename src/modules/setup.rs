@@ -24,7 +24,7 @@ static SPEC: ModuleSpec = ModuleSpec {
              are returned.",
         ),
         Arg::new("gather_subset", Kind::List)
-            .doc("Accepted as Ansible does; rconf gathers its one set of facts."),
+            .doc("Reported as the `gather_subset` fact; rconf gathers its one set of facts."),
         Arg::new("gather_timeout", Kind::Int)
             .doc("Accepted as Ansible does; rconf does not use it."),
         Arg::new("fact_path", Kind::Str)
@@ -175,6 +175,62 @@ pub fn facts_from_raw(raw: &Map<String, Value>, env: Option<Value>) -> Map<Strin
     }
     f.insert("distribution_version".into(), json!(version));
     f.insert("distribution_release".into(), json!(get("os_codename")));
+    // Where Ansible read the distribution: os-release for the Debian family.
+    if f["os_family"] == "Debian" && !get("os_id").is_empty() {
+        f.insert("distribution_file_parsed".into(), json!(true));
+        f.insert("distribution_file_path".into(), json!("/etc/os-release"));
+        f.insert("distribution_file_variety".into(), json!("Debian"));
+    }
+    // `lsb` as `lsb_release -a` gives it, from the os-release it reads on these systems; else
+    // from /etc/lsb-release; else empty, as Ansible's collector.
+    if let Some(text) = raw.get("lsb_release_file").and_then(Value::as_str) {
+        let mut lsb = Map::new();
+        for line in text.lines() {
+            let Some((k, v)) = line.split_once('=') else {
+                continue;
+            };
+            let key = match k.trim() {
+                "DISTRIB_ID" => "id",
+                "DISTRIB_RELEASE" => "release",
+                "DISTRIB_DESCRIPTION" => "description",
+                "DISTRIB_CODENAME" => "codename",
+                _ => continue,
+            };
+            lsb.insert(key.into(), json!(v.trim().trim_matches(['"', '\''])));
+        }
+        if let Some(release) = lsb.get("release").and_then(Value::as_str) {
+            let major = release.split('.').next().unwrap_or_default().to_string();
+            lsb.insert("major_release".into(), json!(major));
+        }
+        f.insert("lsb".into(), Value::Object(lsb));
+    } else if !raw.contains_key("has_lsb_release") {
+        f.insert("lsb".into(), json!({}));
+    }
+    if raw.contains_key("has_lsb_release") && !get("os_id").is_empty() {
+        let release = get("os_version_id");
+        f.insert(
+            "lsb".into(),
+            json!({
+                "codename": get("os_codename"),
+                "description": get("os_pretty"),
+                "id": dist,
+                "major_release": release.split('.').next().unwrap_or_default(),
+                "release": release,
+            }),
+        );
+    }
+    // Python's platform.architecture() of a native interpreter: the machine's word size.
+    let bits = match machine.as_str() {
+        "i386" | "i486" | "i586" | "i686" | "armv6l" | "armv7l" => "32",
+        _ => "64",
+    };
+    f.insert("userspace_bits".into(), json!(bits));
+    if machine == "x86_64" {
+        f.insert("userspace_architecture".into(), json!("x86_64"));
+    }
+    // What Ansible's setup reports about its own call.
+    f.insert("gather_subset".into(), json!(["all"]));
+    f.insert("module_setup".into(), json!(true));
     f.insert("user_id".into(), json!(get("user_id")));
     f.insert("user_uid".into(), json!(num("user_uid")));
     f.insert("user_gid".into(), json!(num("user_gid")));
@@ -211,6 +267,10 @@ pub fn facts_from_raw(raw: &Map<String, Value>, env: Option<Value>) -> Map<Strin
     f.insert(
         "swaptotal_mb".into(),
         json!(num("swaptotal_kb").map(|k| k / 1024)),
+    );
+    f.insert(
+        "swapfree_mb".into(),
+        json!(num("swapfree_kb").map(|k| k / 1024)),
     );
     let d: Vec<String> = get("date").split(' ').map(str::to_string).collect();
     if d.len() >= 14 {
@@ -289,7 +349,12 @@ impl Module for Setup {
         };
         let env = r.data.remove("env");
         let filter = args.list("filter").unwrap_or_default();
-        let facts: Map<String, Value> = facts_from_raw(&raw, env)
+        let mut facts = facts_from_raw(&raw, env);
+        // Ansible reports the subset it was asked for.
+        if let Some(subset) = args.list("gather_subset").filter(|s| !s.is_empty()) {
+            facts.insert("gather_subset".into(), json!(subset));
+        }
+        let facts: Map<String, Value> = facts
             .into_iter()
             .filter(|(k, _)| matches_filter(k, &filter))
             .collect();
