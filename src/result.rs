@@ -15,6 +15,8 @@ pub struct TaskResult {
     /// The host a delegated task ran for (`delegate_to`), whose facts `delegate_facts` sets.
     /// Not part of the result a task registers.
     pub delegated_to: Option<String>,
+    /// The delegate's `ansible_host` when it is not its name: shown as `web1 -> db1(10.0.0.5)`.
+    pub delegated_address: Option<String>,
 }
 
 impl TaskResult {
@@ -106,6 +108,7 @@ impl TaskResult {
             msg,
             data: obj,
             delegated_to: None,
+            delegated_address: None,
         }
     }
 }

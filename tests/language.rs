@@ -1025,3 +1025,34 @@ fn cacheable_facts_outlive_the_run_in_the_prefixed_fact_cache() {
         );
     }
 }
+
+/// A delegated task's result names where it ran (`ok: [h1 -> h2(ADDRESS)]`), on a controller-side
+/// task and a module alike, as ansible-playbook prints it.
+#[test]
+fn a_delegated_result_is_shown_for_the_host_and_its_delegate() {
+    let lab = Lab::new(2);
+    lab.write(
+        "site.yml",
+        "- hosts: h1\n  gather_facts: no\n  tasks:\n\
+         \x20   - debug: {msg: hi}\n      delegate_to: h2\n\
+         \x20   - command: \"true\"\n      delegate_to: h2\n",
+    );
+    let mut shown = Vec::new();
+    for ansible in [true, false] {
+        let run = common::tool(&lab, ansible, "site.yml").output().unwrap();
+        assert_eq!(run.status.code(), Some(0), "{}", text(&run));
+        let lines: Vec<String> = String::from_utf8_lossy(&run.stdout)
+            .lines()
+            .filter(|l| l.starts_with("ok: [") || l.starts_with("changed: ["))
+            .map(|l| l.split(" =>").next().unwrap_or(l).to_string())
+            .collect();
+        shown.push(lines);
+    }
+    // With the delegate's address, as Ansible adds it when `ansible_host` is not the name.
+    let to = format!("h1 -> h2({})", lab.fleet.hosts[1].address);
+    assert_eq!(
+        shown[1],
+        [format!("ok: [{to}]"), format!("changed: [{to}]")]
+    );
+    assert_eq!(shown[0], shown[1]);
+}

@@ -251,11 +251,14 @@ fn an_argument_problem_warns_at_load_and_fails_its_task_only_if_it_runs() {
         );
     }
     let stdout = String::from_utf8_lossy(&out.stdout);
+    // The failure says what Ansible's module would say; where the task is, its origin says.
     assert!(
-        stdout.contains(&format!(
-            "\"msg\": \"{}:6:50: unsupported parameter `mdoe`",
-            file.display()
-        )),
+        stdout.contains("\"msg\": \"unsupported parameter `mdoe` for module `copy`"),
+        "{}",
+        text(&out)
+    );
+    assert!(
+        stdout.contains(&format!("Origin: {}:6:7", file.display())),
         "{}",
         text(&out)
     );

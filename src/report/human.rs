@@ -317,12 +317,22 @@ fn head(status: Status, host: &str) -> String {
     }
 }
 
-/// As `head`, but a run-time `include_tasks` says which file it included, as Ansible does.
+/// As `head`, but a run-time `include_tasks` says which file it included, and a delegated
+/// task where it ran (`[web1 -> db1]`), as Ansible does.
 fn head_of(result: &TaskResult, status: Status, host: &str) -> String {
     use crate::modules::include_tasks::INCLUDE_KEY;
     match result.data.get(INCLUDE_KEY).and_then(Value::as_str) {
         Some(file) if status == Status::Ok => format!("included: {file} for {host}"),
-        _ => head(status, host),
+        _ => head(status, &who(result, host)),
+    }
+}
+
+/// The host a result is shown for: `host -> delegate` for a delegated task.
+fn who(result: &TaskResult, host: &str) -> String {
+    match (result.delegated_to.as_deref(), &result.delegated_address) {
+        (Some(to), Some(address)) if to != host => format!("{host} -> {to}({address})"),
+        (Some(to), None) if to != host => format!("{host} -> {to}"),
+        _ => host.to_string(),
     }
 }
 
@@ -406,7 +416,7 @@ impl Reporter for Human {
                 }
                 let mut text = match status {
                     // As Ansible words a failed item: `failed:`, not `fatal:`.
-                    Status::Failed => format!("failed: [{host}] (item={label})"),
+                    Status::Failed => format!("failed: [{}] (item={label})", who(result, host)),
                     _ => format!("{} => (item={label})", head_of(result, status, host)),
                 };
                 if let Some(d) = self.details(result, status, *no_log) {

@@ -143,7 +143,7 @@ pub async fn call(
         Action::Done(mut result) => {
             // A controller-side task (set_fact, include_vars) delegated elsewhere sets that
             // host's variables when `delegate_facts` asks for it.
-            result.delegated_to = target;
+            delegated(&mut result, shared, target);
             return result;
         }
         Action::Sleep(duration, result) => {
@@ -170,7 +170,7 @@ pub async fn call(
         Some(t) => match shared.delegates.connection(t, shared).await {
             Ok(c) => c,
             Err(mut result) => {
-                result.delegated_to = Some(t.clone());
+                delegated(&mut result, shared, Some(t.clone()));
                 return result;
             }
         },
@@ -235,7 +235,7 @@ pub async fn call(
                     result.data.shift_remove("diff");
                 }
                 // For `delegate_facts`: the facts belong to that host.
-                result.delegated_to = target;
+                delegated(&mut result, shared, target);
                 result
             }
         },
@@ -530,4 +530,17 @@ pub(super) async fn connection(
         }
         Err(e) => Err(TaskResult::unreachable(format!("{e}"))),
     }
+}
+
+/// Marks `result` as run on the delegate `target` (none: the task's own host), with the
+/// delegate's `ansible_host` when that is not its name, as Ansible labels the result.
+fn delegated(result: &mut TaskResult, shared: &super::Shared, target: Option<String>) {
+    result.delegated_address = target.as_deref().and_then(|t| {
+        let vars = shared.inventory().host_vars(t);
+        vars.get("ansible_host")
+            .and_then(serde_json::Value::as_str)
+            .filter(|a| *a != t && !crate::template::Templar::is_template(a))
+            .map(str::to_string)
+    });
+    result.delegated_to = target;
 }
