@@ -11,33 +11,48 @@ pub(super) fn guarded(expr: &str, name: &str) -> bool {
     word_ends(expr, name).any(|end| reaches_guard(&expr.as_bytes()[end..]))
 }
 
+/// The bytes of `b` from `from` on that are code: string literals (with their quotes and
+/// escapes) left out, each with its index and the bracket depth there relative to `from`
+/// (a closing bracket has the depth outside it; below zero past an enclosing group's end).
+fn code(b: &[u8], from: usize) -> impl Iterator<Item = (usize, u8, isize)> + '_ {
+    let (mut i, mut depth, mut quote) = (from, 0isize, None::<u8>);
+    std::iter::from_fn(move || {
+        while i < b.len() {
+            let (at, c) = (i, b[i]);
+            i += 1;
+            match (quote, c) {
+                (Some(_), b'\\') => i += 1,
+                (Some(q), c) if c == q => quote = None,
+                (Some(_), _) => {}
+                (None, b'\'' | b'"') => quote = Some(c),
+                (None, b'(' | b'[' | b'{') => {
+                    depth += 1;
+                    return Some((at, c, depth - 1));
+                }
+                (None, b')' | b']' | b'}') => {
+                    depth -= 1;
+                    return Some((at, c, depth));
+                }
+                (None, _) => return Some((at, c, depth)),
+            }
+        }
+        None
+    })
+}
+
+fn is_ident(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || c == b'_'
+}
+
 /// The end offsets of each occurrence of `name` as a whole identifier outside string literals.
 fn word_ends<'a>(expr: &'a str, name: &'a str) -> impl Iterator<Item = usize> + 'a {
     let b = expr.as_bytes();
-    let ident = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
-    let mut quote: Option<u8> = None;
-    let mut ends = Vec::new();
-    let mut i = 0;
-    while i < b.len() {
-        match (quote, b[i]) {
-            (Some(_), b'\\') => i += 1,
-            (Some(q), c) if c == q => quote = None,
-            (Some(_), _) => {}
-            (None, c @ (b'\'' | b'"')) => quote = Some(c),
-            (None, _) if b[i..].starts_with(name.as_bytes()) => {
-                let end = i + name.len();
-                let before = i == 0 || !(ident(b[i - 1]) || b[i - 1] == b'.');
-                if before && b.get(end).is_none_or(|c| !ident(*c)) {
-                    ends.push(end);
-                }
-                i = end;
-                continue;
-            }
-            _ => {}
-        }
-        i += 1;
-    }
-    ends.into_iter()
+    code(b, 0).filter_map(move |(i, _, _)| {
+        let end = i + name.len();
+        let before = i == 0 || !(is_ident(b[i - 1]) || b[i - 1] == b'.');
+        (b[i..].starts_with(name.as_bytes()) && before && b.get(end).is_none_or(|c| !is_ident(*c)))
+            .then_some(end)
+    })
 }
 
 /// Whether the expression text after a variable carries its value to a guard.
@@ -100,30 +115,16 @@ fn reaches_guard(b: &[u8]) -> bool {
 /// term, or `and` mixed with `or`, whose precedence this does not model).
 pub(super) fn boolean_chain(expr: &str) -> Option<(&'static str, Vec<&str>)> {
     let b = expr.as_bytes();
-    let ident = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
-    let (mut depth, mut quote) = (0usize, None::<u8>);
-    let mut cuts: Vec<(usize, usize, &'static str)> = Vec::new();
-    let mut i = 0;
-    while i < b.len() {
-        match (quote, b[i]) {
-            (Some(_), b'\\') => i += 1,
-            (Some(q), c) if c == q => quote = None,
-            (Some(_), _) => {}
-            (None, c @ (b'\'' | b'"')) => quote = Some(c),
-            (None, b'(' | b'[' | b'{') => depth += 1,
-            (None, b')' | b']' | b'}') => depth = depth.saturating_sub(1),
-            (None, _) if depth == 0 && (i == 0 || !ident(b[i - 1])) => {
-                for op in ["and", "or"] {
-                    let end = i + op.len();
-                    if b[i..].starts_with(op.as_bytes()) && b.get(end).is_some_and(|c| !ident(*c)) {
-                        cuts.push((i, end, op));
-                    }
-                }
-            }
-            _ => {}
-        }
-        i += 1;
-    }
+    let cuts: Vec<(usize, usize, &'static str)> = code(b, 0)
+        .filter(|(i, _, depth)| *depth == 0 && (*i == 0 || !is_ident(b[i - 1])))
+        .flat_map(|(i, _, _)| {
+            ["and", "or"].into_iter().filter_map(move |op| {
+                let end = i + op.len();
+                (b[i..].starts_with(op.as_bytes()) && b.get(end).is_some_and(|c| !is_ident(*c)))
+                    .then_some((i, end, op))
+            })
+        })
+        .collect();
     let op = cuts.first()?.2;
     if cuts.iter().any(|c| c.2 != op) {
         return None;
@@ -150,48 +151,16 @@ fn skip_ident(b: &[u8], mut i: usize) -> usize {
 
 /// The index after the group (`(...)` or `[...]`) that opens at `i`, string literals skipped.
 fn skip_group(b: &[u8], i: usize) -> usize {
-    let mut depth = 0usize;
-    let mut quote: Option<u8> = None;
-    let mut j = i;
-    while j < b.len() {
-        match (quote, b[j]) {
-            (Some(_), b'\\') => j += 1,
-            (Some(q), c) if c == q => quote = None,
-            (Some(_), _) => {}
-            (None, c @ (b'\'' | b'"')) => quote = Some(c),
-            (None, b'(' | b'[' | b'{') => depth += 1,
-            (None, b')' | b']' | b'}') => {
-                depth = depth.saturating_sub(1);
-                if depth == 0 {
-                    return j + 1;
-                }
-            }
-            _ => {}
-        }
-        j += 1;
-    }
-    b.len()
+    code(b, i)
+        .find(|(_, c, depth)| matches!(c, b')' | b']' | b'}') && *depth == 0)
+        .map_or(b.len(), |(j, _, _)| j + 1)
 }
 
 /// The index of the `)` or `]` that closes the group the text at `i` is inside.
 fn close_of_enclosing(b: &[u8], i: usize) -> Option<usize> {
-    let mut depth = 0usize;
-    let mut quote: Option<u8> = None;
-    let mut j = i;
-    while j < b.len() {
-        match (quote, b[j]) {
-            (Some(_), b'\\') => j += 1,
-            (Some(q), c) if c == q => quote = None,
-            (Some(_), _) => {}
-            (None, c @ (b'\'' | b'"')) => quote = Some(c),
-            (None, b'(' | b'[' | b'{') => depth += 1,
-            (None, b')' | b']' | b'}') if depth == 0 => return Some(j),
-            (None, b')' | b']' | b'}') => depth -= 1,
-            _ => {}
-        }
-        j += 1;
-    }
-    None
+    code(b, i)
+        .find(|(_, _, depth)| *depth < 0)
+        .map(|(j, _, _)| j)
 }
 
 #[cfg(test)]
