@@ -886,23 +886,15 @@ fn clear_host_errors_in_always_lets_the_host_go_on() {
 #[test]
 fn facts_delegated_to_the_implicit_localhost_are_in_its_hostvars() {
     let lab = Lab::new(1);
-    let out = lab.dir().join("out");
     lab.write(
         "site.yml",
         "- hosts: all\n  gather_facts: no\n  tasks:\n\
          \x20   - set_fact: {shared: 7}\n      delegate_to: localhost\n      delegate_facts: true\n\
          \x20   - copy:\n        content: \"{{ hostvars['localhost'].shared }} {{ hostvars['localhost'].ansible_connection }} {{ shared | default('unset') }}\\n\"\n        dest: \"{{ out }}/seen\"\n",
     );
-    let mut recaps = Vec::new();
-    for ansible in [true, false] {
-        let _ = std::fs::remove_dir_all(&out);
-        std::fs::create_dir_all(&out).unwrap();
-        let run = common::run_tool(&lab, ansible, "site.yml", &format!("out={}", out.display()));
-        assert_eq!(run.status.code(), Some(0), "{}", text(&run));
-        assert_eq!(lab.read("seen"), "7 local unset\n", "{}", text(&run));
-        recaps.push(recap(&run));
-    }
-    assert_eq!(recaps[0], recaps[1]);
+    common::each_tool(&lab, "site.yml", |_, run| {
+        assert_eq!(lab.read("seen"), "7 local unset\n", "{}", text(run));
+    });
 }
 
 /// What the run produced is data, never templated again, as in ansible-playbook: a `{{` in a
@@ -921,26 +913,19 @@ fn module_output_and_set_fact_values_are_never_templated_again() {
          \x20   - include_vars: vf.yml\n\
          \x20   - copy:\n        content: \"{{ x }}|{{ r.stdout }}|{{ fromfile }}|{{ raw }}\\n\"\n        dest: \"{{ out }}/seen\"\n",
     );
-    let mut recaps = Vec::new();
-    for ansible in [true, false] {
-        let _ = std::fs::remove_dir_all(&out);
-        std::fs::create_dir_all(&out).unwrap();
-        let run = common::run_tool(&lab, ansible, "site.yml", &format!("out={}", out.display()));
-        assert_eq!(run.status.code(), Some(0), "{}", text(&run));
-        let pipe = format!("{{{{ lookup('pipe', 'touch {}/ran') }}}}", out.display());
+    let pipe = format!("{{{{ lookup('pipe', 'touch {}/ran') }}}}", out.display());
+    common::each_tool(&lab, "site.yml", |ansible, run| {
         assert_eq!(
             lab.read("seen"),
             format!("{{{{ base }}}}|{pipe}|/opt/x|{{{{ base }}}}\n"),
             "ansible={ansible}: {}",
-            text(&run)
+            text(run)
         );
         assert!(
             !lab.exists("ran"),
             "the output was evaluated on the controller"
         );
-        recaps.push(recap(&run));
-    }
-    assert_eq!(recaps[0], recaps[1]);
+    });
 }
 
 /// `hostvars[other].x` renders a template among the other host's variables with that host's
@@ -950,7 +935,6 @@ fn module_output_and_set_fact_values_are_never_templated_again() {
 #[test]
 fn hostvars_templates_templated_include_loop_vars_and_labels_as_ansible() {
     let lab = Lab::new(2);
-    let out = lab.dir().join("out");
     lab.write(
         "host_vars/h2.yml",
         "port: 5432\nurl: \"db://{{ inventory_hostname }}:{{ port }}\"\n",
@@ -968,18 +952,11 @@ fn hostvars_templates_templated_include_loop_vars_and_labels_as_ansible() {
          \x20     loop_control: {label: \"{{ r.stdout }}\"}\n      when: item == 'shown'\n      ignore_errors: true\n\
          \x20   - copy: {content: \"{{ r.results | map(attribute='failed') | join(',') }}\\n\", dest: \"{{ out }}/label\"}\n",
     );
-    let mut recaps = Vec::new();
-    for ansible in [true, false] {
-        let _ = std::fs::remove_dir_all(&out);
-        std::fs::create_dir_all(&out).unwrap();
-        let run = common::run_tool(&lab, ansible, "site.yml", &format!("out={}", out.display()));
-        assert_eq!(run.status.code(), Some(0), "{}", text(&run));
-        assert_eq!(lab.read("url"), "db://h2:5432\n", "{}", text(&run));
-        assert_eq!(lab.read("picked"), "value\n", "{}", text(&run));
-        assert_eq!(lab.read("label"), "False,True\n", "{}", text(&run));
-        recaps.push(recap(&run));
-    }
-    assert_eq!(recaps[0], recaps[1]);
+    common::each_tool(&lab, "site.yml", |_, run| {
+        assert_eq!(lab.read("url"), "db://h2:5432\n", "{}", text(run));
+        assert_eq!(lab.read("picked"), "value\n", "{}", text(run));
+        assert_eq!(lab.read("label"), "False,True\n", "{}", text(run));
+    });
 }
 
 /// `set_fact: cacheable: true` is kept by the jsonfile fact cache (ANSIBLE_CACHE_PLUGIN_*

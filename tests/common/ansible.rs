@@ -60,3 +60,28 @@ pub fn run_tool(lab: &Lab, ansible: bool, playbook: &str, vars: &str) -> std::pr
         .output()
         .unwrap()
 }
+
+/// Runs `playbook` of `lab` under ansible-playbook, then rconf, each with `-e out=<lab>/out` on
+/// an empty `out/`, checks that both exit 0, calls `check(ansible, output)` while each tool's
+/// files are still in `out/`, and checks that both print the same recap.
+pub fn each_tool(lab: &Lab, playbook: &str, mut check: impl FnMut(bool, &std::process::Output)) {
+    let out = lab.dir().join("out");
+    let mut recaps = Vec::new();
+    for ansible in [true, false] {
+        let _ = std::fs::remove_dir_all(&out);
+        std::fs::create_dir_all(&out).unwrap();
+        let run = run_tool(lab, ansible, playbook, &format!("out={}", out.display()));
+        assert_eq!(
+            run.status.code(),
+            Some(0),
+            "ansible={ansible}: {}",
+            super::text(&run)
+        );
+        check(ansible, &run);
+        recaps.push(super::recap(&run));
+    }
+    assert_eq!(
+        recaps[0], recaps[1],
+        "ansible-playbook's recap, then rconf's"
+    );
+}

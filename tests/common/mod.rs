@@ -10,7 +10,7 @@ pub mod lab;
 pub mod output;
 pub mod sshd;
 
-pub use ansible::{ansible_playbook, ansible_venv, run_tool, tool};
+pub use ansible::{ansible_playbook, ansible_venv, each_tool, run_tool, tool};
 pub use isolated::{IsolatedHost, build_deb, local_repo};
 pub use lab::{Lab, counts};
 pub use output::{recap, text};
