@@ -43,6 +43,16 @@ pub fn register(env: &mut Environment<'static>) {
         env.add_test(name, |p: &str| Path::new(p).is_dir());
     }
     env.add_test("exists", |p: &str| Path::new(p).exists());
+    // As ansible-core 2.19: `x is true` / `x is false` on an undefined `x` is an error, not
+    // false (`failed_when: r.exists is false` with the key missing fails the task).
+    for (name, want) in [("true", true), ("false", false)] {
+        env.add_test(name, move |v: Value| -> Result<bool, Error> {
+            if v.is_undefined() {
+                return super::filters::CallUndefined::call_undefined(&v);
+            }
+            Ok(v.kind() == minijinja::value::ValueKind::Bool && v.is_true() == want)
+        });
+    }
     for name in ["link", "is_link"] {
         env.add_test(name, |p: &str| Path::new(p).is_symlink());
     }

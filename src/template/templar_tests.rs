@@ -150,6 +150,14 @@ fn an_undefined_variable_after_a_deciding_and_or_or_term_is_not_evaluated() {
 }
 
 #[test]
+fn true_and_false_tests_fail_on_an_undefined_value() {
+    assert!(cond("cfg.nope is false").is_err());
+    assert!(cond("cfg.nope is true").is_err());
+    assert_eq!(cond("(os == 'Debian') is true"), Ok(true));
+    assert_eq!(cond("os is false"), Ok(false));
+}
+
+#[test]
 fn syntax_errors_say_what_is_wrong() {
     let err = cond("port >").unwrap_err();
     assert!(
