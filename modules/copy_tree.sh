@@ -10,6 +10,8 @@ if [ "${A_remote_src-0}" = 1 ]; then
   SRC=${A_src%/}; [ -n "$SRC" ] || SRC=/
   [ -e "$SRC" ] || rc_fail "Source $A_src not found"
   [ -r "$SRC" ] || rc_fail "Source $A_src not readable"
+  # As Ansible: a device, fifo or socket is no source.
+  [ -f "$SRC" ] || [ -d "$SRC" ] || rc_fail "Cannot copy invalid source '$A_src': not a file"
 else
   SRC=$W/x; mkdir "$SRC" && tar -x -f - -C "$SRC" 2> "$W/err" || { rc_json_str "$(cat "$W/err")"; rc_fail "cannot unpack the copied tree" ",\"stderr\":$J"; }
 fi

@@ -79,8 +79,8 @@ pub fn split_args(s: &str) -> Result<Vec<String>, String> {
 
 /// Decodes the backslash escapes Ansible decodes in a free-form `k=v` word before it splits
 /// it (`content="line\n"` writes a newline): `\\ \' \" \a \b \f \n \r \t \v`, `\xHH`,
-/// `\uHHHH`, `\UHHHHHHHH` and up to three octal digits, as Python's `unicode-escape` reads
-/// them. Anything else stays as written.
+/// `\uHHHH` and `\UHHHHHHHH`, as ansible-core 2.19's parser reads them. Anything else stays as
+/// written: not octal digits, so a backreference (`replace='"\1"'`) keeps its meaning.
 pub fn decode_escapes(s: &str) -> String {
     let c: Vec<char> = s.chars().collect();
     let mut out = String::with_capacity(s.len());
@@ -121,18 +121,6 @@ pub fn decode_escapes(s: &str) -> String {
             'x' => hex(i + 2, 2).map(|ch| (ch, 4)),
             'u' => hex(i + 2, 4).map(|ch| (ch, 6)),
             'U' => hex(i + 2, 8).map(|ch| (ch, 10)),
-            '0'..='7' => {
-                let n = c[i + 1..]
-                    .iter()
-                    .take(3)
-                    .take_while(|d| d.is_digit(8))
-                    .count();
-                let digits: String = c[i + 1..i + 1 + n].iter().collect();
-                u32::from_str_radix(&digits, 8)
-                    .ok()
-                    .and_then(char::from_u32)
-                    .map(|ch| (ch, 1 + n))
-            }
             _ => None,
         };
         match coded {
@@ -181,10 +169,13 @@ mod tests {
         assert_eq!(decode_escapes(r#"content="line\n""#), "content=\"line\n\"");
         assert_eq!(decode_escapes(r"a\tb\x41\u00e9\\z"), "a\tbA\u{e9}\\z");
         assert_eq!(decode_escapes(r"'q\'s'"), "'q's'");
+        // No octal escapes (ansible-core 2.19 writes `\101` as it is): `\1` stays a
+        // backreference.
         assert_eq!(
             decode_escapes(r"\101\0x \q \xZZ end\"),
-            "A\0x \\q \\xZZ end\\"
+            r"\101\0x \q \xZZ end\"
         );
+        assert_eq!(decode_escapes(r#"replace='"\1"'"#), r#"replace='"\1"'"#);
     }
 
     #[test]

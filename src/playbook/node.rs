@@ -255,9 +255,15 @@ fn unsafe_text(value: NodeValue, span: serde_saphyr::Span) -> NodeValue {
     let tagged = SOURCE.with(|src| {
         src.borrow().as_ref().is_some_and(|t| {
             let start = start as usize;
-            t.get(..start)
-                .is_some_and(|before| before.trim_end().ends_with("!unsafe"))
-                || t.get(start..).is_some_and(|at| at.starts_with("!unsafe"))
+            t.get(..start).is_some_and(|before| {
+                // A block scalar (`!unsafe |`) starts after its indicator line.
+                let before = before.trim_end();
+                let before = before
+                    .trim_end_matches(|c: char| c.is_ascii_digit() || c == '-' || c == '+')
+                    .trim_end_matches(['|', '>'])
+                    .trim_end();
+                before.ends_with("!unsafe")
+            }) || t.get(start..).is_some_and(|at| at.starts_with("!unsafe"))
         })
     });
     if tagged {

@@ -266,7 +266,11 @@ pub fn csvfile(call: &mut Call) -> Result<Vec<Value>, String> {
             Some(d) => Some(Value::from(d.as_str())),
             None => call.opt("default").cloned().filter(|v| !v.is_none()),
         };
-        let text = std::fs::read_to_string(call.find("files", &file)?)
+        // The words of the OS error, as Ansible's message for a missing file carries them.
+        let path = call
+            .find("files", &file)
+            .map_err(|e| format!("csvfile: No such file or directory: {e}"))?;
+        let text = std::fs::read_to_string(path)
             .map_err(|e| format!("csvfile: cannot read `{file}`: {e}"))?;
         let row = parse_csv(&text, delimiter)
             .into_iter()
