@@ -207,7 +207,11 @@ hard)
     [ "$PREV" = hard ] || rc_fail "src is required for creating new hardlinks"
     rc_set_attrs; rc_done
   fi
-  rc_stat "$A_src" || rc_fail "src does not exist: $A_src"
+  if ! rc_stat "$A_src"; then
+    # Ansible's words and keys: the message alone, `dest` and `src` beside it.
+    rc_json_str "$P"; RC_JD=$J; rc_json_str "$A_src"
+    rc_fail "src does not exist" ",\"dest\":$RC_JD,\"src\":$J"
+  fi
   RC_SI="$S_dev:$S_ino"
   case $PREV in
     absent) CH=1 ;;
