@@ -38,7 +38,6 @@ fi
 extract() { # $1 target directory; rest: extra options
   RC_T=$1; shift
   if [ "$H" = ZipArchive ]; then
-    command -v unzip > /dev/null 2>&1 || rc_fail "Unable to find required 'unzip' binary in the path"
     if [ -n "${A_exclude-}" ]; then
       RC_IFS=$IFS; IFS='
 '; set -f; unzip -o "$@" "$ARC" -d "$RC_T" -x $A_exclude; RC_RC=$?; set +f; IFS=$RC_IFS
@@ -59,6 +58,10 @@ extract() { # $1 target directory; rest: extra options
   fi
   return $RC_RC
 }
+# Checked before extracting, whose output goes to a file (and so would this failure's).
+if [ "$H" = ZipArchive ] && ! command -v unzip > /dev/null 2>&1; then
+  rc_fail "Failed to find handler for \"$A_src\". Make sure the required command to extract the file is installed. Unable to find required 'unzip' binary in the path" ",\"dest\":$J_D,\"src\":$J_S"
+fi
 mkdir "$W/x" && extract "$W/x" "$@" > "$W/out" 2> "$W/err" || {
   rc_json_str "$(cat "$W/err")"
   rc_fail "Failed to find handler for \"$A_src\". Make sure the required command to extract the file is installed." ",\"dest\":$J_D,\"src\":$J_S,\"stderr\":$J"
