@@ -68,6 +68,10 @@ if command -v ip > /dev/null 2>&1; then
   RC_L=$(ip -4 route get 1.1.1.1 2>/dev/null); rc_f route "${RC_L%%"
 "*}"
   rc_f addrs "$(ip -o addr 2>/dev/null)"
+  rc_f local_routes "$(ip -4 route show table local 2>/dev/null; ip -6 route show table local 2>/dev/null)"
+  # The IPv6 route to the address Ansible asks about (a public one of Google's).
+  RC_L=$(ip -6 route get 2404:6800:400a:800::1012 2>/dev/null); rc_f route6 "${RC_L%%"
+"*}"
 fi
 # Files whose lines the controller reads (facts_linux.rs), with the shell's own `read`.
 rc_lines() { # $1: fact; $2: file

@@ -29,6 +29,8 @@ const MOVING: &[&str] = &[
     "python_version",
     "gather_subset",
     "module_setup",
+    "default_ipv6",
+    "locally_reachable_ips",
 ];
 
 /// Lists whose order Ansible does not keep from one gathering to the next.

@@ -41,6 +41,28 @@ pub fn extend(f: &mut Map<String, Value>, raw: &Map<String, Value>) {
     };
     f.insert("apparmor".into(), json!({ "status": status }));
     dmi_facts(f, raw);
+    // `locally_reachable_ips`: the `local` routes of both families, each address once.
+    if let Some(routes) = get("local_routes") {
+        let (mut v4, mut v6): (Vec<&str>, Vec<&str>) = (Vec::new(), Vec::new());
+        for line in routes.lines() {
+            let mut w = line.split_whitespace();
+            let (Some("local"), Some(address)) = (w.next(), w.next()) else {
+                continue;
+            };
+            let list = if address.contains(':') {
+                &mut v6
+            } else {
+                &mut v4
+            };
+            if !list.contains(&address) {
+                list.push(address);
+            }
+        }
+        f.insert(
+            "locally_reachable_ips".into(),
+            json!({"ipv4": v4, "ipv6": v6}),
+        );
+    }
     // Storage identities: empty when the host has none, as Ansible gives them.
     f.insert(
         "iscsi_iqn".into(),
@@ -425,6 +447,7 @@ fn network_facts(f: &mut Map<String, Value>, net: &str, addrs: &str) {
     f.insert("interfaces".into(), Value::Array(interfaces));
     f.insert("all_ipv4_addresses".into(), Value::Array(v4));
     f.insert("all_ipv6_addresses".into(), Value::Array(v6));
+    default_ipv6_details(f, net, addrs);
     let Some(Value::Object(default)) = f.get_mut("default_ipv4") else {
         return;
     };
@@ -487,6 +510,58 @@ fn network_facts(f: &mut Map<String, Value>, net: &str, addrs: &str) {
                 "broadcast".into(),
                 json!(w.get(i + 1).copied().unwrap_or("")),
             );
+        }
+    }
+}
+
+/// The interface details Ansible adds to `default_ipv6`: the device's `mtu`, `type` and
+/// `macaddress`, and the route's address's `prefix` and `scope`.
+fn default_ipv6_details(f: &mut Map<String, Value>, net: &str, addrs: &str) {
+    let Some(Value::Object(default)) = f.get_mut("default_ipv6") else {
+        return;
+    };
+    let (Some(dev), Some(address)) = (
+        default
+            .get("interface")
+            .and_then(Value::as_str)
+            .map(str::to_string),
+        default
+            .get("address")
+            .and_then(Value::as_str)
+            .map(str::to_string),
+    ) else {
+        return;
+    };
+    if let Some(line) = net
+        .lines()
+        .find(|l| l.split_whitespace().next() == Some(&dev))
+    {
+        let w: Vec<&str> = line.split_whitespace().collect();
+        if let Some(mtu) = w.get(1).and_then(|m| m.parse::<u64>().ok()) {
+            default.insert("mtu".into(), json!(mtu));
+        }
+        let kind = match w.get(2).copied() {
+            Some("1") => "ether",
+            Some("772") => "loopback",
+            _ => "unknown",
+        };
+        default.insert("type".into(), json!(kind));
+        if let Some(mac) = w.get(3).filter(|m| **m != "-") {
+            default.insert("macaddress".into(), json!(mac));
+        }
+    }
+    for a in addrs.lines() {
+        let w: Vec<&str> = a.split_whitespace().collect();
+        if w.len() < 4 || w[1] != dev || w[2] != "inet6" {
+            continue;
+        }
+        let (addr, prefix) = w[3].split_once('/').unwrap_or((w[3], "128"));
+        if addr != address {
+            continue;
+        }
+        default.insert("prefix".into(), json!(prefix));
+        if let Some(i) = w.iter().position(|x| *x == "scope") {
+            default.insert("scope".into(), json!(w.get(i + 1).copied().unwrap_or("")));
         }
     }
 }

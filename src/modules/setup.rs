@@ -299,6 +299,26 @@ pub fn facts_from_raw(raw: &Map<String, Value>, env: Option<Value>) -> Map<Strin
             json!({"address": addr, "interface": word_after("dev"), "gateway": word_after("via")}),
         );
     }
+    // `default_ipv6` as Ansible finds it: the route to one public address; empty without one.
+    if let Some(route6) = raw.get("route6").and_then(Value::as_str) {
+        let words: Vec<&str> = route6.split_whitespace().collect();
+        let after = |key: &str| {
+            words
+                .iter()
+                .position(|w| *w == key)
+                .and_then(|i| words.get(i + 1))
+                .map(|s| s.to_string())
+        };
+        let mut v6 = Map::new();
+        if let Some(addr) = after("src") {
+            v6.insert("address".into(), json!(addr));
+            v6.insert("interface".into(), json!(after("dev")));
+            if let Some(via) = after("via") {
+                v6.insert("gateway".into(), json!(via));
+            }
+        }
+        f.insert("default_ipv6".into(), Value::Object(v6));
+    }
     if let Some(env) = env {
         f.insert("env".into(), env);
     }
