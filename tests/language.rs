@@ -1033,3 +1033,29 @@ fn a_delegated_result_is_shown_for_the_host_and_its_delegate() {
     );
     assert_eq!(shown[0], shown[1]);
 }
+
+/// An include looped over a command's output passes each line to the included tasks as data:
+/// a line holding `{{ lookup('pipe', ...) }}` is text there too, as in ansible-playbook.
+#[test]
+fn a_looped_includes_items_are_data_in_the_included_tasks() {
+    let lab = Lab::new(1);
+    let out = lab.dir().join("out");
+    lab.write(
+        "line.yml",
+        "- lineinfile: {path: \"{{ out }}/seen\", line: \"{{ entry }}\", create: true}\n",
+    );
+    lab.write(
+        "site.yml",
+        "- hosts: all\n  gather_facts: no\n  tasks:\n\
+         \x20   - command: echo \"{{ '{{' }} lookup('pipe', 'touch {{ out }}/ran') }}\"\n      register: r\n\
+         \x20   - include_tasks: line.yml\n      loop: \"{{ r.stdout_lines }}\"\n      loop_control: {loop_var: entry}\n",
+    );
+    let want = format!("{{{{ lookup('pipe', 'touch {}/ran') }}}}\n", out.display());
+    common::each_tool(&lab, "site.yml", |ansible, run| {
+        assert_eq!(lab.read("seen"), want, "ansible={ansible}: {}", text(run));
+        assert!(
+            !lab.exists("ran"),
+            "an item was evaluated on the controller"
+        );
+    });
+}

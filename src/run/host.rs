@@ -212,8 +212,9 @@ impl TaskShared {
         base.insert("ansible_host".into(), JValue::from(state.name.as_str()));
         // Ansible's precedence: block and task vars below set_fact and registered values
         // (a looped `set_fact: x: "{{ x + [item] }}"` with a task `vars: x` accumulates).
-        // Facts, what tasks produced, the loop's item and registered values in `extra`, the
-        // magic variables: data; the rest: templates (see `vars::Scope`).
+        // Facts, what tasks produced, the loop's item and registered values in `extra`, an
+        // include's loop variables, the magic variables: data; the rest: templates (see
+        // `vars::Scope`).
         use crate::vars::Kind::{Data, Template};
         let mut layers: Vec<(&Layer, crate::vars::Kind)> = vec![
             (&base, Data),
@@ -227,8 +228,9 @@ impl TaskShared {
             (&state.host_scope, Template),
             (&state.data, Data),
         ];
+        // A looped include's item and loop variables: data, as any loop's.
         if let Some(inc) = &self.include_vars {
-            layers.push((inc, Template));
+            layers.push((inc, Data));
         }
         layers.extend(extra.iter().map(|l| (*l, Data)));
         layers.push((&self.shared.extra_vars, Template));
