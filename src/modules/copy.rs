@@ -431,6 +431,44 @@ impl Module for Copy {
 }
 
 #[cfg(test)]
+mod action_words {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn missing_arguments_are_said_in_the_copy_action_plugins_words() {
+        let spec = Copy.spec();
+        let words = |raw: serde_json::Value| -> Vec<String> {
+            spec.check(&spec.normalize(&raw).unwrap())
+                .into_iter()
+                .map(|p| p.message)
+                .collect()
+        };
+        assert_eq!(words(json!({"src": "a"})), ["dest is required"]);
+        assert_eq!(words(json!({"dest": "/x"})), ["src (or content) is required"]);
+        assert_eq!(
+            words(json!({"src": "a", "content": "b", "dest": "/x"})),
+            ["src and content are mutually exclusive"]
+        );
+    }
+
+    #[test]
+    fn a_device_is_no_remote_source() {
+        let t = crate::modules::testutil::TestCtx::new();
+        let r = crate::modules::testutil::run(
+            &Copy,
+            json!({"src": "/dev/null", "dest": t.path("x"), "remote_src": true}),
+            &t.ctx(false),
+        );
+        assert_eq!(
+            r.msg.as_deref(),
+            Some("Cannot copy invalid source '/dev/null': not a file"),
+            "{r:?}"
+        );
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
     use crate::modules::testutil::{TestCtx, run};

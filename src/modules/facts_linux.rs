@@ -464,24 +464,7 @@ fn network_facts(f: &mut Map<String, Value>, net: &str, addrs: &str) {
         .unwrap_or_default()
         .to_string();
     default.insert("alias".into(), json!(dev));
-    if let Some(line) = net
-        .lines()
-        .find(|l| l.split_whitespace().next() == Some(&dev))
-    {
-        let w: Vec<&str> = line.split_whitespace().collect();
-        if let Some(mtu) = w.get(1).and_then(|m| m.parse::<u64>().ok()) {
-            default.insert("mtu".into(), json!(mtu));
-        }
-        let kind = match w.get(2).copied() {
-            Some("1") => "ether",
-            Some("772") => "loopback",
-            _ => "unknown",
-        };
-        default.insert("type".into(), json!(kind));
-        if let Some(mac) = w.get(3).filter(|m| **m != "-") {
-            default.insert("macaddress".into(), json!(mac));
-        }
-    }
+    device_details(default, net, &dev);
     for a in addrs.lines() {
         let w: Vec<&str> = a.split_whitespace().collect();
         if w.len() < 4 || w[1] != dev || w[2] != "inet" {
@@ -514,6 +497,30 @@ fn network_facts(f: &mut Map<String, Value>, net: &str, addrs: &str) {
     }
 }
 
+/// `mtu`, `type` and `macaddress` of device `dev` (a `NAME MTU TYPE MAC` line of `net`), as
+/// Ansible adds them to `default_ipv4` and `default_ipv6`.
+fn device_details(default: &mut Map<String, Value>, net: &str, dev: &str) {
+    let Some(line) = net
+        .lines()
+        .find(|l| l.split_whitespace().next() == Some(dev))
+    else {
+        return;
+    };
+    let w: Vec<&str> = line.split_whitespace().collect();
+    if let Some(mtu) = w.get(1).and_then(|m| m.parse::<u64>().ok()) {
+        default.insert("mtu".into(), json!(mtu));
+    }
+    let kind = match w.get(2).copied() {
+        Some("1") => "ether",
+        Some("772") => "loopback",
+        _ => "unknown",
+    };
+    default.insert("type".into(), json!(kind));
+    if let Some(mac) = w.get(3).filter(|m| **m != "-") {
+        default.insert("macaddress".into(), json!(mac));
+    }
+}
+
 /// The interface details Ansible adds to `default_ipv6`: the device's `mtu`, `type` and
 /// `macaddress`, and the route's address's `prefix` and `scope`.
 fn default_ipv6_details(f: &mut Map<String, Value>, net: &str, addrs: &str) {
@@ -532,24 +539,7 @@ fn default_ipv6_details(f: &mut Map<String, Value>, net: &str, addrs: &str) {
     ) else {
         return;
     };
-    if let Some(line) = net
-        .lines()
-        .find(|l| l.split_whitespace().next() == Some(&dev))
-    {
-        let w: Vec<&str> = line.split_whitespace().collect();
-        if let Some(mtu) = w.get(1).and_then(|m| m.parse::<u64>().ok()) {
-            default.insert("mtu".into(), json!(mtu));
-        }
-        let kind = match w.get(2).copied() {
-            Some("1") => "ether",
-            Some("772") => "loopback",
-            _ => "unknown",
-        };
-        default.insert("type".into(), json!(kind));
-        if let Some(mac) = w.get(3).filter(|m| **m != "-") {
-            default.insert("macaddress".into(), json!(mac));
-        }
-    }
+    device_details(default, net, &dev);
     for a in addrs.lines() {
         let w: Vec<&str> = a.split_whitespace().collect();
         if w.len() < 4 || w[1] != dev || w[2] != "inet6" {

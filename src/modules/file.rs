@@ -264,6 +264,18 @@ mod tests {
     }
 
     #[test]
+    fn an_explicit_time_the_file_already_has_changes_nothing() {
+        let t = TestCtx::new();
+        let p = t.path("stamped");
+        std::fs::write(&p, "x").unwrap();
+        let args = json!({"path": p, "modification_time": "202202081414.00"});
+        assert!(run(&File, args.clone(), &t.ctx(true)).changed);
+        assert!(run(&File, args.clone(), &t.ctx(false)).changed);
+        assert!(!run(&File, args.clone(), &t.ctx(false)).changed);
+        assert!(!run(&File, args, &t.ctx(true)).changed);
+    }
+
+    #[test]
     fn a_hard_link_asked_for_at_a_directory_goes_inside_it() {
         let t = TestCtx::new();
         let src = t.path("src");

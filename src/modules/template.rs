@@ -340,6 +340,45 @@ mod tests {
     use serde_json::json;
 
     #[test]
+    fn line_statements_and_output_encodings_as_ansible() {
+        let t = TestCtx::new();
+        let dir = t.tmp.path().join("play/templates");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(
+            dir.join("ls.j2"),
+            "#jinja2: line_statement_prefix:\":\"\n: if true\nfoo\n: endif\n",
+        )
+        .unwrap();
+        std::fs::write(dir.join("enc.j2"), "€ é\n").unwrap();
+        let r = run(
+            &Template,
+            json!({"src": "ls.j2", "dest": t.path("ls")}),
+            &t.ctx(false),
+        );
+        assert!(r.changed && !r.failed, "{r:?}");
+        assert_eq!(std::fs::read_to_string(t.path("ls")).unwrap(), "foo\n");
+        for (encoding, bytes) in [
+            ("", "€ é\n".as_bytes().to_vec()),
+            ("windows-1252", vec![0x80, b' ', 0xE9, b'\n']),
+            ("latin-1", Vec::new()),
+        ] {
+            let dest = t.path(&format!("enc-{encoding}"));
+            let r = run(
+                &Template,
+                json!({"src": "enc.j2", "dest": dest, "output_encoding": encoding}),
+                &t.ctx(false),
+            );
+            if bytes.is_empty() {
+                // `€` has no Latin-1 byte: the task fails and writes nothing.
+                assert!(r.failed && !std::path::Path::new(&dest).exists(), "{r:?}");
+            } else {
+                assert!(!r.failed, "{r:?}");
+                assert_eq!(std::fs::read(&dest).unwrap(), bytes, "{encoding}");
+            }
+        }
+    }
+
+    #[test]
     fn missing_template_fails_naming_the_search_path() {
         let t = TestCtx::new();
         let r = run(

@@ -218,6 +218,26 @@ mod tests {
     }
 
     #[test]
+    fn include_unpacks_only_the_members_it_names() {
+        let t = TestCtx::new();
+        let tar = archive(&t, "app.tar", &["tar", "-cf"]);
+        let on_target = t.tmp.path().join("play/files").join(&tar);
+        let dest = t.path("only");
+        std::fs::create_dir_all(&dest).unwrap();
+        let r = run(
+            &Unarchive,
+            json!({"src": on_target, "dest": dest, "remote_src": true, "include": ["app/sub/b.txt"]}),
+            &t.ctx(false),
+        );
+        assert!(r.changed && !r.failed, "{r:?}");
+        assert!(Path::new(&dest).join("app/sub/b.txt").exists());
+        assert!(
+            !Path::new(&dest).join("app/a 'q' $(x).txt").exists(),
+            "include ignored"
+        );
+    }
+
+    #[test]
     fn remote_src_creates_extra_opts_and_errors() {
         let t = TestCtx::new();
         let tgz = archive(&t, "app.tgz", &["tar", "-czf"]);
@@ -242,7 +262,7 @@ mod tests {
             &t.ctx(false),
         );
         assert!(
-            !r.changed && r.msg.as_deref().unwrap().contains("skipped"),
+            !r.changed && r.skipped && r.msg.as_deref().unwrap().contains("skipped"),
             "{r:?}"
         );
         let r = run(

@@ -810,6 +810,21 @@ mod tests {
     }
 
     #[test]
+    fn an_ansible_prefixed_argument_is_refused_and_a_templated_tag_is_rendered() {
+        let err = load_text("- hosts: all\n  tasks:\n    - set_fact:\n        _ansible_foo: bar\n")
+            .unwrap_err();
+        assert!(
+            err.contains("site.yml:4:9: Invalid parameter specified beginning with keyword '_ansible_' for action 'set_fact': '_ansible_foo'"),
+            "{err}"
+        );
+        let pb = load_text(
+            "- hosts: all\n  vars: {t: [a, b]}\n  tasks:\n    - debug: {msg: x}\n      tags: \"{{ t }}\"\n",
+        )
+        .unwrap();
+        assert_eq!(pb.plays[0].tasks.tasks[0].tags, ["a", "b"]);
+    }
+
+    #[test]
     fn a_templated_module_name_is_a_warning_and_fails_its_task_only_if_it_runs() {
         // Ansible loads it and picks the module when the task runs.
         let pb = load_text(

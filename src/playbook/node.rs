@@ -402,6 +402,21 @@ mod tests {
     }
 
     #[test]
+    fn unsafe_text_renders_to_itself_also_as_a_block_scalar() {
+        let n = parse(
+            Path::new("v.yml"),
+            "a: !unsafe '{{ x }}'\nb: !unsafe |\n  {% if %} {# c #}\nc: '{{ x }}'\n",
+        )
+        .unwrap();
+        let t = crate::template::Templar::new();
+        let vars = minijinja::context! {};
+        let text = |k: &str| t.render_str(n.get(k).unwrap().as_str().unwrap(), &vars);
+        assert_eq!(text("a").unwrap(), serde_json::json!("{{ x }}"));
+        assert_eq!(text("b").unwrap(), serde_json::json!("{% if %} {# c #}\n"));
+        assert!(text("c").is_err(), "a plain template is still one");
+    }
+
+    #[test]
     fn empty_file_is_null() {
         assert_eq!(p("# nothing\n---\n").value, NodeValue::Null);
     }
